@@ -1,0 +1,97 @@
+/*
+ * client.h: the insides of struct mnemo_client, shared by the files of
+ * libmnemo (pool.c: servers, routing, failover; conn.c: sockets;
+ * async.c: submit/run/dispatch; ops.c: blocking calls).  Not installed.
+ *
+ *   mnemo_submit ──▶ route key (pool) ──▶ codec_encode into server.out
+ *                                         + pending pushed on server.q
+ *   mnemo_run ──▶ conn: connect / write server.out / read server.in
+ *             ──▶ codec_parse replies, matched to server.q head by
+ *                 opaque and key ──▶ completion callback
+ *             ──▶ errors/timeouts: pool_fail_server (fail queue, count,
+ *                 maybe eject)
+ */
+#ifndef MNEMO_CLIENT_CLIENT_H
+#define MNEMO_CLIENT_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/buf.h"
+#include "client/ketama.h"
+#include "mnemo/mnemo.h"
+
+enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_CONNECTED };
+
+/* One request awaiting its reply, in send order on its server. */
+struct pending {
+    enum mnemo_op op;
+    uint32_t opaque;
+    uint16_t key_len;
+    char key[MNEMO_MAX_KEY];  /* raw key, to check the reply's k flag */
+    struct buf *stats;        /* STATS only: lines gathered so far */
+    mnemo_complete_fn cb;
+    void *arg;
+};
+
+struct server {
+    char *host;            /* without [] */
+    uint16_t port;
+    uint32_t weight;
+    char name[300];        /* "host:port" as printed */
+
+    int fd;
+    enum conn_state state;
+    int64_t deadline_ms;   /* connect deadline, or I/O deadline while q_len > 0 */
+    struct buf out;        /* encoded requests not yet written */
+    struct buf in;         /* bytes read and not yet parsed */
+    struct pending *q;     /* ring of in-flight requests */
+    size_t q_head, q_len, q_cap;
+    uint32_t next_opaque;
+
+    int failures;          /* consecutive */
+    int64_t ejected_until; /* ms, monotonic; 0 = not ejected */
+};
+
+struct mnemo_client {
+    struct mnemo_options opts;
+    struct server *servers;
+    size_t nservers;
+    struct ketama ring;
+    size_t pending;        /* over all servers */
+    int in_callback;
+};
+
+int64_t client_now_ms(void);
+
+/* pool.c */
+int pool_is_ejected(const struct server *s, int64_t now);
+/* Fail every request queued on s with status, close its connection, count
+ * one failure and eject it if it reached the limit.  Calls callbacks. */
+void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status status);
+/* A reply arrived: the server is healthy. */
+void pool_server_ok(struct server *s);
+
+/* conn.c */
+/* Start a non-blocking connect; 0, or a status (connection closed). */
+mnemo_status conn_open(struct mnemo_client *c, struct server *s);
+/* Finish a connect after POLLOUT; 0 or MNEMO_ECONNECT. */
+mnemo_status conn_finish(struct server *s);
+/* Write what can be written; 0 or MNEMO_EIO. */
+mnemo_status conn_write(struct server *s);
+/* Read what is available; 0, 1 on EOF, or MNEMO_EIO / MNEMO_ENOMEM. */
+int conn_read(struct server *s);
+/* 1 if an idle connection was closed by the peer (checked before reuse). */
+int conn_stale(struct server *s);
+void conn_close(struct server *s);
+
+/* async.c */
+/* Pop the head pending of s into *p; the queue must not be empty. */
+void async_pop(struct server *s, struct pending *p);
+/* Call p's callback with *r (op and key filled in), then free p's stats. */
+void async_complete(struct mnemo_client *c, struct pending *p, struct mnemo_result *r);
+/* Complete p with a bare status (no value). */
+void async_complete_status(struct mnemo_client *c, struct pending *p, size_t server,
+                           mnemo_status status);
+
+#endif

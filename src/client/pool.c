@@ -1,0 +1,283 @@
+/*
+ * pool.c: the server list of a client: parsing "host:port[:weight],...",
+ * the ketama/modula placement of keys, and failover (consecutive failures,
+ * ejection for a retry interval, rejoin on the first good reply).
+ * Knows nothing of the wire protocol.
+ */
+#include "client/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/modula.h"
+
+int64_t client_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mnemo_options_init(struct mnemo_options *o)
+{
+    o->distribution = MNEMO_DIST_KETAMA;
+    o->connect_timeout_ms = 1000;
+    o->io_timeout_ms = 2000;
+    o->failure_limit = 2;
+    o->retry_interval_ms = 2000;
+}
+
+static int parse_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (n == 0 || n > 10)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* One "host[:port[:weight]]" entry, p[0..n) already trimmed. */
+static int parse_server(const char *p, size_t n, struct server *s)
+{
+    const char *host = p, *rest;
+    size_t host_len;
+    uint64_t port = MNEMO_DEFAULT_PORT, weight = 1;
+
+    if (n > 0 && p[0] == '[') {
+        const char *close = memchr(p, ']', n);
+        if (close == NULL)
+            return -1;
+        host = p + 1;
+        host_len = (size_t)(close - host);
+        rest = close + 1;
+        if (rest < p + n && *rest != ':')
+            return -1;
+    } else {
+        const char *colon = memchr(p, ':', n);
+        host_len = colon ? (size_t)(colon - p) : n;
+        rest = p + host_len;
+    }
+    if (host_len == 0 || host_len > 255)
+        return -1;
+    for (size_t i = 0; i < host_len; i++)
+        if ((unsigned char)host[i] <= ' ' || host[i] == ',' || (unsigned char)host[i] >= 0x7f)
+            return -1;
+    const char *end = p + n;
+    if (rest < end) {
+        const char *pp = rest + 1, *c2 = memchr(pp, ':', (size_t)(end - pp));
+        size_t pl = c2 ? (size_t)(c2 - pp) : (size_t)(end - pp);
+        if (parse_uint(pp, pl, 65535, &port) != 0 || port == 0)
+            return -1;
+        if (c2 && (parse_uint(c2 + 1, (size_t)(end - c2 - 1), 1000000, &weight) != 0 || weight == 0))
+            return -1;
+    }
+    s->host = strndup(host, host_len);
+    if (s->host == NULL)
+        return -2;
+    s->port = (uint16_t)port;
+    s->weight = (uint32_t)weight;
+    if (p[0] == '[')
+        snprintf(s->name, sizeof(s->name), "[%s]:%u", s->host, (unsigned)s->port);
+    else
+        snprintf(s->name, sizeof(s->name), "%s:%u", s->host, (unsigned)s->port);
+    s->fd = -1;
+    return 0;
+}
+
+static void free_servers(struct mnemo_client *c)
+{
+    for (size_t i = 0; i < c->nservers; i++) {
+        free(c->servers[i].host);
+        buf_free(&c->servers[i].in);
+        buf_free(&c->servers[i].out);
+        free(c->servers[i].q);
+    }
+    free(c->servers);
+    c->servers = NULL;
+    c->nservers = 0;
+}
+
+mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const struct mnemo_options *opts)
+{
+    struct mnemo_client *c;
+    mnemo_status rc = MNEMO_EINVAL;
+    size_t count = 1;
+
+    *out = NULL;
+    if (list == NULL)
+        return MNEMO_EINVAL;
+    if (opts && (opts->connect_timeout_ms <= 0 || opts->io_timeout_ms <= 0 ||
+                 opts->failure_limit < 0 || opts->retry_interval_ms < 0 ||
+                 (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA)))
+        return MNEMO_EINVAL;
+    for (const char *p = list; *p; p++)
+        count += *p == ',';
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return MNEMO_ENOMEM;
+    if (opts)
+        c->opts = *opts;
+    else
+        mnemo_options_init(&c->opts);
+    c->servers = calloc(count, sizeof(*c->servers));
+    if (c->servers == NULL) {
+        rc = MNEMO_ENOMEM;
+        goto fail;
+    }
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        int r = parse_server(p, (size_t)(end - p), &c->servers[c->nservers]);
+        if (r != 0) {
+            rc = r == -2 ? MNEMO_ENOMEM : MNEMO_EINVAL;
+            goto fail;
+        }
+        c->nservers++;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    if (c->opts.distribution == MNEMO_DIST_KETAMA) {
+        struct ketama_server *ks = calloc(c->nservers, sizeof(*ks));
+        if (ks == NULL) {
+            rc = MNEMO_ENOMEM;
+            goto fail;
+        }
+        for (size_t i = 0; i < c->nservers; i++)
+            ks[i] = (struct ketama_server){c->servers[i].host, c->servers[i].port, c->servers[i].weight};
+        int r = ketama_build(&c->ring, ks, c->nservers);
+        free(ks);
+        if (r != 0 || c->ring.count == 0) {
+            rc = r != 0 ? MNEMO_ENOMEM : MNEMO_EINVAL;
+            goto fail;
+        }
+    }
+    *out = c;
+    return MNEMO_OK;
+fail:
+    free_servers(c);
+    ketama_free(&c->ring);
+    free(c);
+    return rc;
+}
+
+void mnemo_destroy(struct mnemo_client **cp)
+{
+    struct mnemo_client *c = cp ? *cp : NULL;
+
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nservers; i++) {
+        struct server *s = &c->servers[i];
+        while (s->q_len > 0) {
+            struct pending p;
+            async_pop(s, &p);
+            c->pending--;
+            async_complete_status(c, &p, i, MNEMO_EIO);
+        }
+        conn_close(s);
+    }
+    free_servers(c);
+    ketama_free(&c->ring);
+    free(c);
+    *cp = NULL;
+}
+
+size_t mnemo_server_count(const struct mnemo_client *c)
+{
+    return c->nservers;
+}
+
+const char *mnemo_server_name(const struct mnemo_client *c, size_t i)
+{
+    return i < c->nservers ? c->servers[i].name : NULL;
+}
+
+int pool_is_ejected(const struct server *s, int64_t now)
+{
+    return s->ejected_until > now;
+}
+
+int mnemo_server_ejected(const struct mnemo_client *c, size_t i)
+{
+    return i < c->nservers && pool_is_ejected(&c->servers[i], client_now_ms());
+}
+
+/*
+ * Placement.  Ketama: the first point >= hash, then onwards around the
+ * ring past points of ejected servers, so only an ejected server's keys
+ * move and each goes to the next server on the ring.  Modula: the next
+ * live index.  skip_ejected = 0 gives the owner on the full ring.
+ */
+static size_t place(const struct mnemo_client *c, const void *key, size_t len, int skip_ejected)
+{
+    int64_t now = skip_ejected ? client_now_ms() : 0;
+
+    if (c->nservers == 0)
+        return (size_t)-1;
+    if (c->opts.distribution == MNEMO_DIST_MODULA) {
+        size_t i = modula_find(modula_hash(key, len), c->nservers);
+        for (size_t n = 0; n < c->nservers; n++, i = (i + 1) % c->nservers)
+            if (!skip_ejected || !pool_is_ejected(&c->servers[i], now))
+                return i;
+        return (size_t)-1;
+    }
+    size_t p = c->nservers == 1 ? 0 : ketama_find(&c->ring, ketama_hash(key, len));
+    for (size_t n = 0; n < c->ring.count; n++, p = (p + 1) % c->ring.count) {
+        size_t i = c->ring.points[p].index;
+        if (!skip_ejected || !pool_is_ejected(&c->servers[i], now))
+            return i;
+    }
+    return (size_t)-1;
+}
+
+size_t mnemo_server_for_key(const struct mnemo_client *c, const void *key, size_t len)
+{
+    return place(c, key, len, 0);
+}
+
+size_t mnemo_route_key(struct mnemo_client *c, const void *key, size_t len)
+{
+    return place(c, key, len, 1);
+}
+
+void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status status)
+{
+    size_t idx = (size_t)(s - c->servers);
+    struct pending *q = s->q;
+    size_t head = s->q_head, len = s->q_len, cap = s->q_cap;
+
+    conn_close(s);
+    /* Detach the queue first: callbacks may submit to this server again. */
+    s->q = NULL;
+    s->q_head = s->q_len = s->q_cap = 0;
+    c->pending -= len;
+    s->failures++;
+    if (c->opts.failure_limit > 0 && s->failures >= c->opts.failure_limit)
+        s->ejected_until = client_now_ms() + c->opts.retry_interval_ms;
+    for (size_t n = 0; n < len; n++) {
+        struct pending *p = &q[(head + n) % cap];
+        async_complete_status(c, p, idx, status);
+    }
+    free(q);
+}
+
+void pool_server_ok(struct server *s)
+{
+    s->failures = 0;
+    s->ejected_until = 0;
+}

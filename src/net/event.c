@@ -1,0 +1,172 @@
+/*
+ * event.c: epoll backend of event.h. An eventfd carries wake-ups and stop
+ * requests from other threads.
+ */
+#include "net/event.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 256
+
+struct event_loop {
+    int epfd;
+    struct event_handler wake;
+    atomic_bool stopping;
+    event_tick_fn wake_fn;
+    void *wake_arg;
+    event_tick_fn tick_fn;
+    void *tick_arg;
+    int tick_ms;
+    int64_t next_tick_ms;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t to_epoll(uint32_t mask)
+{
+    uint32_t ev = 0;
+    if (mask & EVENT_READ)
+        ev |= EPOLLIN | EPOLLRDHUP;
+    if (mask & EVENT_WRITE)
+        ev |= EPOLLOUT;
+    return ev;
+}
+
+static void on_wake(struct event_handler *h, uint32_t events)
+{
+    struct event_loop *loop = h->arg;
+    uint64_t count;
+    ssize_t ignored = read(h->fd, &count, sizeof(count));
+    (void)ignored;
+    if (loop->wake_fn != NULL)
+        loop->wake_fn(loop, loop->wake_arg);
+}
+
+struct event_loop *event_loop_create(void)
+{
+    struct event_loop *loop = calloc(1, sizeof(*loop));
+    if (loop == NULL)
+        return NULL;
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    int wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->epfd < 0 || wfd < 0 || event_add(loop, &loop->wake, wfd, EVENT_READ, on_wake, loop) != 0) {
+        if (wfd >= 0)
+            close(wfd);
+        if (loop->epfd >= 0)
+            close(loop->epfd);
+        free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void event_loop_destroy(struct event_loop **loopp)
+{
+    struct event_loop *loop = *loopp;
+    if (loop == NULL)
+        return;
+    close(loop->wake.fd);
+    close(loop->epfd);
+    free(loop);
+    *loopp = NULL;
+}
+
+int event_add(struct event_loop *loop, struct event_handler *h, int fd, uint32_t mask,
+              event_fn fn, void *arg)
+{
+    h->fd = fd;
+    h->mask = mask;
+    h->fn = fn;
+    h->arg = arg;
+    struct epoll_event ev = {.events = to_epoll(mask), .data.ptr = h};
+    return epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int event_modify(struct event_loop *loop, struct event_handler *h, uint32_t mask)
+{
+    if (h->mask == mask)
+        return 0;
+    h->mask = mask;
+    struct epoll_event ev = {.events = to_epoll(mask), .data.ptr = h};
+    return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+}
+
+void event_del(struct event_loop *loop, struct event_handler *h)
+{
+    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+    h->mask = 0;
+}
+
+void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn fn, void *arg)
+{
+    loop->tick_ms = interval_ms;
+    loop->tick_fn = fn;
+    loop->tick_arg = arg;
+    loop->next_tick_ms = now_ms() + interval_ms;
+}
+
+void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg)
+{
+    loop->wake_fn = fn;
+    loop->wake_arg = arg;
+}
+
+int event_loop_run(struct event_loop *loop)
+{
+    struct epoll_event events[MAX_EVENTS];
+    while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
+        int timeout = -1;
+        if (loop->tick_fn != NULL) {
+            int64_t left = loop->next_tick_ms - now_ms();
+            timeout = left < 0 ? 0 : (int)left;
+        }
+        int n = epoll_wait(loop->epfd, events, MAX_EVENTS, timeout);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            struct event_handler *h = events[i].data.ptr;
+            uint32_t e = events[i].events;
+            uint32_t mask = 0;
+            if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                mask |= EVENT_READ;
+            if (e & EPOLLOUT)
+                mask |= EVENT_WRITE;
+            if (e & (EPOLLHUP | EPOLLERR))
+                mask |= EVENT_ERROR;
+            h->fn(h, mask);
+        }
+        if (loop->tick_fn != NULL && now_ms() >= loop->next_tick_ms) {
+            loop->next_tick_ms = now_ms() + loop->tick_ms;
+            loop->tick_fn(loop, loop->tick_arg);
+        }
+    }
+    return 0;
+}
+
+void event_loop_wake(struct event_loop *loop)
+{
+    uint64_t one = 1;
+    ssize_t ignored = write(loop->wake.fd, &one, sizeof(one));
+    (void)ignored;
+}
+
+void event_loop_stop(struct event_loop *loop)
+{
+    atomic_store_explicit(&loop->stopping, true, memory_order_release);
+    event_loop_wake(loop);
+}

@@ -1,0 +1,74 @@
+/*
+ * request.c: the small helpers every protocol front end shares for a
+ * struct request: walking a multi-key list and naming a command.
+ *
+ * Pure: no allocation, no I/O, nothing of sockets or of the store.
+ */
+#include "proto/request.h"
+
+#include <string.h>
+
+/*
+ * Keys in the list are separated by runs of ' ' only (memcached's tokenizer
+ * splits on ' ' and nothing else), so a key may contain '\t' or '\r'. The
+ * parser has already cut the list at any NUL and checked every key's length.
+ */
+bool request_key_next(const struct request *req, size_t *cursor,
+                      const char **key, size_t *nkey)
+{
+    const char *base = req->keys;
+    size_t end = req->nkeys_text;
+    size_t i = *cursor;
+
+    if (base == NULL) {
+        return false;
+    }
+    while (i < end && base[i] == ' ') {
+        i++;
+    }
+    if (i >= end) {
+        *cursor = end;
+        return false;
+    }
+    const char *s = base + i;
+    const char *sp = memchr(s, ' ', end - i);
+    size_t n = sp != NULL ? (size_t)(sp - s) : end - i;
+
+    *key = s;
+    *nkey = n;
+    *cursor = i + n;
+    return true;
+}
+
+static const char *const cmd_names[REQ_CMD_COUNT] = {
+    [REQ_NONE] = "none",
+    [REQ_GET] = "get",
+    [REQ_GETS] = "gets",
+    [REQ_GAT] = "gat",
+    [REQ_GATS] = "gats",
+    [REQ_SET] = "set",
+    [REQ_ADD] = "add",
+    [REQ_REPLACE] = "replace",
+    [REQ_APPEND] = "append",
+    [REQ_PREPEND] = "prepend",
+    [REQ_CAS] = "cas",
+    [REQ_DELETE] = "delete",
+    [REQ_INCR] = "incr",
+    [REQ_DECR] = "decr",
+    [REQ_TOUCH] = "touch",
+    [REQ_FLUSH_ALL] = "flush_all",
+    [REQ_VERSION] = "version",
+    [REQ_VERBOSITY] = "verbosity",
+    [REQ_QUIT] = "quit",
+    [REQ_SHUTDOWN] = "shutdown",
+    [REQ_STATS] = "stats",
+};
+
+/* Returns a static string; "unknown" for values outside the enum. */
+const char *request_cmd_name(enum request_cmd cmd)
+{
+    if ((unsigned)cmd >= REQ_CMD_COUNT || cmd_names[cmd] == NULL) {
+        return "unknown";
+    }
+    return cmd_names[cmd];
+}

@@ -1,0 +1,21 @@
+/*
+ * errors.h: the one table from failure to reply text, so that every
+ * protocol reports the same failure the same way (memcached 1.6's words).
+ */
+#ifndef MNEMO_SERVER_ERRORS_H
+#define MNEMO_SERVER_ERRORS_H
+
+#include "proto/request.h"
+#include "proto/response.h"
+#include "store/store.h"
+
+/* Fill rsp with the reply for a parse error. */
+void errors_request(enum request_error e, struct response *rsp);
+
+/* Fill rsp with the reply for a failed store call made for cmd. */
+void errors_store(enum store_status st, enum request_cmd cmd, struct response *rsp);
+
+/* A SERVER_ERROR / CLIENT_ERROR with a fixed message. */
+void errors_message(enum response_kind kind, const char *msg, struct response *rsp);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * main.c: mnemod's start and stop. Parses the command line, binds the
+ * listeners (so a bad address fails before daemonizing), creates the store
+ * and the workers, then runs the listener loop in the main thread: accept,
+ * enforce -c, hand each socket to a worker round-robin. SIGTERM/SIGINT (via
+ * signalfd) or "shutdown" stop everything cleanly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "net/event.h"
+#include "net/listen.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "server/worker.h"
+#include "store/store.h"
+
+/* Reclaim expired items in slices, off the request path. */
+#define RECLAIM_INTERVAL_MS 100
+#define RECLAIM_VISITS 20000
+
+struct listener {
+    struct event_handler ev;
+    struct server *srv;
+};
+
+struct maintainer {
+    struct server *srv;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+};
+
+static void *maintainer_main(void *arg)
+{
+    struct maintainer *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop) {
+        pthread_mutex_unlock(&m->lock);
+        store_reclaim_expired(m->srv->store, RECLAIM_VISITS);
+        pthread_mutex_lock(&m->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += RECLAIM_INTERVAL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (!m->stop)
+            pthread_cond_timedwait(&m->cond, &m->lock, &until);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+static void reject(struct server *srv, int fd)
+{
+    /* memcached's words for a connection over -c; then close. */
+    static const char msg[] = "ERROR Too many open connections\r\n";
+    ssize_t ignored = write(fd, msg, sizeof(msg) - 1);
+    (void)ignored;
+    close(fd);
+    atomic_fetch_add(&srv->rejected_conns, 1);
+}
+
+static void on_accept(struct event_handler *h, uint32_t events)
+{
+    struct listener *l = h->arg;
+    struct server *srv = l->srv;
+    for (int i = 0; i < 64; i++) {
+        int fd = listen_accept(h->fd);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                log_warn("accept: %s", strerror(errno));
+            return;
+        }
+        if (atomic_fetch_add(&srv->curr_conns, 1) >= srv->cfg.maxconns) {
+            atomic_fetch_sub(&srv->curr_conns, 1);
+            reject(srv, fd);
+            continue;
+        }
+        unsigned n = atomic_fetch_add(&srv->next_worker, 1) % (unsigned)srv->nworkers;
+        if (worker_handoff(srv->workers[n], fd) != 0) {
+            atomic_fetch_sub(&srv->curr_conns, 1);
+            close(fd);
+        }
+    }
+}
+
+static void on_signal(struct event_handler *h, uint32_t events)
+{
+    struct signalfd_siginfo si;
+    struct server *srv = h->arg;
+    if (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        log_info("signal %u: shutting down", si.ssi_signo);
+        event_loop_stop(srv->main_loop);
+    }
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%ld\n", (long)getpid());
+    return fclose(f);
+}
+
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+    if (getuid() != 0 && geteuid() != 0)
+        return 0;
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        snprintf(err, errlen, "can't find the user %s to switch to", user);
+        return -1;
+    }
+    if (setgroups(0, NULL) != 0 && errno != EPERM) {
+        snprintf(err, errlen, "setgroups: %s", strerror(errno));
+        return -1;
+    }
+    if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        snprintf(err, errlen, "failed to assume the identity of %s", user);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fork to the background; the parent exits once the child is set up. */
+static int daemonize(char *err, size_t errlen)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0) {
+        snprintf(err, errlen, "setsid: %s", strerror(errno));
+        return -1;
+    }
+    if (chdir("/") != 0) {
+        snprintf(err, errlen, "chdir: %s", strerror(errno));
+        return -1;
+    }
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        /* stderr stays for -v output, as memcached's does, unless it is a tty */
+        if (isatty(STDERR_FILENO))
+            dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+            close(fd);
+    }
+    return 0;
+}
+
+static int open_listeners(struct server *srv, int *fds, char *err, size_t errlen)
+{
+    const struct config *cfg = &srv->cfg;
+    if (cfg->socketpath != NULL) {
+        /* As memcached: a unix socket replaces TCP. */
+        int fd = listen_unix(cfg->socketpath, cfg->access, cfg->backlog, err, errlen);
+        if (fd < 0)
+            return -1;
+        fds[0] = fd;
+        return 1;
+    }
+    return listen_tcp(cfg->listen, cfg->port, cfg->backlog, fds, LISTEN_MAX_FDS, err, errlen);
+}
+
+static int run(struct server *srv, char *err, size_t errlen)
+{
+    struct config *cfg = &srv->cfg;
+    int fds[LISTEN_MAX_FDS];
+    struct listener listeners[LISTEN_MAX_FDS];
+    struct event_handler sig_ev;
+    struct maintainer m = {.srv = srv};
+    int nfds = 0, sigfd = -1, started = 0, rc = -1;
+    bool maintainer_started = false;
+
+    nfds = open_listeners(srv, fds, err, errlen);
+    if (nfds < 0)
+        return -1;
+    if (cfg->port == 0 && cfg->socketpath == NULL)
+        cfg->port = listen_port(fds[0]);
+    if (cfg->username != NULL && drop_privileges(cfg->username, err, errlen) != 0)
+        goto out;
+    if (cfg->daemonize && daemonize(err, errlen) != 0)
+        goto out;
+    if (cfg->pidfile != NULL && write_pidfile(cfg->pidfile) != 0) {
+        snprintf(err, errlen, "cannot write pid file %s: %s", cfg->pidfile, strerror(errno));
+        goto out;
+    }
+    if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+        log_warn("-k: mlockall failed (%s); continuing without locked memory", strerror(errno));
+
+    struct store_config scfg = {
+        .max_bytes = cfg->maxbytes,
+        .item_size_max = cfg->item_size_max,
+        .evict = cfg->evict_to_free,
+        .use_cas = cfg->use_cas,
+    };
+    if (store_create(&scfg, &srv->store) != STORE_OK) {
+        snprintf(err, errlen, "cannot create the store with -m %zu MB -I %zu", cfg->maxbytes >> 20,
+                 cfg->item_size_max);
+        goto out;
+    }
+
+    /* Workers inherit a mask with SIGTERM/SIGINT blocked: only the
+     * signalfd below sees them. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+    srv->main_loop = event_loop_create();
+    srv->workers = calloc((size_t)cfg->num_threads, sizeof(*srv->workers));
+    if (srv->main_loop == NULL || srv->workers == NULL || sigfd < 0) {
+        snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
+        goto out;
+    }
+    for (; started < cfg->num_threads; started++) {
+        if (worker_start(srv, started, &srv->workers[started]) != 0) {
+            snprintf(err, errlen, "cannot start worker thread %d", started);
+            goto out;
+        }
+        srv->nworkers = started + 1;
+    }
+    pthread_mutex_init(&m.lock, NULL);
+    pthread_cond_init(&m.cond, NULL);
+    if (pthread_create(&m.thread, NULL, maintainer_main, &m) != 0) {
+        snprintf(err, errlen, "cannot start the maintenance thread");
+        goto out;
+    }
+    maintainer_started = true;
+
+    for (int i = 0; i < nfds; i++) {
+        listeners[i].srv = srv;
+        if (event_add(srv->main_loop, &listeners[i].ev, fds[i], EVENT_READ, on_accept, &listeners[i]) != 0) {
+            snprintf(err, errlen, "cannot watch a listener: %s", strerror(errno));
+            goto out;
+        }
+    }
+    event_add(srv->main_loop, &sig_ev, sigfd, EVENT_READ, on_signal, srv);
+    log_info("listening (%d socket%s), %d worker threads, -m %zu MB", nfds, nfds == 1 ? "" : "s",
+             srv->nworkers, cfg->maxbytes >> 20);
+    if (event_loop_run(srv->main_loop) != 0) {
+        snprintf(err, errlen, "listener loop failed: %s", strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (maintainer_started) {
+        pthread_mutex_lock(&m.lock);
+        m.stop = true;
+        pthread_cond_signal(&m.cond);
+        pthread_mutex_unlock(&m.lock);
+        pthread_join(m.thread, NULL);
+    }
+    for (int i = 0; i < srv->nworkers; i++)
+        worker_stop(&srv->workers[i]);
+    free(srv->workers);
+    srv->workers = NULL;
+    srv->nworkers = 0;
+    if (sigfd >= 0)
+        close(sigfd);
+    event_loop_destroy(&srv->main_loop);
+    store_destroy(&srv->store);
+    if (cfg->pidfile != NULL && rc == 0)
+        unlink(cfg->pidfile);
+    if (cfg->socketpath != NULL)
+        unlink(cfg->socketpath);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct server srv;
+    char err[512] = "";
+    config_defaults(&srv.cfg);
+    if (config_parse(&srv.cfg, argc, argv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mnemod: %s\n", err);
+        return 64; /* EX_USAGE */
+    }
+    if (srv.cfg.show_help) {
+        config_usage();
+        return 0;
+    }
+    if (srv.cfg.show_version) {
+        printf("mnemod %s (memcached %s compatible)\n", MNEMO_VERSION, SERVER_VERSION);
+        return 0;
+    }
+    log_set_level(LOG_ERROR + srv.cfg.verbose);
+    atomic_store(&srv.verbosity, srv.cfg.verbose);
+    srv.started_unix = (int64_t)time(NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (srv.cfg.maxcore) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_CORE, &rl);
+        }
+    }
+    if (run(&srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mnemod: %s\n", err);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * server.h: the state of one mnemod process, passed explicitly (no global
+ * server struct) to the modules that need it: workers, exec, stats.
+ */
+#ifndef MNEMO_SERVER_SERVER_H
+#define MNEMO_SERVER_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "server/config.h"
+
+struct event_loop;
+struct store;
+struct worker;
+
+/* What "version" and "stats" report: memcached's version first, so clients
+ * that check for a 1.6 feature set (meta commands, gat) keep working. */
+#define SERVER_VERSION "1.6.18-mnemo-" MNEMO_VERSION
+
+struct server {
+    struct config cfg;
+    struct store *store;
+    struct worker **workers;
+    int nworkers;
+    atomic_uint next_worker;       /* round-robin hand-off of new connections */
+    atomic_int curr_conns;         /* open client connections */
+    atomic_uint_fast64_t rejected_conns;
+    atomic_bool shutdown_requested;
+    atomic_int verbosity;
+    int64_t started_unix;          /* wall time at start */
+    int nlisteners;
+    struct event_loop *main_loop;  /* the listener's loop; stopped to shut down */
+};
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * session.c: see session.h. The state machine:
+ *
+ *   CMD ──storage line──▶ DATA ──block complete──▶ CMD
+ *    │  └─refused──────▶ SWALLOW ──block skipped──▶ CMD
+ *    └─quit / fatal───▶ CLOSING (replies flushed, then closed)
+ *
+ * Fairness: at most -R requests are handled per wake-up; a session with
+ * buffered input left asks for a write event, which fires at once, so other
+ * connections get their turn in between. Backpressure: while more than
+ * OUT_HIGH_WATER reply bytes wait for a slow reader, the session neither
+ * parses nor reads; it resumes once the queue drains.
+ */
+#include "server/session.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "net/conn.h"
+#include "proto/text.h"
+#include "server/exec.h"
+#include "server/server.h"
+#include "server/worker.h"
+#include "store/store.h"
+
+#define OUT_HIGH_WATER (1u << 20)
+
+enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
+
+struct session {
+    struct conn conn;
+    struct worker *w;
+    struct session *prev, *next;
+    enum session_state state;
+    bool noreply; /* replies of the current request are dropped */
+    bool paused;  /* output over the high-water mark */
+    struct request pending; /* the storage request awaiting its data block */
+    struct item *item;
+    size_t data_have;
+    size_t data_need;
+    size_t swallow_left;
+    uint32_t last_active;
+    int fd;
+    char addr[80];
+};
+
+static void release_item(void *ctx, void *ref)
+{
+    struct item *it = ref;
+    store_release(ctx, &it);
+}
+
+/* exec's reply callback: compose into the output queue; values by reference. */
+static void session_reply(void *sink, const struct response *rsp, struct item *it)
+{
+    struct session *s = sink;
+    struct outq *out = &s->conn.out;
+    if (s->noreply || s->state == SS_CLOSING) {
+        if (it != NULL)
+            store_release(s->w->srv->store, &it);
+        return;
+    }
+    size_t bound = text_compose_bound(rsp);
+    char *dst = outq_reserve(out, bound);
+    if (dst == NULL || outq_commit(out, text_compose(rsp, dst, bound)) != 0)
+        goto fail;
+    if (it != NULL && outq_append_ref(out, item_value(it), item_vlen(it) + 2u, it) != 0)
+        goto fail;
+    return;
+fail:
+    /* No memory for the reply: the stream cannot stay in sync, so close. */
+    if (it != NULL)
+        store_release(s->w->srv->store, &it);
+    log_warn("out of memory queueing a reply; closing the connection");
+    s->state = SS_CLOSING;
+}
+
+static struct exec_ctx exec_for(struct session *s)
+{
+    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s};
+    return x;
+}
+
+/* Move buffered bytes of the data block into the item; commit when whole. */
+static bool take_data(struct session *s)
+{
+    struct rbuf *in = &s->conn.in;
+    size_t want = s->data_need - s->data_have;
+    size_t n = rbuf_len(in) < want ? rbuf_len(in) : want;
+    memcpy(item_data(s->item) + s->data_have, rbuf_head(in), n);
+    rbuf_consume(in, n);
+    s->data_have += n;
+    if (s->data_have < s->data_need)
+        return false;
+    struct exec_ctx x = exec_for(s);
+    exec_store_finish(&x, &s->pending, &s->item);
+    s->noreply = false;
+    if (s->state == SS_DATA)
+        s->state = SS_CMD;
+    return true;
+}
+
+static bool take_swallow(struct session *s)
+{
+    struct rbuf *in = &s->conn.in;
+    size_t n = rbuf_len(in) < s->swallow_left ? rbuf_len(in) : s->swallow_left;
+    rbuf_consume(in, n);
+    s->swallow_left -= n;
+    if (s->swallow_left > 0)
+        return false;
+    s->state = SS_CMD;
+    return true;
+}
+
+static void after_close_request(struct session *s)
+{
+    s->state = SS_CLOSING;
+    struct server *srv = s->w->srv;
+    if (atomic_load(&srv->shutdown_requested))
+        event_loop_stop(srv->main_loop);
+}
+
+/* Parse and run one command line from the buffer. False when more input
+ * is needed. */
+static bool run_command(struct session *s)
+{
+    struct rbuf *in = &s->conn.in;
+    struct request req;
+    size_t consumed = 0;
+    enum parse_status ps = text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
+    if (ps == PARSE_AGAIN)
+        return false;
+    s->last_active = clock_now();
+    struct exec_ctx x = exec_for(s);
+    if (ps == PARSE_ERROR) {
+        s->noreply = req.noreply;
+        enum exec_next next = exec_parse_error(&x, &req);
+        s->noreply = false;
+        rbuf_consume(in, consumed);
+        if (next == EXEC_CLOSE)
+            s->state = SS_CLOSING;
+        return true;
+    }
+    s->noreply = req.noreply;
+    if (request_is_storage(req.cmd)) {
+        struct item *it = NULL;
+        enum exec_next next = exec_store_begin(&x, &req, &it);
+        rbuf_consume(in, consumed); /* only now: req.key points into the buffer */
+        if (next == EXEC_READ_DATA) {
+            s->pending = req;
+            s->pending.key = s->pending.keys = s->pending.arg = NULL;
+            s->item = it;
+            s->data_have = 0;
+            s->data_need = (size_t)req.vlen + 2;
+            s->state = SS_DATA;
+        } else {
+            s->noreply = false;
+            s->swallow_left = (size_t)req.vlen + 2;
+            s->state = SS_SWALLOW;
+        }
+        return true;
+    }
+    enum exec_next next = exec_request(&x, &req);
+    rbuf_consume(in, consumed);
+    s->noreply = false;
+    if (next == EXEC_CLOSE)
+        after_close_request(s);
+    return true;
+}
+
+/* Handle buffered input until it runs out, the budget is spent, output
+ * backs up, or the session is closing. */
+static void process(struct session *s, int *budget)
+{
+    while (s->state != SS_CLOSING) {
+        if (s->state == SS_DATA) {
+            if (!take_data(s))
+                return;
+            continue;
+        }
+        if (s->state == SS_SWALLOW) {
+            if (!take_swallow(s))
+                return;
+            continue;
+        }
+        if (rbuf_len(&s->conn.in) == 0)
+            return;
+        if (outq_pending(&s->conn.out) > OUT_HIGH_WATER) {
+            s->paused = true;
+            return;
+        }
+        if (*budget <= 0)
+            return;
+        if (!run_command(s))
+            return;
+        (*budget)--;
+    }
+}
+
+/* One read: large data blocks go straight into item memory. */
+static enum conn_io read_some(struct session *s)
+{
+    size_t n = 0;
+    enum conn_io r;
+    if (s->state == SS_DATA && rbuf_len(&s->conn.in) == 0) {
+        r = conn_read_into(&s->conn, item_data(s->item) + s->data_have, s->data_need - s->data_have, &n);
+        if (r == CONN_IO_OK) {
+            s->data_have += n;
+            if (s->data_have == s->data_need)
+                take_data(s);
+        }
+    } else {
+        r = conn_read(&s->conn, &n);
+    }
+    if (n > 0)
+        STATS_ADD(&s->w->stats, bytes_read, n);
+    return r;
+}
+
+static bool flush_out(struct session *s)
+{
+    size_t n = 0;
+    enum conn_io r = conn_flush(&s->conn, &n);
+    if (n > 0)
+        STATS_ADD(&s->w->stats, bytes_written, n);
+    if (r == CONN_IO_ERROR)
+        return false;
+    if (s->paused && outq_pending(&s->conn.out) <= OUT_HIGH_WATER / 2)
+        s->paused = false;
+    return true;
+}
+
+static void on_event(struct event_handler *h, uint32_t events)
+{
+    struct session *s = h->arg;
+    int budget = s->w->srv->cfg.reqs_per_event;
+    bool alive = true;
+
+    if ((events & EVENT_WRITE) && !flush_out(s))
+        alive = false;
+    /* Buffered input first (after a yield or a pause), then the socket. */
+    if (alive && !s->paused)
+        process(s, &budget);
+    if (alive && (events & EVENT_READ) && !s->paused && budget > 0) {
+        for (;;) {
+            enum conn_io r = read_some(s);
+            if (r == CONN_IO_AGAIN)
+                break;
+            if (r != CONN_IO_OK) {
+                alive = false; /* peer gone: nothing left to answer */
+                break;
+            }
+            process(s, &budget);
+            if (s->state == SS_CLOSING || s->paused || budget <= 0)
+                break;
+        }
+    }
+    if (alive && !flush_out(s))
+        alive = false;
+    if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
+        session_close(&s);
+        return;
+    }
+    bool yielded = budget <= 0 && rbuf_len(&s->conn.in) > 0 && !s->paused;
+    if (yielded)
+        STATS_INCR(&s->w->stats, conn_yields);
+    uint32_t mask = 0;
+    if (s->state != SS_CLOSING && !s->paused)
+        mask |= EVENT_READ;
+    if (!outq_empty(&s->conn.out) || yielded)
+        mask |= EVENT_WRITE;
+    if (event_modify(s->w->loop, &s->conn.ev, mask) != 0)
+        session_close(&s);
+}
+
+static void describe_peer(struct session *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    strcpy(s->addr, "unknown");
+    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    char host[INET6_ADDRSTRLEN] = "";
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+        snprintf(s->addr, sizeof(s->addr), "tcp:%s:%u", host, ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        snprintf(s->addr, sizeof(s->addr), "tcp6:[%s]:%u", host, ntohs(a->sin6_port));
+    } else if (ss.ss_family == AF_UNIX) {
+        strcpy(s->addr, "unix");
+    }
+}
+
+struct session *session_open(struct worker *w, int fd)
+{
+    struct session *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        close(fd);
+        return NULL;
+    }
+    s->w = w;
+    s->fd = fd;
+    s->state = SS_CMD;
+    s->last_active = clock_now();
+    describe_peer(s);
+    conn_init(&s->conn, fd, release_item, w->srv->store);
+    if (event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s) != 0) {
+        conn_close(&s->conn);
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_lock(&w->lock);
+    session_link(&w->sessions, s);
+    pthread_mutex_unlock(&w->lock);
+    STATS_INCR(&w->stats, total_connections);
+    return s;
+}
+
+void session_close(struct session **sp)
+{
+    struct session *s = *sp;
+    if (s == NULL)
+        return;
+    struct worker *w = s->w;
+    event_del(w->loop, &s->conn.ev);
+    if (s->item != NULL)
+        store_abort(w->srv->store, &s->item);
+    pthread_mutex_lock(&w->lock);
+    session_unlink(&w->sessions, s);
+    pthread_mutex_unlock(&w->lock);
+    conn_close(&s->conn);
+    atomic_fetch_sub(&w->srv->curr_conns, 1);
+    free(s);
+    *sp = NULL;
+}
+
+uint32_t session_idle_since(const struct session *s)
+{
+    return s->last_active;
+}
+
+int session_is_idle(const struct session *s)
+{
+    return s->state == SS_CMD && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
+}
+
+void session_describe(const struct session *s, session_stat_fn emit, void *arg)
+{
+    static const char *const states[] = {"conn_parse_cmd", "conn_nread", "conn_swallow", "conn_closing"};
+    char name[32], value[32];
+    snprintf(name, sizeof(name), "%d:addr", s->fd);
+    emit(arg, name, s->addr);
+    snprintf(name, sizeof(name), "%d:state", s->fd);
+    emit(arg, name, states[s->state]);
+    snprintf(name, sizeof(name), "%d:secs_since_last_cmd", s->fd);
+    snprintf(value, sizeof(value), "%u", clock_now() - s->last_active);
+    emit(arg, name, value);
+}
+
+struct session *session_next(const struct session *s)
+{
+    return s->next;
+}
+
+void session_link(struct session **head, struct session *s)
+{
+    s->prev = NULL;
+    s->next = *head;
+    if (*head != NULL)
+        (*head)->prev = s;
+    *head = s;
+}
+
+void session_unlink(struct session **head, struct session *s)
+{
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+}

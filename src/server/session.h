@@ -1,0 +1,43 @@
+/*
+ * session.h: one client connection of the text protocol, from bytes read to
+ * replies queued: the per-connection state machine.
+ *
+ *   readable ─▶ rbuf ─▶ text_parse ─▶ exec ─▶ replies ─▶ outq ─▶ writev
+ *                          │ storage command
+ *                          ▼
+ *              value bytes read straight into the reserved item, then commit
+ *
+ * A session belongs to one worker thread and is only touched there (the
+ * worker's list lock covers the fields "stats conns" reads).
+ */
+#ifndef MNEMO_SERVER_SESSION_H
+#define MNEMO_SERVER_SESSION_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct session;
+struct worker;
+
+/* Take over an accepted socket. NULL (and the fd closed) on failure. */
+struct session *session_open(struct worker *w, int fd);
+
+/* Close the socket and free the session. Sets *s to NULL. */
+void session_close(struct session **s);
+
+/* Seconds on the server clock since the session last did anything. */
+uint32_t session_idle_since(const struct session *s);
+
+/* True while the session waits for a new command (idle timeout applies). */
+int session_is_idle(const struct session *s);
+
+/* One "stats conns" entry per line into f-like buffer via emit. */
+typedef void (*session_stat_fn)(void *arg, const char *name, const char *value);
+void session_describe(const struct session *s, session_stat_fn emit, void *arg);
+
+/* The intrusive list of a worker's sessions. */
+struct session *session_next(const struct session *s);
+void session_link(struct session **head, struct session *s);
+void session_unlink(struct session **head, struct session *s);
+
+#endif

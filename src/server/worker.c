@@ -1,0 +1,126 @@
+/*
+ * worker.c: see worker.h.
+ */
+#include "server/worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "net/event.h"
+#include "server/server.h"
+#include "server/session.h"
+
+/* Take the queued sockets (in the worker's thread) and open sessions. */
+static void adopt_pending(struct event_loop *loop, void *arg)
+{
+    struct worker *w = arg;
+    int fds[64];
+    for (;;) {
+        size_t n = 0;
+        pthread_mutex_lock(&w->lock);
+        while (n < 64 && w->npending > 0)
+            fds[n++] = w->pending[--w->npending];
+        pthread_mutex_unlock(&w->lock);
+        if (n == 0)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            if (session_open(w, fds[i]) == NULL)
+                atomic_fetch_sub(&w->srv->curr_conns, 1);
+        }
+    }
+}
+
+/* Once a second: close sessions idle past -o idle_timeout. */
+static void tick(struct event_loop *loop, void *arg)
+{
+    struct worker *w = arg;
+    int timeout = w->srv->cfg.idle_timeout;
+    if (timeout <= 0)
+        return;
+    uint32_t now = clock_now();
+    struct session *s = w->sessions;
+    while (s != NULL) {
+        struct session *next = session_next(s);
+        if (session_is_idle(s) && now - session_idle_since(s) > (uint32_t)timeout) {
+            log_debug("closing a connection idle for over %d s", timeout);
+            session_close(&s);
+        }
+        s = next;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    if (event_loop_run(w->loop) != 0)
+        log_error("worker %d: event loop failed", w->id);
+    return NULL;
+}
+
+int worker_start(struct server *srv, int id, struct worker **out)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return -1;
+    w->id = id;
+    w->srv = srv;
+    pthread_mutex_init(&w->lock, NULL);
+    w->loop = event_loop_create();
+    if (w->loop == NULL) {
+        free(w);
+        return -1;
+    }
+    event_loop_set_wake(w->loop, adopt_pending, w);
+    event_loop_set_tick(w->loop, 1000, tick, w);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        event_loop_destroy(&w->loop);
+        free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+int worker_handoff(struct worker *w, int fd)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->npending == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        int *p = realloc(w->pending, cap * sizeof(*p));
+        if (p == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            return -1;
+        }
+        w->pending = p;
+        w->cap = cap;
+    }
+    w->pending[w->npending++] = fd;
+    pthread_mutex_unlock(&w->lock);
+    event_loop_wake(w->loop);
+    return 0;
+}
+
+void worker_stop(struct worker **wp)
+{
+    struct worker *w = *wp;
+    if (w == NULL)
+        return;
+    event_loop_stop(w->loop);
+    pthread_join(w->thread, NULL);
+    while (w->sessions != NULL) {
+        struct session *s = w->sessions;
+        session_close(&s);
+    }
+    for (size_t i = 0; i < w->npending; i++) {
+        close(w->pending[i]);
+        atomic_fetch_sub(&w->srv->curr_conns, 1);
+    }
+    free(w->pending);
+    event_loop_destroy(&w->loop);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    *wp = NULL;
+}

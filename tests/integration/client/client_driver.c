@@ -1,0 +1,346 @@
+/*
+ * client_driver: drives libmnemo for the integration tests, for what
+ * mnemo-cli cannot show.  Prints one JSON object per command.
+ *
+ *   client_driver SERVERS setmany PREFIX N     set PREFIX<i> = "val:PREFIX<i>"
+ *   client_driver SERVERS mget PREFIX N        multi-get them, check every value
+ *   client_driver SERVERS async N              N pipelined async ops, every completion checked
+ *   client_driver SERVERS repl [RETRY_MS]      read commands from stdin:
+ *        round PREFIX N   get each key (pipelined), set the misses; report
+ *        quit
+ */
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnemo/mnemo.h"
+
+static struct mnemo_client *client;
+
+static size_t make_key(char *buf, const char *prefix, size_t i)
+{
+    return (size_t)snprintf(buf, 256, "%s%zu", prefix, i);
+}
+
+static size_t make_val(char *buf, const char *key)
+{
+    return (size_t)snprintf(buf, 300, "val:%s", key);
+}
+
+/* ---- setmany ---- */
+static int cmd_setmany(const char *prefix, size_t n)
+{
+    size_t errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        char k[256], v[300];
+        size_t kl = make_key(k, prefix, i), vl = make_val(v, k);
+        if (mnemo_set(client, k, kl, v, vl, (uint32_t)i, 0) != MNEMO_OK)
+            errors++;
+    }
+    printf("{\"set\": %zu, \"errors\": %zu}\n", n, errors);
+    return errors ? 1 : 0;
+}
+
+/* ---- mget ---- */
+struct mget_ctx {
+    const char *prefix;
+    size_t found, wrong;
+    size_t *per_server;
+};
+
+static void mget_cb(void *arg, size_t i, const struct mnemo_result *r)
+{
+    struct mget_ctx *m = arg;
+    char k[256], v[300];
+    size_t kl = make_key(k, m->prefix, i), vl = make_val(v, k);
+
+    m->found++;
+    if (r->key_len != kl || memcmp(r->key, k, kl) != 0 || r->value_len != vl ||
+        memcmp(r->value, v, vl) != 0 || r->flags != (uint32_t)i)
+        m->wrong++;
+    m->per_server[r->server]++;
+}
+
+static int cmd_mget(const char *prefix, size_t n)
+{
+    const void **keys = calloc(n, sizeof(*keys));
+    size_t *lens = calloc(n, sizeof(*lens));
+    char (*store)[256] = calloc(n, 256);
+    size_t ns = mnemo_server_count(client);
+    struct mget_ctx m = {prefix, 0, 0, calloc(ns, sizeof(size_t))};
+
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = make_key(store[i], prefix, i);
+        keys[i] = store[i];
+    }
+    mnemo_status st = mnemo_mget(client, n, keys, lens, 0, mget_cb, &m);
+    size_t used = 0;
+    for (size_t i = 0; i < ns; i++)
+        used += m.per_server[i] > 0;
+    printf("{\"keys\": %zu, \"found\": %zu, \"wrong\": %zu, \"servers_used\": %zu, \"status\": \"%s\"}\n",
+           n, m.found, m.wrong, used, mnemo_strerror(st));
+    free(keys);
+    free(lens);
+    free(store);
+    free(m.per_server);
+    return st == MNEMO_OK && m.wrong == 0 ? 0 : 1;
+}
+
+/* ---- async: N pipelined operations, checked one by one ---- */
+struct op_check {
+    enum mnemo_op op;
+    size_t i;
+    int done;
+};
+
+static size_t completed, bad, calls_wrong;
+static const char *async_prefix = "async:";
+
+static void async_cb(void *arg, const struct mnemo_result *r)
+{
+    struct op_check *oc = arg;
+    char k[256], v[300];
+    size_t kl = make_key(k, async_prefix, oc->i), vl = make_val(v, k);
+
+    if (oc->done++)
+        calls_wrong++; /* called twice */
+    completed++;
+    if (r->op != oc->op || r->key_len != kl || memcmp(r->key, k, kl) != 0) {
+        bad++;
+        return;
+    }
+    switch (oc->op) {
+    case MNEMO_OP_SET:
+    case MNEMO_OP_DELETE:
+        if (r->status != MNEMO_OK)
+            bad++;
+        break;
+    case MNEMO_OP_GET:
+        if (r->status != MNEMO_OK || r->value_len != vl || memcmp(r->value, v, vl) != 0 ||
+            r->flags != (uint32_t)oc->i)
+            bad++;
+        break;
+    case MNEMO_OP_INCR:
+        if (r->status != MNEMO_OK || r->number != oc->i + 1)
+            bad++;
+        break;
+    case MNEMO_OP_GETS: /* after delete: must miss */
+        if (r->status != MNEMO_NOT_FOUND)
+            bad++;
+        break;
+    default:
+        bad++;
+    }
+}
+
+static int cmd_async(size_t n)
+{
+    /* ops per key: set, get, delete, gets(miss) ... and a counter key: set "0", incr by i+1 */
+    struct op_check *oc = calloc(n, sizeof(*oc));
+    size_t submitted = 0, polls = 0;
+    static const enum mnemo_op cycle[] = {MNEMO_OP_SET, MNEMO_OP_GET, MNEMO_OP_DELETE,
+                                          MNEMO_OP_GETS, MNEMO_OP_SET, MNEMO_OP_INCR};
+    for (size_t j = 0; j < n; j++) {
+        size_t i = j / 6; /* key index */
+        enum mnemo_op op = cycle[j % 6];
+        char k[256], v[300];
+        size_t kl = make_key(k, async_prefix, i), vl = make_val(v, k);
+        struct mnemo_request req = {.op = op, .key = k, .key_len = kl, .cb = async_cb, .arg = &oc[j]};
+        if (j % 6 == 0) {
+            req.value = v;
+            req.value_len = vl;
+            req.flags = (uint32_t)i;
+        } else if (j % 6 == 4) {
+            req.value = "0";
+            req.value_len = 1;
+        } else if (op == MNEMO_OP_INCR) {
+            req.delta = i + 1;
+        }
+        oc[j].op = op;
+        oc[j].i = i;
+        if (mnemo_submit(client, &req) == MNEMO_OK)
+            submitted++;
+    }
+    /* Drive the I/O through the poll-able descriptors, as an event loop would. */
+    while (mnemo_pending(client) > 0) {
+        struct pollfd fds[16];
+        int timeout;
+        size_t nf = mnemo_pollfds(client, fds, 16, &timeout);
+        poll(fds, (nfds_t)nf, timeout < 0 ? 1000 : timeout);
+        mnemo_run(client, 0);
+        polls++;
+    }
+    size_t not_done = 0;
+    for (size_t j = 0; j < n; j++)
+        not_done += oc[j].done == 0;
+    printf("{\"submitted\": %zu, \"completed\": %zu, \"bad\": %zu, \"double\": %zu, "
+           "\"not_done\": %zu, \"polls\": %zu}\n",
+           submitted, completed, bad, calls_wrong, not_done, polls);
+    free(oc);
+    return submitted == n && completed == n && bad == 0 && calls_wrong == 0 && not_done == 0 ? 0 : 1;
+}
+
+/* ---- repl: failover rounds ---- */
+struct round {
+    const char *prefix;
+    size_t ok, miss, err, wrong, set_ok, set_err;
+    size_t *per_server;
+    size_t *err_kinds; /* by -status */
+    unsigned char *missed;
+};
+
+struct round_op {
+    struct round *r;
+    size_t i;
+};
+
+static void round_get_cb(void *arg, const struct mnemo_result *res)
+{
+    struct round_op *ro = arg;
+    struct round *r = ro->r;
+    char k[256], v[300];
+    size_t kl = make_key(k, r->prefix, ro->i), vl = make_val(v, k);
+
+    if (res->status == MNEMO_OK) {
+        if (res->value_len != vl || memcmp(res->value, v, vl) != 0 || res->key_len != kl ||
+            memcmp(res->key, k, kl) != 0)
+            r->wrong++;
+        else
+            r->ok++;
+        r->per_server[res->server]++;
+    } else if (res->status == MNEMO_NOT_FOUND) {
+        r->miss++;
+        r->missed[ro->i] = 1;
+        r->per_server[res->server]++;
+    } else {
+        r->err++;
+        r->err_kinds[-res->status]++;
+    }
+}
+
+static void round_set_cb(void *arg, const struct mnemo_result *res)
+{
+    struct round_op *ro = arg;
+    if (res->status == MNEMO_OK)
+        ro->r->set_ok++;
+    else
+        ro->r->set_err++;
+}
+
+static void cmd_round(const char *prefix, size_t n)
+{
+    size_t ns = mnemo_server_count(client);
+    struct round r = {.prefix = prefix};
+    struct round_op *ops = calloc(n, sizeof(*ops));
+    size_t rejected = 0;
+
+    r.per_server = calloc(ns, sizeof(size_t));
+    r.err_kinds = calloc(32, sizeof(size_t));
+    r.missed = calloc(n, 1);
+    for (size_t i = 0; i < n; i++) {
+        char k[256];
+        size_t kl = make_key(k, prefix, i);
+        ops[i] = (struct round_op){&r, i};
+        struct mnemo_request req = {.op = MNEMO_OP_GET, .key = k, .key_len = kl,
+                                    .cb = round_get_cb, .arg = &ops[i]};
+        mnemo_status st = mnemo_submit(client, &req);
+        if (st != MNEMO_OK) {
+            rejected++;
+            r.err_kinds[-st]++;
+        }
+    }
+    mnemo_wait_all(client);
+    for (size_t i = 0; i < n; i++) {
+        if (!r.missed[i])
+            continue;
+        char k[256], v[300];
+        size_t kl = make_key(k, prefix, i), vl = make_val(v, k);
+        struct mnemo_request req = {.op = MNEMO_OP_SET, .key = k, .key_len = kl, .value = v,
+                                    .value_len = vl, .cb = round_set_cb, .arg = &ops[i]};
+        if (mnemo_submit(client, &req) != MNEMO_OK)
+            r.set_err++;
+    }
+    mnemo_wait_all(client);
+    printf("{\"ok\": %zu, \"miss\": %zu, \"err\": %zu, \"rejected\": %zu, \"wrong\": %zu, "
+           "\"set_ok\": %zu, \"set_err\": %zu, \"by_server\": {",
+           r.ok, r.miss, r.err, rejected, r.wrong, r.set_ok, r.set_err);
+    for (size_t i = 0; i < ns; i++)
+        printf("%s\"%s\": %zu", i ? ", " : "", mnemo_server_name(client, i), r.per_server[i]);
+    printf("}, \"ejected\": [");
+    for (size_t i = 0, first = 1; i < ns; i++) {
+        if (mnemo_server_ejected(client, i)) {
+            printf("%s\"%s\"", first ? "" : ", ", mnemo_server_name(client, i));
+            first = 0;
+        }
+    }
+    printf("], \"errors\": {");
+    for (int s = 1, first = 1; s < 32; s++) {
+        if (r.err_kinds[s]) {
+            printf("%s\"%s\": %zu", first ? "" : ", ", mnemo_strerror((mnemo_status)-s), r.err_kinds[s]);
+            first = 0;
+        }
+    }
+    printf("}}\n");
+    fflush(stdout);
+    free(ops);
+    free(r.per_server);
+    free(r.err_kinds);
+    free(r.missed);
+}
+
+static int cmd_repl(void)
+{
+    char line[512];
+
+    printf("{\"ready\": true}\n");
+    fflush(stdout);
+    while (fgets(line, sizeof(line), stdin)) {
+        char prefix[200];
+        size_t n;
+        if (sscanf(line, "round %199s %zu", prefix, &n) == 2)
+            cmd_round(prefix, n);
+        else if (strncmp(line, "quit", 4) == 0)
+            break;
+        else {
+            printf("{\"error\": \"bad command\"}\n");
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct mnemo_options o;
+    int rc = 2;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: client_driver SERVERS setmany|mget PREFIX N | async N | repl [RETRY_MS]\n");
+        return 2;
+    }
+    mnemo_options_init(&o);
+    o.connect_timeout_ms = 1000;
+    o.io_timeout_ms = 2000;
+    o.failure_limit = 2;
+    o.retry_interval_ms = 1500;
+    if (strcmp(argv[2], "repl") == 0 && argc > 3)
+        o.retry_interval_ms = atoi(argv[3]);
+    if (mnemo_create(&client, argv[1], &o) != MNEMO_OK) {
+        fprintf(stderr, "client_driver: bad server list\n");
+        return 2;
+    }
+    if (strcmp(argv[2], "setmany") == 0 && argc == 5)
+        rc = cmd_setmany(argv[3], strtoul(argv[4], NULL, 10));
+    else if (strcmp(argv[2], "mget") == 0 && argc == 5)
+        rc = cmd_mget(argv[3], strtoul(argv[4], NULL, 10));
+    else if (strcmp(argv[2], "async") == 0 && argc == 4)
+        rc = cmd_async(strtoul(argv[3], NULL, 10));
+    else if (strcmp(argv[2], "repl") == 0)
+        rc = cmd_repl();
+    else
+        fprintf(stderr, "client_driver: bad command\n");
+    mnemo_destroy(&client);
+    return rc;
+}

@@ -1,0 +1,632 @@
+/*
+ * test_text.c: the text protocol parser and composer (src/proto/text.c).
+ *
+ * Table-driven: valid lines with every field checked, each also fed one
+ * byte at a time (every prefix must be PARSE_AGAIN, from an exact-size heap
+ * copy so ASan sees any over-read); malformed lines with the error memcached
+ * 1.6.18 was observed to give (see the table atop text.c); pipelining; line
+ * length limits; multi-key walks; compose of every response kind; and every
+ * fuzz seed run through the fuzz target's own invariant checks.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto/request.h"
+#include "proto/text.h"
+
+/* The fuzz target, with its checks reported through cmocka. */
+#define FUZZ_CHECK(cond) assert_true(cond)
+#include "fuzz_text.c"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Parse from an exact-size heap copy, so reading past len is an ASan error. */
+static enum parse_status parse_copy(struct request *req, const char *s, size_t len,
+                                    size_t *consumed, char **copy)
+{
+    *copy = malloc(len > 0 ? len : 1);
+    assert_non_null(*copy);
+    memcpy(*copy, s, len);
+    return text_parse(req, *copy, len, consumed);
+}
+
+/* Join the request's keys with ',' for comparison. */
+static void join_keys(const struct request *req, char *out, size_t cap)
+{
+    size_t cur = 0, o = 0;
+    const char *k;
+    size_t nk;
+
+    out[0] = '\0';
+    while (request_key_next(req, &cur, &k, &nk)) {
+        assert_true(o + nk + 2 < cap);
+        if (o > 0) {
+            out[o++] = ',';
+        }
+        memcpy(out + o, k, nk);
+        o += nk;
+        out[o] = '\0';
+    }
+}
+
+/* ---- valid lines --------------------------------------------------------- */
+
+struct valid_case {
+    const char *line;
+    enum request_cmd cmd;
+    const char *keys; /* comma-joined; "" for none */
+    uint32_t flags;
+    int64_t exptime;
+    uint32_t vlen;
+    uint64_t cas;
+    uint64_t delta;
+    bool has_delay;
+    bool noreply;
+    const char *arg; /* NULL: none */
+};
+
+static const struct valid_case valid_cases[] = {
+    { .line = "get foo\r\n", .cmd = REQ_GET, .keys = "foo" },
+    { .line = "get foo\n", .cmd = REQ_GET, .keys = "foo" },
+    { .line = "get a b c\r\n", .cmd = REQ_GET, .keys = "a,b,c" },
+    { .line = "   get   a  b   c   \r\n", .cmd = REQ_GET, .keys = "a,b,c" },
+    { .line = "gets a b\r\n", .cmd = REQ_GETS, .keys = "a,b" },
+    { .line = "bget k\r\n", .cmd = REQ_GET, .keys = "k" },
+    { .line = "get k noreply\r\n", .cmd = REQ_GET, .keys = "k,noreply" },
+    { .line = "get a\tb c\rd\r\n", .cmd = REQ_GET, .keys = "a\tb,c\rd" },
+    { .line = "get a\r\r\n", .cmd = REQ_GET, .keys = "a\r" },
+    { .line = "gat 10 a b\r\n", .cmd = REQ_GAT, .keys = "a,b", .exptime = 10 },
+    { .line = "gats -1 a\r\n", .cmd = REQ_GATS, .keys = "a", .exptime = -1 },
+    { .line = "gat 10\r\n", .cmd = REQ_GAT, .keys = "", .exptime = 10 },
+    { .line = "gat 4294967297 k\r\n", .cmd = REQ_GAT, .keys = "k", .exptime = 1 },
+    { .line = "set k 5 100 3\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3 },
+    { .line = "set k 5 100 3 noreply\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3, .noreply = true },
+    { .line = "set k 5 100 3 garbage\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3 },
+    { .line = "add k 4294967295 -1 0\r\n", .cmd = REQ_ADD, .keys = "k", .flags = 4294967295u, .exptime = -1, .vlen = 0 },
+    { .line = "replace k 0 0 2147483645\r\n", .cmd = REQ_REPLACE, .keys = "k", .flags = 0, .exptime = 0, .vlen = 2147483645u },
+    { .line = "append k 0 0 1\r\n", .cmd = REQ_APPEND, .keys = "k", .vlen = 1 },
+    { .line = "prepend k 0 0 1\n", .cmd = REQ_PREPEND, .keys = "k", .vlen = 1 },
+    { .line = "set  k  1  2  3  \r\n", .cmd = REQ_SET, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3 },
+    { .line = "set k 4294967296 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "set k +5 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
+    { .line = "set k \t5 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
+    { .line = "set k 5\tzz 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
+    { .line = "set k -0 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "set k -18446744073709551615 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 1, .exptime = 0, .vlen = 1 },
+    { .line = "set k 0 0 4294967297\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "set k 0 0 -4294967295\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "set k 0 9223372036854775807 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = -1, .vlen = 1 },
+    { .line = "set k 0 0 01\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "set k 0 0 1\r\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    { .line = "cas k 1 2 3 18446744073709551615\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = UINT64_MAX },
+    { .line = "cas k 1 2 3 99 noreply\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = 99, .noreply = true },
+    { .line = "delete k\r\n", .cmd = REQ_DELETE, .keys = "k" },
+    { .line = "delete k 0\r\n", .cmd = REQ_DELETE, .keys = "k" },
+    { .line = "delete k noreply\r\n", .cmd = REQ_DELETE, .keys = "k", .noreply = true },
+    { .line = "delete k 0 noreply\r\n", .cmd = REQ_DELETE, .keys = "k", .noreply = true },
+    { .line = "delete noreply\r\n", .cmd = REQ_DELETE, .keys = "noreply" },
+    { .line = "incr k 1\r\n", .cmd = REQ_INCR, .keys = "k", .delta = 1 },
+    { .line = "decr k 18446744073709551615 noreply\r\n", .cmd = REQ_DECR, .keys = "k",
+      .delta = UINT64_MAX, .noreply = true },
+    { .line = "incr k 1 foo\r\n", .cmd = REQ_INCR, .keys = "k", .delta = 1 },
+    { .line = "incr k -18446744073709551615\r\n", .cmd = REQ_INCR, .keys = "k", .delta = 1 },
+    { .line = "touch k 10\r\n", .cmd = REQ_TOUCH, .keys = "k", .exptime = 10 },
+    { .line = "touch k -5 noreply\r\n", .cmd = REQ_TOUCH, .keys = "k", .exptime = -5, .noreply = true },
+    { .line = "flush_all\r\n", .cmd = REQ_FLUSH_ALL, .keys = "" },
+    { .line = "flush_all 10\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = 10, .delta = 10, .has_delay = true },
+    { .line = "flush_all -5\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = -5, .has_delay = true },
+    { .line = "flush_all noreply\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .noreply = true },
+    { .line = "flush_all 7 noreply\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = 7,
+      .delta = 7, .has_delay = true, .noreply = true },
+    { .line = "flush_all 5 5\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = 5, .delta = 5, .has_delay = true },
+    { .line = "flush_all 4294967296\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .has_delay = true },
+    { .line = "version\r\n", .cmd = REQ_VERSION, .keys = "" },
+    { .line = "version foo bar\r\n", .cmd = REQ_VERSION, .keys = "" },
+    { .line = "verbosity 1\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
+    { .line = "verbosity 1 2\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
+    { .line = "verbosity 4294967296 noreply\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 0, .noreply = true },
+    { .line = "quit\r\n", .cmd = REQ_QUIT, .keys = "" },
+    { .line = "quit now\r\n", .cmd = REQ_QUIT, .keys = "" },
+    { .line = "shutdown\r\n", .cmd = REQ_SHUTDOWN, .keys = "" },
+    { .line = "shutdown graceful\r\n", .cmd = REQ_SHUTDOWN, .keys = "", .arg = "graceful" },
+    { .line = "stats\r\n", .cmd = REQ_STATS, .keys = "" },
+    { .line = "stats   \r\n", .cmd = REQ_STATS, .keys = "" },
+    { .line = "stats  detail   on  \r\n", .cmd = REQ_STATS, .keys = "", .arg = "detail   on" },
+    { .line = "stats items\n", .cmd = REQ_STATS, .keys = "", .arg = "items" },
+};
+
+static void check_valid(const struct valid_case *vc, const struct request *req)
+{
+    char keys[4096];
+
+    assert_int_equal(req->error, REQ_EOK);
+    assert_int_equal(req->cmd, vc->cmd);
+    join_keys(req, keys, sizeof(keys));
+    assert_string_equal(keys, vc->keys);
+    if (vc->keys[0] != '\0') {
+        size_t n = strcspn(vc->keys, ",");
+        assert_int_equal(req->nkey, n);
+        assert_memory_equal(req->key, vc->keys, n);
+    }
+    assert_int_equal(req->flags, vc->flags);
+    assert_int_equal(req->exptime, vc->exptime);
+    assert_int_equal(req->vlen, vc->vlen);
+    assert_int_equal(req->cas, vc->cas);
+    assert_int_equal(req->delta, vc->delta);
+    assert_int_equal(req->has_delay, vc->has_delay);
+    assert_int_equal(req->noreply, vc->noreply);
+    if (vc->arg == NULL) {
+        assert_int_equal(req->narg, 0);
+    } else {
+        assert_int_equal(req->narg, strlen(vc->arg));
+        assert_memory_equal(req->arg, vc->arg, req->narg);
+    }
+}
+
+static void test_valid_lines(void **state)
+{
+    for (size_t i = 0; i < sizeof(valid_cases) / sizeof(valid_cases[0]); i++) {
+        const struct valid_case *vc = &valid_cases[i];
+        size_t len = strlen(vc->line);
+        struct request req;
+        size_t consumed;
+        char *copy;
+
+        print_message("valid: %s", vc->line);
+        /* every strict prefix: no complete line yet */
+        for (size_t cut = 0; cut < len; cut++) {
+            consumed = 99;
+            assert_int_equal(parse_copy(&req, vc->line, cut, &consumed, &copy), PARSE_AGAIN);
+            assert_int_equal(consumed, 0);
+            free(copy);
+        }
+        assert_int_equal(parse_copy(&req, vc->line, len, &consumed, &copy), PARSE_OK);
+        assert_int_equal(consumed, len);
+        check_valid(vc, &req);
+        free(copy);
+
+        /* the same line with more bytes behind it parses the same */
+        char more[512];
+        snprintf(more, sizeof(more), "%sget next\r\n", vc->line);
+        assert_int_equal(text_parse(&req, more, strlen(more), &consumed), PARSE_OK);
+        assert_int_equal(consumed, len);
+        check_valid(vc, &req);
+    }
+}
+
+/* ---- malformed lines ----------------------------------------------------- */
+
+struct error_case {
+    const char *line;
+    size_t len; /* literals may hold a NUL */
+    enum request_error error;
+    enum request_cmd cmd;
+    bool noreply; /* memcached sends nothing when set */
+};
+
+#define E(lit, err, c, ...) { .line = lit, .len = sizeof(lit) - 1, .error = err, .cmd = c, __VA_ARGS__ }
+
+static const struct error_case error_cases[] = {
+    E("\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("\n", REQ_EUNKNOWN, REQ_NONE),
+    E("    \r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("x\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("foo bar\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("GET k\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("ge k\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("statsx\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("set\tk 0 0 1\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("\rversion\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("mg k v\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("get\r\n", REQ_EUNKNOWN, REQ_GET),
+    E("get   \r\n", REQ_EUNKNOWN, REQ_GET),
+    E("gets\r\n", REQ_EUNKNOWN, REQ_GETS),
+    E("gat\r\n", REQ_EUNKNOWN, REQ_GAT),
+    E("set k 0 0\r\n", REQ_EUNKNOWN, REQ_SET),
+    E("set k 0 0 1 a b\r\n", REQ_EUNKNOWN, REQ_SET),
+    E("set k 0 0 1 noreply x\r\n", REQ_EUNKNOWN, REQ_SET),
+    E("set k 0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\r\n", REQ_EUNKNOWN, REQ_SET),
+    E("cas k 0 0 1\r\n", REQ_EUNKNOWN, REQ_CAS),
+    E("cas k 0 0 1 1 noreply x\r\n", REQ_EUNKNOWN, REQ_CAS),
+    E("incr\r\n", REQ_EUNKNOWN, REQ_INCR),
+    E("incr k\r\n", REQ_EUNKNOWN, REQ_INCR),
+    E("incr k 1 2 3\r\n", REQ_EUNKNOWN, REQ_INCR),
+    E("touch k\r\n", REQ_EUNKNOWN, REQ_TOUCH),
+    E("touch k 1 2 3\r\n", REQ_EUNKNOWN, REQ_TOUCH),
+    E("delete\r\n", REQ_EUNKNOWN, REQ_DELETE),
+    E("delete k 0 0 0\r\n", REQ_EUNKNOWN, REQ_DELETE),
+    E("verbosity\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
+    E("verbosity 1 2 3\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
+    E("flush_all 1 2 3\r\n", REQ_EUNKNOWN, REQ_FLUSH_ALL),
+    E("set k 0 0 -1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k abc 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 abc 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 abc\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 0x1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 1x\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 +\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 \t\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 2147483646\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 2147483647\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k -1 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k -4294967295 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 18446744073709551616 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 9223372036854775808 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 -9223372036854775809 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k abc 0 1 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true),
+    E("set k 0 0 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true),
+    E("cas k 0 0 1 abc\r\n", REQ_EFORMAT, REQ_CAS),
+    E("cas k 0 0 1 -1\r\n", REQ_EFORMAT, REQ_CAS),
+    E("cas k 0 0 1 18446744073709551616\r\n", REQ_EFORMAT, REQ_CAS),
+    E("verbosity abc\r\n", REQ_EFORMAT, REQ_VERBOSITY),
+    E("verbosity -1\r\n", REQ_EFORMAT, REQ_VERBOSITY),
+    E("verbosity noreply\r\n", REQ_EFORMAT, REQ_VERBOSITY, .noreply = true),
+    E("incr k abc\r\n", REQ_EDELTA, REQ_INCR),
+    E("incr k -1\r\n", REQ_EDELTA, REQ_INCR),
+    E("decr k 18446744073709551616\r\n", REQ_EDELTA, REQ_DECR),
+    E("incr k abc noreply\r\n", REQ_EDELTA, REQ_INCR, .noreply = true),
+    E("touch k abc\r\n", REQ_EEXPTIME, REQ_TOUCH),
+    E("touch k abc noreply\r\n", REQ_EEXPTIME, REQ_TOUCH, .noreply = true),
+    E("gat abc k\r\n", REQ_EEXPTIME, REQ_GAT),
+    E("gats 9999999999999999999 k\r\n", REQ_EEXPTIME, REQ_GATS),
+    E("flush_all abc\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
+    E("flush_all 1e\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
+    E("flush_all 9999999999999999999\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
+    E("flush_all noreply 5\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
+    E("flush_all x noreply\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL, .noreply = true),
+    E("flush_all noreply noreply\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL, .noreply = true),
+    E("delete k 5\r\n", REQ_EDELETE_USAGE, REQ_DELETE),
+    E("delete k 00\r\n", REQ_EDELETE_USAGE, REQ_DELETE),
+    E("delete k 0 foo\r\n", REQ_EDELETE_USAGE, REQ_DELETE),
+    E("delete k 0 0\r\n", REQ_EDELETE_USAGE, REQ_DELETE),
+    E("delete k noreply x\r\n", REQ_EDELETE_USAGE, REQ_DELETE),
+    E("delete k 1 noreply\r\n", REQ_EDELETE_USAGE, REQ_DELETE, .noreply = true),
+    E("delete k noreply noreply\r\n", REQ_EDELETE_USAGE, REQ_DELETE, .noreply = true),
+    /* NUL ends the line, as memcached's strlen() */
+    E("\0get a\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("get\0 a\r\n", REQ_EUNKNOWN, REQ_GET),
+    E("get \0a\r\n", REQ_EUNKNOWN, REQ_GET),
+    E("set k 0\0 0 1\r\n", REQ_EUNKNOWN, REQ_SET),
+};
+
+static void test_error_lines(void **state)
+{
+    for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+        const struct error_case *ec = &error_cases[i];
+        size_t len = ec->len;
+        struct request req;
+        size_t consumed;
+        char *copy;
+
+        print_message("error: %s", ec->line);
+        for (size_t cut = 0; cut < len; cut++) {
+            assert_int_equal(parse_copy(&req, ec->line, cut, &consumed, &copy), PARSE_AGAIN);
+            free(copy);
+        }
+        assert_int_equal(parse_copy(&req, ec->line, len, &consumed, &copy), PARSE_ERROR);
+        assert_int_equal(consumed, len);
+        assert_int_equal(req.error, ec->error);
+        assert_int_equal(req.cmd, ec->cmd);
+        assert_int_equal(req.noreply, ec->noreply);
+        free(copy);
+    }
+}
+
+static char *repeat(char c, size_t n, const char *prefix, const char *suffix)
+{
+    size_t np = strlen(prefix), ns = strlen(suffix);
+    char *s = malloc(np + n + ns + 1);
+
+    assert_non_null(s);
+    memcpy(s, prefix, np);
+    memset(s + np, c, n);
+    memcpy(s + np + n, suffix, ns + 1);
+    return s;
+}
+
+static void expect_error(const char *line, enum request_error err)
+{
+    struct request req;
+    size_t consumed;
+
+    assert_int_equal(text_parse(&req, line, strlen(line), &consumed), PARSE_ERROR);
+    assert_int_equal(req.error, err);
+    assert_int_equal(consumed, strlen(line));
+}
+
+static void test_key_length(void **state)
+{
+    struct request req;
+    size_t consumed;
+    static const char *const around[][2] = {
+        { "set ", " 0 0 1\r\n" },    { "get a ", " b\r\n" },     { "incr ", " 1\r\n" },
+        { "touch ", " 1\r\n" },      { "delete ", "\r\n" },      { "gats 1 ", "\r\n" },
+        { "cas ", " 0 0 1 1\r\n" }, { "delete ", " noreply\r\n" },
+    };
+
+    for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+        char *line = repeat('k', 250, around[i][0], around[i][1]);
+        assert_int_equal(text_parse(&req, line, strlen(line), &consumed), PARSE_OK);
+        free(line);
+        line = repeat('k', 251, around[i][0], around[i][1]);
+        expect_error(line, REQ_EKEY_TOO_LONG);
+        free(line);
+    }
+    /* memcached checks the delete argument, and gat's exptime, before the key */
+    char *k = repeat('k', 251, "delete ", " 5\r\n");
+    expect_error(k, REQ_EDELETE_USAGE);
+    free(k);
+    k = repeat('k', 251, "gat abc ", "\r\n");
+    expect_error(k, REQ_EEXPTIME);
+    free(k);
+    /* a key error under noreply is silent too */
+    k = repeat('k', 251, "set ", " 0 0 1 noreply\r\n");
+    expect_error(k, REQ_EKEY_TOO_LONG);
+    assert_true(text_parse(&req, k, strlen(k), &consumed) == PARSE_ERROR && req.noreply);
+    free(k);
+}
+
+/* ---- pipelining, line ends, limits --------------------------------------- */
+
+static void test_pipeline(void **state)
+{
+    static const char in[] = "get a b\r\nset k 1 2 5\r\nhello\r\ndelete k\n"
+                             "bogus\r\nincr n 7 noreply\nset x 0 0 1 noreply\r\nx\r\nversion\r\n";
+    static const enum request_cmd want[] = { REQ_GET,   REQ_SET,  REQ_DELETE, REQ_NONE,
+                                             REQ_INCR, REQ_SET, REQ_VERSION };
+    size_t off = 0, i = 0, consumed;
+    struct request req;
+
+    while (off < sizeof(in) - 1) {
+        enum parse_status st = text_parse(&req, in + off, sizeof(in) - 1 - off, &consumed);
+        assert_true(i < sizeof(want) / sizeof(want[0]));
+        assert_int_equal(req.cmd, want[i]);
+        assert_int_equal(st, want[i] == REQ_NONE ? PARSE_ERROR : PARSE_OK);
+        off += consumed;
+        if (st == PARSE_OK && request_is_storage(req.cmd)) {
+            off += req.vlen + 2;
+        }
+        i++;
+    }
+    assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(off, sizeof(in) - 1);
+
+    /* byte-at-a-time arrival gives the same sequence */
+    off = 0;
+    i = 0;
+    for (size_t avail = 1; avail <= sizeof(in) - 1; avail++) {
+        char *copy;
+        enum parse_status st = parse_copy(&req, in + off, avail - off, &consumed, &copy);
+        free(copy);
+        if (st == PARSE_AGAIN) {
+            continue;
+        }
+        assert_int_equal(req.cmd, want[i]);
+        off += consumed;
+        if (st == PARSE_OK && request_is_storage(req.cmd)) {
+            off += req.vlen + 2;
+            avail = off;
+        }
+        i++;
+    }
+    assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+}
+
+static void test_line_limits(void **state)
+{
+    struct request req;
+    size_t consumed;
+    char *s;
+
+    /* no newline: fine up to 2048 bytes, then memcached closes */
+    s = repeat('x', TEXT_LINE_MAX, "", "");
+    assert_int_equal(text_parse(&req, s, TEXT_LINE_MAX, &consumed), PARSE_AGAIN);
+    free(s);
+    s = repeat('x', TEXT_LINE_MAX + 1, "", "");
+    assert_int_equal(text_parse(&req, s, TEXT_LINE_MAX + 1, &consumed), PARSE_ERROR);
+    assert_int_equal(req.error, REQ_ELINE_TOO_LONG);
+    assert_int_equal(consumed, TEXT_LINE_MAX + 1);
+    free(s);
+    s = repeat(' ', 3000, "set k 0 0 1", "");
+    expect_error(s, REQ_ELINE_TOO_LONG);
+    free(s);
+    /* ...but a long line whose newline is already here is served, as memcached */
+    s = repeat(' ', 3000, "set k 0 0 1", "\r\n");
+    assert_int_equal(text_parse(&req, s, strlen(s), &consumed), PARSE_OK);
+    assert_int_equal(req.vlen, 1);
+    free(s);
+
+    /* multi-get lines may grow to TEXT_GET_LINE_MAX */
+    const char *gets[] = { "get ", "gets ", "gat 0 ", "gats 0 ", "   get " };
+    for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
+        s = repeat('a', 5000, gets[i], "");
+        assert_int_equal(text_parse(&req, s, strlen(s), &consumed), PARSE_AGAIN);
+        free(s);
+    }
+    s = repeat(' ', 101, "", "get aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    char *big = repeat(' ', 3000, s, "");
+    expect_error(big, REQ_ELINE_TOO_LONG);
+    free(big);
+    free(s);
+    s = repeat('a', TEXT_GET_LINE_MAX, "get ", "");
+    expect_error(s, REQ_ELINE_TOO_LONG);
+    free(s);
+
+    /* a 100k-key multi-get, walked with request_key_next */
+    size_t nkeys = 100000;
+    char *line = malloc(4 + nkeys * 8 + 3);
+    size_t o = 0;
+    memcpy(line, "get", 3);
+    o = 3;
+    for (size_t i = 0; i < nkeys; i++) {
+        o += (size_t)sprintf(line + o, " k%06zu", i);
+    }
+    memcpy(line + o, "\r\n", 2);
+    o += 2;
+    assert_true(o <= TEXT_GET_LINE_MAX);
+    assert_int_equal(text_parse(&req, line, o, &consumed), PARSE_OK);
+    assert_int_equal(consumed, o);
+    assert_int_equal(req.nkeys, nkeys);
+    size_t cur = 0, n = 0, nk;
+    const char *k;
+    char want[16];
+    while (request_key_next(&req, &cur, &k, &nk)) {
+        snprintf(want, sizeof(want), "k%06zu", n);
+        assert_int_equal(nk, 7);
+        assert_memory_equal(k, want, 7);
+        n++;
+    }
+    assert_int_equal(n, nkeys);
+    assert_false(request_key_next(&req, &cur, &k, &nk));
+    free(line);
+}
+
+static void test_cmd_names(void **state)
+{
+    assert_string_equal(request_cmd_name(REQ_GET), "get");
+    assert_string_equal(request_cmd_name(REQ_FLUSH_ALL), "flush_all");
+    assert_string_equal(request_cmd_name(REQ_STATS), "stats");
+    assert_string_equal(request_cmd_name(REQ_CMD_COUNT), "unknown");
+    for (int c = REQ_GET; c < REQ_CMD_COUNT; c++) {
+        char line[64];
+        struct request req;
+        size_t consumed;
+        /* every name parses back to its command (with enough arguments) */
+        snprintf(line, sizeof(line), "%s k 0 0 1 1\r\n", request_cmd_name((enum request_cmd)c));
+        text_parse(&req, line, strlen(line), &consumed);
+        assert_int_equal(req.cmd, c);
+    }
+}
+
+/* ---- compose ------------------------------------------------------------- */
+
+struct compose_case {
+    struct response rsp;
+    const char *want;
+};
+
+#define MSG(s) .msg = s, .nmsg = sizeof(s) - 1
+
+static const struct compose_case compose_cases[] = {
+    { { .kind = RSP_STORED }, "STORED\r\n" },
+    { { .kind = RSP_NOT_STORED }, "NOT_STORED\r\n" },
+    { { .kind = RSP_EXISTS }, "EXISTS\r\n" },
+    { { .kind = RSP_NOT_FOUND }, "NOT_FOUND\r\n" },
+    { { .kind = RSP_DELETED }, "DELETED\r\n" },
+    { { .kind = RSP_TOUCHED }, "TOUCHED\r\n" },
+    { { .kind = RSP_OK }, "OK\r\n" },
+    { { .kind = RSP_END }, "END\r\n" },
+    { { .kind = RSP_VALUE, .key = "foo", .nkey = 3, .flags = 0, .vlen = 1 }, "VALUE foo 0 1\r\n" },
+    { { .kind = RSP_VALUE, .key = "k", .nkey = 1, .flags = 4294967295u, .vlen = 2147483645u,
+        .cas = 10, .with_cas = true },
+      "VALUE k 4294967295 2147483645 10\r\n" },
+    { { .kind = RSP_VALUE, .key = "k", .nkey = 1, .flags = 9, .vlen = 0, .cas = UINT64_MAX,
+        .with_cas = true },
+      "VALUE k 9 0 18446744073709551615\r\n" },
+    { { .kind = RSP_VALUE, .key = "k", .nkey = 1, .cas = 5, .with_cas = false }, "VALUE k 0 0\r\n" },
+    { { .kind = RSP_NUMBER, .number = 0 }, "0\r\n" },
+    { { .kind = RSP_NUMBER, .number = 7 }, "7\r\n" },
+    { { .kind = RSP_NUMBER, .number = 10 }, "10\r\n" },
+    { { .kind = RSP_NUMBER, .number = 100 }, "100\r\n" },
+    { { .kind = RSP_NUMBER, .number = 1234567890123ull }, "1234567890123\r\n" },
+    { { .kind = RSP_NUMBER, .number = UINT64_MAX }, "18446744073709551615\r\n" },
+    { { .kind = RSP_VERSION, MSG("1.6.18") }, "VERSION 1.6.18\r\n" },
+    { { .kind = RSP_STAT, MSG("pid"), .msg2 = "42", .nmsg2 = 2 }, "STAT pid 42\r\n" },
+    { { .kind = RSP_STAT, MSG("version"), .msg2 = "", .nmsg2 = 0 }, "STAT version \r\n" },
+    { { .kind = RSP_ERROR }, "ERROR\r\n" },
+    { { .kind = RSP_ERROR, MSG(": shutdown not enabled") }, "ERROR: shutdown not enabled\r\n" },
+    { { .kind = RSP_CLIENT_ERROR, MSG("bad command line format") },
+      "CLIENT_ERROR bad command line format\r\n" },
+    { { .kind = RSP_CLIENT_ERROR }, "CLIENT_ERROR\r\n" },
+    { { .kind = RSP_SERVER_ERROR, MSG("out of memory storing object") },
+      "SERVER_ERROR out of memory storing object\r\n" },
+};
+
+static void test_compose(void **state)
+{
+    char buf[256];
+
+    for (size_t i = 0; i < sizeof(compose_cases) / sizeof(compose_cases[0]); i++) {
+        const struct compose_case *cc = &compose_cases[i];
+        size_t want = strlen(cc->want);
+        size_t bound = text_compose_bound(&cc->rsp);
+
+        print_message("compose: %s", cc->want);
+        assert_true(bound >= want && bound <= sizeof(buf));
+        memset(buf, '#', sizeof(buf));
+        assert_int_equal(text_compose(&cc->rsp, buf, sizeof(buf)), want);
+        assert_memory_equal(buf, cc->want, want);
+        assert_int_equal(buf[want], '#');
+        /* exactly enough room */
+        char *exact = malloc(want);
+        assert_int_equal(text_compose(&cc->rsp, exact, want), want);
+        assert_memory_equal(exact, cc->want, want);
+        free(exact);
+        /* too small: the size needed, and no write past cap */
+        for (size_t cap = 0; cap < want; cap++) {
+            char *small = malloc(cap > 0 ? cap : 1);
+            assert_int_equal(text_compose(&cc->rsp, small, cap), want);
+            free(small);
+        }
+    }
+}
+
+/* ---- the fuzz seeds ------------------------------------------------------ */
+
+static void test_fuzz_seeds(void **state)
+{
+    DIR *d = opendir(MNEMO_TEXT_SEEDS_DIR);
+    struct dirent *e;
+    size_t nseeds = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[1024];
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", MNEMO_TEXT_SEEDS_DIR, e->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
+        assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+        fclose(f);
+        print_message("seed: %s\n", e->d_name);
+        /* the whole seed, and every prefix of it, as a connection would see it */
+        for (long cut = 0; cut <= size; cut++) {
+            uint8_t *copy = malloc(cut > 0 ? (size_t)cut : 1);
+            memcpy(copy, data, (size_t)cut);
+            LLVMFuzzerTestOneInput(copy, (size_t)cut);
+            free(copy);
+        }
+        free(data);
+        nseeds++;
+    }
+    closedir(d);
+    assert_true(nseeds >= 24);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_lines), cmocka_unit_test(test_error_lines),
+        cmocka_unit_test(test_key_length),  cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_line_limits), cmocka_unit_test(test_cmd_names),
+        cmocka_unit_test(test_compose),     cmocka_unit_test(test_fuzz_seeds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

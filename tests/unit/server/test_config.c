@@ -1,0 +1,132 @@
+/* Unit tests for server/config: memcached's flags parse to the same
+ * settings, and every bad value is an error with a message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "server/config.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int parse(struct config *cfg, int argc, char **argv, char *err)
+{
+    config_defaults(cfg);
+    return config_parse(cfg, argc, argv, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *argv[] = {"mnemod"};
+    assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
+    assert_int_equal(cfg.port, 11211);
+    assert_string_equal(cfg.listen, "127.0.0.1");
+    assert_int_equal(cfg.maxbytes, 64u << 20);
+    assert_int_equal(cfg.item_size_max, 1u << 20);
+    assert_int_equal(cfg.maxconns, 1024);
+    assert_true(cfg.num_threads >= 1);
+    assert_true(cfg.use_cas && cfg.flush_enabled && cfg.evict_to_free);
+    assert_false(cfg.shutdown_enabled);
+}
+
+static void test_memcached_command_line(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *argv[] = {"mnemod", "-p", "22122", "-U", "0", "-l", "0.0.0.0", "-m", "128", "-c", "10",
+                    "-t", "2", "-I", "2m", "-M", "-C", "-F", "-A", "-b", "64", "-B", "ascii",
+                    "-vv", "-R", "5", "-o", "modern,idle_timeout=30,hashpower=20", "-f", "1.5", "-n", "64"};
+    assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
+    assert_int_equal(cfg.port, 22122);
+    assert_string_equal(cfg.listen, "0.0.0.0");
+    assert_int_equal(cfg.maxbytes, 128u << 20);
+    assert_int_equal(cfg.maxconns, 10);
+    assert_int_equal(cfg.num_threads, 2);
+    assert_int_equal(cfg.item_size_max, 2u << 20);
+    assert_false(cfg.evict_to_free);
+    assert_false(cfg.use_cas);
+    assert_false(cfg.flush_enabled);
+    assert_true(cfg.shutdown_enabled);
+    assert_int_equal(cfg.backlog, 64);
+    assert_int_equal(cfg.protocol, CONFIG_PROTO_ASCII);
+    assert_int_equal(cfg.verbose, 2);
+    assert_int_equal(cfg.reqs_per_event, 5);
+    assert_int_equal(cfg.idle_timeout, 30);
+}
+
+static void test_long_options(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *argv[] = {"mnemod", "--port=1234", "--memory-limit=1g", "--threads=3",
+                    "--max-item-size=512k", "--enable-shutdown", "--unix-socket=/tmp/x.sock",
+                    "--unix-mask=755", "--disable-cas"};
+    assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
+    assert_int_equal(cfg.port, 1234);
+    assert_int_equal(cfg.maxbytes, 1024u << 20);
+    assert_int_equal(cfg.num_threads, 3);
+    assert_int_equal(cfg.item_size_max, 512u << 10);
+    assert_true(cfg.shutdown_enabled);
+    assert_string_equal(cfg.socketpath, "/tmp/x.sock");
+    assert_int_equal(cfg.access, 0755);
+    assert_false(cfg.use_cas);
+}
+
+static void expect_error(char **argv, int argc, const char *fragment)
+{
+    struct config cfg;
+    char err[256] = "";
+    assert_int_equal(parse(&cfg, argc, argv, err), -1);
+    if (strstr(err, fragment) == NULL)
+        fail_msg("error '%s' lacks '%s'", err, fragment);
+}
+
+static void test_bad_values(void **state)
+{
+    char *c0[] = {"mnemod", "-c", "0"};
+    expect_error(c0, ARGC(c0), "-c");
+    char *t0[] = {"mnemod", "-t", "0"};
+    expect_error(t0, ARGC(t0), "-t");
+    char *small[] = {"mnemod", "-I", "512"};
+    expect_error(small, ARGC(small), "less than 1024");
+    char *big[] = {"mnemod", "-m", "64", "-I", "64m"};
+    expect_error(big, ARGC(big), "half the memory");
+    char *port[] = {"mnemod", "-p", "abc"};
+    expect_error(port, ARGC(port), "-p");
+    char *port_range[] = {"mnemod", "-p", "70000"};
+    expect_error(port_range, ARGC(port_range), "-p");
+    char *unknown[] = {"mnemod", "-Z"};
+    expect_error(unknown, ARGC(unknown), "unknown option");
+    char *unknown_long[] = {"mnemod", "--frobnicate"};
+    expect_error(unknown_long, ARGC(unknown_long), "unknown option");
+    char *missing[] = {"mnemod", "-p"};
+    expect_error(missing, ARGC(missing), "needs a value");
+    char *udp[] = {"mnemod", "-U", "11211"};
+    expect_error(udp, ARGC(udp), "UDP");
+    char *proto[] = {"mnemod", "-B", "carrier-pigeon"};
+    expect_error(proto, ARGC(proto), "-B");
+    char *opt[] = {"mnemod", "-o", "no_such_thing"};
+    expect_error(opt, ARGC(opt), "unknown -o option");
+    char *idle[] = {"mnemod", "-o", "idle_timeout=x"};
+    expect_error(idle, ARGC(idle), "idle_timeout");
+    char *mem[] = {"mnemod", "-m", "12q"};
+    expect_error(mem, ARGC(mem), "-m");
+    char *stray[] = {"mnemod", "extra"};
+    expect_error(stray, ARGC(stray), "unexpected argument");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_memcached_command_line),
+        cmocka_unit_test(test_long_options),
+        cmocka_unit_test(test_bad_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
