@@ -40,7 +40,7 @@ for name in $FUZZ_TARGETS; do
     tail -n 40 "$build/fuzz/$name.log" >&2
     status=1
   else
-    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$build/fuzz/$name.log" | tail -n 3
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$build/fuzz/$name.log" | tail -n 3 || true
   fi
   rm -rf "$corpus"
 done

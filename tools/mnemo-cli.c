@@ -21,6 +21,7 @@ enum { EXIT_MISS = 1, EXIT_ERR = 2 };
 
 static const char usage[] =
     "usage: mnemo-cli [--servers host:port[:weight],...] [options] COMMAND [ARGS]\n"
+    "       (options come before COMMAND; everything after it is taken as is)\n"
     "\n"
     "commands:\n"
     "  get KEY...              one key: print its value bytes as stored;\n"
@@ -300,7 +301,7 @@ int main(int argc, char **argv)
 
     mnemo_options_init(&o);
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "s:t:f:T:mh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:t:f:T:mh", longopts, NULL)) != -1) {
         switch (opt) {
         case 's': servers = optarg; break;
         case 't':

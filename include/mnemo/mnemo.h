@@ -22,7 +22,9 @@
  * Thread safety: a struct mnemo_client is NOT thread-safe.  Use one handle
  * per thread (handles share nothing), or serialise every call on a handle
  * with your own lock.  Completion callbacks run on the thread that called
- * mnemo_run() (or a blocking call), from inside that call; they may submit
+ * mnemo_run(), mnemo_pollfds() (a connect that fails at once completes its
+ * server's requests there) or a blocking call, from inside that call; they
+ * may submit
  * new requests but must not call mnemo_run(), a blocking call or
  * mnemo_destroy() on the same handle.  mnemo_strerror() and
  * mnemo_options_init() are thread-safe.

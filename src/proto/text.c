@@ -45,9 +45,10 @@
  *     ("set k abc 0 1 noreply", "incr k abc noreply", "delete k 1 noreply",
  *      "verbosity noreply", "flush_all x noreply")  nothing at all   error + noreply
  *
- * Accepted quirks (memcached answers as if valid): "set k 4294967296 0 1"
- * stores flags 0, "set k 0 0 4294967297" and "... -4294967295" store 1 byte
- * (int32 truncation); "+5", "\t5", "5\tzz" read as 5; "-18446744073709551615"
+ * Refused although 1.6.18 accepts them (it truncates to 32 bits, as later
+ * releases no longer do): flags above 2^32-1, bytes/exptime outside int32.
+ *
+ * Accepted quirks (memcached answers as if valid): "+5", "\t5", "5\tzz" read as 5; "-18446744073709551615"
  * reads as 1 for an unsigned field; "set k 0 0 1 garbage" is a plain set;
  * "incr k 1 foo" and "touch k 1 foo" ignore the extra token; "verbosity 1 2"
  * and "flush_all 5 5" are fine; "gat 10" (no key) answers "END"; "gats 1 k
@@ -213,12 +214,14 @@ static bool num_u64(const struct tok *t, uint64_t *out)
     return true;
 }
 
-/* safe_strtoul() on LP64: unsigned long is 64 bits, stored into a uint32_t. */
+/* A 32-bit field. memcached 1.6.18 reads it as 64 bits and silently keeps
+ * the low 32 ("set k 4294967296 0 1" stores flags 0); later memcached
+ * releases refuse it, and so do we: a silent truncation is corrupted data. */
 static bool num_u32(const struct tok *t, uint32_t *out)
 {
     uint64_t v;
 
-    if (!num_u64(t, &v)) {
+    if (!num_u64(t, &v) || v > UINT32_MAX) {
         return false;
     }
     *out = (uint32_t)v;
@@ -236,8 +239,13 @@ static bool num_i32(const struct tok *t, int32_t *out)
     if (nm.neg ? nm.mag > (uint64_t)INT64_MAX + 1 : nm.mag > (uint64_t)INT64_MAX) {
         return false;
     }
-    uint64_t v = nm.neg ? 0 - nm.mag : nm.mag;
-    *out = (int32_t)(uint32_t)v; /* gcc/clang: modulo 2^32, as memcached's store */
+    /* Out of int32 range is refused, not wrapped as 1.6.18 does ("set k 0 0
+     * 4294967297" would read one byte and desynchronise the stream). */
+    int64_t v = nm.neg ? -(int64_t)(nm.mag - 1) - 1 : (int64_t)nm.mag;
+    if (v > INT32_MAX || v < INT32_MIN) {
+        return false;
+    }
+    *out = (int32_t)v;
     return true;
 }
 
@@ -463,6 +471,9 @@ static void parse_rest_arg(struct request *req, const struct cursor *c)
     while (p < end && *p == ' ') {
         p++;
     }
+    if (p >= end) {
+        return;
+    }
     const char *z = memchr(p, '\0', (size_t)(end - p));
     if (z != NULL) {
         end = z;
@@ -646,6 +657,7 @@ static const struct piece fixed_reply[RSP_KIND_COUNT] = {
     [RSP_TOUCHED] = LIT("TOUCHED\r\n"),
     [RSP_OK] = LIT("OK\r\n"),
     [RSP_END] = LIT("END\r\n"),
+    [RSP_RESET] = LIT("RESET\r\n"),
     [RSP_VALUE] = LIT("VALUE "),
     [RSP_VERSION] = LIT("VERSION"),
     [RSP_STAT] = LIT("STAT "),
@@ -716,6 +728,7 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_TOUCHED:
     case RSP_OK:
     case RSP_END:
+    case RSP_RESET:
         pc[np++] = fixed_reply[rsp->kind];
         break;
     default:
@@ -747,6 +760,7 @@ size_t text_compose_bound(const struct response *rsp)
     case RSP_TOUCHED:
     case RSP_OK:
     case RSP_END:
+    case RSP_RESET:
         return fixed_reply[rsp->kind].n;
     default:
         return 0;

@@ -142,11 +142,11 @@ static void exec_touch(struct exec_ctx *x, const struct request *req)
 
 static void exec_flush(struct exec_ctx *x, const struct request *req)
 {
+    STATS_INCR(x->stats, cmd_flush); /* memcached counts refused attempts too */
     if (!x->srv->cfg.flush_enabled) {
         reply_message(x, RSP_CLIENT_ERROR, "flush_all not allowed");
         return;
     }
-    STATS_INCR(x->stats, cmd_flush);
     /* memcached: a delay follows the exptime rules; none (or 0) is now. */
     uint32_t when = 0;
     if (req->has_delay && req->delta > 0)
@@ -161,10 +161,16 @@ static void exec_version(struct exec_ctx *x)
     x->reply(x->sink, &rsp, NULL);
 }
 
-static enum exec_next exec_shutdown(struct exec_ctx *x)
+static enum exec_next exec_shutdown(struct exec_ctx *x, const struct request *req)
 {
     if (!x->srv->cfg.shutdown_enabled) {
         reply_message(x, RSP_ERROR, ": shutdown not enabled");
+        return EXEC_CONTINUE;
+    }
+    /* memcached 1.6 knows "shutdown" and "shutdown graceful"; both stop the
+     * server here, which always drains connections on its way out. */
+    if (req->narg > 0 && !(req->narg == 8 && memcmp(req->arg, "graceful", 8) == 0)) {
+        reply_message(x, RSP_CLIENT_ERROR, "invalid shutdown mode");
         return EXEC_CONTINUE;
     }
     log_info("shutdown requested by a client");
@@ -204,7 +210,7 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_QUIT:
         return EXEC_CLOSE;
     case REQ_SHUTDOWN:
-        return exec_shutdown(x);
+        return exec_shutdown(x, req);
     case REQ_STATS:
         stats_command(x, req->arg, req->narg);
         break;

@@ -143,7 +143,7 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
 }
 
 /* Fork to the background; the parent exits once the child is set up. */
-static int daemonize(char *err, size_t errlen)
+static int daemonize(bool verbose, char *err, size_t errlen)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -160,12 +160,13 @@ static int daemonize(char *err, size_t errlen)
         snprintf(err, errlen, "chdir: %s", strerror(errno));
         return -1;
     }
+    /* As memcached: standard streams go to /dev/null, except that -v keeps
+     * stderr for the log. (A caller waiting on our pipes must not hang.) */
     int fd = open("/dev/null", O_RDWR);
     if (fd >= 0) {
         dup2(fd, STDIN_FILENO);
         dup2(fd, STDOUT_FILENO);
-        /* stderr stays for -v output, as memcached's does, unless it is a tty */
-        if (isatty(STDERR_FILENO))
+        if (!verbose)
             dup2(fd, STDERR_FILENO);
         if (fd > STDERR_FILENO)
             close(fd);
@@ -204,7 +205,7 @@ static int run(struct server *srv, char *err, size_t errlen)
         cfg->port = listen_port(fds[0]);
     if (cfg->username != NULL && drop_privileges(cfg->username, err, errlen) != 0)
         goto out;
-    if (cfg->daemonize && daemonize(err, errlen) != 0)
+    if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
         goto out;
     if (cfg->pidfile != NULL && write_pidfile(cfg->pidfile) != 0) {
         snprintf(err, errlen, "cannot write pid file %s: %s", cfg->pidfile, strerror(errno));

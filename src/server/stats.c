@@ -143,7 +143,7 @@ static void stats_settings(struct exec_ctx *x)
     stat_str(x, "inter", c->listen != NULL ? c->listen : "NULL");
     stat_u64(x, "verbosity", (uint64_t)atomic_load(&x->srv->verbosity));
     stat_u64(x, "num_threads", (uint64_t)c->num_threads);
-    stat_bool(x, "evictions", c->evict_to_free);
+    stat_str(x, "evictions", c->evict_to_free ? "on" : "off");
     stat_str(x, "domain_socket", c->socketpath != NULL ? c->socketpath : "NULL");
     snprintf(buf, sizeof(buf), "%o", c->access);
     stat_str(x, "umask", buf);
@@ -155,7 +155,7 @@ static void stats_settings(struct exec_ctx *x)
     stat_str(x, "binding_protocol", config_protocol_name(c->protocol));
     stat_u64(x, "item_size_max", c->item_size_max);
     stat_bool(x, "flush_enabled", c->flush_enabled);
-    stat_bool(x, "shutdown_enabled", c->shutdown_enabled);
+    stat_bool(x, "shutdown_command", c->shutdown_enabled);
     stat_u64(x, "reqs_per_event", (uint64_t)c->reqs_per_event);
     stat_u64(x, "idle_timeout", (uint64_t)c->idle_timeout);
     stat_bool(x, "maxconns_fast", true);

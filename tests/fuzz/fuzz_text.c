@@ -76,6 +76,9 @@ static bool ref_u32(const char *s, uint32_t *out)
     if (!ref_u64(s, &v)) {
         return false;
     }
+    if (v > UINT32_MAX) {
+        return false; /* mnemo refuses what 1.6.18 truncates (see text.c) */
+    }
     *out = (uint32_t)v;
     return true;
 }
@@ -88,7 +91,10 @@ static bool ref_i32(const char *s, int32_t *out)
     if (errno == ERANGE || !ok_end(s, end)) {
         return false;
     }
-    *out = (int32_t)(uint32_t)(unsigned long)v;
+    if (v > INT32_MAX || v < INT32_MIN) {
+        return false; /* mnemo refuses what 1.6.18 truncates (see text.c) */
+    }
+    *out = (int32_t)v;
     return true;
 }
 

@@ -6,7 +6,7 @@ import pytest
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheClientError, MemcacheServerError
 
-from conftest import IO_TIMEOUT
+from mnemo_harness import IO_TIMEOUT
 
 MAX_U64 = 2 ** 64 - 1
 ITEM_SIZE_MAX = 1024 * 1024

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import mnemod_only, scaled
+from mnemo_harness import mnemod_only, scaled
 
 K250 = b"k" * 250
 K251 = b"k" * 251

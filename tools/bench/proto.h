@@ -66,7 +66,7 @@ void resp_parser_init(struct resp_parser *p);
 
 /*
  * Shared line splitter for the text-based parsers: starting at buf[*pos],
- * find the end of the next line.  Returns 1 with *line/*line_len (without
+ * find the end of the next line.  Returns 1 with *line and *line_len (without
  * CR LF) pointing into buf or into p->line; 0 when the line is incomplete
  * (the partial bytes were saved in p->line and *pos == len); -1 when the
  * line is longer than PROTO_LINE_MAX.
@@ -80,7 +80,7 @@ int proto_skip(struct resp_parser *p, size_t len, size_t *pos);
 /* Parse a decimal number of up to 19 digits at s[0..n); -1 when none. */
 int64_t proto_parse_u64(const char *s, size_t n);
 
-/* Each protocol's functions (proto_text.c, proto_meta.c, proto_binary.c). */
+/* Each protocol's functions: proto_text.c, proto_meta.c and proto_binary.c. */
 size_t text_encode_get(char *out, const char *key, size_t klen, uint32_t opaque);
 size_t text_encode_set(char *out, const char *key, size_t klen, const char *value, size_t vlen,
                        uint32_t opaque);

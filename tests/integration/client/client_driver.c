@@ -5,6 +5,7 @@
  *   client_driver SERVERS setmany PREFIX N     set PREFIX<i> = "val:PREFIX<i>"
  *   client_driver SERVERS mget PREFIX N        multi-get them, check every value
  *   client_driver SERVERS async N              N pipelined async ops, every completion checked
+ *   client_driver SERVERS ops                  every blocking call, results checked
  *   client_driver SERVERS repl [RETRY_MS]      read commands from stdin:
  *        round PREFIX N   get each key (pipelined), set the misses; report
  *        quit
@@ -182,6 +183,95 @@ static int cmd_async(size_t n)
     return submitted == n && completed == n && bad == 0 && calls_wrong == 0 && not_done == 0 ? 0 : 1;
 }
 
+/* ---- ops: the blocking calls one by one, each result checked ---- */
+static int checks, failures;
+
+static void check(int ok, const char *what)
+{
+    checks++;
+    if (!ok) {
+        failures++;
+        fprintf(stderr, "client_driver ops: FAILED %s\n", what);
+    }
+}
+
+static void count_stat(void *arg, const char *name, const char *value)
+{
+    if (strcmp(name, "pid") == 0 && atoi(value) > 0)
+        (*(int *)arg)++;
+}
+
+static int cmd_ops(void)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    uint32_t fl = 0;
+    uint64_t cas = 0, cas2 = 0, num = 0;
+    const char bkey[] = {'\0', '\n', ' ', (char)0xff, 'k'}; /* binary key: base64 on the wire */
+    char ver[64];
+
+    check(mnemo_set(client, "ops:a", 5, "one", 3, 42, 0) == MNEMO_OK, "set");
+    check(mnemo_get(client, "ops:a", 5, &v, &vl, &fl, &cas) == MNEMO_OK && vl == 3 &&
+              memcmp(v, "one", 3) == 0 && fl == 42 && cas != 0, "gets");
+    free(v);
+    check(mnemo_store(client, MNEMO_OP_CAS, "ops:a", 5, "two", 3, 1, 0, cas) == MNEMO_OK, "cas ok");
+    check(mnemo_store(client, MNEMO_OP_CAS, "ops:a", 5, "three", 5, 1, 0, cas) == MNEMO_EXISTS,
+          "cas stale -> EXISTS");
+    check(mnemo_store(client, MNEMO_OP_CAS, "ops:nokey", 9, "x", 1, 0, 0, 12345) == MNEMO_NOT_FOUND,
+          "cas on missing -> NOT_FOUND");
+    check(mnemo_gat(client, "ops:a", 5, 500, &v, &vl, &fl, &cas2) == MNEMO_OK && vl == 3 &&
+              memcmp(v, "two", 3) == 0 && fl == 1 && cas2 != cas, "gat");
+    free(v);
+    check(mnemo_gat(client, "ops:none", 8, 5, &v, &vl, NULL, NULL) == MNEMO_NOT_FOUND, "gat miss");
+    check(mnemo_touch(client, "ops:a", 5, 100) == MNEMO_OK, "touch");
+    check(mnemo_touch(client, "ops:none", 8, 100) == MNEMO_NOT_FOUND, "touch miss");
+    check(mnemo_set(client, bkey, sizeof(bkey), "\0\r\n", 3, 7, 0) == MNEMO_OK, "set binary key");
+    check(mnemo_get(client, bkey, sizeof(bkey), &v, &vl, &fl, NULL) == MNEMO_OK && vl == 3 &&
+              memcmp(v, "\0\r\n", 3) == 0 && fl == 7, "get binary key");
+    free(v);
+    check(mnemo_delete(client, bkey, sizeof(bkey)) == MNEMO_OK, "delete binary key");
+    check(mnemo_get(client, bkey, sizeof(bkey), &v, &vl, NULL, NULL) == MNEMO_NOT_FOUND, "binary key gone");
+    /* errors from the server leave the connection usable */
+    check(mnemo_incr(client, "ops:a", 5, 1, &num) == MNEMO_ECLIENT, "incr non-numeric -> ECLIENT");
+    check(mnemo_get(client, "ops:a", 5, &v, &vl, NULL, NULL) == MNEMO_OK && vl == 3, "get after error");
+    free(v);
+    size_t big_len = 2u << 20;
+    char *big = calloc(1, big_len);
+    mnemo_status st = mnemo_set(client, "ops:a", 5, big, big_len, 0, 0);
+    check(st == MNEMO_ESERVER || st == MNEMO_ECLIENT || st == MNEMO_NOT_STORED,
+          "2 MiB value rejected by a 1 MiB server");
+    free(big);
+    check(mnemo_set(client, "ops:c", 5, "10", 2, 0, 0) == MNEMO_OK, "set after too-large");
+    check(mnemo_incr(client, "ops:c", 5, 5, &num) == MNEMO_OK && num == 15, "incr");
+    check(mnemo_decr(client, "ops:c", 5, 20, &num) == MNEMO_OK && num == 0, "decr floors at 0");
+    check(mnemo_incr(client, "ops:none", 8, 1, &num) == MNEMO_NOT_FOUND, "incr miss");
+    /* (memcached may space-pad a number that shrank on decr: start afresh) */
+    check(mnemo_set(client, "ops:c", 5, "0", 1, 0, 0) == MNEMO_OK, "set before append");
+    check(mnemo_store(client, MNEMO_OP_APPEND, "ops:c", 5, "1", 1, 0, 0, 0) == MNEMO_OK, "append");
+    check(mnemo_store(client, MNEMO_OP_PREPEND, "ops:c", 5, "9", 1, 0, 0, 0) == MNEMO_OK, "prepend");
+    check(mnemo_get(client, "ops:c", 5, &v, &vl, NULL, NULL) == MNEMO_OK && vl == 3 &&
+              memcmp(v, "901", 3) == 0, "append/prepend result");
+    free(v);
+    check(mnemo_store(client, MNEMO_OP_APPEND, "ops:none", 8, "1", 1, 0, 0, 0) == MNEMO_NOT_STORED,
+          "append on missing -> NOT_STORED");
+    check(mnemo_get(client, "", 0, &v, &vl, NULL, NULL) == MNEMO_EINVAL, "empty key -> EINVAL");
+    char longkey[300];
+    memset(longkey, 'x', sizeof(longkey));
+    check(mnemo_get(client, longkey, 251, &v, &vl, NULL, NULL) == MNEMO_EINVAL, "251-byte key -> EINVAL");
+    int pids = 0;
+    for (size_t i = 0; i < mnemo_server_count(client); i++) {
+        check(mnemo_ping(client, i) == MNEMO_OK, "ping");
+        check(mnemo_version(client, i, ver, sizeof(ver)) == MNEMO_OK && ver[0], "version");
+        check(mnemo_stats(client, i, NULL, count_stat, &pids) == MNEMO_OK, "stats");
+    }
+    check(pids == (int)mnemo_server_count(client), "stats pid per server");
+    check(mnemo_ping(client, 99) == MNEMO_EINVAL, "ping bad index");
+    check(mnemo_flush_all(client, 0) == MNEMO_OK, "flush all");
+    check(mnemo_get(client, "ops:c", 5, &v, &vl, NULL, NULL) == MNEMO_NOT_FOUND, "flushed");
+    printf("{\"checks\": %d, \"failures\": %d}\n", checks, failures);
+    return failures ? 1 : 0;
+}
+
 /* ---- repl: failover rounds ---- */
 struct round {
     const char *prefix;
@@ -337,6 +427,8 @@ int main(int argc, char **argv)
         rc = cmd_mget(argv[3], strtoul(argv[4], NULL, 10));
     else if (strcmp(argv[2], "async") == 0 && argc == 4)
         rc = cmd_async(strtoul(argv[3], NULL, 10));
+    else if (strcmp(argv[2], "ops") == 0)
+        rc = cmd_ops();
     else if (strcmp(argv[2], "repl") == 0)
         rc = cmd_repl();
     else

@@ -14,6 +14,7 @@ import pwd
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -92,7 +93,9 @@ class Server:
         cmd = server_command(self.port)
         if not os.path.exists(cmd[0]):
             pytest.skip("server binary %s not found" % cmd[0])
-        self.log = open(os.path.join(BUILD, "client-it-%d.log" % self.port), "wb")
+        logdir = os.path.join(tempfile.gettempdir(), "mnemo-client-it")
+        os.makedirs(logdir, exist_ok=True)
+        self.log = open(os.path.join(logdir, "server-%d.log" % self.port), "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         if not wait_listening(self.port, self.proc):
@@ -181,16 +184,30 @@ def make_cluster(binaries):
         c.stop()
 
 
+# Sanitizer builds: a distinct exit code, so a report is never mistaken for
+# "not found" (1), and the report text is checked for as well.
+SAN_ENV = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "exitcode=86"),
+               UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1"))
+
+
+def check_sanitizers(stderr):
+    text = stderr if isinstance(stderr, bytes) else stderr.encode()
+    assert b"Sanitizer" not in text and b"runtime error:" not in text, text.decode(errors="replace")
+
+
 def run_cli(cluster_or_spec, *args, stdin=None, timeout=30):
     spec = cluster_or_spec if isinstance(cluster_or_spec, str) else cluster_or_spec.spec
-    return subprocess.run([CLI, "--servers", spec] + list(args), input=stdin,
-                          capture_output=True, timeout=timeout)
+    p = subprocess.run([CLI, "--servers", spec] + list(args), input=stdin,
+                       capture_output=True, timeout=timeout, env=SAN_ENV)
+    check_sanitizers(p.stderr)
+    return p
 
 
 def run_driver(cluster, *args, timeout=120):
     import json
     p = subprocess.run([DRIVER, cluster.spec] + [str(a) for a in args],
-                       capture_output=True, timeout=timeout, text=True)
+                       capture_output=True, timeout=timeout, text=True, env=SAN_ENV)
+    check_sanitizers(p.stderr)
     assert p.stdout, "driver printed nothing; stderr: %s" % p.stderr
     return p.returncode, json.loads(p.stdout.strip().splitlines()[-1])
 

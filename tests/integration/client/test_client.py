@@ -17,6 +17,9 @@ import pytest
 # ---- mnemo-cli: commands and exit codes ----
 
 def test_cli_set_get_and_exit_codes(cluster, cli):
+    # values that look like options are taken as they are after COMMAND
+    assert cli(cluster, "set", "cli:neg", "-5").returncode == 0
+    assert cli(cluster, "get", "cli:neg").stdout == b"-5"
     p = cli(cluster, "set", "cli:a", "hello")
     assert (p.returncode, p.stdout) == (0, b"STORED\n")
     p = cli(cluster, "get", "cli:a")
@@ -98,8 +101,8 @@ def test_cli_ping_version_stats_flush(cluster, cli):
     assert cli(cluster, "get", "fl:x").returncode == 1
 
 
-def test_cli_help(cli, cluster):
-    p = subprocess.run([cli.__globals__["CLI"], "--help"], capture_output=True, timeout=10)
+def test_cli_help(binaries):
+    p = subprocess.run([binaries[0], "--help"], capture_output=True, timeout=10)
     assert p.returncode == 0 and b"where KEY" in p.stdout and b"--servers" in p.stdout
 
 
@@ -136,6 +139,8 @@ def test_cli_timeout_on_silent_server(cli):
     (["frobnicate"], b"unknown command"),
     (["set", "k"], b"usage"),
     (["incr", "k", "-3"], b"usage"),
+    (["incr", "k", "abc"], b"usage"),
+    (["touch", "k", "soon"], b"usage"),
     ([], b"usage"),
 ])
 def test_cli_bad_arguments(cli, args, needle):
@@ -152,6 +157,7 @@ def test_cli_bad_servers(cli, spec):
 
 def test_cli_default_servers(binaries):
     p = subprocess.run([binaries[0], "where", "k"], capture_output=True, timeout=10)
+    assert b"Sanitizer" not in p.stderr
     assert p.returncode == 0 and p.stdout == b"k 127.0.0.1:11211\n"
 
 
@@ -198,12 +204,19 @@ def test_async_10000_pipelined(cluster, driver):
     assert out["bad"] == 0 and out["double"] == 0 and out["not_done"] == 0
 
 
+def test_every_operation(make_cluster, driver):
+    # its own cluster: the test ends with flush_all
+    rc, out = driver(make_cluster(3), "ops")
+    assert rc == 0 and out["failures"] == 0 and out["checks"] >= 40, out
+
+
 # ---- failover ----
 
 class Repl:
     def __init__(self, driver_path, spec, retry_ms):
         self.p = subprocess.Popen([driver_path, spec, "repl", str(retry_ms)], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, text=True,
+                                  env=dict(os.environ, ASAN_OPTIONS="exitcode=86"))
         assert json.loads(self.readline(10))["ready"]
 
     def readline(self, timeout):
@@ -220,8 +233,8 @@ class Repl:
         try:
             self.p.stdin.write("quit\n")
             self.p.stdin.flush()
-            self.p.wait(timeout=10)
-        except Exception:
+            assert self.p.wait(timeout=10) == 0, "driver exited with an error (sanitizer?)"
+        except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait(timeout=5)
 

@@ -76,17 +76,25 @@ static void make_key(char *buf, size_t *len, uint64_t i)
 
 static size_t total_keys, total_mismatch;
 
+static void compare_with(struct srv *s, size_t n, int weighted, int modula);
+
 static void compare(size_t n, int weighted, int modula)
 {
-    struct srv s[10];
-    char list[2048] = "";
+    struct srv s[64];
+
+    make_config(s, n, weighted);
+    compare_with(s, n, weighted, modula);
+}
+
+static void compare_with(struct srv *s, size_t n, int weighted, int modula)
+{
+    char list[8192] = "";
     size_t off = 0, mismatch = 0;
     memcached_st *memc = memcached_create(NULL);
     struct mnemo_client *c = NULL;
     struct mnemo_options o;
 
     assert_non_null(memc);
-    make_config(s, n, weighted);
     if (modula) {
         assert_int_equal(memcached_behavior_set(memc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
                                                 MEMCACHED_DISTRIBUTION_MODULA), MEMCACHED_SUCCESS);
@@ -145,6 +153,40 @@ static void test_modula(void **state)
         compare(n, 0, 1);
 }
 
+/*
+ * Server sets where libmemcached's float32 point count differs from exact
+ * arithmetic (found by search): e.g. weights 4,5,7,3,6 give server 0 124
+ * points, not 128; 25 or 50 equal servers get 156 points each, not 160.
+ */
+static void test_float_rounding(void **state)
+{
+    static const unsigned w5[] = {4, 5, 7, 3, 6}, w10[] = {2, 1, 5, 9, 8, 1, 9, 7, 3, 5};
+    struct srv s[64];
+    struct ketama k = {0};
+    struct ketama_server ks[5];
+
+    make_config(s, 5, 0);
+    for (size_t i = 0; i < 5; i++) {
+        s[i].weight = w5[i];
+        ks[i] = (struct ketama_server){s[i].host, (uint16_t)s[i].port, w5[i]};
+    }
+    assert_int_equal(ketama_build(&k, ks, 5), 0);
+    size_t first = 0;
+    for (size_t i = 0; i < k.count; i++)
+        first += k.points[i].index == 0;
+    assert_int_equal(first, 124);
+    ketama_free(&k);
+    compare_with(s, 5, 1, 0);
+    make_config(s, 10, 0);
+    for (size_t i = 0; i < 10; i++)
+        s[i].weight = w10[i];
+    compare_with(s, 10, 1, 0);
+    make_config(s, 25, 0);
+    compare_with(s, 25, 0, 0);
+    make_config(s, 50, 0);
+    compare_with(s, 50, 0, 0);
+}
+
 /* The point names: "host-i" for port 11211, "host:port-i" otherwise; 160
  * points for one server of any weight. */
 static void test_point_count(void **state)
@@ -178,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_ketama_equal_weights),
         cmocka_unit_test(test_ketama_weighted),
         cmocka_unit_test(test_modula),
+        cmocka_unit_test(test_float_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, report);
 }

@@ -58,6 +58,24 @@ static void join_keys(const struct request *req, char *out, size_t cap)
     }
 }
 
+/* Print a case's bytes escaped, so a failing assertion can be traced to it. */
+static void show(const char *tag, const char *s, size_t n)
+{
+    char out[256];
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 5 < sizeof(out); i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f) {
+            out[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", c);
+        }
+    }
+    out[o] = '\0';
+    print_message("%s: %s\n", tag, out);
+}
+
 /* ---- valid lines --------------------------------------------------------- */
 
 struct valid_case {
@@ -87,7 +105,6 @@ static const struct valid_case valid_cases[] = {
     { .line = "gat 10 a b\r\n", .cmd = REQ_GAT, .keys = "a,b", .exptime = 10 },
     { .line = "gats -1 a\r\n", .cmd = REQ_GATS, .keys = "a", .exptime = -1 },
     { .line = "gat 10\r\n", .cmd = REQ_GAT, .keys = "", .exptime = 10 },
-    { .line = "gat 4294967297 k\r\n", .cmd = REQ_GAT, .keys = "k", .exptime = 1 },
     { .line = "set k 5 100 3\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3 },
     { .line = "set k 5 100 3 noreply\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3, .noreply = true },
     { .line = "set k 5 100 3 garbage\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 100, .vlen = 3 },
@@ -96,15 +113,11 @@ static const struct valid_case valid_cases[] = {
     { .line = "append k 0 0 1\r\n", .cmd = REQ_APPEND, .keys = "k", .vlen = 1 },
     { .line = "prepend k 0 0 1\n", .cmd = REQ_PREPEND, .keys = "k", .vlen = 1 },
     { .line = "set  k  1  2  3  \r\n", .cmd = REQ_SET, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3 },
-    { .line = "set k 4294967296 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
     { .line = "set k +5 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
     { .line = "set k \t5 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
     { .line = "set k 5\tzz 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 5, .exptime = 0, .vlen = 1 },
     { .line = "set k -0 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
     { .line = "set k -18446744073709551615 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 1, .exptime = 0, .vlen = 1 },
-    { .line = "set k 0 0 4294967297\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
-    { .line = "set k 0 0 -4294967295\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
-    { .line = "set k 0 9223372036854775807 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = -1, .vlen = 1 },
     { .line = "set k 0 0 01\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
     { .line = "set k 0 0 1\r\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
     { .line = "cas k 1 2 3 18446744073709551615\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = UINT64_MAX },
@@ -128,12 +141,10 @@ static const struct valid_case valid_cases[] = {
     { .line = "flush_all 7 noreply\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = 7,
       .delta = 7, .has_delay = true, .noreply = true },
     { .line = "flush_all 5 5\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .exptime = 5, .delta = 5, .has_delay = true },
-    { .line = "flush_all 4294967296\r\n", .cmd = REQ_FLUSH_ALL, .keys = "", .has_delay = true },
     { .line = "version\r\n", .cmd = REQ_VERSION, .keys = "" },
     { .line = "version foo bar\r\n", .cmd = REQ_VERSION, .keys = "" },
     { .line = "verbosity 1\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
     { .line = "verbosity 1 2\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
-    { .line = "verbosity 4294967296 noreply\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 0, .noreply = true },
     { .line = "quit\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "quit now\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "shutdown\r\n", .cmd = REQ_SHUTDOWN, .keys = "" },
@@ -181,7 +192,7 @@ static void test_valid_lines(void **state)
         size_t consumed;
         char *copy;
 
-        print_message("valid: %s", vc->line);
+        show("valid", vc->line, len);
         /* every strict prefix: no complete line yet */
         for (size_t cut = 0; cut < len; cut++) {
             consumed = 99;
@@ -248,6 +259,14 @@ static const struct error_case error_cases[] = {
     E("verbosity 1 2 3\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
     E("flush_all 1 2 3\r\n", REQ_EUNKNOWN, REQ_FLUSH_ALL),
     E("set k 0 0 -1\r\n", REQ_EFORMAT, REQ_SET),
+    /* memcached 1.6.18 truncates these to 32 bits; mnemo refuses them (text.c). */
+    E("set k 4294967296 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 4294967297\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 -4294967295\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 9223372036854775807 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("verbosity 4294967296 noreply\r\n", REQ_EFORMAT, REQ_VERBOSITY, .noreply = true),
+    E("gat 4294967297 k\r\n", REQ_EEXPTIME, REQ_GAT),
+    E("flush_all 4294967296\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
     E("set k abc 0 1\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 abc 1\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 abc\r\n", REQ_EFORMAT, REQ_SET),
@@ -307,7 +326,7 @@ static void test_error_lines(void **state)
         size_t consumed;
         char *copy;
 
-        print_message("error: %s", ec->line);
+        show("error", ec->line, len);
         for (size_t cut = 0; cut < len; cut++) {
             assert_int_equal(parse_copy(&req, ec->line, cut, &consumed, &copy), PARSE_AGAIN);
             free(copy);
@@ -527,6 +546,7 @@ static const struct compose_case compose_cases[] = {
     { { .kind = RSP_TOUCHED }, "TOUCHED\r\n" },
     { { .kind = RSP_OK }, "OK\r\n" },
     { { .kind = RSP_END }, "END\r\n" },
+    { { .kind = RSP_RESET }, "RESET\r\n" },
     { { .kind = RSP_VALUE, .key = "foo", .nkey = 3, .flags = 0, .vlen = 1 }, "VALUE foo 0 1\r\n" },
     { { .kind = RSP_VALUE, .key = "k", .nkey = 1, .flags = 4294967295u, .vlen = 2147483645u,
         .cas = 10, .with_cas = true },
@@ -556,13 +576,15 @@ static const struct compose_case compose_cases[] = {
 static void test_compose(void **state)
 {
     char buf[256];
+    bool seen[RSP_KIND_COUNT] = { false };
 
     for (size_t i = 0; i < sizeof(compose_cases) / sizeof(compose_cases[0]); i++) {
         const struct compose_case *cc = &compose_cases[i];
         size_t want = strlen(cc->want);
         size_t bound = text_compose_bound(&cc->rsp);
 
-        print_message("compose: %s", cc->want);
+        show("compose", cc->want, want);
+        seen[cc->rsp.kind] = true;
         assert_true(bound >= want && bound <= sizeof(buf));
         memset(buf, '#', sizeof(buf));
         assert_int_equal(text_compose(&cc->rsp, buf, sizeof(buf)), want);
@@ -579,6 +601,9 @@ static void test_compose(void **state)
             assert_int_equal(text_compose(&cc->rsp, small, cap), want);
             free(small);
         }
+    }
+    for (int k = 0; k < RSP_KIND_COUNT; k++) {
+        assert_true(seen[k]); /* every response kind has a case */
     }
 }
 

@@ -1,0 +1,424 @@
+"""Helpers for the mnemo integration suite: server processes, a raw
+byte-level client with deadlines, stats parsing.
+
+The suite runs against one of two servers, picked by the environment:
+
+  MNEMO_TEST_SERVER=memcached   /usr/bin/memcached (the reference, 1.6.18)
+  (default)                     $MNEMOD, or <repo>/build/mnemod
+
+Both take memcached's command-line flags.  Every server is started on a free
+loopback port, waited for (bounded), and always stopped by PID.  After a stop,
+Server.problems() lists a sanitizer report on stderr or a non-zero exit.
+
+Tests import from here (not from conftest: other suites below this directory
+have their own conftest.py, and "conftest" is not a unique module name).
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+SERVER_KIND = ("memcached"
+               if os.environ.get("MNEMO_TEST_SERVER", "").strip() == "memcached"
+               else "mnemod")
+IS_MEMCACHED = SERVER_KIND == "memcached"
+MEMCACHED_BIN = "/usr/bin/memcached"
+SERVER_BIN = (MEMCACHED_BIN if IS_MEMCACHED
+              else os.environ.get("MNEMOD", str(REPO / "build" / "mnemod")))
+
+# Sanitizer builds are several times slower: stretch every bound, never
+# loosen an assertion.  MNEMO_TEST_TIME_SCALE=3 for ASan runs, for example.
+TIME_SCALE = float(os.environ.get("MNEMO_TEST_TIME_SCALE", "1"))
+DEFAULT_TEST_TIMEOUT = 60.0      # seconds per test, scaled
+IO_TIMEOUT = 10.0 * TIME_SCALE   # default deadline of one read
+START_TIMEOUT = 10.0 * TIME_SCALE
+STOP_TIMEOUT = 10.0 * TIME_SCALE
+
+SANITIZER_MARKERS = (
+    "ERROR: AddressSanitizer",
+    "runtime error:",            # UBSan
+    "LeakSanitizer",
+    "ERROR: ThreadSanitizer",
+    "WARNING: ThreadSanitizer",
+)
+
+# Tests where mnemo deliberately differs from memcached 1.6.18 are marked
+# with this; keep the list tiny.
+mnemod_only = pytest.mark.skipif(
+    IS_MEMCACHED, reason="mnemod-only: memcached 1.6.18 behaves differently here")
+
+
+def scaled(seconds):
+    return seconds * TIME_SCALE
+
+
+# ---------------------------------------------------------------------------
+# server processes
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_command(binary=None):
+    """argv prefix common to every start: binary plus the memcached-only
+    -u root that memcached insists on when run as root."""
+    binary = binary or SERVER_BIN
+    if not os.access(binary, os.X_OK):
+        raise AssertionError(
+            "server binary %s not found or not executable: build it, set MNEMOD=<path>, "
+            "or run against the reference with MNEMO_TEST_SERVER=memcached" % binary)
+    argv = [binary]
+    if IS_MEMCACHED and os.geteuid() == 0:
+        argv += ["-u", "root"]
+    return argv
+
+
+def sanitizer_report(text):
+    return [m for m in SANITIZER_MARKERS if m in text]
+
+
+class Server:
+    """One server process.  host/port (or unix_path) say where it listens."""
+
+    def __init__(self, flags, workdir, unix=False, name="server"):
+        self.flags = list(flags)
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.host = "127.0.0.1"
+        self.port = None
+        self.unix_path = str(self.workdir / ("%s.sock" % name)) if unix else None
+        self.proc = None
+        self.stderr_path = self.workdir / ("%s.stderr" % name)
+        self.stdout_path = self.workdir / ("%s.stdout" % name)
+        self.argv = None
+        self.killed = False
+        self.stopped_rc = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self):
+        last_err = ""
+        for _attempt in range(5):
+            if self.unix_path:
+                listen = ["-s", self.unix_path]
+                try:
+                    os.unlink(self.unix_path)
+                except FileNotFoundError:
+                    pass
+            else:
+                self.port = free_port()
+                listen = ["-p", str(self.port), "-l", self.host]
+            self.argv = base_command() + listen + ["-U", "0"] + self.flags
+            self._spawn()
+            if self._wait_ready():
+                return self
+            rc = self.proc.poll()
+            last_err = self.stderr_text()
+            if rc is None:
+                self._kill()
+                raise AssertionError("server did not answer 'version' within %.0fs: %r\n%s"
+                                     % (START_TIMEOUT, self.argv, last_err))
+            if "in use" not in last_err:
+                break
+        raise AssertionError("server failed to start (rc=%r): %r\n%s"
+                             % (self.proc.returncode, self.argv, last_err))
+
+    def _spawn(self):
+        self.killed = False
+        self.stopped_rc = None
+        with open(self.stderr_path, "ab") as err, open(self.stdout_path, "ab") as out:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=err, cwd=self.workdir)
+
+    def connect_socket(self, timeout=IO_TIMEOUT):
+        if self.unix_path:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            try:
+                s.connect(self.unix_path)
+            except OSError:
+                s.close()
+                raise
+            return s
+        return socket.create_connection((self.host, self.port), timeout=timeout)
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with self.connect_socket(timeout=1.0) as s:
+                    s.sendall(b"version\r\n")
+                    buf = b""
+                    while not buf.endswith(b"\r\n"):
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        buf += chunk
+                    if buf.startswith(b"VERSION "):
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _kill(self):
+        if self.proc.poll() is None:
+            self.killed = True
+            self.proc.kill()
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def stop(self):
+        """SIGTERM, bounded wait, SIGKILL.  Returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._kill()
+        if self.stopped_rc is None:
+            self.stopped_rc = self.proc.returncode
+        return self.proc.returncode
+
+    def stderr_text(self):
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def problems(self):
+        """What is wrong with how this server ended (after stop())."""
+        out = []
+        text = self.stderr_text()
+        found = sanitizer_report(text)
+        if found:
+            out.append("sanitizer report %s in stderr" % found)
+        if self.killed:
+            out.append("server did not exit within %.0fs of SIGTERM and was killed"
+                       % STOP_TIMEOUT)
+        elif self.proc is not None and self.proc.returncode not in (0, None):
+            out.append("server exited with status %r" % self.proc.returncode)
+        if out:
+            out.append("argv: %r" % (self.argv,))
+            out.append("stderr (last 4000 chars):\n" + text[-4000:])
+        return out
+
+    # -- convenience -------------------------------------------------------
+    def client(self, timeout=IO_TIMEOUT):
+        return RawClient(self, timeout=timeout)
+
+    def stats(self, arg=""):
+        with self.client() as c:
+            return c.stats(arg)
+
+    @property
+    def addr(self):
+        return self.unix_path or ("%s:%d" % (self.host, self.port))
+
+
+class ServerFactory:
+    def __init__(self, workdir):
+        self.workdir = Path(workdir)
+        self.servers = []
+
+    def __call__(self, *flags, unix=False):
+        """Start a server with extra flags (strings), wait until it answers."""
+        srv = Server([str(f) for f in flags], self.workdir, unix=unix,
+                     name="server%d" % len(self.servers))
+        self.servers.append(srv)
+        return srv.start()
+
+    def finish(self):
+        problems = []
+        for srv in self.servers:
+            srv.stop()
+            for p in srv.problems():
+                problems.append("%s: %s" % (srv.name, p))
+        return problems
+
+
+# ---------------------------------------------------------------------------
+# raw client
+
+class Closed(Exception):
+    """The server closed the connection (EOF or reset)."""
+
+
+class RawClient:
+    """Byte-level client: every read has a deadline."""
+
+    def __init__(self, server_or_addr, timeout=IO_TIMEOUT):
+        if isinstance(server_or_addr, Server):
+            self.sock = server_or_addr.connect_socket(timeout)
+        else:
+            self.sock = socket.create_connection(server_or_addr, timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1) \
+            if self.sock.family != socket.AF_UNIX else None
+        self.timeout = timeout
+        self.buf = b""
+        self.eof = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self, deadline):
+        """Read once more into buf.  False on EOF/reset, raises on timeout."""
+        if self.eof:
+            return False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout()
+        self.sock.settimeout(remaining)
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def recv_until(self, terminator, timeout=None):
+        """Bytes up to and including terminator (AssertionError on timeout/close)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while terminator not in self.buf:
+            try:
+                if not self._fill(deadline):
+                    raise AssertionError("connection closed while waiting for %r; got %r"
+                                         % (terminator, self.buf[:500]))
+            except socket.timeout:
+                raise AssertionError("timed out waiting for %r; got %r"
+                                     % (terminator, self.buf[:500])) from None
+        i = self.buf.index(terminator) + len(terminator)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def recv_exact(self, n, timeout=None):
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while len(self.buf) < n:
+            try:
+                if not self._fill(deadline):
+                    raise AssertionError("connection closed after %d of %d bytes: %r"
+                                         % (len(self.buf), n, self.buf[:500]))
+            except socket.timeout:
+                raise AssertionError("timed out after %d of %d bytes: %r"
+                                     % (len(self.buf), n, self.buf[:500])) from None
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv_line(self, timeout=None):
+        return self.recv_until(b"\r\n", timeout)
+
+    def expect(self, expected, timeout=None):
+        """Read exactly len(expected) bytes and assert they are expected."""
+        got = self._recv_prefix(expected, timeout)
+        assert got == expected, "reply mismatch\n  expected %r\n  got      %r" % (
+            expected[:2000], got[:2000])
+        return got
+
+    def _recv_prefix(self, expected, timeout):
+        # Stop early on a mismatch so the assertion shows the divergence
+        # instead of a timeout.
+        deadline = time.monotonic() + (timeout or self.timeout)
+        n = len(expected)
+        while len(self.buf) < n and expected.startswith(self.buf):
+            try:
+                if not self._fill(deadline):
+                    break
+            except socket.timeout:
+                break
+        if len(self.buf) >= n:
+            out, self.buf = self.buf[:n], self.buf[n:]
+        else:
+            # Short or divergent: take everything, plus a bit more if it comes
+            # quickly, so the failure message is informative.
+            out, self.buf = self.buf, b""
+        return out
+
+    def call(self, request, expected, timeout=None):
+        """Send request, assert the reply bytes equal expected exactly."""
+        self.send(request)
+        return self.expect(expected, timeout)
+
+    def request(self, request, terminator=b"\r\n", timeout=None):
+        self.send(request)
+        return self.recv_until(terminator, timeout)
+
+    def assert_closed(self, timeout=None):
+        """Wait until the server closes; return whatever it sent first."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        try:
+            while self._fill(deadline):
+                pass
+        except socket.timeout:
+            raise AssertionError("connection still open; got %r" % self.buf[:500]) from None
+        out, self.buf = self.buf, b""
+        return out
+
+    def assert_nothing_pending(self, wait=0.1):
+        """Nothing more arrives within a short wait (can only miss a bug,
+        never fail a correct server)."""
+        deadline = time.monotonic() + wait
+        try:
+            while self._fill(deadline):
+                pass
+        except socket.timeout:
+            pass
+        assert self.buf == b"", "unexpected extra bytes: %r" % self.buf[:500]
+
+    def stats(self, arg=""):
+        cmd = b"stats" + ((b" " + arg.encode()) if arg else b"") + b"\r\n"
+        self.send(cmd)
+        return parse_stats(self.recv_until(b"END\r\n"))
+
+    def version(self):
+        line = self.request(b"version\r\n")
+        assert line.startswith(b"VERSION "), line
+        return line
+
+
+def parse_stats(blob):
+    """'STAT name value' lines up to END into a dict of str -> str."""
+    out = {}
+    lines = blob.split(b"\r\n")
+    assert lines[-2:] == [b"END", b""], blob[-200:]
+    for line in lines[:-2]:
+        assert line.startswith(b"STAT "), line
+        parts = line.decode("latin1").split(" ", 2)
+        out[parts[1]] = parts[2] if len(parts) > 2 else ""
+    return out
+
+
+def stat_delta(before, after, names):
+    return {n: int(after[n]) - int(before[n]) for n in names}

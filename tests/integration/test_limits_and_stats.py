@@ -1,0 +1,463 @@
+"""Memory limits, eviction, expiry, stats, and the server flags that change
+behaviour (-m -M -C -F -A -c -s -I -t)."""
+
+import time
+
+import pytest
+from pymemcache.client.base import Client
+
+from mnemo_harness import IO_TIMEOUT, ServerFactory, mnemod_only, scaled, stat_delta
+
+MB = 1024 * 1024
+VALUE_1K = b"v" * 1024
+
+
+def fill(conn, first, count, value=VALUE_1K, batch=200, stop_on_error=False):
+    """Pipelined sets of key<i>; returns the list of replies (lines)."""
+    replies = []
+    i = first
+    end = first + count
+    while i < end:
+        n = min(batch, end - i)
+        conn.send(b"".join(b"set key%d 0 0 %d\r\n%s\r\n" % (j, len(value), value)
+                           for j in range(i, i + n)))
+        for _ in range(n):
+            replies.append(conn.recv_line())
+        i += n
+        if stop_on_error and any(r != b"STORED\r\n" for r in replies[-n:]):
+            break
+    return replies
+
+
+# ---------------------------------------------------------------------------
+# memory limits
+
+@pytest.mark.mnemo_timeout(90)
+def test_eviction_with_small_memory(server_factory):
+    srv = server_factory("-m", "8")
+    with srv.client() as c:
+        total = 4 * 8 * MB // len(VALUE_1K)         # ~4x the memory limit
+        replies = fill(c, 0, total)
+        assert set(replies) == {b"STORED\r\n"}, "every set must succeed when evicting"
+        st = c.stats()
+        assert int(st["limit_maxbytes"]) == 8 * MB
+        assert int(st["evictions"]) > 0
+        assert 0 < int(st["bytes"]) <= int(st["limit_maxbytes"])
+        assert int(st["curr_items"]) < total
+        assert int(st["total_items"]) == total
+        # the most recently written keys survive
+        recent = [b"key%d" % i for i in range(total - 100, total)]
+        c.send(b"get " + b" ".join(recent) + b"\r\n")
+        c.expect(b"".join(b"VALUE %s 0 1024\r\n%s\r\n" % (k, VALUE_1K) for k in recent)
+                 + b"END\r\n")
+        # and the very first ones are gone
+        c.call(b"get key0 key1\r\n", b"END\r\n")
+
+
+@pytest.mark.mnemo_timeout(90)
+def test_no_evict_flag_reports_out_of_memory(server_factory):
+    srv = server_factory("-m", "8", "-M")
+    with srv.client() as c:
+        replies = fill(c, 0, 4 * 8 * MB // len(VALUE_1K), stop_on_error=True)
+        errors = [r for r in replies if r != b"STORED\r\n"]
+        assert errors, "with -M the cache must fill up"
+        assert set(errors) == {b"SERVER_ERROR out of memory storing object\r\n"}
+        stored = replies.index(errors[0])
+        assert stored > 1000                        # a good part of 8 MB was usable
+        st = c.stats()
+        assert int(st["evictions"]) == 0
+        assert int(st["bytes"]) <= int(st["limit_maxbytes"])
+        # earlier items are all kept
+        keys = [b"key%d" % i for i in (0, 1, stored // 2, stored - 1)]
+        c.send(b"get " + b" ".join(keys) + b"\r\n")
+        c.expect(b"".join(b"VALUE %s 0 1024\r\n%s\r\n" % (k, VALUE_1K) for k in keys)
+                 + b"END\r\n")
+        # deleting makes room again
+        c.send(b"".join(b"delete key%d\r\n" % i for i in range(100)))
+        for _ in range(100):
+            assert c.recv_line() == b"DELETED\r\n"
+        c.call(b"set again 0 0 1024\r\n%s\r\n" % VALUE_1K, b"STORED\r\n")
+        assert srv.stats("settings")["evictions"] == "off"
+
+
+@pytest.mark.mnemo_timeout(30)
+def test_expiry_stats(server_factory):
+    srv = server_factory()          # fresh: no flushed items to be reclaimed
+    with srv.client() as c:
+        base = c.stats()
+        c.call(b"set exp1 0 1 1\r\nx\r\nset keep 0 0 1\r\nx\r\n", b"STORED\r\nSTORED\r\n")
+        assert stat_delta(base, c.stats(), ["curr_items"]) == {"curr_items": 2}
+        time.sleep(2.2)
+        # memcached's clock ticks once a second: wait for at most 4 s more
+        deadline = time.monotonic() + scaled(4)
+        while True:
+            before = c.stats()
+            reply = c.request(b"get exp1\r\n", b"END\r\n")
+            if reply == b"END\r\n" or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert reply == b"END\r\n", "item with exptime 1 still there"
+        after = c.stats()
+        d = stat_delta(before, after, ["cmd_get", "get_misses", "get_hits", "get_expired"])
+        # The expired item may be dropped lazily by this get (then it counts
+        # as get_expired) or earlier by a background reclaim; either way it
+        # no longer counts in curr_items.
+        lazily = int(before["curr_items"]) - int(base["curr_items"]) == 2
+        assert d == {"cmd_get": 1, "get_misses": 1, "get_hits": 0,
+                     "get_expired": 1 if lazily else 0}
+        assert int(after["curr_items"]) - int(base["curr_items"]) == 1
+        c.call(b"get keep\r\n", b"VALUE keep 0 1\r\nx\r\nEND\r\n")
+
+
+# ---------------------------------------------------------------------------
+# stats
+
+STAT_NAMES = """pid uptime time version threads curr_connections total_connections
+cmd_get cmd_set cmd_touch cmd_flush get_hits get_misses get_expired delete_hits
+delete_misses incr_hits incr_misses decr_hits decr_misses cas_hits cas_misses cas_badval
+touch_hits touch_misses curr_items total_items bytes limit_maxbytes evictions
+expired_unfetched reclaimed bytes_read bytes_written rejected_connections
+max_connections""".split()
+
+SETTINGS_NAMES = """maxconns tcp_backlog item_size_max cas_enabled flush_enabled
+binding_protocol evictions domain_socket maxbytes num_threads tcpport""".split()
+
+
+def test_stats_names(server):
+    st = server.stats()
+    missing = [n for n in STAT_NAMES if n not in st]
+    assert not missing, missing
+    for name in STAT_NAMES:
+        if name != "version":
+            assert st[name].replace(".", "", 1).isdigit(), (name, st[name])
+    assert int(st["pid"]) == server.proc.pid
+    assert abs(int(st["time"]) - time.time()) < 5
+    assert int(st["limit_maxbytes"]) == 64 * MB
+    assert int(st["max_connections"]) == 1024
+
+
+def test_stats_settings_defaults(server):
+    st = server.stats("settings")
+    missing = [n for n in SETTINGS_NAMES if n not in st]
+    assert not missing, missing
+    assert st["maxconns"] == "1024"
+    assert st["tcp_backlog"] == "1024"
+    assert st["item_size_max"] == str(MB)
+    assert st["cas_enabled"] == "yes"
+    assert st["flush_enabled"] == "yes"
+    assert st["binding_protocol"] == "auto-negotiate"
+    assert st["evictions"] == "on"
+    assert st["domain_socket"] == "NULL"
+    assert st["maxbytes"] == str(64 * MB)
+    assert st["tcpport"] == str(server.port)
+    assert int(st["num_threads"]) >= 1
+
+
+def test_stats_settings_follow_flags(server_factory):
+    srv = server_factory("-m", "16", "-c", "200", "-I", "2m", "-t", "2", "-C", "-F", "-M",
+                         "-b", "64")
+    st = srv.stats("settings")
+    assert (st["maxbytes"], st["maxconns"], st["item_size_max"], st["num_threads"],
+            st["cas_enabled"], st["flush_enabled"], st["evictions"], st["tcp_backlog"]) == (
+        str(16 * MB), "200", str(2 * MB), "2", "no", "no", "off", "64")
+    general = srv.stats()
+    assert general["threads"] == "2"
+    assert general["limit_maxbytes"] == str(16 * MB)
+    assert general["max_connections"] == "200"
+
+
+# (commands to run first, command under test, expected reply, expected deltas)
+DELTA_CASES = [
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"get a\r\n", b"VALUE a 0 1\r\n1\r\nEND\r\n",
+                 {"cmd_get": 1, "get_hits": 1, "get_misses": 0}, id="get-hit"),
+    pytest.param([], b"get zz\r\n", b"END\r\n",
+                 {"cmd_get": 1, "get_hits": 0, "get_misses": 1}, id="get-miss"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"get a zz a\r\n",
+                 b"VALUE a 0 1\r\n1\r\nVALUE a 0 1\r\n1\r\nEND\r\n",
+                 {"cmd_get": 3, "get_hits": 2, "get_misses": 1}, id="multiget-per-key"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"gets zz\r\n", b"END\r\n",
+                 {"cmd_get": 1, "get_misses": 1}, id="gets-miss"),
+    pytest.param([], b"set a 0 0 1\r\n1\r\n", b"STORED\r\n",
+                 {"cmd_set": 1, "curr_items": 1, "total_items": 1}, id="set-new"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"set a 0 0 1\r\n2\r\n", b"STORED\r\n",
+                 {"cmd_set": 1, "curr_items": 0, "total_items": 1}, id="set-overwrite"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"add a 0 0 1\r\n2\r\n", b"NOT_STORED\r\n",
+                 {"cmd_set": 1, "curr_items": 0, "total_items": 0}, id="add-fails"),
+    pytest.param([], b"replace a 0 0 1\r\n2\r\n", b"NOT_STORED\r\n",
+                 {"cmd_set": 1, "curr_items": 0, "total_items": 0}, id="replace-fails"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"append a 0 0 1\r\n2\r\n", b"STORED\r\n",
+                 {"cmd_set": 1, "curr_items": 0, "total_items": 1}, id="append"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"delete a\r\n", b"DELETED\r\n",
+                 {"delete_hits": 1, "delete_misses": 0, "curr_items": -1}, id="delete-hit"),
+    pytest.param([], b"delete zz\r\n", b"NOT_FOUND\r\n",
+                 {"delete_hits": 0, "delete_misses": 1}, id="delete-miss"),
+    pytest.param([b"set n 0 0 1\r\n1\r\n"], b"incr n 1\r\n", b"2\r\n",
+                 {"incr_hits": 1, "incr_misses": 0}, id="incr-hit"),
+    pytest.param([], b"incr zz 1\r\n", b"NOT_FOUND\r\n",
+                 {"incr_hits": 0, "incr_misses": 1}, id="incr-miss"),
+    pytest.param([b"set n 0 0 1\r\n5\r\n"], b"decr n 1\r\n", b"4\r\n",
+                 {"decr_hits": 1, "decr_misses": 0}, id="decr-hit"),
+    pytest.param([], b"decr zz 1\r\n", b"NOT_FOUND\r\n",
+                 {"decr_hits": 0, "decr_misses": 1}, id="decr-miss"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"incr a x\r\n",
+                 b"CLIENT_ERROR invalid numeric delta argument\r\n",
+                 {"incr_hits": 0, "incr_misses": 0}, id="incr-bad-delta"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"cas a 0 0 1 999999999\r\nx\r\n", b"EXISTS\r\n",
+                 {"cmd_set": 1, "cas_badval": 1, "cas_hits": 0, "cas_misses": 0},
+                 id="cas-badval"),
+    pytest.param([], b"cas zz 0 0 1 1\r\nx\r\n", b"NOT_FOUND\r\n",
+                 {"cmd_set": 1, "cas_badval": 0, "cas_hits": 0, "cas_misses": 1},
+                 id="cas-miss"),
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"touch a 10\r\n", b"TOUCHED\r\n",
+                 {"cmd_touch": 1, "touch_hits": 1, "touch_misses": 0}, id="touch-hit"),
+    pytest.param([], b"touch zz 10\r\n", b"NOT_FOUND\r\n",
+                 {"cmd_touch": 1, "touch_hits": 0, "touch_misses": 1}, id="touch-miss"),
+    # gat counts as a touch, not as a get
+    pytest.param([b"set a 0 0 1\r\n1\r\n"], b"gat 10 a\r\n", b"VALUE a 0 1\r\n1\r\nEND\r\n",
+                 {"cmd_touch": 1, "touch_hits": 1, "cmd_get": 0, "get_hits": 0},
+                 id="gat-hit"),
+    pytest.param([], b"gats 10 zz\r\n", b"END\r\n",
+                 {"cmd_touch": 1, "touch_misses": 1, "cmd_get": 0, "get_misses": 0},
+                 id="gats-miss"),
+    pytest.param([], b"flush_all\r\n", b"OK\r\n", {"cmd_flush": 1}, id="flush"),
+    pytest.param([], b"flush_all noreply\r\nversion\r\n", b"VERSION ", {"cmd_flush": 1},
+                 id="flush-noreply"),
+    pytest.param([], b"version\r\n", b"VERSION ",
+                 {"cmd_get": 0, "cmd_set": 0, "cmd_touch": 0}, id="version-counts-nothing"),
+]
+
+
+@pytest.fixture(scope="module")
+def stats_server(tmp_path_factory):
+    """A server that is never flushed (except by the flush cases, which run
+    last with nothing stored), so curr_items moves only with these tests:
+    memcached reclaims flushed items lazily, which would blur the counts."""
+    factory = ServerFactory(tmp_path_factory.mktemp("stats"))
+    try:
+        yield factory()
+    finally:
+        problems = factory.finish()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def clean_conn(stats_server):
+    with stats_server.client() as c:
+        c.send(b"delete a\r\ndelete n\r\ndelete zz\r\n")
+        for _ in range(3):
+            assert c.recv_line() in (b"DELETED\r\n", b"NOT_FOUND\r\n")
+        yield c
+
+
+@pytest.mark.parametrize("setup, request_bytes, reply, deltas", DELTA_CASES)
+def test_stats_delta(clean_conn, setup, request_bytes, reply, deltas):
+    conn = clean_conn
+    for s in setup:
+        conn.send(s)
+        conn.recv_line()
+    before = conn.stats()
+    conn.call(request_bytes, reply)
+    if reply == b"VERSION ":
+        conn.recv_line()
+    after = conn.stats()
+    assert stat_delta(before, after, list(deltas)) == deltas
+    assert int(after["bytes_read"]) > int(before["bytes_read"])
+    assert int(after["bytes_written"]) > int(before["bytes_written"])
+
+
+def test_cas_hit_delta(conn):
+    conn.call(b"set a 0 0 1\r\n1\r\n", b"STORED\r\n")
+    conn.send(b"gets a\r\n")
+    cas = int(conn.recv_line().split()[4])
+    conn.recv_until(b"END\r\n")
+    before = conn.stats()
+    conn.call(b"cas a 0 0 1 %d\r\n2\r\n" % cas, b"STORED\r\n")
+    after = conn.stats()
+    assert stat_delta(before, after, ["cmd_set", "cas_hits", "cas_badval", "cas_misses"]) == {
+        "cmd_set": 1, "cas_hits": 1, "cas_badval": 0, "cas_misses": 0}
+
+
+def test_connection_counters(server):
+    with server.client() as c:
+        before = c.stats()
+        extra = [server.client() for _ in range(3)]
+        for e in extra:
+            e.version()
+        mid = c.stats()
+        for e in extra:
+            e.close()
+        assert stat_delta(before, mid, ["curr_connections", "total_connections"]) == {
+            "curr_connections": 3, "total_connections": 3}
+        deadline = time.monotonic() + scaled(5)
+        while int(c.stats()["curr_connections"]) != int(before["curr_connections"]):
+            assert time.monotonic() < deadline, "closed connections still counted"
+            time.sleep(0.05)
+
+
+def test_stats_reset(server):
+    with server.client() as c:
+        c.call(b"set r 0 0 1\r\n1\r\nget r\r\nget nope\r\n",
+               b"STORED\r\nVALUE r 0 1\r\n1\r\nEND\r\nEND\r\n")
+        assert int(c.stats()["cmd_get"]) >= 2
+        c.call(b"stats reset\r\n", b"RESET\r\n")
+        st = c.stats()
+        for name in ("cmd_get", "cmd_set", "get_hits", "get_misses", "evictions",
+                     "total_items", "delete_hits", "incr_hits", "touch_hits"):
+            assert st[name] == "0", (name, st[name])
+        # gauges are not reset
+        assert int(st["curr_items"]) >= 1
+        assert int(st["curr_connections"]) >= 1
+        c.call(b"get r\r\n", b"VALUE r 0 1\r\n1\r\nEND\r\n")
+        assert c.stats()["get_hits"] == "1"
+
+
+@pytest.mark.parametrize("group", ["items", "slabs"])
+def test_stats_groups_structure(server, group):
+    with server.client() as c:
+        c.call(b"set sg 0 0 5\r\nhello\r\n", b"STORED\r\n")
+        c.send(b"stats %s\r\n" % group.encode())
+        blob = c.recv_until(b"END\r\n")
+        lines = blob.split(b"\r\n")
+        assert lines[-2:] == [b"END", b""]
+        for line in lines[:-2]:
+            parts = line.split(b" ")
+            assert len(parts) == 3 and parts[0] == b"STAT", line
+        assert len(lines) > 2, "stats %s is empty with an item stored" % group
+        c.version()
+
+
+# ---------------------------------------------------------------------------
+# flags that change behaviour
+
+def test_cas_disabled(server_factory):
+    srv = server_factory("-C")
+    with srv.client() as c:
+        c.call(b"set c 0 0 1\r\na\r\ngets c\r\n", b"STORED\r\nVALUE c 0 1 0\r\na\r\nEND\r\n")
+        c.call(b"gats 0 c\r\n", b"VALUE c 0 1 0\r\na\r\nEND\r\n")
+        c.call(b"cas c 0 0 1 0\r\nb\r\n", b"EXISTS\r\n")
+        c.call(b"cas c 0 0 1 1\r\nb\r\n", b"EXISTS\r\n")
+        c.call(b"cas nope 0 0 1 0\r\nb\r\n", b"NOT_FOUND\r\n")
+        c.call(b"get c\r\n", b"VALUE c 0 1\r\na\r\nEND\r\n")
+        assert c.stats("settings")["cas_enabled"] == "no"
+
+
+def test_flush_disabled(server_factory):
+    srv = server_factory("-F")
+    with srv.client() as c:
+        c.call(b"set f 0 0 1\r\na\r\n", b"STORED\r\n")
+        c.call(b"flush_all\r\n", b"CLIENT_ERROR flush_all not allowed\r\n")
+        c.call(b"flush_all 0\r\n", b"CLIENT_ERROR flush_all not allowed\r\n")
+        c.call(b"flush_all noreply\r\nget f\r\n", b"VALUE f 0 1\r\na\r\nEND\r\n")
+        assert c.stats("settings")["flush_enabled"] == "no"
+        assert c.stats()["cmd_flush"] == "3"      # refused attempts still count
+
+
+def test_shutdown_not_enabled(server):
+    with server.client() as c:
+        c.call(b"shutdown\r\n", b"ERROR: shutdown not enabled\r\n")
+        c.version()
+    assert server.alive()
+    assert server.stats("settings").get("shutdown_command", "no") == "no"
+
+
+@pytest.mark.parametrize("command", [b"shutdown\r\n", b"shutdown graceful\r\n"])
+def test_shutdown_enabled(server_factory, command):
+    srv = server_factory("-A")
+    with srv.client() as c:
+        c.call(b"shutdown foo\r\n", b"CLIENT_ERROR invalid shutdown mode\r\n")
+        c.send(command)
+        assert c.assert_closed() == b""
+    try:
+        rc = srv.proc.wait(scaled(10))
+    except Exception:
+        pytest.fail("server still running 10 s after %r" % command)
+    assert rc == 0
+    with pytest.raises(OSError):
+        srv.connect_socket(timeout=1).close()
+
+
+def test_max_connections_overflow(server_factory):
+    # memcached counts file descriptors against -c (so it accepts fewer
+    # clients than N); mnemo counts clients.  Both: at most N clients, the
+    # rejected one gets this exact line and is closed, and it is counted.
+    n = 50
+    srv = server_factory("-c", str(n))
+    clients = []
+    rejected = None
+    try:
+        for _ in range(n + 1):
+            c = srv.client(timeout=scaled(5))
+            c.send(b"version\r\n")
+            line = c.recv_line()
+            if line.startswith(b"VERSION "):
+                clients.append(c)
+                continue
+            rejected = c
+            assert line == b"ERROR Too many open connections\r\n"
+            assert c.assert_closed() == b""
+            break
+        assert rejected is not None, "%d connections accepted with -c %d" % (len(clients), n)
+        assert len(clients) <= n
+        st = clients[0].stats()
+        assert st["rejected_connections"] == "1"
+        assert int(st["curr_connections"]) == len(clients)
+    finally:
+        for c in clients:
+            c.close()
+        if rejected is not None:
+            rejected.close()
+    # room again once clients leave
+    deadline = time.monotonic() + scaled(5)
+    while True:
+        with srv.client() as c:
+            c.send(b"version\r\n")
+            if c.recv_line().startswith(b"VERSION "):
+                break
+        assert time.monotonic() < deadline, "server never accepted again"
+        time.sleep(0.1)
+
+
+@mnemod_only
+def test_max_connections_exact(server_factory):
+    # mnemo: -c N means N client connections; the N+1st is rejected.
+    # (memcached 1.6.18 counts reserved fds and listeners against -c.)
+    n = 10
+    srv = server_factory("-c", str(n))
+    clients = [srv.client() for _ in range(n)]
+    try:
+        for c in clients:
+            c.version()
+        with srv.client() as extra:
+            extra.send(b"version\r\n")
+            assert extra.recv_line() == b"ERROR Too many open connections\r\n"
+            assert extra.assert_closed() == b""
+        assert clients[0].stats()["rejected_connections"] == "1"
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_unix_socket(server_factory):
+    srv = server_factory(unix=True)
+    client = Client("unix:" + srv.unix_path, timeout=IO_TIMEOUT)
+    try:
+        assert client.set("u", b"over unix", noreply=False) is True
+        assert client.get("u") == b"over unix"
+        assert client.stats(b"settings")[b"domain_socket"] == srv.unix_path.encode()
+    finally:
+        client.close()
+    with srv.client() as c:
+        c.call(b"get u\r\n", b"VALUE u 0 9\r\nover unix\r\nEND\r\n")
+
+
+def test_item_size_max_flag(server_factory):
+    srv = server_factory("-I", "2m")
+    value = bytes(range(256)) * (3 * MB // 2 // 256)       # 1.5 MB
+    with srv.client() as c:
+        c.call(b"set big 0 0 %d\r\n%s\r\n" % (len(value), value), b"STORED\r\n")
+        c.call(b"get big\r\n", b"VALUE big 0 %d\r\n%s\r\nEND\r\n" % (len(value), value))
+        over = b"x" * (2 * MB)
+        c.call(b"set big2 0 0 %d\r\n%s\r\n" % (len(over), over),
+               b"SERVER_ERROR object too large for cache\r\n")
+        assert c.stats("settings")["item_size_max"] == str(2 * MB)
