@@ -21,7 +21,8 @@ static int bind_one(const struct addrinfo *ai, int backlog)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (ai->ai_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+        (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) != 0)) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -52,14 +53,14 @@ static void split_host(char *spec, char **host, char **port)
     *host = spec;
 }
 
-static int listen_host(char *spec, int port, int backlog, int *fds, int max, int count,
-                       char *err, size_t errlen)
+static int listen_host(char *spec, int port, int socktype, int backlog, int *fds, int max,
+                       int count, char *err, size_t errlen)
 {
     char *host, *port_str;
     split_host(spec, &host, &port_str);
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%d", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = socktype,
                              .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     const char *node = (host[0] == '\0' || strcmp(host, "*") == 0) ? NULL : host;
@@ -94,8 +95,8 @@ static int listen_host(char *spec, int port, int backlog, int *fds, int max, int
     return added;
 }
 
-int listen_tcp(const char *hosts, int port, int backlog, int *fds, int max, char *err,
-               size_t errlen)
+static int listen_inet(const char *hosts, int port, int socktype, int backlog, int *fds, int max,
+                       char *err, size_t errlen)
 {
     char *copy = strdup(hosts);
     if (copy == NULL) {
@@ -105,7 +106,7 @@ int listen_tcp(const char *hosts, int port, int backlog, int *fds, int max, char
     int count = 0;
     char *save = NULL;
     for (char *spec = strtok_r(copy, ",", &save); spec != NULL; spec = strtok_r(NULL, ",", &save)) {
-        int n = listen_host(spec, port, backlog, fds, max, count, err, errlen);
+        int n = listen_host(spec, port, socktype, backlog, fds, max, count, err, errlen);
         if (n < 0) {
             for (int i = 0; i < count; i++)
                 close(fds[i]);
@@ -120,6 +121,17 @@ int listen_tcp(const char *hosts, int port, int backlog, int *fds, int max, char
         return -1;
     }
     return count;
+}
+
+int listen_tcp(const char *hosts, int port, int backlog, int *fds, int max, char *err,
+               size_t errlen)
+{
+    return listen_inet(hosts, port, SOCK_STREAM, backlog, fds, max, err, errlen);
+}
+
+int listen_udp(const char *hosts, int port, int *fds, int max, char *err, size_t errlen)
+{
+    return listen_inet(hosts, port, SOCK_DGRAM, 0, fds, max, err, errlen);
 }
 
 int listen_unix(const char *path, int mask, int backlog, char *err, size_t errlen)

@@ -17,6 +17,9 @@
 int listen_tcp(const char *hosts, int port, int backlog, int *fds, int max, char *err,
                size_t errlen);
 
+/* Bind UDP sockets the same way (non-blocking). Same results. */
+int listen_udp(const char *hosts, int port, int *fds, int max, char *err, size_t errlen);
+
 /* Listen on a unix socket at path with permissions mask (octal, e.g. 0700).
  * A stale socket file is replaced. Returns the fd or -1 with err filled. */
 int listen_unix(const char *path, int mask, int backlog, char *err, size_t errlen);

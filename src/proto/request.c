@@ -62,6 +62,17 @@ static const char *const cmd_names[REQ_CMD_COUNT] = {
     [REQ_QUIT] = "quit",
     [REQ_SHUTDOWN] = "shutdown",
     [REQ_STATS] = "stats",
+    [REQ_MG] = "mg",
+    [REQ_MS] = "ms",
+    [REQ_MD] = "md",
+    [REQ_MA] = "ma",
+    [REQ_MN] = "mn",
+    [REQ_ME] = "me",
+    [REQ_NOOP] = "noop",
+    [REQ_SASL_LIST] = "sasl_list_mechs",
+    [REQ_SASL_AUTH] = "sasl_auth",
+    [REQ_SASL_STEP] = "sasl_step",
+    [REQ_UNKNOWN_OPCODE] = "unknown",
 };
 
 /* Returns a static string; "unknown" for values outside the enum. */
@@ -71,4 +82,23 @@ const char *request_cmd_name(enum request_cmd cmd)
         return "unknown";
     }
     return cmd_names[cmd];
+}
+
+static const char *relocated(const char *p, const char *buf, size_t len, const char *copy)
+{
+    if (p == NULL || p < buf || p > buf + len)
+        return p;
+    return copy + (p - buf);
+}
+
+void request_relocate(struct request *req, const char *buf, size_t len, const char *copy)
+{
+    if (req->key_binary)
+        req->key = req->keybuf;
+    else
+        req->key = relocated(req->key, buf, len, copy);
+    req->keys = relocated(req->keys, buf, len, copy);
+    req->arg = relocated(req->arg, buf, len, copy);
+    req->mflag_text = relocated(req->mflag_text, buf, len, copy);
+    req->opaque = relocated(req->opaque, buf, len, copy);
 }

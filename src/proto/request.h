@@ -46,7 +46,40 @@ enum request_cmd {
     REQ_QUIT,
     REQ_SHUTDOWN,
     REQ_STATS,
+    /* meta protocol (protocol.txt "Meta Commands"); options in struct request */
+    REQ_MG,
+    REQ_MS,
+    REQ_MD,
+    REQ_MA,
+    REQ_MN, /* meta no-op: the pipeline fence */
+    REQ_ME, /* meta debug */
+    /* binary protocol only */
+    REQ_NOOP,
+    REQ_SASL_LIST,
+    REQ_SASL_AUTH,
+    REQ_SASL_STEP,
+    REQ_UNKNOWN_OPCODE, /* answered "unknown command" with the opcode echoed */
     REQ_CMD_COUNT
+};
+
+/* The dialect a request arrived in. exec never looks at wire formats; the
+ * front end uses this to pick the composer for the replies. */
+enum request_proto { REQ_PROTO_TEXT = 0, REQ_PROTO_META, REQ_PROTO_BINARY };
+
+/* One bit per meta flag letter: REQ_MFLAG('v'), REQ_MFLAG('T'), ... */
+#define REQ_MFLAG(c) (((c) >= 'a' && (c) <= 'z') ? (1ull << ((c) - 'a'))                   \
+                      : ((c) >= 'A' && (c) <= 'Z') ? (1ull << (26 + (c) - 'A')) : 0ull)
+
+/* ms mode (M token) and ma mode, normalised to one letter. */
+enum request_mode {
+    REQ_MODE_NONE = 0,
+    REQ_MODE_SET = 'S',
+    REQ_MODE_ADD = 'E',
+    REQ_MODE_APPEND = 'A',
+    REQ_MODE_PREPEND = 'P',
+    REQ_MODE_REPLACE = 'R',
+    REQ_MODE_INCR = 'I', /* ma: I or + */
+    REQ_MODE_DECR = 'D'  /* ma: D or - */
 };
 
 /*
@@ -61,7 +94,23 @@ enum request_error {
     REQ_EDELTA,        /* "CLIENT_ERROR invalid numeric delta argument" */
     REQ_EEXPTIME,      /* "CLIENT_ERROR invalid exptime argument" */
     REQ_EDELETE_USAGE, /* "delete <key> 0" is fine, any other extra argument is not */
-    REQ_ELINE_TOO_LONG /* no newline within the line limit: error, then close */
+    REQ_ELINE_TOO_LONG, /* no newline within the line limit: error, then close */
+    /* meta protocol (proto/meta.c); each maps to exactly one reply */
+    REQ_EMETA_FLAG,         /* "CLIENT_ERROR invalid flag" (mg, ms) */
+    REQ_EMETA_DUP,          /* "CLIENT_ERROR duplicate flag" (mg, ms) */
+    REQ_EMETA_TOKEN,        /* "CLIENT_ERROR bad token in command line format" (mg, ms) */
+    REQ_EMETA_FLAG_OR_DUP,  /* "CLIENT_ERROR invalid or duplicate flag" (md, ma: any flag error) */
+    REQ_EMETA_BASE64,       /* "CLIENT_ERROR error decoding key" (mg, ms) */
+    REQ_EMETA_OPAQUE,       /* "CLIENT_ERROR opaque token too long" */
+    REQ_EMETA_MODE_LEN,     /* "CLIENT_ERROR incorrect length for M token" (mg, ms) */
+    REQ_EMETA_MODE_MS,      /* "CLIENT_ERROR invalid mode for ms M token" */
+    REQ_EMETA_MODE_MA,      /* "CLIENT_ERROR invalid mode for ma M token" */
+    REQ_EMETA_INITIAL,      /* "CLIENT_ERROR invalid numeric initial value" (mg, ms) */
+    REQ_EMETA_DELTA,        /* "CLIENT_ERROR invalid numeric delta value" (mg, ms) */
+    REQ_EMETA_TOO_MANY_MG,  /* "CLIENT_ERROR options flags are too long" (mg) */
+    REQ_EMETA_TOO_MANY,     /* "CLIENT_ERROR options flags too long" (ms, md, ma) */
+    /* binary protocol (proto/binary.c): every binary parse error closes */
+    REQ_EBAD_MAGIC          /* request magic is not 0x80: close without a reply */
 };
 
 struct request {
@@ -90,6 +139,31 @@ struct request {
     size_t narg;
 
     enum request_error error; /* set when the parser returns PARSE_ERROR */
+
+    enum request_proto proto;
+
+    /* ---- meta options (and what binary shares with them) ----
+     * Every meta flag present sets its bit in mflags; tokens land in the
+     * fields below: C -> cas, F -> flags, T -> exptime (has_exptime),
+     * D -> delta, S or ms datalen -> vlen. The flags text is kept so that a
+     * reply can echo return flags in the order they were asked for. */
+    uint64_t mflags;
+    const char *mflag_text; /* the flags part of the line, as sent */
+    size_t nmflag_text;
+    bool has_exptime;       /* T given (meta); exptime set (binary set/touch/gat) */
+    bool quiet;             /* meta q, binary *Q opcodes: drop the expected replies */
+    bool key_binary;        /* meta b: key was base64; key points at keybuf */
+    enum request_mode mode; /* M token */
+    const char *opaque;     /* meta O token (echoed), NULL if absent */
+    size_t nopaque;
+    uint32_t opaque32;      /* binary header opaque (echoed) */
+    uint8_t opcode;         /* binary opcode as received (echoed) */
+    int64_t vivify_ttl;     /* N token */
+    int64_t recache_ttl;    /* R token */
+    uint64_t new_cas;       /* E token: the cas to give the modified item */
+    uint64_t initial;       /* ma J token / binary incr initial value */
+    bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
+    char keybuf[REQUEST_KEY_MAX]; /* decoded base64 key (meta b) */
 };
 
 /*
@@ -98,6 +172,12 @@ struct request {
  */
 bool request_key_next(const struct request *req, size_t *cursor,
                       const char **key, size_t *nkey);
+
+/* req was parsed from buf[0..len) and has been copied (struct and bytes):
+ * point its fields at the same offsets in copy, a copy of those bytes, so
+ * the request outlives the read buffer (a storage command waiting for its
+ * data block). A base64-decoded key is re-pointed at req's own keybuf. */
+void request_relocate(struct request *req, const char *buf, size_t len, const char *copy);
 
 /* The command's name as the text protocol spells it ("get", "set", ...). */
 const char *request_cmd_name(enum request_cmd cmd);

@@ -30,11 +30,34 @@ enum response_kind {
     RSP_CLIENT_ERROR, /* msg = reason */
     RSP_SERVER_ERROR, /* msg = reason */
     RSP_RESET,        /* "stats reset" done */
+    RSP_MISS,         /* a retrieval found nothing: text says nothing, meta "EN", binary "Not found" */
+    RSP_NOOP,         /* meta "MN", binary noop */
+    RSP_DEBUG,        /* meta "me": msg = "exp=... la=... cas=... fetch=... cls=1 size=..." */
     RSP_KIND_COUNT
 };
 
+/* What went wrong, for protocols that report errors as codes (binary). The
+ * text and meta protocols print msg. server/errors.c fills both. */
+enum response_error {
+    RSP_EOK = 0,
+    RSP_EFORMAT,        /* malformed request: binary "Invalid arguments" */
+    RSP_ETOO_LARGE,     /* binary "Too large." */
+    RSP_ENOMEM,         /* binary "Out of memory" */
+    RSP_ENON_NUMERIC,   /* binary "Non-numeric server-side value for incr or decr" */
+    RSP_EBAD_CHUNK,     /* data block without its terminator */
+    RSP_EUNKNOWN,       /* unknown command */
+    RSP_ENOT_SUPPORTED, /* e.g. SASL before auth exists */
+    RSP_EDISABLED       /* a command switched off (-F flush_all, shutdown without -A) */
+};
+
+struct request;
+
 struct response {
     enum response_kind kind;
+    enum response_error error;
+    /* The request answered: meta composes its return flags and opaque from
+     * it, binary its opcode, opaque and quiet mode. NULL for text. */
+    const struct request *req;
     const char *key;
     size_t nkey;
     uint32_t flags;
@@ -46,6 +69,13 @@ struct response {
     size_t nmsg;
     const char *msg2;
     size_t nmsg2;
+    /* item metadata for meta return flags */
+    int64_t ttl;          /* t: seconds left, -1 = never expires */
+    uint32_t last_access; /* l: seconds since last access */
+    bool hit_before;      /* h */
+    bool win;             /* W: this client should recache */
+    bool stale;           /* X: the item is stale (invalidated) */
+    bool won;             /* Z: another client already won */
 };
 
 #endif

@@ -62,6 +62,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "proto/meta.h"
+
 /* ---- tokens -------------------------------------------------------------- */
 
 struct cursor {
@@ -498,6 +500,11 @@ static enum request_error parse_line(struct request *req, const char *line, size
     if (!tok_next(&c, &t)) {
         return REQ_EUNKNOWN;
     }
+    /* memcached serves both dialects on one connection: a two-byte command
+     * starting with 'm' is a meta command (mg, ms, md, ma, mn, me). */
+    if (t.n == 2 && t.s[0] == 'm') {
+        return meta_parse_line(req, line, n);
+    }
     req->cmd = cmd_lookup(t.s, t.n);
     switch (req->cmd) {
     case REQ_GET:
@@ -732,6 +739,8 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = fixed_reply[rsp->kind];
         break;
     default:
+        /* RSP_MISS is silent in text (a missing key is simply not listed);
+         * RSP_NOOP and RSP_DEBUG exist only in meta and binary. */
         return 0;
     }
     return emit(buf, cap, pc, np);

@@ -58,7 +58,7 @@ void config_usage(void)
            "                          optionally host:port (default: 127.0.0.1)\n"
            "-s, --unix-socket=<file>  UNIX socket to listen on (disables TCP)\n"
            "-a, --unix-mask=<mask>    access mask for the UNIX socket, octal (default: 700)\n"
-           "-U, --udp-port=<num>      UDP port; only 0 (off) is supported\n"
+           "-U, --udp-port=<num>      UDP port for text and meta commands (default: 0, off)\n"
            "-A, --enable-shutdown     enable the ascii \"shutdown\" command\n"
            "-m, --memory-limit=<num>  item memory in megabytes (default: 64; k/m/g suffixes)\n"
            "-c, --conn-limit=<num>    max simultaneous connections (default: 1024)\n"
@@ -68,7 +68,7 @@ void config_usage(void)
            "-C, --disable-cas         do not use CAS\n"
            "-F, --disable-flush-all   disable the flush_all command\n"
            "-b, --listen-backlog=<n>  TCP listen backlog (default: 1024)\n"
-           "-B, --protocol=<name>     auto, ascii (binary is not available yet)\n"
+           "-B, --protocol=<name>     auto (by each connection's first byte), ascii, binary\n"
            "-R, --max-reqs-per-event=<n> requests handled per connection per event (default: 20)\n"
            "-d, --daemon              run as a daemon\n"
            "-P, --pidfile=<file>      write the process id here (with -d)\n"
@@ -229,10 +229,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
         case 'U':
             if (parse_long(optarg, 0, 65535, &v) != 0)
                 goto bad;
-            if (v != 0) {
-                snprintf(err, errlen, "UDP is not supported yet: use -U 0");
-                return -1;
-            }
+            cfg->udpport = (int)v;
             break;
         case 'A':
             cfg->shutdown_enabled = true;
@@ -275,8 +272,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             } else if (strcmp(optarg, "ascii") == 0) {
                 cfg->protocol = CONFIG_PROTO_ASCII;
             } else if (strcmp(optarg, "binary") == 0) {
-                snprintf(err, errlen, "the binary protocol is not available yet: use -B ascii or auto");
-                return -1;
+                cfg->protocol = CONFIG_PROTO_BINARY;
             } else {
                 goto bad;
             }

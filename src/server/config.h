@@ -18,6 +18,7 @@ struct config {
     int port;                  /* -p */
     char *listen;              /* -l, comma-separated list */
     char *socketpath;          /* -s */
+    int udpport;               /* -U, 0 = off */
     int access;                /* -a, unix socket permissions */
     int maxconns;              /* -c */
     size_t maxbytes;           /* -m, bytes */

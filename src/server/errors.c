@@ -6,8 +6,14 @@ void errors_message(enum response_kind kind, const char *msg, struct response *r
 {
     memset(rsp, 0, sizeof(*rsp));
     rsp->kind = kind;
+    rsp->error = RSP_EFORMAT;
     rsp->msg = msg;
     rsp->nmsg = strlen(msg);
+}
+
+bool errors_request_fatal(enum request_error e)
+{
+    return e == REQ_ELINE_TOO_LONG;
 }
 
 void errors_request(enum request_error e, struct response *rsp)
@@ -16,6 +22,7 @@ void errors_request(enum request_error e, struct response *rsp)
     case REQ_EUNKNOWN:
         memset(rsp, 0, sizeof(*rsp));
         rsp->kind = RSP_ERROR;
+        rsp->error = RSP_EUNKNOWN;
         return;
     case REQ_EDELTA:
         errors_message(RSP_CLIENT_ERROR, "invalid numeric delta argument", rsp);
@@ -53,14 +60,18 @@ void errors_store(enum store_status st, enum request_cmd cmd, struct response *r
         return;
     case STORE_TOO_LARGE:
         errors_message(RSP_SERVER_ERROR, "object too large for cache", rsp);
+        rsp->error = RSP_ETOO_LARGE;
         return;
     case STORE_NON_NUMERIC:
         errors_message(RSP_CLIENT_ERROR, "cannot increment or decrement non-numeric value", rsp);
+        rsp->error = RSP_ENON_NUMERIC;
         return;
     case STORE_ENOMEM:
         errors_message(RSP_SERVER_ERROR,
-                       request_is_storage(cmd) ? "out of memory storing object" : "out of memory",
+                       request_is_storage(cmd) || cmd == REQ_MS ? "out of memory storing object"
+                                                                : "out of memory",
                        rsp);
+        rsp->error = RSP_ENOMEM;
         return;
     case STORE_EINVAL:
     case STORE_OK:

@@ -5,12 +5,18 @@
 #ifndef MNEMO_SERVER_ERRORS_H
 #define MNEMO_SERVER_ERRORS_H
 
+#include <stdbool.h>
+
 #include "proto/request.h"
 #include "proto/response.h"
 #include "store/store.h"
 
 /* Fill rsp with the reply for a parse error. */
 void errors_request(enum request_error e, struct response *rsp);
+
+/* Must the connection close after this parse error (the stream cannot be
+ * resynchronised)? */
+bool errors_request_fatal(enum request_error e);
 
 /* Fill rsp with the reply for a failed store call made for cmd. */
 void errors_store(enum store_status st, enum request_cmd cmd, struct response *rsp);

@@ -30,7 +30,13 @@ struct exec_ctx {
     struct thread_stats *stats;
     exec_reply_fn reply;
     void *sink;
+    const struct request *req; /* the request being answered; set by exec */
 };
+
+/* Deliver rsp (and it, for a VALUE) as the answer to x->req: every reply
+ * leaves exec through here, so each carries its request (meta echoes its
+ * flags, binary its opcode and opaque). */
+void exec_emit(struct exec_ctx *x, struct response *rsp, struct item *it);
 
 enum exec_next {
     EXEC_CONTINUE = 0, /* go on with the next request */
@@ -47,8 +53,8 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req);
 enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, struct item **it);
 
 /* Storage, step 2: the data block is in the item. Checks its "\r\n"
- * terminator, commits according to req->cmd, answers. Consumes *it. Only
- * req's cmd, cas and vlen are used (its key pointers may be stale by now). */
+ * terminator, commits according to req, answers. Consumes *it. req's key
+ * pointers may be stale by now: the key is read from the item. */
 void exec_store_finish(struct exec_ctx *x, const struct request *req, struct item **it);
 
 /* Answer a request the parser rejected. EXEC_CLOSE for an over-long line. */

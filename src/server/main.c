@@ -27,6 +27,7 @@
 #include "net/listen.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/udp.h"
 #include "server/worker.h"
 #include "store/store.h"
 
@@ -195,6 +196,7 @@ static int run(struct server *srv, char *err, size_t errlen)
     struct listener listeners[LISTEN_MAX_FDS];
     struct event_handler sig_ev;
     struct maintainer m = {.srv = srv};
+    struct udp_port *udp = NULL;
     int nfds = 0, sigfd = -1, started = 0, rc = -1;
     bool maintainer_started = false;
 
@@ -255,6 +257,9 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     }
     maintainer_started = true;
+    /* As memcached: a unix socket replaces the network listeners, UDP too. */
+    if (cfg->udpport != 0 && cfg->socketpath == NULL && udp_start(srv, &udp, err, errlen) != 0)
+        goto out;
 
     for (int i = 0; i < nfds; i++) {
         listeners[i].srv = srv;
@@ -283,6 +288,7 @@ out:
     }
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(&srv->workers[i]);
+    udp_stop(&udp);
     free(srv->workers);
     srv->workers = NULL;
     srv->nworkers = 0;

@@ -25,8 +25,10 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
+#include "proto/binary.h"
 #include "proto/text.h"
 #include "server/exec.h"
+#include "server/reply.h"
 #include "server/server.h"
 #include "server/worker.h"
 #include "store/store.h"
@@ -42,7 +44,11 @@ struct session {
     enum session_state state;
     bool noreply; /* replies of the current request are dropped */
     bool paused;  /* output over the high-water mark */
+    bool dialect_known;
+    enum request_proto dialect; /* TEXT (with meta) or BINARY, fixed by the first byte */
     struct request pending; /* the storage request awaiting its data block */
+    char *line;             /* a copy of its command line, which replies may echo */
+    size_t line_cap;
     struct item *item;
     size_t data_have;
     size_t data_need;
@@ -68,21 +74,12 @@ static void session_reply(void *sink, const struct response *rsp, struct item *i
             store_release(s->w->srv->store, &it);
         return;
     }
-    size_t bound = text_compose_bound(rsp);
-    char *dst = outq_reserve(out, bound);
-    if (dst == NULL || outq_commit(out, text_compose(rsp, dst, bound)) != 0)
-        goto fail;
-    if (it != NULL && outq_append_ref(out, item_value(it), item_vlen(it) + 2u, it) != 0)
-        goto fail;
-    return;
-fail:
-    /* No memory for the reply: the stream cannot stay in sync, so close. */
-    if (it != NULL)
-        store_release(s->w->srv->store, &it);
-    log_warn("out of memory queueing a reply; closing the connection");
-    s->state = SS_CLOSING;
+    if (reply_append(out, rsp, it, s->dialect, s->w->srv->store) != 0) {
+        /* No memory for the reply: the stream cannot stay in sync, so close. */
+        log_warn("out of memory queueing a reply; closing the connection");
+        s->state = SS_CLOSING;
+    }
 }
-
 static struct exec_ctx exec_for(struct session *s)
 {
     struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s};
@@ -100,6 +97,10 @@ static bool take_data(struct session *s)
     s->data_have += n;
     if (s->data_have < s->data_need)
         return false;
+    /* A binary value has no "\r\n" of its own; item memory keeps one after
+     * every value (zero-copy text replies rely on it), so add it here. */
+    if (s->pending.proto == REQ_PROTO_BINARY)
+        memcpy(item_data(s->item) + s->pending.vlen, "\r\n", 2);
     struct exec_ctx x = exec_for(s);
     exec_store_finish(&x, &s->pending, &s->item);
     s->noreply = false;
@@ -128,6 +129,38 @@ static void after_close_request(struct session *s)
         event_loop_stop(srv->main_loop);
 }
 
+/* The first byte decides the dialect for the connection's lifetime, as in
+ * memcached: 0x80 is the binary request magic; anything else is text (the
+ * classic and meta commands share it). -B pins one dialect. */
+static void choose_dialect(struct session *s)
+{
+    enum config_protocol p = s->w->srv->cfg.protocol;
+    if (p == CONFIG_PROTO_BINARY)
+        s->dialect = REQ_PROTO_BINARY;
+    else if (p == CONFIG_PROTO_AUTO && (unsigned char)rbuf_head(&s->conn.in)[0] == 0x80)
+        s->dialect = REQ_PROTO_BINARY;
+    else
+        s->dialect = REQ_PROTO_TEXT;
+    s->dialect_known = true;
+}
+
+/* Keep a storage request past its command line: copy the line (replies may
+ * echo its flags, opaque or key) and point the request at the copy. */
+static int keep_pending(struct session *s, const struct request *req, const char *line, size_t len)
+{
+    if (len > s->line_cap) {
+        char *p = realloc(s->line, len);
+        if (p == NULL)
+            return -1;
+        s->line = p;
+        s->line_cap = len;
+    }
+    memcpy(s->line, line, len);
+    s->pending = *req;
+    request_relocate(&s->pending, line, len, s->line);
+    return 0;
+}
+
 /* Parse and run one command line from the buffer. False when more input
  * is needed. */
 static bool run_command(struct session *s)
@@ -135,7 +168,11 @@ static bool run_command(struct session *s)
     struct rbuf *in = &s->conn.in;
     struct request req;
     size_t consumed = 0;
-    enum parse_status ps = text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
+    if (!s->dialect_known)
+        choose_dialect(s);
+    enum parse_status ps = s->dialect == REQ_PROTO_BINARY
+                               ? binary_parse(&req, rbuf_head(in), rbuf_len(in), &consumed)
+                               : text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
     if (ps == PARSE_AGAIN)
         return false;
     s->last_active = clock_now();
@@ -152,20 +189,24 @@ static bool run_command(struct session *s)
     s->noreply = req.noreply;
     if (request_is_storage(req.cmd)) {
         struct item *it = NULL;
+        size_t block = (size_t)req.vlen + (req.proto == REQ_PROTO_BINARY ? 0 : 2);
         enum exec_next next = exec_store_begin(&x, &req, &it);
-        rbuf_consume(in, consumed); /* only now: req.key points into the buffer */
         if (next == EXEC_READ_DATA) {
-            s->pending = req;
-            s->pending.key = s->pending.keys = s->pending.arg = NULL;
+            if (keep_pending(s, &req, rbuf_head(in), consumed) != 0) {
+                store_abort(s->w->srv->store, &it);
+                s->state = SS_CLOSING;
+                return true;
+            }
             s->item = it;
             s->data_have = 0;
-            s->data_need = (size_t)req.vlen + 2;
+            s->data_need = block;
             s->state = SS_DATA;
         } else {
             s->noreply = false;
-            s->swallow_left = (size_t)req.vlen + 2;
+            s->swallow_left = block;
             s->state = SS_SWALLOW;
         }
+        rbuf_consume(in, consumed); /* only now: req points into the buffer */
         return true;
     }
     enum exec_next next = exec_request(&x, &req);
@@ -341,6 +382,7 @@ void session_close(struct session **sp)
     pthread_mutex_unlock(&w->lock);
     conn_close(&s->conn);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
+    free(s->line);
     free(s);
     *sp = NULL;
 }

@@ -50,7 +50,7 @@ static void stat_str(struct exec_ctx *x, const char *name, const char *value)
     struct response rsp = {
         .kind = RSP_STAT, .msg = name, .nmsg = strlen(name), .msg2 = value, .nmsg2 = strlen(value),
     };
-    x->reply(x->sink, &rsp, NULL);
+    exec_emit(x, &rsp, NULL);
 }
 
 static void stat_u64(struct exec_ctx *x, const char *name, uint64_t v)
@@ -68,7 +68,7 @@ static void stat_bool(struct exec_ctx *x, const char *name, bool v)
 static void end(struct exec_ctx *x)
 {
     struct response rsp = {.kind = RSP_END};
-    x->reply(x->sink, &rsp, NULL);
+    exec_emit(x, &rsp, NULL);
 }
 
 static void stats_general(struct exec_ctx *x)
@@ -139,7 +139,7 @@ static void stats_settings(struct exec_ctx *x)
     stat_u64(x, "maxbytes", c->maxbytes);
     stat_u64(x, "maxconns", (uint64_t)c->maxconns);
     stat_u64(x, "tcpport", (uint64_t)c->port);
-    stat_u64(x, "udpport", 0);
+    stat_u64(x, "udpport", (uint64_t)c->udpport);
     stat_str(x, "inter", c->listen != NULL ? c->listen : "NULL");
     stat_u64(x, "verbosity", (uint64_t)atomic_load(&x->srv->verbosity));
     stat_u64(x, "num_threads", (uint64_t)c->num_threads);
@@ -232,10 +232,10 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
     } else if (arg_is(arg, narg, "reset")) {
         stats_reset(x->srv);
         struct response rsp = {.kind = RSP_RESET};
-        x->reply(x->sink, &rsp, NULL);
+        exec_emit(x, &rsp, NULL);
     } else {
         /* memcached answers an unknown group with a bare ERROR. */
         struct response rsp = {.kind = RSP_ERROR};
-        x->reply(x->sink, &rsp, NULL);
+        exec_emit(x, &rsp, NULL);
     }
 }

@@ -131,7 +131,12 @@ uint32_t item_exptime(const struct item *it)
 
 uint64_t item_cas(const struct item *it)
 {
-    return it->cas;
+    return item_cas_load(it);
+}
+
+uint32_t item_atime(const struct item *it)
+{
+    return item_atime_load(it);
 }
 
 char *item_data(struct item *it)

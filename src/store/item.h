@@ -10,10 +10,13 @@
  * Which fields may change after an item is linked:
  *   - exptime: touch/gat rewrite it in place; read and written with relaxed
  *     atomics (item_exptime() is called without the shard lock);
- *   - h_next, prev, next, atime, state: only under the item's shard lock;
+ *   - cas: rewritten in place only by an invalidation (md I), and atime on
+ *     every access; both written under the shard lock with relaxed atomics,
+ *     so item_cas()/item_atime() may read them without it;
+ *   - h_next, prev, next, state: only under the item's shard lock;
  *   - refcount: atomically, by anyone holding a reference.
- * Everything else (cas, flags, vlen, gen, hv, key and value bytes) is fixed
- * once the item is linked, which is what makes zero-copy replies safe.
+ * Everything else (flags, vlen, gen, hv, key and value bytes) is fixed once
+ * the item is linked, which is what makes zero-copy replies safe.
  */
 #ifndef MNEMO_STORE_ITEM_H
 #define MNEMO_STORE_ITEM_H
@@ -28,6 +31,10 @@
 /* state bits */
 #define ITEM_LINKED 0x01u  /* in its shard's hash table and LRU */
 #define ITEM_FETCHED 0x02u /* read (get/gat/touch) since it was linked */
+#define ITEM_STALE 0x04u   /* invalidated (md I, ms I): meta gets report X */
+#define ITEM_WIN_SENT 0x08u /* the win token went out: later meta gets report Z */
+/* What a rewrite that memcached does in place (incr/decr) carries over. */
+#define ITEM_META_BITS (ITEM_FETCHED | ITEM_STALE | ITEM_WIN_SENT)
 
 struct item {
     struct item *h_next;  /* hash chain (also the free list of a victim batch) */
@@ -35,7 +42,7 @@ struct item {
     struct item *next;    /* LRU, towards the tail */
     uint64_t cas;
     uint32_t exptime;     /* absolute server clock, 0 = never; relaxed atomics */
-    uint32_t atime;       /* last access, server clock */
+    uint32_t atime;       /* last access, server clock; relaxed atomics */
     uint32_t flags;       /* client flags */
     uint32_t vlen;        /* value bytes, without "\r\n" */
     atomic_uint refcount; /* the link holds one, each lookup/reservation one */
@@ -43,7 +50,7 @@ struct item {
     uint32_t hv;          /* low 32 bits of hash_key(): bucket index */
     uint8_t nkey;
     uint8_t shard;        /* from the high bits of hash_key() */
-    uint8_t state;        /* ITEM_LINKED | ITEM_FETCHED */
+    uint8_t state;        /* ITEM_* bits above */
     char data[];          /* key, value, "\r\n" */
 };
 
@@ -63,6 +70,26 @@ static inline uint32_t item_exptime_load(const struct item *it)
 static inline void item_exptime_store(struct item *it, uint32_t exptime)
 {
     __atomic_store_n(&it->exptime, exptime, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t item_cas_load(const struct item *it)
+{
+    return __atomic_load_n(&it->cas, __ATOMIC_RELAXED);
+}
+
+static inline void item_cas_store(struct item *it, uint64_t cas)
+{
+    __atomic_store_n(&it->cas, cas, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t item_atime_load(const struct item *it)
+{
+    return __atomic_load_n(&it->atime, __ATOMIC_RELAXED);
+}
+
+static inline void item_atime_store(struct item *it, uint32_t atime)
+{
+    __atomic_store_n(&it->atime, atime, __ATOMIC_RELAXED);
 }
 
 /* Take one more reference. The caller already holds one, or holds the

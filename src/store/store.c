@@ -1,6 +1,8 @@
 /*
  * store.c: the storage engine behind store.h. Owns the shards, the memory
- * limit, eviction, expiry and flush. Knows nothing of protocols or sockets.
+ * limit, eviction, expiry, flush, maintenance, statistics and iteration; the
+ * key verbs (get, commit, delete, delta) are in verbs.c, sharing
+ * store_core.h. Knows nothing of protocols or sockets.
  *
  *   key ──hash_key()──▶ top SHARD_BITS bits ──▶ shard (mutex, table, LRU, counters)
  *                       low 32 bits ─────────▶ bucket inside the shard's table
@@ -14,7 +16,9 @@
  *   - No allocation that can evict happens under a shard lock: store_commit
  *     (append/prepend) and store_delta look up under the lock, take a
  *     reference, unlock, allocate, then relock and replace only if the key
- *     still maps to the same item.
+ *     still maps to the same item. A vivify (get, append, delta) allocates
+ *     first and then links only if the key is still free (ADD semantics);
+ *     md x allocates its empty item before locking.
  *   - References are taken only under the shard lock of a linked item (or by
  *     a holder of another reference), and dropped anywhere. So a linked item
  *     seen with refcount 1 under its lock has no reader, and once unlinked
@@ -41,70 +45,17 @@
 #include "common/hash.h"
 #include "store/item.h"
 #include "store/shard.h"
+#include "store/store_core.h"
 
 #define INITIAL_BUCKETS 1024u /* per shard: 64k in all, like memcached's hashpower 16 */
 #define TAIL_SEARCH 32u       /* LRU tail items examined per shard per eviction pass */
 #define CHARGE_ROUNDS 16      /* eviction rounds before a reservation gives up */
-#define UPDATE_RETRIES 100    /* optimistic rounds of append/prepend/incr/decr */
 #define RECLAIM_SLICE 256u    /* items visited per lock hold by the reclaimer */
 #define ITEM_SIZE_MIN 1024u
 
-struct store {
-    struct shard shards[SHARD_COUNT];
-    struct store_config cfg;
-    _Alignas(64) _Atomic size_t used;
-    _Alignas(64) _Atomic uint64_t flush_state;
-    _Atomic unsigned evict_cursor;
-    store_hook_fn hook; /* atomic loads/stores (__atomic builtins) */
-    void *hook_arg;
-    pthread_mutex_t maint_lock;
-    unsigned reclaim_shard; /* under maint_lock */
-    size_t reclaim_bucket;
-};
-
-static bool key_ok(const char *key, size_t nkey)
-{
-    return key != NULL && nkey > 0 && nkey <= ITEM_KEY_MAX;
-}
-
-static unsigned shard_of_hash(uint64_t h)
-{
-    return (unsigned)(h >> (64 - SHARD_BITS));
-}
-
-/* The current flush generation; applies a pending delayed flush whose time
- * has come. Lock-free: one acquire load on the common path. */
-static uint32_t flush_gen(struct store *s, uint32_t now)
-{
-    uint64_t v = atomic_load_explicit(&s->flush_state, memory_order_acquire);
-    for (;;) {
-        uint32_t pending = (uint32_t)v;
-        if (pending == 0 || now < pending)
-            return (uint32_t)(v >> 32);
-        uint64_t nv = (uint64_t)((uint32_t)(v >> 32) + 1u) << 32;
-        if (atomic_compare_exchange_weak_explicit(&s->flush_state, &v, nv,
-                                                  memory_order_acq_rel, memory_order_acquire))
-            return (uint32_t)(nv >> 32);
-    }
-}
-
-static bool item_dead(const struct item *it, uint32_t now, uint32_t gen)
-{
-    uint32_t e = item_exptime_load(it);
-    return (e != 0 && e <= now) || it->gen != gen;
-}
-
-static void hook_call(struct store *s, enum store_event ev, const char *key, size_t nkey,
-                      const struct item *it, uint32_t exptime)
-{
-    store_hook_fn fn = __atomic_load_n(&s->hook, __ATOMIC_ACQUIRE);
-    if (fn != NULL)
-        fn(__atomic_load_n(&s->hook_arg, __ATOMIC_RELAXED), ev, key, nkey, it, exptime);
-}
-
 /* Drop one reference; frees and uncharges on the last. Returns bytes freed.
  * Never called with a shard lock held if it can be avoided (free() cost). */
-static size_t item_put(struct store *s, struct item *it)
+size_t core_item_put(struct store *s, struct item *it)
 {
     if (!item_unref(it))
         return 0;
@@ -115,13 +66,13 @@ static size_t item_put(struct store *s, struct item *it)
 }
 
 /* Drop the references of a batch chained through h_next. */
-static size_t put_batch(struct store *s, struct item *batch)
+size_t core_put_batch(struct store *s, struct item *batch)
 {
     size_t freed = 0;
     while (batch != NULL) {
         struct item *next = batch->h_next;
         batch->h_next = NULL;
-        freed += item_put(s, batch);
+        freed += core_item_put(s, batch);
         batch = next;
     }
     return freed;
@@ -191,7 +142,7 @@ static size_t shard_make_room(struct store *s, unsigned idx, size_t need)
         it = prev;
     }
     pthread_mutex_unlock(&sh->lock);
-    return put_batch(s, batch);
+    return core_put_batch(s, batch);
 }
 
 /* Own shard first, then the others (from a rotating start, one lock at a time). */
@@ -224,7 +175,7 @@ static enum store_status charge(struct store *s, unsigned own, size_t usable)
 }
 
 /* Allocate and charge an unlinked item. Never called with a lock held. */
-static enum store_status alloc_item(struct store *s, const char *key, size_t nkey, uint32_t hv,
+enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t hv,
                                     unsigned shard, uint32_t flags, uint32_t exptime,
                                     uint32_t vlen, struct item **out)
 {
@@ -305,336 +256,6 @@ bool store_item_fits(const struct store *s, size_t nkey, size_t vlen)
     return item_total(nkey, vlen) <= s->cfg.item_size_max;
 }
 
-/* ---- reads ---- */
-
-struct item *store_get(struct store *s, const char *key, size_t nkey, bool touch,
-                       uint32_t new_exptime)
-{
-    if (s == NULL || !key_ok(key, nkey))
-        return NULL;
-    uint64_t h = hash_key(key, nkey);
-    struct shard *sh = &s->shards[shard_of_hash(h)];
-    uint32_t now = clock_now();
-    struct item *dead = NULL;
-
-    pthread_mutex_lock(&sh->lock);
-    uint32_t gen = flush_gen(s, now);
-    struct item *it = shard_find_locked(sh, key, nkey, (uint32_t)h);
-    if (it != NULL && item_dead(it, now, gen)) {
-        if (it->gen != gen)
-            sh->get_flushed++;
-        else
-            sh->get_expired++;
-        shard_unlink_locked(sh, it); /* lazy expiry: memcached does not count it reclaimed */
-        dead = it;
-        it = NULL;
-    } else if (it != NULL) {
-        if (touch) {
-            item_exptime_store(it, new_exptime);
-            hook_call(s, STORE_EV_TOUCH, it->data, nkey, it, new_exptime);
-        }
-        it->state |= ITEM_FETCHED;
-        it->atime = now;
-        shard_bump_locked(sh, it);
-        item_ref(it);
-    }
-    pthread_mutex_unlock(&sh->lock);
-    if (dead != NULL)
-        item_put(s, dead);
-    return it;
-}
-
-void store_release(struct store *s, struct item **it)
-{
-    if (s == NULL || it == NULL || *it == NULL)
-        return;
-    item_put(s, *it);
-    *it = NULL;
-}
-
-enum store_status store_touch(struct store *s, const char *key, size_t nkey,
-                              uint32_t new_exptime)
-{
-    struct item *it = store_get(s, key, nkey, true, new_exptime);
-    if (it == NULL)
-        return (s == NULL || !key_ok(key, nkey)) ? STORE_EINVAL : STORE_NOT_FOUND;
-    store_release(s, &it);
-    return STORE_OK;
-}
-
-/* ---- writes ---- */
-
-enum store_status store_reserve(struct store *s, const char *key, size_t nkey, uint32_t flags,
-                                uint32_t exptime, uint32_t vlen, struct item **out)
-{
-    if (out == NULL)
-        return STORE_EINVAL;
-    *out = NULL;
-    if (s == NULL || !key_ok(key, nkey))
-        return STORE_EINVAL;
-    if (!store_item_fits(s, nkey, vlen))
-        return STORE_TOO_LARGE;
-    uint64_t h = hash_key(key, nkey);
-    return alloc_item(s, key, nkey, (uint32_t)h, shard_of_hash(h), flags, exptime, vlen, out);
-}
-
-void store_abort(struct store *s, struct item **it)
-{
-    store_release(s, it);
-}
-
-/* Under the lock: replace old (may be NULL) by fresh, stamping fresh's
- * generation, cas and access time, and report the link. */
-static void link_new_locked(struct store *s, struct shard *sh, struct item *old,
-                            struct item *fresh, uint32_t now, uint32_t gen)
-{
-    fresh->gen = gen;
-    fresh->cas = s->cfg.use_cas ? shard_next_cas_locked(sh) : 0;
-    fresh->atime = now;
-    if (old != NULL)
-        shard_unlink_locked(sh, old);
-    shard_link_locked(sh, fresh);
-    hook_call(s, STORE_EV_LINK, fresh->data, fresh->nkey, fresh, item_exptime_load(fresh));
-}
-
-/* Find the key's live item under the lock; a dead one found is unlinked and
- * chained onto *dead for the caller to drop after unlocking. */
-static struct item *find_live_locked(struct shard *sh, const char *key, size_t nkey,
-                                     uint32_t hv, uint32_t now, uint32_t gen,
-                                     struct item **dead)
-{
-    struct item *it = shard_find_locked(sh, key, nkey, hv);
-    if (it != NULL && item_dead(it, now, gen)) {
-        shard_unlink_locked(sh, it);
-        it->h_next = *dead;
-        *dead = it;
-        return NULL;
-    }
-    return it;
-}
-
-/* Look up the live item under key and take a reference (NULL if none). */
-static struct item *lookup_ref(struct store *s, struct shard *sh, const char *key, size_t nkey,
-                               uint32_t hv)
-{
-    struct item *dead = NULL;
-    uint32_t now = clock_now();
-
-    pthread_mutex_lock(&sh->lock);
-    struct item *it = find_live_locked(sh, key, nkey, hv, now, flush_gen(s, now), &dead);
-    if (it != NULL)
-        item_ref(it);
-    pthread_mutex_unlock(&sh->lock);
-    put_batch(s, dead);
-    return it;
-}
-
-/* Relock and swap old for fresh if the key still maps to old, which must be
- * live; fresh inherits old's current exptime. True if swapped, in which case
- * the link reference of old has been dropped (the caller's remains) and
- * *cas holds fresh's cas: once unlocked, fresh may be evicted at any time. */
-static bool swap_if_same(struct store *s, struct shard *sh, struct item *old,
-                         struct item *fresh, uint64_t *cas)
-{
-    uint32_t now = clock_now();
-    bool ok = false;
-
-    pthread_mutex_lock(&sh->lock);
-    uint32_t gen = flush_gen(s, now);
-    if ((old->state & ITEM_LINKED) && !item_dead(old, now, gen)) {
-        item_exptime_store(fresh, item_exptime_load(old));
-        link_new_locked(s, sh, old, fresh, now, gen);
-        *cas = fresh->cas;
-        ok = true;
-    }
-    pthread_mutex_unlock(&sh->lock);
-    if (ok)
-        item_put(s, old); /* the link reference */
-    return ok;
-}
-
-/* append/prepend: build a new item old+piece (or piece+old) outside the lock. */
-static enum store_status commit_concat(struct store *s, struct item *piece, bool prepend,
-                                       uint64_t *cas_out)
-{
-    struct shard *sh = &s->shards[piece->shard];
-    const char *key = piece->data;
-    enum store_status st = STORE_EXISTS; /* the key kept changing under us */
-
-    for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
-        struct item *old = lookup_ref(s, sh, key, piece->nkey, piece->hv);
-        if (old == NULL) {
-            st = STORE_NOT_STORED;
-            break;
-        }
-        size_t vlen = (size_t)old->vlen + piece->vlen;
-        struct item *fresh = NULL;
-        if (!store_item_fits(s, piece->nkey, vlen))
-            st = STORE_TOO_LARGE;
-        else
-            st = alloc_item(s, key, piece->nkey, piece->hv, piece->shard, old->flags, 0,
-                            (uint32_t)vlen, &fresh);
-        if (st != STORE_OK) {
-            item_put(s, old);
-            break;
-        }
-        const struct item *first = prepend ? piece : old;
-        const struct item *second = prepend ? old : piece;
-        memcpy(item_data(fresh), item_value(first), first->vlen);
-        memcpy(item_data(fresh) + first->vlen, item_value(second), second->vlen);
-        uint64_t cas = 0;
-        bool swapped = swap_if_same(s, sh, old, fresh, &cas);
-        item_put(s, old);
-        if (swapped) {
-            if (cas_out != NULL)
-                *cas_out = cas;
-            st = STORE_OK;
-            break;
-        }
-        item_put(s, fresh);
-        st = STORE_EXISTS;
-    }
-    item_put(s, piece);
-    return st;
-}
-
-enum store_status store_commit(struct store *s, struct item **itp, enum store_mode mode,
-                               uint64_t cas, uint64_t *cas_out)
-{
-    if (s == NULL || itp == NULL || *itp == NULL)
-        return STORE_EINVAL;
-    struct item *it = *itp;
-    *itp = NULL;
-    assert((it->state & ITEM_LINKED) == 0);
-    item_seal(it); /* the caller may have written anything over the terminator */
-    if (mode == STORE_APPEND || mode == STORE_PREPEND)
-        return commit_concat(s, it, mode == STORE_PREPEND, cas_out);
-
-    struct shard *sh = &s->shards[it->shard];
-    struct item *dead = NULL;
-    enum store_status st = STORE_OK;
-    uint32_t now = clock_now();
-
-    pthread_mutex_lock(&sh->lock);
-    uint32_t gen = flush_gen(s, now);
-    struct item *old = find_live_locked(sh, it->data, it->nkey, it->hv, now, gen, &dead);
-    switch (mode) {
-    case STORE_SET:
-        break;
-    case STORE_ADD:
-        if (old != NULL) {
-            shard_bump_locked(sh, old); /* memcached: a failed add promotes the item */
-            st = STORE_NOT_STORED;
-        }
-        break;
-    case STORE_REPLACE:
-        if (old == NULL)
-            st = STORE_NOT_STORED;
-        break;
-    case STORE_CAS:
-        /* memcached: cas 0 never matches, and with -C items carry cas 0, so
-         * every cas command on an existing key answers EXISTS. */
-        if (old == NULL)
-            st = STORE_NOT_FOUND;
-        else if (cas == 0 || old->cas != cas)
-            st = STORE_EXISTS;
-        break;
-    default:
-        st = STORE_EINVAL;
-        break;
-    }
-    if (st == STORE_OK) {
-        link_new_locked(s, sh, old, it, now, gen);
-        if (cas_out != NULL)
-            *cas_out = it->cas;
-    }
-    pthread_mutex_unlock(&sh->lock);
-    put_batch(s, dead);
-    if (st == STORE_OK && old != NULL)
-        item_put(s, old);
-    if (st != STORE_OK)
-        item_put(s, it);
-    return st;
-}
-
-enum store_status store_delete(struct store *s, const char *key, size_t nkey, uint64_t cas)
-{
-    if (s == NULL || !key_ok(key, nkey))
-        return STORE_EINVAL;
-    uint64_t h = hash_key(key, nkey);
-    struct shard *sh = &s->shards[shard_of_hash(h)];
-    struct item *dead = NULL;
-    enum store_status st = STORE_OK;
-    uint32_t now = clock_now();
-
-    pthread_mutex_lock(&sh->lock);
-    struct item *it = find_live_locked(sh, key, nkey, (uint32_t)h, now, flush_gen(s, now), &dead);
-    if (it == NULL) {
-        st = STORE_NOT_FOUND;
-    } else if (cas != 0 && it->cas != cas) {
-        st = STORE_EXISTS;
-    } else {
-        shard_unlink_locked(sh, it);
-        hook_call(s, STORE_EV_UNLINK, key, nkey, NULL, 0);
-        it->h_next = dead;
-        dead = it;
-    }
-    pthread_mutex_unlock(&sh->lock);
-    put_batch(s, dead);
-    return st;
-}
-
-enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
-                              uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
-{
-    if (s == NULL || !key_ok(key, nkey))
-        return STORE_EINVAL;
-    uint64_t h = hash_key(key, nkey);
-    unsigned idx = shard_of_hash(h);
-    struct shard *sh = &s->shards[idx];
-
-    for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
-        struct item *old = lookup_ref(s, sh, key, nkey, (uint32_t)h);
-        if (old == NULL)
-            return STORE_NOT_FOUND;
-        uint64_t v;
-        if (!item_value_u64(old, &v)) {
-            item_put(s, old);
-            return STORE_NON_NUMERIC;
-        }
-        if (incr)
-            v += delta; /* wraps mod 2^64 */
-        else
-            v = delta > v ? 0 : v - delta;
-        char buf[24];
-        size_t len = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-        /* memcached rewrites a shorter number in place, padded with spaces to
-         * the old length ("10" decr 1 reads back "9 "); a longer one grows. */
-        uint32_t vlen = len > old->vlen ? (uint32_t)len : old->vlen;
-        struct item *fresh = NULL;
-        enum store_status st =
-            alloc_item(s, key, nkey, (uint32_t)h, idx, old->flags, 0, vlen, &fresh);
-        if (st != STORE_OK) {
-            item_put(s, old);
-            return st;
-        }
-        memcpy(item_data(fresh), buf, len);
-        memset(item_data(fresh) + len, ' ', vlen - len);
-        uint64_t cas = 0;
-        bool swapped = swap_if_same(s, sh, old, fresh, &cas);
-        item_put(s, old);
-        if (swapped) {
-            if (value_out != NULL)
-                *value_out = v;
-            if (cas_out != NULL)
-                *cas_out = cas;
-            return STORE_OK;
-        }
-        item_put(s, fresh);
-    }
-    return STORE_EXISTS; /* the key kept changing under us (see report/store.h) */
-}
-
 void store_flush(struct store *s, uint32_t when)
 {
     if (s == NULL)
@@ -691,7 +312,7 @@ static size_t reclaim_shard(struct store *s, struct shard *sh, size_t *bucket, s
     }
     *bucket = b < sh->nbuckets ? b : SIZE_MAX;
     pthread_mutex_unlock(&sh->lock);
-    put_batch(s, batch);
+    core_put_batch(s, batch);
     return visits;
 }
 
@@ -809,7 +430,7 @@ int store_foreach(struct store *s, store_visit_fn visit, void *arg)
         for (size_t j = 0; j < n; j++) {
             if (rc == 0)
                 rc = visit(arr[j], arg);
-            item_put(s, arr[j]);
+            core_item_put(s, arr[j]);
         }
     }
     free(arr);

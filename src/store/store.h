@@ -119,7 +119,8 @@ enum store_status store_reserve(struct store *s, const char *key, size_t nkey,
 char *item_data(struct item *it);
 
 /* Link a reserved item under its key, atomically for that key, according to
- * mode. cas is the compare value for STORE_CAS (ignored otherwise). For
+ * mode. cas is the compare value for STORE_CAS, and for APPEND/PREPEND when
+ * not 0 (memcached checks it there too; ignored otherwise). For
  * APPEND/PREPEND the reserved item holds the piece to add and the existing
  * item's flags and exptime are kept. Consumes the reservation whatever the
  * result (sets *it to NULL). On STORE_OK, *cas_out (if not NULL) receives the
@@ -145,6 +146,102 @@ enum store_status store_delta(struct store *s, const char *key, size_t nkey, boo
  * reaches it (memcached's flush_all [delay]); when <= now means at once. */
 void store_flush(struct store *s, uint32_t when);
 
+/* ---- the meta protocol's richer verbs ----
+ *
+ * memcached's meta commands add per-item state the classic verbs never see:
+ * whether an item was fetched before, when it was last accessed, and the
+ * anti-stampede bits — stale (invalidated, X), and a win token handed to
+ * exactly one client (W; later clients see Z) so that one client recaches
+ * while the others keep serving the old value. These variants expose that
+ * state; the classic verbs above behave as if every option were off. */
+
+struct store_get_opts {
+    bool touch;              /* set exptime to new_exptime (mg T, gat) */
+    uint32_t new_exptime;
+    bool no_bump;            /* mg u: leave LRU position and access time alone */
+    bool peek;               /* me: no side effects at all (not counted as fetched) */
+    bool vivify;             /* mg N: on a miss, link an empty item (flags 0) with */
+    uint32_t vivify_exptime; /*   this exptime and give this caller the win token */
+    bool recache;            /* mg R: if the item expires within recache_secs, */
+    uint32_t recache_secs;   /*   hand out the win token (once) */
+    uint64_t new_cas;        /* not 0: the vivified item's cas (mg E, memcached 1.6.2x) */
+};
+
+struct store_get_info {
+    bool hit_before;      /* the item had been fetched before this lookup */
+    uint32_t last_access; /* seconds between its previous access and now */
+    bool win;             /* this caller got the win token: it should recache */
+    bool stale;           /* the item is marked stale (invalidated) */
+    bool won;             /* another caller holds the win token already */
+    bool vivified;        /* the item was created by this lookup (a miss) */
+};
+
+/* store_get with options; info (may be NULL) is filled on a hit or vivify.
+ * Win-token rule (memcached's): a stale item, an item within recache_secs of
+ * expiring (recache), and a vivified item each hand the token to the first
+ * caller only; every later caller gets won = true until the item is
+ * replaced. A caller passing info = NULL never takes the token (the classic
+ * get), except as the creator of a vivified item. Counts as fetched and
+ * bumps the LRU unless no_bump/peek. The vivified item is empty, flags 0,
+ * counted as fetched by its creator (unless no_bump): hit_before is false
+ * for the creator, true for the next lookup. A touch applies to a vivified
+ * item too (memcached's mg N30 T60 leaves 60). */
+struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
+                          const struct store_get_opts *opts, struct store_get_info *info);
+
+struct store_commit_opts {
+    uint64_t new_cas;        /* non-zero: give the new item this cas (meta E) */
+    bool invalidate;         /* ms I: with STORE_CAS, a cas OLDER than the item's
+                              * stores the item anyway, marked stale (returns OK) */
+    bool vivify;             /* ms N with APPEND/PREPEND: create the item (with the
+                              * reserved item's flags, exptime vivify_exptime) if missing */
+    uint32_t vivify_exptime;
+};
+
+/* store_commit with options. Same results as store_commit. */
+enum store_status store_commit_ex(struct store *s, struct item **it, enum store_mode mode,
+                                  uint64_t cas, const struct store_commit_opts *opts,
+                                  uint64_t *cas_out);
+
+struct store_delete_opts {
+    uint64_t cas;        /* non-zero: only if it matches (else EXISTS) */
+    bool invalidate;     /* md I: keep the item, mark it stale, clear its win token */
+    bool touch;          /* md T (with I or x): also set exptime to new_exptime */
+    uint32_t new_exptime;
+    bool clear_value;    /* md x: replace the value by an empty one with flags
+                          * new_flags and exptime new_exptime if touch, else 0
+                          * (never), keeping key and cas (memcached 1.6.2x's
+                          * "remove value": the new item takes md's F and T) */
+    uint64_t new_cas;    /* E with I or x: the cas of the kept item */
+    uint32_t new_flags;  /* md x F: the emptied item's client flags */
+};
+
+/* store_delete with options. OK, NOT_FOUND, EXISTS, ENOMEM (x needs a new item). */
+enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
+                                  const struct store_delete_opts *opts);
+
+struct store_delta_opts {
+    uint64_t cas;            /* non-zero: only if it matches (else EXISTS) */
+    uint64_t new_cas;        /* non-zero: the new item's cas (E) */
+    bool vivify;             /* ma N / binary incr with initial: on a miss create the */
+    uint64_t initial;        /*   item with this decimal value (no delta applied) */
+    uint32_t vivify_exptime;
+    bool touch;              /* ma T: also set exptime */
+    uint32_t new_exptime;
+};
+
+/* store_delta with options; *exptime_out (may be NULL) gets the item's
+ * exptime afterwards, for ma t. On a vivify with touch, touch's exptime wins
+ * (memcached's ma N50 T70 leaves 70). A result that fits the old length
+ * keeps the item's fetched/stale/win state (memcached rewrites it in place);
+ * a longer one starts fresh. OK, NOT_FOUND, EXISTS, NON_NUMERIC, ENOMEM. */
+enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
+                                 uint64_t delta, const struct store_delta_opts *opts,
+                                 uint64_t *value_out, uint64_t *cas_out, uint32_t *exptime_out);
+
+/* The item's last access time on the server clock. */
+uint32_t item_atime(const struct item *it);
+
 /* ---- maintenance, statistics, iteration, hooks ---- */
 
 /* Reclaim expired and flushed items without client access. Visits at most
@@ -166,7 +263,11 @@ int store_foreach(struct store *s, store_visit_fn visit, void *arg);
  * with the key's lock held, so the mutations of one key reach it in order; it
  * must not block or call the store. it is the new item (LINK, TOUCH) or NULL
  * (UNLINK: delete; FLUSH: key is NULL, when in exptime). Evictions and expiry
- * are not reported: they follow from the memory limit and the clock. */
+ * are not reported: they follow from the memory limit and the clock. The
+ * meta verbs report: a vivify (get, append, delta) as LINK of the new item;
+ * an invalidation (md I) as LINK of the same item, now carrying its new cas
+ * and exptime; md x as LINK of the emptied item. Handing out a win token and
+ * the fetched bit are not mutations. */
 enum store_event { STORE_EV_LINK, STORE_EV_UNLINK, STORE_EV_TOUCH, STORE_EV_FLUSH };
 typedef void (*store_hook_fn)(void *arg, enum store_event ev, const char *key, size_t nkey,
                               const struct item *it, uint32_t exptime);

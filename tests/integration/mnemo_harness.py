@@ -15,7 +15,6 @@ have their own conftest.py, and "conftest" is not a unique module name).
 """
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -257,10 +256,6 @@ class ServerFactory:
 
 # ---------------------------------------------------------------------------
 # raw client
-
-class Closed(Exception):
-    """The server closed the connection (EOF or reset)."""
-
 
 class RawClient:
     """Byte-level client: every read has a deadline."""

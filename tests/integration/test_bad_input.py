@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mnemo_harness import Closed, scaled
+from mnemo_harness import IS_MEMCACHED, scaled
 
 BAD_FORMAT = b"CLIENT_ERROR bad command line format\r\n"
 DELETE_USAGE = b"CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n"
@@ -190,20 +190,27 @@ def test_too_large_set_removes_old_value(conn):
 # ---------------------------------------------------------------------------
 # over-long lines, garbage
 
+# Known difference: memcached closes such a connection without a word;
+# mnemod says why first ("bad input always gets a clear error"), then closes.
+OVERLONG_REPLY = b"" if IS_MEMCACHED else b"CLIENT_ERROR line too long\r\n"
+
+
 def test_overlong_line_without_newline_closes(server):
-    # memcached: more than 2048 bytes without a newline, not a get/gets:
-    # the connection is closed without a reply.
+    # More than 2048 bytes without a newline, not a get/gets: the connection
+    # is closed, with OVERLONG_REPLY as the last thing sent.
     with server.client() as c:
         c.version()
         c.send(b"a" * 4096)
-        assert c.assert_closed() == b""
+        assert c.assert_closed() == OVERLONG_REPLY
     with server.client() as c:
         c.version()
         try:
             c.send(b"set k 0 0 1 " + b"9" * 300000)
         except OSError:
             pass                                  # reset while still sending
-        assert c.assert_closed() == b""
+        got = c.assert_closed()
+        # a reset while we were still sending may eat the reply
+        assert got in (OVERLONG_REPLY, b"")
     assert server.alive()
     with server.client() as c:
         c.version()

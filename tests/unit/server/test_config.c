@@ -106,8 +106,8 @@ static void test_bad_values(void **state)
     expect_error(unknown_long, ARGC(unknown_long), "unknown option");
     char *missing[] = {"mnemod", "-p"};
     expect_error(missing, ARGC(missing), "needs a value");
-    char *udp[] = {"mnemod", "-U", "11211"};
-    expect_error(udp, ARGC(udp), "UDP");
+    char *udp[] = {"mnemod", "-U", "99999"};
+    expect_error(udp, ARGC(udp), "-U");
     char *proto[] = {"mnemod", "-B", "carrier-pigeon"};
     expect_error(proto, ARGC(proto), "-B");
     char *opt[] = {"mnemod", "-o", "no_such_thing"};

@@ -1,7 +1,8 @@
 /*
  * test_store_stress.c: threads hammer a small store (eviction runs all the
  * time) with mixed set/get/delete/append/incr on a small key space, through
- * store.h only. Every value is made of self-checking segments
+ * store.h only, the meta verbs (vivify, invalidate, stale sets, win tokens,
+ * md x) included. Every value is made of self-checking segments
  * "<kkkk,lll,payload,cccccccc>" (key index, payload length, payload, FNV-1a
  * checksum), so any torn, mixed-up or freed value is caught on read.
  */
@@ -23,6 +24,7 @@
 #define OPS_PER_THREAD 200000
 #define NKEYS 1000   /* segment-valued keys "s:<i>" */
 #define NNUM 16      /* counter keys "n:<i>" */
+#define NVIV 16      /* keys "v:<i>", only ever vivified or emptied: always empty */
 #define MAX_BYTES (192u * 1024u)
 #define ITEM_MAX 4096u
 #define HELD_MAX 2
@@ -126,8 +128,9 @@ static void ok_or_enomem(enum store_status st)
         CHECK(st == STORE_OK);
 }
 
-static enum store_status store_value(const char *key, unsigned k, const char *val, size_t n,
-                                     enum store_mode mode, uint64_t cas)
+static enum store_status store_value_ex(const char *key, unsigned k, const char *val, size_t n,
+                                        enum store_mode mode, uint64_t cas,
+                                        const struct store_commit_opts *o)
 {
     struct item *it = NULL;
     enum store_status st = store_reserve(g_store, key, strlen(key), k, 0, (uint32_t)n, &it);
@@ -135,7 +138,36 @@ static enum store_status store_value(const char *key, unsigned k, const char *va
         return st;
     memcpy(item_data(it), val, n);
     memcpy(item_data(it) + n, "\r\n", 2);
-    return store_commit(g_store, &it, mode, cas, NULL);
+    return store_commit_ex(g_store, &it, mode, cas, o, NULL);
+}
+
+static enum store_status store_value(const char *key, unsigned k, const char *val, size_t n,
+                                     enum store_mode mode, uint64_t cas)
+{
+    return store_value_ex(key, k, val, n, mode, cas, NULL);
+}
+
+/* Meta ops on the always-empty "v:" keys: vivifying gets, md x, md I. */
+static void viv_op(unsigned i, uint64_t r)
+{
+    char key[32];
+    snprintf(key, sizeof(key), "v:%u", i % NVIV);
+    if (r & 0x10) {
+        struct store_get_opts o = {.vivify = true, .no_bump = (r & 0x20) != 0};
+        struct store_get_info info;
+        struct item *it = store_get_ex(g_store, key, strlen(key), &o, &info);
+        if (it != NULL) {
+            CHECK(item_vlen(it) == 0 && memcmp(item_value(it), "\r\n", 2) == 0);
+            CHECK(!(info.win && info.won));
+            CHECK(!info.vivified || info.win);
+            store_release(g_store, &it);
+        }
+    } else {
+        struct store_delete_opts o = {.clear_value = (r & 0x20) != 0,
+                                      .invalidate = (r & 0x40) != 0};
+        enum store_status st = store_delete_ex(g_store, key, strlen(key), &o);
+        CHECK(st == STORE_OK || st == STORE_NOT_FOUND || st == STORE_ENOMEM);
+    }
 }
 
 struct held {
@@ -159,7 +191,12 @@ static void *worker(void *arg)
         snprintf(key, sizeof(key), "s:%u", k);
 
         if (dice < 40) { /* get, sometimes keeping the reference a while */
-            struct item *it = store_get(g_store, key, strlen(key), false, 0);
+            struct store_get_opts o = {.no_bump = (r & 0x100) != 0,
+                                       .recache = (r & 0x200) != 0,
+                                       .recache_secs = 10};
+            struct store_get_info info;
+            struct item *it = (r & 0x400) ? store_get_ex(g_store, key, strlen(key), &o, &info)
+                                          : store_get(g_store, key, strlen(key), false, 0);
             if (it != NULL) {
                 atomic_fetch_add(&g_gets_hit, 1);
                 CHECK(check_item(it, k));
@@ -177,8 +214,9 @@ static void *worker(void *arg)
         } else if (dice < 62) { /* set */
             size_t n = make_segment(val, k, 20 + rnd(&seed) % 380, &seed);
             ok_or_enomem(store_value(key, k, val, n, STORE_SET, 0));
-        } else if (dice < 70) { /* delete */
-            enum store_status st = store_delete(g_store, key, strlen(key), 0);
+        } else if (dice < 70) { /* delete, or md I */
+            struct store_delete_opts o = {.invalidate = (r & 0x100) != 0};
+            enum store_status st = store_delete_ex(g_store, key, strlen(key), &o);
             CHECK(st == STORE_OK || st == STORE_NOT_FOUND);
         } else if (dice < 80) { /* append / prepend */
             size_t n = make_segment(val, k, rnd(&seed) % 100, &seed);
@@ -198,16 +236,22 @@ static void *worker(void *arg)
                 uint64_t cas = item_cas(it);
                 store_release(g_store, &it);
                 size_t n = make_segment(val, k, 10 + rnd(&seed) % 200, &seed);
-                enum store_status st = store_value(key, k, val, n, STORE_CAS, cas);
+                /* now and then an ms I with an older cas: a stale set */
+                struct store_commit_opts o = {.invalidate = (r & 0x100) != 0};
+                enum store_status st =
+                    store_value_ex(key, k, val, n, STORE_CAS, cas - ((r >> 9) & 1), &o);
                 CHECK(st == STORE_OK || st == STORE_EXISTS || st == STORE_NOT_FOUND ||
                             st == STORE_ENOMEM);
             }
+        } else if (dice >= 96) {
+            viv_op(k, r);
         } else { /* counters */
             unsigned c = k % NNUM;
             uint64_t v;
             snprintf(key, sizeof(key), "n:%u", c);
-            enum store_status st = store_delta(g_store, key, strlen(key), dice & 1,
-                                               rnd(&seed) % 1000, &v, NULL);
+            struct store_delta_opts o = {.vivify = (r & 0x100) != 0, .initial = 100};
+            enum store_status st = store_delta_ex(g_store, key, strlen(key), dice & 1,
+                                                  rnd(&seed) % 1000, &o, &v, NULL, NULL);
             if (st == STORE_NOT_FOUND) {
                 st = store_value(key, c, "100", 3, STORE_ADD, 0);
                 CHECK(st == STORE_OK || st == STORE_NOT_STORED || st == STORE_ENOMEM);
@@ -262,6 +306,8 @@ static int final_visit(const struct item *it, void *arg)
     key[item_nkey(it)] = '\0';
     if (sscanf(key, "s:%u", &k) == 1)
         assert_true(check_item(it, k));
+    else if (key[0] == 'v')
+        assert_int_equal(item_vlen(it), 0);
     else
         assert_true(check_number(it));
     assert_true(w->count < w->cap);
@@ -292,7 +338,7 @@ static void test_stress(void **state)
     assert_true(st.evictions > 0);
     assert_true(atomic_load(&g_gets_hit) > 0);
 
-    struct final_walk w = {.count = 0, .cap = NKEYS + NNUM};
+    struct final_walk w = {.count = 0, .cap = NKEYS + NNUM + NVIV};
     w.keys = calloc(w.cap, sizeof(*w.keys));
     assert_int_equal(store_foreach(g_store, final_visit, &w), 0);
     assert_int_equal(w.count, st.curr_items);

@@ -1,0 +1,234 @@
+/*
+ * exec_keys.c: the commands that name keys but carry no data block, each
+ * written once for all three dialects: retrieval (get/gets/gat/gats, mg,
+ * the binary get and gat families), touch, delete (delete, md), arithmetic (incr/decr, ma,
+ * binary incr/decr) and the meta debug command. A dialect's options (meta
+ * flags, binary initial values) become store options here; what a reply
+ * looks like is the composer's business.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "server/exec_internal.h"
+#include "server/server.h"
+#include "server/stats.h"
+
+/* One hit: the response fields every dialect may want. */
+static void fill_item(struct response *rsp, const struct item *it, const struct store_get_info *info)
+{
+    rsp->kind = RSP_VALUE;
+    rsp->key = item_key(it);
+    rsp->nkey = item_nkey(it);
+    rsp->flags = item_flags(it);
+    rsp->vlen = item_vlen(it);
+    rsp->cas = item_cas(it);
+    rsp->ttl = exec_ttl_left(item_exptime(it));
+    if (info != NULL) {
+        rsp->last_access = info->last_access;
+        rsp->hit_before = info->hit_before;
+        rsp->win = info->win;
+        rsp->stale = info->stale;
+        rsp->won = info->won;
+    }
+}
+
+static void count_lookup(struct exec_ctx *x, const struct request *req, bool touched, bool hit)
+{
+    /* gat/gats count as touches in memcached; mg counts as a get, and as a
+     * touch as well when it carries T. */
+    bool as_get = req->cmd != REQ_GAT && req->cmd != REQ_GATS;
+    if (as_get) {
+        STATS_INCR(x->stats, cmd_get);
+        if (hit)
+            STATS_INCR(x->stats, get_hits);
+        else
+            STATS_INCR(x->stats, get_misses);
+    }
+    if (touched) {
+        STATS_INCR(x->stats, cmd_touch);
+        if (hit)
+            STATS_INCR(x->stats, touch_hits);
+        else
+            STATS_INCR(x->stats, touch_misses);
+    }
+}
+
+static void retrieve_one(struct exec_ctx *x, const struct request *req, const char *key, size_t nkey,
+                         const struct store_get_opts *opts)
+{
+    struct store_get_info info;
+    memset(&info, 0, sizeof(info));
+    struct item *it = store_get_ex(x->srv->store, key, nkey, opts, &info);
+    count_lookup(x, req, opts->touch, it != NULL);
+    struct response rsp;
+    memset(&rsp, 0, sizeof(rsp));
+    if (it == NULL) {
+        rsp.kind = RSP_MISS;
+        rsp.key = key;
+        rsp.nkey = nkey;
+        exec_emit(x, &rsp, NULL);
+        return;
+    }
+    fill_item(&rsp, it, &info);
+    rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
+    /* A meta get sends the value only when asked (v); the others always. */
+    bool want_value = req->proto != REQ_PROTO_META || exec_flag(req, 'v');
+    if (!want_value)
+        store_release(x->srv->store, &it);
+    exec_emit(x, &rsp, it); /* the reference, if any, goes with the reply */
+}
+
+void exec_retrieve(struct exec_ctx *x, const struct request *req)
+{
+    struct store_get_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    bool meta = req->proto == REQ_PROTO_META;
+    if (req->cmd == REQ_GAT || req->cmd == REQ_GATS || (meta && exec_flag(req, 'T'))) {
+        opts.touch = true;
+        opts.new_exptime = exec_exptime(req->exptime);
+    }
+    if (meta) {
+        opts.no_bump = exec_flag(req, 'u');
+        if (exec_flag(req, 'N')) {
+            opts.vivify = true;
+            opts.vivify_exptime = exec_exptime(req->vivify_ttl);
+        }
+        if (exec_flag(req, 'R')) {
+            opts.recache = true;
+            opts.recache_secs = req->recache_ttl > 0 ? (uint32_t)req->recache_ttl : 0;
+        }
+    }
+    if (req->proto != REQ_PROTO_TEXT) {
+        retrieve_one(x, req, req->key, req->nkey, &opts);
+        return;
+    }
+    size_t cursor = 0;
+    const char *key;
+    size_t nkey;
+    while (request_key_next(req, &cursor, &key, &nkey))
+        retrieve_one(x, req, key, nkey, &opts);
+    exec_reply_kind(x, RSP_END);
+}
+
+void exec_touch(struct exec_ctx *x, const struct request *req)
+{
+    STATS_INCR(x->stats, cmd_touch);
+    enum store_status st = store_touch(x->srv->store, req->key, req->nkey, exec_exptime(req->exptime));
+    if (st == STORE_OK) {
+        STATS_INCR(x->stats, touch_hits);
+        exec_reply_kind(x, RSP_TOUCHED);
+    } else {
+        STATS_INCR(x->stats, touch_misses);
+        exec_reply_store_error(x, st);
+    }
+}
+
+void exec_delete(struct exec_ctx *x, const struct request *req)
+{
+    struct store_delete_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.cas = req->cas; /* 0 for text; binary header cas; meta C */
+    if (req->proto == REQ_PROTO_META) {
+        opts.invalidate = exec_flag(req, 'I');
+        opts.clear_value = exec_flag(req, 'x');
+        opts.new_cas = req->new_cas;
+        if (exec_flag(req, 'T')) {
+            opts.touch = true;
+            opts.new_exptime = exec_exptime(req->exptime);
+        }
+    }
+    enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
+    if (st == STORE_OK) {
+        STATS_INCR(x->stats, delete_hits);
+        struct response rsp = {.kind = RSP_DELETED, .key = req->key, .nkey = req->nkey};
+        exec_emit(x, &rsp, NULL);
+        return;
+    }
+    if (st == STORE_NOT_FOUND)
+        STATS_INCR(x->stats, delete_misses);
+    exec_reply_store_error(x, st);
+}
+
+void exec_delta(struct exec_ctx *x, const struct request *req)
+{
+    bool incr = req->cmd == REQ_INCR;
+    uint64_t delta = req->delta;
+    struct store_delta_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.cas = req->cas;
+    if (req->cmd == REQ_MA) {
+        incr = req->mode != REQ_MODE_DECR;
+        if (!exec_flag(req, 'D'))
+            delta = 1; /* protocol.txt: ma's delta defaults to 1 */
+        opts.new_cas = req->new_cas;
+        if (exec_flag(req, 'N')) {
+            opts.vivify = true;
+            opts.initial = req->initial;
+            opts.vivify_exptime = exec_exptime(req->vivify_ttl);
+        }
+        if (exec_flag(req, 'T')) {
+            opts.touch = true;
+            opts.new_exptime = exec_exptime(req->exptime);
+        }
+    } else if (req->proto == REQ_PROTO_BINARY && req->has_initial) {
+        /* binary incr/decr create a missing counter with the initial value,
+         * unless the expiration is 0xffffffff (the parser clears has_initial) */
+        opts.vivify = true;
+        opts.initial = req->initial;
+        opts.vivify_exptime = exec_exptime(req->exptime);
+    }
+    uint64_t value = 0, cas = 0;
+    uint32_t exptime = 0;
+    enum store_status st = store_delta_ex(x->srv->store, req->key, req->nkey, incr, delta, &opts,
+                                          &value, &cas, &exptime);
+    if (st == STORE_OK || st == STORE_NOT_FOUND) {
+        if (incr && st == STORE_OK)
+            STATS_INCR(x->stats, incr_hits);
+        else if (incr)
+            STATS_INCR(x->stats, incr_misses);
+        else if (st == STORE_OK)
+            STATS_INCR(x->stats, decr_hits);
+        else
+            STATS_INCR(x->stats, decr_misses);
+    }
+    if (st != STORE_OK) {
+        exec_reply_store_error(x, st);
+        return;
+    }
+    struct response rsp = {
+        .kind = RSP_NUMBER, .number = value, .cas = cas, .ttl = exec_ttl_left(exptime),
+        .key = req->key, .nkey = req->nkey,
+    };
+    exec_emit(x, &rsp, NULL);
+}
+
+/* me: memcached's one-line item dump, with this store's own metadata (one
+ * item class, size = the memory the item is charged for). */
+void exec_meta_debug(struct exec_ctx *x, const struct request *req)
+{
+    struct store_get_opts opts = {.peek = true};
+    struct store_get_info info;
+    memset(&info, 0, sizeof(info));
+    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, &info);
+    struct response rsp;
+    memset(&rsp, 0, sizeof(rsp));
+    rsp.key = req->key;
+    rsp.nkey = req->nkey;
+    if (it == NULL) {
+        rsp.kind = RSP_MISS;
+        exec_emit(x, &rsp, NULL);
+        return;
+    }
+    char line[160];
+    int n = snprintf(line, sizeof(line), "exp=%" PRId64 " la=%" PRIu32 " cas=%" PRIu64
+                     " fetch=%s cls=1 size=%zu",
+                     exec_ttl_left(item_exptime(it)), info.last_access, item_cas(it),
+                     info.hit_before ? "yes" : "no", item_nkey(it) + item_vlen(it) + 2);
+    store_release(x->srv->store, &it);
+    rsp.kind = RSP_DEBUG;
+    rsp.msg = line;
+    rsp.nmsg = (size_t)n;
+    exec_emit(x, &rsp, NULL);
+}

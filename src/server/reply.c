@@ -1,0 +1,51 @@
+#include "server/reply.h"
+
+#include "common/outq.h"
+#include "proto/binary.h"
+#include "proto/meta.h"
+#include "proto/text.h"
+#include "store/store.h"
+
+int reply_append(struct outq *out, const struct response *rsp, struct item *it,
+                 enum request_proto fallback, struct store *store)
+{
+    enum request_proto proto = rsp->req != NULL ? rsp->req->proto : fallback;
+    size_t (*bound_fn)(const struct response *);
+    size_t (*compose_fn)(const struct response *, char *, size_t);
+    switch (proto) {
+    case REQ_PROTO_META:
+        bound_fn = meta_compose_bound;
+        compose_fn = meta_compose;
+        break;
+    case REQ_PROTO_BINARY:
+        bound_fn = binary_compose_bound;
+        compose_fn = binary_compose;
+        break;
+    default:
+        bound_fn = text_compose_bound;
+        compose_fn = text_compose;
+        break;
+    }
+    size_t bound = bound_fn(rsp);
+    char *dst = outq_reserve(out, bound);
+    if (dst == NULL)
+        goto fail;
+    size_t n = compose_fn(rsp, dst, bound);
+    if (outq_commit(out, n) != 0)
+        goto fail;
+    if (it == NULL)
+        return 0;
+    if (n == 0) {
+        store_release(store, &it); /* a reply the dialect keeps quiet */
+        return 0;
+    }
+    /* Text and meta values end in "\r\n", which item memory holds too. */
+    uint32_t len = item_vlen(it) + (proto == REQ_PROTO_BINARY ? 0u : 2u);
+    if (outq_append_ref(out, item_value(it), len, it) != 0)
+        goto fail;
+    return 0;
+fail:
+    if (it != NULL)
+        store_release(store, &it);
+    return -1;
+}

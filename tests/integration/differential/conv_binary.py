@@ -1,0 +1,236 @@
+"""Binary protocol conversations for the differential suite.
+
+Requests are built with bin_packet()/Bin() from differential_harness; the
+fence is a noop with a reserved opaque.  Replies are rendered one packet per
+line with the CAS field symbolised.
+"""
+
+import struct
+
+from differential_harness import (LAST_CAS, SYNC, Bin, Bytewise, CasSym, Conversation, Sleep,
+                                  bin_packet as P)
+
+
+def B(name, sends, **kw):
+    return Conversation("bin-" + name, sends, "binary", **kw)
+
+
+def sx(flags=0, exp=0):
+    """extras of set/add/replace"""
+    return struct.pack(">II", flags, exp)
+
+
+def ix(delta=1, initial=0, exp=0):
+    """extras of incr/decr"""
+    return struct.pack(">QQI", delta, initial, exp)
+
+
+def ex(exp):
+    """extras of touch/gat/flush/verbosity"""
+    return struct.pack(">I", exp)
+
+
+NO_CREATE = 0xFFFFFFFF
+
+
+def store(key=b"k", value=b"v", flags=0, exp=0, op="set", opaque=0, cas=0):
+    return P(op, key, value, sx(flags, exp), cas=cas, opaque=opaque)
+
+
+def get(key=b"k", op="get", opaque=0):
+    return P(op, key, opaque=opaque)
+
+
+C = []
+add = C.append
+
+# --- get family -----------------------------------------------------------------------
+for op in ("get", "getq", "getk", "getkq"):
+    add(B("%s-hit" % op, store(value=b"hello", flags=0xDEADBEEF) + get(op=op, opaque=7)))
+    add(B("%s-miss" % op, get(op=op, opaque=8)))
+add(B("get-empty-key", get(key=b"")))
+add(B("get-key-250", store(key=b"k" * 250) + get(key=b"k" * 250, op="getk")))
+add(B("get-key-251", get(key=b"k" * 251)))
+add(B("get-with-extras", P("get", b"k", extras=b"\x00\x00\x00\x00")))
+add(B("get-with-value", P("get", b"k", value=b"junk")))
+add(B("get-large-value", store(value=b"L" * 500000) + get(op="getk")))
+add(B("get-binary-value", store(value=bytes(range(256))) + get()))
+add(B("get-text-stored-flags", store(value=b"x", flags=1) + get() + store(value=b"y", flags=0x7FFFFFFF)
+      + get()))
+
+# --- set / add / replace and quiet forms ----------------------------------------------
+for op in ("set", "add", "replace"):
+    for q in ("", "q"):
+        o = op + q
+        add(B("%s-exists" % o, store(value=b"old", flags=1) + store(value=b"new", flags=2, op=o, opaque=5)
+              + get(op="getk")))
+        add(B("%s-missing" % o, store(value=b"new", flags=2, op=o, opaque=6) + get(op="getk")))
+add(B("set-empty-value", store(value=b"") + get()))
+add(B("set-exptime-negative", store(exp=0xFFFFFFFF) + get()))
+add(B("set-exptime-absolute-past", store(exp=2592001) + get()))
+add(B("set-no-extras", P("set", b"k", b"v") + get()))
+add(B("set-short-extras", P("set", b"k", b"v", extras=b"\x00\x00\x00\x00") + get()))
+add(B("set-key-251", store(key=b"k" * 251)))
+add(B("set-no-key", P("set", b"", b"v", sx())))
+add(B("set-too-large", store(value=b"z" * (1024 * 1024 + 1)) + get()))
+add(B("set-too-large-quiet", store(value=b"z" * (1024 * 1024 + 1), op="setq") + get()))
+add(B("set-opaques", store(opaque=1) + store(opaque=0xFFFFFFFF) + get(opaque=0x12345678)))
+add(B("set-datatype-raw", P("set", b"k", b"v", sx(), datatype=0) + get()))
+add(B("set-datatype-nonzero", P("set", b"k", b"v", sx(), datatype=1) + get()))
+add(B("set-vbucket-nonzero", P("set", b"k", b"v", sx(), vbucket=5) + get()))
+
+# --- cas --------------------------------------------------------------------------------
+add(B("cas-set-match", [store(value=b"v1"), Bin("set", b"k", b"v2", sx(), cas=LAST_CAS), get()]))
+add(B("cas-set-mismatch", [store(value=b"v1"), Bin("set", b"k", b"v2", sx(), cas=999999999), get()]))
+add(B("cas-set-missing", [P("set", b"k", b"v2", sx(), cas=12345), get()]))
+add(B("cas-setq-mismatch", [store(value=b"v1"), Bin("setq", b"k", b"v2", sx(), cas=999999999), get()]))
+add(B("cas-setq-match", [store(value=b"v1"), Bin("setq", b"k", b"v2", sx(), cas=LAST_CAS), get()]))
+add(B("cas-add", [store(value=b"v1"), Bin("add", b"k", b"v2", sx(), cas=LAST_CAS), get()]))
+add(B("cas-replace-match", [store(value=b"v1"), Bin("replace", b"k", b"v2", sx(), cas=LAST_CAS), get()]))
+add(B("cas-replace-mismatch", [store(value=b"v1"), Bin("replace", b"k", b"v2", sx(), cas=999999999),
+                               get()]))
+add(B("cas-delete-match", [store(value=b"v1"), Bin("delete", b"k", cas=LAST_CAS), get()]))
+add(B("cas-delete-mismatch", [store(value=b"v1"), Bin("delete", b"k", cas=999999999), get()]))
+add(B("cas-append-match", [store(value=b"v1"), Bin("append", b"k", b"+", cas=LAST_CAS), get()]))
+add(B("cas-append-mismatch", [store(value=b"v1"), Bin("append", b"k", b"+", cas=999999999), get()]))
+add(B("cas-incr", [store(value=b"1"), Bin("incr", b"k", extras=ix(1), cas=LAST_CAS),
+                   Bin("incr", b"k", extras=ix(1), cas=999999999), get()]))
+add(B("cas-touch-keeps", [store(value=b"v1"), P("touch", b"k", extras=ex(1000)), get()]))
+add(B("cas-stale-after-set", [store(value=b"v1"), store(value=b"v2"),
+                              Bin("set", b"k", b"v3", sx(), cas=CasSym(1)), get()]))
+
+# --- delete ------------------------------------------------------------------------------
+add(B("delete-hit", store() + P("delete", b"k") + get()))
+add(B("delete-miss", P("delete", b"k")))
+add(B("deleteq-hit", store() + P("deleteq", b"k") + get()))
+add(B("deleteq-miss", P("deleteq", b"k", opaque=3)))
+add(B("delete-with-extras", store() + P("delete", b"k", extras=b"\x00\x00\x00\x00") + get()))
+add(B("delete-with-value", store() + P("delete", b"k", value=b"x") + get()))
+
+# --- incr / decr -------------------------------------------------------------------------
+for op in ("incr", "decr", "incrq", "decrq"):
+    add(B("%s-hit" % op, store(key=b"n", value=b"10") + P(op, b"n", extras=ix(3), opaque=9) + get(b"n")))
+    add(B("%s-miss-no-create" % op, P(op, b"n", extras=ix(3, 5, NO_CREATE), opaque=9) + get(b"n")))
+    add(B("%s-miss-create" % op, P(op, b"n", extras=ix(3, 42, 0), opaque=9) + get(b"n")))
+add(B("incr-create-with-expiry", P("incr", b"n", extras=ix(1, 7, 1000)) + get(b"n")
+      + P("incr", b"n", extras=ix(1, 7, 1000)) + get(b"n")))
+add(B("incr-create-expired", P("incr", b"n", extras=ix(1, 7, 0xFFFFFFFE)) + get(b"n")))
+add(B("incr-non-numeric", store(key=b"n", value=b"abc") + P("incr", b"n", extras=ix(1))))
+add(B("incrq-non-numeric", store(key=b"n", value=b"abc") + P("incrq", b"n", extras=ix(1))))
+add(B("incr-wrap", store(key=b"n", value=b"18446744073709551615") + P("incr", b"n", extras=ix(2))
+      + get(b"n")))
+add(B("decr-below-zero", store(key=b"n", value=b"5") + P("decr", b"n", extras=ix(50)) + get(b"n")))
+add(B("decr-shrinks", store(key=b"n", value=b"100") + P("decr", b"n", extras=ix(1)) + get(b"n")))
+add(B("incr-grows", store(key=b"n", value=b"99") + P("incr", b"n", extras=ix(1)) + get(b"n")))
+add(B("incr-text-readback", P("incr", b"n", extras=ix(5, 1000, 0)) + P("incr", b"n", extras=ix(5))
+      + get(b"n", op="getk")))
+add(B("incr-no-extras", store(key=b"n", value=b"1") + P("incr", b"n")))
+add(B("incr-short-extras", store(key=b"n", value=b"1") + P("incr", b"n", extras=ex(1))))
+add(B("incr-with-value", store(key=b"n", value=b"1") + P("incr", b"n", b"x", ix(1))))
+add(B("incr-max-delta", store(key=b"n", value=b"1") + P("incr", b"n", extras=ix(0xFFFFFFFFFFFFFFFF))
+      + get(b"n")))
+add(B("incr-value-too-long", store(key=b"n", value=b"1" * 25) + P("incr", b"n", extras=ix(1))))
+
+# --- append / prepend ----------------------------------------------------------------------
+for op in ("append", "prepend", "appendq", "prependq"):
+    add(B("%s-hit" % op, store(value=b"mid", flags=4) + P(op, b"k", b"++", opaque=2) + get()))
+    add(B("%s-miss" % op, P(op, b"k", b"++", opaque=2) + get()))
+add(B("append-with-extras", store(value=b"mid") + P("append", b"k", b"++", sx()) + get()))
+add(B("append-too-large", store(value=b"a" * 1000000) + P("append", b"k", b"b" * 100000) + get()))
+
+# --- touch / gat ------------------------------------------------------------------------------
+add(B("touch-hit", store() + P("touch", b"k", extras=ex(1000)) + get()))
+add(B("touch-miss", P("touch", b"k", extras=ex(1000))))
+add(B("touch-expire", store() + P("touch", b"k", extras=ex(0xFFFFFFFF)) + get()))
+add(B("touch-no-extras", store() + P("touch", b"k")))
+for op in ("gat", "gatq", "gatk", "gatkq"):
+    add(B("%s-hit" % op, store(value=b"hello", flags=77) + P(op, b"k", extras=ex(1000), opaque=4) + get()))
+    add(B("%s-miss" % op, P(op, b"k", extras=ex(1000), opaque=4)))
+add(B("gat-expire", store() + P("gat", b"k", extras=ex(0xFFFFFFFF)) + get()))
+add(B("gat-no-extras", store() + P("gat", b"k")))
+
+# --- quit, flush, noop, version, verbosity, stat ---------------------------------------------
+add(B("quit", P("quit", opaque=1) + get(), fence=False))
+add(B("quitq", P("quitq", opaque=1) + get(), fence=False))
+add(B("quit-after-get", store() + get() + P("quit"), fence=False))
+add(B("flush", store() + P("flush") + get()))
+add(B("flushq", store() + P("flushq", opaque=3) + get()))
+add(B("flush-expiry-zero", store() + P("flush", extras=ex(0)) + get()))
+add(B("flush-delayed", [store() + P("flush", extras=ex(2)) + get(), Sleep(3.2), get()], isolated=True))
+add(B("flushq-delayed", [store() + P("flushq", extras=ex(2)) + get(), Sleep(3.2), get()], isolated=True))
+add(B("flush-bad-extras", store() + P("flush", extras=b"\x00\x00") + get()))
+add(B("noop", P("noop", opaque=0xABCD)))
+add(B("noop-with-body", P("noop", b"k", b"v")))
+add(B("version", P("version", opaque=1)))
+add(B("version-with-key", P("version", b"k")))
+add(B("verbosity-no-extras", P("verbosity")))
+add(B("stat-all", P("stat", opaque=5)))
+add(B("stat-reset", P("stat", b"reset")))
+add(B("stat-unknown", P("stat", b"nosuchgroup")))
+
+# --- expiry over time -------------------------------------------------------------------
+add(B("expiry-after-sleep", [store(key=b"a", exp=2) + store(key=b"b", exp=2) + P("touch", b"b", extras=ex(100))
+                             + P("gat", b"a", extras=ex(2)), Sleep(3.2),
+                             get(b"a") + get(b"b")]))
+
+# --- unknown opcodes, SASL ---------------------------------------------------------------------
+for op in (0x1f, 0x25, 0x30, 0x3d, 0x40, 0x83, 0xfe, 0xff):
+    add(B("unknown-op-0x%02x" % op, P(op, opaque=0x55) + get()))
+    add(B("unknown-op-0x%02x-value" % op, P(op, value=b"abc", opaque=0x56) + get()))
+add(B("sasl-list-mechs", P("sasl_list")))
+add(B("sasl-auth", P("sasl_auth", b"PLAIN", b"\x00user\x00pass")))
+add(B("sasl-step", P("sasl_step", b"PLAIN", b"\x00user\x00pass")))
+
+# --- malformed -----------------------------------------------------------------------------------
+add(B("bad-magic-zero", P("get", b"k", magic=0x00)[:24], fence=False))
+add(B("bad-magic-response", P("get", b"k", magic=0x81)))
+add(B("bad-magic-after-good", get() + P("get", b"k", magic=0x42)))
+add(B("keylen-over-bodylen", P("get", b"k", bodylen=0)))
+add(B("extlen-over-bodylen", P("set", b"k", b"", sx(), bodylen=4)))
+add(B("huge-bodylen", P("set", b"k", b"", sx(), bodylen=0x7FFFFFFF)[:40], fence=False))
+add(B("truncated-header", P("get", b"k")[:10], fence=False))
+add(B("text-after-binary", get() + b"get k\r\n"))
+add(B("binary-then-garbage", get() + b"\xff" * 24))
+
+# --- pipelining ---------------------------------------------------------------------------------
+add(B("pipeline-getkq-noop", b"".join(store(key=b"k%d" % i, value=b"v%d" % i, op="setq") for i in range(0, 20, 2))
+      + b"".join(get(key=b"k%d" % i, op="getkq", opaque=i) for i in range(20)) + P("noop", opaque=99)))
+add(B("pipeline-mixed", store(op="setq") + get(op="getk") + P("incr", b"n", extras=ix(1, 5, 0))
+      + P("append", b"k", b"!") + P("delete", b"k") + get() + P("version") + P("noop")))
+add(B("bytewise-set-get", [Bytewise(store(value=b"hello") + get(op="getk"))]))
+add(B("split-header", [store()[:10], Sleep(0.05), store()[10:], get()]))
+add(B("split-body", [store(value=b"abcdefghij")[:30], Sleep(0.05), store(value=b"abcdefghij")[30:], get()]))
+add(B("many-in-one-send", b"".join(store(key=b"k%d" % i, value=b"x" * i) for i in range(30))
+      + b"".join(get(key=b"k%d" % i, op="getk") for i in range(30))))
+add(B("quiet-errors-reported", store(op="addq") + store(op="addq", opaque=1) + P("deleteq", b"nope", opaque=2)
+      + P("incrq", b"nope", extras=ix(1, 0, NO_CREATE), opaque=3) + P("replaceq", b"nope", b"v", sx(), opaque=4)
+      + P("appendq", b"nope", b"v", opaque=5) + get(b"nope", op="getq")))
+
+# --- server flags -------------------------------------------------------------------------------
+add(B("cas-disabled", store() + get() + P("set", b"k", b"v", sx(), cas=5) + get(), flags=("-C",)))
+add(B("flush-disabled", store() + P("flush") + get(), flags=("-F",)))
+add(B("item-size-2m", store(value=b"x" * (1500 * 1024)) + get(), flags=("-I", "2m")))
+
+# --- documented differences ---------------------------------------------------------------
+add(B("known-verbosity", P("verbosity", extras=ex(1), opaque=0x11), fence=False,
+      known_difference=("memcached 1.6.18 does not answer a well-formed binary verbosity "
+                        "request (with more bytes behind it, it answers 'Unknown command' and "
+                        "eats the next request); protocol-binary.txt: verbosity answers "
+                        "success with an empty body"),
+      memcached="", mnemod=r"""
+RES verbosity status=0x0000 opaque=0x11 cas=0
+"""))
+add(B("known-unknown-op-with-key", P(0x25, b"k", opaque=0x55) + get(opaque=0x56), fence=False,
+      known_difference=("after an unknown opcode whose request carries a key, memcached 1.6.18 "
+                        "skips the body twice, loses its place in the stream and closes the "
+                        "connection (with or without sending the error first, depending on how "
+                        "the bytes arrive); mnemod answers 'Unknown command' and goes on"),
+      memcached=[r"""
+RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
+<connection closed>
+""", "<connection closed>"], mnemod=r"""
+RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
+RES get status=0x0001 opaque=0x56 cas=0 value=Not found
+"""))
+
+CONVERSATIONS = C
