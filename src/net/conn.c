@@ -38,7 +38,7 @@ static enum conn_io read_result(ssize_t n, size_t *nread)
     return CONN_IO_ERROR;
 }
 
-enum conn_io conn_read(struct conn *c, size_t *nread)
+enum conn_io conn_read(struct conn *c, size_t *nread, bool *drained)
 {
     /* Ask for at least 4 KiB of room; the buffer doubles when a line or a
      * pipeline outgrows it. */
@@ -49,12 +49,15 @@ enum conn_io conn_read(struct conn *c, size_t *nread)
     enum conn_io r = read_result(n, nread);
     if (r == CONN_IO_OK)
         c->in.end += *nread;
+    *drained = *nread < room;
     return r;
 }
 
-enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread)
+enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread, bool *drained)
 {
-    return read_result(read(c->ev.fd, dst, len), nread);
+    enum conn_io r = read_result(read(c->ev.fd, dst, len), nread);
+    *drained = *nread < len;
+    return r;
 }
 
 enum conn_io conn_flush(struct conn *c, size_t *nwritten)

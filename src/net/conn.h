@@ -7,6 +7,7 @@
 #ifndef MNEMO_NET_CONN_H
 #define MNEMO_NET_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,12 +34,15 @@ void conn_init(struct conn *c, int fd, outq_release_fn release, void *release_ct
 /* Close the socket and free buffers (releasing queued references). */
 void conn_close(struct conn *c);
 
-/* One read(2) into the input buffer. *nread gets the byte count. */
-enum conn_io conn_read(struct conn *c, size_t *nread);
+/* One read(2) into the input buffer. *nread gets the byte count; *drained
+ * is set when the read came back short, i.e. the socket is very likely
+ * empty: with level-triggered epoll, reading again just to see EAGAIN costs
+ * a syscall per request (memcached stops on a short read too). */
+enum conn_io conn_read(struct conn *c, size_t *nread, bool *drained);
 
 /* One read(2) of up to len bytes straight into dst (a value being received
  * into item memory, bypassing the input buffer). */
-enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread);
+enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread, bool *drained);
 
 /* writev(2) the queue until it is empty or the socket would block.
  * *nwritten gets the byte count. OK means the queue is empty. */

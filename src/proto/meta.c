@@ -432,9 +432,9 @@ static enum request_error parse_ms(struct request *req, const struct mtok *t, si
     if (!num_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
         return REQ_EFORMAT;
     }
-    /* From here on memcached swallows the data block on error; nkeys == 1
-     * on a failed ms says so (meta_error_swallows). */
+    /* From here on memcached swallows the data block on error. */
     req->vlen = (uint32_t)vlen;
+    req->swallow_on_error = true;
     set_key(req, &t[1]);
     e = preparse(req, t, 3, nt);
     if (e == REQ_EOK) {
@@ -537,7 +537,7 @@ enum parse_status meta_parse(struct request *req, const char *buf, size_t len, s
 
 bool meta_error_swallows(const struct request *req)
 {
-    return req->cmd == REQ_MS && req->error != REQ_EOK && req->nkeys == 1;
+    return req->cmd == REQ_MS && req->error != REQ_EOK && req->swallow_on_error;
 }
 
 /* ---- compose ------------------------------------------------------------------- */
@@ -614,9 +614,12 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
 {
     const struct request *req = rsp->req;
     const char *p = req->mflag_text;
-    const char *end = p + req->nmflag_text;
 
-    while (p != NULL && p < end) {
+    if (p == NULL) {
+        return;
+    }
+    const char *end = p + req->nmflag_text;
+    while (p < end) {
         while (p < end && *p == ' ') {
             p++;
         }

@@ -163,6 +163,8 @@ struct request {
     uint64_t new_cas;       /* E token: the cas to give the modified item */
     uint64_t initial;       /* ma J token / binary incr initial value */
     bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
+    bool swallow_on_error;  /* a parse error after ms's datalen was read: memcached
+                             * skips the data block (vlen + 2 bytes) */
     char keybuf[REQUEST_KEY_MAX]; /* decoded base64 key (meta b) */
 };
 
@@ -182,10 +184,12 @@ void request_relocate(struct request *req, const char *buf, size_t len, const ch
 /* The command's name as the text protocol spells it ("get", "set", ...). */
 const char *request_cmd_name(enum request_cmd cmd);
 
-/* True for commands followed by a data block (set/add/replace/append/prepend/cas). */
+/* True for commands followed by a data block: set/add/replace/append/
+ * prepend/cas, meta ms, and the binary set family (parsed onto the same
+ * commands). */
 static inline bool request_is_storage(enum request_cmd cmd)
 {
-    return cmd >= REQ_SET && cmd <= REQ_CAS;
+    return (cmd >= REQ_SET && cmd <= REQ_CAS) || cmd == REQ_MS;
 }
 
 #endif

@@ -173,9 +173,16 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 
 enum exec_next exec_parse_error(struct exec_ctx *x, const struct request *req)
 {
-    struct response rsp;
     x->req = req;
-    errors_request(req->error, &rsp);
-    exec_emit(x, &rsp, NULL);
-    return errors_request_fatal(req->error) ? EXEC_CLOSE : EXEC_CONTINUE;
+    /* A binary stream whose framing is in doubt cannot be resynchronised:
+     * memcached answers (except to a bad magic byte) and closes. */
+    bool binary = req->proto == REQ_PROTO_BINARY;
+    if (!(binary && req->error == REQ_EBAD_MAGIC)) {
+        struct response rsp;
+        errors_request(req->error, &rsp);
+        exec_emit(x, &rsp, NULL);
+    }
+    if (binary || errors_request_fatal(req->error))
+        return EXEC_CLOSE;
+    return req->error != REQ_EOK && req->swallow_on_error ? EXEC_SWALLOW : EXEC_CONTINUE;
 }

@@ -57,7 +57,10 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
  * pointers may be stale by now: the key is read from the item. */
 void exec_store_finish(struct exec_ctx *x, const struct request *req, struct item **it);
 
-/* Answer a request the parser rejected. EXEC_CLOSE for an over-long line. */
+/* Answer a request the parser rejected. EXEC_CLOSE when the stream cannot
+ * be resynchronised (an over-long line, any binary framing error);
+ * EXEC_SWALLOW when a data block follows that must be skipped (ms failing
+ * after its datalen, as memcached): vlen + 2 bytes. */
 enum exec_next exec_parse_error(struct exec_ctx *x, const struct request *req);
 
 /* Convert a protocol exptime (0 never; up to 30 days relative; above that

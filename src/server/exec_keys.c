@@ -115,14 +115,19 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
 void exec_touch(struct exec_ctx *x, const struct request *req)
 {
     STATS_INCR(x->stats, cmd_touch);
-    enum store_status st = store_touch(x->srv->store, req->key, req->nkey, exec_exptime(req->exptime));
-    if (st == STORE_OK) {
-        STATS_INCR(x->stats, touch_hits);
-        exec_reply_kind(x, RSP_TOUCHED);
-    } else {
+    /* A touch is a lookup that sets the exptime (memcached counts it as a
+     * fetch); binary's reply carries the item's flags and cas. */
+    struct store_get_opts opts = {.touch = true, .new_exptime = exec_exptime(req->exptime)};
+    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, NULL);
+    if (it == NULL) {
         STATS_INCR(x->stats, touch_misses);
-        exec_reply_store_error(x, st);
+        exec_reply_store_error(x, STORE_NOT_FOUND);
+        return;
     }
+    STATS_INCR(x->stats, touch_hits);
+    struct response rsp = {.kind = RSP_TOUCHED, .flags = item_flags(it), .cas = item_cas(it)};
+    store_release(x->srv->store, &it);
+    exec_emit(x, &rsp, NULL);
 }
 
 void exec_delete(struct exec_ctx *x, const struct request *req)
@@ -179,10 +184,8 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         opts.initial = req->initial;
         opts.vivify_exptime = exec_exptime(req->exptime);
     }
-    uint64_t value = 0, cas = 0;
-    uint32_t exptime = 0;
-    enum store_status st = store_delta_ex(x->srv->store, req->key, req->nkey, incr, delta, &opts,
-                                          &value, &cas, &exptime);
+    struct store_delta_result res;
+    enum store_status st = store_delta_ex(x->srv->store, req->key, req->nkey, incr, delta, &opts, &res);
     if (st == STORE_OK || st == STORE_NOT_FOUND) {
         if (incr && st == STORE_OK)
             STATS_INCR(x->stats, incr_hits);
@@ -197,9 +200,11 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         exec_reply_store_error(x, st);
         return;
     }
+    /* A counter that ma N just created carries the win token (memcached
+     * answers W, and sends it even under q). */
     struct response rsp = {
-        .kind = RSP_NUMBER, .number = value, .cas = cas, .ttl = exec_ttl_left(exptime),
-        .key = req->key, .nkey = req->nkey,
+        .kind = RSP_NUMBER, .number = res.value, .cas = res.cas, .ttl = exec_ttl_left(res.exptime),
+        .key = req->key, .nkey = req->nkey, .win = res.created && req->proto == REQ_PROTO_META,
     };
     exec_emit(x, &rsp, NULL);
 }

@@ -182,8 +182,12 @@ static bool run_command(struct session *s)
         enum exec_next next = exec_parse_error(&x, &req);
         s->noreply = false;
         rbuf_consume(in, consumed);
-        if (next == EXEC_CLOSE)
+        if (next == EXEC_CLOSE) {
             s->state = SS_CLOSING;
+        } else if (next == EXEC_SWALLOW) {
+            s->swallow_left = (size_t)req.vlen + 2;
+            s->state = SS_SWALLOW;
+        }
         return true;
     }
     s->noreply = req.noreply;
@@ -212,8 +216,13 @@ static bool run_command(struct session *s)
     enum exec_next next = exec_request(&x, &req);
     rbuf_consume(in, consumed);
     s->noreply = false;
-    if (next == EXEC_CLOSE)
+    if (next == EXEC_CLOSE) {
         after_close_request(s);
+    } else if (req.proto == REQ_PROTO_BINARY && req.vlen > 0) {
+        /* a body the command does not use (unknown opcode, SASL data) */
+        s->swallow_left = req.vlen;
+        s->state = SS_SWALLOW;
+    }
     return true;
 }
 
@@ -247,19 +256,20 @@ static void process(struct session *s, int *budget)
 }
 
 /* One read: large data blocks go straight into item memory. */
-static enum conn_io read_some(struct session *s)
+static enum conn_io read_some(struct session *s, bool *drained)
 {
     size_t n = 0;
     enum conn_io r;
     if (s->state == SS_DATA && rbuf_len(&s->conn.in) == 0) {
-        r = conn_read_into(&s->conn, item_data(s->item) + s->data_have, s->data_need - s->data_have, &n);
+        r = conn_read_into(&s->conn, item_data(s->item) + s->data_have, s->data_need - s->data_have,
+                           &n, drained);
         if (r == CONN_IO_OK) {
             s->data_have += n;
             if (s->data_have == s->data_need)
                 take_data(s);
         }
     } else {
-        r = conn_read(&s->conn, &n);
+        r = conn_read(&s->conn, &n, drained);
     }
     if (n > 0)
         STATS_ADD(&s->w->stats, bytes_read, n);
@@ -291,8 +301,9 @@ static void on_event(struct event_handler *h, uint32_t events)
     if (alive && !s->paused)
         process(s, &budget);
     if (alive && (events & EVENT_READ) && !s->paused && budget > 0) {
-        for (;;) {
-            enum conn_io r = read_some(s);
+        bool drained = false;
+        while (!drained) {
+            enum conn_io r = read_some(s, &drained);
             if (r == CONN_IO_AGAIN)
                 break;
             if (r != CONN_IO_OK) {

@@ -86,6 +86,8 @@ static void run_payload(struct udp_socket *u, const char *payload, size_t len)
             if (next == EXEC_CLOSE)
                 return;
             off += consumed;
+            if (next == EXEC_SWALLOW)
+                off += (size_t)req.vlen + 2 < len - off ? (size_t)req.vlen + 2 : len - off;
             continue;
         }
         off += consumed;

@@ -230,14 +230,21 @@ struct store_delta_opts {
     uint32_t new_exptime;
 };
 
-/* store_delta with options; *exptime_out (may be NULL) gets the item's
- * exptime afterwards, for ma t. On a vivify with touch, touch's exptime wins
- * (memcached's ma N50 T70 leaves 70). A result that fits the old length
- * keeps the item's fetched/stale/win state (memcached rewrites it in place);
- * a longer one starts fresh. OK, NOT_FOUND, EXISTS, NON_NUMERIC, ENOMEM. */
+struct store_delta_result {
+    uint64_t value;   /* the new value */
+    uint64_t cas;     /* the new item's cas */
+    uint32_t exptime; /* its exptime afterwards (ma t) */
+    bool created;     /* vivify made the item (meta answers W then) */
+};
+
+/* store_delta with options; *out (may be NULL) is filled on OK. On a vivify
+ * with touch, touch's exptime wins (memcached's ma N50 T70 leaves 70). A
+ * result that fits the old length keeps the item's fetched/stale/win state
+ * (memcached rewrites it in place); a longer one starts fresh.
+ * OK, NOT_FOUND, EXISTS, NON_NUMERIC, ENOMEM. */
 enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
                                  uint64_t delta, const struct store_delta_opts *opts,
-                                 uint64_t *value_out, uint64_t *cas_out, uint32_t *exptime_out);
+                                 struct store_delta_result *out);
 
 /* The item's last access time on the server clock. */
 uint32_t item_atime(const struct item *it);

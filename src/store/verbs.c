@@ -542,8 +542,7 @@ enum store_status store_delete(struct store *s, const char *key, size_t nkey, ui
  * applies N then T). NOT_STORED if the key was linked in between. */
 static enum store_status delta_vivify(struct store *s, const char *key, size_t nkey,
                                       uint64_t h, const struct store_delta_opts *o,
-                                      uint64_t *value_out, uint64_t *cas_out,
-                                      uint32_t *exptime_out)
+                                      struct store_delta_result *out)
 {
     char buf[24];
     size_t len = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->initial);
@@ -559,18 +558,15 @@ static enum store_status delta_vivify(struct store *s, const char *key, size_t n
         core_item_put(s, fresh);
         return STORE_NOT_STORED;
     }
-    if (value_out != NULL)
-        *value_out = o->initial;
-    if (cas_out != NULL)
-        *cas_out = cas;
-    if (exptime_out != NULL)
-        *exptime_out = exptime;
+    if (out != NULL)
+        *out = (struct store_delta_result){.value = o->initial, .cas = cas, .exptime = exptime,
+                                           .created = true};
     return STORE_OK;
 }
 
 enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
                                  uint64_t delta, const struct store_delta_opts *opts,
-                                 uint64_t *value_out, uint64_t *cas_out, uint32_t *exptime_out)
+                                 struct store_delta_result *out)
 {
     const struct store_delta_opts *o = opts != NULL ? opts : &delta_opts_none;
     if (s == NULL || !key_ok(key, nkey))
@@ -585,7 +581,7 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
             if (!o->vivify)
                 return STORE_NOT_FOUND;
             enum store_status st =
-                delta_vivify(s, key, nkey, h, o, value_out, cas_out, exptime_out);
+                delta_vivify(s, key, nkey, h, o, out);
             if (st != STORE_NOT_STORED)
                 return st;
             continue; /* created in between: apply the delta to that one */
@@ -626,12 +622,8 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
         enum swap_result r = swap_if_same(s, sh, old, fresh, &so, &cas, &exptime);
         core_item_put(s, old);
         if (r == SWAP_DONE) {
-            if (value_out != NULL)
-                *value_out = v;
-            if (cas_out != NULL)
-                *cas_out = cas;
-            if (exptime_out != NULL)
-                *exptime_out = exptime;
+            if (out != NULL)
+                *out = (struct store_delta_result){.value = v, .cas = cas, .exptime = exptime};
             return STORE_OK;
         }
         core_item_put(s, fresh);
@@ -644,5 +636,13 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
 enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
                               uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
 {
-    return store_delta_ex(s, key, nkey, incr, delta, NULL, value_out, cas_out, NULL);
+    struct store_delta_result r;
+    enum store_status st = store_delta_ex(s, key, nkey, incr, delta, NULL, &r);
+    if (st == STORE_OK) {
+        if (value_out != NULL)
+            *value_out = r.value;
+        if (cas_out != NULL)
+            *cas_out = r.cas;
+    }
+    return st;
 }

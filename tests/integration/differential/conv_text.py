@@ -46,7 +46,8 @@ add(T("set-replaces-too-large", set_(b"k", b"old") + set_(b"k", b"z" * (1024 * 1
 add(T("key-250", set_(b"k" * 250, b"v") + b"get " + b"k" * 250 + b"\r\n"))
 add(T("key-251-set", set_(b"k" * 251, b"v") + b"get k\r\n"))
 add(T("key-251-get", b"get " + b"k" * 251 + b"\r\n"))
-add(T("key-251-in-multiget", set_(b"a", b"1") + b"get a " + b"k" * 251 + b" a\r\n"))
+add(T("key-251-in-multiget", [set_(b"a", b"1"), SYNC, b"get a " + b"k" * 251 + b" a\r\n"]))
+add(T("key-251-after-get", set_(b"a", b"1") + b"get a\r\nget a " + b"k" * 251 + b" a\r\n"))
 add(T("key-utf8", set_("ключ".encode(), b"v") + "get ключ\r\n".encode()))
 add(T("key-punctuation", set_(b"a:b/c{d}|e~!", b"v") + b"get a:b/c{d}|e~!\r\n"))
 
@@ -276,6 +277,23 @@ STORED\r\n
 VALUE a 0 1\r\n
   data: 2\r\n
 END\r\n
+VERSION <version>\r\n
+"""))
+
+add(T("known-key-251-drops-queued-replies", set_(b"a", b"1") + b"get a " + b"k" * 251 + b" a\r\n",
+      known_difference=("when a get with a too-long key arrives in the same read as earlier "
+                        "commands, memcached 1.6.18 drops their queued replies (here STORED); "
+                        "mnemod answers every command"),
+      memcached=[r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+""", r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""], mnemod=r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """))
 

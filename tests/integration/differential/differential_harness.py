@@ -45,6 +45,7 @@ Reading
 
 import base64
 import difflib
+import hashlib
 import os
 import re
 import select
@@ -358,12 +359,25 @@ def normalise_binary(stream, cas):
     return lines
 
 
+LONG_LINE = 240
+
+
+def shorten(line):
+    """Long values stay comparable but readable: a prefix, the length and a
+    digest of the whole line."""
+    if len(line) <= LONG_LINE:
+        return line
+    digest = hashlib.sha1(line.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return "%s... [%d chars, sha1 %s]" % (line[:100], len(line), digest)
+
+
 def normalise(proto, stream, closed, cas=None):
     cas = cas or CasMap()
     if proto == "binary":
         lines = normalise_binary(stream, cas)
     else:
         lines = normalise_ascii(stream, cas)
+    lines = [shorten(l) for l in lines]
     if closed:
         lines.append("<connection closed>")
     return lines, cas

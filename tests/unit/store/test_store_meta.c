@@ -555,6 +555,25 @@ static void test_commit_append_vivify_and_cas(void **state)
     store_destroy(&s);
 }
 
+/* store_delta_ex with the result spread into optional pointers, as the
+ * assertions below read best. */
+static enum store_status delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
+                                  uint64_t delta, const struct store_delta_opts *opts,
+                                  uint64_t *value, uint64_t *cas, uint32_t *exptime)
+{
+    struct store_delta_result r;
+    enum store_status st = store_delta_ex(s, key, nkey, incr, delta, opts, &r);
+    if (st == STORE_OK) {
+        if (value != NULL)
+            *value = r.value;
+        if (cas != NULL)
+            *cas = r.cas;
+        if (exptime != NULL)
+            *exptime = r.exptime;
+    }
+    return st;
+}
+
 /* ---- store_delta_ex ---- */
 
 /* memcached: "ma v N0 J10 v" on a miss answers 10, the next one 11. */
@@ -565,34 +584,34 @@ static void test_delta_ex(void **state)
     uint64_t v = 0, cas = 0;
     uint32_t exp = 1;
 
-    assert_int_equal(store_delta_ex(s, "n", 1, true, 5, NULL, &v, &cas, &exp), STORE_NOT_FOUND);
+    assert_int_equal(delta_ex(s, "n", 1, true, 5, NULL, &v, &cas, &exp), STORE_NOT_FOUND);
     struct store_delta_opts n = {.vivify = true, .initial = 10, .vivify_exptime = now + 50};
-    assert_int_equal(store_delta_ex(s, "n", 1, true, 5, &n, &v, &cas, &exp), STORE_OK);
+    assert_int_equal(delta_ex(s, "n", 1, true, 5, &n, &v, &cas, &exp), STORE_OK);
     assert_int_equal(v, 10);
     assert_int_equal(exp, now + 50);
     assert_int_equal(peek(s, "n").cas, cas);
     assert_int_equal(peek(s, "n").flags, 0);
     assert_value(s, "n", "10");
-    assert_int_equal(store_delta_ex(s, "n", 1, true, 5, &n, &v, &cas, &exp), STORE_OK);
+    assert_int_equal(delta_ex(s, "n", 1, true, 5, &n, &v, &cas, &exp), STORE_OK);
     assert_int_equal(v, 15);
     assert_int_equal(exp, now + 50); /* kept */
     struct store_delta_opts nd = {.vivify = true, .initial = 7};
-    assert_int_equal(store_delta_ex(s, "d", 1, false, 5, &nd, &v, NULL, &exp), STORE_OK);
+    assert_int_equal(delta_ex(s, "d", 1, false, 5, &nd, &v, NULL, &exp), STORE_OK);
     assert_int_equal(v, 7);
     assert_int_equal(exp, 0);
 
     /* compare cas */
     struct store_delta_opts c = {.cas = cas + 1};
-    assert_int_equal(store_delta_ex(s, "n", 1, true, 1, &c, &v, NULL, NULL), STORE_EXISTS);
+    assert_int_equal(delta_ex(s, "n", 1, true, 1, &c, &v, NULL, NULL), STORE_EXISTS);
     assert_value(s, "n", "15");
     c.cas = cas;
-    assert_int_equal(store_delta_ex(s, "n", 1, true, 1, &c, &v, &cas, NULL), STORE_OK);
+    assert_int_equal(delta_ex(s, "n", 1, true, 1, &c, &v, &cas, NULL), STORE_OK);
     assert_int_equal(v, 16);
     assert_int_not_equal(cas, c.cas);
 
     /* new cas, touch */
     struct store_delta_opts et = {.new_cas = 4242, .touch = true, .new_exptime = now + 20};
-    assert_int_equal(store_delta_ex(s, "n", 1, false, 6, &et, &v, &cas, &exp), STORE_OK);
+    assert_int_equal(delta_ex(s, "n", 1, false, 6, &et, &v, &cas, &exp), STORE_OK);
     assert_int_equal(v, 10);
     assert_int_equal(cas, 4242);
     assert_int_equal(exp, now + 20);
@@ -602,16 +621,16 @@ static void test_delta_ex(void **state)
     /* vivify with touch: the touch exptime wins (ma N50 T70 leaves 70) */
     struct store_delta_opts nt = {.vivify = true, .initial = 1, .vivify_exptime = now + 50,
                                   .touch = true, .new_exptime = now + 70};
-    assert_int_equal(store_delta_ex(s, "m", 1, true, 1, &nt, &v, NULL, &exp), STORE_OK);
+    assert_int_equal(delta_ex(s, "m", 1, true, 1, &nt, &v, NULL, &exp), STORE_OK);
     assert_int_equal(v, 1);
     assert_int_equal(exp, now + 70);
     struct store_delta_opts ne = {.vivify = true, .initial = 3, .new_cas = 99};
-    assert_int_equal(store_delta_ex(s, "o", 1, true, 1, &ne, &v, &cas, NULL), STORE_OK);
+    assert_int_equal(delta_ex(s, "o", 1, true, 1, &ne, &v, &cas, NULL), STORE_OK);
     assert_int_equal(cas, 99);
 
     /* non-numeric as ever */
     set(s, "t", "abc", 0, 0);
-    assert_int_equal(store_delta_ex(s, "t", 1, true, 1, &n, &v, NULL, NULL),
+    assert_int_equal(delta_ex(s, "t", 1, true, 1, &n, &v, NULL, NULL),
                      STORE_NON_NUMERIC);
     store_destroy(&s);
 }
@@ -722,7 +741,7 @@ static void test_hook_meta(void **state)
     assert_int_equal(log.evs[4].ev, STORE_EV_TOUCH);
     assert_int_equal(log.evs[4].exptime, now + 7);
     struct store_delta_opts dn = {.vivify = true, .initial = 4};
-    assert_int_equal(store_delta_ex(s, "c", 1, true, 1, &dn, NULL, NULL, NULL), STORE_OK);
+    assert_int_equal(delta_ex(s, "c", 1, true, 1, &dn, NULL, NULL, NULL), STORE_OK);
     assert_int_equal(log.evs[5].ev, STORE_EV_LINK);
     assert_int_equal(log.evs[5].vlen, 1);
     struct store_delete_opts bad = {.cas = 1, .invalidate = true};

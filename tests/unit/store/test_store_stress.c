@@ -247,11 +247,11 @@ static void *worker(void *arg)
             viv_op(k, r);
         } else { /* counters */
             unsigned c = k % NNUM;
-            uint64_t v;
+            struct store_delta_result res;
             snprintf(key, sizeof(key), "n:%u", c);
             struct store_delta_opts o = {.vivify = (r & 0x100) != 0, .initial = 100};
             enum store_status st = store_delta_ex(g_store, key, strlen(key), dice & 1,
-                                                  rnd(&seed) % 1000, &o, &v, NULL, NULL);
+                                                  rnd(&seed) % 1000, &o, &res);
             if (st == STORE_NOT_FOUND) {
                 st = store_value(key, c, "100", 3, STORE_ADD, 0);
                 CHECK(st == STORE_OK || st == STORE_NOT_STORED || st == STORE_ENOMEM);
