@@ -19,7 +19,8 @@
  *   key + extras > body                       0x81 "Unknown command", close REQ_EUNKNOWN
  *   key > 250 bytes (any opcode)              0x04 "Invalid arguments", close REQ_EKEY_TOO_LONG
  *   lengths wrong for the opcode (below)      0x04 "Invalid arguments", close REQ_EFORMAT
- *   unknown opcode (incl. 0x1b verbosity)     0x81 "Unknown command"       REQ_UNKNOWN_OPCODE
+ *   verbosity 0x1b (ext 4: level)             0 (1.6.18: no answer)    REQ_VERBOSITY
+ *   unknown opcode                            0x81 "Unknown command"       REQ_UNKNOWN_OPCODE
  *     *memcached then swallows `body` bytes after the extras and key (so it
  *      eats ext+key bytes of the next packet); we skip exactly the rest of
  *      the body (vlen), which keeps the stream in step.
@@ -31,7 +32,7 @@
  *   opcode                         length rule (else EFORMAT)    request
  *   -----------------------------  ----------------------------  ---------------------------------
  *   get getq getk getkq 00 09 0c 0d ext 0, key > 0, body = key  REQ_GET (+quiet, k: REQ_MFLAG('k'))
- *   set add replace (q) 01-03 11-13 ext 8, key > 0              REQ_SET/ADD/REPLACE; REQ_CAS if cas != 0
+ *   set add replace (q) 01-03 11-13 ext 8, key > 0              REQ_SET/ADD/REPLACE (cas in req->cas)
  *   append prepend (q) 0e 0f 19 1a  ext 0, key > 0              REQ_APPEND/PREPEND (cas checked if != 0)
  *   delete (q) 04 14                ext 0, key > 0, body = key  REQ_DELETE (cas checked if != 0)
  *   incr decr (q) 05 06 15 16       ext 20, key > 0, body = 40+ REQ_INCR/DECR: delta, initial, exptime
@@ -94,7 +95,8 @@ enum op_rule {
     RULE_DELTA,   /* ext 20, key > 0, body == key + 20 */
     RULE_KEYDATA, /* ext 0, key > 0 (append/prepend, sasl auth/step) */
     RULE_STAT,    /* ext 0 */
-    RULE_TOUCH    /* ext 4, key > 0 */
+    RULE_TOUCH,   /* ext 4, key > 0 */
+    RULE_LEVEL    /* ext 4, key 0, body 4 (verbosity) */
 };
 
 #define OP_QUIET 0x01   /* *Q opcode */
@@ -150,7 +152,9 @@ static const struct op_info op_info[256] = {
     [BINARY_OP_SASL_LIST_MECHS] = OPI(REQ_SASL_LIST, RULE_EMPTY, 0),
     [BINARY_OP_SASL_AUTH] = OPI(REQ_SASL_AUTH, RULE_KEYDATA, 0),
     [BINARY_OP_SASL_STEP] = OPI(REQ_SASL_STEP, RULE_KEYDATA, 0),
-    /* BINARY_OP_VERBOSITY: unknown to memcached 1.6.18's dispatcher */
+    /* protocol-binary.txt's verbosity; memcached 1.6.18's dispatcher lacks it
+     * (it never answers a well-formed one): a known difference. */
+    [BINARY_OP_VERBOSITY] = OPI(REQ_VERBOSITY, RULE_LEVEL, 0),
 };
 
 /* ---- big-endian loads and stores ---------------------------------------- */
@@ -217,6 +221,8 @@ static bool rule_ok(enum op_rule rule, uint32_t ext, uint32_t key, uint32_t body
         return ext == 0;
     case RULE_TOUCH:
         return ext == 4 && key > 0;
+    case RULE_LEVEL:
+        return ext == 4 && key == 0 && body == 4;
     case RULE_ANY:
     default:
         return true;
@@ -249,10 +255,9 @@ static void fill(struct request *req, const struct op_info *oi, const char *ext,
         req->exptime = ld32(ext + 4);
         req->has_exptime = true;
         req->vlen = rest;
-        /* memcached turns any set/add/replace with a cas into a cas */
-        if (req->cas != 0) {
-            req->cmd = REQ_CAS;
-        }
+        /* A non-zero cas makes these compare-and-swap in memcached; the
+         * parser reports what was sent and exec applies that rule (it also
+         * knows whether -C turned cas off). */
         break;
     case REQ_APPEND:
     case REQ_PREPEND:
@@ -282,6 +287,9 @@ static void fill(struct request *req, const struct op_info *oi, const char *ext,
     case REQ_GAT:
         req->exptime = ld32(ext);
         req->has_exptime = true;
+        break;
+    case REQ_VERBOSITY:
+        req->delta = ld32(ext);
         break;
     case REQ_STATS:
         if (nkey > 0) {

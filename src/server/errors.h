@@ -18,8 +18,8 @@ void errors_request(enum request_error e, struct response *rsp);
  * resynchronised)? */
 bool errors_request_fatal(enum request_error e);
 
-/* Fill rsp with the reply for a failed store call made for cmd. */
-void errors_store(enum store_status st, enum request_cmd cmd, struct response *rsp);
+/* Fill rsp with the reply for a failed store call made for req. */
+void errors_store(enum store_status st, const struct request *req, struct response *rsp);
 
 /* A SERVER_ERROR / CLIENT_ERROR with a fixed message. */
 void errors_message(enum response_kind kind, const char *msg, struct response *rsp);

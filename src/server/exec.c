@@ -57,7 +57,7 @@ void exec_reply_kind(struct exec_ctx *x, enum response_kind kind)
 void exec_reply_store_error(struct exec_ctx *x, enum store_status st)
 {
     struct response rsp;
-    errors_store(st, x->req->cmd, &rsp);
+    errors_store(st, x->req, &rsp);
     exec_emit(x, &rsp, NULL);
 }
 

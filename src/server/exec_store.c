@@ -51,8 +51,9 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
 
 /* The store mode a request asks for. A compare value turns set-like modes
  * into cas: meta C, and any binary set/add/replace carrying a cas (as
- * memcached's binary protocol does). */
-static enum store_mode mode_of(const struct request *req)
+ * memcached's binary protocol does) unless -C switched cas off, in which
+ * case memcached ignores a binary cas. */
+static enum store_mode mode_of(const struct request *req, bool use_cas)
 {
     enum request_mode m = REQ_MODE_SET;
     switch (req->cmd) {
@@ -77,7 +78,7 @@ static enum store_mode mode_of(const struct request *req)
         break;
     }
     bool compare = (req->proto == REQ_PROTO_META && (req->mflags & REQ_MFLAG('C'))) ||
-                   (req->proto == REQ_PROTO_BINARY && req->cas != 0);
+                   (req->proto == REQ_PROTO_BINARY && req->cas != 0 && use_cas);
     switch (m) {
     case REQ_MODE_ADD:
         return compare && req->proto == REQ_PROTO_BINARY ? STORE_CAS : STORE_ADD;
@@ -118,7 +119,7 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
             opts.vivify_exptime = exec_exptime(req->vivify_ttl);
         }
     }
-    enum store_mode mode = mode_of(req);
+    enum store_mode mode = mode_of(req, x->srv->cfg.use_cas);
     uint64_t cas = 0;
     STATS_INCR(x->stats, cmd_set);
     enum store_status st = store_commit_ex(store, it, mode, req->cas, &opts, &cas);

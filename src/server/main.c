@@ -31,9 +31,13 @@
 #include "server/worker.h"
 #include "store/store.h"
 
-/* Reclaim expired items in slices, off the request path. */
-#define RECLAIM_INTERVAL_MS 100
+/* Reclaim expired items in slices, off the request path. The pace adapts:
+ * while slices find expired items the next one follows quickly (a mass
+ * expiry is cleared within seconds); while they find nothing the pause
+ * doubles up to a second, so an idle or TTL-less cache costs no CPU. */
 #define RECLAIM_VISITS 20000
+#define RECLAIM_FAST_MS 10
+#define RECLAIM_IDLE_MAX_MS 1000
 
 struct listener {
     struct event_handler ev;
@@ -51,17 +55,20 @@ struct maintainer {
 static void *maintainer_main(void *arg)
 {
     struct maintainer *m = arg;
+    long pause_ms = RECLAIM_FAST_MS;
     pthread_mutex_lock(&m->lock);
     while (!m->stop) {
         pthread_mutex_unlock(&m->lock);
-        store_reclaim_expired(m->srv->store, RECLAIM_VISITS);
+        size_t reclaimed = store_reclaim_expired(m->srv->store, RECLAIM_VISITS);
+        pause_ms = reclaimed > 0 ? RECLAIM_FAST_MS
+                                 : (pause_ms * 2 > RECLAIM_IDLE_MAX_MS ? RECLAIM_IDLE_MAX_MS : pause_ms * 2);
         pthread_mutex_lock(&m->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += RECLAIM_INTERVAL_MS * 1000000L;
+        until.tv_nsec += pause_ms * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
         }
         if (!m->stop)
             pthread_cond_timedwait(&m->cond, &m->lock, &until);

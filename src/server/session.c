@@ -315,8 +315,19 @@ static void on_event(struct event_handler *h, uint32_t events)
                 break;
         }
     }
-    if (alive && !flush_out(s))
-        alive = false;
+    /* Write what is queued. If that drains a backed-up queue, buffered
+     * requests may be waiting with no more bytes to come from the socket
+     * (so no read event): take them up now. */
+    while (alive) {
+        bool was_paused = s->paused;
+        if (!flush_out(s)) {
+            alive = false;
+            break;
+        }
+        if (!was_paused || s->paused || budget <= 0)
+            break;
+        process(s, &budget);
+    }
     if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
         session_close(&s);
         return;

@@ -92,9 +92,6 @@ static void oracle(const uint8_t *h, struct expect *e)
     case 0x01: case 0x02: case 0x03: case 0x11: case 0x12: case 0x13:
         ok = ext == 8 && key != 0 && body >= key + 8;
         e->cmd = (op & 0x0f) == 1 ? REQ_SET : (op & 0x0f) == 2 ? REQ_ADD : REQ_REPLACE;
-        if (be(h + 16, 8) != 0) {
-            e->cmd = REQ_CAS;
-        }
         e->vlen = body - ext - key;
         break;
     case 0x00: case 0x09: case 0x0c: case 0x0d:
@@ -126,6 +123,10 @@ static void oracle(const uint8_t *h, struct expect *e)
     case 0x1c: case 0x1d: case 0x1e: case 0x23: case 0x24:
         ok = ext == 4 && key != 0;
         e->cmd = op == 0x1c ? REQ_TOUCH : REQ_GAT;
+        break;
+    case 0x1b: /* verbosity (protocol-binary.txt; not in 1.6.18) */
+        ok = ext == 4 && key == 0 && body == 4;
+        e->cmd = REQ_VERBOSITY;
         break;
     default:
         ok = true;

@@ -5,6 +5,7 @@ fence is a noop with a reserved opaque.  Replies are rendered one packet per
 line with the CAS field symbolised.
 """
 
+from known_choices import document_differences
 import struct
 
 from differential_harness import (LAST_CAS, SYNC, Bin, Bytewise, CasSym, Conversation, Sleep,
@@ -156,8 +157,8 @@ add(B("quit-after-get", store() + get() + P("quit"), fence=False))
 add(B("flush", store() + P("flush") + get()))
 add(B("flushq", store() + P("flushq", opaque=3) + get()))
 add(B("flush-expiry-zero", store() + P("flush", extras=ex(0)) + get()))
-add(B("flush-delayed", [store() + P("flush", extras=ex(2)) + get(), Sleep(3.2), get()], isolated=True))
-add(B("flushq-delayed", [store() + P("flushq", extras=ex(2)) + get(), Sleep(3.2), get()], isolated=True))
+add(B("flush-delayed", [store() + P("flush", extras=ex(3)) + get(), Sleep(4.2), get()], isolated=True))
+add(B("flushq-delayed", [store() + P("flushq", extras=ex(3)) + get(), Sleep(4.2), get()], isolated=True))
 add(B("flush-bad-extras", store() + P("flush", extras=b"\x00\x00") + get()))
 add(B("noop", P("noop", opaque=0xABCD)))
 add(B("noop-with-body", P("noop", b"k", b"v")))
@@ -233,4 +234,4 @@ RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
 RES get status=0x0001 opaque=0x56 cas=0 value=Not found
 """))
 
-CONVERSATIONS = C
+CONVERSATIONS = document_differences(C)

@@ -5,6 +5,7 @@ server does not speak meta); conversations that test quiet mode send their
 own "mn" fence, as a client would.
 """
 
+from known_choices import document_differences
 import base64
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -28,7 +29,6 @@ add = C.append
 # --- mn / me ------------------------------------------------------------------------
 add(M("mn", b"mn\r\n"))
 add(M("mn-with-args", b"mn foo bar\r\n"))
-add(M("me-hit", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n"))
 add(M("me-miss", b"me k\r\n"))
 add(M("me-no-ttl", ms(b"k", b"hello") + b"me k\r\n"))
 add(M("me-after-fetch", ms(b"k", b"hello") + b"mg k v\r\nme k\r\n"))
@@ -62,7 +62,7 @@ add(M("mg-N-vivify-s", b"mg k N30 s\r\nmg k s v\r\n"))
 add(M("mg-N-hit", ms(b"k", b"value") + b"mg k N30 v\r\n"))
 add(M("mg-N-then-ms", b"mg k N30 v c\r\n" + ms(b"k", b"filled") + b"mg k v\r\n"))
 add(M("mg-N-q", b"mg k N30 q v\r\nmn\r\n"))
-add(M("mg-R-low-ttl", ms(b"k", b"value", b"T10") + b"mg k R30 v t\r\nmg k R30 v t\r\n"))
+add(M("mg-R-low-ttl", ms(b"k", b"value", b"T20") + b"mg k R30 v t\r\nmg k R30 v t\r\n"))
 add(M("mg-R-high-ttl", ms(b"k", b"value", b"T1000") + b"mg k R30 v t\r\n"))
 add(M("mg-R-no-ttl", ms(b"k", b"value") + b"mg k R30 v\r\n"))
 add(M("stale-md-I-then-mg", ms(b"k", b"value") + b"md k I\r\nmg k v c\r\nmg k v c\r\n"))
@@ -190,6 +190,19 @@ for entry in MALFORMED:
     name, data = entry[0], entry[1]
     add(M("bad-" + name, data, fence=entry[2] if len(entry) > 2 else True))
 
+add(M("known-me-exp-sign", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n",
+      known_difference=("memcached 1.6.18's me prints exp= as current_time - exptime, a "
+                        "negative number for an item that expires in the future; mnemod "
+                        "prints the seconds left"),
+      memcached=r"""
+HD\r\n
+ME k exp=-~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+""", mnemod=r"""
+HD\r\n
+ME k exp=~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+"""))
 # --- documented differences ------------------------------------------------------------
 # Issue 3 asks for the meta flags E (explicit new CAS, mg/ms/md/ma), md x
 # (drop the value, keep the item) and ms N in append mode (vivify), which
@@ -302,4 +315,4 @@ VA 3 t~100\r\n
 VERSION <version>\r\n
 """))
 
-CONVERSATIONS = C
+CONVERSATIONS = document_differences(C)

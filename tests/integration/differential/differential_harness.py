@@ -220,13 +220,16 @@ def escape(data):
 
 def approx_seconds(n):
     """Durations read off a clock that ticks once a second: t100 written and
-    read back may give 100 or 99.  Negative and zero stay exact; 1..9 -> ~1-9;
-    larger values -> the nearest multiple of ten (avoid TTLs ending in 5)."""
-    if n <= 0:
-        return "%d" % n
-    if n < 10:
-        return "~1-9"
-    return "~%d" % int(round(n, -1))
+    read back may give 100 or 99, la= 0 or 1.  -1 ("never") stays exact;
+    otherwise the sign is kept, 0..9 -> ~0-9 and larger values -> the nearest
+    multiple of ten (so conversations avoid TTLs ending in 5)."""
+    if n == -1:
+        return "-1"
+    sign = "-" if n < 0 else ""
+    m = abs(n)
+    if m < 10:
+        return sign + "~0-9"
+    return sign + "~%d" % int(round(m, -1))
 
 
 class CasMap:
