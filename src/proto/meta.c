@@ -88,6 +88,8 @@
  */
 #include "proto/meta.h"
 
+#include "proto/number.h"
+
 #include <limits.h>
 #include <string.h>
 
@@ -139,91 +141,6 @@ static size_t tokenize(const char *line, size_t n, struct mtok *t)
     return nt;
 }
 
-/* ---- numbers ----------------------------------------------------------------- */
-
-/*
- * What memcached's safe_strto*() accept, bounded (see text.c's num_scan):
- * leading isspace bytes, a sign, at least one digit, then the end or an
- * isspace byte. The token never holds ' ' or NUL.
- */
-static inline bool is_cspace(unsigned char ch)
-{
-    return ch == '\t' || ch == '\v' || ch == '\f' || ch == '\r' || ch == '\n' || ch == ' ';
-}
-
-static bool num_scan(const char *str, size_t n, uint64_t *mag, bool *neg)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    uint64_t v = 0;
-    bool ovf = false;
-
-    while (i < n && is_cspace(s[i])) {
-        i++;
-    }
-    *neg = false;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        *neg = s[i] == '-';
-        i++;
-    }
-    size_t start = i;
-    while (i < n && (unsigned)(s[i] - '0') < 10) {
-        ovf |= __builtin_mul_overflow(v, 10, &v);
-        ovf |= __builtin_add_overflow(v, (unsigned)(s[i] - '0'), &v);
-        i++;
-    }
-    if (i == start || ovf || (i < n && !is_cspace(s[i]))) {
-        return false;
-    }
-    *mag = v;
-    return true;
-}
-
-/* safe_strtoull(): wrap-around negation, refused if it looks negative. */
-static bool num_u64(const char *s, size_t n, uint64_t *out)
-{
-    uint64_t mag;
-    bool neg;
-
-    if (!num_scan(s, n, &mag, &neg)) {
-        return false;
-    }
-    uint64_t v = neg ? 0 - mag : mag;
-    if ((int64_t)v < 0 && memchr(s, '-', n) != NULL) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-/* safe_strtoul() into 32 bits; above UINT32_MAX refused (1.6.18 truncates). */
-static bool num_u32(const char *s, size_t n, uint32_t *out)
-{
-    uint64_t v;
-
-    if (!num_u64(s, n, &v) || v > UINT32_MAX) {
-        return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
-
-/* safe_strtol() into int32; outside int32 refused (1.6.18 truncates). */
-static bool num_i32(const char *s, size_t n, int32_t *out)
-{
-    uint64_t mag;
-    bool neg;
-
-    if (!num_scan(s, n, &mag, &neg)) {
-        return false;
-    }
-    if (neg ? mag > (uint64_t)INT32_MAX + 1 : mag > (uint64_t)INT32_MAX) {
-        return false;
-    }
-    *out = neg ? (int32_t)(0 - (int64_t)mag) : (int32_t)mag;
-    return true;
-}
-
 /* ---- flags ------------------------------------------------------------------- */
 
 /*
@@ -270,7 +187,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'N':
         case 'T':
         case 'R':
-            if (!num_i32(v, nv, &i32)) {
+            if (!number_i32(v, nv, &i32)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             } else if (o == 'N') {
@@ -304,13 +221,13 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'x': /* md x: later memcached; 1.6.18 refuses it */
             break;
         case 'F':
-            if (!num_u32(v, nv, &req->flags)) {
+            if (!number_u32(v, nv, &req->flags)) {
                 has_error = true; /* no message of its own */
             }
             break;
         case 'C':
         case 'E': /* new CAS: later memcached; 1.6.18 refuses it */
-            if (!num_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
+            if (!number_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             }
@@ -324,13 +241,13 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
             }
             break;
         case 'J':
-            if (!num_u64(v, nv, &req->initial)) {
+            if (!number_u64(v, nv, &req->initial)) {
                 has_error = true;
                 msg = REQ_EMETA_INITIAL;
             }
             break;
         case 'D':
-            if (!num_u64(v, nv, &req->delta)) {
+            if (!number_u64(v, nv, &req->delta)) {
                 has_error = true;
                 msg = REQ_EMETA_DELTA;
             }
@@ -429,7 +346,7 @@ static enum request_error parse_ms(struct request *req, const struct mtok *t, si
     if (nt + 1 > META_NTOKENS_MAX) {
         return REQ_EMETA_TOO_MANY;
     }
-    if (!num_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
+    if (!number_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
         return REQ_EFORMAT;
     }
     /* From here on memcached swallows the data block on error. */

@@ -59,6 +59,8 @@
  */
 #include "proto/text.h"
 
+#include "proto/number.h"
+
 #include <limits.h>
 #include <string.h>
 
@@ -128,127 +130,21 @@ static inline bool last_is_noreply(const struct tok *args, size_t nargs)
     return nargs > 0 && TOK_IS(&args[nargs - 1], "noreply");
 }
 
-/* ---- numbers ------------------------------------------------------------- */
+/* ---- numbers (proto/number.h) -------------------------------------------- */
 
-/*
- * A bounded re-implementation of what memcached's safe_strto*() accept, so we
- * never call strtol on an unterminated buffer: optional leading isspace
- * bytes, an optional sign, at least one digit, then the end of the token or
- * an isspace byte (anything may follow it: strto* stop there and memcached
- * only checks isspace(*endptr)). ' ' and '\n' never occur inside a token.
- */
-struct num {
-    uint64_t mag;
-    bool neg;
-    bool overflow; /* magnitude above UINT64_MAX: strto* report ERANGE */
-};
-
-static inline bool is_cspace(unsigned char ch)
+static inline bool num_u64(const struct tok *t, uint64_t *out)
 {
-    return ch == '\t' || ch == '\v' || ch == '\f' || ch == '\r' || ch == '\n' || ch == ' ';
+    return number_u64(t->s, t->n, out);
 }
 
-static bool num_scan(const struct tok *t, struct num *out)
+static inline bool num_u32(const struct tok *t, uint32_t *out)
 {
-    const unsigned char *s = (const unsigned char *)t->s;
-    size_t n = t->n;
-    size_t i = 0;
-    uint64_t v = 0;
-    bool ovf = false;
-
-    /* Hot path: a token of plain digits, as every client sends. */
-    while (i < n && (unsigned)(s[i] - '0') < 10) {
-        unsigned d = s[i] - '0';
-        ovf |= __builtin_mul_overflow(v, 10, &v);
-        ovf |= __builtin_add_overflow(v, d, &v);
-        i++;
-    }
-    if (i == n && i > 0) {
-        out->mag = v;
-        out->neg = false;
-        out->overflow = ovf;
-        return true;
-    }
-    if (i > 0) {
-        out->neg = false;
-    } else {
-        while (i < n && is_cspace(s[i])) {
-            i++;
-        }
-        out->neg = false;
-        if (i < n && (s[i] == '+' || s[i] == '-')) {
-            out->neg = s[i] == '-';
-            i++;
-        }
-        size_t start = i;
-        while (i < n && (unsigned)(s[i] - '0') < 10) {
-            unsigned d = s[i] - '0';
-            ovf |= __builtin_mul_overflow(v, 10, &v);
-            ovf |= __builtin_add_overflow(v, d, &v);
-            i++;
-        }
-        if (i == start) {
-            return false;
-        }
-    }
-    if (i < n && !is_cspace(s[i])) {
-        return false;
-    }
-    out->mag = v;
-    out->overflow = ovf;
-    return true;
+    return number_u32(t->s, t->n, out);
 }
 
-/* safe_strtoull(): strtoull's wrap-around negation, then memcached refuses a
- * result that looks negative as int64 if the token has a '-' anywhere. */
-static bool num_u64(const struct tok *t, uint64_t *out)
+static inline bool num_i32(const struct tok *t, int32_t *out)
 {
-    struct num nm;
-
-    if (!num_scan(t, &nm) || nm.overflow) {
-        return false;
-    }
-    uint64_t v = nm.neg ? 0 - nm.mag : nm.mag;
-    if ((int64_t)v < 0 && memchr(t->s, '-', t->n) != NULL) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-/* A 32-bit field. memcached 1.6.18 reads it as 64 bits and silently keeps
- * the low 32 ("set k 4294967296 0 1" stores flags 0); later memcached
- * releases refuse it, and so do we: a silent truncation is corrupted data. */
-static bool num_u32(const struct tok *t, uint32_t *out)
-{
-    uint64_t v;
-
-    if (!num_u64(t, &v) || v > UINT32_MAX) {
-        return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
-
-/* safe_strtol() on LP64: strtol's int64 range, stored into an int32_t. */
-static bool num_i32(const struct tok *t, int32_t *out)
-{
-    struct num nm;
-
-    if (!num_scan(t, &nm) || nm.overflow) {
-        return false;
-    }
-    if (nm.neg ? nm.mag > (uint64_t)INT64_MAX + 1 : nm.mag > (uint64_t)INT64_MAX) {
-        return false;
-    }
-    /* Out of int32 range is refused, not wrapped as 1.6.18 does ("set k 0 0
-     * 4294967297" would read one byte and desynchronise the stream). */
-    int64_t v = nm.neg ? -(int64_t)(nm.mag - 1) - 1 : (int64_t)nm.mag;
-    if (v > INT32_MAX || v < INT32_MIN) {
-        return false;
-    }
-    *out = (int32_t)v;
-    return true;
+    return number_i32(t->s, t->n, out);
 }
 
 /* ---- commands ------------------------------------------------------------ */

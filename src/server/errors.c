@@ -54,12 +54,6 @@ void errors_request(enum request_error e, struct response *rsp)
     errors_message(RSP_CLIENT_ERROR, msg != NULL ? msg : "bad command line format", rsp);
 }
 
-static bool is_concat(const struct request *req)
-{
-    return req->cmd == REQ_APPEND || req->cmd == REQ_PREPEND ||
-           (req->cmd == REQ_MS && (req->mode == REQ_MODE_APPEND || req->mode == REQ_MODE_PREPEND));
-}
-
 void errors_store(enum store_status st, const struct request *req, struct response *rsp)
 {
     memset(rsp, 0, sizeof(*rsp));
@@ -74,12 +68,6 @@ void errors_store(enum store_status st, const struct request *req, struct respon
         rsp->kind = RSP_NOT_STORED;
         return;
     case STORE_TOO_LARGE:
-        /* memcached: an append/prepend whose result would outgrow -I simply
-         * is not stored; a value too large on its own is an error. */
-        if (is_concat(req)) {
-            rsp->kind = RSP_NOT_STORED;
-            return;
-        }
         errors_message(RSP_SERVER_ERROR, "object too large for cache", rsp);
         rsp->error = RSP_ETOO_LARGE;
         return;

@@ -131,6 +131,10 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
         else if (st == STORE_NOT_FOUND)
             STATS_INCR(x->stats, cas_misses);
     }
+    /* memcached: an append/prepend whose result would outgrow -I is simply
+     * not stored (a piece too large on its own was refused at begin). */
+    if (st == STORE_TOO_LARGE && (mode == STORE_APPEND || mode == STORE_PREPEND))
+        st = STORE_NOT_STORED;
     if (st != STORE_OK) {
         exec_reply_store_error(x, st);
         return;
