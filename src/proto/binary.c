@@ -308,7 +308,7 @@ static void fill(struct request *req, const struct op_info *oi, const char *ext,
 
 enum parse_status binary_parse(struct request *req, const char *buf, size_t len, size_t *consumed)
 {
-    *req = (struct request){ 0 };
+    request_reset(req);
     *consumed = 0;
     if (len < BINARY_HEADER_LEN) {
         return PARSE_AGAIN;

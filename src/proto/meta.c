@@ -430,7 +430,7 @@ enum parse_status meta_parse(struct request *req, const char *buf, size_t len, s
     size_t scan = len < TEXT_GET_LINE_MAX ? len : TEXT_GET_LINE_MAX;
     const char *nl = memchr(buf, '\n', scan);
 
-    *req = (struct request){ 0 };
+    request_reset(req);
     req->proto = REQ_PROTO_META;
     *consumed = 0;
     if (nl == NULL) {

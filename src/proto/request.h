@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* memcached's limit on a key (protocol.txt: "currently 250 characters"). */
 #define REQUEST_KEY_MAX 250
@@ -165,8 +166,24 @@ struct request {
     bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
     bool swallow_on_error;  /* a parse error after ms's datalen was read: memcached
                              * skips the data block (vlen + 2 bytes) */
+    /* Keep last: request_reset() and request_copy() skip it, as it is written
+     * before it is read and zeroing or copying it per request is measurable. */
     char keybuf[REQUEST_KEY_MAX]; /* decoded base64 key (meta b) */
 };
+
+/* Clear a request before parsing into it (everything but keybuf). */
+static inline void request_reset(struct request *req)
+{
+    memset(req, 0, offsetof(struct request, keybuf));
+}
+
+/* Copy a request; keybuf only when the key lives there. */
+static inline void request_copy(struct request *dst, const struct request *src)
+{
+    memcpy(dst, src, offsetof(struct request, keybuf));
+    if (src->key_binary)
+        memcpy(dst->keybuf, src->keybuf, src->nkey);
+}
 
 /*
  * Walk a multi-key list. *cursor starts at 0; each call yields the next key

@@ -82,8 +82,9 @@ struct tok {
 #define ARGS_MAX 7
 
 /*
- * Next token: skip a run of ' ', then take bytes up to ' ' or the end. A NUL
- * ends the line for good, because memcached tokenizes with strlen().
+ * Next token: skip a run of ' ', then take bytes up to ' ' or the end.
+ * (parse_line has already cut the line at any NUL, so one comparison per
+ * byte; a memchr call costs more than it saves on tokens this short.)
  */
 static inline bool tok_next(struct cursor *c, struct tok *t)
 {
@@ -94,11 +95,8 @@ static inline bool tok_next(struct cursor *c, struct tok *t)
         p++;
     }
     const char *s = p;
-    while (p < end && *p != ' ' && *p != '\0') {
+    while (p < end && *p != ' ') {
         p++;
-    }
-    if (p < end && *p == '\0') {
-        c->end = p;
     }
     c->p = p;
     t->s = s;
@@ -388,6 +386,11 @@ static void parse_rest_arg(struct request *req, const struct cursor *c)
 /* Parse one line without its "\n" (and "\r"); sets req->cmd and friends. */
 static enum request_error parse_line(struct request *req, const char *line, size_t n)
 {
+    /* A NUL ends the line for good: memcached tokenizes with strlen(). */
+    const char *nul = memchr(line, '\0', n);
+    if (nul != NULL) {
+        n = (size_t)(nul - line);
+    }
     struct cursor c = { line, line + n };
     struct tok args[ARGS_MAX];
     struct tok t;
@@ -470,7 +473,7 @@ enum parse_status text_parse(struct request *req, const char *buf, size_t len, s
     size_t scan = len < TEXT_GET_LINE_MAX ? len : TEXT_GET_LINE_MAX;
     const char *nl = memchr(buf, '\n', scan);
 
-    *req = (struct request){ 0 };
+    request_reset(req);
     *consumed = 0;
     if (nl == NULL) {
         if (len <= TEXT_LINE_MAX || (len < TEXT_GET_LINE_MAX && is_long_get(buf, len))) {

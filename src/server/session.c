@@ -156,7 +156,7 @@ static int keep_pending(struct session *s, const struct request *req, const char
         s->line_cap = len;
     }
     memcpy(s->line, line, len);
-    s->pending = *req;
+    request_copy(&s->pending, req);
     request_relocate(&s->pending, line, len, s->line);
     return 0;
 }
