@@ -80,6 +80,7 @@ static void session_reply(void *sink, const struct response *rsp, struct item *i
         s->state = SS_CLOSING;
     }
 }
+
 static struct exec_ctx exec_for(struct session *s)
 {
     struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s};

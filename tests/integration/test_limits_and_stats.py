@@ -1,6 +1,7 @@
 """Memory limits, eviction, expiry, stats, and the server flags that change
 behaviour (-m -M -C -F -A -c -s -I -t)."""
 
+import socket
 import time
 
 import pytest
@@ -468,3 +469,27 @@ def test_item_size_max_flag(server_factory):
         c.call(b"set big2 0 0 %d\r\n%s\r\n" % (len(over), over),
                b"SERVER_ERROR object too large for cache\r\n")
         assert c.stats("settings")["item_size_max"] == str(2 * MB)
+
+
+def test_idle_timeout_closes_only_idle_connections(server_factory):
+    # -o idle_timeout=N: a connection silent for more than N seconds is
+    # closed; one that keeps talking stays. Bounded polling, no exact timing.
+    srv = server_factory("-o", "idle_timeout=1")
+    idle = srv.client()
+    busy = srv.client()
+    idle.version()
+    deadline = time.monotonic() + scaled(10)
+    closed = False
+    while time.monotonic() < deadline and not closed:
+        busy.version()                      # keeps the busy one active
+        idle.sock.settimeout(0.2)
+        try:
+            closed = idle.sock.recv(1) == b""
+        except socket.timeout:
+            pass
+        except OSError:
+            closed = True
+    assert closed, "the idle connection was never closed"
+    busy.version()                          # the active one survived
+    busy.close()
+    idle.close()
