@@ -294,8 +294,10 @@ out:
         pthread_join(m.thread, NULL);
     }
     for (int i = 0; i < srv->nworkers; i++)
-        worker_stop(&srv->workers[i]);
+        worker_stop(srv->workers[i]);
     udp_stop(&udp);
+    for (int i = 0; i < srv->nworkers; i++)
+        worker_destroy(&srv->workers[i]);
     free(srv->workers);
     srv->workers = NULL;
     srv->nworkers = 0;

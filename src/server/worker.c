@@ -103,13 +103,19 @@ int worker_handoff(struct worker *w, int fd)
     return 0;
 }
 
-void worker_stop(struct worker **wp)
+void worker_stop(struct worker *w)
 {
-    struct worker *w = *wp;
     if (w == NULL)
         return;
     event_loop_stop(w->loop);
     pthread_join(w->thread, NULL);
+}
+
+void worker_destroy(struct worker **wp)
+{
+    struct worker *w = *wp;
+    if (w == NULL)
+        return;
     while (w->sessions != NULL) {
         struct session *s = w->sessions;
         session_close(&s);

@@ -38,7 +38,12 @@ int worker_start(struct server *srv, int id, struct worker **out);
  * queue cannot grow (the caller closes the fd). */
 int worker_handoff(struct worker *w, int fd);
 
-/* Stop the loop, close its sessions, join the thread, free. *w = NULL. */
-void worker_stop(struct worker **w);
+/* Stop the loop and join the thread. Every worker must be stopped before
+ * any is destroyed: a running worker may read the others' counters
+ * ("stats"). */
+void worker_stop(struct worker *w);
+
+/* Close the stopped worker's sessions and free it. Sets *w to NULL. */
+void worker_destroy(struct worker **w);
 
 #endif
