@@ -176,6 +176,9 @@ static bool run_command(struct session *s)
                                : text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
     if (ps == PARSE_AGAIN)
         return false;
+    /* -vv: each command, as memcached logs them ("<fd command key") */
+    log_info("<%d %s %.*s", s->fd, request_cmd_name(req.cmd), (int)(req.nkey < 64 ? req.nkey : 64),
+             req.key != NULL ? req.key : "");
     s->last_active = clock_now();
     struct exec_ctx x = exec_for(s);
     if (ps == PARSE_ERROR) {
@@ -388,6 +391,7 @@ struct session *session_open(struct worker *w, int fd)
     session_link(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     STATS_INCR(&w->stats, total_connections);
+    log_info("<%d new client connection from %s", fd, s->addr);
     return s;
 }
 
