@@ -134,3 +134,28 @@ def test_many_short_connections(server_factory):
             c.call(b"get churn%d\r\n" % t, b"VALUE churn%d 0 2\r\n99\r\nEND\r\n" % t)
         st = c.stats()
         assert int(st["total_connections"]) >= 800
+
+
+def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
+    # One client pipelines gets of a large value and does not read the
+    # replies; the server must keep serving another client on the same
+    # worker thread (-t 1), and the slow client must still get every byte,
+    # in order, once it reads. Also the regression test for the stall fixed
+    # in 4ac3e95: a request queued behind a reply larger than the output
+    # high-water mark was never answered.
+    srv = server_factory("-t", "1", "-I", "2m", "-m", "64")
+    value = bytes(range(256)) * 4096            # 1 MiB
+    with srv.client() as setter:
+        setter.call(b"set big 0 0 %d\r\n" % len(value) + value + b"\r\n", b"STORED\r\n")
+    slow = srv.client()
+    n = 8
+    slow.send(b"get big\r\n" * n + b"version\r\n")
+    with srv.client() as other:                 # served while slow reads nothing
+        for i in range(50):
+            other.call(b"set k%d 0 0 1\r\nx\r\n" % i, b"STORED\r\n")
+        other.call(b"get k49\r\n", b"VALUE k49 0 1\r\nx\r\nEND\r\n")
+    one = b"VALUE big 0 %d\r\n" % len(value) + value + b"\r\nEND\r\n"
+    for _ in range(n):
+        slow.expect(one, timeout=scaled(30))
+    assert slow.recv_line().startswith(b"VERSION ")
+    slow.close()
