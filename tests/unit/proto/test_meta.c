@@ -31,6 +31,7 @@
 /* The fuzz target, with its checks reported through cmocka. */
 #define FUZZ_CHECK(cond) assert_true(cond)
 #include "fuzz_meta.c"
+#include "seed_replay.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -641,38 +642,8 @@ static void test_base64(void **state)
 
 static void test_fuzz_seeds(void **state)
 {
-    DIR *d = opendir(MNEMO_META_SEEDS_DIR);
-    struct dirent *e;
-    size_t nseeds = 0;
     (void)state;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[1024];
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%s", MNEMO_META_SEEDS_DIR, e->d_name);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
-        assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-        fclose(f);
-        print_message("seed: %s\n", e->d_name);
-        for (long cut = 0; cut <= size; cut++) {
-            uint8_t *copy = malloc(cut > 0 ? (size_t)cut : 1);
-            memcpy(copy, data, (size_t)cut);
-            LLVMFuzzerTestOneInput(copy, (size_t)cut);
-            free(copy);
-        }
-        free(data);
-        nseeds++;
-    }
-    closedir(d);
-    assert_true(nseeds >= 20);
+    seed_replay(MNEMO_META_SEEDS_DIR, LLVMFuzzerTestOneInput, 20);
 }
 
 /* Every error case and valid line, through the fuzz target's oracle. */
