@@ -65,10 +65,12 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max)
     for (uint32_t i = 0; i < n; i++) {
         atomic_init(&a->segs[i].refs, 0);
         atomic_init(&a->segs[i].live, 0);
+        atomic_init(&a->segs[i].live_bytes, 0);
         a->segs[i].prev = a->segs[i].next = SEG_NONE;
         a->free_stack[i] = (uint32_t)(n - 1 - i); /* pop low segments first */
     }
     a->nfree = (uint32_t)n;
+    a->spare = SEG_NONE;
     a->fifo = (struct seg_list){SEG_NONE, SEG_NONE, 0};
     a->drain = (struct seg_list){SEG_NONE, SEG_NONE, 0};
     atomic_init(&a->next_seq, 1);
@@ -172,14 +174,17 @@ void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_
     pthread_mutex_lock(&hd->lock);
     pthread_mutex_lock(&a->pool_lock);
     if (head_usable_locked(a, hd, size, gen)) {
-        free_locked(a, idx, false);
+        if (a->segs[idx].wpos > 0)
+            seal_locked(a, idx); /* compacted: it holds linked items */
+        else
+            free_locked(a, idx, false);
     } else {
         if (hd->seg != SEG_NONE)
             seal_locked(a, hd->seg);
         struct seg *sg = &a->segs[idx];
         sg->state = SEG_ACTIVE;
-        sg->wpos = 0;
-        sg->gen = gen;
+        if (sg->wpos == 0)
+            sg->gen = gen; /* a compacted segment keeps its items' generation */
         sg->seq = atomic_fetch_add_explicit(&a->next_seq, 1, memory_order_relaxed);
         hd->seg = idx;
     }
@@ -259,6 +264,42 @@ uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip)
     return idx;
 }
 
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare)
+{
+    uint32_t best = SEG_NONE;
+    size_t best_dead = 0;
+
+    pthread_mutex_lock(&a->pool_lock);
+    if (a->spare != SEG_NONE) {
+        for (uint32_t i = a->fifo.head; i != SEG_NONE; i = a->segs[i].next) {
+            struct seg *sg = &a->segs[i];
+            size_t live = atomic_load(&sg->live_bytes) + 8u * atomic_load(&sg->live);
+            size_t dead = sg->wpos > live ? sg->wpos - live : 0;
+            if (atomic_load(&sg->refs) == 0 && dead >= need && dead > best_dead) {
+                best = i;
+                best_dead = dead;
+            }
+        }
+    }
+    if (best != SEG_NONE) {
+        list_remove(a, &a->fifo, best);
+        a->segs[best].state = SEG_CLAIMED;
+        *spare = a->spare;
+        a->spare = SEG_NONE;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    return best;
+}
+
+void seg_set_spare(struct arena *a, uint32_t idx)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    a->segs[idx].state = SEG_CLAIMED;
+    a->segs[idx].wpos = 0;
+    a->spare = idx;
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
 void seg_requeue(struct arena *a, uint32_t idx)
 {
     pthread_mutex_lock(&a->pool_lock);
@@ -308,6 +349,14 @@ size_t seg_collect_empty(struct arena *a)
     }
     pthread_mutex_unlock(&a->pool_lock);
     return n;
+}
+
+bool seg_has_spare(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    bool r = a->spare != SEG_NONE;
+    pthread_mutex_unlock(&a->pool_lock);
+    return r;
 }
 
 uint32_t seg_in_use(struct arena *a)

@@ -43,6 +43,7 @@ enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
 struct seg {
     atomic_uint refs;  /* lookups and reservations holding an item in it */
     atomic_uint live;  /* linked items in it */
+    atomic_uint live_bytes; /* ... and their bytes */
     uint32_t wpos;     /* bytes written: under the head lock while ACTIVE, fixed after */
     uint32_t gen;      /* flush generation when it became ACTIVE */
     uint64_t seq;      /* when it became ACTIVE: unique, increasing (derives cas) */
@@ -72,6 +73,7 @@ struct arena {
     uint32_t nfree;
     struct seg_list fifo;  /* SEALED, oldest at head */
     struct seg_list drain; /* DRAINING */
+    uint32_t spare;        /* -M: an empty segment kept for compaction, or SEG_NONE */
     _Atomic uint64_t next_seq;
 };
 
@@ -127,9 +129,10 @@ static inline void seg_unref(struct arena *a, const void *p)
  * caller. NULL if the head needs a new segment. */
 void *seg_bump(struct arena *a, unsigned h, size_t size, uint32_t gen);
 
-/* Make idx (from seg_obtain_free or eviction) head h's segment, unless the
- * head meanwhile got a usable one (then idx goes back to the free stack).
- * The old segment is sealed onto the FIFO. */
+/* Make idx (from seg_obtain_free, eviction or compaction) head h's
+ * segment, unless the head meanwhile got a usable one (then idx goes back to
+ * the free stack). The old segment is sealed onto the FIFO. idx keeps what
+ * it holds (a compacted segment arrives part full, with its generation). */
 void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_t gen);
 
 /* Seal head h's segment onto the FIFO (so that eviction may take it). */
@@ -142,6 +145,18 @@ uint32_t seg_obtain_free(struct arena *a);
 /* Claim the oldest sealed segment nobody references (SEG_CLAIMED), after
  * skipping at most max_skip referenced ones. SEG_NONE if none. */
 uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip);
+
+/* -M compaction: claim the sealed unreferenced segment with the most dead
+ * bytes, if it has at least need of them beyond 8 per live item (the copies
+ * carry their cas), and take the spare segment into *spare. SEG_NONE if
+ * there is no spare or no such segment. */
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare);
+
+/* Is there a spare segment? */
+bool seg_has_spare(struct arena *a);
+
+/* Keep idx (claimed, emptied, unreferenced) as the spare segment. */
+void seg_set_spare(struct arena *a, uint32_t idx);
 
 /* A claimed segment's fate: back to the FIFO tail (not emptied), to the drain
  * list (emptied, still referenced), or free (release_pages: give its memory

@@ -138,8 +138,10 @@ void core_discard(struct store *s, struct item *it)
 
 void core_link_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
 {
+    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
     shard_link_locked(sh, &s->arena, it, hv);
-    atomic_fetch_add(&s->arena.segs[seg_of(&s->arena, it)].live, 1);
+    atomic_fetch_add(&sg->live_bytes, (unsigned)item_size(it));
+    atomic_fetch_add(&sg->live, 1);
 }
 
 void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
@@ -147,26 +149,59 @@ void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint
     /* An evictor walking the item's segment skips it, unlocked, once LINKED
      * is clear, then waits for live to reach 0 before reusing the segment:
      * so the item is read before the bit is cleared, and live drops last. */
+    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
     size_t size = item_size(it);
     atomic_fetch_sub_explicit(&s->used, size, memory_order_relaxed);
+    atomic_fetch_sub(&sg->live_bytes, (unsigned)size);
     shard_unlink_locked(sh, &s->arena, it, hv, size);
-    atomic_fetch_sub_explicit(&s->arena.segs[seg_of(&s->arena, it)].live, 1,
-                              memory_order_release);
+    atomic_fetch_sub_explicit(&sg->live, 1, memory_order_release);
 }
 
 /* ---- eviction ---- */
 
-/* Copy a live, recently accessed item into the reinsertion head and put the
- * copy in its place (same cas, state and times; ACCESSED cleared). False if
- * the head has no room and no free segment is left (*short_of_room set). */
+/* Bytes a forward copy of it takes (it carries its cas explicitly). */
+static size_t copy_size(const struct store *s, const struct item *it)
+{
+    return item_size_for(it->nkey, item_vlen(it), item_flags(it) != 0, s->cfg.use_cas);
+}
+
+/* Copy a linked item to `fresh` (copy_size() bytes, nobody else's) and put
+ * the copy in its place: same key, value, flags, cas, times and meta state;
+ * ACCESSED cleared. */
+static void copy_forward_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
+                                struct item *fresh)
+{
+    struct arena *a = &s->arena;
+    uint32_t vlen = item_vlen(it);
+    size_t old_size = item_size(it);
+
+    item_init(fresh, item_key(it), it->nkey, item_flags(it), item_exptime_load(it), vlen,
+              s->cfg.use_cas);
+    memcpy(item_data(fresh), item_value(it), vlen);
+    if (s->cfg.use_cas)
+        item_cas_slot_store(fresh, core_cas(s, it));
+    item_atime_store(fresh, item_atime_load(it));
+    item_state_set(fresh, item_state(it) & ITEM_META_BITS);
+    size_t size = item_size(fresh);
+    struct seg *to = &a->segs[seg_of(a, fresh)];
+    struct seg *from = &a->segs[seg_of(a, it)];
+    atomic_fetch_add(&to->live_bytes, (unsigned)size);
+    atomic_fetch_add(&to->live, 1);
+    atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&s->used, old_size, memory_order_relaxed);
+    atomic_fetch_sub(&from->live_bytes, (unsigned)old_size);
+    shard_replace_locked(sh, a, it, fresh, hv);
+    atomic_fetch_sub(&from->live, 1);
+}
+
+/* Copy a live, recently accessed item into the reinsertion head (a second
+ * chance). False if the head has no room and no free segment is left
+ * (*short_of_room set). */
 static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
                             uint32_t gen, bool *short_of_room)
 {
     struct arena *a = &s->arena;
-    uint32_t vlen = item_vlen(it);
-    uint32_t flags = item_flags(it);
-    bool with_cas = s->cfg.use_cas;
-    size_t size = item_size_for(it->nkey, vlen, flags != 0, with_cas);
+    size_t size = copy_size(s, it);
 
     if (size > seg_size(a) / 8)
         return false; /* big items are not worth a copy */
@@ -182,17 +217,7 @@ static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, 
             return false;
         }
     }
-    item_init(fresh, item_key(it), it->nkey, flags, item_exptime_load(it), vlen, with_cas);
-    memcpy(item_data(fresh), item_value(it), vlen);
-    if (with_cas)
-        item_cas_slot_store(fresh, core_cas(s, it));
-    item_atime_store(fresh, item_atime_load(it));
-    item_state_set(fresh, item_state(it) & ITEM_META_BITS);
-    shard_replace_locked(sh, a, it, fresh, hv);
-    atomic_fetch_add(&a->segs[seg_of(a, fresh)].live, 1);
-    atomic_fetch_sub(&a->segs[seg_of(a, it)].live, 1);
-    atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&s->used, item_size(it), memory_order_relaxed);
+    copy_forward_locked(s, sh, it, hv, fresh);
     seg_unref(a, fresh);
     return true;
 }
@@ -246,9 +271,14 @@ static bool empty_segment(struct store *s, uint32_t idx, bool *short_of_room)
             return false;
         p += size;
     }
-    /* Unlinks by other threads that cleared LINKED may still be finishing
-     * (shard.h): no new link can appear (nobody holds a reservation here),
-     * so live only falls, within a few instructions. */
+    return true;
+}
+
+/* Wait for unlinks by other threads still finishing in a walked segment
+ * (shard.h): no new link can appear there (nobody holds a reservation), so
+ * live only falls, within a few instructions. */
+static bool wait_unlinked(struct arena *a, uint32_t idx)
+{
     for (unsigned spin = 0; atomic_load(&a->segs[idx].live) != 0; spin++) {
         if (spin > 1000000)
             return false; /* cannot happen; never reuse it if it does */
@@ -257,9 +287,61 @@ static bool empty_segment(struct store *s, uint32_t idx, bool *short_of_room)
     return true;
 }
 
-/* A free segment, evicting the oldest if needed. SEG_NONE when nothing can
- * be freed (everything referenced, or live with -M). No lock held. */
-static uint32_t obtain_segment(struct store *s)
+/* -M: compact the segment with the most dead bytes into the spare one, which
+ * then goes to the caller part full, and the emptied segment becomes the
+ * spare. SEG_NONE if no segment has `need` dead bytes. No lock held. */
+static uint32_t compact_segment(struct store *s, size_t need)
+{
+    struct arena *a = &s->arena;
+    uint32_t spare = SEG_NONE;
+    uint32_t v = seg_claim_most_dead(a, need, &spare);
+    if (v == SEG_NONE)
+        return SEG_NONE;
+    struct seg *to = &a->segs[spare];
+    uint32_t now = clock_now();
+    to->gen = flush_gen(s, now);
+    to->wpos = 0;
+
+    char *p = seg_start(a, v);
+    char *end = p + a->segs[v].wpos;
+    while (p < end) {
+        struct item *it = (struct item *)p;
+        size_t size = item_size(it);
+        p += size;
+        if (!(__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED))
+            continue;
+        uint64_t h = hash_key(item_key(it), it->nkey);
+        struct shard *sh = &s->shards[shard_of_hash(h)];
+        pthread_mutex_lock(&sh->lock);
+        uint32_t gen = flush_gen(s, now);
+        uint8_t st = item_state(it);
+        if (st & ITEM_LINKED) {
+            if (item_dead(s, it, now, gen)) {
+                core_unlink_locked(s, sh, it, (uint32_t)h);
+                sh->reclaimed++;
+                if ((st & ITEM_FETCHED) == 0)
+                    sh->expired_unfetched++;
+            } else {
+                /* fits: the victim's live bytes plus 8 per item are <= its
+                 * wpos <= the segment size */
+                struct item *fresh = (struct item *)(seg_start(a, spare) + to->wpos);
+                to->wpos += (uint32_t)copy_size(s, it);
+                copy_forward_locked(s, sh, it, (uint32_t)h, fresh);
+            }
+        }
+        pthread_mutex_unlock(&sh->lock);
+    }
+    if (wait_unlinked(a, v) && atomic_load(&a->segs[v].refs) == 0)
+        seg_set_spare(a, v);
+    else
+        seg_drain(a, v); /* a reader holds one of its items: a spare later */
+    return spare;
+}
+
+/* A free segment, evicting the oldest if needed (with -M: only dead items,
+ * compacting). SEG_NONE when nothing can be freed (everything referenced,
+ * or live with -M). No lock held. */
+static uint32_t obtain_segment(struct store *s, size_t need)
 {
     struct arena *a = &s->arena;
     bool gave_reinsert = false;
@@ -268,11 +350,26 @@ static uint32_t obtain_segment(struct store *s)
         uint32_t idx = seg_obtain_free(a);
         if (idx != SEG_NONE)
             return idx;
+        if (!s->cfg.evict) {
+            if (!seg_has_spare(a)) {
+                /* the spare went to the drain list: take it back when free */
+                idx = seg_obtain_free(a);
+                if (idx != SEG_NONE)
+                    seg_set_spare(a, idx);
+            }
+            idx = compact_segment(s, need);
+            if (idx != SEG_NONE)
+                return idx;
+        }
         idx = seg_claim_oldest(a, CLAIM_SKIP);
         if (idx == SEG_NONE)
             return SEG_NONE;
         bool short_of_room = false;
         if (!empty_segment(s, idx, &short_of_room)) {
+            seg_requeue(a, idx); /* -M: its dead items are gone, the live stay */
+            continue;
+        }
+        if (!wait_unlinked(a, idx)) {
             seg_requeue(a, idx);
             continue;
         }
@@ -280,6 +377,7 @@ static uint32_t obtain_segment(struct store *s)
             seg_drain(a, idx); /* a reader holds one of its items */
             continue;
         }
+        a->segs[idx].wpos = 0; /* claimed and empty: ours alone */
         if (short_of_room && !gave_reinsert) {
             /* hot items were dropped for lack of room: the emptied segment
              * becomes the reinsertion head's, and another one is evicted */
@@ -323,7 +421,7 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
             *out = it;
             return STORE_OK;
         }
-        uint32_t idx = obtain_segment(s);
+        uint32_t idx = obtain_segment(s, size);
         if (idx == SEG_NONE) {
             if (sealed)
                 break;
@@ -364,6 +462,8 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
         if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)
             goto fail;
     }
+    if (!cfg->evict && s->arena.nsegs >= 2)
+        seg_set_spare(&s->arena, seg_obtain_free(&s->arena)); /* for compaction */
     if (!registry_add(s))
         goto fail;
     *out = s;
