@@ -351,6 +351,15 @@ size_t seg_collect_empty(struct arena *a)
     return n;
 }
 
+uint32_t seg_take_spare(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t idx = a->spare;
+    a->spare = SEG_NONE;
+    pthread_mutex_unlock(&a->pool_lock);
+    return idx;
+}
+
 bool seg_has_spare(struct arena *a)
 {
     pthread_mutex_lock(&a->pool_lock);

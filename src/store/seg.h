@@ -73,7 +73,8 @@ struct arena {
     uint32_t nfree;
     struct seg_list fifo;  /* SEALED, oldest at head */
     struct seg_list drain; /* DRAINING */
-    uint32_t spare;        /* -M: an empty segment kept for compaction, or SEG_NONE */
+    uint32_t spare;        /* an empty segment kept for compaction (-M) or for the
+                            * reinsertion head (eviction), or SEG_NONE */
     _Atomic uint64_t next_seq;
 };
 
@@ -151,6 +152,9 @@ uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip);
  * carry their cas), and take the spare segment into *spare. SEG_NONE if
  * there is no spare or no such segment. */
 uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare);
+
+/* Take the spare segment (SEG_NONE if none). */
+uint32_t seg_take_spare(struct arena *a);
 
 /* Is there a spare segment? */
 bool seg_has_spare(struct arena *a);

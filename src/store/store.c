@@ -208,6 +208,8 @@ static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, 
     struct item *fresh = seg_bump(a, SEG_HEAD_REINSERT, size, gen);
     if (fresh == NULL) {
         uint32_t idx = seg_obtain_free(a);
+        if (idx == SEG_NONE)
+            idx = seg_take_spare(a); /* eviction replenishes it */
         if (idx != SEG_NONE) {
             seg_install(a, SEG_HEAD_REINSERT, idx, size, gen);
             fresh = seg_bump(a, SEG_HEAD_REINSERT, size, gen);
@@ -344,8 +346,6 @@ static uint32_t compact_segment(struct store *s, size_t need)
 static uint32_t obtain_segment(struct store *s, size_t need)
 {
     struct arena *a = &s->arena;
-    bool gave_reinsert = false;
-
     for (int tries = 0; tries < OBTAIN_TRIES; tries++) {
         uint32_t idx = seg_obtain_free(a);
         if (idx != SEG_NONE)
@@ -378,11 +378,10 @@ static uint32_t obtain_segment(struct store *s, size_t need)
             continue;
         }
         a->segs[idx].wpos = 0; /* claimed and empty: ours alone */
-        if (short_of_room && !gave_reinsert) {
-            /* hot items were dropped for lack of room: the emptied segment
-             * becomes the reinsertion head's, and another one is evicted */
-            gave_reinsert = true;
-            seg_install(a, SEG_HEAD_REINSERT, idx, seg_size(a), flush_gen(s, clock_now()));
+        if (!seg_has_spare(a)) {
+            /* the reinsertion head took the spare: this one replaces it,
+             * and another segment is evicted for the caller */
+            seg_set_spare(a, idx);
             continue;
         }
         return idx;
@@ -462,8 +461,8 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
         if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)
             goto fail;
     }
-    if (!cfg->evict && s->arena.nsegs >= 2)
-        seg_set_spare(&s->arena, seg_obtain_free(&s->arena)); /* for compaction */
+    if (s->arena.nsegs >= 4)
+        seg_set_spare(&s->arena, seg_obtain_free(&s->arena)); /* see obtain_segment */
     if (!registry_add(s))
         goto fail;
     *out = s;
