@@ -17,27 +17,36 @@
  * Items are written once, at a new place for every version; the cas of an
  * item is derived from its place, (segment sequence << bits) | offset, and
  * stored explicitly only when a caller chose it (meta E), when md x keeps
- * it, or when eviction copies an item forward.
+ * it, or when eviction/compaction copies an item forward. An in-place md I
+ * sets ITEM_CAS_BUMP: derived cas + 1, which no other item can have (items
+ * are at least 5 address units long); a second md I writes a copy.
  *
  * Lock rules:
  *   - A thread holds at most ONE shard lock at a time.
  *   - Order: shard lock, then a head lock, then the pool lock (seg.h), each
  *     optional. maint_lock (flush, reclaim cursor) comes before a shard lock.
  *   - No allocation that can evict happens under a shard lock (eviction
- *     takes shard locks): verbs allocate first, then lock and check.
+ *     takes shard locks): verbs allocate first, then lock and check. The
+ *     reinsertion head is only refilled from free or spare segments.
  *   - References pin SEGMENTS: taken under the shard lock of a linked item
  *     (or by the head lock for a reservation), dropped anywhere. A segment is
  *     claimed for eviction only with no reference; once claimed no reference
  *     can appear except from readers of items still linked, which is why an
  *     emptied segment still referenced waits on the drain list.
+ *   - Unlinking clears ITEM_LINKED as its last access to the item and then
+ *     drops the segment's live count: an evictor skips unlinked items without
+ *     the lock and waits for live == 0 before reusing the segment.
  *
  * Eviction: when a head needs a segment and none is free, the oldest sealed
  * unreferenced segment is claimed and walked. Each linked item is, under its
  * shard lock: unlinked if dead (expired or flushed; counted reclaimed);
- * copied to the reinsertion head if accessed since written (second chance,
- * bounded by that head's room: when it runs out, the emptied segment is
- * given to it and another is evicted); else evicted. With -M live items are
- * never evicted: a segment holding one goes back to the FIFO tail.
+ * copied to the reinsertion head if accessed since written (a second chance,
+ * which keeps the hit ratio LRU-like; the copy clears the bit, so every
+ * eviction frees at least what it does not copy); else evicted. One spare
+ * segment is kept aside: the reinsertion head takes it when it runs out, and
+ * the next emptied victim becomes the spare. With -M live items are never
+ * evicted: the segment with the most dead bytes is compacted into the spare,
+ * which then serves writes, and the emptied victim becomes the spare.
  *
  * Memory accounting: used = bytes of reserved and linked items (what
  * store_stats reports as used_bytes); the arena itself is nsegs segments
@@ -46,7 +55,15 @@
  * Flush: flush_state packs the flush generation (high 32 bits) and a pending
  * delayed flush time (low 32 bits). A segment records the generation when it
  * became active; heads switch segments when the generation moves, and items
- * in segments of an older generation are dead.
+ * in segments of an older generation are dead. (A reservation made before a
+ * flush and committed after it is dead at once: a set racing with flush_all
+ * may be lost, never resurrected.)
+ *
+ * Expiry is exact per item (item_dead() on every lookup). The reclaimer
+ * walks the index, unlinking dead items, then frees every sealed segment
+ * left without a linked item, giving its pages back (MADV_DONTNEED).
+ * TODO(issue 4): Segcache's TTL buckets (segments grouped by exptime, whole
+ * segments expiring together) are not done; writes are grouped by thread.
  */
 #include "store/store.h"
 
