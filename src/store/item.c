@@ -1,51 +1,97 @@
 /*
- * item.c: item memory and the item accessors declared in store.h. Knows the
- * item layout (item.h) and nothing of shards, locks or the memory limit.
+ * item.c: the packed item layout (item.h) and the item accessors of
+ * store.h that need nothing but the item (item_cas, which may derive the
+ * cas from the item's place, is in store.c). Knows nothing of segments,
+ * shards, locks or the memory limit.
  */
 #include "store/item.h"
 
-#include <malloc.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "store/store.h"
 
-struct item *item_alloc(const char *key, size_t nkey, uint32_t hv, unsigned shard,
-                        uint32_t flags, uint32_t exptime, uint32_t vlen, size_t *usable)
+static unsigned vlen_decode(const struct item *it, uint32_t *vlen)
 {
-    struct item *it = malloc(item_total(nkey, vlen));
-    if (it == NULL)
-        return NULL;
-    *usable = malloc_usable_size(it);
-    it->h_next = NULL;
-    it->prev = NULL;
-    it->next = NULL;
-    it->cas = 0;
-    it->exptime = exptime;
-    it->atime = 0;
-    it->flags = flags;
-    it->vlen = vlen;
-    atomic_init(&it->refcount, 1);
-    it->gen = 0;
-    it->hv = hv;
-    it->nkey = (uint8_t)nkey;
-    it->shard = (uint8_t)shard;
-    it->state = 0;
-    memcpy(it->data, key, nkey);
-    item_seal(it);
-    return it;
+    uint32_t v = 0;
+    unsigned n = 0;
+    unsigned shift = 0;
+    for (;;) {
+        uint8_t b = it->var[n++];
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if ((b & 0x80) == 0)
+            break;
+        shift += 7;
+    }
+    *vlen = v;
+    return n;
 }
 
-size_t item_free(struct item *it)
+/* Offset in var[] of the optional fields (flags first). */
+static unsigned opt_off(const struct item *it)
 {
-    size_t usable = malloc_usable_size(it);
-    free(it);
-    return usable;
+    uint32_t v;
+    return vlen_decode(it, &v);
+}
+
+static unsigned key_off(const struct item *it)
+{
+    uint8_t st = item_state(it);
+    return opt_off(it) + ((st & ITEM_HAS_FLAGS) ? 4u : 0u) + ((st & ITEM_HAS_CAS) ? 8u : 0u);
+}
+
+void item_init(struct item *it, const char *key, size_t nkey, uint32_t flags, uint32_t exptime,
+               uint32_t vlen, bool has_cas)
+{
+    unsigned n = 0;
+    uint8_t st = 0;
+
+    it->next = 0;
+    it->exptime = exptime;
+    it->atime = 0;
+    it->nkey = (uint8_t)nkey;
+    uint32_t v = vlen;
+    while (v >= 0x80) {
+        it->var[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    it->var[n++] = (uint8_t)v;
+    if (flags != 0) {
+        st |= ITEM_HAS_FLAGS;
+        memcpy(&it->var[n], &flags, 4);
+        n += 4;
+    }
+    if (has_cas) {
+        st |= ITEM_HAS_CAS;
+        memset(&it->var[n], 0, 8);
+        n += 8;
+    }
+    it->state = st;
+    memcpy(&it->var[n], key, nkey);
+    item_seal(it);
+}
+
+size_t item_size(const struct item *it)
+{
+    uint8_t st = item_state(it);
+    return item_size_for(it->nkey, item_vlen(it), (st & ITEM_HAS_FLAGS) != 0,
+                         (st & ITEM_HAS_CAS) != 0);
+}
+
+uint64_t item_cas_slot(const struct item *it)
+{
+    uint64_t cas;
+    uint8_t st = item_state(it);
+    memcpy(&cas, &it->var[opt_off(it) + ((st & ITEM_HAS_FLAGS) ? 4u : 0u)], 8);
+    return cas;
+}
+
+void item_cas_slot_store(struct item *it, uint64_t cas)
+{
+    uint8_t st = item_state(it);
+    memcpy(&it->var[opt_off(it) + ((st & ITEM_HAS_FLAGS) ? 4u : 0u)], &cas, 8);
 }
 
 void item_seal(struct item *it)
 {
-    char *end = it->data + it->nkey + it->vlen;
+    char *end = (char *)&it->var[key_off(it)] + it->nkey + item_vlen(it);
     end[0] = '\r';
     end[1] = '\n';
 }
@@ -58,12 +104,13 @@ static bool is_space(char c)
 
 bool item_value_u64(const struct item *it, uint64_t *out)
 {
+    uint32_t vlen = item_vlen(it);
     const char *p = item_value(it);
-    const char *end = p + it->vlen;
+    const char *end = p + vlen;
     bool neg = false;
 
     /* memcached refuses empty values before it parses (nbytes <= 2) */
-    if (it->vlen == 0)
+    if (vlen == 0)
         return false;
     while (p < end && is_space(*p))
         p++;
@@ -101,7 +148,7 @@ bool item_value_u64(const struct item *it, uint64_t *out)
 
 const char *item_key(const struct item *it)
 {
-    return it->data;
+    return (const char *)&it->var[key_off(it)];
 }
 
 size_t item_nkey(const struct item *it)
@@ -111,27 +158,27 @@ size_t item_nkey(const struct item *it)
 
 const char *item_value(const struct item *it)
 {
-    return it->data + it->nkey;
+    return (const char *)&it->var[key_off(it)] + it->nkey;
 }
 
 uint32_t item_vlen(const struct item *it)
 {
-    return it->vlen;
+    uint32_t v;
+    vlen_decode(it, &v);
+    return v;
 }
 
 uint32_t item_flags(const struct item *it)
 {
-    return it->flags;
+    uint32_t f = 0;
+    if (item_state(it) & ITEM_HAS_FLAGS)
+        memcpy(&f, &it->var[opt_off(it)], 4);
+    return f;
 }
 
 uint32_t item_exptime(const struct item *it)
 {
     return item_exptime_load(it);
-}
-
-uint64_t item_cas(const struct item *it)
-{
-    return item_cas_load(it);
 }
 
 uint32_t item_atime(const struct item *it)
@@ -141,5 +188,5 @@ uint32_t item_atime(const struct item *it)
 
 char *item_data(struct item *it)
 {
-    return it->data + it->nkey;
+    return (char *)&it->var[key_off(it)] + it->nkey;
 }

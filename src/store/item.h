@@ -1,65 +1,101 @@
 /*
- * item.h: the layout of one cached item, private to store/.
+ * item.h: the byte-packed layout of one cached item, private to store/.
  *
- * An item is one malloc'd block: this header, then the key, then the value,
- * then "\r\n" (so item_value() can be sent with its terminator in one iovec).
- * The block is charged against the store's memory limit from reservation
- * until the last reference is dropped; item.c knows nothing of that charge,
- * of shards or of locks.
+ * An item lives inside a segment (seg.h), 4-byte aligned, laid out as
  *
- * Which fields may change after an item is linked:
- *   - exptime: touch/gat rewrite it in place; read and written with relaxed
- *     atomics (item_exptime() is called without the shard lock);
- *   - cas: rewritten in place only by an invalidation (md I), and atime on
- *     every access; both written under the shard lock with relaxed atomics,
- *     so item_cas()/item_atime() may read them without it;
- *   - h_next, prev, next, state: only under the item's shard lock;
- *   - refcount: atomically, by anyone holding a reference.
- * Everything else (flags, vlen, gen, hv, key and value bytes) is fixed once
- * the item is linked, which is what makes zero-copy replies safe.
+ *   0   uint32 next     index chain: address of the next item in the bucket
+ *   4   uint32 exptime  absolute server clock, 0 = never (relaxed atomics)
+ *   8   uint32 atime    last access, server clock (relaxed atomics)
+ *   12  uint8  state    ITEM_* bits below (relaxed atomics)
+ *   13  uint8  nkey
+ *   14  vlen            LEB128 varint, 1..5 bytes
+ *       [uint32 flags]  only with ITEM_HAS_FLAGS (client flags not 0)
+ *       [uint64 cas]    only with ITEM_HAS_CAS (a cas given by a caller or
+ *                       carried over by a copy); otherwise the cas is derived
+ *                       from where the item lives (see store.c)
+ *       key, value, "\r\n"
+ *
+ * 2,000,000 items with 15-byte keys and 32-byte values take 64 bytes each.
+ * Knows nothing of segments, shards or locks.
+ *
+ * Which fields may change after an item is linked: exptime (touch), atime
+ * and the FETCHED/STALE/WIN_SENT/ACCESSED/LINKED bits of state, always with
+ * relaxed atomics under the item's shard lock; next, under the shard lock.
+ * The layout bits (HAS_FLAGS, HAS_CAS), nkey, vlen, flags, cas, key and
+ * value are fixed once the item is reserved (cas: once linked), which is
+ * what makes zero-copy replies safe.
  */
 #ifndef MNEMO_STORE_ITEM_H
 #define MNEMO_STORE_ITEM_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ITEM_KEY_MAX 250u
+#define ITEM_ALIGN 4u     /* item addresses count in these units */
+#define ITEM_HDR 14u      /* the fixed part of the header */
+#define ITEM_NOTIONAL_HDR 64u /* what store_item_fits() charges (the -I rule) */
 
 /* state bits */
-#define ITEM_LINKED 0x01u  /* in its shard's hash table and LRU */
-#define ITEM_FETCHED 0x02u /* read (get/gat/touch) since it was linked */
-#define ITEM_STALE 0x04u   /* invalidated (md I, ms I): meta gets report X */
+#define ITEM_LINKED 0x01u   /* in its shard's index */
+#define ITEM_FETCHED 0x02u  /* read (get/gat/touch) since it was linked */
+#define ITEM_STALE 0x04u    /* invalidated (md I, ms I): meta gets report X */
 #define ITEM_WIN_SENT 0x08u /* the win token went out: later meta gets report Z */
+#define ITEM_ACCESSED 0x10u /* accessed since written: eviction gives a second chance */
+#define ITEM_HAS_FLAGS 0x20u
+#define ITEM_HAS_CAS 0x40u
+#define ITEM_CAS_BUMP 0x80u /* derived cas + 1: an in-place md I (store.c) */
 /* What a rewrite that memcached does in place (incr/decr) carries over. */
 #define ITEM_META_BITS (ITEM_FETCHED | ITEM_STALE | ITEM_WIN_SENT)
 
 struct item {
-    struct item *h_next;  /* hash chain (also the free list of a victim batch) */
-    struct item *prev;    /* LRU, towards the head (most recent) */
-    struct item *next;    /* LRU, towards the tail */
-    uint64_t cas;
-    uint32_t exptime;     /* absolute server clock, 0 = never; relaxed atomics */
-    uint32_t atime;       /* last access, server clock; relaxed atomics */
-    uint32_t flags;       /* client flags */
-    uint32_t vlen;        /* value bytes, without "\r\n" */
-    atomic_uint refcount; /* the link holds one, each lookup/reservation one */
-    uint32_t gen;         /* flush generation at link time */
-    uint32_t hv;          /* low 32 bits of hash_key(): bucket index */
+    uint32_t next;
+    uint32_t exptime;
+    uint32_t atime;
+    uint8_t state;
     uint8_t nkey;
-    uint8_t shard;        /* from the high bits of hash_key() */
-    uint8_t state;        /* ITEM_* bits above */
-    char data[];          /* key, value, "\r\n" */
+    uint8_t var[]; /* vlen, [flags], [cas], key, value, "\r\n" */
 };
 
-_Static_assert(sizeof(struct item) == 64, "item header should stay one cache line");
+static inline unsigned varint_len(uint32_t v)
+{
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
 
-/* Bytes of an item with this key and value length: header + key + value + 2. */
+/* Bytes an item takes in its segment, rounded to ITEM_ALIGN. */
+static inline size_t item_size_for(size_t nkey, uint32_t vlen, bool has_flags, bool has_cas)
+{
+    size_t n = ITEM_HDR + varint_len(vlen) + (has_flags ? 4 : 0) + (has_cas ? 8 : 0) + nkey +
+               vlen + 2;
+    return (n + ITEM_ALIGN - 1) & ~(size_t)(ITEM_ALIGN - 1);
+}
+
+/* The notional size of store.h's rules (item_size_max): a 64-byte header. */
 static inline size_t item_total(size_t nkey, size_t vlen)
 {
-    return sizeof(struct item) + nkey + vlen + 2;
+    return ITEM_NOTIONAL_HDR + nkey + vlen + 2;
+}
+
+static inline uint8_t item_state(const struct item *it)
+{
+    return __atomic_load_n(&it->state, __ATOMIC_RELAXED);
+}
+
+static inline void item_state_set(struct item *it, uint8_t bits)
+{
+    __atomic_fetch_or(&it->state, bits, __ATOMIC_RELAXED);
+}
+
+static inline void item_state_clear(struct item *it, uint8_t bits)
+{
+    __atomic_fetch_and(&it->state, (uint8_t)~bits, __ATOMIC_RELAXED);
 }
 
 static inline uint32_t item_exptime_load(const struct item *it)
@@ -72,16 +108,6 @@ static inline void item_exptime_store(struct item *it, uint32_t exptime)
     __atomic_store_n(&it->exptime, exptime, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t item_cas_load(const struct item *it)
-{
-    return __atomic_load_n(&it->cas, __ATOMIC_RELAXED);
-}
-
-static inline void item_cas_store(struct item *it, uint64_t cas)
-{
-    __atomic_store_n(&it->cas, cas, __ATOMIC_RELAXED);
-}
-
 static inline uint32_t item_atime_load(const struct item *it)
 {
     return __atomic_load_n(&it->atime, __ATOMIC_RELAXED);
@@ -92,27 +118,17 @@ static inline void item_atime_store(struct item *it, uint32_t atime)
     __atomic_store_n(&it->atime, atime, __ATOMIC_RELAXED);
 }
 
-/* Take one more reference. The caller already holds one, or holds the
- * item's shard lock while the item is linked. */
-static inline void item_ref(struct item *it)
-{
-    atomic_fetch_add_explicit(&it->refcount, 1, memory_order_relaxed);
-}
+/* Write a fresh unlinked item at mem (item_size_for() bytes): header, key
+ * and terminator; the value is left for the caller. */
+void item_init(struct item *it, const char *key, size_t nkey, uint32_t flags, uint32_t exptime,
+               uint32_t vlen, bool has_cas);
 
-/* Drop a reference; true when it was the last one and the caller must free. */
-static inline bool item_unref(struct item *it)
-{
-    return atomic_fetch_sub_explicit(&it->refcount, 1, memory_order_acq_rel) == 1;
-}
+/* Bytes the item takes in its segment. */
+size_t item_size(const struct item *it);
 
-/* Allocate an unlinked item with one reference, the key copied in, the value
- * left uninitialised and the terminator written. NULL when malloc fails.
- * *usable receives malloc_usable_size() of the block: the bytes to charge. */
-struct item *item_alloc(const char *key, size_t nkey, uint32_t hv, unsigned shard,
-                        uint32_t flags, uint32_t exptime, uint32_t vlen, size_t *usable);
-
-/* Free an item's block (no reference may remain); returns the bytes to uncharge. */
-size_t item_free(struct item *it);
+/* The explicit cas slot (only with ITEM_HAS_CAS). */
+uint64_t item_cas_slot(const struct item *it);
+void item_cas_slot_store(struct item *it, uint64_t cas);
 
 /* Write the "\r\n" after the value (commit re-seals what the caller filled). */
 void item_seal(struct item *it);

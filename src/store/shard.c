@@ -1,6 +1,6 @@
 /*
- * shard.c: hash table and LRU list of one shard (see shard.h). Pure data
- * structure code: callers hold the lock, decide liveness and free memory.
+ * shard.c: the hash table of one shard (see shard.h). Pure data structure
+ * code: callers hold the lock, decide liveness and account memory.
  */
 #include "store/shard.h"
 
@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "store/item.h"
+#include "store/seg.h"
+#include "store/store.h"
 
-int shard_init(struct shard *sh, unsigned index, size_t nbuckets)
+int shard_init(struct shard *sh, size_t nbuckets)
 {
     pthread_mutexattr_t attr;
 
@@ -19,8 +22,6 @@ int shard_init(struct shard *sh, unsigned index, size_t nbuckets)
     if (sh->buckets == NULL)
         return -1;
     sh->nbuckets = nbuckets;
-    sh->index = index;
-    sh->next_cas = 1;
     pthread_mutexattr_init(&attr);
     /* Holds are a few dozen instructions: spin briefly before sleeping. */
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
@@ -36,31 +37,36 @@ void shard_fini(struct shard *sh)
     pthread_mutex_destroy(&sh->lock);
 }
 
-struct item *shard_find_locked(struct shard *sh, const char *key, size_t nkey, uint32_t hv)
+struct item *shard_find_locked(struct shard *sh, const struct arena *a, const char *key,
+                               size_t nkey, uint32_t hv)
 {
-    struct item *it = sh->buckets[hv & (sh->nbuckets - 1)];
-    for (; it != NULL; it = it->h_next) {
-        if (it->hv == hv && it->nkey == nkey && memcmp(it->data, key, nkey) == 0)
+    uint32_t addr = sh->buckets[hv & (sh->nbuckets - 1)];
+    while (addr != 0) {
+        struct item *it = seg_item(a, addr);
+        if (it->nkey == nkey && memcmp(item_key(it), key, nkey) == 0)
             return it;
+        addr = it->next;
     }
     return NULL;
 }
 
-/* Double the table. Items keep their low hash bits (it->hv), so no rehash. */
-static void grow_locked(struct shard *sh)
+/* Double the table, rehashing each key (items keep no hash). */
+static void grow_locked(struct shard *sh, const struct arena *a)
 {
     size_t n = sh->nbuckets * 2;
-    struct item **nb = calloc(n, sizeof(*nb));
+    uint32_t *nb = calloc(n, sizeof(*nb));
     if (nb == NULL)
         return; /* longer chains, still correct; retried on the next link */
     for (size_t b = 0; b < sh->nbuckets; b++) {
-        struct item *it = sh->buckets[b];
-        while (it != NULL) {
-            struct item *next = it->h_next;
-            struct item **slot = &nb[it->hv & (n - 1)];
-            it->h_next = *slot;
-            *slot = it;
-            it = next;
+        uint32_t addr = sh->buckets[b];
+        while (addr != 0) {
+            struct item *it = seg_item(a, addr);
+            uint32_t next = it->next;
+            uint32_t hv = (uint32_t)hash_key(item_key(it), it->nkey);
+            uint32_t *slot = &nb[hv & (n - 1)];
+            it->next = *slot;
+            *slot = addr;
+            addr = next;
         }
     }
     free(sh->buckets);
@@ -68,72 +74,55 @@ static void grow_locked(struct shard *sh)
     sh->nbuckets = n;
 }
 
-static void lru_push_head_locked(struct shard *sh, struct item *it)
+void shard_link_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv)
 {
-    it->prev = NULL;
-    it->next = sh->lru_head;
-    if (sh->lru_head != NULL)
-        sh->lru_head->prev = it;
-    else
-        sh->lru_tail = it;
-    sh->lru_head = it;
-}
-
-static void lru_remove_locked(struct shard *sh, struct item *it)
-{
-    if (it->prev != NULL)
-        it->prev->next = it->next;
-    else
-        sh->lru_head = it->next;
-    if (it->next != NULL)
-        it->next->prev = it->prev;
-    else
-        sh->lru_tail = it->prev;
-    it->prev = NULL;
-    it->next = NULL;
-}
-
-void shard_link_locked(struct shard *sh, struct item *it)
-{
-    assert((it->state & ITEM_LINKED) == 0);
-    struct item **slot = &sh->buckets[it->hv & (sh->nbuckets - 1)];
-    it->h_next = *slot;
-    *slot = it;
-    lru_push_head_locked(sh, it);
-    it->state |= ITEM_LINKED;
+    assert((item_state(it) & ITEM_LINKED) == 0);
+    uint32_t *slot = &sh->buckets[hv & (sh->nbuckets - 1)];
+    it->next = *slot;
+    *slot = seg_addr(a, it);
+    item_state_set(it, ITEM_LINKED);
     sh->curr_items++;
     sh->total_items++;
-    sh->bytes += item_total(it->nkey, it->vlen);
+    sh->bytes += item_size(it);
     /* load > 1.5 */
     if (sh->curr_items > sh->nbuckets + sh->nbuckets / 2)
-        grow_locked(sh);
+        grow_locked(sh, a);
 }
 
-void shard_unlink_locked(struct shard *sh, struct item *it)
+/* The slot that holds it's address. */
+static uint32_t *slot_of_locked(struct shard *sh, const struct arena *a, struct item *it,
+                                uint32_t hv)
 {
-    assert(it->state & ITEM_LINKED);
-    struct item **pp = &sh->buckets[it->hv & (sh->nbuckets - 1)];
-    while (*pp != it) {
-        assert(*pp != NULL);
-        pp = &(*pp)->h_next;
+    uint32_t want = seg_addr(a, it);
+    uint32_t *pp = &sh->buckets[hv & (sh->nbuckets - 1)];
+    while (*pp != want) {
+        assert(*pp != 0);
+        pp = &seg_item(a, *pp)->next;
     }
-    *pp = it->h_next;
-    it->h_next = NULL;
-    lru_remove_locked(sh, it);
-    it->state &= (uint8_t)~ITEM_LINKED;
+    return pp;
+}
+
+void shard_unlink_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv,
+                         size_t size)
+{
+    assert(item_state(it) & ITEM_LINKED);
+    uint32_t *pp = slot_of_locked(sh, a, it, hv);
+    *pp = it->next;
+    it->next = 0;
     sh->curr_items--;
-    sh->bytes -= item_total(it->nkey, it->vlen);
+    sh->bytes -= size;
+    /* last touch of the item (see shard.h) */
+    __atomic_fetch_and(&it->state, (uint8_t)~ITEM_LINKED, __ATOMIC_RELEASE);
 }
 
-void shard_bump_locked(struct shard *sh, struct item *it)
+void shard_replace_locked(struct shard *sh, const struct arena *a, struct item *old,
+                          struct item *fresh, uint32_t hv)
 {
-    if (sh->lru_head == it)
-        return;
-    lru_remove_locked(sh, it);
-    lru_push_head_locked(sh, it);
-}
-
-uint64_t shard_next_cas_locked(struct shard *sh)
-{
-    return (sh->next_cas++ << SHARD_BITS) | sh->index;
+    uint32_t *pp = slot_of_locked(sh, a, old, hv);
+    fresh->next = old->next;
+    *pp = seg_addr(a, fresh);
+    old->next = 0;
+    item_state_clear(old, ITEM_LINKED);
+    item_state_set(fresh, ITEM_LINKED);
+    sh->bytes = sh->bytes - item_size(old) + item_size(fresh);
 }

@@ -1,11 +1,11 @@
 /*
- * shard.h: one lock's worth of the store, private to store/.
+ * shard.h: one lock's worth of the key index, private to store/.
  *
- * A shard owns a chained hash table (doubling when the load passes 1.5), an
- * LRU list (head = most recent) and its counters, all guarded by its mutex.
- * Every function here ending in _locked expects the caller to hold sh->lock.
- * A shard knows nothing of the memory limit, expiry or flush: deciding what
- * is dead, and freeing memory, is store.c's business.
+ * A shard owns a chained hash table of 32-bit bucket heads (doubling when the
+ * load passes 1.5); the chains run through the items' `next` field, so the
+ * index costs 4-5 bytes per item. Items are named by their 32-bit arena
+ * address (seg.h). Every function ending in _locked expects sh->lock held. A
+ * shard knows nothing of memory, expiry or flush.
  */
 #ifndef MNEMO_STORE_SHARD_H
 #define MNEMO_STORE_SHARD_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct item;
+struct arena;
 
 /* Shards in a store: a power of two, picked by the top bits of hash_key(). */
 #define SHARD_BITS 6u
@@ -22,12 +23,8 @@ struct item;
 
 struct shard {
     pthread_mutex_t lock;
-    struct item **buckets;
+    uint32_t *buckets;
     size_t nbuckets; /* a power of two */
-    struct item *lru_head;
-    struct item *lru_tail;
-    uint64_t next_cas; /* cas = next_cas << SHARD_BITS | index */
-    unsigned index;
     /* counters, under lock */
     uint64_t curr_items;
     uint64_t total_items;
@@ -41,27 +38,27 @@ struct shard {
 } __attribute__((aligned(64)));
 
 /* Set up an empty shard. 0, or -1 when memory is short. */
-int shard_init(struct shard *sh, unsigned index, size_t nbuckets);
+int shard_init(struct shard *sh, size_t nbuckets);
 
-/* Free the table and destroy the lock; items are the caller's to free first. */
+/* Free the table and destroy the lock. */
 void shard_fini(struct shard *sh);
 
-/* The item linked under key (live or dead), or NULL. */
-struct item *shard_find_locked(struct shard *sh, const char *key, size_t nkey, uint32_t hv);
+/* The item linked under key (live or dead), or NULL. hv: low bits of hash_key(). */
+struct item *shard_find_locked(struct shard *sh, const struct arena *a, const char *key,
+                               size_t nkey, uint32_t hv);
 
-/* Link an unlinked item: table, LRU head, counters. The item's reference
- * becomes the link reference. May grow the table (a calloc under the lock;
- * if that fails the table just stays smaller). */
-void shard_link_locked(struct shard *sh, struct item *it);
+/* Link an unlinked item under hv; counts it. May grow the table (a calloc
+ * under the lock; if that fails the table just stays smaller). */
+void shard_link_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv);
 
-/* Take a linked item out of table and LRU and uncount it. The link reference
- * passes to the caller, who drops it after unlocking. */
-void shard_unlink_locked(struct shard *sh, struct item *it);
+/* Take a linked item (of item_size() size) out of the table and uncount it.
+ * Clearing ITEM_LINKED (release) is its last access to the item: an evictor
+ * that sees the bit clear (acquire) without the lock may reuse the memory. */
+void shard_unlink_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv,
+                         size_t size);
 
-/* Move a linked item to the LRU head. */
-void shard_bump_locked(struct shard *sh, struct item *it);
-
-/* A fresh cas value, unique across shards, never 0. */
-uint64_t shard_next_cas_locked(struct shard *sh);
+/* Put fresh (unlinked, same key) in old's place in its chain. */
+void shard_replace_locked(struct shard *sh, const struct arena *a, struct item *old,
+                          struct item *fresh, uint32_t hv);
 
 #endif

@@ -1,42 +1,74 @@
 /*
- * store.c: the storage engine behind store.h. Owns the shards, the memory
- * limit, eviction, expiry, flush, maintenance, statistics and iteration; the
- * key verbs (get, commit, delete, delta) are in verbs.c, sharing
- * store_core.h. Knows nothing of protocols or sockets.
+ * store.c: the storage engine behind store.h. Owns the memory limit,
+ * eviction, expiry, flush, maintenance, statistics and iteration; the key
+ * verbs (get, commit, delete, delta) are in verbs.c, the segments in seg.c,
+ * the index in shard.c, the item layout in item.c. Knows nothing of
+ * protocols or sockets.
  *
- *   key ──hash_key()──▶ top SHARD_BITS bits ──▶ shard (mutex, table, LRU, counters)
- *                       low 32 bits ─────────▶ bucket inside the shard's table
+ * Layout (a log-structured store after Segcache, NSDI 2021):
  *
- * Lock rules (the whole contract; see also shard.h):
- *   - A thread holds at most ONE shard lock at a time. Never take a second
- *     shard lock while holding one; eviction visits other shards one after
- *     the other, unlocking in between.
- *   - maint_lock (flush, the reclaim cursor; never on the request path) may be
- *     held while taking one shard lock, never the other way round.
- *   - No allocation that can evict happens under a shard lock: store_commit
- *     (append/prepend) and store_delta look up under the lock, take a
- *     reference, unlock, allocate, then relock and replace only if the key
- *     still maps to the same item. A vivify (get, append, delta) allocates
- *     first and then links only if the key is still free (ADD semantics);
- *     md x allocates its empty item before locking.
- *   - References are taken only under the shard lock of a linked item (or by
- *     a holder of another reference), and dropped anywhere. So a linked item
- *     seen with refcount 1 under its lock has no reader, and once unlinked
- *     nobody can find it again.
- *   - Memory is freed after unlocking whenever possible (victims are batched).
+ *   key ──hash_key()──▶ top 6 bits ──▶ shard: mutex, table of uint32 bucket
+ *                       low 32 bits ─▶ bucket ──▶ item ─next─▶ item ─▶ 0
+ *                                                   │
+ *   arena (mmap'd, lazily touched): | seg | seg | seg | ... |  2^k bytes each
+ *     a segment: [item][item][item]......[free]   bump-allocated by a head
+ *     item: next exptime atime state nkey vlen [flags] [cas] key value \r\n
  *
- * Memory: used is one atomic counter of malloc_usable_size() of every item
- * from reservation to free, kept <= max_bytes; charging may evict.
+ * Items are written once, at a new place for every version; the cas of an
+ * item is derived from its place, (segment sequence << bits) | offset, and
+ * stored explicitly only when a caller chose it (meta E), when md x keeps
+ * it, or when eviction/compaction copies an item forward. An in-place md I
+ * sets ITEM_CAS_BUMP: derived cas + 1, which no other item can have (items
+ * are at least 5 address units long); a second md I writes a copy.
+ *
+ * Lock rules:
+ *   - A thread holds at most ONE shard lock at a time.
+ *   - Order: shard lock, then a head lock, then the pool lock (seg.h), each
+ *     optional. maint_lock (flush, reclaim cursor) comes before a shard lock.
+ *   - No allocation that can evict happens under a shard lock (eviction
+ *     takes shard locks): verbs allocate first, then lock and check. The
+ *     reinsertion head is only refilled from free or spare segments.
+ *   - References pin SEGMENTS: taken under the shard lock of a linked item
+ *     (or by the head lock for a reservation), dropped anywhere. A segment is
+ *     claimed for eviction only with no reference; once claimed no reference
+ *     can appear except from readers of items still linked, which is why an
+ *     emptied segment still referenced waits on the drain list.
+ *   - Unlinking clears ITEM_LINKED as its last access to the item and then
+ *     drops the segment's live count: an evictor skips unlinked items without
+ *     the lock and waits for live == 0 before reusing the segment.
+ *
+ * Eviction: when a head needs a segment and none is free, the oldest sealed
+ * unreferenced segment is claimed and walked. Each linked item is, under its
+ * shard lock: unlinked if dead (expired or flushed; counted reclaimed);
+ * copied to the reinsertion head if accessed since written (a second chance,
+ * which keeps the hit ratio LRU-like; the copy clears the bit, so every
+ * eviction frees at least what it does not copy); else evicted. One spare
+ * segment is kept aside: the reinsertion head takes it when it runs out, and
+ * the next emptied victim becomes the spare. With -M live items are never
+ * evicted: the segment with the most dead bytes is compacted into the spare,
+ * which then serves writes, and the emptied victim becomes the spare.
+ *
+ * Memory accounting: used = bytes of reserved and linked items (what
+ * store_stats reports as used_bytes); the arena itself is nsegs segments
+ * <= max_bytes, so resident memory stays near -m whatever the item sizes.
  *
  * Flush: flush_state packs the flush generation (high 32 bits) and a pending
- * delayed flush time (low 32 bits, 0 = none). Items carry the generation at
- * link time and are dead once it differs. An immediate flush bumps the
- * generation, so a set right after it survives even within the same second;
- * a delayed one is applied lazily by the first reader whose clock reached it.
+ * delayed flush time (low 32 bits). A segment records the generation when it
+ * became active; heads switch segments when the generation moves, and items
+ * in segments of an older generation are dead. (A reservation made before a
+ * flush and committed after it is dead at once: a set racing with flush_all
+ * may be lost, never resurrected.)
+ *
+ * Expiry is exact per item (item_dead() on every lookup). The reclaimer
+ * walks the index, unlinking dead items, then frees every sealed segment
+ * left without a linked item, giving its pages back (MADV_DONTNEED).
+ * TODO(issue 4): Segcache's TTL buckets (segments grouped by exptime, whole
+ * segments expiring together) are not done; writes are grouped by thread.
  */
 #include "store/store.h"
 
 #include <assert.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,152 +76,379 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "store/item.h"
+#include "store/seg.h"
 #include "store/shard.h"
 #include "store/store_core.h"
 
-#define INITIAL_BUCKETS 1024u /* per shard: 64k in all, like memcached's hashpower 16 */
-#define TAIL_SEARCH 32u       /* LRU tail items examined per shard per eviction pass */
-#define CHARGE_ROUNDS 16      /* eviction rounds before a reservation gives up */
-#define RECLAIM_SLICE 256u    /* items visited per lock hold by the reclaimer */
+#define INITIAL_BUCKETS 1024u /* per shard: 64k in all */
+#define ALLOC_ROUNDS 8        /* head refills before a reservation gives up */
+#define OBTAIN_TRIES 64       /* segments examined per refill */
+#define CLAIM_SKIP 64         /* referenced segments skipped per claim */
+#define REGISTRY_MAX 64       /* stores alive at once (item_cas finds its store) */
 #define ITEM_SIZE_MIN 1024u
 
-/* Drop one reference; frees and uncharges on the last. Returns bytes freed.
- * Never called with a shard lock held if it can be avoided (free() cost). */
-size_t core_item_put(struct store *s, struct item *it)
-{
-    if (!item_unref(it))
-        return 0;
-    assert((it->state & ITEM_LINKED) == 0);
-    size_t usable = item_free(it);
-    atomic_fetch_sub_explicit(&s->used, usable, memory_order_release);
-    return usable;
-}
+/* ---- the registry: from an item pointer to its store ---- */
 
-/* Drop the references of a batch chained through h_next. */
-size_t core_put_batch(struct store *s, struct item *batch)
+static _Atomic(struct store *) registry[REGISTRY_MAX];
+
+static bool registry_add(struct store *s)
 {
-    size_t freed = 0;
-    while (batch != NULL) {
-        struct item *next = batch->h_next;
-        batch->h_next = NULL;
-        freed += core_item_put(s, batch);
-        batch = next;
+    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
+        struct store *expect = NULL;
+        if (atomic_compare_exchange_strong(&registry[i], &expect, s))
+            return true;
     }
-    return freed;
+    return false;
 }
 
-/* Unlink a dead item found by the reclaimer or the tail search; counts it as
- * memcached's lru_pull_tail does. The link reference goes onto *batch. */
-static void reclaim_locked(struct shard *sh, struct item *it, struct item **batch)
+static void registry_remove(struct store *s)
 {
-    shard_unlink_locked(sh, it);
-    sh->reclaimed++;
-    if ((it->state & ITEM_FETCHED) == 0)
-        sh->expired_unfetched++;
-    it->h_next = *batch;
-    *batch = it;
+    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
+        struct store *expect = s;
+        if (atomic_compare_exchange_strong(&registry[i], &expect, NULL))
+            return;
+    }
 }
 
-/* ---- memory limit and eviction ---- */
-
-static bool try_charge(struct store *s, size_t usable)
+static const struct store *store_of_item(const struct item *it)
 {
-    size_t cur = atomic_load_explicit(&s->used, memory_order_relaxed);
-    do {
-        if (cur + usable > s->cfg.max_bytes)
+    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
+        struct store *s = atomic_load_explicit(&registry[i], memory_order_acquire);
+        if (s != NULL && seg_contains(&s->arena, it))
+            return s;
+    }
+    return NULL;
+}
+
+/* ---- items and their accounting ---- */
+
+uint64_t core_cas(const struct store *s, const struct item *it)
+{
+    if (!s->cfg.use_cas)
+        return 0;
+    if (item_state(it) & ITEM_HAS_CAS)
+        return item_cas_slot(it);
+    return core_cas_derived(s, it);
+}
+
+uint64_t core_cas_derived(const struct store *s, const struct item *it)
+{
+    const struct arena *a = &s->arena;
+    uint32_t idx = seg_of(a, it);
+    size_t off = (size_t)((const char *)it - seg_start(a, idx)) / ITEM_ALIGN;
+    /* Items are at least 5 units long, so off + 1 is no other item's. */
+    off += (item_state(it) & ITEM_CAS_BUMP) ? 1u : 0u;
+    return (a->segs[idx].seq << (a->seg_shift - 2)) | off;
+}
+
+uint64_t item_cas(const struct item *it)
+{
+    const struct store *s = store_of_item(it);
+    return s != NULL ? core_cas(s, it) : 0;
+}
+
+void core_discard(struct store *s, struct item *it)
+{
+    atomic_fetch_sub_explicit(&s->used, item_size(it), memory_order_relaxed);
+    seg_unref(&s->arena, it);
+}
+
+void core_link_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
+{
+    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
+    shard_link_locked(sh, &s->arena, it, hv);
+    atomic_fetch_add(&sg->live_bytes, (unsigned)item_size(it));
+    atomic_fetch_add(&sg->live, 1);
+}
+
+void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
+{
+    /* An evictor walking the item's segment skips it, unlocked, once LINKED
+     * is clear, then waits for live to reach 0 before reusing the segment:
+     * so the item is read before the bit is cleared, and live drops last. */
+    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
+    size_t size = item_size(it);
+    atomic_fetch_sub_explicit(&s->used, size, memory_order_relaxed);
+    atomic_fetch_sub(&sg->live_bytes, (unsigned)size);
+    shard_unlink_locked(sh, &s->arena, it, hv, size);
+    atomic_fetch_sub_explicit(&sg->live, 1, memory_order_release);
+}
+
+/* ---- eviction ---- */
+
+/* Bytes a forward copy of it takes (it carries its cas explicitly). */
+static size_t copy_size(const struct store *s, const struct item *it)
+{
+    return item_size_for(it->nkey, item_vlen(it), item_flags(it) != 0, s->cfg.use_cas);
+}
+
+/* Copy a linked item to `fresh` (copy_size() bytes, nobody else's) and put
+ * the copy in its place: same key, value, flags, cas, times and meta state;
+ * ACCESSED cleared. */
+static void copy_forward_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
+                                struct item *fresh)
+{
+    struct arena *a = &s->arena;
+    uint32_t vlen = item_vlen(it);
+    size_t old_size = item_size(it);
+
+    item_init(fresh, item_key(it), it->nkey, item_flags(it), item_exptime_load(it), vlen,
+              s->cfg.use_cas);
+    memcpy(item_data(fresh), item_value(it), vlen);
+    if (s->cfg.use_cas)
+        item_cas_slot_store(fresh, core_cas(s, it));
+    item_atime_store(fresh, item_atime_load(it));
+    item_state_set(fresh, item_state(it) & ITEM_META_BITS);
+    size_t size = item_size(fresh);
+    struct seg *to = &a->segs[seg_of(a, fresh)];
+    struct seg *from = &a->segs[seg_of(a, it)];
+    atomic_fetch_add(&to->live_bytes, (unsigned)size);
+    atomic_fetch_add(&to->live, 1);
+    atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&s->used, old_size, memory_order_relaxed);
+    atomic_fetch_sub(&from->live_bytes, (unsigned)old_size);
+    shard_replace_locked(sh, a, it, fresh, hv);
+    atomic_fetch_sub(&from->live, 1);
+}
+
+/* Copy a live, recently accessed item into the reinsertion head (a second
+ * chance). False if the head has no room and no free segment is left
+ * (*short_of_room set). */
+static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
+                            uint32_t gen, bool *short_of_room)
+{
+    struct arena *a = &s->arena;
+    size_t size = copy_size(s, it);
+
+    if (size > seg_size(a) / 8)
+        return false; /* big items are not worth a copy */
+    struct item *fresh = seg_bump(a, SEG_HEAD_REINSERT, size, gen);
+    if (fresh == NULL) {
+        uint32_t idx = seg_obtain_free(a);
+        if (idx == SEG_NONE)
+            idx = seg_take_spare(a); /* eviction replenishes it */
+        if (idx != SEG_NONE) {
+            seg_install(a, SEG_HEAD_REINSERT, idx, size, gen);
+            fresh = seg_bump(a, SEG_HEAD_REINSERT, size, gen);
+        }
+        if (fresh == NULL) {
+            *short_of_room = true;
             return false;
-    } while (!atomic_compare_exchange_weak_explicit(&s->used, &cur, cur + usable,
-                                                    memory_order_acq_rel, memory_order_relaxed));
+        }
+    }
+    copy_forward_locked(s, sh, it, hv, fresh);
+    seg_unref(a, fresh);
     return true;
 }
 
-/* Free about `need` bytes from one shard's LRU tail: dead items first, then
- * (with eviction on) unreferenced live ones. Returns the bytes actually freed
- * (dead items still referenced are unlinked but free nothing yet). */
-static size_t shard_make_room(struct store *s, unsigned idx, size_t need)
+/* Remove one item of a claimed segment from the index (see the top of the
+ * file). False only with -M, for a live item: the segment cannot be emptied. */
+static bool evict_item(struct store *s, struct item *it, bool *short_of_room)
 {
-    struct shard *sh = &s->shards[idx];
-    struct item *batch = NULL;
-    size_t est = 0;
+    uint64_t h = hash_key(item_key(it), it->nkey);
+    uint32_t hv = (uint32_t)h;
+    struct shard *sh = &s->shards[shard_of_hash(h)];
     uint32_t now = clock_now();
-    unsigned n;
+    bool ok = true;
 
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
-    struct item *it = sh->lru_tail;
-    for (n = 0; it != NULL && n < TAIL_SEARCH && est < need; n++) {
-        struct item *prev = it->prev;
-        if (item_dead(it, now, gen)) {
-            if (atomic_load_explicit(&it->refcount, memory_order_relaxed) == 1)
-                est += item_total(it->nkey, it->vlen);
-            reclaim_locked(sh, it, &batch);
-        }
-        it = prev;
-    }
-    it = sh->lru_tail;
-    for (n = 0; s->cfg.evict && it != NULL && n < TAIL_SEARCH && est < need; n++) {
-        struct item *prev = it->prev;
-        /* refcount 1 = only the link: nobody is sending this value */
-        if (atomic_load_explicit(&it->refcount, memory_order_relaxed) == 1) {
-            shard_unlink_locked(sh, it);
+    uint8_t st = item_state(it);
+    if (st & ITEM_LINKED) {
+        if (item_dead(s, it, now, gen)) {
+            core_unlink_locked(s, sh, it, hv);
+            sh->reclaimed++;
+            if ((st & ITEM_FETCHED) == 0)
+                sh->expired_unfetched++;
+        } else if (!s->cfg.evict) {
+            ok = false;
+        } else if ((st & ITEM_ACCESSED) && reinsert_locked(s, sh, it, hv, gen, short_of_room)) {
+            /* kept: a second chance */
+        } else {
+            core_unlink_locked(s, sh, it, hv);
             sh->evictions++;
-            if ((it->state & ITEM_FETCHED) == 0)
+            if ((st & ITEM_FETCHED) == 0)
                 sh->evicted_unfetched++;
-            est += item_total(it->nkey, it->vlen);
-            it->h_next = batch;
-            batch = it;
         }
-        it = prev;
     }
     pthread_mutex_unlock(&sh->lock);
-    return core_put_batch(s, batch);
+    return ok;
 }
 
-/* Own shard first, then the others (from a rotating start, one lock at a time). */
-static size_t make_room(struct store *s, unsigned own, size_t need)
+/* Walk a claimed segment, taking each of its linked items out of the index. */
+static bool empty_segment(struct store *s, uint32_t idx, bool *short_of_room)
 {
-    size_t freed = shard_make_room(s, own, need);
-    if (freed >= need)
-        return freed;
-    unsigned start = atomic_fetch_add_explicit(&s->evict_cursor, 1, memory_order_relaxed);
-    for (unsigned i = 0; i < SHARD_COUNT && freed < need; i++) {
-        unsigned idx = (start + i) & (SHARD_COUNT - 1);
-        if (idx != own)
-            freed += shard_make_room(s, idx, need - freed);
+    struct arena *a = &s->arena;
+    char *p = seg_start(a, idx);
+    char *end = p + a->segs[idx].wpos;
+
+    while (p < end) {
+        struct item *it = (struct item *)p;
+        size_t size = item_size(it);
+        if ((__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED) &&
+            !evict_item(s, it, short_of_room))
+            return false;
+        p += size;
     }
-    return freed;
+    return true;
 }
 
-/* Charge `usable` bytes, evicting as needed. OK or ENOMEM. No lock held. */
-static enum store_status charge(struct store *s, unsigned own, size_t usable)
+/* Wait for unlinks by other threads still finishing in a walked segment
+ * (shard.h): no new link can appear there (nobody holds a reservation), so
+ * live only falls, within a few instructions. */
+static bool wait_unlinked(struct arena *a, uint32_t idx)
 {
-    for (int round = 0; round < CHARGE_ROUNDS; round++) {
-        if (try_charge(s, usable))
-            return STORE_OK;
-        size_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
-        size_t need = used + usable > s->cfg.max_bytes ? used + usable - s->cfg.max_bytes : 1;
-        if (make_room(s, own, need) == 0)
-            break;
+    for (unsigned spin = 0; atomic_load(&a->segs[idx].live) != 0; spin++) {
+        if (spin > 1000000)
+            return false; /* cannot happen; never reuse it if it does */
+        sched_yield();
     }
-    return try_charge(s, usable) ? STORE_OK : STORE_ENOMEM;
+    return true;
 }
 
-/* Allocate and charge an unlinked item. Never called with a lock held. */
-enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t hv,
-                                    unsigned shard, uint32_t flags, uint32_t exptime,
-                                    uint32_t vlen, struct item **out)
+/* -M: compact the segment with the most dead bytes into the spare one, which
+ * then goes to the caller part full, and the emptied segment becomes the
+ * spare. SEG_NONE if no segment has `need` dead bytes. No lock held. */
+static uint32_t compact_segment(struct store *s, size_t need)
 {
-    size_t usable = 0;
-    struct item *it = item_alloc(key, nkey, hv, shard, flags, exptime, vlen, &usable);
-    if (it == NULL)
+    struct arena *a = &s->arena;
+    uint32_t spare = SEG_NONE;
+    uint32_t v = seg_claim_most_dead(a, need, &spare);
+    if (v == SEG_NONE)
+        return SEG_NONE;
+    struct seg *to = &a->segs[spare];
+    uint32_t now = clock_now();
+    to->gen = flush_gen(s, now);
+    to->wpos = 0;
+
+    char *p = seg_start(a, v);
+    char *end = p + a->segs[v].wpos;
+    while (p < end) {
+        struct item *it = (struct item *)p;
+        size_t size = item_size(it);
+        p += size;
+        if (!(__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED))
+            continue;
+        uint64_t h = hash_key(item_key(it), it->nkey);
+        struct shard *sh = &s->shards[shard_of_hash(h)];
+        pthread_mutex_lock(&sh->lock);
+        uint32_t gen = flush_gen(s, now);
+        uint8_t st = item_state(it);
+        if (st & ITEM_LINKED) {
+            if (item_dead(s, it, now, gen)) {
+                core_unlink_locked(s, sh, it, (uint32_t)h);
+                sh->reclaimed++;
+                if ((st & ITEM_FETCHED) == 0)
+                    sh->expired_unfetched++;
+            } else {
+                /* fits: the victim's live bytes plus 8 per item are <= its
+                 * wpos <= the segment size */
+                struct item *fresh = (struct item *)(seg_start(a, spare) + to->wpos);
+                to->wpos += (uint32_t)copy_size(s, it);
+                copy_forward_locked(s, sh, it, (uint32_t)h, fresh);
+            }
+        }
+        pthread_mutex_unlock(&sh->lock);
+    }
+    if (wait_unlinked(a, v) && atomic_load(&a->segs[v].refs) == 0)
+        seg_set_spare(a, v);
+    else
+        seg_drain(a, v); /* a reader holds one of its items: a spare later */
+    return spare;
+}
+
+/* A free segment, evicting the oldest if needed (with -M: only dead items,
+ * compacting). SEG_NONE when nothing can be freed (everything referenced,
+ * or live with -M). No lock held. */
+static uint32_t obtain_segment(struct store *s, size_t need)
+{
+    struct arena *a = &s->arena;
+    for (int tries = 0; tries < OBTAIN_TRIES; tries++) {
+        uint32_t idx = seg_obtain_free(a);
+        if (idx != SEG_NONE)
+            return idx;
+        if (!s->cfg.evict) {
+            if (!seg_has_spare(a)) {
+                /* the spare went to the drain list: take it back when free */
+                idx = seg_obtain_free(a);
+                if (idx != SEG_NONE)
+                    seg_set_spare(a, idx);
+            }
+            idx = compact_segment(s, need);
+            if (idx != SEG_NONE)
+                return idx;
+        }
+        idx = seg_claim_oldest(a, CLAIM_SKIP);
+        if (idx == SEG_NONE)
+            return SEG_NONE;
+        bool short_of_room = false;
+        if (!empty_segment(s, idx, &short_of_room)) {
+            seg_requeue(a, idx); /* -M: its dead items are gone, the live stay */
+            continue;
+        }
+        if (!wait_unlinked(a, idx)) {
+            seg_requeue(a, idx);
+            continue;
+        }
+        if (atomic_load(&a->segs[idx].refs) != 0) {
+            seg_drain(a, idx); /* a reader holds one of its items */
+            continue;
+        }
+        a->segs[idx].wpos = 0; /* claimed and empty: ours alone */
+        if (!seg_has_spare(a)) {
+            /* the reinsertion head took the spare: this one replaces it,
+             * and another segment is evicted for the caller */
+            seg_set_spare(a, idx);
+            continue;
+        }
+        return idx;
+    }
+    return SEG_NONE;
+}
+
+/* Each thread appends to one head, so one thread's writes stay in order. */
+static unsigned my_head(void)
+{
+    static atomic_uint next_head;
+    static __thread unsigned head = UINT32_MAX;
+    if (head == UINT32_MAX)
+        head = atomic_fetch_add_explicit(&next_head, 1, memory_order_relaxed) % SEG_HEADS;
+    return head;
+}
+
+enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t flags,
+                                  uint32_t exptime, uint32_t vlen, bool with_cas,
+                                  struct item **out)
+{
+    struct arena *a = &s->arena;
+    with_cas = with_cas && s->cfg.use_cas;
+    size_t size = item_size_for(nkey, vlen, flags != 0, with_cas);
+    unsigned h = my_head();
+    bool sealed = false;
+
+    if (size > seg_size(a))
         return STORE_ENOMEM;
-    enum store_status st = charge(s, shard, usable);
-    if (st != STORE_OK) {
-        item_free(it);
-        return st;
+    for (int round = 0; round < ALLOC_ROUNDS; round++) {
+        uint32_t gen = flush_gen(s, clock_now());
+        struct item *it = seg_bump(a, h, size, gen);
+        if (it != NULL) {
+            item_init(it, key, nkey, flags, exptime, vlen, with_cas);
+            atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
+            *out = it;
+            return STORE_OK;
+        }
+        uint32_t idx = obtain_segment(s, size);
+        if (idx == SEG_NONE) {
+            if (sealed)
+                break;
+            /* maybe only our own head's segment is left: let eviction see it */
+            seg_seal_head(a, h);
+            sealed = true;
+            continue;
+        }
+        seg_install(a, h, idx, size, gen);
     }
-    *out = it;
-    return STORE_OK;
+    return STORE_ENOMEM;
 }
 
 /* ---- lifecycle ---- */
@@ -204,7 +463,7 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
     *out = NULL;
     if (cfg == NULL || cfg->item_size_max < ITEM_SIZE_MIN ||
         cfg->item_size_max > item_total(ITEM_KEY_MAX, UINT32_MAX) ||
-        cfg->max_bytes < cfg->item_size_max)
+        cfg->item_size_max > ((size_t)1 << 30) || cfg->max_bytes < cfg->item_size_max)
         return STORE_EINVAL;
     if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0)
         return STORE_ENOMEM;
@@ -212,18 +471,25 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
     s->cfg = *cfg;
     atomic_init(&s->used, 0);
     atomic_init(&s->flush_state, 0);
-    atomic_init(&s->evict_cursor, 0);
     pthread_mutex_init(&s->maint_lock, NULL);
+    if (seg_arena_init(&s->arena, cfg->max_bytes, cfg->item_size_max) != 0)
+        goto fail_arena;
     for (i = 0; i < SHARD_COUNT; i++) {
-        if (shard_init(&s->shards[i], i, INITIAL_BUCKETS) != 0)
+        if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)
             goto fail;
     }
+    if (s->arena.nsegs >= 4)
+        seg_set_spare(&s->arena, seg_obtain_free(&s->arena)); /* see obtain_segment */
+    if (!registry_add(s))
+        goto fail;
     *out = s;
     return STORE_OK;
 
 fail:
     while (i-- > 0)
         shard_fini(&s->shards[i]);
+    seg_arena_fini(&s->arena);
+fail_arena:
     pthread_mutex_destroy(&s->maint_lock);
     free(s);
     return STORE_ENOMEM;
@@ -234,16 +500,10 @@ void store_destroy(struct store **sp)
     if (sp == NULL || *sp == NULL)
         return;
     struct store *s = *sp;
-    for (unsigned i = 0; i < SHARD_COUNT; i++) {
-        struct shard *sh = &s->shards[i];
-        struct item *it = sh->lru_head;
-        while (it != NULL) {
-            struct item *next = it->next;
-            item_free(it);
-            it = next;
-        }
-        shard_fini(sh);
-    }
+    registry_remove(s);
+    for (unsigned i = 0; i < SHARD_COUNT; i++)
+        shard_fini(&s->shards[i]);
+    seg_arena_fini(&s->arena);
     pthread_mutex_destroy(&s->maint_lock);
     free(s);
     *sp = NULL;
@@ -285,12 +545,22 @@ void store_flush(struct store *s, uint32_t when)
 
 /* ---- maintenance, statistics, iteration, hooks ---- */
 
+/* Unlink a dead item found by the reclaimer; counts it as memcached's
+ * lru_pull_tail does. */
+static void reclaim_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
+{
+    uint8_t st = item_state(it);
+    core_unlink_locked(s, sh, it, hv);
+    sh->reclaimed++;
+    if ((st & ITEM_FETCHED) == 0)
+        sh->expired_unfetched++;
+}
+
 /* Visit the chains of one shard from *bucket on, reclaiming dead items.
  * Stops after `budget` visits. Returns visits; counts reclaims in *reclaimed. */
 static size_t reclaim_shard(struct store *s, struct shard *sh, size_t *bucket, size_t budget,
                             size_t *reclaimed)
 {
-    struct item *batch = NULL;
     size_t visits = 0;
     uint32_t now = clock_now();
 
@@ -298,21 +568,20 @@ static size_t reclaim_shard(struct store *s, struct shard *sh, size_t *bucket, s
     uint32_t gen = flush_gen(s, now);
     size_t b = *bucket;
     while (b < sh->nbuckets && visits < budget) {
-        struct item *it = sh->buckets[b];
-        while (it != NULL && visits < budget) {
-            struct item *next = it->h_next;
+        uint32_t addr = sh->buckets[b];
+        while (addr != 0 && visits < budget) {
+            struct item *it = seg_item(&s->arena, addr);
+            addr = it->next;
             visits++;
-            if (item_dead(it, now, gen)) {
-                reclaim_locked(sh, it, &batch);
+            if (item_dead(s, it, now, gen)) {
+                reclaim_locked(s, sh, it, (uint32_t)b); /* hv's low bits: the bucket */
                 (*reclaimed)++;
             }
-            it = next;
         }
         b++; /* a chain cut short by the budget is finished on the next lap */
     }
     *bucket = b < sh->nbuckets ? b : SIZE_MAX;
     pthread_mutex_unlock(&sh->lock);
-    core_put_batch(s, batch);
     return visits;
 }
 
@@ -327,8 +596,8 @@ size_t store_reclaim_expired(struct store *s, size_t max_visits)
     pthread_mutex_lock(&s->maint_lock);
     while (visits < max_visits && shards_done <= SHARD_COUNT) {
         size_t budget = max_visits - visits;
-        if (budget > RECLAIM_SLICE)
-            budget = RECLAIM_SLICE;
+        if (budget > 256)
+            budget = 256;
         struct shard *sh = &s->shards[s->reclaim_shard];
         visits += reclaim_shard(s, sh, &s->reclaim_bucket, budget, &reclaimed);
         if (s->reclaim_bucket == SIZE_MAX) {
@@ -338,6 +607,8 @@ size_t store_reclaim_expired(struct store *s, size_t max_visits)
         }
     }
     pthread_mutex_unlock(&s->maint_lock);
+    /* segments left without a linked item give their pages back */
+    seg_collect_empty(&s->arena);
     return reclaimed;
 }
 
@@ -361,7 +632,7 @@ void store_stats(struct store *s, struct store_stats *out)
         out->hash_buckets += sh->nbuckets;
         pthread_mutex_unlock(&sh->lock);
     }
-    out->hash_bytes = out->hash_buckets * sizeof(struct item *);
+    out->hash_bytes = out->hash_buckets * sizeof(uint32_t);
     out->used_bytes = atomic_load_explicit(&s->used, memory_order_relaxed);
     out->limit_maxbytes = s->cfg.max_bytes;
 }
@@ -394,10 +665,14 @@ static size_t collect_shard(struct store *s, struct shard *sh, struct item ***ar
         if (sh->curr_items <= *cap) {
             uint32_t gen = flush_gen(s, now);
             size_t n = 0;
-            for (struct item *it = sh->lru_head; it != NULL; it = it->next) {
-                if (!item_dead(it, now, gen)) {
-                    item_ref(it);
-                    (*arr)[n++] = it;
+            for (size_t b = 0; b < sh->nbuckets; b++) {
+                for (uint32_t addr = sh->buckets[b]; addr != 0;) {
+                    struct item *it = seg_item(&s->arena, addr);
+                    addr = it->next;
+                    if (!item_dead(s, it, now, gen)) {
+                        seg_ref(&s->arena, it);
+                        (*arr)[n++] = it;
+                    }
                 }
             }
             pthread_mutex_unlock(&sh->lock);
@@ -430,7 +705,7 @@ int store_foreach(struct store *s, store_visit_fn visit, void *arg)
         for (size_t j = 0; j < n; j++) {
             if (rc == 0)
                 rc = visit(arr[j], arg);
-            core_item_put(s, arr[j]);
+            core_unref(s, arr[j]);
         }
     }
     free(arr);

@@ -1,5 +1,5 @@
 /*
- * store_core.h: what store.c (the engine: shards, memory limit, eviction,
+ * store_core.h: what store.c (the engine: segments, memory limit, eviction,
  * flush, maintenance) shares with verbs.c (the key verbs of store.h: get,
  * commit, delete, delta and their meta variants). Private to store/; the
  * lock rules are at the top of store.c.
@@ -13,16 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "store/item.h"
+#include "store/seg.h"
 #include "store/shard.h"
 #include "store/store.h"
 
 struct store {
     struct shard shards[SHARD_COUNT];
+    struct arena arena;
     struct store_config cfg;
     _Alignas(64) _Atomic size_t used;
     _Alignas(64) _Atomic uint64_t flush_state;
-    _Atomic unsigned evict_cursor;
     store_hook_fn hook; /* atomic loads/stores (__atomic builtins) */
     void *hook_arg;
     pthread_mutex_t maint_lock;
@@ -56,31 +58,55 @@ static inline uint32_t flush_gen(struct store *s, uint32_t now)
     }
 }
 
-static inline bool item_dead(const struct item *it, uint32_t now, uint32_t gen)
+/* Expired, or written before the last flush (its segment's generation). */
+static inline bool item_dead(const struct store *s, const struct item *it, uint32_t now,
+                             uint32_t gen)
 {
     uint32_t e = item_exptime_load(it);
-    return (e != 0 && e <= now) || it->gen != gen;
+    return (e != 0 && e <= now) || s->arena.segs[seg_of(&s->arena, it)].gen != gen;
 }
 
 static inline void hook_call(struct store *s, enum store_event ev, const char *key, size_t nkey,
-                      const struct item *it, uint32_t exptime)
+                             const struct item *it, uint32_t exptime)
 {
     store_hook_fn fn = __atomic_load_n(&s->hook, __ATOMIC_ACQUIRE);
     if (fn != NULL)
         fn(__atomic_load_n(&s->hook_arg, __ATOMIC_RELAXED), ev, key, nkey, it, exptime);
 }
 
-/* Drop one reference; frees and uncharges on the last. Returns bytes freed.
- * Never called with a shard lock held if it can be avoided (free() cost). */
-size_t core_item_put(struct store *s, struct item *it);
+static inline uint32_t item_hv(const struct item *it)
+{
+    return (uint32_t)hash_key(item_key(it), it->nkey);
+}
 
-/* Drop the references of a batch chained through h_next. */
-size_t core_put_batch(struct store *s, struct item *batch);
+/* The item's cas: its explicit slot, else derived from its place (segment
+ * sequence, offset); 0 with -C. */
+uint64_t core_cas(const struct store *s, const struct item *it);
 
-/* Allocate and charge an unlinked item; may evict. Never called with a
- * lock held. OK or ENOMEM. */
-enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t hv,
-                                  unsigned shard, uint32_t flags, uint32_t exptime,
-                                  uint32_t vlen, struct item **out);
+/* The cas the item's place gives it (segment sequence, offset). */
+uint64_t core_cas_derived(const struct store *s, const struct item *it);
+
+/* Drop a reference (a lookup's, or a reservation's once linked). */
+static inline void core_unref(struct store *s, struct item *it)
+{
+    seg_unref(&s->arena, it);
+}
+
+/* Give back a reservation that will never be linked: uncharge, unref. */
+void core_discard(struct store *s, struct item *it);
+
+/* Link a reserved item under hv (its charge stays, now for the link). */
+void core_link_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv);
+
+/* Unlink a linked item and uncharge it (its bytes stay readable for holders
+ * of a reference until its segment is reused). */
+void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv);
+
+/* Allocate and charge an unlinked item (one reference on its segment) with
+ * an explicit cas slot if with_cas; may evict. Never called with a lock
+ * held. OK or ENOMEM. */
+enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t flags,
+                                  uint32_t exptime, uint32_t vlen, bool with_cas,
+                                  struct item **out);
 
 #endif

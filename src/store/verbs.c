@@ -4,6 +4,10 @@
  * sets, win tokens, md x). Each operation has one code path: the classic
  * verb is its _ex variant with every option off. Follows the lock rules at
  * the top of store.c; knows nothing of protocols.
+ *
+ * Items are immutable apart from exptime, atime and state bits: every
+ * change of value or cas (set, append, incr, md I, md x) writes a new item,
+ * allocated before the shard lock is taken, and swaps it in under the lock.
  */
 #include "store/store.h"
 
@@ -17,49 +21,38 @@
 #include "store/shard.h"
 #include "store/store_core.h"
 
-#define UPDATE_RETRIES 100 /* optimistic rounds of append/prepend/incr/decr */
-
-/* ---- shared by reads and writes ---- */
+#define UPDATE_RETRIES 100 /* optimistic rounds of append/prepend/incr/decr/md I */
 
 static const struct store_get_opts get_opts_none;
 static const struct store_commit_opts commit_opts_none;
 static const struct store_delete_opts delete_opts_none;
 static const struct store_delta_opts delta_opts_none;
 
-/* The cas a new or invalidated item gets: `want` (meta E) if not 0, else a
- * fresh one; always 0 with -C. */
-static uint64_t cas_for_locked(struct store *s, struct shard *sh, uint64_t want)
-{
-    if (!s->cfg.use_cas)
-        return 0;
-    return want != 0 ? want : shard_next_cas_locked(sh);
-}
+/* ---- shared by reads and writes ---- */
 
-/* Under the lock: replace old (may be NULL) by fresh, stamping fresh's
- * generation, cas (see cas_for_locked) and access time, and report the link. */
+/* Under the lock: replace old (may be NULL) by fresh, giving fresh the cas
+ * `want` (if not 0, in its explicit slot, which it then must have) and the
+ * access time now, and report the link. An item with a slot but no wanted
+ * cas stores its derived one there. */
 static void link_new_locked(struct store *s, struct shard *sh, struct item *old,
-                            struct item *fresh, uint32_t now, uint32_t gen, uint64_t cas)
+                            struct item *fresh, uint32_t hv, uint32_t now, uint64_t want)
 {
-    fresh->gen = gen;
-    fresh->cas = cas_for_locked(s, sh, cas);
-    fresh->atime = now;
+    if (item_state(fresh) & ITEM_HAS_CAS)
+        item_cas_slot_store(fresh, want != 0 ? want : core_cas_derived(s, fresh));
+    item_atime_store(fresh, now);
     if (old != NULL)
-        shard_unlink_locked(sh, old);
-    shard_link_locked(sh, fresh);
-    hook_call(s, STORE_EV_LINK, fresh->data, fresh->nkey, fresh, item_exptime_load(fresh));
+        core_unlink_locked(s, sh, old, hv);
+    core_link_locked(s, sh, fresh, hv);
+    hook_call(s, STORE_EV_LINK, item_key(fresh), fresh->nkey, fresh, item_exptime_load(fresh));
 }
 
-/* Find the key's live item under the lock; a dead one found is unlinked and
- * chained onto *dead for the caller to drop after unlocking. */
-static struct item *find_live_locked(struct shard *sh, const char *key, size_t nkey,
-                                     uint32_t hv, uint32_t now, uint32_t gen,
-                                     struct item **dead)
+/* Find the key's live item under the lock; a dead one found is unlinked. */
+static struct item *find_live_locked(struct store *s, struct shard *sh, const char *key,
+                                     size_t nkey, uint32_t hv, uint32_t now, uint32_t gen)
 {
-    struct item *it = shard_find_locked(sh, key, nkey, hv);
-    if (it != NULL && item_dead(it, now, gen)) {
-        shard_unlink_locked(sh, it);
-        it->h_next = *dead;
-        *dead = it;
+    struct item *it = shard_find_locked(sh, &s->arena, key, nkey, hv);
+    if (it != NULL && item_dead(s, it, now, gen)) {
+        core_unlink_locked(s, sh, it, hv);
         return NULL;
     }
     return it;
@@ -67,27 +60,28 @@ static struct item *find_live_locked(struct shard *sh, const char *key, size_t n
 
 /* Link an item allocated before locking, only if its key has no live item
  * (ADD semantics: vivify never overwrites what another client linked in
- * between). STORE_OK, the caller's reference having become the link's and
- * *cas_out (if not NULL) the item's cas, read under the lock since the item
- * may be evicted as soon as it is unlocked; else STORE_NOT_STORED. */
+ * between). STORE_OK, with *cas_out (if not NULL) the item's cas, read
+ * under the lock; else STORE_NOT_STORED (the reservation stays the caller's).
+ * On OK the reservation's reference is dropped. */
 static enum store_status link_if_absent(struct store *s, struct item *it, uint64_t cas,
                                         uint64_t *cas_out)
 {
-    struct shard *sh = &s->shards[it->shard];
-    struct item *dead = NULL;
+    uint64_t h = hash_key(item_key(it), it->nkey);
+    struct shard *sh = &s->shards[shard_of_hash(h)];
     enum store_status st = STORE_NOT_STORED;
     uint32_t now = clock_now();
 
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
-    if (find_live_locked(sh, it->data, it->nkey, it->hv, now, gen, &dead) == NULL) {
-        link_new_locked(s, sh, NULL, it, now, gen, cas);
+    if (find_live_locked(s, sh, item_key(it), it->nkey, (uint32_t)h, now, gen) == NULL) {
+        link_new_locked(s, sh, NULL, it, (uint32_t)h, now, cas);
         if (cas_out != NULL)
-            *cas_out = it->cas;
+            *cas_out = core_cas(s, it);
         st = STORE_OK;
     }
     pthread_mutex_unlock(&sh->lock);
-    core_put_batch(s, dead);
+    if (st == STORE_OK)
+        core_unref(s, it);
     return st;
 }
 
@@ -101,11 +95,10 @@ static enum store_status link_if_absent(struct store *s, struct item *it, uint64
  * could learn it won: the classic get never takes it (memcached's get and
  * gets do not look at it). A vivified item is the exception: its creator
  * holds the token whatever it asked, so that later lookups see won. */
-static void get_hit_locked(struct store *s, struct shard *sh, struct item *it,
-                           const struct store_get_opts *o, struct store_get_info *info,
-                           uint32_t now, bool created)
+static void get_hit_locked(struct store *s, struct item *it, const struct store_get_opts *o,
+                           struct store_get_info *info, uint32_t now, bool created)
 {
-    uint8_t st = it->state;
+    uint8_t st = item_state(it);
     if (info != NULL) {
         uint32_t atime = item_atime_load(it);
         info->hit_before = (st & ITEM_FETCHED) != 0;
@@ -118,7 +111,7 @@ static void get_hit_locked(struct store *s, struct shard *sh, struct item *it,
         return;
     if (o->touch) {
         item_exptime_store(it, o->new_exptime);
-        hook_call(s, STORE_EV_TOUCH, it->data, it->nkey, it, o->new_exptime);
+        hook_call(s, STORE_EV_TOUCH, item_key(it), it->nkey, it, o->new_exptime);
     }
     if ((st & ITEM_WIN_SENT) == 0 && (info != NULL || created)) {
         /* memcached's mg: the item it vivified (N), a stale item, or one
@@ -127,33 +120,30 @@ static void get_hit_locked(struct store *s, struct shard *sh, struct item *it,
         uint32_t e = item_exptime_load(it);
         bool recache = o->recache && e != 0 && (uint64_t)e < (uint64_t)now + o->recache_secs;
         if (created || (st & ITEM_STALE) || recache) {
-            it->state |= ITEM_WIN_SENT;
+            item_state_set(it, ITEM_WIN_SENT);
             if (info != NULL)
                 info->win = true;
         }
     }
     if (!o->no_bump) {
-        it->state |= ITEM_FETCHED;
+        item_state_set(it, ITEM_FETCHED | ITEM_ACCESSED);
         item_atime_store(it, now);
-        shard_bump_locked(sh, it);
     }
 }
 
 /* find_live_locked for lookups: also counts the miss as memcached does. */
-static struct item *find_for_get_locked(struct shard *sh, const char *key, size_t nkey,
-                                        uint32_t hv, uint32_t now, uint32_t gen,
-                                        struct item **dead)
+static struct item *find_for_get_locked(struct store *s, struct shard *sh, const char *key,
+                                        size_t nkey, uint32_t hv, uint32_t now, uint32_t gen)
 {
-    struct item *it = shard_find_locked(sh, key, nkey, hv);
-    if (it == NULL || !item_dead(it, now, gen))
+    struct item *it = shard_find_locked(sh, &s->arena, key, nkey, hv);
+    if (it == NULL || !item_dead(s, it, now, gen))
         return it;
-    if (it->gen != gen)
-        sh->get_flushed++;
-    else
+    uint32_t e = item_exptime_load(it);
+    if (e != 0 && e <= now)
         sh->get_expired++;
-    shard_unlink_locked(sh, it); /* lazy expiry: memcached does not count it reclaimed */
-    it->h_next = *dead;
-    *dead = it;
+    else
+        sh->get_flushed++;
+    core_unlink_locked(s, sh, it, hv); /* lazy expiry: memcached does not count it reclaimed */
     return NULL;
 }
 
@@ -169,40 +159,37 @@ struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
     if (s == NULL || !key_ok(key, nkey))
         return NULL;
     uint64_t h = hash_key(key, nkey);
-    unsigned idx = shard_of_hash(h);
-    struct shard *sh = &s->shards[idx];
+    struct shard *sh = &s->shards[shard_of_hash(h)];
 
     /* At most two rounds: a miss with vivify allocates outside the lock (it
      * may evict), then looks again and links only if the key is still free. */
     for (;;) {
-        struct item *dead = NULL;
         bool created = false;
         uint32_t now = clock_now();
 
         pthread_mutex_lock(&sh->lock);
         uint32_t gen = flush_gen(s, now);
-        it = find_for_get_locked(sh, key, nkey, (uint32_t)h, now, gen, &dead);
+        it = find_for_get_locked(s, sh, key, nkey, (uint32_t)h, now, gen);
         if (it == NULL && fresh != NULL) {
-            link_new_locked(s, sh, NULL, fresh, now, gen, o->new_cas);
-            it = fresh;
+            link_new_locked(s, sh, NULL, fresh, (uint32_t)h, now, o->new_cas);
+            it = fresh; /* the reservation's reference becomes the caller's */
             fresh = NULL;
             created = true;
+        } else if (it != NULL) {
+            seg_ref(&s->arena, it);
         }
-        if (it != NULL) {
-            get_hit_locked(s, sh, it, o, info, now, created);
-            item_ref(it);
-        }
+        if (it != NULL)
+            get_hit_locked(s, it, o, info, now, created);
         pthread_mutex_unlock(&sh->lock);
-        core_put_batch(s, dead);
         if (it != NULL || fresh != NULL || !o->vivify || o->peek)
             break;
         /* memcached's vivified item: empty, flags 0, the N exptime */
-        if (core_alloc_item(s, key, nkey, (uint32_t)h, idx, 0, o->vivify_exptime, 0, &fresh) !=
+        if (core_alloc_item(s, key, nkey, 0, o->vivify_exptime, 0, o->new_cas != 0, &fresh) !=
             STORE_OK)
             break; /* no room: an ordinary miss */
     }
     if (fresh != NULL)
-        core_item_put(s, fresh); /* another client linked the key in between */
+        core_discard(s, fresh); /* another client linked the key in between */
     return it;
 }
 
@@ -217,7 +204,7 @@ void store_release(struct store *s, struct item **it)
 {
     if (s == NULL || it == NULL || *it == NULL)
         return;
-    core_item_put(s, *it);
+    core_unref(s, *it);
     *it = NULL;
 }
 
@@ -243,29 +230,42 @@ enum store_status store_reserve(struct store *s, const char *key, size_t nkey, u
         return STORE_EINVAL;
     if (!store_item_fits(s, nkey, vlen))
         return STORE_TOO_LARGE;
-    uint64_t h = hash_key(key, nkey);
-    return core_alloc_item(s, key, nkey, (uint32_t)h, shard_of_hash(h), flags, exptime, vlen, out);
+    return core_alloc_item(s, key, nkey, flags, exptime, vlen, false, out);
 }
 
 void store_abort(struct store *s, struct item **it)
 {
-    store_release(s, it);
+    if (s == NULL || it == NULL || *it == NULL)
+        return;
+    core_discard(s, *it);
+    *it = NULL;
 }
 
 /* Look up the live item under key and take a reference (NULL if none). */
 static struct item *lookup_ref(struct store *s, struct shard *sh, const char *key, size_t nkey,
                                uint32_t hv)
 {
-    struct item *dead = NULL;
     uint32_t now = clock_now();
 
     pthread_mutex_lock(&sh->lock);
-    struct item *it = find_live_locked(sh, key, nkey, hv, now, flush_gen(s, now), &dead);
+    struct item *it = find_live_locked(s, sh, key, nkey, hv, now, flush_gen(s, now));
     if (it != NULL)
-        item_ref(it);
+        seg_ref(&s->arena, it);
     pthread_mutex_unlock(&sh->lock);
-    core_put_batch(s, dead);
     return it;
+}
+
+/* A copy of it, with an explicit cas slot if with_cas, for the caller to
+ * change and swap in. OK or ENOMEM. */
+static enum store_status copy_item(struct store *s, const struct item *it, uint32_t flags,
+                                   bool with_cas, struct item **out)
+{
+    uint32_t vlen = item_vlen(it);
+    enum store_status st =
+        core_alloc_item(s, item_key(it), it->nkey, flags, 0, vlen, with_cas, out);
+    if (st == STORE_OK)
+        memcpy(item_data(*out), item_value(it), vlen);
+    return st;
 }
 
 /* How swap_if_same installs a rebuilt item in place of the old one. */
@@ -275,39 +275,46 @@ struct swap_opts {
     bool touch;          /* fresh's exptime is new_exptime rather than old's */
     uint32_t new_exptime;
     bool keep_state;     /* fresh keeps old's fetched/stale/win bits */
+    bool keep_atime;     /* ... and its access time */
+    uint8_t set_bits, clear_bits; /* then these state bits change */
 };
 
 enum swap_result { SWAP_DONE, SWAP_RETRY, SWAP_CAS_MISMATCH };
 
 /* Relock and swap old for fresh if the key still maps to old, which must be
- * live. On SWAP_DONE the link reference of old has been dropped (the
- * caller's remains) and *cas, *exptime hold fresh's: once unlocked, fresh
- * may be evicted at any time. SWAP_RETRY: the key changed meanwhile. */
-static enum swap_result swap_if_same(struct store *s, struct shard *sh, struct item *old,
-                                     struct item *fresh, const struct swap_opts *o,
-                                     uint64_t *cas, uint32_t *exptime)
+ * live. On SWAP_DONE fresh's reservation reference has been dropped and
+ * *cas, *exptime hold fresh's. SWAP_RETRY: the key changed meanwhile. */
+static enum swap_result swap_if_same(struct store *s, struct shard *sh, uint32_t hv,
+                                     struct item *old, struct item *fresh,
+                                     const struct swap_opts *o, uint64_t *cas,
+                                     uint32_t *exptime)
 {
     uint32_t now = clock_now();
     enum swap_result r = SWAP_RETRY;
 
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
-    if ((old->state & ITEM_LINKED) && !item_dead(old, now, gen)) {
-        if (o->expect_cas != 0 && item_cas_load(old) != o->expect_cas) {
+    if ((item_state(old) & ITEM_LINKED) && !item_dead(s, old, now, gen)) {
+        if (o->expect_cas != 0 && core_cas(s, old) != o->expect_cas) {
             r = SWAP_CAS_MISMATCH;
         } else {
             item_exptime_store(fresh, o->touch ? o->new_exptime : item_exptime_load(old));
             if (o->keep_state)
-                fresh->state |= old->state & ITEM_META_BITS;
-            link_new_locked(s, sh, old, fresh, now, gen, o->new_cas);
-            *cas = fresh->cas;
+                item_state_set(fresh, item_state(old) & ITEM_META_BITS);
+            item_state_set(fresh, o->set_bits);
+            item_state_clear(fresh, o->clear_bits);
+            uint32_t atime = item_atime_load(old);
+            link_new_locked(s, sh, old, fresh, hv, now, o->new_cas);
+            if (o->keep_atime)
+                item_atime_store(fresh, atime);
+            *cas = core_cas(s, fresh);
             *exptime = item_exptime_load(fresh);
             r = SWAP_DONE;
         }
     }
     pthread_mutex_unlock(&sh->lock);
     if (r == SWAP_DONE)
-        core_item_put(s, old); /* the link reference */
+        core_unref(s, fresh);
     return r;
 }
 
@@ -318,65 +325,79 @@ static enum store_status commit_concat(struct store *s, struct item *piece, bool
                                        uint64_t cas, const struct store_commit_opts *o,
                                        uint64_t *cas_out)
 {
-    struct shard *sh = &s->shards[piece->shard];
-    const char *key = piece->data;
+    uint64_t h = hash_key(item_key(piece), piece->nkey);
+    struct shard *sh = &s->shards[shard_of_hash(h)];
+    const char *key = item_key(piece);
     enum store_status st = STORE_EXISTS; /* the key kept changing under us */
 
     for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
-        struct item *old = lookup_ref(s, sh, key, piece->nkey, piece->hv);
+        struct item *old = lookup_ref(s, sh, key, piece->nkey, (uint32_t)h);
         if (old == NULL) {
             st = STORE_NOT_STORED;
             if (!o->vivify)
                 break;
             /* ms N: the piece itself becomes the item (memcached's APPENDVIV) */
             item_exptime_store(piece, o->vivify_exptime);
+            if (o->new_cas != 0 && s->cfg.use_cas && !(item_state(piece) & ITEM_HAS_CAS)) {
+                struct item *c = NULL;
+                st = copy_item(s, piece, item_flags(piece), true, &c);
+                if (st != STORE_OK)
+                    break;
+                item_exptime_store(c, o->vivify_exptime);
+                core_discard(s, piece);
+                piece = c;
+                key = item_key(piece);
+            }
             if (link_if_absent(s, piece, o->new_cas, cas_out) == STORE_OK)
                 return STORE_OK; /* the reservation is now the link */
             continue;            /* created in between: add to that one */
         }
-        if (cas != 0 && item_cas_load(old) != cas) {
-            core_item_put(s, old);
+        if (cas != 0 && core_cas(s, old) != cas) {
+            core_unref(s, old);
             st = STORE_EXISTS;
             break;
         }
-        size_t vlen = (size_t)old->vlen + piece->vlen;
+        uint32_t ovlen = item_vlen(old), pvlen = item_vlen(piece);
+        size_t vlen = (size_t)ovlen + pvlen;
         struct item *fresh = NULL;
         if (!store_item_fits(s, piece->nkey, vlen))
             st = STORE_TOO_LARGE;
         else
-            st = core_alloc_item(s, key, piece->nkey, piece->hv, piece->shard, old->flags, 0,
-                            (uint32_t)vlen, &fresh);
+            st = core_alloc_item(s, key, piece->nkey, item_flags(old), 0, (uint32_t)vlen,
+                                 o->new_cas != 0, &fresh);
         if (st != STORE_OK) {
-            core_item_put(s, old);
+            core_unref(s, old);
             break;
         }
         const struct item *first = prepend ? piece : old;
         const struct item *second = prepend ? old : piece;
-        memcpy(item_data(fresh), item_value(first), first->vlen);
-        memcpy(item_data(fresh) + first->vlen, item_value(second), second->vlen);
+        uint32_t flen = prepend ? pvlen : ovlen;
+        memcpy(item_data(fresh), item_value(first), flen);
+        memcpy(item_data(fresh) + flen, item_value(second), vlen - flen);
         struct swap_opts so = {.expect_cas = cas, .new_cas = o->new_cas};
         uint64_t new_cas = 0;
         uint32_t exptime = 0;
-        enum swap_result r = swap_if_same(s, sh, old, fresh, &so, &new_cas, &exptime);
-        core_item_put(s, old);
+        enum swap_result r = swap_if_same(s, sh, (uint32_t)h, old, fresh, &so, &new_cas,
+                                          &exptime);
+        core_unref(s, old);
         if (r == SWAP_DONE) {
             if (cas_out != NULL)
                 *cas_out = new_cas;
             st = STORE_OK;
             break;
         }
-        core_item_put(s, fresh);
+        core_discard(s, fresh);
         st = STORE_EXISTS;
         if (r == SWAP_CAS_MISMATCH)
             break;
     }
-    core_item_put(s, piece);
+    core_discard(s, piece);
     return st;
 }
 
 /* Under the lock: may `it` replace old (NULL if none) according to mode?
  * Prepares `it` for a stale store (ms I). OK or the refusal. */
-static enum store_status commit_check_locked(struct shard *sh, struct item *old,
+static enum store_status commit_check_locked(struct store *s, struct item *old,
                                              struct item *it, enum store_mode mode,
                                              uint64_t cas, const struct store_commit_opts *o)
 {
@@ -386,26 +407,28 @@ static enum store_status commit_check_locked(struct shard *sh, struct item *old,
     case STORE_ADD:
         if (old == NULL)
             return STORE_OK;
-        shard_bump_locked(sh, old); /* memcached: a failed add promotes the item */
+        item_state_set(old, ITEM_ACCESSED); /* memcached: a failed add promotes the item */
         return STORE_NOT_STORED;
     case STORE_REPLACE:
         return old != NULL ? STORE_OK : STORE_NOT_STORED;
-    case STORE_CAS:
+    case STORE_CAS: {
         /* memcached: cas 0 never matches, and with -C items carry cas 0, so
          * every cas command on an existing key answers EXISTS. */
         if (old == NULL)
             return STORE_NOT_FOUND;
-        if (cas != 0 && item_cas_load(old) == cas)
+        uint64_t old_cas = core_cas(s, old);
+        if (cas != 0 && old_cas == cas)
             return STORE_OK;
-        if (o->invalidate && cas != 0 && cas < item_cas_load(old)) {
+        if (o->invalidate && cas != 0 && cas < old_cas) {
             /* ms I with an older cas: memcached stores the value anyway,
              * marked stale, keeping the old item's exptime and win token
              * (do_store_item's CAS_STALE). */
             item_exptime_store(it, item_exptime_load(old));
-            it->state |= ITEM_STALE | (old->state & ITEM_WIN_SENT);
+            item_state_set(it, ITEM_STALE | (item_state(old) & ITEM_WIN_SENT));
             return STORE_OK;
         }
         return STORE_EXISTS;
+    }
     default:
         return STORE_EINVAL;
     }
@@ -420,30 +443,39 @@ enum store_status store_commit_ex(struct store *s, struct item **itp, enum store
         return STORE_EINVAL;
     struct item *it = *itp;
     *itp = NULL;
-    assert((it->state & ITEM_LINKED) == 0);
+    assert((item_state(it) & ITEM_LINKED) == 0);
     item_seal(it); /* the caller may have written anything over the terminator */
     if (mode == STORE_APPEND || mode == STORE_PREPEND)
         return commit_concat(s, it, mode == STORE_PREPEND, cas, o, cas_out);
 
-    struct shard *sh = &s->shards[it->shard];
-    struct item *dead = NULL;
+    if (o->new_cas != 0 && s->cfg.use_cas && !(item_state(it) & ITEM_HAS_CAS)) {
+        /* meta E: the reservation had no room for an explicit cas */
+        struct item *c = NULL;
+        enum store_status st = copy_item(s, it, item_flags(it), true, &c);
+        item_exptime_store(c != NULL ? c : it, item_exptime_load(it));
+        core_discard(s, it);
+        if (st != STORE_OK)
+            return st;
+        it = c;
+    }
+    uint64_t h = hash_key(item_key(it), it->nkey);
+    struct shard *sh = &s->shards[shard_of_hash(h)];
     uint32_t now = clock_now();
 
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
-    struct item *old = find_live_locked(sh, it->data, it->nkey, it->hv, now, gen, &dead);
-    enum store_status st = commit_check_locked(sh, old, it, mode, cas, o);
+    struct item *old = find_live_locked(s, sh, item_key(it), it->nkey, (uint32_t)h, now, gen);
+    enum store_status st = commit_check_locked(s, old, it, mode, cas, o);
     if (st == STORE_OK) {
-        link_new_locked(s, sh, old, it, now, gen, o->new_cas);
+        link_new_locked(s, sh, old, it, (uint32_t)h, now, o->new_cas);
         if (cas_out != NULL)
-            *cas_out = it->cas;
+            *cas_out = core_cas(s, it);
     }
     pthread_mutex_unlock(&sh->lock);
-    core_put_batch(s, dead);
-    if (st == STORE_OK && old != NULL)
-        core_item_put(s, old);
-    if (st != STORE_OK)
-        core_item_put(s, it);
+    if (st == STORE_OK)
+        core_unref(s, it);
+    else
+        core_discard(s, it);
     return st;
 }
 
@@ -453,34 +485,92 @@ enum store_status store_commit(struct store *s, struct item **itp, enum store_mo
     return store_commit_ex(s, itp, mode, cas, NULL, cas_out);
 }
 
-/* md I without x: mark the item stale in place, drop its win token so the
- * next meta get wins, give it a new cas (memcached's mdelete). Reported as
- * a LINK of the same item: the log must carry the new cas and exptime. */
-static void invalidate_locked(struct store *s, struct shard *sh, struct item *it,
-                              const struct store_delete_opts *o)
+/* md I without x: the item, marked stale with its win token dropped (so
+ * the next meta get wins), under a new cas (memcached's mdelete). Written as
+ * a copy that keeps the fetched bit and access time; reported as a LINK. */
+static enum store_status delete_invalidate(struct store *s, struct shard *sh, uint64_t h,
+                                           const char *key, size_t nkey,
+                                           const struct store_delete_opts *o)
 {
-    if (o->touch)
-        item_exptime_store(it, o->new_exptime);
-    it->state = (uint8_t)((it->state | ITEM_STALE) & ~ITEM_WIN_SENT);
-    item_cas_store(it, cas_for_locked(s, sh, o->new_cas));
-    hook_call(s, STORE_EV_LINK, it->data, it->nkey, it, item_exptime_load(it));
+    for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+        struct item *old = lookup_ref(s, sh, key, nkey, (uint32_t)h);
+        if (old == NULL)
+            return STORE_NOT_FOUND;
+        if (o->cas != 0 && core_cas(s, old) != o->cas) {
+            core_unref(s, old);
+            return STORE_EXISTS;
+        }
+        struct item *fresh = NULL;
+        enum store_status st = copy_item(s, old, item_flags(old), o->new_cas != 0, &fresh);
+        if (st != STORE_OK) {
+            core_unref(s, old);
+            return st;
+        }
+        struct swap_opts so = {.expect_cas = o->cas, .new_cas = o->new_cas, .touch = o->touch,
+                               .new_exptime = o->new_exptime, .keep_state = true,
+                               .keep_atime = true, .set_bits = ITEM_STALE,
+                               .clear_bits = ITEM_WIN_SENT};
+        uint64_t cas = 0;
+        uint32_t exptime = 0;
+        enum swap_result r = swap_if_same(s, sh, (uint32_t)h, old, fresh, &so, &cas, &exptime);
+        core_unref(s, old);
+        if (r == SWAP_DONE)
+            return STORE_OK;
+        core_discard(s, fresh);
+        if (r == SWAP_CAS_MISMATCH)
+            return STORE_EXISTS;
+    }
+    return STORE_EXISTS;
+}
+
+/* md I in place, when the new cas can be had without a new item: the item
+ * has no explicit cas and has not been bumped before, so its cas becomes
+ * its derived cas + 1 (ITEM_CAS_BUMP); with -C cas stays 0. *done is false
+ * when a copy is needed (delete_invalidate). */
+static enum store_status invalidate_in_place(struct store *s, struct shard *sh, uint64_t h,
+                                             const char *key, size_t nkey,
+                                             const struct store_delete_opts *o, bool *done)
+{
+    enum store_status st = STORE_OK;
+    uint32_t now = clock_now();
+
+    pthread_mutex_lock(&sh->lock);
+    uint32_t gen = flush_gen(s, now);
+    struct item *it = find_live_locked(s, sh, key, nkey, (uint32_t)h, now, gen);
+    *done = true;
+    if (it == NULL) {
+        st = STORE_NOT_FOUND;
+    } else if (o->cas != 0 && core_cas(s, it) != o->cas) {
+        st = STORE_EXISTS;
+    } else if (!s->cfg.use_cas ||
+               (o->new_cas == 0 && !(item_state(it) & (ITEM_HAS_CAS | ITEM_CAS_BUMP)))) {
+        if (o->touch)
+            item_exptime_store(it, o->new_exptime);
+        item_state_set(it, ITEM_STALE | (s->cfg.use_cas ? ITEM_CAS_BUMP : 0));
+        item_state_clear(it, ITEM_WIN_SENT);
+        hook_call(s, STORE_EV_LINK, item_key(it), it->nkey, it, item_exptime_load(it));
+    } else {
+        *done = false;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return st;
 }
 
 /* md x: link the empty item `fresh` in place of old. memcached's emptied
  * item takes md's flags (F) and exptime (T; without T it never expires) and
  * keeps old's cas unless E gives one; with I it is then invalidated, which
  * gives it a new cas. */
-static void clear_value_locked(struct store *s, struct shard *sh, struct item *old,
+static void clear_value_locked(struct store *s, struct shard *sh, uint32_t hv, struct item *old,
                                struct item *fresh, const struct store_delete_opts *o,
-                               uint32_t now, uint32_t gen)
+                               uint32_t now)
 {
-    uint64_t cas = o->new_cas != 0 ? o->new_cas : item_cas_load(old);
+    uint64_t cas = o->new_cas != 0 ? o->new_cas : core_cas(s, old);
     item_exptime_store(fresh, o->touch ? o->new_exptime : 0);
     if (o->invalidate) {
-        fresh->state |= ITEM_STALE; /* a new item: no win token to drop */
+        item_state_set(fresh, ITEM_STALE); /* a new item: no win token to drop */
         cas = o->new_cas;
     }
-    link_new_locked(s, sh, old, fresh, now, gen, cas);
+    link_new_locked(s, sh, old, fresh, hv, now, cas);
 }
 
 enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
@@ -490,43 +580,44 @@ enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
     if (s == NULL || !key_ok(key, nkey))
         return STORE_EINVAL;
     uint64_t h = hash_key(key, nkey);
-    unsigned idx = shard_of_hash(h);
-    struct shard *sh = &s->shards[idx];
-    struct item *dead = NULL;
+    struct shard *sh = &s->shards[shard_of_hash(h)];
     struct item *fresh = NULL;
     enum store_status st = STORE_OK;
 
+    if (o->invalidate && !o->clear_value) {
+        bool done = false;
+        st = invalidate_in_place(s, sh, h, key, nkey, o, &done);
+        return done ? st : delete_invalidate(s, sh, h, key, nkey, o);
+    }
     if (o->clear_value) {
-        /* allocated before locking, as it may evict */
-        st = core_alloc_item(s, key, nkey, (uint32_t)h, idx, o->new_flags, 0, 0, &fresh);
+        /* allocated before locking, as it may evict; room for the kept cas */
+        st = core_alloc_item(s, key, nkey, o->new_flags, 0, 0, true, &fresh);
         if (st != STORE_OK)
             return st;
     }
     uint32_t now = clock_now();
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
-    struct item *it = find_live_locked(sh, key, nkey, (uint32_t)h, now, gen, &dead);
+    struct item *it = find_live_locked(s, sh, key, nkey, (uint32_t)h, now, gen);
+    bool linked_fresh = false;
     if (it == NULL) {
         st = STORE_NOT_FOUND;
-    } else if (o->cas != 0 && item_cas_load(it) != o->cas) {
+    } else if (o->cas != 0 && core_cas(s, it) != o->cas) {
         st = STORE_EXISTS;
     } else if (fresh != NULL) {
-        clear_value_locked(s, sh, it, fresh, o, now, gen);
-        fresh = NULL;
-        it->h_next = dead; /* the old link reference */
-        dead = it;
-    } else if (o->invalidate) {
-        invalidate_locked(s, sh, it, o);
+        clear_value_locked(s, sh, (uint32_t)h, it, fresh, o, now);
+        linked_fresh = true;
     } else {
-        shard_unlink_locked(sh, it);
+        core_unlink_locked(s, sh, it, (uint32_t)h);
         hook_call(s, STORE_EV_UNLINK, key, nkey, NULL, 0);
-        it->h_next = dead;
-        dead = it;
     }
     pthread_mutex_unlock(&sh->lock);
-    core_put_batch(s, dead);
-    if (fresh != NULL)
-        core_item_put(s, fresh);
+    if (fresh != NULL) {
+        if (linked_fresh)
+            core_unref(s, fresh);
+        else
+            core_discard(s, fresh);
+    }
     return st;
 }
 
@@ -541,21 +632,21 @@ enum store_status store_delete(struct store *s, const char *key, size_t nkey, ui
  * exptime is the vivify one, or the touch one if both are given (memcached
  * applies N then T). NOT_STORED if the key was linked in between. */
 static enum store_status delta_vivify(struct store *s, const char *key, size_t nkey,
-                                      uint64_t h, const struct store_delta_opts *o,
+                                      const struct store_delta_opts *o,
                                       struct store_delta_result *out)
 {
     char buf[24];
     size_t len = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->initial);
     uint32_t exptime = o->touch ? o->new_exptime : o->vivify_exptime;
     struct item *fresh = NULL;
-    enum store_status st = core_alloc_item(s, key, nkey, (uint32_t)h, shard_of_hash(h), 0, exptime,
-                                      (uint32_t)len, &fresh);
+    enum store_status st =
+        core_alloc_item(s, key, nkey, 0, exptime, (uint32_t)len, o->new_cas != 0, &fresh);
     if (st != STORE_OK)
         return st;
     memcpy(item_data(fresh), buf, len);
     uint64_t cas = 0;
     if (link_if_absent(s, fresh, o->new_cas, &cas) != STORE_OK) {
-        core_item_put(s, fresh);
+        core_discard(s, fresh);
         return STORE_NOT_STORED;
     }
     if (out != NULL)
@@ -572,27 +663,25 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
     if (s == NULL || !key_ok(key, nkey))
         return STORE_EINVAL;
     uint64_t h = hash_key(key, nkey);
-    unsigned idx = shard_of_hash(h);
-    struct shard *sh = &s->shards[idx];
+    struct shard *sh = &s->shards[shard_of_hash(h)];
 
     for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
         struct item *old = lookup_ref(s, sh, key, nkey, (uint32_t)h);
         if (old == NULL) {
             if (!o->vivify)
                 return STORE_NOT_FOUND;
-            enum store_status st =
-                delta_vivify(s, key, nkey, h, o, out);
+            enum store_status st = delta_vivify(s, key, nkey, o, out);
             if (st != STORE_NOT_STORED)
                 return st;
             continue; /* created in between: apply the delta to that one */
         }
         uint64_t v;
-        if (o->cas != 0 && item_cas_load(old) != o->cas) {
-            core_item_put(s, old);
+        if (o->cas != 0 && core_cas(s, old) != o->cas) {
+            core_unref(s, old);
             return STORE_EXISTS;
         }
         if (!item_value_u64(old, &v)) {
-            core_item_put(s, old);
+            core_unref(s, old);
             return STORE_NON_NUMERIC;
         }
         if (incr)
@@ -604,13 +693,14 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
         /* memcached rewrites a shorter number in place, padded with spaces to
          * the old length ("10" decr 1 reads back "9 "), so the item keeps its
          * fetched/stale/win state; a longer one is a new item, fresh state. */
-        bool in_place = len <= old->vlen;
-        uint32_t vlen = in_place ? old->vlen : (uint32_t)len;
+        uint32_t old_vlen = item_vlen(old);
+        bool in_place = len <= old_vlen;
+        uint32_t vlen = in_place ? old_vlen : (uint32_t)len;
         struct item *fresh = NULL;
-        enum store_status st =
-            core_alloc_item(s, key, nkey, (uint32_t)h, idx, old->flags, 0, vlen, &fresh);
+        enum store_status st = core_alloc_item(s, key, nkey, item_flags(old), 0, vlen,
+                                               o->new_cas != 0, &fresh);
         if (st != STORE_OK) {
-            core_item_put(s, old);
+            core_unref(s, old);
             return st;
         }
         memcpy(item_data(fresh), buf, len);
@@ -619,18 +709,18 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
                                .new_exptime = o->new_exptime, .keep_state = in_place};
         uint64_t cas = 0;
         uint32_t exptime = 0;
-        enum swap_result r = swap_if_same(s, sh, old, fresh, &so, &cas, &exptime);
-        core_item_put(s, old);
+        enum swap_result r = swap_if_same(s, sh, (uint32_t)h, old, fresh, &so, &cas, &exptime);
+        core_unref(s, old);
         if (r == SWAP_DONE) {
             if (out != NULL)
                 *out = (struct store_delta_result){.value = v, .cas = cas, .exptime = exptime};
             return STORE_OK;
         }
-        core_item_put(s, fresh);
+        core_discard(s, fresh);
         if (r == SWAP_CAS_MISMATCH)
             return STORE_EXISTS;
     }
-    return STORE_EXISTS; /* the key kept changing under us (see report/store.h) */
+    return STORE_EXISTS; /* the key kept changing under us */
 }
 
 enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,

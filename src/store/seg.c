@@ -1,0 +1,377 @@
+/*
+ * seg.c: segments, heads and the segment pool (see seg.h). Pure memory
+ * management: callers decide what is live and which segment to evict.
+ */
+#include "store/seg.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define SEG_SIZE_MAX_DEFAULT (1u << 20) /* 1 MiB, unless an item needs more */
+#define SEG_COUNT_MIN 32u               /* small stores get smaller segments */
+
+static unsigned log2_ceil(size_t v)
+{
+    unsigned s = 0;
+    while (((size_t)1 << s) < v)
+        s++;
+    return s;
+}
+
+static unsigned log2_floor(size_t v)
+{
+    unsigned s = 0;
+    while (v >> (s + 1))
+        s++;
+    return s;
+}
+
+int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max)
+{
+    memset(a, 0, sizeof(*a));
+    /* An item fits a segment: its real header is smaller than the notional
+     * one item_max was checked with. */
+    unsigned need = log2_ceil(item_max);
+    unsigned want = max_bytes / SEG_COUNT_MIN > 0 ? log2_floor(max_bytes / SEG_COUNT_MIN) : 0;
+    unsigned cap = log2_floor(SEG_SIZE_MAX_DEFAULT);
+    unsigned shift = want < cap ? want : cap;
+    if (shift < need)
+        shift = need;
+    if (shift < 12)
+        shift = 12;
+    if (max_bytes > SEG_ADDR_MAX - ((size_t)1 << shift))
+        max_bytes = SEG_ADDR_MAX - ((size_t)1 << shift); /* 32-bit item addresses */
+    size_t n = max_bytes >> shift;
+    if (n == 0)
+        n = 1;
+    a->seg_shift = shift;
+    a->nsegs = (uint32_t)n;
+    a->map_len = (n + 1) << shift;
+    a->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (a->map == MAP_FAILED) {
+        a->map = NULL;
+        return -1;
+    }
+    size_t sz = (size_t)1 << shift;
+    a->base = (char *)(((uintptr_t)a->map + sz - 1) & ~(uintptr_t)(sz - 1));
+    a->segs = calloc(n, sizeof(*a->segs));
+    a->free_stack = malloc(n * sizeof(*a->free_stack));
+    if (a->segs == NULL || a->free_stack == NULL) {
+        seg_arena_fini(a);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        atomic_init(&a->segs[i].refs, 0);
+        atomic_init(&a->segs[i].live, 0);
+        atomic_init(&a->segs[i].live_bytes, 0);
+        a->segs[i].prev = a->segs[i].next = SEG_NONE;
+        a->free_stack[i] = (uint32_t)(n - 1 - i); /* pop low segments first */
+    }
+    a->nfree = (uint32_t)n;
+    a->spare = SEG_NONE;
+    a->fifo = (struct seg_list){SEG_NONE, SEG_NONE, 0};
+    a->drain = (struct seg_list){SEG_NONE, SEG_NONE, 0};
+    atomic_init(&a->next_seq, 1);
+    pthread_mutex_init(&a->pool_lock, NULL);
+    for (unsigned h = 0; h <= SEG_HEADS; h++) {
+        pthread_mutex_init(&a->heads[h].lock, NULL);
+        a->heads[h].seg = SEG_NONE;
+    }
+    return 0;
+}
+
+void seg_arena_fini(struct arena *a)
+{
+    if (a->map != NULL)
+        munmap(a->map, a->map_len);
+    if (a->segs != NULL) {
+        pthread_mutex_destroy(&a->pool_lock);
+        for (unsigned h = 0; h <= SEG_HEADS; h++)
+            pthread_mutex_destroy(&a->heads[h].lock);
+    }
+    free(a->segs);
+    free(a->free_stack);
+    memset(a, 0, sizeof(*a));
+}
+
+/* ---- lists, under pool_lock ---- */
+
+static void list_push_tail(struct arena *a, struct seg_list *l, uint32_t idx)
+{
+    struct seg *sg = &a->segs[idx];
+    sg->next = SEG_NONE;
+    sg->prev = l->tail;
+    if (l->tail != SEG_NONE)
+        a->segs[l->tail].next = idx;
+    else
+        l->head = idx;
+    l->tail = idx;
+    l->count++;
+}
+
+static void list_remove(struct arena *a, struct seg_list *l, uint32_t idx)
+{
+    struct seg *sg = &a->segs[idx];
+    if (sg->prev != SEG_NONE)
+        a->segs[sg->prev].next = sg->next;
+    else
+        l->head = sg->next;
+    if (sg->next != SEG_NONE)
+        a->segs[sg->next].prev = sg->prev;
+    else
+        l->tail = sg->prev;
+    sg->prev = sg->next = SEG_NONE;
+    l->count--;
+}
+
+static void free_locked(struct arena *a, uint32_t idx, bool release_pages)
+{
+    if (release_pages)
+        madvise(seg_start(a, idx), seg_size(a), MADV_DONTNEED);
+    a->segs[idx].state = SEG_FREE;
+    a->segs[idx].wpos = 0;
+    a->free_stack[a->nfree++] = idx;
+}
+
+static void seal_locked(struct arena *a, uint32_t idx)
+{
+    a->segs[idx].state = SEG_SEALED;
+    list_push_tail(a, &a->fifo, idx);
+}
+
+/* ---- heads ---- */
+
+static bool head_usable_locked(struct arena *a, struct seg_head *hd, size_t size, uint32_t gen)
+{
+    if (hd->seg == SEG_NONE)
+        return false;
+    struct seg *sg = &a->segs[hd->seg];
+    return sg->gen == gen && sg->wpos + size <= seg_size(a);
+}
+
+void *seg_bump(struct arena *a, unsigned h, size_t size, uint32_t gen)
+{
+    struct seg_head *hd = &a->heads[h];
+    void *p = NULL;
+
+    pthread_mutex_lock(&hd->lock);
+    if (head_usable_locked(a, hd, size, gen)) {
+        struct seg *sg = &a->segs[hd->seg];
+        p = seg_start(a, hd->seg) + sg->wpos;
+        sg->wpos += (uint32_t)size;
+        atomic_fetch_add_explicit(&sg->refs, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&hd->lock);
+    return p;
+}
+
+void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_t gen)
+{
+    struct seg_head *hd = &a->heads[h];
+
+    pthread_mutex_lock(&hd->lock);
+    pthread_mutex_lock(&a->pool_lock);
+    if (head_usable_locked(a, hd, size, gen)) {
+        if (a->segs[idx].wpos > 0)
+            seal_locked(a, idx); /* compacted: it holds linked items */
+        else
+            free_locked(a, idx, false);
+    } else {
+        if (hd->seg != SEG_NONE)
+            seal_locked(a, hd->seg);
+        struct seg *sg = &a->segs[idx];
+        sg->state = SEG_ACTIVE;
+        if (sg->wpos == 0)
+            sg->gen = gen; /* a compacted segment keeps its items' generation */
+        sg->seq = atomic_fetch_add_explicit(&a->next_seq, 1, memory_order_relaxed);
+        hd->seg = idx;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    pthread_mutex_unlock(&hd->lock);
+}
+
+void seg_seal_head(struct arena *a, unsigned h)
+{
+    struct seg_head *hd = &a->heads[h];
+
+    pthread_mutex_lock(&hd->lock);
+    if (hd->seg != SEG_NONE) {
+        pthread_mutex_lock(&a->pool_lock);
+        seal_locked(a, hd->seg);
+        pthread_mutex_unlock(&a->pool_lock);
+        hd->seg = SEG_NONE;
+    }
+    pthread_mutex_unlock(&hd->lock);
+}
+
+/* ---- the pool ---- */
+
+static bool empty_unreferenced(struct arena *a, uint32_t idx)
+{
+    /* refs before live: a commit links (live++) before it drops its reference */
+    return atomic_load(&a->segs[idx].refs) == 0 && atomic_load(&a->segs[idx].live) == 0;
+}
+
+uint32_t seg_obtain_free(struct arena *a)
+{
+    uint32_t idx = SEG_NONE;
+
+    pthread_mutex_lock(&a->pool_lock);
+    if (a->nfree == 0) {
+        for (uint32_t i = a->drain.head; i != SEG_NONE; i = a->segs[i].next) {
+            if (atomic_load(&a->segs[i].refs) == 0) {
+                list_remove(a, &a->drain, i);
+                free_locked(a, i, false);
+                break;
+            }
+        }
+    }
+    if (a->nfree == 0) {
+        for (uint32_t i = a->fifo.head; i != SEG_NONE; i = a->segs[i].next) {
+            if (empty_unreferenced(a, i)) {
+                list_remove(a, &a->fifo, i);
+                free_locked(a, i, false);
+                break;
+            }
+        }
+    }
+    if (a->nfree > 0) {
+        idx = a->free_stack[--a->nfree];
+        a->segs[idx].state = SEG_CLAIMED;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    return idx;
+}
+
+uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip)
+{
+    uint32_t idx = SEG_NONE;
+    unsigned skipped = 0;
+
+    pthread_mutex_lock(&a->pool_lock);
+    for (uint32_t i = a->fifo.head; i != SEG_NONE && skipped <= max_skip;
+         i = a->segs[i].next, skipped++) {
+        if (atomic_load(&a->segs[i].refs) == 0) {
+            idx = i;
+            list_remove(a, &a->fifo, i);
+            a->segs[i].state = SEG_CLAIMED;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    return idx;
+}
+
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare)
+{
+    uint32_t best = SEG_NONE;
+    size_t best_dead = 0;
+
+    pthread_mutex_lock(&a->pool_lock);
+    if (a->spare != SEG_NONE) {
+        for (uint32_t i = a->fifo.head; i != SEG_NONE; i = a->segs[i].next) {
+            struct seg *sg = &a->segs[i];
+            size_t live = atomic_load(&sg->live_bytes) + 8u * atomic_load(&sg->live);
+            size_t dead = sg->wpos > live ? sg->wpos - live : 0;
+            if (atomic_load(&sg->refs) == 0 && dead >= need && dead > best_dead) {
+                best = i;
+                best_dead = dead;
+            }
+        }
+    }
+    if (best != SEG_NONE) {
+        list_remove(a, &a->fifo, best);
+        a->segs[best].state = SEG_CLAIMED;
+        *spare = a->spare;
+        a->spare = SEG_NONE;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    return best;
+}
+
+void seg_set_spare(struct arena *a, uint32_t idx)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    a->segs[idx].state = SEG_CLAIMED;
+    a->segs[idx].wpos = 0;
+    a->spare = idx;
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+void seg_requeue(struct arena *a, uint32_t idx)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    seal_locked(a, idx);
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+void seg_drain(struct arena *a, uint32_t idx)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    a->segs[idx].state = SEG_DRAINING;
+    list_push_tail(a, &a->drain, idx);
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+void seg_free(struct arena *a, uint32_t idx, bool release_pages)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    free_locked(a, idx, release_pages);
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+size_t seg_collect_empty(struct arena *a)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t i = a->drain.head;
+    while (i != SEG_NONE) {
+        uint32_t next = a->segs[i].next;
+        if (atomic_load(&a->segs[i].refs) == 0) {
+            list_remove(a, &a->drain, i);
+            free_locked(a, i, true);
+            n++;
+        }
+        i = next;
+    }
+    i = a->fifo.head;
+    while (i != SEG_NONE) {
+        uint32_t next = a->segs[i].next;
+        if (empty_unreferenced(a, i)) {
+            list_remove(a, &a->fifo, i);
+            free_locked(a, i, true);
+            n++;
+        }
+        i = next;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    return n;
+}
+
+uint32_t seg_take_spare(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t idx = a->spare;
+    a->spare = SEG_NONE;
+    pthread_mutex_unlock(&a->pool_lock);
+    return idx;
+}
+
+bool seg_has_spare(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    bool r = a->spare != SEG_NONE;
+    pthread_mutex_unlock(&a->pool_lock);
+    return r;
+}
+
+uint32_t seg_in_use(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t n = a->nsegs - a->nfree;
+    pthread_mutex_unlock(&a->pool_lock);
+    return n;
+}

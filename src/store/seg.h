@@ -1,0 +1,179 @@
+/*
+ * seg.h: item memory as fixed-size segments, private to store/.
+ *
+ * One virtual arena, reserved at create and touched lazily (RSS follows
+ * use), is cut into nsegs segments of 2^seg_shift bytes, aligned to their
+ * size. Items are appended (bump allocation) to the active segment of a
+ * "head": one per writer thread slot (SEG_HEADS) plus one for items that
+ * eviction copies forward (SEG_HEAD_REINSERT). A full head's segment is
+ * sealed onto the FIFO (oldest first); eviction takes segments from there.
+ *
+ *   arena: | seg 0 | seg 1 | seg 2 | ...            segs[]: descriptors
+ *            ▲ head 0's active segment              free stack, FIFO, drain list
+ *
+ * A segment's life: FREE ─install─▶ ACTIVE ─seal─▶ SEALED ─claim─▶ CLAIMED
+ *   ─(emptied, refs 0)─▶ FREE, or ─(refs > 0)─▶ DRAINING ─(refs 0)─▶ FREE;
+ *   a claimed segment that cannot be emptied (-M) goes back to SEALED.
+ *
+ * Locks: each head's mutex guards its segment's write offset; pool_lock
+ * guards the free stack, FIFO, drain list and segment states. Order: a
+ * shard lock, then a head lock, then pool_lock (each optional); never the
+ * other way round. refs and live are atomics.
+ *
+ * Knows nothing of keys, shards, expiry or eviction policy.
+ */
+#ifndef MNEMO_STORE_SEG_H
+#define MNEMO_STORE_SEG_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/item.h"
+
+#define SEG_NONE UINT32_MAX
+#define SEG_HEADS 8u
+#define SEG_HEAD_REINSERT SEG_HEADS
+#define SEG_ADDR_MAX ((size_t)UINT32_MAX * ITEM_ALIGN) /* what 32-bit addresses reach */
+
+enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
+
+struct seg {
+    atomic_uint refs;  /* lookups and reservations holding an item in it */
+    atomic_uint live;  /* linked items in it */
+    atomic_uint live_bytes; /* ... and their bytes */
+    uint32_t wpos;     /* bytes written: under the head lock while ACTIVE, fixed after */
+    uint32_t gen;      /* flush generation when it became ACTIVE */
+    uint64_t seq;      /* when it became ACTIVE: unique, increasing (derives cas) */
+    uint32_t prev, next; /* FIFO / drain list links, under pool_lock */
+    uint8_t state;       /* enum seg_state, under pool_lock */
+};
+
+struct seg_head {
+    pthread_mutex_t lock;
+    uint32_t seg; /* SEG_NONE when it has none */
+} __attribute__((aligned(64)));
+
+struct seg_list {
+    uint32_t head, tail, count;
+};
+
+struct arena {
+    char *base; /* aligned to the segment size */
+    void *map;
+    size_t map_len;
+    unsigned seg_shift;
+    uint32_t nsegs;
+    struct seg *segs;
+    struct seg_head heads[SEG_HEADS + 1];
+    pthread_mutex_t pool_lock;
+    uint32_t *free_stack; /* under pool_lock */
+    uint32_t nfree;
+    struct seg_list fifo;  /* SEALED, oldest at head */
+    struct seg_list drain; /* DRAINING */
+    uint32_t spare;        /* an empty segment kept for compaction (-M) or for the
+                            * reinsertion head (eviction), or SEG_NONE */
+    _Atomic uint64_t next_seq;
+};
+
+/* Reserve the arena for max_bytes of items no larger than item_max bytes.
+ * 0, or -1 when memory is short. */
+int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max);
+void seg_arena_fini(struct arena *a);
+
+static inline size_t seg_size(const struct arena *a)
+{
+    return (size_t)1 << a->seg_shift;
+}
+
+static inline bool seg_contains(const struct arena *a, const void *p)
+{
+    return (const char *)p >= a->base &&
+           (const char *)p < a->base + ((size_t)a->nsegs << a->seg_shift);
+}
+
+static inline uint32_t seg_of(const struct arena *a, const void *p)
+{
+    return (uint32_t)(((const char *)p - a->base) >> a->seg_shift);
+}
+
+static inline char *seg_start(const struct arena *a, uint32_t idx)
+{
+    return a->base + ((size_t)idx << a->seg_shift);
+}
+
+/* Item addresses in the index: 32 bits, 0 = none. */
+static inline uint32_t seg_addr(const struct arena *a, const struct item *it)
+{
+    return (uint32_t)(((const char *)it - a->base) / ITEM_ALIGN) + 1u;
+}
+
+static inline struct item *seg_item(const struct arena *a, uint32_t addr)
+{
+    return (struct item *)(a->base + (size_t)(addr - 1u) * ITEM_ALIGN);
+}
+
+static inline void seg_ref(struct arena *a, const void *p)
+{
+    atomic_fetch_add_explicit(&a->segs[seg_of(a, p)].refs, 1, memory_order_relaxed);
+}
+
+static inline void seg_unref(struct arena *a, const void *p)
+{
+    atomic_fetch_sub_explicit(&a->segs[seg_of(a, p)].refs, 1, memory_order_release);
+}
+
+/* Bump-allocate size bytes in head h's segment if it is usable (flush
+ * generation gen, room left). Takes a reference on the segment for the
+ * caller. NULL if the head needs a new segment. */
+void *seg_bump(struct arena *a, unsigned h, size_t size, uint32_t gen);
+
+/* Make idx (from seg_obtain_free, eviction or compaction) head h's
+ * segment, unless the head meanwhile got a usable one (then idx goes back to
+ * the free stack). The old segment is sealed onto the FIFO. idx keeps what
+ * it holds (a compacted segment arrives part full, with its generation). */
+void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_t gen);
+
+/* Seal head h's segment onto the FIFO (so that eviction may take it). */
+void seg_seal_head(struct arena *a, unsigned h);
+
+/* A free segment: from the free stack, else a drained or sealed segment
+ * with no reference and no linked item. SEG_NONE if none. */
+uint32_t seg_obtain_free(struct arena *a);
+
+/* Claim the oldest sealed segment nobody references (SEG_CLAIMED), after
+ * skipping at most max_skip referenced ones. SEG_NONE if none. */
+uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip);
+
+/* -M compaction: claim the sealed unreferenced segment with the most dead
+ * bytes, if it has at least need of them beyond 8 per live item (the copies
+ * carry their cas), and take the spare segment into *spare. SEG_NONE if
+ * there is no spare or no such segment. */
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare);
+
+/* Take the spare segment (SEG_NONE if none). */
+uint32_t seg_take_spare(struct arena *a);
+
+/* Is there a spare segment? */
+bool seg_has_spare(struct arena *a);
+
+/* Keep idx (claimed, emptied, unreferenced) as the spare segment. */
+void seg_set_spare(struct arena *a, uint32_t idx);
+
+/* A claimed segment's fate: back to the FIFO tail (not emptied), to the drain
+ * list (emptied, still referenced), or free (release_pages: give its memory
+ * back to the OS). */
+void seg_requeue(struct arena *a, uint32_t idx);
+void seg_drain(struct arena *a, uint32_t idx);
+void seg_free(struct arena *a, uint32_t idx, bool release_pages);
+
+/* Free every sealed or draining segment without reference or linked item,
+ * giving its pages back. Returns how many. (Background maintenance.) */
+size_t seg_collect_empty(struct arena *a);
+
+/* Segments not free (for statistics). */
+uint32_t seg_in_use(struct arena *a);
+
+#endif

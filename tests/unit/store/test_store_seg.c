@@ -1,0 +1,262 @@
+/*
+ * test_store_seg.c: what the segment layout of the store adds, tested
+ * through store.h only (plus clock_shift()): cas uniqueness across segment
+ * reuse, zero-copy safety of held items while their segment is evicted or
+ * reclaimed, bounded memory under shifting item sizes, second chances for
+ * hot keys, -M compaction, and repeated in-place invalidations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "store/store.h"
+
+#define KB 1024u
+#define MB (1024u * 1024u)
+
+static struct store *mk(size_t max_bytes, size_t item_size_max, bool evict)
+{
+    struct store_config cfg = {.max_bytes = max_bytes, .item_size_max = item_size_max,
+                               .evict = evict, .use_cas = true};
+    struct store *s = NULL;
+    assert_int_equal(store_create(&cfg, &s), STORE_OK);
+    return s;
+}
+
+static enum store_status put(struct store *s, const char *key, const void *val, size_t vlen,
+                             uint32_t flags, uint32_t exptime, uint64_t *cas_out)
+{
+    struct item *it = NULL;
+    enum store_status st = store_reserve(s, key, strlen(key), flags, exptime, (uint32_t)vlen, &it);
+    if (st != STORE_OK)
+        return st;
+    memcpy(item_data(it), val, vlen);
+    return store_commit(s, &it, STORE_SET, 0, cas_out);
+}
+
+static bool has(struct store *s, const char *key, const void *val, size_t vlen)
+{
+    struct item *it = store_get(s, key, strlen(key), false, 0);
+    if (it == NULL)
+        return false;
+    bool ok = item_vlen(it) == vlen && memcmp(item_value(it), val, vlen) == 0 &&
+              memcmp(item_value(it) + vlen, "\r\n", 2) == 0;
+    store_release(s, &it);
+    return ok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Every modification gets a cas never seen before, even once the segments
+ * that held earlier versions have been evicted and reused many times. */
+static void test_cas_unique_across_segment_reuse(void **state)
+{
+    enum { N = 60000 };
+    struct store *s = mk(MB, 1024, true);
+    uint64_t *seen = malloc(N * sizeof(*seen));
+    char key[32], val[100];
+
+    memset(val, 'c', sizeof(val));
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "k:%d", i % 500);
+        assert_int_equal(put(s, key, val, 20 + i % 80, 0, 0, &seen[i]), STORE_OK);
+        assert_true(seen[i] != 0);
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_true(st.total_items == N);
+    qsort(seen, N, sizeof(*seen), cmp_u64);
+    for (int i = 1; i < N; i++)
+        assert_true(seen[i - 1] != seen[i]);
+    /* and the cas read back is the one the set returned */
+    uint64_t cas = 0;
+    assert_int_equal(put(s, "last", val, 10, 7, 0, &cas), STORE_OK);
+    struct item *it = store_get(s, "last", 4, false, 0);
+    assert_non_null(it);
+    assert_int_equal(item_cas(it), cas);
+    assert_int_equal(item_flags(it), 7);
+    store_release(s, &it);
+    free(seen);
+    store_destroy(&s);
+}
+
+/* A held item stays intact while its segment is evicted, flushed and
+ * reclaimed around it; once released, its memory is reused. */
+static void test_held_item_survives_eviction_and_reclaim(void **state)
+{
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[300], other[300];
+
+    memset(val, 'h', sizeof(val));
+    memset(other, 'o', sizeof(other));
+    assert_int_equal(put(s, "held", val, sizeof(val), 3, 0, NULL), STORE_OK);
+    struct item *held = store_get(s, "held", 4, false, 0);
+    assert_non_null(held);
+    uint64_t cas = item_cas(held);
+    assert_int_equal(store_delete(s, "held", 4, 0), STORE_OK);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 8000; i++) {
+            snprintf(key, sizeof(key), "f:%d", i);
+            assert_int_equal(put(s, key, other, sizeof(other), 0, clock_now() + 2, NULL), STORE_OK);
+        }
+        store_flush(s, 0);
+        store_reclaim_expired(s, 1000000);
+    }
+    assert_int_equal(item_vlen(held), sizeof(val));
+    assert_memory_equal(item_value(held), val, sizeof(val));
+    assert_memory_equal(item_value(held) + sizeof(val), "\r\n", 2);
+    assert_int_equal(item_flags(held), 3);
+    assert_int_equal(item_cas(held), cas);
+    store_release(s, &held);
+    for (int i = 0; i < 8000; i++) {
+        snprintf(key, sizeof(key), "g:%d", i);
+        assert_int_equal(put(s, key, other, sizeof(other), 0, 0, NULL), STORE_OK);
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_true(st.used_bytes <= MB);
+    store_destroy(&s);
+}
+
+/* 100-byte items, then 10 KB ones, then 100-byte ones again: every set
+ * succeeds, memory stays within the limit, the latest items are found. */
+static void test_shifting_sizes_stay_bounded(void **state)
+{
+    struct store *s = mk(4 * MB, 64 * KB, true);
+    static char big[10 * KB];
+    char key[32], small[100];
+    const size_t sizes[3] = {sizeof(small), sizeof(big), sizeof(small)};
+    const int counts[3] = {100000, 2000, 100000};
+
+    memset(small, 's', sizeof(small));
+    memset(big, 'b', sizeof(big));
+    for (int phase = 0; phase < 3; phase++) {
+        const char *val = phase == 1 ? big : small;
+        for (int i = 0; i < counts[phase]; i++) {
+            snprintf(key, sizeof(key), "p%d:%d", phase, i);
+            assert_int_equal(put(s, key, val, sizes[phase], 0, 0, NULL), STORE_OK);
+        }
+        struct store_stats st;
+        store_stats(s, &st);
+        assert_true(st.used_bytes <= 4 * MB);
+        assert_true(st.bytes <= 4 * MB);
+        for (int i = counts[phase] - 100; i < counts[phase]; i++) {
+            snprintf(key, sizeof(key), "p%d:%d", phase, i);
+            assert_true(has(s, key, val, sizes[phase]));
+        }
+    }
+    store_destroy(&s);
+}
+
+/* Keys read between evictions get a second chance: a hot set much older than
+ * the memory holds survives a long stream of cold writes. */
+static void test_reinsertion_keeps_hot_keys(void **state)
+{
+    enum { HOT = 200, COLD = 60000 };
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[100];
+
+    memset(val, 'v', sizeof(val));
+    for (int i = 0; i < HOT; i++) {
+        snprintf(key, sizeof(key), "hot:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    int lost = 0;
+    for (int i = 0; i < COLD; i++) {
+        snprintf(key, sizeof(key), "cold:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        if (i % 100 == 0) {
+            for (int h = 0; h < HOT; h++) {
+                snprintf(key, sizeof(key), "hot:%d", h);
+                if (!has(s, key, val, sizeof(val)))
+                    lost++;
+            }
+        }
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_true(st.evictions > COLD / 2); /* the cold stream cycled memory many times */
+    assert_int_equal(lost, 0);
+    store_destroy(&s);
+}
+
+/* -M: deleting items in the middle of full segments makes room again. */
+static void test_no_evict_compacts_deleted_space(void **state)
+{
+    struct store *s = mk(MB, 1024, false);
+    char key[32], val[500];
+    int stored = 0;
+
+    memset(val, 'm', sizeof(val));
+    for (;; stored++) {
+        snprintf(key, sizeof(key), "m:%d", stored);
+        enum store_status st = put(s, key, val, sizeof(val), 0, 0, NULL);
+        if (st == STORE_ENOMEM)
+            break;
+        assert_int_equal(st, STORE_OK);
+    }
+    assert_true(stored > 1000);
+    for (int i = 0; i < stored; i += 3) {
+        snprintf(key, sizeof(key), "m:%d", i);
+        assert_int_equal(store_delete(s, key, strlen(key), 0), STORE_OK);
+    }
+    for (int i = 0; i < stored / 4; i++) {
+        snprintf(key, sizeof(key), "n:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    for (int i = 1; i < stored; i += 3) {
+        snprintf(key, sizeof(key), "m:%d", i);
+        assert_true(has(s, key, val, sizeof(val)));
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.evictions, 0);
+    assert_true(st.used_bytes <= MB);
+    store_destroy(&s);
+}
+
+/* md I gives a new cas each time, in place the first time, as a copy after. */
+static void test_invalidate_repeatedly(void **state)
+{
+    struct store *s = mk(4 * MB, 64 * KB, true);
+    uint64_t cas[4];
+    assert_int_equal(put(s, "k", "v", 1, 0, 0, &cas[0]), STORE_OK);
+    struct store_delete_opts inv = {.invalidate = true};
+    for (int i = 1; i < 4; i++) {
+        assert_int_equal(store_delete_ex(s, "k", 1, &inv), STORE_OK);
+        struct item *it = store_get(s, "k", 1, false, 0);
+        assert_non_null(it);
+        cas[i] = item_cas(it);
+        assert_memory_equal(item_value(it), "v\r\n", 3);
+        store_release(s, &it);
+        for (int j = 0; j < i; j++)
+            assert_true(cas[i] != cas[j]);
+    }
+    struct store_delete_opts bad = {.invalidate = true, .cas = cas[1]};
+    assert_int_equal(store_delete_ex(s, "k", 1, &bad), STORE_EXISTS);
+    store_destroy(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cas_unique_across_segment_reuse),
+        cmocka_unit_test(test_held_item_survives_eviction_and_reclaim),
+        cmocka_unit_test(test_shifting_sizes_stay_bounded),
+        cmocka_unit_test(test_reinsertion_keeps_hot_keys),
+        cmocka_unit_test(test_no_evict_compacts_deleted_space),
+        cmocka_unit_test(test_invalidate_repeatedly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
