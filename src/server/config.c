@@ -5,6 +5,8 @@
  */
 #include "server/config.h"
 
+#include "store/store.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -346,6 +348,11 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
     }
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
+        return -1;
+    }
+    if (cfg->maxbytes > store_max_bytes()) {
+        snprintf(err, errlen, "-m %zu MB is more than the store can address (at most %zu MB)",
+                 cfg->maxbytes / MB, store_max_bytes() / MB);
         return -1;
     }
     if (cfg->item_size_max < 1024) {

@@ -4,6 +4,7 @@
  */
 #include "store/seg.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,8 +41,8 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max)
         shift = need;
     if (shift < 12)
         shift = 12;
-    if (max_bytes > SEG_ADDR_MAX - ((size_t)1 << shift))
-        max_bytes = SEG_ADDR_MAX - ((size_t)1 << shift); /* 32-bit item addresses */
+    /* store_create refuses more than 32-bit item addresses can reach */
+    assert(max_bytes <= SEG_ADDR_MAX - ((size_t)1 << shift));
     size_t n = max_bytes >> shift;
     if (n == 0)
         n = 1;

@@ -453,6 +453,12 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
 
 /* ---- lifecycle ---- */
 
+size_t store_max_bytes(void)
+{
+    /* 32-bit item addresses, less the largest segment that could straddle */
+    return SEG_ADDR_MAX - ((size_t)1 << 30);
+}
+
 enum store_status store_create(const struct store_config *cfg, struct store **out)
 {
     struct store *s = NULL;
@@ -463,7 +469,8 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
     *out = NULL;
     if (cfg == NULL || cfg->item_size_max < ITEM_SIZE_MIN ||
         cfg->item_size_max > item_total(ITEM_KEY_MAX, UINT32_MAX) ||
-        cfg->item_size_max > ((size_t)1 << 30) || cfg->max_bytes < cfg->item_size_max)
+        cfg->item_size_max > ((size_t)1 << 30) || cfg->max_bytes < cfg->item_size_max ||
+        cfg->max_bytes > store_max_bytes())
         return STORE_EINVAL;
     if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0)
         return STORE_ENOMEM;

@@ -71,8 +71,12 @@ struct store_stats {
     uint64_t hash_buckets;
 };
 
+/* The largest max_bytes a store can address (item locations are 32-bit). */
+size_t store_max_bytes(void);
+
 /* Create a store. Returns STORE_OK and sets *out, or STORE_EINVAL when the
- * configuration cannot work (max_bytes smaller than item_size_max, ...). */
+ * configuration cannot work (max_bytes smaller than item_size_max or above
+ * store_max_bytes(), ...). */
 enum store_status store_create(const struct store_config *cfg, struct store **out);
 
 /* Free everything. No other call may be in progress. Sets *s to NULL. */

@@ -116,6 +116,8 @@ static void test_bad_values(void **state)
     expect_error(idle, ARGC(idle), "idle_timeout");
     char *mem[] = {"mnemod", "-m", "12q"};
     expect_error(mem, ARGC(mem), "-m");
+    char *huge[] = {"mnemod", "-m", "20000000"};
+    expect_error(huge, ARGC(huge), "more than the store can address");
     char *stray[] = {"mnemod", "extra"};
     expect_error(stray, ARGC(stray), "unexpected argument");
 }
