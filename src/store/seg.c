@@ -265,14 +265,16 @@ uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip)
     return idx;
 }
 
-uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare)
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, uint32_t *spare)
 {
     uint32_t best = SEG_NONE;
     size_t best_dead = 0;
+    unsigned scanned = 0;
 
     pthread_mutex_lock(&a->pool_lock);
     if (a->spare != SEG_NONE) {
-        for (uint32_t i = a->fifo.head; i != SEG_NONE; i = a->segs[i].next) {
+        for (uint32_t i = a->fifo.head; i != SEG_NONE && scanned < max_scan;
+             i = a->segs[i].next, scanned++) {
             struct seg *sg = &a->segs[i];
             size_t live = atomic_load(&sg->live_bytes) + 8u * atomic_load(&sg->live);
             size_t dead = sg->wpos > live ? sg->wpos - live : 0;
@@ -292,13 +294,21 @@ uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare)
     return best;
 }
 
-void seg_set_spare(struct arena *a, uint32_t idx)
+bool seg_set_spare(struct arena *a, uint32_t idx)
 {
+    bool kept = false;
+
     pthread_mutex_lock(&a->pool_lock);
-    a->segs[idx].state = SEG_CLAIMED;
-    a->segs[idx].wpos = 0;
-    a->spare = idx;
+    if (a->spare == SEG_NONE) {
+        a->segs[idx].state = SEG_CLAIMED;
+        a->segs[idx].wpos = 0;
+        a->spare = idx;
+        kept = true;
+    } else {
+        free_locked(a, idx, false); /* another thread refilled it meanwhile */
+    }
     pthread_mutex_unlock(&a->pool_lock);
+    return kept;
 }
 
 void seg_requeue(struct arena *a, uint32_t idx)

@@ -147,11 +147,11 @@ uint32_t seg_obtain_free(struct arena *a);
  * skipping at most max_skip referenced ones. SEG_NONE if none. */
 uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip);
 
-/* -M compaction: claim the sealed unreferenced segment with the most dead
- * bytes, if it has at least need of them beyond 8 per live item (the copies
- * carry their cas), and take the spare segment into *spare. SEG_NONE if
- * there is no spare or no such segment. */
-uint32_t seg_claim_most_dead(struct arena *a, size_t need, uint32_t *spare);
+/* Compaction: claim the sealed unreferenced segment with the most dead
+ * bytes among the max_scan oldest, if it has at least need of them beyond 8
+ * per live item (the copies carry their cas), and take the spare segment
+ * into *spare. SEG_NONE if there is no spare or no such segment. */
+uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, uint32_t *spare);
 
 /* Take the spare segment (SEG_NONE if none). */
 uint32_t seg_take_spare(struct arena *a);
@@ -159,8 +159,10 @@ uint32_t seg_take_spare(struct arena *a);
 /* Is there a spare segment? */
 bool seg_has_spare(struct arena *a);
 
-/* Keep idx (claimed, emptied, unreferenced) as the spare segment. */
-void seg_set_spare(struct arena *a, uint32_t idx);
+/* Keep idx (claimed, emptied, unreferenced) as the spare segment; if there
+ * already is one (another thread refilled it), idx is freed instead. True
+ * if idx became the spare. */
+bool seg_set_spare(struct arena *a, uint32_t idx);
 
 /* A claimed segment's fate: back to the FIFO tail (not emptied), to the drain
  * list (emptied, still referenced), or free (release_pages: give its memory

@@ -86,6 +86,8 @@
 #define CLAIM_SKIP 64         /* referenced segments skipped per claim */
 #define REGISTRY_MAX 64       /* stores alive at once (item_cas finds its store) */
 #define ITEM_SIZE_MIN 1024u
+#define COMPACT_SCAN 64       /* oldest sealed segments a compaction considers */
+#define COMPACT_DEAD_PCT 50   /* dead share of a segment worth compacting, not evicting */
 
 /* ---- the registry: from an item pointer to its store ---- */
 
@@ -186,7 +188,7 @@ static size_t copy_size(const struct store *s, const struct item *it)
  * the copy in its place: same key, value, flags, cas, times and meta state;
  * ACCESSED cleared. */
 static void copy_forward_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
-                                struct item *fresh)
+                                struct item *fresh, uint8_t keep)
 {
     struct arena *a = &s->arena;
     uint32_t vlen = item_vlen(it);
@@ -198,7 +200,7 @@ static void copy_forward_locked(struct store *s, struct shard *sh, struct item *
     if (s->cfg.use_cas)
         item_cas_slot_store(fresh, core_cas(s, it));
     item_atime_store(fresh, item_atime_load(it));
-    item_state_set(fresh, item_state(it) & ITEM_META_BITS);
+    item_state_set(fresh, item_state(it) & keep);
     size_t size = item_size(fresh);
     struct seg *to = &a->segs[seg_of(a, fresh)];
     struct seg *from = &a->segs[seg_of(a, it)];
@@ -236,7 +238,7 @@ static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, 
             return false;
         }
     }
-    copy_forward_locked(s, sh, it, hv, fresh);
+    copy_forward_locked(s, sh, it, hv, fresh, ITEM_META_BITS);
     seg_unref(a, fresh);
     return true;
 }
@@ -309,11 +311,11 @@ static bool wait_unlinked(struct arena *a, uint32_t idx)
 /* -M: compact the segment with the most dead bytes into the spare one, which
  * then goes to the caller part full, and the emptied segment becomes the
  * spare. SEG_NONE if no segment has `need` dead bytes. No lock held. */
-static uint32_t compact_segment(struct store *s, size_t need)
+static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
 {
     struct arena *a = &s->arena;
     uint32_t spare = SEG_NONE;
-    uint32_t v = seg_claim_most_dead(a, need, &spare);
+    uint32_t v = seg_claim_most_dead(a, need, max_scan, &spare);
     if (v == SEG_NONE)
         return SEG_NONE;
     struct seg *to = &a->segs[spare];
@@ -345,7 +347,9 @@ static uint32_t compact_segment(struct store *s, size_t need)
                  * wpos <= the segment size */
                 struct item *fresh = (struct item *)(seg_start(a, spare) + to->wpos);
                 to->wpos += (uint32_t)copy_size(s, it);
-                copy_forward_locked(s, sh, it, (uint32_t)h, fresh);
+                /* not a second chance: an accessed item keeps its bit */
+                copy_forward_locked(s, sh, it, (uint32_t)h, fresh,
+                                    ITEM_META_BITS | ITEM_ACCESSED);
             }
         }
         pthread_mutex_unlock(&sh->lock);
@@ -374,7 +378,15 @@ static uint32_t obtain_segment(struct store *s, size_t need)
                 if (idx != SEG_NONE)
                     seg_set_spare(a, idx);
             }
-            idx = compact_segment(s, need);
+            idx = compact_segment(s, need, UINT32_MAX);
+            if (idx != SEG_NONE)
+                return idx;
+        } else {
+            /* reclaim dead space (overwritten, deleted versions) before
+             * evicting live items: a segment among the oldest that is at
+             * least half dead is compacted instead */
+            size_t want = seg_size(a) * COMPACT_DEAD_PCT / 100;
+            idx = compact_segment(s, want > need ? want : need, COMPACT_SCAN);
             if (idx != SEG_NONE)
                 return idx;
         }

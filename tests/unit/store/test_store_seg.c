@@ -3,7 +3,8 @@
  * through store.h only (plus clock_shift()): cas uniqueness across segment
  * reuse, zero-copy safety of held items while their segment is evicted or
  * reclaimed, bounded memory under shifting item sizes, second chances for
- * hot keys, -M compaction, and repeated in-place invalidations.
+ * hot keys, -M compaction, dead space compacted rather than live items
+ * evicted, and repeated in-place invalidations.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -226,6 +227,48 @@ static void test_no_evict_compacts_deleted_space(void **state)
     store_destroy(&s);
 }
 
+/* Heavy overwrites of a key set that fits in about two thirds of a small
+ * store: the overwritten versions are dead bytes, which eviction compacts
+ * away instead of evicting live keys, so nearly every key stays. */
+static void test_overwrites_keep_what_fits(void **state)
+{
+    enum { KEYS = 5000, WRITES = 200000 };
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[100];
+    uint32_t rng = 12345;
+
+    memset(val, 'o', sizeof(val));
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(key, sizeof(key), "o:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.curr_items, KEYS);
+    size_t item_bytes = st.used_bytes / KEYS;
+    assert_true(item_bytes * KEYS < MB * 2 / 3); /* it fits, with room to spare */
+    size_t min_items = KEYS, sum = 0, samples = 0;
+    for (int i = 0; i < WRITES; i++) {
+        rng = rng * 1103515245u + 12345u;
+        snprintf(key, sizeof(key), "o:%u", (rng >> 8) % KEYS);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        if (i % 1000 == 999) {
+            store_stats(s, &st);
+            if (st.curr_items < min_items)
+                min_items = st.curr_items;
+            sum += st.curr_items;
+            samples++;
+        }
+    }
+    store_stats(s, &st);
+    printf("# curr_items min %zu mean %zu of %d, evictions %llu\n", min_items, sum / samples,
+           KEYS, (unsigned long long)st.evictions);
+    assert_true(sum / samples >= KEYS * 95 / 100);
+    assert_true(min_items >= KEYS * 9 / 10);
+    assert_true(st.used_bytes <= MB);
+    store_destroy(&s);
+}
+
 /* md I gives a new cas each time, in place the first time, as a copy after. */
 static void test_invalidate_repeatedly(void **state)
 {
@@ -256,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_shifting_sizes_stay_bounded),
         cmocka_unit_test(test_reinsertion_keeps_hot_keys),
         cmocka_unit_test(test_no_evict_compacts_deleted_space),
+        cmocka_unit_test(test_overwrites_keep_what_fits),
         cmocka_unit_test(test_invalidate_repeatedly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
