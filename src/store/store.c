@@ -37,8 +37,12 @@
  *     drops the segment's live count: an evictor skips unlinked items without
  *     the lock and waits for live == 0 before reusing the segment.
  *
- * Eviction: when a head needs a segment and none is free, the oldest sealed
- * unreferenced segment is claimed and walked. Each linked item is, under its
+ * Eviction: when a head needs a segment and none is free, dead space goes
+ * first: the most-dead of the oldest COMPACT_SCAN sealed segments, if at
+ * least COMPACT_DEAD_PCT of it is dead (overwritten or deleted versions), is
+ * compacted into the spare (as with -M below), which serves the head; its
+ * items keep their ACCESSED bit (compaction is not a second chance).
+ * Otherwise the oldest sealed unreferenced segment is claimed and walked. Each linked item is, under its
  * shard lock: unlinked if dead (expired or flushed; counted reclaimed);
  * copied to the reinsertion head if accessed since written (a second chance,
  * which keeps the hit ratio LRU-like; the copy clears the bit, so every
@@ -87,7 +91,7 @@
 #define REGISTRY_MAX 64       /* stores alive at once (item_cas finds its store) */
 #define ITEM_SIZE_MIN 1024u
 #define COMPACT_SCAN 64       /* oldest sealed segments a compaction considers */
-#define COMPACT_DEAD_PCT 50   /* dead share of a segment worth compacting, not evicting */
+#define COMPACT_DEAD_PCT 20   /* dead share of a segment worth compacting, not evicting */
 
 /* ---- the registry: from an item pointer to its store ---- */
 
@@ -383,8 +387,9 @@ static uint32_t obtain_segment(struct store *s, size_t need)
                 return idx;
         } else {
             /* reclaim dead space (overwritten, deleted versions) before
-             * evicting live items: a segment among the oldest that is at
-             * least half dead is compacted instead */
+             * evicting live items: a segment among the oldest that is at least
+             * a fifth dead is compacted instead (its live items keep
+             * their access bits, not their age) */
             size_t want = seg_size(a) * COMPACT_DEAD_PCT / 100;
             idx = compact_segment(s, want > need ? want : need, COMPACT_SCAN);
             if (idx != SEG_NONE)
