@@ -9,7 +9,10 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+
+#include "common/log.h"
 
 struct uring {
     struct io_uring ring;
@@ -24,24 +27,26 @@ struct uring *uring_create(unsigned entries)
     /* DEFER_TASKRUN (6.1) runs completion work only when we enter the
      * ring to wait, in our thread: no interrupts of the request path.
      * Older kernels get COOP_TASKRUN (5.19), then plain flags. */
-    struct io_uring_params p = {0};
-    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    if (io_uring_queue_init_params(entries, &u->ring, &p) != 0) {
-        struct io_uring_params q = {.flags = IORING_SETUP_COOP_TASKRUN};
-        if (io_uring_queue_init_params(entries, &u->ring, &q) != 0) {
-            struct io_uring_params r = {0};
-            if (io_uring_queue_init_params(entries, &u->ring, &r) != 0) {
-                free(u);
-                return NULL;
-            }
-            p = r;
-        } else {
-            p = q;
-        }
+    static const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                                     IORING_SETUP_COOP_TASKRUN, 0};
+    struct io_uring_params p;
+    int rc = -EINVAL;
+    /* EINVAL: an unknown flag, try fewer; anything else (ENOSYS, EPERM
+     * from a sandbox, ENOMEM) will not change. */
+    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && rc == -EINVAL; i++) {
+        memset(&p, 0, sizeof(p));
+        p.flags = tries[i];
+        rc = io_uring_queue_init_params(entries, &u->ring, &p);
+    }
+    if (rc != 0) {
+        log_warn("io_uring unavailable (%s): connections use epoll", strerror(-rc));
+        free(u);
+        return NULL;
     }
     /* The loop relies on poll-driven sockets and one-syscall timed waits. */
     if (!(p.features & IORING_FEAT_FAST_POLL) || !(p.features & IORING_FEAT_EXT_ARG) ||
         !(p.features & IORING_FEAT_NODROP)) {
+        log_warn("io_uring lacks fast poll or timed waits (kernel < 5.11): connections use epoll");
         io_uring_queue_exit(&u->ring);
         free(u);
         return NULL;
