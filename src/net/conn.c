@@ -93,6 +93,7 @@ static void recv_done(struct uring_op *op, int res)
 {
     struct conn *c = op->arg;
     c->busy &= ~CONN_OP_RECV;
+    c->cr->recv_filled = res > 0 && (size_t)res == c->cr->recv_len;
     if (res > 0 && c->cr->recv_into_buffer)
         c->in.end += (size_t)res;
     c->cr->done(c, CONN_OP_RECV, res);
@@ -141,6 +142,7 @@ int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first)
     }
     if (len > (1u << 30))
         len = 1u << 30;
+    cr->recv_len = len;
     if (uring_prep_recv(cr->ring, &cr->recv_op, c->ev.fd, dst, len, poll_first) != 0)
         return -1;
     c->busy |= CONN_OP_RECV;

@@ -44,6 +44,8 @@ struct conn_ring {
     conn_done_fn done;
     struct uring_op recv_op, send_op, yield_op;
     bool recv_into_buffer;
+    bool recv_filled; /* the last receive filled its space: likely more waiting */
+    size_t recv_len;
     struct msghdr msg;
     struct iovec iov[CONN_SEND_IOV];
 };

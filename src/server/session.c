@@ -44,6 +44,10 @@
 
 #define OUT_HIGH_WATER (1u << 20)
 
+/* Completion mode: the rest of a value at least this large is received
+ * straight into item memory. */
+#define RING_DIRECT_MIN 16384
+
 enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
 
 struct session {
@@ -383,10 +387,16 @@ static void ring_step(struct session *s, int budget)
             goto fail;
         return;
     }
-    /* After a reply the next request is rarely there yet: poll first. */
-    bool poll_first = !outq_empty(&c->out) || (c->busy & CONN_OP_SEND);
+    /* Unless the last receive filled its space (a deep pipeline, a large
+     * value), the next bytes are rarely there yet: wait for readiness
+     * rather than try a receive that fails with EAGAIN. */
+    bool poll_first = !c->cr->recv_filled;
     int rc;
-    s->recv_direct = s->state == SS_DATA && rbuf_len(&c->in) == 0;
+    /* A large rest of a value goes straight into the item; a small one
+     * comes through the buffer with the requests that follow it, each
+     * receive costing a loop iteration. */
+    s->recv_direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
+                     s->data_need - s->data_have >= RING_DIRECT_MIN;
     if (s->recv_direct)
         rc = conn_submit_recv(c, item_data(s->item) + s->data_have, s->data_need - s->data_have,
                               poll_first);
