@@ -135,7 +135,10 @@ int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first)
     struct conn_ring *cr = c->cr;
     cr->recv_into_buffer = dst == NULL;
     if (dst == NULL) {
-        len = rbuf_space(&c->in, 4096);
+        /* A receive costs a loop iteration here, not just a syscall: when
+         * the last one filled the buffer (a deep pipeline), take up to
+         * 64 KiB at once. */
+        len = rbuf_space(&c->in, cr->recv_filled ? 65536 : 4096);
         if (len == 0)
             return -1;
         dst = c->in.data + c->in.end;
