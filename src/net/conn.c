@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Enough for a deep pipeline of small replies in one syscall. */
@@ -11,6 +14,8 @@ void conn_init(struct conn *c, int fd, outq_release_fn release, void *release_ct
 {
     c->ev.fd = fd;
     c->ev.mask = 0;
+    c->busy = 0;
+    c->cr = NULL;
     rbuf_init(&c->in);
     outq_init(&c->out, release, release_ctx);
 }
@@ -22,6 +27,8 @@ void conn_close(struct conn *c)
     c->ev.fd = -1;
     rbuf_free(&c->in);
     outq_free(&c->out);
+    free(c->cr);
+    c->cr = NULL;
 }
 
 static enum conn_io read_result(ssize_t n, size_t *nread)
@@ -78,4 +85,105 @@ enum conn_io conn_flush(struct conn *c, size_t *nwritten)
         outq_consume(&c->out, (size_t)w);
     }
     return CONN_IO_OK;
+}
+
+/* Completion mode. */
+
+static void recv_done(struct uring_op *op, int res)
+{
+    struct conn *c = op->arg;
+    c->busy &= ~CONN_OP_RECV;
+    c->cr->recv_filled = res > 0 && (size_t)res == c->cr->recv_len;
+    if (res > 0 && c->cr->recv_into_buffer)
+        c->in.end += (size_t)res;
+    c->cr->done(c, CONN_OP_RECV, res);
+}
+
+static void send_done(struct uring_op *op, int res)
+{
+    struct conn *c = op->arg;
+    c->busy &= ~CONN_OP_SEND;
+    if (res > 0)
+        outq_consume(&c->out, (size_t)res);
+    c->cr->done(c, CONN_OP_SEND, res);
+}
+
+static void yield_done(struct uring_op *op, int res)
+{
+    struct conn *c = op->arg;
+    c->busy &= ~CONN_OP_YIELD;
+    c->cr->done(c, CONN_OP_YIELD, res);
+}
+
+int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *owner)
+{
+    struct conn_ring *cr = calloc(1, sizeof(*cr));
+    if (cr == NULL)
+        return -1;
+    cr->ring = ring;
+    cr->done = done;
+    cr->recv_op = (struct uring_op){.fn = recv_done, .arg = c};
+    cr->send_op = (struct uring_op){.fn = send_done, .arg = c};
+    cr->yield_op = (struct uring_op){.fn = yield_done, .arg = c};
+    c->cr = cr;
+    c->ev.arg = owner;
+    return 0;
+}
+
+int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first)
+{
+    struct conn_ring *cr = c->cr;
+    cr->recv_into_buffer = dst == NULL;
+    if (dst == NULL) {
+        /* A receive costs a loop iteration here, not just a syscall: when
+         * the last one filled the buffer (a deep pipeline), take up to
+         * 64 KiB at once. */
+        len = rbuf_space(&c->in, cr->recv_filled ? 65536 : 4096);
+        if (len == 0)
+            return -1;
+        dst = c->in.data + c->in.end;
+    }
+    if (len > (1u << 30))
+        len = 1u << 30;
+    cr->recv_len = len;
+    if (uring_prep_recv(cr->ring, &cr->recv_op, c->ev.fd, dst, len, poll_first) != 0)
+        return -1;
+    c->busy |= CONN_OP_RECV;
+    return 0;
+}
+
+int conn_submit_send(struct conn *c)
+{
+    struct conn_ring *cr = c->cr;
+    if ((c->busy & CONN_OP_SEND) || outq_empty(&c->out))
+        return 0;
+    /* The iovecs are copied here, so the queue may grow (and move its
+     * entry array) meanwhile; the bytes they point at stay put until the
+     * completion consumes them. */
+    size_t n = outq_iov(&c->out, cr->iov, CONN_SEND_IOV);
+    memset(&cr->msg, 0, sizeof(cr->msg));
+    cr->msg.msg_iov = cr->iov;
+    cr->msg.msg_iovlen = n;
+    if (uring_prep_sendmsg(cr->ring, &cr->send_op, c->ev.fd, &cr->msg) != 0)
+        return -1;
+    c->busy |= CONN_OP_SEND;
+    return 0;
+}
+
+int conn_submit_yield(struct conn *c)
+{
+    if (c->busy & CONN_OP_YIELD)
+        return 0;
+    if (uring_prep_nop(c->cr->ring, &c->cr->yield_op) != 0)
+        return -1;
+    c->busy |= CONN_OP_YIELD;
+    return 0;
+}
+
+void conn_cancel(struct conn *c)
+{
+    if (c->busy & CONN_OP_RECV)
+        uring_prep_cancel(c->cr->ring, &c->cr->recv_op);
+    if (c->busy & CONN_OP_SEND)
+        uring_prep_cancel(c->cr->ring, &c->cr->send_op);
 }

@@ -2,23 +2,60 @@
  * conn.h: the byte-moving half of a connection, shared by the server and
  * the proxy: a socket, its read buffer and its output queue. What the bytes
  * mean is the owner's business (server/session.c); this module only reads
- * into the buffer and writes the queue out with writev(2), without blocking.
+ * into the buffer and writes the queue out, without blocking.
+ *
+ * Two ways to move the bytes, chosen per connection by the loop it is on:
+ *   readiness (epoll): the owner calls conn_read/conn_flush when the socket
+ *     is ready;
+ *   completion (io_uring): the owner queues at most one receive, one send
+ *     and one yield at a time (conn_submit_*); each finishes by calling
+ *     the owner's conn_done_fn in the loop's thread. A receive into the
+ *     buffer has already advanced it; a send has already consumed (and
+ *     released) what it sent. Queued bytes stay valid while a send is in
+ *     flight, because the queue only drops them on its completion.
  */
 #ifndef MNEMO_NET_CONN_H
 #define MNEMO_NET_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "common/outq.h"
 #include "common/rbuf.h"
 #include "net/event.h"
+#include "net/uring.h"
+
+/* Completion-mode operations, as bits of conn.busy. */
+#define CONN_OP_RECV 0x1u
+#define CONN_OP_SEND 0x2u
+#define CONN_OP_YIELD 0x4u
+
+/* Replies gathered into one send; more wait for the next. */
+#define CONN_SEND_IOV 64
+
+struct conn;
+typedef void (*conn_done_fn)(struct conn *c, unsigned op, int res);
+
+/* What the completion mode needs, allocated only on a ring. */
+struct conn_ring {
+    struct uring *ring;
+    conn_done_fn done;
+    struct uring_op recv_op, send_op, yield_op;
+    bool recv_into_buffer;
+    bool recv_filled; /* the last receive filled its space: likely more waiting */
+    size_t recv_len;
+    struct msghdr msg;
+    struct iovec iov[CONN_SEND_IOV];
+};
 
 struct conn {
-    struct event_handler ev; /* ev.fd is the socket */
+    struct event_handler ev; /* ev.fd is the socket; ev.arg the owner */
     struct rbuf in;
     struct outq out;
+    unsigned busy;           /* CONN_OP_* in flight (completion mode) */
+    struct conn_ring *cr;    /* NULL in readiness mode */
 };
 
 enum conn_io {
@@ -47,5 +84,28 @@ enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread
 /* writev(2) the queue until it is empty or the socket would block.
  * *nwritten gets the byte count. OK means the queue is empty. */
 enum conn_io conn_flush(struct conn *c, size_t *nwritten);
+
+/* Switch c to completion mode on ring; done(c, op, res) reports each
+ * finished operation (res: bytes, 0 at end of stream, or -errno). owner
+ * goes to c->ev.arg. 0, or -1 when out of memory. */
+int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *owner);
+
+/* Queue one receive: into the input buffer when dst is NULL (at least
+ * 4 KiB of room), else up to len bytes straight into dst. poll_first: data
+ * is unlikely to be there yet, so do not try before the socket is ready.
+ * 0, or -1 (out of memory or a full ring). */
+int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first);
+
+/* Queue one send of the output queue's first bytes, unless one is in
+ * flight or the queue is empty. 0 or -1. */
+int conn_submit_send(struct conn *c);
+
+/* Queue a no-op whose completion comes back after the others already
+ * waiting: lets other connections run before this one continues. */
+int conn_submit_yield(struct conn *c);
+
+/* Ask to cancel the receive and send in flight. The owner must not free
+ * c until busy is 0 (each op still completes). */
+void conn_cancel(struct conn *c);
 
 #endif

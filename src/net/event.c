@@ -1,8 +1,11 @@
 /*
  * event.c: epoll backend of event.h. An eventfd carries wake-ups and stop
- * requests from other threads.
+ * requests from other threads. With a ring, the epoll descriptor is polled
+ * through the ring and epoll_wait runs only (with no wait) when it is ready.
  */
 #include "net/event.h"
+
+#include "net/uring.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -25,6 +28,10 @@ struct event_loop {
     void *tick_arg;
     int tick_ms;
     int64_t next_tick_ms;
+    unsigned uring_entries; /* wanted; 0 = epoll only */
+    struct uring *ring;
+    struct uring_op epoll_op; /* the ring's poll of epfd */
+    bool epoll_armed;
 };
 
 static int64_t now_ms(void)
@@ -77,6 +84,7 @@ void event_loop_destroy(struct event_loop **loopp)
     struct event_loop *loop = *loopp;
     if (loop == NULL)
         return;
+    event_loop_finish(loop);
     close(loop->wake.fd);
     close(loop->epfd);
     free(loop);
@@ -123,33 +131,83 @@ void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg)
     loop->wake_arg = arg;
 }
 
-int event_loop_run(struct event_loop *loop)
+void event_loop_want_uring(struct event_loop *loop, unsigned entries)
+{
+    loop->uring_entries = entries;
+}
+
+struct uring *event_loop_uring(const struct event_loop *loop)
+{
+    return loop->ring;
+}
+
+void event_loop_finish(struct event_loop *loop)
+{
+    if (loop->ring == NULL)
+        return;
+    if (loop->epoll_armed)
+        uring_prep_cancel(loop->ring, &loop->epoll_op);
+    uring_destroy(&loop->ring);
+}
+
+/* Wait up to timeout ms for epoll events and run their handlers. 0, or -1
+ * on an epoll failure. */
+static int epoll_dispatch(struct event_loop *loop, int timeout)
 {
     struct epoll_event events[MAX_EVENTS];
+    int n = epoll_wait(loop->epfd, events, MAX_EVENTS, timeout);
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < n; i++) {
+        struct event_handler *h = events[i].data.ptr;
+        uint32_t e = events[i].events;
+        uint32_t mask = 0;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            mask |= EVENT_READ;
+        if (e & EPOLLOUT)
+            mask |= EVENT_WRITE;
+        if (e & (EPOLLHUP | EPOLLERR))
+            mask |= EVENT_ERROR;
+        h->fn(h, mask);
+    }
+    return 0;
+}
+
+static void on_epoll_ready(struct uring_op *op, int res)
+{
+    struct event_loop *loop = op->arg;
+    loop->epoll_armed = false;
+    if (res >= 0)
+        epoll_dispatch(loop, 0);
+}
+
+/* One iteration on the ring: re-arm the poll of the epoll set, then
+ * submit everything queued and wait, all in one io_uring_enter. */
+static int uring_iteration(struct event_loop *loop, int timeout)
+{
+    if (!loop->epoll_armed) {
+        loop->epoll_op.fn = on_epoll_ready;
+        loop->epoll_op.arg = loop;
+        if (uring_prep_poll_in(loop->ring, &loop->epoll_op, loop->epfd) != 0)
+            return -1;
+        loop->epoll_armed = true;
+    }
+    return uring_run_once(loop->ring, timeout);
+}
+
+int event_loop_run(struct event_loop *loop)
+{
+    if (loop->uring_entries > 0 && loop->ring == NULL)
+        loop->ring = uring_create(loop->uring_entries);
     while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
         int timeout = -1;
         if (loop->tick_fn != NULL) {
             int64_t left = loop->next_tick_ms - now_ms();
             timeout = left < 0 ? 0 : (int)left;
         }
-        int n = epoll_wait(loop->epfd, events, MAX_EVENTS, timeout);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        int rc = loop->ring != NULL ? uring_iteration(loop, timeout) : epoll_dispatch(loop, timeout);
+        if (rc != 0)
             return -1;
-        }
-        for (int i = 0; i < n; i++) {
-            struct event_handler *h = events[i].data.ptr;
-            uint32_t e = events[i].events;
-            uint32_t mask = 0;
-            if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-                mask |= EVENT_READ;
-            if (e & EPOLLOUT)
-                mask |= EVENT_WRITE;
-            if (e & (EPOLLHUP | EPOLLERR))
-                mask |= EVENT_ERROR;
-            h->fn(h, mask);
-        }
         if (loop->tick_fn != NULL && now_ms() >= loop->next_tick_ms) {
             loop->next_tick_ms = now_ms() + loop->tick_ms;
             loop->tick_fn(loop, loop->tick_arg);

@@ -6,6 +6,11 @@
  * Level-triggered: a handler that leaves data unread is called again. Each
  * loop has a periodic tick for housekeeping (idle timeouts) and can be woken
  * or stopped from another thread. Only event_loop_wake/stop are thread-safe.
+ *
+ * A loop may also carry an io_uring (net/uring.h) for completion-based I/O:
+ * then each iteration is one io_uring_enter(2) that submits what callbacks
+ * queued and waits; the epoll set (wake-ups, UDP, anything added with
+ * event_add) is itself watched through the ring and serviced when ready.
  */
 #ifndef MNEMO_NET_EVENT_H
 #define MNEMO_NET_EVENT_H
@@ -18,6 +23,7 @@
 
 struct event_loop;
 struct event_handler;
+struct uring;
 
 typedef void (*event_fn)(struct event_handler *h, uint32_t events);
 typedef void (*event_tick_fn)(struct event_loop *loop, void *arg);
@@ -32,6 +38,19 @@ struct event_handler {
 /* NULL when epoll or eventfd cannot be created. */
 struct event_loop *event_loop_create(void);
 void event_loop_destroy(struct event_loop **loop);
+
+/* Ask for an io_uring of the given depth, created by event_loop_run() in
+ * the loop's thread (a ring is used by one thread only). If the kernel
+ * refuses, the loop stays on epoll alone. Call before event_loop_run. */
+void event_loop_want_uring(struct event_loop *loop, unsigned entries);
+
+/* The loop's ring, or NULL on an epoll-only loop. Loop thread only. */
+struct uring *event_loop_uring(const struct event_loop *loop);
+
+/* In the loop's thread, after event_loop_run returned and the owners of
+ * ring operations asked to cancel them: wait for their completions (the
+ * callbacks run) and free the ring. Nothing to do on an epoll-only loop. */
+void event_loop_finish(struct event_loop *loop);
 
 /* Watch h->fd for mask; h must stay valid until event_del. 0 or -1 (errno). */
 int event_add(struct event_loop *loop, struct event_handler *h, int fd, uint32_t mask,

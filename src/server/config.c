@@ -35,6 +35,7 @@ void config_defaults(struct config *cfg)
     cfg->backlog = 1024;
     cfg->protocol = CONFIG_PROTO_AUTO;
     cfg->reqs_per_event = 20;
+    cfg->io_uring = true;
     cfg->factor = 1.25;
     cfg->chunk_size = 48;
 }
@@ -79,7 +80,10 @@ void config_usage(void)
            "-r, --enable-coredumps    raise the core file size limit to the maximum\n"
            "-v, --verbose             warnings; -vv adds connections and client commands;\n"
            "                          -vvv debugging\n"
-           "-o, --extended=<opts>     comma-separated: idle_timeout=<sec>; accepted for\n"
+           "-o, --extended=<opts>     comma-separated: idle_timeout=<sec>;\n"
+           "                          io_uring=on|off (connection I/O through io_uring, on\n"
+           "                          by default; epoll when off or when the kernel refuses);\n"
+           "                          accepted for\n"
            "                          compatibility: modern, maxconns_fast, slab_reassign,\n"
            "                          slab_automove[=N], hashpower=N, lru_crawler, lru_maintainer\n"
            "-f, --slab-growth-factor=<f>, -n, --slab-min-size=<n>\n"
@@ -146,6 +150,15 @@ static int parse_extended(struct config *cfg, const char *optarg_text, char *err
                 return -1;
             }
             cfg->idle_timeout = (int)v;
+        } else if (nlen == 8 && strncmp(o, "io_uring", nlen) == 0) {
+            if (val != NULL && strcmp(val, "on") == 0) {
+                cfg->io_uring = true;
+            } else if (val != NULL && strcmp(val, "off") == 0) {
+                cfg->io_uring = false;
+            } else {
+                snprintf(err, errlen, "invalid io_uring: %s (on or off)", val ? val : "(missing)");
+                return -1;
+            }
         } else if (nlen == 9 && strncmp(o, "hashpower", nlen) == 0) {
             /* The index grows by itself; the hint is checked and not needed. */
             if (val == NULL || parse_long(val, 12, 32, &v) != 0) {

@@ -38,6 +38,7 @@ struct config {
     bool lock_memory;          /* -k */
     bool maxcore;              /* -r */
     int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
+    bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */
     double factor;             /* -f: accepted for compatibility (no slab classes here) */
     int chunk_size;            /* -n: likewise */
     bool show_help;            /* -h */

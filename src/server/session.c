@@ -10,10 +10,19 @@
  * connections get their turn in between. Backpressure: while more than
  * OUT_HIGH_WATER reply bytes wait for a slow reader, the session neither
  * parses nor reads; it resumes once the queue drains.
+ *
+ * Two drivers feed the same state machine (process() and below), one per
+ * kind of loop the worker runs (net/conn.h):
+ *   on_event: readiness (epoll) — read until drained, process, writev;
+ *   on_done:  completion (io_uring) — a receive landed, process it, queue
+ *             the replies' send and the next receive; the loop submits all
+ *             connections' operations at once. -R fairness yields through a
+ *             no-op completion, backpressure by not queueing a receive.
  */
 #include "server/session.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -35,6 +44,10 @@
 
 #define OUT_HIGH_WATER (1u << 20)
 
+/* Completion mode: the rest of a value at least this large is received
+ * straight into item memory. */
+#define RING_DIRECT_MIN 16384
+
 enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
 
 struct session {
@@ -54,6 +67,8 @@ struct session {
     size_t data_need;
     size_t swallow_left;
     uint32_t last_active;
+    bool recv_direct; /* the receive in flight goes into the item */
+    bool closed;      /* closed while operations were in flight; freed after */
     int fd;
     char addr[80];
 };
@@ -348,6 +363,90 @@ static void on_event(struct event_handler *h, uint32_t events)
         session_close(&s);
 }
 
+/* Completion driver: after any completion, run what is buffered, then
+ * queue the send of the replies and the next receive. Invariant: a receive
+ * into the input buffer is in flight only while process() waits for input,
+ * so the buffer never moves or is consumed under the kernel's feet. */
+static void ring_step(struct session *s, int budget)
+{
+    struct conn *c = &s->conn;
+    if (!(c->busy & (CONN_OP_RECV | CONN_OP_YIELD)) && !s->paused)
+        process(s, &budget);
+    if (conn_submit_send(c) != 0)
+        goto fail;
+    if (s->state == SS_CLOSING) {
+        if (outq_empty(&c->out) && !(c->busy & CONN_OP_SEND))
+            session_close(&s);
+        return;
+    }
+    if (s->paused || (c->busy & (CONN_OP_RECV | CONN_OP_YIELD)))
+        return;
+    if (budget <= 0 && rbuf_len(&c->in) > 0) {
+        STATS_INCR(&s->w->stats, conn_yields);
+        if (conn_submit_yield(c) != 0)
+            goto fail;
+        return;
+    }
+    /* Unless the last receive filled its space (a deep pipeline, a large
+     * value), the next bytes are rarely there yet: wait for readiness
+     * rather than try a receive that fails with EAGAIN. */
+    bool poll_first = !c->cr->recv_filled;
+    int rc;
+    /* A large rest of a value goes straight into the item; a small one
+     * comes through the buffer with the requests that follow it, each
+     * receive costing a loop iteration. */
+    s->recv_direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
+                     s->data_need - s->data_have >= RING_DIRECT_MIN;
+    if (s->recv_direct)
+        rc = conn_submit_recv(c, item_data(s->item) + s->data_have, s->data_need - s->data_have,
+                              poll_first);
+    else
+        rc = conn_submit_recv(c, NULL, 0, poll_first);
+    if (rc != 0)
+        goto fail;
+    return;
+fail:
+    log_warn("cannot queue connection I/O; closing the connection");
+    session_close(&s);
+}
+
+static void free_session(struct session *s);
+
+static void on_done(struct conn *c, unsigned op, int res)
+{
+    struct session *s = c->ev.arg;
+    if (s->closed) {
+        if (c->busy == 0)
+            free_session(s);
+        return;
+    }
+    if (op == CONN_OP_RECV) {
+        if (res == -EAGAIN || res == -EINTR || res == -ENOBUFS) {
+            res = 0; /* nothing arrived: queue the receive again */
+        } else if (res <= 0) {
+            session_close(&s); /* peer gone or error: nothing left to answer */
+            return;
+        } else {
+            STATS_ADD(&s->w->stats, bytes_read, (size_t)res);
+            if (s->recv_direct) {
+                s->data_have += (size_t)res;
+                if (s->data_have == s->data_need)
+                    take_data(s);
+            }
+        }
+    } else if (op == CONN_OP_SEND) {
+        if (res < 0 && res != -EAGAIN && res != -EINTR) {
+            session_close(&s);
+            return;
+        }
+        if (res > 0)
+            STATS_ADD(&s->w->stats, bytes_written, (size_t)res);
+        if (s->paused && outq_pending(&c->out) <= OUT_HIGH_WATER / 2)
+            s->paused = false;
+    }
+    ring_step(s, s->w->srv->cfg.reqs_per_event);
+}
+
 static void describe_peer(struct session *s)
 {
     struct sockaddr_storage ss;
@@ -382,7 +481,12 @@ struct session *session_open(struct worker *w, int fd)
     s->last_active = clock_now();
     describe_peer(s);
     conn_init(&s->conn, fd, release_item, w->srv->store);
-    if (event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s) != 0) {
+    struct uring *ring = event_loop_uring(w->loop);
+    int rc = ring != NULL ? conn_use_ring(&s->conn, ring, on_done, s)
+                          : event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s);
+    if (rc == 0 && ring != NULL)
+        rc = conn_submit_recv(&s->conn, NULL, 0, true);
+    if (rc != 0) {
         conn_close(&s->conn);
         free(s);
         return NULL;
@@ -401,17 +505,30 @@ void session_close(struct session **sp)
     if (s == NULL)
         return;
     struct worker *w = s->w;
-    event_del(w->loop, &s->conn.ev);
-    if (s->item != NULL)
-        store_abort(w->srv->store, &s->item);
+    *sp = NULL;
+    if (s->conn.cr == NULL)
+        event_del(w->loop, &s->conn.ev);
     pthread_mutex_lock(&w->lock);
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
-    conn_close(&s->conn);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
+    if (s->conn.busy != 0) {
+        /* The kernel may still write into the buffer or the item and read
+         * the queued replies: free all that once the last op completes. */
+        s->closed = true;
+        conn_cancel(&s->conn);
+        return;
+    }
+    free_session(s);
+}
+
+static void free_session(struct session *s)
+{
+    if (s->item != NULL)
+        store_abort(s->w->srv->store, &s->item);
+    conn_close(&s->conn);
     free(s->line);
     free(s);
-    *sp = NULL;
 }
 
 uint32_t session_idle_since(const struct session *s)

@@ -13,6 +13,10 @@
 #include "server/server.h"
 #include "server/session.h"
 
+/* Submission queue depth; a full queue is flushed early, so this only
+ * bounds how much one iteration batches. */
+#define WORKER_RING_ENTRIES 1024
+
 /* Take the queued sockets (in the worker's thread) and open sessions. */
 static void adopt_pending(struct event_loop *loop, void *arg)
 {
@@ -57,6 +61,13 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     if (event_loop_run(w->loop) != 0)
         log_error("worker %d: event loop failed", w->id);
+    /* A ring belongs to this thread: close the sessions here, so their
+     * operations are cancelled and reaped before the ring goes. */
+    while (w->sessions != NULL) {
+        struct session *s = w->sessions;
+        session_close(&s);
+    }
+    event_loop_finish(w->loop);
     return NULL;
 }
 
@@ -73,6 +84,8 @@ int worker_start(struct server *srv, int id, struct worker **out)
         free(w);
         return -1;
     }
+    if (srv->cfg.io_uring)
+        event_loop_want_uring(w->loop, WORKER_RING_ENTRIES);
     event_loop_set_wake(w->loop, adopt_pending, w);
     event_loop_set_tick(w->loop, 1000, tick, w);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

@@ -15,6 +15,7 @@ have their own conftest.py, and "conftest" is not a unique module name).
 """
 
 import os
+import shlex
 import socket
 import subprocess
 import time
@@ -78,6 +79,9 @@ def base_command(binary=None):
     argv = [binary]
     if IS_MEMCACHED and os.geteuid() == 0:
         argv += ["-u", "root"]
+    if not IS_MEMCACHED:
+        # e.g. MNEMOD_EXTRA_ARGS="-o io_uring=off" runs the suite on epoll
+        argv += shlex.split(os.environ.get("MNEMOD_EXTRA_ARGS", ""))
     return argv
 
 

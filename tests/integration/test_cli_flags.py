@@ -125,3 +125,22 @@ def test_signal_stops_with_status_zero(server_factory, sig):
         assert rc == 0
         # the open client connection is closed, not left hanging
         c.assert_closed()
+
+
+@mnemod_only
+@pytest.mark.parametrize("backend", ["on", "off"])
+def test_io_uring_switch_serves_both_ways(server_factory, backend):
+    """-o io_uring=on|off picks the workers' I/O backend (io_uring or epoll);
+    either serves pipelined requests, a value larger than the socket buffers,
+    and a client that disconnects with a reply pending."""
+    srv = server_factory("-t", "2", "-I", "4m", "-o", "io_uring=" + backend)
+    big = b"v" * 3000000
+    with srv.client() as c:
+        c.call(b"set big 0 0 %d\r\n" % len(big) + big + b"\r\n", b"STORED\r\n")
+        c.call(b"set a 0 0 1\r\nx\r\nget a\r\nget a\r\n",
+               b"STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\nVALUE a 0 1\r\nx\r\nEND\r\n")
+        c.call(b"get big\r\n", b"VALUE big 0 %d\r\n" % len(big) + big + b"\r\nEND\r\n")
+    with srv.client() as c:
+        c.send(b"get big\r\n" * 4)  # leave while the replies are still queued
+    with srv.client() as c:
+        c.call(b"get a\r\n", b"VALUE a 0 1\r\nx\r\nEND\r\n")

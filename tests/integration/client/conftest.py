@@ -34,6 +34,7 @@ def server_command(port):
     else:
         binary = os.environ.get("MNEMOD", os.path.join(BUILD, "mnemod"))
         cmd = [binary, "-l", "127.0.0.1", "-p", str(port)]
+        cmd += os.environ.get("MNEMOD_EXTRA_ARGS", "").split()  # e.g. -o io_uring=off
     extra = os.environ.get("MNEMO_TEST_SERVER_ARGS")
     return cmd + (extra.split() if extra else [])
 
@@ -107,6 +108,11 @@ class Server:
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
+            # A killed process's io_uring is torn down by the kernel after
+            # the process is reaped (a few ms later), and its sockets are
+            # closed only then; give that time, as a crash test expects the
+            # server's connections gone once it is dead.
+            time.sleep(0.1)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

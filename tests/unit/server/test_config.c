@@ -32,6 +32,20 @@ static void test_defaults(void **state)
     assert_true(cfg.num_threads >= 1);
     assert_true(cfg.use_cas && cfg.flush_enabled && cfg.evict_to_free);
     assert_false(cfg.shutdown_enabled);
+    assert_true(cfg.io_uring);
+}
+
+static void test_io_uring_switch(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *off[] = {"mnemod", "-o", "idle_timeout=5,io_uring=off"};
+    assert_int_equal(parse(&cfg, ARGC(off), off, err), 0);
+    assert_false(cfg.io_uring);
+    assert_int_equal(cfg.idle_timeout, 5);
+    char *on[] = {"mnemod", "-o", "io_uring=off", "-o", "io_uring=on"};
+    assert_int_equal(parse(&cfg, ARGC(on), on, err), 0);
+    assert_true(cfg.io_uring);
 }
 
 static void test_memcached_command_line(void **state)
@@ -114,6 +128,8 @@ static void test_bad_values(void **state)
     expect_error(opt, ARGC(opt), "unknown -o option");
     char *idle[] = {"mnemod", "-o", "idle_timeout=x"};
     expect_error(idle, ARGC(idle), "idle_timeout");
+    char *uring[] = {"mnemod", "-o", "io_uring=maybe"};
+    expect_error(uring, ARGC(uring), "io_uring");
     char *mem[] = {"mnemod", "-m", "12q"};
     expect_error(mem, ARGC(mem), "-m");
     char *huge[] = {"mnemod", "-m", "20000000"};
@@ -129,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_memcached_command_line),
         cmocka_unit_test(test_long_options),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_io_uring_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

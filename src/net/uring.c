@@ -1,0 +1,192 @@
+/*
+ * uring.c: see uring.h. Completions of cancel requests carry user_data 0
+ * and are dropped; every other completion belongs to a struct uring_op.
+ */
+#include "net/uring.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+
+struct uring {
+    struct io_uring ring;
+    unsigned inflight;
+};
+
+struct uring *uring_create(unsigned entries)
+{
+    struct uring *u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return NULL;
+    /* DEFER_TASKRUN (6.1) runs completion work only when we enter the
+     * ring to wait, in our thread: no interrupts of the request path.
+     * Older kernels get COOP_TASKRUN (5.19), then plain flags. */
+    static const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                                     IORING_SETUP_COOP_TASKRUN, 0};
+    struct io_uring_params p;
+    int rc = -EINVAL;
+    /* EINVAL: an unknown flag, try fewer; anything else (ENOSYS, EPERM
+     * from a sandbox, ENOMEM) will not change. */
+    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && rc == -EINVAL; i++) {
+        memset(&p, 0, sizeof(p));
+        p.flags = tries[i];
+        rc = io_uring_queue_init_params(entries, &u->ring, &p);
+    }
+    if (rc != 0) {
+        log_warn("io_uring unavailable (%s): connections use epoll", strerror(-rc));
+        free(u);
+        return NULL;
+    }
+    /* The loop relies on poll-driven sockets and one-syscall timed waits. */
+    if (!(p.features & IORING_FEAT_FAST_POLL) || !(p.features & IORING_FEAT_EXT_ARG) ||
+        !(p.features & IORING_FEAT_NODROP)) {
+        log_warn("io_uring lacks fast poll or timed waits (kernel < 5.11): connections use epoll");
+        io_uring_queue_exit(&u->ring);
+        free(u);
+        return NULL;
+    }
+    return u;
+}
+
+static void dispatch(struct uring *u, struct io_uring_cqe *cqe)
+{
+    struct uring_op *op = io_uring_cqe_get_data(cqe);
+    int res = cqe->res;
+    io_uring_cqe_seen(&u->ring, cqe);
+    if (op == NULL)
+        return;
+    u->inflight--;
+    op->fn(op, res);
+}
+
+static unsigned dispatch_ready(struct uring *u)
+{
+    struct io_uring_cqe *cqe;
+    unsigned n = 0;
+    /* One at a time: a callback may queue new requests or free ops. */
+    while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+        dispatch(u, cqe);
+        n++;
+    }
+    return n;
+}
+
+void uring_destroy(struct uring **up)
+{
+    struct uring *u = *up;
+    if (u == NULL)
+        return;
+    while (u->inflight > 0) {
+        struct io_uring_cqe *cqe;
+        int rc = io_uring_submit_and_wait(&u->ring, 1);
+        if (rc < 0 && rc != -EINTR)
+            break;
+        if (io_uring_peek_cqe(&u->ring, &cqe) == 0)
+            dispatch(u, cqe);
+    }
+    io_uring_queue_exit(&u->ring);
+    free(u);
+    *up = NULL;
+}
+
+static struct io_uring_sqe *get_sqe(struct uring *u)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (sqe == NULL) {
+        /* The submission queue is full: hand it to the kernel now. */
+        if (io_uring_submit(&u->ring) < 0)
+            return NULL;
+        sqe = io_uring_get_sqe(&u->ring);
+    }
+    return sqe;
+}
+
+static void tag(struct uring *u, struct io_uring_sqe *sqe, struct uring_op *op)
+{
+    io_uring_sqe_set_data(sqe, op);
+    if (op != NULL)
+        u->inflight++;
+}
+
+int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, size_t len,
+                    bool poll_first)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_recv(sqe, fd, buf, len, 0);
+    /* Skip the inline attempt when data is unlikely to be there yet (just
+     * after a reply): it would only fail with EAGAIN and then arm the poll. */
+    if (poll_first)
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    tag(u, sqe, op);
+    return 0;
+}
+
+int uring_prep_sendmsg(struct uring *u, struct uring_op *op, int fd, const struct msghdr *msg)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    tag(u, sqe, op);
+    return 0;
+}
+
+int uring_prep_nop(struct uring *u, struct uring_op *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_nop(sqe);
+    tag(u, sqe, op);
+    return 0;
+}
+
+int uring_prep_poll_in(struct uring *u, struct uring_op *op, int fd)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_poll_add(sqe, fd, POLLIN);
+    tag(u, sqe, op);
+    return 0;
+}
+
+int uring_prep_cancel(struct uring *u, struct uring_op *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_cancel(sqe, op, 0);
+    tag(u, sqe, NULL);
+    return 0;
+}
+
+int uring_run_once(struct uring *u, int timeout_ms)
+{
+    struct io_uring_cqe *cqe = NULL;
+    int rc;
+    if (timeout_ms < 0) {
+        rc = io_uring_submit_and_wait(&u->ring, 1);
+    } else {
+        struct __kernel_timespec ts = {.tv_sec = timeout_ms / 1000,
+                                       .tv_nsec = (long long)(timeout_ms % 1000) * 1000000};
+        rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+    }
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+        return -1;
+    dispatch_ready(u);
+    return 0;
+}
+
+unsigned uring_inflight(const struct uring *u)
+{
+    return u->inflight;
+}
