@@ -427,26 +427,15 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
 
 enum parse_status meta_parse(struct request *req, const char *buf, size_t len, size_t *consumed)
 {
-    size_t scan = len < TEXT_GET_LINE_MAX ? len : TEXT_GET_LINE_MAX;
-    const char *nl = memchr(buf, '\n', scan);
+    size_t n = 0;
 
     request_reset(req);
     req->proto = REQ_PROTO_META;
-    *consumed = 0;
-    if (nl == NULL) {
-        /* memcached closes a connection whose line passes 2048 bytes
-         * unless it is a get/gets; a meta line never is. */
-        if (len <= TEXT_LINE_MAX) {
-            return PARSE_AGAIN;
-        }
-        req->error = REQ_ELINE_TOO_LONG;
-        *consumed = len;
-        return PARSE_ERROR;
-    }
-    size_t n = (size_t)(nl - buf);
-    *consumed = n + 1;
-    if (n > 0 && buf[n - 1] == '\r') {
-        n--;
+    /* memcached closes a connection whose line passes 2048 bytes unless it
+     * is a get/gets; a meta line never is. */
+    enum parse_status ps = text_frame(req, buf, len, false, &n, consumed);
+    if (ps != PARSE_OK) {
+        return ps;
     }
     req->error = meta_parse_line(req, buf, n);
     return req->error == REQ_EOK ? PARSE_OK : PARSE_ERROR;

@@ -468,15 +468,16 @@ static bool is_long_get(const char *buf, size_t len)
     return CMD_IS(p, "get ") || CMD_IS(p, "gets ") || CMD_IS(p, "gat ") || CMD_IS(p, "gats ");
 }
 
-enum parse_status text_parse(struct request *req, const char *buf, size_t len, size_t *consumed)
+enum parse_status text_frame(struct request *req, const char *buf, size_t len, bool long_get_ok,
+                             size_t *line_len, size_t *consumed)
 {
     size_t scan = len < TEXT_GET_LINE_MAX ? len : TEXT_GET_LINE_MAX;
     const char *nl = memchr(buf, '\n', scan);
 
-    request_reset(req);
     *consumed = 0;
     if (nl == NULL) {
-        if (len <= TEXT_LINE_MAX || (len < TEXT_GET_LINE_MAX && is_long_get(buf, len))) {
+        if (len <= TEXT_LINE_MAX ||
+            (long_get_ok && len < TEXT_GET_LINE_MAX && is_long_get(buf, len))) {
             return PARSE_AGAIN;
         }
         req->error = REQ_ELINE_TOO_LONG;
@@ -487,6 +488,19 @@ enum parse_status text_parse(struct request *req, const char *buf, size_t len, s
     *consumed = n + 1;
     if (n > 0 && buf[n - 1] == '\r') {
         n--;
+    }
+    *line_len = n;
+    return PARSE_OK;
+}
+
+enum parse_status text_parse(struct request *req, const char *buf, size_t len, size_t *consumed)
+{
+    size_t n = 0;
+
+    request_reset(req);
+    enum parse_status ps = text_frame(req, buf, len, true, &n, consumed);
+    if (ps != PARSE_OK) {
+        return ps;
     }
     req->error = parse_line(req, buf, n);
     return req->error == REQ_EOK ? PARSE_OK : PARSE_ERROR;

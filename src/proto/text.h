@@ -39,14 +39,23 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  *  - stats and shutdown put everything after the command, trimmed of ' ',
  *    in req->arg/narg; server/ decides what is valid (memcached checks
  *    "shutdown not enabled" before the mode).
- *  - Numbers are read exactly as memcached's safe_strto*() on 64-bit Linux:
- *    flags, exptime and bytes are truncated to 32 bits (so flags 4294967296
- *    is 0), "+5", "\t5" and "5\tjunk" are 5; req->exptime holds the
- *    truncated int32 value memcached uses.
+ *  - Numbers are read as memcached's safe_strto*() do ("+5", "\t5" and
+ *    "5\tjunk" are 5), except that flags above 2^32-1 and bytes or exptime
+ *    outside int32 are refused where 1.6.18 truncates them (proto/number.h).
  *
  * Pointers in *req point into buf. Never blocks, never allocates.
  */
 enum parse_status text_parse(struct request *req, const char *buf, size_t len, size_t *consumed);
+
+/*
+ * The line framing text_parse and meta_parse share: find the command line at
+ * buf[0..len). PARSE_OK: *line_len = its length without "\n" or "\r\n",
+ * *consumed = with it. PARSE_AGAIN: no newline yet within TEXT_LINE_MAX
+ * (TEXT_GET_LINE_MAX for a get/gets line when long_get_ok). PARSE_ERROR:
+ * req->error = REQ_ELINE_TOO_LONG, *consumed = len.
+ */
+enum parse_status text_frame(struct request *req, const char *buf, size_t len, bool long_get_ok,
+                             size_t *line_len, size_t *consumed);
 
 /*
  * Write the reply line(s) for rsp into buf. For RSP_VALUE only the header line
