@@ -6,6 +6,14 @@
 #include "proto/text.h"
 #include "store/store.h"
 
+/* Values up to this size are copied next to their header rather than
+ * referenced: the reply becomes one iovec instead of three, no reference is
+ * taken and dropped on a segment counter other threads share, and no
+ * segment stays pinned while the reply waits for the socket (in a small
+ * store, pinned segments cannot be evicted). Copying a few hundred bytes
+ * costs less than any of that; larger values stay zero-copy. */
+#define REPLY_COPY_MAX 512u
+
 int reply_append(struct outq *out, const struct response *rsp, struct item *it,
                  enum request_proto fallback, struct store *store)
 {
@@ -41,6 +49,12 @@ int reply_append(struct outq *out, const struct response *rsp, struct item *it,
     }
     /* Text and meta values end in "\r\n", which item memory holds too. */
     uint32_t len = item_vlen(it) + (proto == REQ_PROTO_BINARY ? 0u : 2u);
+    if (len <= REPLY_COPY_MAX) {
+        if (outq_append(out, item_value(it), len) != 0)
+            goto fail;
+        store_release(store, &it);
+        return 0;
+    }
     if (outq_append_ref(out, item_value(it), len, it) != 0)
         goto fail;
     return 0;

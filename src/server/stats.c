@@ -179,13 +179,14 @@ static void stats_items(struct exec_ctx *x)
     end(x);
 }
 
-/* No slab pages here: memory is one pool charged by item size. */
+/* No slab pages here: item memory is segments; total_malloced is what
+ * memcached means by it, the item memory taken so far. */
 static void stats_slabs(struct exec_ctx *x)
 {
     struct store_stats st;
     store_stats(x->srv->store, &st);
     stat_u64(x, "active_slabs", 0);
-    stat_u64(x, "total_malloced", st.used_bytes);
+    stat_u64(x, "total_malloced", st.arena_bytes);
     end(x);
 }
 

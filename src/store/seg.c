@@ -67,12 +67,14 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max)
         atomic_init(&a->segs[i].refs, 0);
         atomic_init(&a->segs[i].live, 0);
         atomic_init(&a->segs[i].live_bytes, 0);
+        atomic_init(&a->segs[i].queue, SEG_Q_SMALL);
         a->segs[i].prev = a->segs[i].next = SEG_NONE;
         a->free_stack[i] = (uint32_t)(n - 1 - i); /* pop low segments first */
     }
     a->nfree = (uint32_t)n;
     a->spare = SEG_NONE;
-    a->fifo = (struct seg_list){SEG_NONE, SEG_NONE, 0};
+    for (unsigned q = 0; q < SEG_QUEUES; q++)
+        a->fifo[q] = (struct seg_list){SEG_NONE, SEG_NONE, 0};
     a->drain = (struct seg_list){SEG_NONE, SEG_NONE, 0};
     atomic_init(&a->next_seq, 1);
     pthread_mutex_init(&a->pool_lock, NULL);
@@ -139,7 +141,13 @@ static void free_locked(struct arena *a, uint32_t idx, bool release_pages)
 static void seal_locked(struct arena *a, uint32_t idx)
 {
     a->segs[idx].state = SEG_SEALED;
-    list_push_tail(a, &a->fifo, idx);
+    list_push_tail(a, &a->fifo[atomic_load_explicit(&a->segs[idx].queue, memory_order_relaxed)],
+                   idx);
+}
+
+static enum seg_queue queue_of_head(unsigned h)
+{
+    return h == SEG_HEAD_REINSERT ? SEG_Q_MAIN : SEG_Q_SMALL;
 }
 
 /* ---- heads ---- */
@@ -175,17 +183,21 @@ void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_
     pthread_mutex_lock(&hd->lock);
     pthread_mutex_lock(&a->pool_lock);
     if (head_usable_locked(a, hd, size, gen)) {
-        if (a->segs[idx].wpos > 0)
-            seal_locked(a, idx); /* compacted: it holds linked items */
-        else
+        if (a->segs[idx].wpos > 0) {
+            seal_locked(a, idx); /* compacted: it holds linked items, its queue set */
+        } else {
             free_locked(a, idx, false);
+        }
     } else {
         if (hd->seg != SEG_NONE)
             seal_locked(a, hd->seg);
         struct seg *sg = &a->segs[idx];
         sg->state = SEG_ACTIVE;
-        if (sg->wpos == 0)
+        if (sg->wpos == 0) {
             sg->gen = gen; /* a compacted segment keeps its items' generation */
+            atomic_store_explicit(&sg->queue, (unsigned char)queue_of_head(h),
+                                  memory_order_relaxed); /* ... and its queue */
+        }
         sg->seq = atomic_fetch_add_explicit(&a->next_seq, 1, memory_order_relaxed);
         hd->seg = idx;
     }
@@ -229,10 +241,10 @@ uint32_t seg_obtain_free(struct arena *a)
             }
         }
     }
-    if (a->nfree == 0) {
-        for (uint32_t i = a->fifo.head; i != SEG_NONE; i = a->segs[i].next) {
+    for (unsigned q = 0; q < SEG_QUEUES && a->nfree == 0; q++) {
+        for (uint32_t i = a->fifo[q].head; i != SEG_NONE; i = a->segs[i].next) {
             if (empty_unreferenced(a, i)) {
-                list_remove(a, &a->fifo, i);
+                list_remove(a, &a->fifo[q], i);
                 free_locked(a, i, false);
                 break;
             }
@@ -246,17 +258,17 @@ uint32_t seg_obtain_free(struct arena *a)
     return idx;
 }
 
-uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip)
+uint32_t seg_claim_oldest(struct arena *a, enum seg_queue q, unsigned max_skip)
 {
     uint32_t idx = SEG_NONE;
     unsigned skipped = 0;
 
     pthread_mutex_lock(&a->pool_lock);
-    for (uint32_t i = a->fifo.head; i != SEG_NONE && skipped <= max_skip;
+    for (uint32_t i = a->fifo[q].head; i != SEG_NONE && skipped <= max_skip;
          i = a->segs[i].next, skipped++) {
         if (atomic_load(&a->segs[i].refs) == 0) {
             idx = i;
-            list_remove(a, &a->fifo, i);
+            list_remove(a, &a->fifo[q], i);
             a->segs[i].state = SEG_CLAIMED;
             break;
         }
@@ -269,11 +281,11 @@ uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, ui
 {
     uint32_t best = SEG_NONE;
     size_t best_dead = 0;
-    unsigned scanned = 0;
 
     pthread_mutex_lock(&a->pool_lock);
-    if (a->spare != SEG_NONE) {
-        for (uint32_t i = a->fifo.head; i != SEG_NONE && scanned < max_scan;
+    for (int k = 0; k < SEG_QUEUES && a->spare != SEG_NONE; k++) {
+        unsigned scanned = 0;
+        for (uint32_t i = a->fifo[k].head; i != SEG_NONE && scanned < max_scan;
              i = a->segs[i].next, scanned++) {
             struct seg *sg = &a->segs[i];
             size_t live = atomic_load(&sg->live_bytes) + 8u * atomic_load(&sg->live);
@@ -285,7 +297,8 @@ uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, ui
         }
     }
     if (best != SEG_NONE) {
-        list_remove(a, &a->fifo, best);
+        list_remove(a, &a->fifo[atomic_load_explicit(&a->segs[best].queue, memory_order_relaxed)],
+                    best);
         a->segs[best].state = SEG_CLAIMED;
         *spare = a->spare;
         a->spare = SEG_NONE;
@@ -311,9 +324,11 @@ bool seg_set_spare(struct arena *a, uint32_t idx)
     return kept;
 }
 
-void seg_requeue(struct arena *a, uint32_t idx)
+void seg_requeue(struct arena *a, uint32_t idx, int q)
 {
     pthread_mutex_lock(&a->pool_lock);
+    if (q != SEG_Q_SAME)
+        atomic_store_explicit(&a->segs[idx].queue, (unsigned char)q, memory_order_relaxed);
     seal_locked(a, idx);
     pthread_mutex_unlock(&a->pool_lock);
 }
@@ -348,15 +363,17 @@ size_t seg_collect_empty(struct arena *a)
         }
         i = next;
     }
-    i = a->fifo.head;
-    while (i != SEG_NONE) {
-        uint32_t next = a->segs[i].next;
-        if (empty_unreferenced(a, i)) {
-            list_remove(a, &a->fifo, i);
-            free_locked(a, i, true);
-            n++;
+    for (unsigned q = 0; q < SEG_QUEUES; q++) {
+        i = a->fifo[q].head;
+        while (i != SEG_NONE) {
+            uint32_t next = a->segs[i].next;
+            if (empty_unreferenced(a, i)) {
+                list_remove(a, &a->fifo[q], i);
+                free_locked(a, i, true);
+                n++;
+            }
+            i = next;
         }
-        i = next;
     }
     pthread_mutex_unlock(&a->pool_lock);
     return n;
@@ -377,6 +394,14 @@ bool seg_has_spare(struct arena *a)
     bool r = a->spare != SEG_NONE;
     pthread_mutex_unlock(&a->pool_lock);
     return r;
+}
+
+uint32_t seg_queue_len(struct arena *a, enum seg_queue q)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t n = a->fifo[q].count;
+    pthread_mutex_unlock(&a->pool_lock);
+    return n;
 }
 
 uint32_t seg_in_use(struct arena *a)

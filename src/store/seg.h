@@ -6,7 +6,9 @@
  * size. Items are appended (bump allocation) to the active segment of a
  * "head": one per writer thread slot (SEG_HEADS) plus one for items that
  * eviction copies forward (SEG_HEAD_REINSERT). A full head's segment is
- * sealed onto the FIFO (oldest first); eviction takes segments from there.
+ * sealed onto its queue's FIFO (oldest first): writer heads feed the small
+ * queue (new items), the reinsertion head the main queue (items that earned
+ * a place by being read); eviction takes segments from either.
  *
  *   arena: | seg 0 | seg 1 | seg 2 | ...            segs[]: descriptors
  *            ▲ head 0's active segment              free stack, FIFO, drain list
@@ -40,6 +42,10 @@
 
 enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
 
+/* The two FIFOs of sealed segments (S3-FIFO's small and main queues). */
+enum seg_queue { SEG_Q_SMALL, SEG_Q_MAIN, SEG_QUEUES };
+#define SEG_Q_SAME (-1) /* seg_requeue: to the queue it was in */
+
 struct seg {
     atomic_uint refs;  /* lookups and reservations holding an item in it */
     atomic_uint live;  /* linked items in it */
@@ -49,6 +55,8 @@ struct seg {
     uint64_t seq;      /* when it became ACTIVE: unique, increasing (derives cas) */
     uint32_t prev, next; /* FIFO / drain list links, under pool_lock */
     uint8_t state;       /* enum seg_state, under pool_lock */
+    atomic_uchar queue;  /* enum seg_queue: where it is sealed, set when it becomes
+                          * ACTIVE (or by seg_requeue); read under a shard lock */
 };
 
 struct seg_head {
@@ -71,7 +79,7 @@ struct arena {
     pthread_mutex_t pool_lock;
     uint32_t *free_stack; /* under pool_lock */
     uint32_t nfree;
-    struct seg_list fifo;  /* SEALED, oldest at head */
+    struct seg_list fifo[SEG_QUEUES]; /* SEALED, oldest at head */
     struct seg_list drain; /* DRAINING */
     uint32_t spare;        /* an empty segment kept for compaction (-M) or for the
                             * reinsertion head (eviction), or SEG_NONE */
@@ -132,8 +140,9 @@ void *seg_bump(struct arena *a, unsigned h, size_t size, uint32_t gen);
 
 /* Make idx (from seg_obtain_free, eviction or compaction) head h's
  * segment, unless the head meanwhile got a usable one (then idx goes back to
- * the free stack). The old segment is sealed onto the FIFO. idx keeps what
- * it holds (a compacted segment arrives part full, with its generation). */
+ * the free stack). The old segment is sealed onto its FIFO. idx keeps what
+ * it holds (a compacted segment arrives part full, with its generation and
+ * queue). An empty idx joins h's queue: the main one for SEG_HEAD_REINSERT. */
 void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_t gen);
 
 /* Seal head h's segment onto the FIFO (so that eviction may take it). */
@@ -143,15 +152,20 @@ void seg_seal_head(struct arena *a, unsigned h);
  * with no reference and no linked item. SEG_NONE if none. */
 uint32_t seg_obtain_free(struct arena *a);
 
-/* Claim the oldest sealed segment nobody references (SEG_CLAIMED), after
- * skipping at most max_skip referenced ones. SEG_NONE if none. */
-uint32_t seg_claim_oldest(struct arena *a, unsigned max_skip);
+/* Claim the oldest sealed segment of queue q nobody references
+ * (SEG_CLAIMED), after skipping at most max_skip referenced ones. SEG_NONE
+ * if none. */
+uint32_t seg_claim_oldest(struct arena *a, enum seg_queue q, unsigned max_skip);
 
 /* Compaction: claim the sealed unreferenced segment with the most dead
- * bytes among the max_scan oldest, if it has at least need of them beyond 8
- * per live item (the copies carry their cas), and take the spare segment
- * into *spare. SEG_NONE if there is no spare or no such segment. */
+ * bytes among the max_scan oldest of each queue, if it has at least need of
+ * them beyond 8 per live item (the copies carry their cas), and take the
+ * spare segment into *spare. SEG_NONE if there is no spare or no such
+ * segment. */
 uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, uint32_t *spare);
+
+/* Sealed segments in queue q. */
+uint32_t seg_queue_len(struct arena *a, enum seg_queue q);
 
 /* Take the spare segment (SEG_NONE if none). */
 uint32_t seg_take_spare(struct arena *a);
@@ -164,10 +178,10 @@ bool seg_has_spare(struct arena *a);
  * if idx became the spare. */
 bool seg_set_spare(struct arena *a, uint32_t idx);
 
-/* A claimed segment's fate: back to the FIFO tail (not emptied), to the drain
+/* A claimed segment's fate: back to its FIFO's tail (not emptied), to the drain
  * list (emptied, still referenced), or free (release_pages: give its memory
  * back to the OS). */
-void seg_requeue(struct arena *a, uint32_t idx);
+void seg_requeue(struct arena *a, uint32_t idx, int q); /* q: SEG_Q_SAME keeps its queue */
 void seg_drain(struct arena *a, uint32_t idx);
 void seg_free(struct arena *a, uint32_t idx, bool release_pages);
 

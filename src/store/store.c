@@ -37,24 +37,40 @@
  *     drops the segment's live count: an evictor skips unlinked items without
  *     the lock and waits for live == 0 before reusing the segment.
  *
- * Eviction: when a head needs a segment and none is free, dead space goes
- * first: the most-dead of the oldest COMPACT_SCAN sealed segments, if at
- * least COMPACT_DEAD_PCT of it is dead (overwritten or deleted versions), is
- * compacted into the spare (as with -M below), which serves the head; its
- * items keep their ACCESSED bit (compaction is not a second chance).
- * Otherwise the oldest sealed unreferenced segment is claimed and walked. Each linked item is, under its
- * shard lock: unlinked if dead (expired or flushed; counted reclaimed);
- * copied to the reinsertion head if accessed since written (a second chance,
- * which keeps the hit ratio LRU-like; the copy clears the bit, so every
- * eviction frees at least what it does not copy); else evicted. One spare
- * segment is kept aside: the reinsertion head takes it when it runs out, and
- * the next emptied victim becomes the spare. With -M live items are never
- * evicted: the segment with the most dead bytes is compacted into the spare,
- * which then serves writes, and the emptied victim becomes the spare.
+ * Eviction, after S3-FIFO (Yang et al., SOSP 2023) on segments: new items
+ * are written by the writer heads into the SMALL queue; items that earn a
+ * place go through the reinsertion head into the MAIN queue. When a writer
+ * head needs a segment and none is free, dead space goes first: the
+ * most-dead of the oldest COMPACT_SCAN sealed segments of either queue, if
+ * at least COMPACT_DEAD_PCT of it is dead (overwritten or deleted versions),
+ * is compacted into the spare (as with -M below), which serves the head, so
+ * joins the small queue; its items keep their ACCESSED bit (compaction is
+ * not a second chance), and items from the main queue leave with it set, so
+ * that they return there rather than being evicted unread.
+ * Otherwise the oldest sealed unreferenced segment is claimed, from the
+ * small queue while it holds more than SMALL_QUEUE_PCT of the sealed
+ * segments, else from the main one, and walked. Each linked item is, under
+ * its shard lock: unlinked if dead (expired or flushed; counted reclaimed);
+ * copied to the reinsertion head, so into the main queue, if accessed since
+ * written (the copy clears the bit, so every eviction frees at least what it
+ * does not copy: in the main queue this is a second chance, CLOCK-like); else
+ * evicted. So an item written once and never read leaves after a lap of the
+ * small queue, not of the whole cache, and frequently read items stay. A
+ * new version of an item that was accessed, or is in the main queue,
+ * inherits ACCESSED (verbs.c): overwriting a hot key does not demote it.
+ * One spare segment is kept aside: the reinsertion head takes it when it
+ * runs out, and the next emptied victim becomes the spare. With -M live
+ * items are never evicted: the segment with the most dead bytes is
+ * compacted into the spare, which then serves writes, and the emptied
+ * victim becomes the spare.
  *
  * Memory accounting: used = bytes of reserved and linked items (what
  * store_stats reports as used_bytes); the arena itself is nsegs segments
  * <= max_bytes, so resident memory stays near -m whatever the item sizes.
+ * Segments are touched lazily; once more than DEAD_FIRST_PCT of the touched
+ * ones is dead space, writers compact before touching more (mostly_dead()),
+ * so a working set smaller than -m that is overwritten does not grow the
+ * resident size to -m.
  *
  * Flush: flush_state packs the flush generation (high 32 bits) and a pending
  * delayed flush time (low 32 bits). A segment records the generation when it
@@ -91,7 +107,11 @@
 #define REGISTRY_MAX 64       /* stores alive at once (item_cas finds its store) */
 #define ITEM_SIZE_MIN 1024u
 #define COMPACT_SCAN 64       /* oldest sealed segments a compaction considers */
-#define COMPACT_DEAD_PCT 20   /* dead share of a segment worth compacting, not evicting */
+#define COMPACT_DEAD_PCT 10   /* dead share of a segment worth compacting, not evicting
+                               * (10 holds more items than 20 at -m 16: +15%) */
+#define DEAD_FIRST_PCT 50     /* dead share of touched memory that compacts before growing */
+#define DEAD_FIRST_MIN_SEGS 16
+#define SMALL_QUEUE_PCT 10    /* the small queue's share of sealed segments (S3-FIFO's 10%) */
 
 /* ---- the registry: from an item pointer to its store ---- */
 
@@ -247,15 +267,24 @@ static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, 
     return true;
 }
 
+/* What walking a claimed segment left in it. */
+enum walk_result {
+    WALK_EMPTIED,  /* no linked item: the segment can be reused */
+    WALK_LIVE,     /* -M: a live item cannot be evicted */
+    WALK_PROMOTED, /* accessed items the reinsertion head had no room for stay
+                    * in it (their bit cleared): it joins the main queue whole */
+};
+
 /* Remove one item of a claimed segment from the index (see the top of the
- * file). False only with -M, for a live item: the segment cannot be emptied. */
-static bool evict_item(struct store *s, struct item *it, bool *short_of_room)
+ * file), or with *short_of_room (the reinsertion head is out of segments)
+ * keep an accessed one in place. */
+static enum walk_result evict_item(struct store *s, struct item *it, bool *short_of_room)
 {
     uint64_t h = hash_key(item_key(it), it->nkey);
     uint32_t hv = (uint32_t)h;
     struct shard *sh = &s->shards[shard_of_hash(h)];
     uint32_t now = clock_now();
-    bool ok = true;
+    enum walk_result r = WALK_EMPTIED;
 
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
@@ -267,9 +296,13 @@ static bool evict_item(struct store *s, struct item *it, bool *short_of_room)
             if ((st & ITEM_FETCHED) == 0)
                 sh->expired_unfetched++;
         } else if (!s->cfg.evict) {
-            ok = false;
-        } else if ((st & ITEM_ACCESSED) && reinsert_locked(s, sh, it, hv, gen, short_of_room)) {
+            r = WALK_LIVE;
+        } else if ((st & ITEM_ACCESSED) && !*short_of_room &&
+                   reinsert_locked(s, sh, it, hv, gen, short_of_room)) {
             /* kept: a second chance */
+        } else if ((st & ITEM_ACCESSED) && *short_of_room) {
+            item_state_clear(it, ITEM_ACCESSED); /* kept in place: the same chance */
+            r = WALK_PROMOTED;
         } else {
             core_unlink_locked(s, sh, it, hv);
             sh->evictions++;
@@ -278,25 +311,32 @@ static bool evict_item(struct store *s, struct item *it, bool *short_of_room)
         }
     }
     pthread_mutex_unlock(&sh->lock);
-    return ok;
+    return r;
 }
 
-/* Walk a claimed segment, taking each of its linked items out of the index. */
-static bool empty_segment(struct store *s, uint32_t idx, bool *short_of_room)
+/* Walk a claimed segment, taking each of its linked items out of the index
+ * (or keeping accessed ones in place once the reinsertion head is short). */
+static enum walk_result empty_segment(struct store *s, uint32_t idx)
 {
     struct arena *a = &s->arena;
     char *p = seg_start(a, idx);
     char *end = p + a->segs[idx].wpos;
+    bool short_of_room = false;
+    enum walk_result r = WALK_EMPTIED;
 
     while (p < end) {
         struct item *it = (struct item *)p;
         size_t size = item_size(it);
-        if ((__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED) &&
-            !evict_item(s, it, short_of_room))
-            return false;
+        if (__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED) {
+            enum walk_result ri = evict_item(s, it, &short_of_room);
+            if (ri == WALK_LIVE)
+                return WALK_LIVE;
+            if (ri == WALK_PROMOTED)
+                r = WALK_PROMOTED;
+        }
         p += size;
     }
-    return true;
+    return r;
 }
 
 /* Wait for unlinks by other threads still finishing in a walked segment
@@ -312,9 +352,13 @@ static bool wait_unlinked(struct arena *a, uint32_t idx)
     return true;
 }
 
-/* -M: compact the segment with the most dead bytes into the spare one, which
- * then goes to the caller part full, and the emptied segment becomes the
- * spare. SEG_NONE if no segment has `need` dead bytes. No lock held. */
+/* Compact the segment with the most dead bytes (among the max_scan oldest
+ * of each queue) into the spare one, which is returned part full for a
+ * writer head (so in the small queue), and the emptied segment becomes the
+ * spare. A main-queue item moved keeps its place there by leaving with
+ * ACCESSED set (it is promoted again when it leaves the small queue);
+ * others keep their bit (compaction is not a second chance). SEG_NONE if no
+ * segment has `need` dead bytes. No lock held. */
 static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
 {
     struct arena *a = &s->arena;
@@ -326,6 +370,9 @@ static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
     uint32_t now = clock_now();
     to->gen = flush_gen(s, now);
     to->wpos = 0;
+    atomic_store_explicit(&to->queue, SEG_Q_SMALL, memory_order_relaxed);
+    bool from_main = s->cfg.evict && atomic_load_explicit(&a->segs[v].queue,
+                                                          memory_order_relaxed) == SEG_Q_MAIN;
 
     char *p = seg_start(a, v);
     char *end = p + a->segs[v].wpos;
@@ -351,9 +398,10 @@ static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
                  * wpos <= the segment size */
                 struct item *fresh = (struct item *)(seg_start(a, spare) + to->wpos);
                 to->wpos += (uint32_t)copy_size(s, it);
-                /* not a second chance: an accessed item keeps its bit */
                 copy_forward_locked(s, sh, it, (uint32_t)h, fresh,
                                     ITEM_META_BITS | ITEM_ACCESSED);
+                if (from_main)
+                    item_state_set(fresh, ITEM_ACCESSED);
             }
         }
         pthread_mutex_unlock(&sh->lock);
@@ -365,12 +413,49 @@ static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
     return spare;
 }
 
+/* The queue that gives up its oldest segment: the small one while it holds
+ * more than its share of the sealed segments (S3-FIFO), else the main one. */
+static enum seg_queue victim_queue(struct arena *a)
+{
+    uint32_t small = seg_queue_len(a, SEG_Q_SMALL);
+    uint32_t main = seg_queue_len(a, SEG_Q_MAIN);
+    if (main == 0)
+        return SEG_Q_SMALL;
+    if (small == 0)
+        return SEG_Q_MAIN;
+    return small * 100 >= (small + main) * SMALL_QUEUE_PCT ? SEG_Q_SMALL : SEG_Q_MAIN;
+}
+
+/* Is more than DEAD_FIRST_PCT of the memory touched so far dead space? Then
+ * a write compacts before it takes a fresh segment: overwrites of a working
+ * set smaller than -m keep resident memory near twice the live data (a 200 MB
+ * working set of 4 KB values overwritten at -m 1024: 406 MB instead of 1 GB,
+ * and no page faults once there). Small stores skip it: there the heads'
+ * unused room would read as dead. */
+static bool mostly_dead(struct store *s)
+{
+    struct arena *a = &s->arena;
+    size_t in_use = seg_in_use(a);
+    if (in_use < DEAD_FIRST_MIN_SEGS)
+        return false;
+    size_t touched = in_use << a->seg_shift;
+    size_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
+    return touched > used && (touched - used) * 100 > touched * DEAD_FIRST_PCT;
+}
+
 /* A free segment, evicting the oldest if needed (with -M: only dead items,
  * compacting). SEG_NONE when nothing can be freed (everything referenced,
  * or live with -M). No lock held. */
 static uint32_t obtain_segment(struct store *s, size_t need)
 {
     struct arena *a = &s->arena;
+    if (s->cfg.evict && mostly_dead(s)) {
+        /* a victim at least half dead: each copied byte frees one or more */
+        uint32_t idx =
+            compact_segment(s, seg_size(a) / 2 > need ? seg_size(a) / 2 : need, COMPACT_SCAN);
+        if (idx != SEG_NONE)
+            return idx;
+    }
     for (int tries = 0; tries < OBTAIN_TRIES; tries++) {
         uint32_t idx = seg_obtain_free(a);
         if (idx != SEG_NONE)
@@ -388,23 +473,30 @@ static uint32_t obtain_segment(struct store *s, size_t need)
         } else {
             /* reclaim dead space (overwritten, deleted versions) before
              * evicting live items: a segment among the oldest that is at least
-             * a fifth dead is compacted instead (its live items keep
+             * COMPACT_DEAD_PCT dead is compacted instead (its live items keep
              * their access bits, not their age) */
             size_t want = seg_size(a) * COMPACT_DEAD_PCT / 100;
             idx = compact_segment(s, want > need ? want : need, COMPACT_SCAN);
             if (idx != SEG_NONE)
                 return idx;
         }
-        idx = seg_claim_oldest(a, CLAIM_SKIP);
+        enum seg_queue q = victim_queue(a);
+        idx = seg_claim_oldest(a, q, CLAIM_SKIP);
+        if (idx == SEG_NONE)
+            idx = seg_claim_oldest(a, q == SEG_Q_SMALL ? SEG_Q_MAIN : SEG_Q_SMALL, CLAIM_SKIP);
         if (idx == SEG_NONE)
             return SEG_NONE;
-        bool short_of_room = false;
-        if (!empty_segment(s, idx, &short_of_room)) {
-            seg_requeue(a, idx); /* -M: its dead items are gone, the live stay */
+        enum walk_result w = empty_segment(s, idx);
+        if (w == WALK_LIVE) {
+            seg_requeue(a, idx, SEG_Q_SAME); /* -M: its dead items are gone, the live stay */
+            continue;
+        }
+        if (w == WALK_PROMOTED) {
+            seg_requeue(a, idx, SEG_Q_MAIN); /* promoted in place, no copy */
             continue;
         }
         if (!wait_unlinked(a, idx)) {
-            seg_requeue(a, idx);
+            seg_requeue(a, idx, SEG_Q_SAME);
             continue;
         }
         if (atomic_load(&a->segs[idx].refs) != 0) {
@@ -658,6 +750,7 @@ void store_stats(struct store *s, struct store_stats *out)
     }
     out->hash_bytes = out->hash_buckets * sizeof(uint32_t);
     out->used_bytes = atomic_load_explicit(&s->used, memory_order_relaxed);
+    out->arena_bytes = (uint64_t)seg_in_use(&s->arena) << s->arena.seg_shift;
     out->limit_maxbytes = s->cfg.max_bytes;
 }
 

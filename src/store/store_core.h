@@ -92,6 +92,14 @@ static inline void core_unref(struct store *s, struct item *it)
     seg_unref(&s->arena, it);
 }
 
+/* Is a linked item in a segment of the main queue (promoted by eviction)?
+ * (A racing in-place promotion may be seen late: a hint, not a rule.) */
+static inline bool core_in_main_queue(const struct store *s, const struct item *it)
+{
+    return atomic_load_explicit(&s->arena.segs[seg_of(&s->arena, it)].queue,
+                                memory_order_relaxed) == SEG_Q_MAIN;
+}
+
 /* Give back a reservation that will never be linked: uncharge, unref. */
 void core_discard(struct store *s, struct item *it);
 

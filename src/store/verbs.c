@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -40,8 +41,14 @@ static void link_new_locked(struct store *s, struct shard *sh, struct item *old,
     if (item_state(fresh) & ITEM_HAS_CAS)
         item_cas_slot_store(fresh, want != 0 ? want : core_cas_derived(s, fresh));
     item_atime_store(fresh, now);
-    if (old != NULL)
+    if (old != NULL) {
+        /* A new version of an item that proved itself (read since written, or
+         * already promoted to the main queue) inherits that: it is promoted
+         * when it leaves the small queue instead of being evicted unread. */
+        if ((item_state(old) & ITEM_ACCESSED) || core_in_main_queue(s, old))
+            item_state_set(fresh, ITEM_ACCESSED);
         core_unlink_locked(s, sh, old, hv);
+    }
     core_link_locked(s, sh, fresh, hv);
     hook_call(s, STORE_EV_LINK, item_key(fresh), fresh->nkey, fresh, item_exptime_load(fresh));
 }

@@ -3,8 +3,9 @@
  * through store.h only (plus clock_shift()): cas uniqueness across segment
  * reuse, zero-copy safety of held items while their segment is evicted or
  * reclaimed, bounded memory under shifting item sizes, second chances for
- * hot keys, -M compaction, dead space compacted rather than live items
- * evicted, and repeated in-place invalidations.
+ * hot keys, scan resistance (S3-FIFO's small queue), dead space reused
+ * before fresh memory, -M compaction, dead space compacted rather than live
+ * items evicted, and repeated in-place invalidations.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,6 +193,71 @@ static void test_reinsertion_keeps_hot_keys(void **state)
     store_destroy(&s);
 }
 
+/* Items read once after their write are promoted to the main queue; a long
+ * stream of writes never read (a scan) then cycles through the small queue
+ * only and leaves them alone, though they are never read again. (With one
+ * FIFO and second chances they would be gone after two laps.) */
+static void test_scan_does_not_flush_promoted_items(void **state)
+{
+    enum { WORKING = 2500, SCAN = 100000 };
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[100];
+
+    memset(val, 'w', sizeof(val));
+    for (int i = 0; i < WORKING; i++) {
+        snprintf(key, sizeof(key), "work:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        assert_true(has(s, key, val, sizeof(val)));
+    }
+    for (int i = 0; i < SCAN; i++) {
+        snprintf(key, sizeof(key), "scan:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_true(st.evictions > SCAN / 2); /* the scan cycled memory many times */
+    int kept = 0;
+    for (int i = 0; i < WORKING; i++) {
+        snprintf(key, sizeof(key), "work:%d", i);
+        kept += has(s, key, val, sizeof(val));
+    }
+    assert_int_equal(kept, WORKING);
+    /* and the scan's most recent writes are there too */
+    snprintf(key, sizeof(key), "scan:%d", SCAN - 1);
+    assert_true(has(s, key, val, sizeof(val)));
+    store_destroy(&s);
+}
+
+/* A working set far smaller than the limit, overwritten again and again,
+ * reuses its dead space instead of touching the whole limit. */
+static void test_overwrites_reuse_dead_space(void **state)
+{
+    enum { KEYS = 1000, ROUNDS = 40, VLEN = 4000 };
+    struct store *s = mk(64 * MB, 64 * KB, true);
+    static char val[VLEN];
+    char key[32];
+
+    for (int r = 0; r < ROUNDS; r++) {
+        memset(val, 'a' + r % 26, sizeof(val));
+        for (int i = 0; i < KEYS; i++) {
+            snprintf(key, sizeof(key), "k:%d", i);
+            assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        }
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    /* 160 MB written, 4 MB live: about twice the live data plus the heads */
+    assert_true(st.arena_bytes <= 20 * MB);
+    assert_true(st.arena_bytes >= st.used_bytes);
+    assert_int_equal(st.evictions, 0);
+    assert_int_equal(st.curr_items, KEYS);
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(key, sizeof(key), "k:%d", i);
+        assert_true(has(s, key, val, sizeof(val)));
+    }
+    store_destroy(&s);
+}
+
 /* -M: deleting items in the middle of full segments makes room again. */
 static void test_no_evict_compacts_deleted_space(void **state)
 {
@@ -298,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_held_item_survives_eviction_and_reclaim),
         cmocka_unit_test(test_shifting_sizes_stay_bounded),
         cmocka_unit_test(test_reinsertion_keeps_hot_keys),
+        cmocka_unit_test(test_scan_does_not_flush_promoted_items),
+        cmocka_unit_test(test_overwrites_reuse_dead_space),
         cmocka_unit_test(test_no_evict_compacts_deleted_space),
         cmocka_unit_test(test_overwrites_keep_what_fits),
         cmocka_unit_test(test_invalidate_repeatedly),
