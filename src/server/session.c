@@ -75,6 +75,7 @@ struct session {
     size_t swallow_left;
     uint32_t last_active;
     bool recv_direct; /* the receive in flight goes into the item */
+    bool peer_done;   /* completion mode: the peer's end of stream has been received */
     bool closed;      /* closed while operations were in flight; freed after */
     int fd;
     char addr[80];
@@ -388,6 +389,11 @@ static void ring_step(struct session *s, int budget)
         process(s, &budget);
     if (conn_submit_send(c) != 0)
         goto fail;
+    /* The peer is done sending and what it sent is handled (process() wants
+     * more input): send the replies, then close. */
+    if (s->peer_done && !s->paused && !(c->busy & CONN_OP_YIELD) &&
+        (budget > 0 || rbuf_len(&c->in) == 0))
+        s->state = SS_CLOSING;
     if (s->state == SS_CLOSING) {
         conn_stop_recv(c);
         if (outq_empty(&c->out) && !(c->busy & CONN_OP_SEND))
@@ -449,8 +455,12 @@ static void on_done(struct conn *c, unsigned op, int res)
     if (op == CONN_OP_RECV) {
         if (res == -EAGAIN || res == -EINTR || res == -ENOBUFS || res == -ECANCELED) {
             res = 0; /* nothing arrived (or a multishot receive ended): queue one again */
-        } else if (res <= 0) {
-            session_close(&s); /* peer gone or error: nothing left to answer */
+        } else if (res == 0) {
+            /* End of stream. An armed receive sees it while pipelined
+             * requests may still wait their turn: answer those first. */
+            s->peer_done = true;
+        } else if (res < 0) {
+            session_close(&s); /* error: nothing left to answer */
             return;
         } else {
             STATS_ADD(&s->w->stats, bytes_read, (size_t)res);

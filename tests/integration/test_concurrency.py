@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mnemo_harness import RawClient, mnemod_only, scaled
+from mnemo_harness import IS_MEMCACHED, RawClient, mnemod_only, scaled
 
 THREADS = 8
 OPS = 2000
@@ -245,3 +245,21 @@ def test_large_value_trickling_in(server_factory, bufs):
         c.expect(b"STORED\r\nVALUE slow 0 %d\r\n" % len(value) + value + b"\r\nEND\r\n")
         c.call(b"set small 0 0 2\r\nok\r\nget small\r\n",
                b"STORED\r\nVALUE small 0 2\r\nok\r\nEND\r\n")
+
+
+@pytest.mark.parametrize("flags", [["-R", "4"], ["-R", "4", "-o", "io_uring_bufs=0"]],
+                         ids=["multishot", "plain"])
+def test_half_close_after_a_pipeline_gets_every_reply(server_factory, flags):
+    # Issue 5: with a receive always armed, the end of the stream can be
+    # seen while pipelined requests still wait their turn (-R 4); they must
+    # all be answered before the connection closes, as when the end is
+    # only read once the buffer is empty.
+    if IS_MEMCACHED and "-o" in flags:
+        pytest.skip("mnemod-only option")
+    srv = server_factory("-t", "1", *flags)
+    n = 200
+    with srv.client() as c:
+        c.send(b"set k 0 0 2\r\nhi\r\n" + b"get k\r\n" * n)
+        c.sock.shutdown(socket.SHUT_WR)
+        c.expect(b"STORED\r\n" + b"VALUE k 0 2\r\nhi\r\nEND\r\n" * n)
+        c.assert_closed()
