@@ -106,6 +106,10 @@ struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_b
         free(u);
         return NULL;
     }
+    /* Entering a registered ring skips looking its descriptor up (and
+     * taking a reference: the process is threaded) on every iteration;
+     * optional (5.18). */
+    (void)io_uring_register_ring_fd(&u->ring);
     if (recv_bufs > 0 && bufs_setup(u, recv_bufs, recv_buf_size) != 0)
         log_warn("io_uring provided buffers unavailable: one receive per request");
     return u;
