@@ -75,7 +75,7 @@ struct session {
     size_t swallow_left;
     uint32_t last_active;
     bool recv_direct; /* the receive in flight goes into the item */
-    bool peer_done;   /* completion mode: the peer's end of stream has been received */
+    bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
     int fd;
     char addr[80];
@@ -333,8 +333,12 @@ static void on_event(struct event_handler *h, uint32_t events)
             enum conn_io r = read_some(s, &drained);
             if (r == CONN_IO_AGAIN)
                 break;
+            if (r == CONN_IO_CLOSED) {
+                s->peer_done = true; /* answer what is buffered, then close */
+                break;
+            }
             if (r != CONN_IO_OK) {
-                alive = false; /* peer gone: nothing left to answer */
+                alive = false; /* socket error: nothing left to answer */
                 break;
             }
             process(s, &budget);
@@ -355,6 +359,9 @@ static void on_event(struct event_handler *h, uint32_t events)
             break;
         process(s, &budget);
     }
+    /* The peer is done sending and what it sent is handled: flush, close. */
+    if (alive && s->peer_done && !s->paused && (budget > 0 || rbuf_len(&s->conn.in) == 0))
+        s->state = SS_CLOSING;
     if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
         session_close(&s);
         return;
