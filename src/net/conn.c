@@ -89,18 +89,55 @@ enum conn_io conn_flush(struct conn *c, size_t *nwritten)
 
 /* Completion mode. */
 
-static void recv_done(struct uring_op *op, int res)
+/* An arrival in provided buffer id: copy it to the input buffer (a
+ * memcpy of a request is cheaper than keeping the buffer out of the ring
+ * until it is parsed) and give the buffer back at once. */
+static int take_arrival(struct conn *c, unsigned id, int res)
 {
-    struct conn *c = op->arg;
-    c->busy &= ~CONN_OP_RECV;
-    c->cr->recv_filled = res > 0 && (size_t)res == c->cr->recv_len;
-    if (res > 0 && c->cr->recv_into_buffer)
-        c->in.end += (size_t)res;
-    c->cr->done(c, CONN_OP_RECV, res);
+    struct uring *ring = c->cr->ring;
+    int rc = 0;
+    if (res > 0) {
+        if (rbuf_space(&c->in, (size_t)res) == 0) {
+            rc = -ENOMEM;
+        } else {
+            memcpy(c->in.data + c->in.end, uring_buf(ring, id), (size_t)res);
+            c->in.end += (size_t)res;
+        }
+    }
+    uring_buf_recycle(ring, id);
+    return rc;
 }
 
-static void send_done(struct uring_op *op, int res)
+static void recv_done(struct uring_op *op, int res, unsigned flags)
 {
+    struct conn *c = op->arg;
+    struct conn_ring *cr = c->cr;
+    if (cr->recv_multishot) {
+        if ((flags & URING_F_BUFFER) && take_arrival(c, URING_BUF_ID(flags), res) != 0)
+            res = -ENOMEM;
+        if (!(flags & URING_F_MORE)) {
+            c->busy &= ~CONN_OP_RECV;
+            cr->recv_multishot = cr->recv_stopping = false;
+            /* The ring ran dry: bytes are likely waiting for a plain receive. */
+            cr->recv_filled = res == -ENOBUFS;
+            if (res == -EINVAL) {
+                uring_drop_bufs(cr->ring); /* a kernel without multishot receives */
+                res = -EAGAIN;
+            }
+        }
+        cr->done(c, CONN_OP_RECV, res);
+        return;
+    }
+    c->busy &= ~CONN_OP_RECV;
+    cr->recv_filled = res > 0 && (size_t)res == cr->recv_len;
+    if (res > 0 && cr->recv_into_buffer)
+        c->in.end += (size_t)res;
+    cr->done(c, CONN_OP_RECV, res);
+}
+
+static void send_done(struct uring_op *op, int res, unsigned flags)
+{
+    (void)flags;
     struct conn *c = op->arg;
     c->busy &= ~CONN_OP_SEND;
     if (res > 0)
@@ -108,8 +145,9 @@ static void send_done(struct uring_op *op, int res)
     c->cr->done(c, CONN_OP_SEND, res);
 }
 
-static void yield_done(struct uring_op *op, int res)
+static void yield_done(struct uring_op *op, int res, unsigned flags)
 {
+    (void)flags;
     struct conn *c = op->arg;
     c->busy &= ~CONN_OP_YIELD;
     c->cr->done(c, CONN_OP_YIELD, res);
@@ -146,10 +184,42 @@ int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first)
     if (len > (1u << 30))
         len = 1u << 30;
     cr->recv_len = len;
+    cr->recv_multishot = false;
     if (uring_prep_recv(cr->ring, &cr->recv_op, c->ev.fd, dst, len, poll_first) != 0)
         return -1;
     c->busy |= CONN_OP_RECV;
     return 0;
+}
+
+bool conn_can_multishot(const struct conn *c)
+{
+    return uring_has_bufs(c->cr->ring);
+}
+
+int conn_submit_recv_multishot(struct conn *c)
+{
+    struct conn_ring *cr = c->cr;
+    if (uring_prep_recv_multishot(cr->ring, &cr->recv_op, c->ev.fd) != 0)
+        return -1;
+    cr->recv_multishot = true;
+    cr->recv_stopping = false;
+    cr->recv_into_buffer = false;
+    c->busy |= CONN_OP_RECV;
+    return 0;
+}
+
+bool conn_recv_multishot(const struct conn *c)
+{
+    return (c->busy & CONN_OP_RECV) && c->cr->recv_multishot;
+}
+
+void conn_stop_recv(struct conn *c)
+{
+    struct conn_ring *cr = c->cr;
+    if (!conn_recv_multishot(c) || cr->recv_stopping)
+        return;
+    if (uring_prep_cancel(cr->ring, &cr->recv_op) == 0)
+        cr->recv_stopping = true;
 }
 
 int conn_submit_send(struct conn *c)

@@ -13,6 +13,16 @@
  *     buffer has already advanced it; a send has already consumed (and
  *     released) what it sent. Queued bytes stay valid while a send is in
  *     flight, because the queue only drops them on its completion.
+ *
+ *     The receive may be multishot: armed once, it reports every arrival
+ *     until stopped. Arrivals land in the ring's provided buffers (shared
+ *     by the loop's connections), are appended to the input buffer here and
+ *     the provided buffer handed straight back, so the kernel never writes
+ *     into the input buffer and the owner may consume it meanwhile:
+ *
+ *       socket ─▶ provided buffer ─▶ memcpy ─▶ c->in ─▶ done(RECV, n)
+ *                       ▲                │
+ *                       └── recycled ────┘
  */
 #ifndef MNEMO_NET_CONN_H
 #define MNEMO_NET_CONN_H
@@ -44,7 +54,9 @@ struct conn_ring {
     conn_done_fn done;
     struct uring_op recv_op, send_op, yield_op;
     bool recv_into_buffer;
-    bool recv_filled; /* the last receive filled its space: likely more waiting */
+    bool recv_filled;    /* the last receive filled its space: likely more waiting */
+    bool recv_multishot; /* the receive in flight is multishot */
+    bool recv_stopping;  /* ... and its cancellation has been asked for */
     size_t recv_len;
     struct msghdr msg;
     struct iovec iov[CONN_SEND_IOV];
@@ -95,6 +107,26 @@ int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *o
  * is unlikely to be there yet, so do not try before the socket is ready.
  * 0, or -1 (out of memory or a full ring). */
 int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first);
+
+/* Whether c's ring offers multishot receives (provided buffers). */
+bool conn_can_multishot(const struct conn *c);
+
+/* Arm a multishot receive (conn_can_multishot). Each arrival is appended to
+ * the input buffer, then done(c, CONN_OP_RECV, bytes) runs with
+ * CONN_OP_RECV still in busy. Its end reports done(c, CONN_OP_RECV, res)
+ * with the bit cleared; res is then the bytes of a last arrival, 0 at end
+ * of stream, -ENOBUFS when the ring ran out of buffers (the next receive
+ * had better be a plain one), -ECANCELED after conn_stop_recv, -EAGAIN
+ * when the kernel refused multishot receives (none are offered from then
+ * on), or another -errno. 0, or -1 when the ring is full. */
+int conn_submit_recv_multishot(struct conn *c);
+
+/* True while a multishot receive is armed (possibly stopping). */
+bool conn_recv_multishot(const struct conn *c);
+
+/* Ask an armed multishot receive to end (once; no-op otherwise). Arrivals
+ * already under way may still be reported before its end. */
+void conn_stop_recv(struct conn *c);
 
 /* Queue one send of the output queue's first bytes, unless one is in
  * flight or the queue is empty. 0 or -1. */

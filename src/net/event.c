@@ -29,6 +29,7 @@ struct event_loop {
     int tick_ms;
     int64_t next_tick_ms;
     unsigned uring_entries; /* wanted; 0 = epoll only */
+    unsigned recv_bufs, recv_buf_size;
     struct uring *ring;
     struct uring_op epoll_op; /* the ring's poll of epfd */
     bool epoll_armed;
@@ -131,9 +132,12 @@ void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg)
     loop->wake_arg = arg;
 }
 
-void event_loop_want_uring(struct event_loop *loop, unsigned entries)
+void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned recv_bufs,
+                           unsigned recv_buf_size)
 {
     loop->uring_entries = entries;
+    loop->recv_bufs = recv_bufs;
+    loop->recv_buf_size = recv_buf_size;
 }
 
 struct uring *event_loop_uring(const struct event_loop *loop)
@@ -173,8 +177,9 @@ static int epoll_dispatch(struct event_loop *loop, int timeout)
     return 0;
 }
 
-static void on_epoll_ready(struct uring_op *op, int res)
+static void on_epoll_ready(struct uring_op *op, int res, unsigned flags)
 {
+    (void)flags;
     struct event_loop *loop = op->arg;
     loop->epoll_armed = false;
     if (res >= 0)
@@ -198,7 +203,7 @@ static int uring_iteration(struct event_loop *loop, int timeout)
 int event_loop_run(struct event_loop *loop)
 {
     if (loop->uring_entries > 0 && loop->ring == NULL)
-        loop->ring = uring_create(loop->uring_entries);
+        loop->ring = uring_create(loop->uring_entries, loop->recv_bufs, loop->recv_buf_size);
     while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
         int timeout = -1;
         if (loop->tick_fn != NULL) {

@@ -40,9 +40,12 @@ struct event_loop *event_loop_create(void);
 void event_loop_destroy(struct event_loop **loop);
 
 /* Ask for an io_uring of the given depth, created by event_loop_run() in
- * the loop's thread (a ring is used by one thread only). If the kernel
- * refuses, the loop stays on epoll alone. Call before event_loop_run. */
-void event_loop_want_uring(struct event_loop *loop, unsigned entries);
+ * the loop's thread (a ring is used by one thread only), with recv_bufs
+ * provided receive buffers of recv_buf_size bytes (0: none; see
+ * uring_create). If the kernel refuses, the loop stays on epoll alone.
+ * Call before event_loop_run. */
+void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned recv_bufs,
+                           unsigned recv_buf_size);
 
 /* The loop's ring, or NULL on an epoll-only loop. Loop thread only. */
 struct uring *event_loop_uring(const struct event_loop *loop);

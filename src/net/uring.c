@@ -1,6 +1,10 @@
 /*
  * uring.c: see uring.h. Completions of cancel requests carry user_data 0
  * and are dropped; every other completion belongs to a struct uring_op.
+ *
+ * Provided buffers: one buffer ring (group 0) per io_uring. liburing 2.3
+ * (Debian 12) has no io_uring_setup_buf_ring(), so the ring's memory is
+ * mapped and registered here by hand (what that helper does in 2.4+).
  */
 #include "net/uring.h"
 
@@ -10,16 +14,67 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
 
+#define BUF_GROUP 0
+
 struct uring {
     struct io_uring ring;
     unsigned inflight;
+    struct io_uring_buf_ring *br; /* NULL: no provided buffers */
+    size_t br_bytes;
+    char *bufs;
+    unsigned nbufs, buf_size;
+    bool bufs_on; /* offered to callers (multishot receives not refused) */
 };
 
-struct uring *uring_create(unsigned entries)
+/* Map, register and fill the provided buffer ring. 0, or -1 (the ring is
+ * then left without one). */
+static int bufs_setup(struct uring *u, unsigned count, unsigned size)
+{
+    if (count == 0 || count > 32768 || (count & (count - 1)) != 0 || size == 0)
+        return -1;
+    u->br_bytes = (size_t)count * sizeof(struct io_uring_buf);
+    void *mem = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED)
+        return -1;
+    u->br = mem;
+    u->bufs = malloc((size_t)count * size);
+    struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)mem, .ring_entries = count, .bgid = BUF_GROUP};
+    if (u->bufs == NULL || io_uring_register_buf_ring(&u->ring, &reg, 0) != 0) {
+        free(u->bufs);
+        u->bufs = NULL;
+        munmap(mem, u->br_bytes);
+        u->br = NULL;
+        return -1;
+    }
+    io_uring_buf_ring_init(u->br);
+    u->nbufs = count;
+    u->buf_size = size;
+    for (unsigned i = 0; i < count; i++)
+        io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * size, size, (unsigned short)i,
+                              io_uring_buf_ring_mask(count), (int)i);
+    io_uring_buf_ring_advance(u->br, (int)count);
+    u->bufs_on = true;
+    return 0;
+}
+
+static void bufs_teardown(struct uring *u)
+{
+    if (u->br == NULL)
+        return;
+    io_uring_unregister_buf_ring(&u->ring, BUF_GROUP);
+    munmap(u->br, u->br_bytes);
+    free(u->bufs);
+    u->br = NULL;
+    u->bufs = NULL;
+    u->bufs_on = false;
+}
+
+struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_buf_size)
 {
     struct uring *u = calloc(1, sizeof(*u));
     if (u == NULL)
@@ -51,6 +106,12 @@ struct uring *uring_create(unsigned entries)
         free(u);
         return NULL;
     }
+    /* Entering a registered ring skips looking its descriptor up (and
+     * taking a reference: the process is threaded) on every iteration;
+     * optional (5.18). */
+    (void)io_uring_register_ring_fd(&u->ring);
+    if (recv_bufs > 0 && bufs_setup(u, recv_bufs, recv_buf_size) != 0)
+        log_warn("io_uring provided buffers unavailable: one receive per request");
     return u;
 }
 
@@ -58,11 +119,18 @@ static void dispatch(struct uring *u, struct io_uring_cqe *cqe)
 {
     struct uring_op *op = io_uring_cqe_get_data(cqe);
     int res = cqe->res;
+    unsigned cflags = cqe->flags;
     io_uring_cqe_seen(&u->ring, cqe);
     if (op == NULL)
         return;
-    u->inflight--;
-    op->fn(op, res);
+    unsigned flags = 0;
+    if (cflags & IORING_CQE_F_BUFFER)
+        flags |= URING_F_BUFFER | (cflags >> IORING_CQE_BUFFER_SHIFT) << 16;
+    if (cflags & IORING_CQE_F_MORE)
+        flags |= URING_F_MORE;
+    else
+        u->inflight--;
+    op->fn(op, res, flags);
 }
 
 static unsigned dispatch_ready(struct uring *u)
@@ -90,6 +158,7 @@ void uring_destroy(struct uring **up)
         if (io_uring_peek_cqe(&u->ring, &cqe) == 0)
             dispatch(u, cqe);
     }
+    bufs_teardown(u);
     io_uring_queue_exit(&u->ring);
     free(u);
     *up = NULL;
@@ -125,6 +194,18 @@ int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, siz
      * after a reply): it would only fail with EAGAIN and then arm the poll. */
     if (poll_first)
         sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    tag(u, sqe, op);
+    return 0;
+}
+
+int uring_prep_recv_multishot(struct uring *u, struct uring_op *op, int fd)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = BUF_GROUP;
     tag(u, sqe, op);
     return 0;
 }
@@ -184,6 +265,33 @@ int uring_run_once(struct uring *u, int timeout_ms)
         return -1;
     dispatch_ready(u);
     return 0;
+}
+
+bool uring_has_bufs(const struct uring *u)
+{
+    return u->bufs_on;
+}
+
+char *uring_buf(const struct uring *u, unsigned id)
+{
+    return u->bufs + (size_t)id * u->buf_size;
+}
+
+unsigned uring_buf_size(const struct uring *u)
+{
+    return u->buf_size;
+}
+
+void uring_buf_recycle(struct uring *u, unsigned id)
+{
+    io_uring_buf_ring_add(u->br, uring_buf(u, id), u->buf_size, (unsigned short)id,
+                          io_uring_buf_ring_mask(u->nbufs), 0);
+    io_uring_buf_ring_advance(u->br, 1);
+}
+
+void uring_drop_bufs(struct uring *u)
+{
+    u->bufs_on = false;
 }
 
 unsigned uring_inflight(const struct uring *u)

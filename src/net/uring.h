@@ -4,8 +4,9 @@
  * Operations are described by a caller-owned struct uring_op (usually
  * embedded in a connection): its address is the request's user_data, and
  * fn(op, res) runs in the loop's thread when the completion is reaped, with
- * res the kernel's result (a byte count, or -errno). The op and every buffer
- * it names must stay valid until then. Requests are only queued by the
+ * res the kernel's result (a byte count, or -errno) and flags the
+ * URING_F_* bits. The op and every buffer it names must stay valid until its
+ * last completion (the first without URING_F_MORE). Requests are only queued by the
  * uring_prep_* calls; uring_run_once() submits everything queued and reaps
  * completions in one io_uring_enter(2), which is the point of this backend.
  *
@@ -21,7 +22,12 @@ struct uring;
 struct uring_op;
 struct msghdr;
 
-typedef void (*uring_fn)(struct uring_op *op, int res);
+/* Completion flags passed to a uring_fn. */
+#define URING_F_MORE 0x1u   /* the request stays armed: more completions follow */
+#define URING_F_BUFFER 0x2u /* res bytes landed in provided buffer URING_BUF_ID(flags) */
+#define URING_BUF_ID(flags) ((unsigned)(flags) >> 16)
+
+typedef void (*uring_fn)(struct uring_op *op, int res, unsigned flags);
 
 struct uring_op {
     uring_fn fn;
@@ -29,9 +35,12 @@ struct uring_op {
 };
 
 /* A ring of the given depth, or NULL when io_uring is unavailable (old
- * kernel, seccomp, RLIMIT_MEMLOCK) or lacks what this backend needs. Must
- * be used only by the thread that created it. */
-struct uring *uring_create(unsigned entries);
+ * kernel, seccomp, RLIMIT_MEMLOCK) or lacks what this backend needs. With
+ * recv_bufs > 0 (a power of two, at most 32768) it also gets a ring of that
+ * many provided receive buffers of recv_buf_size bytes each, for multishot
+ * receives; when the kernel refuses those (before 5.19) the ring is still
+ * returned, without them. Must be used only by the thread that created it. */
+struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_buf_size);
 
 /* Submit cancellations are the caller's business; this reaps (and
  * dispatches) completions until nothing is in flight, then frees the ring.
@@ -42,8 +51,26 @@ void uring_destroy(struct uring **u);
 int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, size_t len,
                     bool poll_first);
 int uring_prep_sendmsg(struct uring *u, struct uring_op *op, int fd, const struct msghdr *msg);
+/* A multishot receive into the ring's provided buffers (uring_has_bufs):
+ * each arrival completes with URING_F_BUFFER, and URING_F_MORE while the
+ * receive stays armed. It ends (no URING_F_MORE) at end of stream, on an
+ * error, on cancellation, or with -ENOBUFS when no buffer was free. */
+int uring_prep_recv_multishot(struct uring *u, struct uring_op *op, int fd);
 int uring_prep_nop(struct uring *u, struct uring_op *op);
 int uring_prep_poll_in(struct uring *u, struct uring_op *op, int fd);
+
+/* Provided buffers: whether the ring has them (and multishot receives
+ * have not been refused), the memory of buffer id, its size, and giving it
+ * back to the kernel once its bytes are used (promptly: every multishot
+ * receive on the ring draws from the same buffers). */
+bool uring_has_bufs(const struct uring *u);
+char *uring_buf(const struct uring *u, unsigned id);
+unsigned uring_buf_size(const struct uring *u);
+void uring_buf_recycle(struct uring *u, unsigned id);
+
+/* The kernel refused a multishot receive (-EINVAL: before 6.0): stop
+ * offering provided buffers, so callers use one receive per request. */
+void uring_drop_bufs(struct uring *u);
 
 /* Ask the kernel to cancel op's request; op->fn still runs (usually with
  * -ECANCELED, or the result if it had already completed). */

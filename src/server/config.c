@@ -36,6 +36,7 @@ void config_defaults(struct config *cfg)
     cfg->protocol = CONFIG_PROTO_AUTO;
     cfg->reqs_per_event = 20;
     cfg->io_uring = true;
+    cfg->io_uring_bufs = 256;
     cfg->factor = 1.25;
     cfg->chunk_size = 48;
 }
@@ -83,6 +84,9 @@ void config_usage(void)
            "-o, --extended=<opts>     comma-separated: idle_timeout=<sec>;\n"
            "                          io_uring=on|off (connection I/O through io_uring, on\n"
            "                          by default; epoll when off or when the kernel refuses);\n"
+           "                          io_uring_bufs=N (16 KiB receive buffers per worker shared\n"
+           "                          by its multishot receives: 0 or a power of two up to\n"
+           "                          32768, default 256; 0 = one receive per request);\n"
            "                          accepted for\n"
            "                          compatibility: modern, maxconns_fast, slab_reassign,\n"
            "                          slab_automove[=N], hashpower=N, lru_crawler, lru_maintainer\n"
@@ -159,6 +163,13 @@ static int parse_extended(struct config *cfg, const char *optarg_text, char *err
                 snprintf(err, errlen, "invalid io_uring: %s (on or off)", val ? val : "(missing)");
                 return -1;
             }
+        } else if (nlen == 13 && strncmp(o, "io_uring_bufs", nlen) == 0) {
+            if (val == NULL || parse_long(val, 0, 32768, &v) != 0 || (v & (v - 1)) != 0) {
+                snprintf(err, errlen, "invalid io_uring_bufs: %s (0 or a power of two up to 32768)",
+                         val ? val : "(missing)");
+                return -1;
+            }
+            cfg->io_uring_bufs = (int)v;
         } else if (nlen == 9 && strncmp(o, "hashpower", nlen) == 0) {
             /* The index grows by itself; the hint is checked and not needed. */
             if (val == NULL || parse_long(val, 12, 32, &v) != 0) {

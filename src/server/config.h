@@ -39,6 +39,7 @@ struct config {
     bool maxcore;              /* -r */
     int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
     bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */
+    int io_uring_bufs;         /* -o io_uring_bufs=N: provided receive buffers per worker */
     double factor;             /* -f: accepted for compatibility (no slab classes here) */
     int chunk_size;            /* -n: likewise */
     bool show_help;            /* -h */

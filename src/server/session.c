@@ -15,9 +15,11 @@
  * kind of loop the worker runs (net/conn.h):
  *   on_event: readiness (epoll) — read until drained, process, writev;
  *   on_done:  completion (io_uring) — a receive landed, process it, queue
- *             the replies' send and the next receive; the loop submits all
- *             connections' operations at once. -R fairness yields through a
- *             no-op completion, backpressure by not queueing a receive.
+ *             the replies' send (and a receive, when none is armed); the
+ *             loop submits all connections' operations at once. The receive
+ *             is normally multishot (armed once, copied out of the worker's
+ *             provided buffers by net/conn). -R fairness yields through a
+ *             no-op completion, backpressure by stopping the receive.
  */
 #include "server/session.h"
 
@@ -48,6 +50,11 @@
  * straight into item memory. */
 #define RING_DIRECT_MIN 16384
 
+/* Completion mode: a multishot receive is stopped while a yielding session
+ * holds more input than this, so a client cannot make it buffer without
+ * bound. */
+#define IN_HIGH_WATER (256u * 1024)
+
 enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
 
 struct session {
@@ -68,6 +75,7 @@ struct session {
     size_t swallow_left;
     uint32_t last_active;
     bool recv_direct; /* the receive in flight goes into the item */
+    bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
     int fd;
     char addr[80];
@@ -325,8 +333,12 @@ static void on_event(struct event_handler *h, uint32_t events)
             enum conn_io r = read_some(s, &drained);
             if (r == CONN_IO_AGAIN)
                 break;
+            if (r == CONN_IO_CLOSED) {
+                s->peer_done = true; /* answer what is buffered, then close */
+                break;
+            }
             if (r != CONN_IO_OK) {
-                alive = false; /* peer gone: nothing left to answer */
+                alive = false; /* socket error: nothing left to answer */
                 break;
             }
             process(s, &budget);
@@ -347,6 +359,9 @@ static void on_event(struct event_handler *h, uint32_t events)
             break;
         process(s, &budget);
     }
+    /* The peer is done sending and what it sent is handled: flush, close. */
+    if (alive && s->peer_done && !s->paused && (budget > 0 || rbuf_len(&s->conn.in) == 0))
+        s->state = SS_CLOSING;
     if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
         session_close(&s);
         return;
@@ -364,44 +379,68 @@ static void on_event(struct event_handler *h, uint32_t events)
 }
 
 /* Completion driver: after any completion, run what is buffered, then
- * queue the send of the replies and the next receive. Invariant: a receive
- * into the input buffer is in flight only while process() waits for input,
- * so the buffer never moves or is consumed under the kernel's feet. */
+ * queue the send of the replies and keep a receive in flight while the
+ * session wants input. Invariant: a plain receive into the input buffer is
+ * in flight only while process() waits for input, so the buffer never moves
+ * or is consumed under the kernel's feet; a multishot receive (the usual
+ * one) copies its arrivals in from the loop's thread, so processing goes on
+ * while it stays armed. It is stopped while the session must not consume
+ * input: output backed up (paused), a yield with IN_HIGH_WATER bytes
+ * already buffered, or a large rest of a value to receive straight into the
+ * item. */
 static void ring_step(struct session *s, int budget)
 {
     struct conn *c = &s->conn;
-    if (!(c->busy & (CONN_OP_RECV | CONN_OP_YIELD)) && !s->paused)
+    bool plain_recv = (c->busy & CONN_OP_RECV) && !conn_recv_multishot(c);
+    if (!plain_recv && !(c->busy & CONN_OP_YIELD) && !s->paused)
         process(s, &budget);
     if (conn_submit_send(c) != 0)
         goto fail;
+    /* The peer is done sending and what it sent is handled (process() wants
+     * more input): send the replies, then close. */
+    if (s->peer_done && !s->paused && !(c->busy & CONN_OP_YIELD) &&
+        (budget > 0 || rbuf_len(&c->in) == 0))
+        s->state = SS_CLOSING;
     if (s->state == SS_CLOSING) {
+        conn_stop_recv(c);
         if (outq_empty(&c->out) && !(c->busy & CONN_OP_SEND))
             session_close(&s);
         return;
     }
-    if (s->paused || (c->busy & (CONN_OP_RECV | CONN_OP_YIELD)))
+    bool yielding = (c->busy & CONN_OP_YIELD) || (budget <= 0 && rbuf_len(&c->in) > 0);
+    /* A large rest of a value goes straight into the item; a small one
+     * comes through the buffer with the requests that follow it, each
+     * receive costing a loop iteration. */
+    bool direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
+                  s->data_need - s->data_have >= RING_DIRECT_MIN;
+    if (s->paused || direct || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
+        conn_stop_recv(c);
+    if (s->paused || (c->busy & CONN_OP_YIELD))
         return;
-    if (budget <= 0 && rbuf_len(&c->in) > 0) {
+    if (yielding) {
         STATS_INCR(&s->w->stats, conn_yields);
         if (conn_submit_yield(c) != 0)
             goto fail;
         return;
     }
-    /* Unless the last receive filled its space (a deep pipeline, a large
-     * value), the next bytes are rarely there yet: wait for readiness
-     * rather than try a receive that fails with EAGAIN. */
-    bool poll_first = !c->cr->recv_filled;
+    if (c->busy & CONN_OP_RECV)
+        return;
     int rc;
-    /* A large rest of a value goes straight into the item; a small one
-     * comes through the buffer with the requests that follow it, each
-     * receive costing a loop iteration. */
-    s->recv_direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
-                     s->data_need - s->data_have >= RING_DIRECT_MIN;
-    if (s->recv_direct)
-        rc = conn_submit_recv(c, item_data(s->item) + s->data_have, s->data_need - s->data_have,
-                              poll_first);
-    else
-        rc = conn_submit_recv(c, NULL, 0, poll_first);
+    s->recv_direct = direct;
+    if (!direct && conn_can_multishot(c) && !c->cr->recv_filled) {
+        rc = conn_submit_recv_multishot(c);
+    } else {
+        /* Unless the last receive filled its space (a deep pipeline, a
+         * large value, a multishot receive that ran out of buffers), the
+         * next bytes are rarely there yet: wait for readiness rather than
+         * try a receive that fails with EAGAIN. */
+        bool poll_first = !c->cr->recv_filled;
+        if (direct)
+            rc = conn_submit_recv(c, item_data(s->item) + s->data_have,
+                                  s->data_need - s->data_have, poll_first);
+        else
+            rc = conn_submit_recv(c, NULL, 0, poll_first);
+    }
     if (rc != 0)
         goto fail;
     return;
@@ -421,10 +460,14 @@ static void on_done(struct conn *c, unsigned op, int res)
         return;
     }
     if (op == CONN_OP_RECV) {
-        if (res == -EAGAIN || res == -EINTR || res == -ENOBUFS) {
-            res = 0; /* nothing arrived: queue the receive again */
-        } else if (res <= 0) {
-            session_close(&s); /* peer gone or error: nothing left to answer */
+        if (res == -EAGAIN || res == -EINTR || res == -ENOBUFS || res == -ECANCELED) {
+            res = 0; /* nothing arrived (or a multishot receive ended): queue one again */
+        } else if (res == 0) {
+            /* End of stream. An armed receive sees it while pipelined
+             * requests may still wait their turn: answer those first. */
+            s->peer_done = true;
+        } else if (res < 0) {
+            session_close(&s); /* error: nothing left to answer */
             return;
         } else {
             STATS_ADD(&s->w->stats, bytes_read, (size_t)res);
@@ -485,7 +528,8 @@ struct session *session_open(struct worker *w, int fd)
     int rc = ring != NULL ? conn_use_ring(&s->conn, ring, on_done, s)
                           : event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s);
     if (rc == 0 && ring != NULL)
-        rc = conn_submit_recv(&s->conn, NULL, 0, true);
+        rc = conn_can_multishot(&s->conn) ? conn_submit_recv_multishot(&s->conn)
+                                          : conn_submit_recv(&s->conn, NULL, 0, true);
     if (rc != 0) {
         conn_close(&s->conn);
         free(s);

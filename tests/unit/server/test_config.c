@@ -33,6 +33,7 @@ static void test_defaults(void **state)
     assert_true(cfg.use_cas && cfg.flush_enabled && cfg.evict_to_free);
     assert_false(cfg.shutdown_enabled);
     assert_true(cfg.io_uring);
+    assert_int_equal(cfg.io_uring_bufs, 256);
 }
 
 static void test_io_uring_switch(void **state)
@@ -46,6 +47,12 @@ static void test_io_uring_switch(void **state)
     char *on[] = {"mnemod", "-o", "io_uring=off", "-o", "io_uring=on"};
     assert_int_equal(parse(&cfg, ARGC(on), on, err), 0);
     assert_true(cfg.io_uring);
+    char *bufs[] = {"mnemod", "-o", "io_uring_bufs=1024"};
+    assert_int_equal(parse(&cfg, ARGC(bufs), bufs, err), 0);
+    assert_int_equal(cfg.io_uring_bufs, 1024);
+    char *nobufs[] = {"mnemod", "-o", "io_uring_bufs=0"};
+    assert_int_equal(parse(&cfg, ARGC(nobufs), nobufs, err), 0);
+    assert_int_equal(cfg.io_uring_bufs, 0);
 }
 
 static void test_memcached_command_line(void **state)
@@ -130,6 +137,10 @@ static void test_bad_values(void **state)
     expect_error(idle, ARGC(idle), "idle_timeout");
     char *uring[] = {"mnemod", "-o", "io_uring=maybe"};
     expect_error(uring, ARGC(uring), "io_uring");
+    char *odd[] = {"mnemod", "-o", "io_uring_bufs=100"};
+    expect_error(odd, ARGC(odd), "io_uring_bufs");
+    char *many[] = {"mnemod", "-o", "io_uring_bufs=65536"};
+    expect_error(many, ARGC(many), "io_uring_bufs");
     char *mem[] = {"mnemod", "-m", "12q"};
     expect_error(mem, ARGC(mem), "-m");
     char *huge[] = {"mnemod", "-m", "20000000"};
