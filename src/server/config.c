@@ -78,6 +78,8 @@ void config_usage(void)
            "-P, --pidfile=<file>      write the process id here (with -d)\n"
            "-u, --user=<user>         user to run as (when started as root)\n"
            "-k, --lock-memory         lock all memory in RAM (mlockall)\n"
+           "-L, --enable-largepages   item memory in transparent huge pages where the\n"
+           "                          kernel allows them (less CPU, RSS in 2 MB steps)\n"
            "-r, --enable-coredumps    raise the core file size limit to the maximum\n"
            "-v, --verbose             warnings; -vv adds connections and client commands;\n"
            "                          -vvv debugging\n"
@@ -214,6 +216,7 @@ static const struct option long_options[] = {
     {"pidfile", required_argument, NULL, 'P'},
     {"user", required_argument, NULL, 'u'},
     {"lock-memory", no_argument, NULL, 'k'},
+    {"enable-largepages", no_argument, NULL, 'L'},
     {"enable-coredumps", no_argument, NULL, 'r'},
     {"verbose", optional_argument, NULL, 'v'},
     {"extended", required_argument, NULL, 'o'},
@@ -230,7 +233,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":p:l:s:a:U:Am:c:t:I:MCFb:B:R:dP:u:krvo:f:n:Vh",
+    while ((opt = getopt_long(argc, argv, ":p:l:s:a:U:Am:c:t:I:MCFb:B:R:dP:u:kLrvo:f:n:Vh",
                               long_options, NULL)) != -1) {
         switch (opt) {
         case 'p':
@@ -320,6 +323,9 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             break;
         case 'k':
             cfg->lock_memory = true;
+            break;
+        case 'L':
+            cfg->large_pages = true;
             break;
         case 'r':
             cfg->maxcore = true;

@@ -86,9 +86,10 @@ struct arena {
     _Atomic uint64_t next_seq;
 };
 
-/* Reserve the arena for max_bytes of items no larger than item_max bytes.
- * 0, or -1 when memory is short. */
-int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max);
+/* Reserve the arena for max_bytes of items no larger than item_max bytes,
+ * advising transparent huge pages for it if huge_pages. 0, or -1 when
+ * memory is short. */
+int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages);
 void seg_arena_fini(struct arena *a);
 
 static inline size_t seg_size(const struct arena *a)

@@ -493,3 +493,43 @@ def test_idle_timeout_closes_only_idle_connections(server_factory):
     busy.version()                          # the active one survived
     busy.close()
     idle.close()
+
+
+def _thp_mode():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            text = f.read()
+    except OSError:
+        return None
+    return text[text.index("[") + 1:text.index("]")] if "[" in text else None
+
+
+def _arena_thp_eligible(pid, arena_bytes):
+    """THPeligible of the mappings of /proc/PID/smaps sized like the item
+    arena (-m plus one segment, perhaps merged with a small neighbour; the
+    sanitizers' shadow mappings are far larger)."""
+    eligible, size = [], 0
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            if line.startswith("Size:"):
+                size = int(line.split()[1]) * 1024
+            elif line.startswith("THPeligible:") and arena_bytes <= size < arena_bytes + 32 * MB:
+                eligible.append(int(line.split()[1]))
+    return eligible
+
+
+@mnemod_only
+@pytest.mark.skipif(_thp_mode() != "madvise",
+                    reason="transparent huge pages are not in 'madvise' mode here")
+@pytest.mark.parametrize("flags, want", [((), 0), (("-L",), 1)])
+def test_large_pages_flag(server_factory, flags, want):
+    """-L advises huge pages for item memory (and only -L does); items are
+    stored and served as without it."""
+    srv = server_factory("-m", "128", *flags)
+    value = bytes(range(256)) * 16                          # 4 KB
+    with srv.client() as c:
+        for i in range(2000):
+            c.send(b"set big%d 0 0 %d noreply\r\n%s\r\n" % (i, len(value), value))
+        c.call(b"get big0 big1999\r\n",
+               b"VALUE big0 0 4096\r\n%s\r\nVALUE big1999 0 4096\r\n%s\r\nEND\r\n" % (value, value))
+    assert _arena_thp_eligible(srv.proc.pid, 129 * MB) == [want]  # 128 MB + a 1 MB segment

@@ -32,6 +32,7 @@ static void test_defaults(void **state)
     assert_true(cfg.num_threads >= 1);
     assert_true(cfg.use_cas && cfg.flush_enabled && cfg.evict_to_free);
     assert_false(cfg.shutdown_enabled);
+    assert_false(cfg.large_pages);
     assert_true(cfg.io_uring);
     assert_int_equal(cfg.io_uring_bufs, 256);
 }
@@ -61,7 +62,8 @@ static void test_memcached_command_line(void **state)
     char err[256];
     char *argv[] = {"mnemod", "-p", "22122", "-U", "0", "-l", "0.0.0.0", "-m", "128", "-c", "10",
                     "-t", "2", "-I", "2m", "-M", "-C", "-F", "-A", "-b", "64", "-B", "ascii",
-                    "-vv", "-R", "5", "-o", "modern,idle_timeout=30,hashpower=20", "-f", "1.5", "-n", "64"};
+                    "-vv", "-R", "5", "-o", "modern,idle_timeout=30,hashpower=20", "-f", "1.5", "-n", "64",
+                    "-L"};
     assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
     assert_int_equal(cfg.port, 22122);
     assert_string_equal(cfg.listen, "0.0.0.0");
@@ -78,6 +80,7 @@ static void test_memcached_command_line(void **state)
     assert_int_equal(cfg.verbose, 2);
     assert_int_equal(cfg.reqs_per_event, 5);
     assert_int_equal(cfg.idle_timeout, 30);
+    assert_true(cfg.large_pages);
 }
 
 static void test_long_options(void **state)
@@ -86,7 +89,7 @@ static void test_long_options(void **state)
     char err[256];
     char *argv[] = {"mnemod", "--port=1234", "--memory-limit=1g", "--threads=3",
                     "--max-item-size=512k", "--enable-shutdown", "--unix-socket=/tmp/x.sock",
-                    "--unix-mask=755", "--disable-cas"};
+                    "--unix-mask=755", "--disable-cas", "--enable-largepages"};
     assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
     assert_int_equal(cfg.port, 1234);
     assert_int_equal(cfg.maxbytes, 1024u << 20);
@@ -96,6 +99,7 @@ static void test_long_options(void **state)
     assert_string_equal(cfg.socketpath, "/tmp/x.sock");
     assert_int_equal(cfg.access, 0755);
     assert_false(cfg.use_cas);
+    assert_true(cfg.large_pages);
 }
 
 static void expect_error(char **argv, int argc, const char *fragment)
