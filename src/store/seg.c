@@ -291,7 +291,7 @@ uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, ui
     size_t best_dead = 0;
 
     pthread_mutex_lock(&a->pool_lock);
-    for (int k = 0; k < SEG_QUEUES && a->spare != SEG_NONE; k++) {
+    for (int k = 0; k < SEG_QUEUES && a->spare != SEG_NONE /* no spare, no compaction */; k++) {
         unsigned scanned = 0;
         for (uint32_t i = a->fifo[k].head; i != SEG_NONE && scanned < max_scan;
              i = a->segs[i].next, scanned++) {
@@ -404,12 +404,12 @@ bool seg_has_spare(struct arena *a)
     return r;
 }
 
-uint32_t seg_queue_len(struct arena *a, enum seg_queue q)
+void seg_queue_lens(struct arena *a, uint32_t len[SEG_QUEUES])
 {
     pthread_mutex_lock(&a->pool_lock);
-    uint32_t n = a->fifo[q].count;
+    for (unsigned q = 0; q < SEG_QUEUES; q++)
+        len[q] = a->fifo[q].count;
     pthread_mutex_unlock(&a->pool_lock);
-    return n;
 }
 
 uint32_t seg_in_use(struct arena *a)

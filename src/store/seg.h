@@ -165,8 +165,8 @@ uint32_t seg_claim_oldest(struct arena *a, enum seg_queue q, unsigned max_skip);
  * segment. */
 uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, uint32_t *spare);
 
-/* Sealed segments in queue q. */
-uint32_t seg_queue_len(struct arena *a, enum seg_queue q);
+/* Sealed segments in each queue, read together. */
+void seg_queue_lens(struct arena *a, uint32_t len[SEG_QUEUES]);
 
 /* Take the spare segment (SEG_NONE if none). */
 uint32_t seg_take_spare(struct arena *a);

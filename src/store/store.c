@@ -417,8 +417,10 @@ static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
  * more than its share of the sealed segments (S3-FIFO), else the main one. */
 static enum seg_queue victim_queue(struct arena *a)
 {
-    uint32_t small = seg_queue_len(a, SEG_Q_SMALL);
-    uint32_t main = seg_queue_len(a, SEG_Q_MAIN);
+    uint32_t len[SEG_QUEUES];
+    seg_queue_lens(a, len); /* one pool lock, one consistent pair */
+    uint32_t small = len[SEG_Q_SMALL];
+    uint32_t main = len[SEG_Q_MAIN];
     if (main == 0)
         return SEG_Q_SMALL;
     if (small == 0)
