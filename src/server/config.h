@@ -36,7 +36,8 @@ struct config {
     enum config_protocol protocol; /* -B */
     int reqs_per_event;        /* -R */
     bool lock_memory;          /* -k */
-    bool large_pages;          /* -L */
+    bool large_pages;          /* -L: preallocate item memory */
+    bool huge_pages;           /* -o hugepages=on|off: huge pages for item memory */
     bool maxcore;              /* -r */
     int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
     bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */

@@ -228,7 +228,8 @@ static int run(struct server *srv, char *err, size_t errlen)
         .item_size_max = cfg->item_size_max,
         .evict = cfg->evict_to_free,
         .use_cas = cfg->use_cas,
-        .huge_pages = cfg->large_pages,
+        .huge_pages = cfg->huge_pages,
+        .prefault = cfg->large_pages,
     };
     if (store_create(&scfg, &srv->store) != STORE_OK) {
         snprintf(err, errlen, "cannot create the store with -m %zu MB -I %zu", cfg->maxbytes >> 20,

@@ -5,9 +5,11 @@
 #include "store/seg.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define SEG_SIZE_MAX_DEFAULT (1u << 20) /* 1 MiB, unless an item needs more */
 #define SEG_COUNT_MIN 32u               /* small stores get smaller segments */
@@ -28,7 +30,23 @@ static unsigned log2_floor(size_t v)
     return s;
 }
 
-int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages)
+/* Fault in every page of [p, p + len) for writing: one madvise where the
+ * kernel has MADV_POPULATE_WRITE (5.14), else a write per page. 0, or -1
+ * when memory is short. */
+static int populate(char *p, size_t len)
+{
+    if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    long page = sysconf(_SC_PAGESIZE);
+    for (size_t off = 0; off < len; off += (size_t)page)
+        ((volatile char *)p)[off] = 0;
+    return 0;
+}
+
+int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages,
+                   bool prefault)
 {
     memset(a, 0, sizeof(*a));
     /* An item fits a segment: its real header is smaller than the notional
@@ -55,14 +73,24 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge
         a->map = NULL;
         return -1;
     }
-    /* -L: values spread over hundreds of MB make nearly every lookup and
-     * every send of a value miss the TLB with 4 KB pages, and fresh segments
-     * fault once per page. With huge pages (where THP is "madvise" or
-     * "always"; advice, ignored elsewhere) pipeline-1 4 KB requests took 3-7%
-     * less CPU, 16% while the store grows; the price is resident memory in
-     * 2 MB steps (+7% in bench/memory), hence opt-in, as in memcached. */
+    /* Huge pages by default: values spread over hundreds of MB make nearly
+     * every lookup and every send of a value miss the TLB with 4 KB pages,
+     * and fresh segments fault once per 4 KB. Measured with huge pages
+     * (THP in "madvise" or "always" mode; the advice is ignored elsewhere):
+     * 5-6% less CPU per request under memcaslap, a fifth less on the first
+     * 4 KB run after a preload while the store grows, and resident memory
+     * within 2 MB of what 4 KB pages take (segments are handed out from the
+     * bottom of the arena). -o hugepages=off leaves the arena to the
+     * system's default. */
     if (huge_pages)
         (void)madvise(a->map, a->map_len, MADV_HUGEPAGE); /* EINVAL without THP */
+    /* -L: memcached preallocates its item memory; make it all resident now
+     * so that no request ever waits on a page fault. */
+    if (prefault && populate(a->map, a->map_len) != 0) {
+        munmap(a->map, a->map_len);
+        a->map = NULL;
+        return -1;
+    }
     size_t sz = (size_t)1 << shift;
     a->base = (char *)(((uintptr_t)a->map + sz - 1) & ~(uintptr_t)(sz - 1));
     a->segs = calloc(n, sizeof(*a->segs));

@@ -87,9 +87,10 @@ struct arena {
 };
 
 /* Reserve the arena for max_bytes of items no larger than item_max bytes,
- * advising transparent huge pages for it if huge_pages. 0, or -1 when
- * memory is short. */
-int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages);
+ * advising transparent huge pages for it if huge_pages, and making it all
+ * resident now if prefault. 0, or -1 when memory is short. */
+int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages,
+                   bool prefault);
 void seg_arena_fini(struct arena *a);
 
 static inline size_t seg_size(const struct arena *a)

@@ -590,7 +590,8 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
     atomic_init(&s->used, 0);
     atomic_init(&s->flush_state, 0);
     pthread_mutex_init(&s->maint_lock, NULL);
-    if (seg_arena_init(&s->arena, cfg->max_bytes, cfg->item_size_max, cfg->huge_pages) != 0)
+    if (seg_arena_init(&s->arena, cfg->max_bytes, cfg->item_size_max, cfg->huge_pages,
+                       cfg->prefault) != 0)
         goto fail_arena;
     for (i = 0; i < SHARD_COUNT; i++) {
         if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)

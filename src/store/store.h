@@ -44,7 +44,8 @@ struct store_config {
     size_t item_size_max; /* -I: largest item (header + key + value) */
     bool evict;           /* false with -M: refuse stores instead of evicting */
     bool use_cas;         /* false with -C: items carry cas 0 */
-    bool huge_pages;      /* -L: ask for transparent huge pages for item memory */
+    bool huge_pages;      /* ask for transparent huge pages for item memory */
+    bool prefault;        /* -L: make all item memory resident at creation */
 };
 
 enum store_mode {

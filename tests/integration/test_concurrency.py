@@ -166,7 +166,7 @@ def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
 
 @mnemod_only
 @pytest.mark.mnemo_timeout(120)
-@pytest.mark.parametrize("bufs", ["1", "256", "0"])
+@pytest.mark.parametrize("bufs", ["1", "64", "256", "0"])
 def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     # Issue 5: io_uring multishot receives share a worker's provided buffers
     # (-o io_uring_bufs). Several clients flood one worker (-t 1) with

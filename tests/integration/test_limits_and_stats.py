@@ -504,32 +504,53 @@ def _thp_mode():
     return text[text.index("[") + 1:text.index("]")] if "[" in text else None
 
 
-def _arena_thp_eligible(pid, arena_bytes):
-    """THPeligible of the mappings of /proc/PID/smaps sized like the item
-    arena (-m plus one segment, perhaps merged with a small neighbour; the
-    sanitizers' shadow mappings are far larger)."""
-    eligible, size = [], 0
+def _arena_smaps(pid, arena_bytes, field):
+    """A field of /proc/PID/smaps (in its own unit: kB, or 0/1) for each
+    mapping sized like the item arena (-m plus one segment, perhaps merged
+    with a small neighbour; the sanitizers' shadow mappings are far larger)."""
+    values, size = [], 0
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
             if line.startswith("Size:"):
                 size = int(line.split()[1]) * 1024
-            elif line.startswith("THPeligible:") and arena_bytes <= size < arena_bytes + 32 * MB:
-                eligible.append(int(line.split()[1]))
-    return eligible
+            elif line.startswith(field + ":") and arena_bytes <= size < arena_bytes + 32 * MB:
+                values.append(int(line.split()[1]))
+    return values
 
 
-@mnemod_only
-@pytest.mark.skipif(_thp_mode() != "madvise",
-                    reason="transparent huge pages are not in 'madvise' mode here")
-@pytest.mark.parametrize("flags, want", [((), 0), (("-L",), 1)])
-def test_large_pages_flag(server_factory, flags, want):
-    """-L advises huge pages for item memory (and only -L does); items are
-    stored and served as without it."""
-    srv = server_factory("-m", "128", *flags)
+def _store_and_serve_4k(srv):
     value = bytes(range(256)) * 16                          # 4 KB
     with srv.client() as c:
         for i in range(2000):
             c.send(b"set big%d 0 0 %d noreply\r\n%s\r\n" % (i, len(value), value))
         c.call(b"get big0 big1999\r\n",
                b"VALUE big0 0 4096\r\n%s\r\nVALUE big1999 0 4096\r\n%s\r\nEND\r\n" % (value, value))
-    assert _arena_thp_eligible(srv.proc.pid, 129 * MB) == [want]  # 128 MB + a 1 MB segment
+
+
+@mnemod_only
+@pytest.mark.skipif(_thp_mode() != "madvise",
+                    reason="transparent huge pages are not in 'madvise' mode here")
+@pytest.mark.parametrize("flags, want", [((), 1), (("-o", "hugepages=off"), 0),
+                                         (("-o", "hugepages=on"), 1)])
+def test_huge_pages_option(server_factory, flags, want):
+    """Item memory is advised for huge pages unless -o hugepages=off; items
+    are stored and served the same either way."""
+    srv = server_factory("-m", "128", *flags)
+    _store_and_serve_4k(srv)
+    # 128 MB + a 1 MB segment
+    assert _arena_smaps(srv.proc.pid, 129 * MB, "THPeligible") == [want]
+
+
+@mnemod_only
+@pytest.mark.parametrize("flags, resident", [((), False), (("-L",), True),
+                                             (("-L", "-o", "hugepages=off"), True)])
+def test_large_pages_flag_preallocates(server_factory, flags, resident):
+    """-L makes all item memory resident at start, as memcached's -L
+    preallocates it; without it, memory is touched as items arrive."""
+    srv = server_factory("-m", "128", *flags)
+    (rss_kb,) = _arena_smaps(srv.proc.pid, 129 * MB, "Rss")
+    if resident:
+        assert rss_kb >= 128 * 1024
+    else:
+        assert rss_kb < 16 * 1024
+    _store_and_serve_4k(srv)

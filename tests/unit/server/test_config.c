@@ -33,8 +33,9 @@ static void test_defaults(void **state)
     assert_true(cfg.use_cas && cfg.flush_enabled && cfg.evict_to_free);
     assert_false(cfg.shutdown_enabled);
     assert_false(cfg.large_pages);
+    assert_true(cfg.huge_pages);
     assert_true(cfg.io_uring);
-    assert_int_equal(cfg.io_uring_bufs, 256);
+    assert_int_equal(cfg.io_uring_bufs, 64);
 }
 
 static void test_io_uring_switch(void **state)
@@ -54,6 +55,25 @@ static void test_io_uring_switch(void **state)
     char *nobufs[] = {"mnemod", "-o", "io_uring_bufs=0"};
     assert_int_equal(parse(&cfg, ARGC(nobufs), nobufs, err), 0);
     assert_int_equal(cfg.io_uring_bufs, 0);
+}
+
+static void test_huge_pages_switch(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *off[] = {"mnemod", "-o", "hugepages=off"};
+    assert_int_equal(parse(&cfg, ARGC(off), off, err), 0);
+    assert_false(cfg.huge_pages);
+    assert_false(cfg.large_pages);
+    char *on[] = {"mnemod", "-o", "hugepages=off,hugepages=on", "-L"};
+    assert_int_equal(parse(&cfg, ARGC(on), on, err), 0);
+    assert_true(cfg.huge_pages);
+    assert_true(cfg.large_pages);
+    /* -L preallocates; it does not turn huge pages back on */
+    char *prealloc[] = {"mnemod", "-o", "hugepages=off", "-L"};
+    assert_int_equal(parse(&cfg, ARGC(prealloc), prealloc, err), 0);
+    assert_false(cfg.huge_pages);
+    assert_true(cfg.large_pages);
 }
 
 static void test_memcached_command_line(void **state)
@@ -141,6 +161,10 @@ static void test_bad_values(void **state)
     expect_error(idle, ARGC(idle), "idle_timeout");
     char *uring[] = {"mnemod", "-o", "io_uring=maybe"};
     expect_error(uring, ARGC(uring), "io_uring");
+    char *hp[] = {"mnemod", "-o", "hugepages=yes"};
+    expect_error(hp, ARGC(hp), "hugepages");
+    char *hp_bare[] = {"mnemod", "-o", "hugepages"};
+    expect_error(hp_bare, ARGC(hp_bare), "hugepages");
     char *odd[] = {"mnemod", "-o", "io_uring_bufs=100"};
     expect_error(odd, ARGC(odd), "io_uring_bufs");
     char *many[] = {"mnemod", "-o", "io_uring_bufs=65536"};
@@ -157,6 +181,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_huge_pages_switch),
         cmocka_unit_test(test_memcached_command_line),
         cmocka_unit_test(test_long_options),
         cmocka_unit_test(test_bad_values),
