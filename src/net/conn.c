@@ -22,6 +22,8 @@ void conn_init(struct conn *c, int fd, outq_release_fn release, void *release_ct
 
 void conn_close(struct conn *c)
 {
+    if (c->cr != NULL)
+        uring_fd_unregister(c->cr->ring, c->ev.fd);
     if (c->ev.fd >= 0)
         close(c->ev.fd);
     c->ev.fd = -1;
@@ -165,6 +167,7 @@ int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *o
     cr->yield_op = (struct uring_op){.fn = yield_done, .arg = c};
     c->cr = cr;
     c->ev.arg = owner;
+    uring_fd_register(ring, c->ev.fd);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
@@ -29,6 +30,8 @@ struct uring {
     char *bufs;
     unsigned nbufs, buf_size;
     bool bufs_on; /* offered to callers (multishot receives not refused) */
+    unsigned char *fixed; /* fixed[fd]: fd is registered at slot fd */
+    unsigned nfixed;      /* slots in the registered file table; 0: none */
 };
 
 /* Map, register and fill the provided buffer ring. 0, or -1 (the ring is
@@ -74,6 +77,54 @@ static void bufs_teardown(struct uring *u)
     u->bufs_on = false;
 }
 
+/* A sparse table of registered files, one slot per possible descriptor
+ * (up to 64k): a request on a registered socket skips looking the
+ * descriptor up and taking and dropping a reference to its file, work
+ * every receive and send pays otherwise. Optional (5.19 for sparse
+ * tables): without it requests name plain descriptors. */
+static void files_setup(struct uring *u)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    unsigned n = rl.rlim_cur > 65536 ? 65536u : (unsigned)rl.rlim_cur;
+    u->fixed = calloc(n, 1);
+    if (u->fixed == NULL || io_uring_register_files_sparse(&u->ring, n) != 0) {
+        free(u->fixed);
+        u->fixed = NULL;
+        return;
+    }
+    u->nfixed = n;
+}
+
+void uring_fd_register(struct uring *u, int fd)
+{
+    if (fd < 0 || (unsigned)fd >= u->nfixed || u->fixed[fd])
+        return;
+    if (io_uring_register_files_update(&u->ring, (unsigned)fd, &fd, 1) == 1)
+        u->fixed[fd] = 1;
+}
+
+void uring_fd_unregister(struct uring *u, int fd)
+{
+    if (fd < 0 || (unsigned)fd >= u->nfixed || !u->fixed[fd])
+        return;
+    /* The table holds a reference to the socket: until the slot is
+     * emptied, closing the descriptor would not close the connection.
+     * Requests still in flight keep their own references. */
+    int none = -1;
+    (void)io_uring_register_files_update(&u->ring, (unsigned)fd, &none, 1);
+    u->fixed[fd] = 0;
+}
+
+/* Point sqe at the registered slot of fd when there is one (the prep
+ * helpers have already stored fd itself). */
+static void use_fixed(struct uring *u, struct io_uring_sqe *sqe, int fd)
+{
+    if (fd >= 0 && (unsigned)fd < u->nfixed && u->fixed[fd])
+        sqe->flags |= IOSQE_FIXED_FILE;
+}
+
 struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_buf_size)
 {
     struct uring *u = calloc(1, sizeof(*u));
@@ -110,6 +161,7 @@ struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_b
      * taking a reference: the process is threaded) on every iteration;
      * optional (5.18). */
     (void)io_uring_register_ring_fd(&u->ring);
+    files_setup(u);
     if (recv_bufs > 0 && bufs_setup(u, recv_bufs, recv_buf_size) != 0)
         log_warn("io_uring provided buffers unavailable: one receive per request");
     return u;
@@ -141,6 +193,14 @@ static unsigned dispatch_ready(struct uring *u)
     while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
         dispatch(u, cqe);
         n++;
+        /* While more completions wait, hand what this one queued (a reply,
+         * usually) to the kernel now instead of at the end of the batch:
+         * the client starts on it while we go on with the others, as with
+         * a write per request. Holding replies to the end left both sides
+         * idle in turn: at pipeline 16 this took mnemo-bench from 1.3M to
+         * 2.1M gets/s with less CPU per request; at pipeline 1, +15%. */
+        if (io_uring_sq_ready(&u->ring) > 0 && io_uring_cq_ready(&u->ring) > 0)
+            (void)io_uring_submit(&u->ring); /* on failure, the next wait submits */
     }
     return n;
 }
@@ -160,6 +220,7 @@ void uring_destroy(struct uring **up)
     }
     bufs_teardown(u);
     io_uring_queue_exit(&u->ring);
+    free(u->fixed);
     free(u);
     *up = NULL;
 }
@@ -194,6 +255,7 @@ int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, siz
      * after a reply): it would only fail with EAGAIN and then arm the poll. */
     if (poll_first)
         sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    use_fixed(u, sqe, fd);
     tag(u, sqe, op);
     return 0;
 }
@@ -206,6 +268,7 @@ int uring_prep_recv_multishot(struct uring *u, struct uring_op *op, int fd)
     io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = BUF_GROUP;
+    use_fixed(u, sqe, fd);
     tag(u, sqe, op);
     return 0;
 }
@@ -216,6 +279,7 @@ int uring_prep_sendmsg(struct uring *u, struct uring_op *op, int fd, const struc
     if (sqe == NULL)
         return -1;
     io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    use_fixed(u, sqe, fd);
     tag(u, sqe, op);
     return 0;
 }
@@ -236,6 +300,7 @@ int uring_prep_poll_in(struct uring *u, struct uring_op *op, int fd)
     if (sqe == NULL)
         return -1;
     io_uring_prep_poll_add(sqe, fd, POLLIN);
+    use_fixed(u, sqe, fd);
     tag(u, sqe, op);
     return 0;
 }

@@ -47,6 +47,12 @@ struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_b
  * Sets *u to NULL. */
 void uring_destroy(struct uring **u);
 
+/* Register fd with the ring (best effort: it may have no table, or fd may
+ * lie beyond it), so that requests naming fd use the registered file.
+ * Unregister before closing fd: the table keeps the socket open. */
+void uring_fd_register(struct uring *u, int fd);
+void uring_fd_unregister(struct uring *u, int fd);
+
 /* Queue a request. 0, or -1 when the submission queue cannot be flushed. */
 int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, size_t len,
                     bool poll_first);
