@@ -142,6 +142,20 @@ static int parse_size(const char *s, size_t unit, size_t *out)
     return 0;
 }
 
+/* An -o name=on|off switch. 0, or -1 with err set. */
+static int parse_switch(const char *name, const char *val, bool *dst, char *err, size_t errlen)
+{
+    if (val != NULL && strcmp(val, "on") == 0) {
+        *dst = true;
+    } else if (val != NULL && strcmp(val, "off") == 0) {
+        *dst = false;
+    } else {
+        snprintf(err, errlen, "invalid %s: %s (on or off)", name, val ? val : "(missing)");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_extended(struct config *cfg, const char *optarg_text, char *err, size_t errlen)
 {
     /* Tokenise a copy: argv strings are left as the caller gave them. */
@@ -164,23 +178,11 @@ static int parse_extended(struct config *cfg, const char *optarg_text, char *err
             }
             cfg->idle_timeout = (int)v;
         } else if (nlen == 8 && strncmp(o, "io_uring", nlen) == 0) {
-            if (val != NULL && strcmp(val, "on") == 0) {
-                cfg->io_uring = true;
-            } else if (val != NULL && strcmp(val, "off") == 0) {
-                cfg->io_uring = false;
-            } else {
-                snprintf(err, errlen, "invalid io_uring: %s (on or off)", val ? val : "(missing)");
+            if (parse_switch("io_uring", val, &cfg->io_uring, err, errlen) != 0)
                 return -1;
-            }
         } else if (nlen == 9 && strncmp(o, "hugepages", nlen) == 0) {
-            if (val != NULL && strcmp(val, "on") == 0) {
-                cfg->huge_pages = true;
-            } else if (val != NULL && strcmp(val, "off") == 0) {
-                cfg->huge_pages = false;
-            } else {
-                snprintf(err, errlen, "invalid hugepages: %s (on or off)", val ? val : "(missing)");
+            if (parse_switch("hugepages", val, &cfg->huge_pages, err, errlen) != 0)
                 return -1;
-            }
         } else if (nlen == 13 && strncmp(o, "io_uring_bufs", nlen) == 0) {
             if (val == NULL || parse_long(val, 0, 32768, &v) != 0 || (v & (v - 1)) != 0) {
                 snprintf(err, errlen, "invalid io_uring_bufs: %s (0 or a power of two up to 32768)",
