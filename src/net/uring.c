@@ -97,9 +97,21 @@ static void files_setup(struct uring *u)
     u->nfixed = n;
 }
 
+/* Whether fd sits in the table's range (with a table), and whether it is
+ * registered there. */
+static bool in_table(const struct uring *u, int fd)
+{
+    return fd >= 0 && (unsigned)fd < u->nfixed;
+}
+
+static bool registered(const struct uring *u, int fd)
+{
+    return in_table(u, fd) && u->fixed[fd];
+}
+
 void uring_fd_register(struct uring *u, int fd)
 {
-    if (fd < 0 || (unsigned)fd >= u->nfixed || u->fixed[fd])
+    if (!in_table(u, fd) || u->fixed[fd])
         return;
     if (io_uring_register_files_update(&u->ring, (unsigned)fd, &fd, 1) == 1)
         u->fixed[fd] = 1;
@@ -107,7 +119,7 @@ void uring_fd_register(struct uring *u, int fd)
 
 void uring_fd_unregister(struct uring *u, int fd)
 {
-    if (fd < 0 || (unsigned)fd >= u->nfixed || !u->fixed[fd])
+    if (!registered(u, fd))
         return;
     /* The table holds a reference to the socket: until the slot is
      * emptied, closing the descriptor would not close the connection.
@@ -121,7 +133,7 @@ void uring_fd_unregister(struct uring *u, int fd)
  * helpers have already stored fd itself). */
 static void use_fixed(struct uring *u, struct io_uring_sqe *sqe, int fd)
 {
-    if (fd >= 0 && (unsigned)fd < u->nfixed && u->fixed[fd])
+    if (registered(u, fd))
         sqe->flags |= IOSQE_FIXED_FILE;
 }
 

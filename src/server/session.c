@@ -316,6 +316,15 @@ static bool flush_out(struct session *s)
     return true;
 }
 
+/* The peer is done sending and everything it sent has been handled:
+ * process() stopped for want of input, not for the -R budget, a pause or a
+ * yield. What is left is to send the replies and close. Both drivers. */
+static bool peer_answered(const struct session *s, int budget)
+{
+    return s->peer_done && !s->paused && !(s->conn.busy & CONN_OP_YIELD) &&
+           (budget > 0 || rbuf_len(&s->conn.in) == 0);
+}
+
 static void on_event(struct event_handler *h, uint32_t events)
 {
     struct session *s = h->arg;
@@ -359,8 +368,7 @@ static void on_event(struct event_handler *h, uint32_t events)
             break;
         process(s, &budget);
     }
-    /* The peer is done sending and what it sent is handled: flush, close. */
-    if (alive && s->peer_done && !s->paused && (budget > 0 || rbuf_len(&s->conn.in) == 0))
+    if (alive && peer_answered(s, budget))
         s->state = SS_CLOSING;
     if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
         session_close(&s);
@@ -396,10 +404,7 @@ static void ring_step(struct session *s, int budget)
         process(s, &budget);
     if (conn_submit_send(c) != 0)
         goto fail;
-    /* The peer is done sending and what it sent is handled (process() wants
-     * more input): send the replies, then close. */
-    if (s->peer_done && !s->paused && !(c->busy & CONN_OP_YIELD) &&
-        (budget > 0 || rbuf_len(&c->in) == 0))
+    if (peer_answered(s, budget))
         s->state = SS_CLOSING;
     if (s->state == SS_CLOSING) {
         conn_stop_recv(c);
