@@ -82,8 +82,9 @@
  * Expiry is exact per item (item_dead() on every lookup). The reclaimer
  * walks the index, unlinking dead items, then frees every sealed segment
  * left without a linked item, giving its pages back (MADV_DONTNEED).
- * TODO(issue 4): Segcache's TTL buckets (segments grouped by exptime, whole
- * segments expiring together) are not done; writes are grouped by thread.
+ * Unlike Segcache, segments are not grouped by expiry time (its TTL
+ * buckets, where whole segments expire together): writes are grouped by
+ * thread, so expired items are found by that walk and by lookups.
  */
 #include "store/store.h"
 
