@@ -30,6 +30,7 @@ struct event_loop {
     int64_t next_tick_ms;
     unsigned uring_entries; /* wanted; 0 = epoll only */
     unsigned recv_bufs, recv_buf_size;
+    unsigned poll_us;
     struct uring *ring;
     struct uring_op epoll_op; /* the ring's poll of epfd */
     bool epoll_armed;
@@ -140,6 +141,11 @@ void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned r
     loop->recv_buf_size = recv_buf_size;
 }
 
+void event_loop_set_poll(struct event_loop *loop, unsigned poll_us)
+{
+    loop->poll_us = poll_us;
+}
+
 struct uring *event_loop_uring(const struct event_loop *loop)
 {
     return loop->ring;
@@ -204,6 +210,8 @@ int event_loop_run(struct event_loop *loop)
 {
     if (loop->uring_entries > 0 && loop->ring == NULL)
         loop->ring = uring_create(loop->uring_entries, loop->recv_bufs, loop->recv_buf_size);
+    if (loop->ring != NULL)
+        uring_set_poll(loop->ring, loop->poll_us);
     while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
         int timeout = -1;
         if (loop->tick_fn != NULL) {

@@ -47,6 +47,10 @@ void event_loop_destroy(struct event_loop **loop);
 void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned recv_bufs,
                            unsigned recv_buf_size);
 
+/* With a ring, look for new completions for up to poll_us microseconds
+ * before sleeping (see uring_set_poll); 0, the default, never. */
+void event_loop_set_poll(struct event_loop *loop, unsigned poll_us);
+
 /* The loop's ring, or NULL on an epoll-only loop. Loop thread only. */
 struct uring *event_loop_uring(const struct event_loop *loop);
 

@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -24,6 +26,9 @@
 /* Queued requests (replies, mostly) that are handed to the kernel before
  * the batch of completions ends: see dispatch_ready(). */
 #define EARLY_SUBMIT_MIN 4
+/* A look for new completions that found nothing (poll_briefly()) makes up
+ * to 2^POLL_BACKOFF_MAX idle periods sleep at once. */
+#define POLL_BACKOFF_MAX 6
 
 struct uring {
     struct io_uring ring;
@@ -35,6 +40,9 @@ struct uring {
     bool bufs_on; /* offered to callers (multishot receives not refused) */
     unsigned char *fixed; /* fixed[fd]: fd is registered at slot fd */
     unsigned nfixed;      /* slots in the registered file table; 0: none */
+    int64_t poll_ns;      /* -o poll_us; 0: sleep at once */
+    unsigned poll_misses; /* looks in a row that found nothing */
+    unsigned poll_skip;   /* idle periods left to sleep without looking */
 };
 
 /* Map, register and fill the provided buffer ring. 0, or -1 (the ring is
@@ -333,10 +341,63 @@ int uring_prep_cancel(struct uring *u, struct uring_op *op)
     return 0;
 }
 
+void uring_set_poll(struct uring *u, unsigned poll_us)
+{
+    u->poll_ns = (int64_t)poll_us * 1000;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* With nothing to do, look for new completions for up to poll_ns before
+ * sleeping. Under load the next request often comes within microseconds,
+ * and sleeping until then costs more than looking: the switch out and back,
+ * and a wakeup paid by the client's send. Measured at pipeline 1 with 8
+ * connections and 5 us: 205k -> 265-280k ops/s, p99 90 -> 55-70 us, 3-7%
+ * less CPU per request. Not a default, because under partial load it is
+ * CPU spent for nothing (at 80k requests/s open loop, 6.15 us/op against
+ * 5.4), and each miss in a row doubles the idle periods that sleep at once.
+ * The look is a loop of io_uring_enter() calls without waiting: completion
+ * work is deferred to our entering the ring (DEFER_TASKRUN), so nothing
+ * appears in the ring while we only read it. sched_yield() lets a client on
+ * this core run: without it, at 150k requests/s, p99 went to 50-100 ms. */
+static bool poll_briefly(struct uring *u)
+{
+    if (u->poll_skip > 0) {
+        u->poll_skip--;
+        return false;
+    }
+    if (io_uring_sq_ready(&u->ring) > 0 && io_uring_submit(&u->ring) < 0)
+        return false;
+    int64_t start = mono_ns();
+    do {
+        if (io_uring_get_events(&u->ring) < 0)
+            return false;
+        if (io_uring_cq_ready(&u->ring) > 0) {
+            u->poll_misses = 0;
+            return true;
+        }
+        sched_yield();
+    } while (mono_ns() - start < u->poll_ns);
+    if (u->poll_misses < POLL_BACKOFF_MAX)
+        u->poll_misses++;
+    u->poll_skip = 1u << u->poll_misses;
+    return false;
+}
+
 int uring_run_once(struct uring *u, int timeout_ms)
 {
     struct io_uring_cqe *cqe = NULL;
     int rc;
+    if (u->poll_ns > 0 && timeout_ms != 0 && io_uring_cq_ready(&u->ring) == 0 &&
+        poll_briefly(u)) {
+        dispatch_ready(u);
+        return 0;
+    }
     if (timeout_ms < 0) {
         rc = io_uring_submit_and_wait(&u->ring, 1);
     } else {

@@ -42,6 +42,7 @@ struct config {
     int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
     bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */
     int io_uring_bufs;         /* -o io_uring_bufs=N: provided receive buffers per worker */
+    int poll_us;               /* -o poll_us=N: poll this long before sleeping (0: never) */
     double factor;             /* -f: accepted for compatibility (no slab classes here) */
     int chunk_size;            /* -n: likewise */
     bool show_help;            /* -h */

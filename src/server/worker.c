@@ -93,9 +93,11 @@ int worker_start(struct server *srv, int id, struct worker **out)
         free(w);
         return -1;
     }
-    if (srv->cfg.io_uring)
+    if (srv->cfg.io_uring) {
         event_loop_want_uring(w->loop, WORKER_RING_ENTRIES, (unsigned)srv->cfg.io_uring_bufs,
                               WORKER_RECV_BUF_SIZE);
+        event_loop_set_poll(w->loop, (unsigned)srv->cfg.poll_us);
+    }
     event_loop_set_wake(w->loop, adopt_pending, w);
     event_loop_set_tick(w->loop, 1000, tick, w);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

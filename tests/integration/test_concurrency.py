@@ -166,7 +166,7 @@ def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
 
 @mnemod_only
 @pytest.mark.mnemo_timeout(120)
-@pytest.mark.parametrize("bufs", ["1", "64", "256", "0"])
+@pytest.mark.parametrize("bufs", ["1", "64", "256", "0", "64,poll_us=50"])
 def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     # Issue 5: io_uring multishot receives share a worker's provided buffers
     # (-o io_uring_bufs). Several clients flood one worker (-t 1) with
@@ -225,6 +225,42 @@ def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     with srv.client() as c:
         c.call(b"get f3-1499\r\n", b"VALUE f3-1499 0 %d\r\n%s\r\nEND\r\n"
                % (len(b"3:1499:") * 90, b"3:1499:" * 90))
+
+
+@mnemod_only
+def test_polling_workers_answer_sparse_and_bursty_traffic(server_factory):
+    # Issue 5: with -o poll_us, a worker looks for new requests before it
+    # sleeps, and backs off after looks that find nothing. Requests that
+    # come while it looks, after it gave up, and after a long backoff (idle
+    # gaps of up to 200 ms) must all be answered, on two workers at once.
+    srv = server_factory("-t", "2", "-o", "poll_us=200")
+    errors = []
+
+    def client(tid):
+        try:
+            with srv.client(timeout=scaled(20)) as c:
+                for i in range(60):
+                    key = b"p%d-%d" % (tid, i)
+                    c.call(b"set %s 0 0 3\r\nabc\r\n" % key, b"STORED\r\n")
+                    c.call(b"get %s\r\n" % key, b"VALUE %s 0 3\r\nabc\r\nEND\r\n" % key)
+                    if i % 20 == 19:
+                        time.sleep(0.2)         # long idle: the worker backs off
+                    elif i % 3 == 0:
+                        time.sleep(0.001)       # short gaps: caught by a look, or not
+                burst = b"".join(b"get p%d-%d\r\n" % (tid, i) for i in range(60))
+                c.send(burst)
+                c.expect(b"".join(b"VALUE p%d-%d 0 3\r\nabc\r\nEND\r\n" % (tid, i)
+                                  for i in range(60)))
+        except Exception as e:                  # reported below, with the thread's id
+            errors.append((tid, repr(e)))
+
+    threads = [threading.Thread(target=client, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(scaled(60))
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
 
 
 @mnemod_only

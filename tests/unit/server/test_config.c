@@ -36,6 +36,7 @@ static void test_defaults(void **state)
     assert_true(cfg.huge_pages);
     assert_true(cfg.io_uring);
     assert_int_equal(cfg.io_uring_bufs, 64);
+    assert_int_equal(cfg.poll_us, 0);
 }
 
 static void test_io_uring_switch(void **state)
@@ -55,6 +56,13 @@ static void test_io_uring_switch(void **state)
     char *nobufs[] = {"mnemod", "-o", "io_uring_bufs=0"};
     assert_int_equal(parse(&cfg, ARGC(nobufs), nobufs, err), 0);
     assert_int_equal(cfg.io_uring_bufs, 0);
+    char *poll[] = {"mnemod", "-o", "io_uring_bufs=64,poll_us=20"};
+    assert_int_equal(parse(&cfg, ARGC(poll), poll, err), 0);
+    assert_int_equal(cfg.poll_us, 20);
+    assert_int_equal(cfg.io_uring_bufs, 64);
+    char *poll_max[] = {"mnemod", "-o", "poll_us=1000"};
+    assert_int_equal(parse(&cfg, ARGC(poll_max), poll_max, err), 0);
+    assert_int_equal(cfg.poll_us, 1000);
 }
 
 static void test_huge_pages_switch(void **state)
@@ -165,6 +173,14 @@ static void test_bad_values(void **state)
     expect_error(hp, ARGC(hp), "hugepages");
     char *hp_bare[] = {"mnemod", "-o", "hugepages"};
     expect_error(hp_bare, ARGC(hp_bare), "hugepages");
+    char *poll_big[] = {"mnemod", "-o", "poll_us=1001"};
+    expect_error(poll_big, ARGC(poll_big), "poll_us");
+    char *poll_neg[] = {"mnemod", "-o", "poll_us=-1"};
+    expect_error(poll_neg, ARGC(poll_neg), "poll_us");
+    char *poll_word[] = {"mnemod", "-o", "poll_us=fast"};
+    expect_error(poll_word, ARGC(poll_word), "poll_us");
+    char *poll_bare[] = {"mnemod", "-o", "poll_us"};
+    expect_error(poll_bare, ARGC(poll_bare), "poll_us");
     char *odd[] = {"mnemod", "-o", "io_uring_bufs=100"};
     expect_error(odd, ARGC(odd), "io_uring_bufs");
     char *many[] = {"mnemod", "-o", "io_uring_bufs=65536"};
