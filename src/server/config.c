@@ -426,6 +426,11 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
                  cfg->item_size_max, cfg->maxbytes / MB);
         return -1;
     }
+    if (cfg->poll_us > 0 && !cfg->io_uring) {
+        /* the look before sleeping is the ring's; epoll workers have none */
+        snprintf(err, errlen, "poll_us needs io_uring=on");
+        return -1;
+    }
     return 0;
 bad:
     snprintf(err, errlen, "invalid value for -%c: '%s'", opt, optarg);

@@ -181,6 +181,8 @@ static void test_bad_values(void **state)
     expect_error(poll_word, ARGC(poll_word), "poll_us");
     char *poll_bare[] = {"mnemod", "-o", "poll_us"};
     expect_error(poll_bare, ARGC(poll_bare), "poll_us");
+    char *poll_epoll[] = {"mnemod", "-o", "poll_us=5,io_uring=off"};
+    expect_error(poll_epoll, ARGC(poll_epoll), "io_uring=on");
     char *odd[] = {"mnemod", "-o", "io_uring_bufs=100"};
     expect_error(odd, ARGC(odd), "io_uring_bufs");
     char *many[] = {"mnemod", "-o", "io_uring_bufs=65536"};
