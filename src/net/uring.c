@@ -371,11 +371,10 @@ static bool poll_briefly(struct uring *u)
         u->poll_skip--;
         return false;
     }
-    if (io_uring_sq_ready(&u->ring) > 0 && io_uring_submit(&u->ring) < 0)
-        return false;
     int64_t start = mono_ns();
     do {
-        if (io_uring_get_events(&u->ring) < 0)
+        /* the first call also hands over the replies queued so far */
+        if (io_uring_submit_and_get_events(&u->ring) < 0)
             return false;
         if (io_uring_cq_ready(&u->ring) > 0) {
             u->poll_misses = 0;
