@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +25,11 @@
 /* Queued requests (replies, mostly) that are handed to the kernel before
  * the batch of completions ends: see dispatch_ready(). */
 #define EARLY_SUBMIT_MIN 4
-/* A look for new completions that found nothing (poll_briefly()) makes up
- * to 2^POLL_BACKOFF_MAX idle periods sleep at once. */
-#define POLL_BACKOFF_MAX 6
+/* A look for new completions that found nothing (poll_briefly()) makes the
+ * next 2^POLL_SKIP_FIRST idle periods sleep at once; each further miss in a
+ * row doubles that, up to 2^POLL_SKIP_MAX. */
+#define POLL_SKIP_FIRST 4
+#define POLL_SKIP_MAX 12
 
 struct uring {
     struct io_uring ring;
@@ -41,7 +42,7 @@ struct uring {
     unsigned char *fixed; /* fixed[fd]: fd is registered at slot fd */
     unsigned nfixed;      /* slots in the registered file table; 0: none */
     int64_t poll_ns;      /* -o poll_us; 0: sleep at once */
-    unsigned poll_misses; /* looks in a row that found nothing */
+    unsigned poll_misses; /* looks in a row that found nothing (capped) */
     unsigned poll_skip;   /* idle periods left to sleep without looking */
 };
 
@@ -353,18 +354,35 @@ static int64_t mono_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* A hint to the core that we spin (x86 PAUSE, arm YIELD): cheaper for a
+ * sibling hyperthread, and no syscall. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* With nothing to do, look for new completions for up to poll_ns before
  * sleeping. Under load the next request often comes within microseconds,
  * and sleeping until then costs more than looking: the switch out and back,
- * and a wakeup paid by the client's send. Measured at pipeline 1 with 8
- * connections and 5 us: 205k -> 265-280k ops/s, p99 90 -> 55-70 us, 3-7%
- * less CPU per request. Not a default, because under partial load it is
- * CPU spent for nothing (at 80k requests/s open loop, 6.15 us/op against
- * 5.4), and each miss in a row doubles the idle periods that sleep at once.
- * The look is a loop of io_uring_enter() calls without waiting: completion
- * work is deferred to our entering the ring (DEFER_TASKRUN), so nothing
- * appears in the ring while we only read it. sched_yield() lets a client on
- * this core run: without it, at 150k requests/s, p99 went to 50-100 ms. */
+ * and a wakeup paid by the client's send. The look is a loop of
+ * io_uring_enter() calls without waiting: completion work is deferred to our
+ * entering the ring (DEFER_TASKRUN), so nothing appears in the ring while we
+ * only read it.
+ *
+ * Why on by default (5 us): measured at pipeline 1, 32 B, 8 connections,
+ * closed loop: 245-251k -> 277-278k requests/s, p99 88 -> 57-61 us, 4% less
+ * CPU per request. Under partial load a look that finds nothing is CPU spent
+ * for nothing, so misses back off hard (the first skips 16 idle periods, up
+ * to 4096): open loop at 80k requests/s costs 1.5-2% more CPU per request,
+ * at 150k 2-3% (with a gentler backoff, 2 to 64, it was 8-10%).
+ *
+ * Between looks a pause, not sched_yield(): a yield is one more syscall per
+ * look, and the scheduler preempts a spinning worker for a client it wakes
+ * on this core anyway (no stall measured without it). */
 static bool poll_briefly(struct uring *u)
 {
     if (u->poll_skip > 0) {
@@ -380,11 +398,12 @@ static bool poll_briefly(struct uring *u)
             u->poll_misses = 0;
             return true;
         }
-        sched_yield();
+        cpu_relax();
     } while (mono_ns() - start < u->poll_ns);
-    if (u->poll_misses < POLL_BACKOFF_MAX)
+    unsigned shift = POLL_SKIP_FIRST + u->poll_misses;
+    if (shift < POLL_SKIP_MAX)
         u->poll_misses++;
-    u->poll_skip = 1u << u->poll_misses;
+    u->poll_skip = 1u << shift;
     return false;
 }
 

@@ -42,7 +42,7 @@ void config_defaults(struct config *cfg)
      * out in turn, so every one of them ends up resident: 64 x 16 KiB is
      * 1 MiB per worker (256 took 4 MiB and measured no faster). */
     cfg->io_uring_bufs = 64;
-    cfg->poll_us = 0;
+    cfg->poll_us = -1; /* CONFIG_POLL_US_DEFAULT with io_uring, else 0 */
     cfg->factor = 1.25;
     cfg->chunk_size = 48;
 }
@@ -431,6 +431,8 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
         snprintf(err, errlen, "poll_us needs io_uring=on");
         return -1;
     }
+    if (cfg->poll_us < 0)
+        cfg->poll_us = cfg->io_uring ? CONFIG_POLL_US_DEFAULT : 0;
     return 0;
 bad:
     snprintf(err, errlen, "invalid value for -%c: '%s'", opt, optarg);

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* -o poll_us when not given and io_uring is on (see uring.c poll_briefly) */
+#define CONFIG_POLL_US_DEFAULT 5
+
 enum config_protocol { CONFIG_PROTO_AUTO, CONFIG_PROTO_ASCII, CONFIG_PROTO_BINARY };
 
 struct config {
@@ -42,7 +45,8 @@ struct config {
     int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
     bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */
     int io_uring_bufs;         /* -o io_uring_bufs=N: provided receive buffers per worker */
-    int poll_us;               /* -o poll_us=N: poll this long before sleeping (0: never) */
+    int poll_us;               /* -o poll_us=N: poll this long before sleeping (0: never;
+                                * -1 until config_parse() picks the default) */
     double factor;             /* -f: accepted for compatibility (no slab classes here) */
     int chunk_size;            /* -n: likewise */
     bool show_help;            /* -h */

@@ -96,7 +96,8 @@ int worker_start(struct server *srv, int id, struct worker **out)
     if (srv->cfg.io_uring) {
         event_loop_want_uring(w->loop, WORKER_RING_ENTRIES, (unsigned)srv->cfg.io_uring_bufs,
                               WORKER_RECV_BUF_SIZE);
-        event_loop_set_poll(w->loop, (unsigned)srv->cfg.poll_us);
+        if (srv->cfg.poll_us > 0) /* -1: config_parse() not run (unit tests) */
+            event_loop_set_poll(w->loop, (unsigned)srv->cfg.poll_us);
     }
     event_loop_set_wake(w->loop, adopt_pending, w);
     event_loop_set_tick(w->loop, 1000, tick, w);

@@ -166,7 +166,7 @@ def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
 
 @mnemod_only
 @pytest.mark.mnemo_timeout(120)
-@pytest.mark.parametrize("bufs", ["1", "64", "256", "0", "64,poll_us=50"])
+@pytest.mark.parametrize("bufs", ["1", "64", "256", "0", "64,poll_us=50", "64,poll_us=0"])
 def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     # Issue 5: io_uring multishot receives share a worker's provided buffers
     # (-o io_uring_bufs). Several clients flood one worker (-t 1) with
@@ -175,7 +175,8 @@ def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     # the output high-water mark (the server must stop receiving, then
     # resume), small budgets (-R 4: yields), and with a single receive buffer
     # (it runs out: plain receives take over). Every reply must come back,
-    # in order.
+    # in order. Workers poll before sleeping by default; poll_us=0 sleeps at
+    # once, poll_us=50 looks longer.
     srv = server_factory("-t", "1", "-R", "4", "-I", "1m", "-m", "256",
                          "-o", "io_uring_bufs=" + bufs)
     clients, errors = 4, []
@@ -229,8 +230,8 @@ def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
 
 @mnemod_only
 def test_polling_workers_answer_sparse_and_bursty_traffic(server_factory):
-    # Issue 5: with -o poll_us, a worker looks for new requests before it
-    # sleeps, and backs off after looks that find nothing. Requests that
+    # Issue 5: with -o poll_us (5 us by default), a worker looks for new
+    # requests before it sleeps, and backs off after looks that find nothing. Requests that
     # come while it looks, after it gave up, and after a long backoff (idle
     # gaps of up to 200 ms) must all be answered, on two workers at once.
     srv = server_factory("-t", "2", "-o", "poll_us=200")

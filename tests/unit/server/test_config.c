@@ -36,7 +36,8 @@ static void test_defaults(void **state)
     assert_true(cfg.huge_pages);
     assert_true(cfg.io_uring);
     assert_int_equal(cfg.io_uring_bufs, 64);
-    assert_int_equal(cfg.poll_us, 0);
+    assert_int_equal(cfg.poll_us, CONFIG_POLL_US_DEFAULT); /* io_uring workers poll */
+    assert_true(CONFIG_POLL_US_DEFAULT > 0);
 }
 
 static void test_io_uring_switch(void **state)
@@ -47,6 +48,14 @@ static void test_io_uring_switch(void **state)
     assert_int_equal(parse(&cfg, ARGC(off), off, err), 0);
     assert_false(cfg.io_uring);
     assert_int_equal(cfg.idle_timeout, 5);
+    assert_int_equal(cfg.poll_us, 0); /* epoll workers have no look to make */
+    char *off_nopoll[] = {"mnemod", "-o", "io_uring=off,poll_us=0"};
+    assert_int_equal(parse(&cfg, ARGC(off_nopoll), off_nopoll, err), 0);
+    assert_int_equal(cfg.poll_us, 0);
+    char *nopoll[] = {"mnemod", "-o", "poll_us=0"};
+    assert_int_equal(parse(&cfg, ARGC(nopoll), nopoll, err), 0);
+    assert_true(cfg.io_uring);
+    assert_int_equal(cfg.poll_us, 0);
     char *on[] = {"mnemod", "-o", "io_uring=off", "-o", "io_uring=on"};
     assert_int_equal(parse(&cfg, ARGC(on), on, err), 0);
     assert_true(cfg.io_uring);
