@@ -108,6 +108,8 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge
         a->free_stack[i] = (uint32_t)(n - 1 - i); /* pop low segments first */
     }
     a->nfree = (uint32_t)n;
+    a->idle = (struct seg_list){SEG_NONE, SEG_NONE, 0};
+    a->keep_pages = prefault;
     a->spare = SEG_NONE;
     for (unsigned q = 0; q < SEG_QUEUES; q++)
         a->fifo[q] = (struct seg_list){SEG_NONE, SEG_NONE, 0};
@@ -165,13 +167,33 @@ static void list_remove(struct arena *a, struct seg_list *l, uint32_t idx)
     l->count--;
 }
 
-static void free_locked(struct arena *a, uint32_t idx, bool release_pages)
+/* A used segment becomes free and idle: resident, handed out first. */
+static void free_locked(struct arena *a, uint32_t idx)
 {
-    if (release_pages)
-        madvise(seg_start(a, idx), seg_size(a), MADV_DONTNEED);
-    a->segs[idx].state = SEG_FREE;
-    a->segs[idx].wpos = 0;
+    struct seg *sg = &a->segs[idx];
+    sg->state = SEG_FREE;
+    sg->wpos = 0;
+    sg->idle_since = a->clock;
+    list_push_tail(a, &a->idle, idx);
+}
+
+/* An idle segment gives its pages back and joins the untouched ones. */
+static void release_locked(struct arena *a, uint32_t idx)
+{
+    list_remove(a, &a->idle, idx);
+    madvise(seg_start(a, idx), seg_size(a), MADV_DONTNEED);
     a->free_stack[a->nfree++] = idx;
+}
+
+/* A free segment, idle ones first (most recently freed), or SEG_NONE. */
+static uint32_t take_free_locked(struct arena *a)
+{
+    uint32_t idx = a->idle.tail;
+    if (idx != SEG_NONE)
+        list_remove(a, &a->idle, idx);
+    else if (a->nfree > 0)
+        idx = a->free_stack[--a->nfree];
+    return idx;
 }
 
 static void seal_locked(struct arena *a, uint32_t idx)
@@ -222,7 +244,7 @@ void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_
         if (a->segs[idx].wpos > 0) {
             seal_locked(a, idx); /* compacted: it holds linked items, its queue set */
         } else {
-            free_locked(a, idx, false);
+            free_locked(a, idx);
         }
     } else {
         if (hd->seg != SEG_NONE)
@@ -268,28 +290,27 @@ uint32_t seg_obtain_free(struct arena *a)
     uint32_t idx = SEG_NONE;
 
     pthread_mutex_lock(&a->pool_lock);
-    if (a->nfree == 0) {
+    if (a->nfree == 0 && a->idle.count == 0) {
         for (uint32_t i = a->drain.head; i != SEG_NONE; i = a->segs[i].next) {
             if (atomic_load(&a->segs[i].refs) == 0) {
                 list_remove(a, &a->drain, i);
-                free_locked(a, i, false);
+                free_locked(a, i);
                 break;
             }
         }
     }
-    for (unsigned q = 0; q < SEG_QUEUES && a->nfree == 0; q++) {
+    for (unsigned q = 0; q < SEG_QUEUES && a->nfree == 0 && a->idle.count == 0; q++) {
         for (uint32_t i = a->fifo[q].head; i != SEG_NONE; i = a->segs[i].next) {
             if (empty_unreferenced(a, i)) {
                 list_remove(a, &a->fifo[q], i);
-                free_locked(a, i, false);
+                free_locked(a, i);
                 break;
             }
         }
     }
-    if (a->nfree > 0) {
-        idx = a->free_stack[--a->nfree];
+    idx = take_free_locked(a);
+    if (idx != SEG_NONE)
         a->segs[idx].state = SEG_CLAIMED;
-    }
     pthread_mutex_unlock(&a->pool_lock);
     return idx;
 }
@@ -354,7 +375,7 @@ bool seg_set_spare(struct arena *a, uint32_t idx)
         a->spare = idx;
         kept = true;
     } else {
-        free_locked(a, idx, false); /* another thread refilled it meanwhile */
+        free_locked(a, idx); /* another thread refilled it meanwhile */
     }
     pthread_mutex_unlock(&a->pool_lock);
     return kept;
@@ -377,24 +398,18 @@ void seg_drain(struct arena *a, uint32_t idx)
     pthread_mutex_unlock(&a->pool_lock);
 }
 
-void seg_free(struct arena *a, uint32_t idx, bool release_pages)
-{
-    pthread_mutex_lock(&a->pool_lock);
-    free_locked(a, idx, release_pages);
-    pthread_mutex_unlock(&a->pool_lock);
-}
-
-size_t seg_collect_empty(struct arena *a)
+size_t seg_collect_empty(struct arena *a, uint32_t now, uint32_t release_after)
 {
     size_t n = 0;
 
     pthread_mutex_lock(&a->pool_lock);
+    a->clock = now;
     uint32_t i = a->drain.head;
     while (i != SEG_NONE) {
         uint32_t next = a->segs[i].next;
         if (atomic_load(&a->segs[i].refs) == 0) {
             list_remove(a, &a->drain, i);
-            free_locked(a, i, true);
+            free_locked(a, i);
             n++;
         }
         i = next;
@@ -405,12 +420,16 @@ size_t seg_collect_empty(struct arena *a)
             uint32_t next = a->segs[i].next;
             if (empty_unreferenced(a, i)) {
                 list_remove(a, &a->fifo[q], i);
-                free_locked(a, i, true);
+                free_locked(a, i);
                 n++;
             }
             i = next;
         }
     }
+    /* longest idle first: stop at the first one idle for less */
+    while (!a->keep_pages && a->idle.head != SEG_NONE &&
+           now - a->segs[a->idle.head].idle_since >= release_after)
+        release_locked(a, a->idle.head);
     pthread_mutex_unlock(&a->pool_lock);
     return n;
 }
@@ -443,7 +462,15 @@ void seg_queue_lens(struct arena *a, uint32_t len[SEG_QUEUES])
 uint32_t seg_in_use(struct arena *a)
 {
     pthread_mutex_lock(&a->pool_lock);
-    uint32_t n = a->nsegs - a->nfree;
+    uint32_t n = a->nsegs - a->nfree - a->idle.count;
+    pthread_mutex_unlock(&a->pool_lock);
+    return n;
+}
+
+uint32_t seg_idle(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    uint32_t n = a->idle.count;
     pthread_mutex_unlock(&a->pool_lock);
     return n;
 }

@@ -17,6 +17,14 @@
  *   ─(emptied, refs 0)─▶ FREE, or ─(refs > 0)─▶ DRAINING ─(refs 0)─▶ FREE;
  *   a claimed segment that cannot be emptied (-M) goes back to SEALED.
  *
+ * Free segments are of two kinds. Idle ones were used and are still
+ * resident: they are handed out first, most recently freed first (warm in
+ * cache and already backed by memory). The others were never touched or
+ * gave their pages back; seg_collect_empty() gives back the pages of
+ * segments idle for some time (a decay, as jemalloc does for dirty pages),
+ * so resident memory follows use without a workload that shifts back and
+ * forth faulting its memory in again each time.
+ *
  * Locks: each head's mutex guards its segment's write offset; pool_lock
  * guards the free stack, FIFO, drain list and segment states. Order: a
  * shard lock, then a head lock, then pool_lock (each optional); never the
@@ -54,6 +62,7 @@ struct seg {
     uint32_t gen;      /* flush generation when it became ACTIVE */
     uint64_t seq;      /* when it became ACTIVE: unique, increasing (derives cas) */
     uint32_t prev, next; /* FIFO / drain list links, under pool_lock */
+    uint32_t idle_since; /* FREE and idle: the arena clock when it became so */
     uint8_t state;       /* enum seg_state, under pool_lock */
     atomic_uchar queue;  /* enum seg_queue: where it is sealed, set when it becomes
                           * ACTIVE (or by seg_requeue); read under a shard lock */
@@ -77,8 +86,11 @@ struct arena {
     struct seg *segs;
     struct seg_head heads[SEG_HEADS + 1];
     pthread_mutex_t pool_lock;
-    uint32_t *free_stack; /* under pool_lock */
+    uint32_t *free_stack; /* under pool_lock: free and not resident */
     uint32_t nfree;
+    struct seg_list idle;  /* free and resident, longest idle at head */
+    uint32_t clock;        /* seconds, as last given to seg_collect_empty() */
+    bool keep_pages;       /* -L: pages are never given back */
     struct seg_list fifo[SEG_QUEUES]; /* SEALED, oldest at head */
     struct seg_list drain; /* DRAINING */
     uint32_t spare;        /* an empty segment kept for compaction (-M) or for the
@@ -180,18 +192,19 @@ bool seg_has_spare(struct arena *a);
  * if idx became the spare. */
 bool seg_set_spare(struct arena *a, uint32_t idx);
 
-/* A claimed segment's fate: back to its FIFO's tail (not emptied), to the drain
- * list (emptied, still referenced), or free (release_pages: give its memory
- * back to the OS). */
+/* A claimed segment's fate: back to its FIFO's tail (not emptied), or to the
+ * drain list (emptied, still referenced). */
 void seg_requeue(struct arena *a, uint32_t idx, int q); /* q: SEG_Q_SAME keeps its queue */
 void seg_drain(struct arena *a, uint32_t idx);
-void seg_free(struct arena *a, uint32_t idx, bool release_pages);
 
-/* Free every sealed or draining segment without reference or linked item,
- * giving its pages back. Returns how many. (Background maintenance.) */
-size_t seg_collect_empty(struct arena *a);
+/* Free every sealed or draining segment without reference or linked item
+ * (it stays resident, idle), and give back the pages of segments idle since
+ * release_after seconds or more before now (never with -L). Returns how
+ * many it freed. (Background maintenance.) */
+size_t seg_collect_empty(struct arena *a, uint32_t now, uint32_t release_after);
 
-/* Segments not free (for statistics). */
+/* Segments not free, and free ones still resident (for statistics). */
 uint32_t seg_in_use(struct arena *a);
+uint32_t seg_idle(struct arena *a);
 
 #endif

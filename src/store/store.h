@@ -70,6 +70,8 @@ struct store_stats {
     uint64_t get_expired;       /* lookups that missed because the item had expired */
     uint64_t get_flushed;       /* ... because it had been flushed */
     uint64_t arena_bytes;       /* item memory in use (touched segments), <= max_bytes */
+    uint64_t idle_bytes;        /* free item memory still resident (its pages are given
+                                 * back after a while idle, never with -L) */
     uint64_t hash_bytes;        /* memory of the index itself */
     uint64_t hash_buckets;
 };

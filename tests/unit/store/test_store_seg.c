@@ -5,7 +5,8 @@
  * reclaimed, bounded memory under shifting item sizes, second chances for
  * hot keys, scan resistance (S3-FIFO's small queue), dead space reused
  * before fresh memory, -M compaction, dead space compacted rather than live
- * items evicted, and repeated in-place invalidations.
+ * items evicted, repeated in-place invalidations, and free segments that
+ * stay resident for a while before their pages are given back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +358,70 @@ static void test_invalidate_repeatedly(void **state)
     store_destroy(&s);
 }
 
+/* Reclaimed segments stay resident (idle) and are reused first; after a
+ * minute idle they give their pages back, unless the store was prefaulted
+ * (-L). */
+static void test_free_segments_idle_before_release(void **state)
+{
+    (void)state;
+    for (int prefault = 0; prefault <= 1; prefault++) {
+        struct store_config cfg = {.max_bytes = 64 * MB, .item_size_max = 1 * MB,
+                                   .evict = true, .use_cas = true, .prefault = prefault};
+        struct store *s = NULL;
+        assert_int_equal(store_create(&cfg, &s), STORE_OK);
+        char key[32], val[1000];
+        memset(val, 'v', sizeof(val));
+        /* 16 MB that expires in 10 s */
+        for (int i = 0; i < 16000; i++) {
+            snprintf(key, sizeof(key), "e:%d", i);
+            assert_int_equal(put(s, key, val, sizeof(val), 0, clock_now() + 10, NULL), STORE_OK);
+        }
+        struct store_stats st;
+        store_stats(s, &st);
+        uint64_t used_before = st.arena_bytes;
+        assert_true(used_before >= 16 * MB);
+        assert_int_equal(st.idle_bytes, 0);
+
+        clock_shift(11);
+        store_reclaim_expired(s, 1000000);
+        store_reclaim_expired(s, 1000000); /* chains cut short by a budget end on a second lap */
+        store_stats(s, &st);
+        assert_int_equal(st.curr_items, 0);
+        /* every sealed segment is free, and still resident */
+        assert_true(st.idle_bytes >= 14 * MB);
+        assert_true(st.arena_bytes + st.idle_bytes <= used_before);
+
+        /* new writes take idle segments before untouched ones */
+        uint64_t idle_before = st.idle_bytes;
+        for (int i = 0; i < 4000; i++) {
+            snprintf(key, sizeof(key), "n:%d", i);
+            assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        }
+        store_stats(s, &st);
+        assert_true(st.idle_bytes <= idle_before - 3 * MB);
+        assert_true(st.arena_bytes + st.idle_bytes <= used_before + 2 * MB);
+
+        /* idle for less than a minute: kept; for a minute: given back */
+        clock_shift(59);
+        store_reclaim_expired(s, 1000000);
+        store_stats(s, &st);
+        assert_true(st.idle_bytes >= 8 * MB);
+        clock_shift(2);
+        store_reclaim_expired(s, 1000000);
+        store_stats(s, &st);
+        if (prefault)
+            assert_true(st.idle_bytes >= 8 * MB); /* -L: resident for good */
+        else
+            assert_int_equal(st.idle_bytes, 0);
+        assert_int_equal(st.curr_items, 4000);
+        for (int i = 0; i < 4000; i += 999) {
+            snprintf(key, sizeof(key), "n:%d", i);
+            assert_true(has(s, key, val, sizeof(val)));
+        }
+        store_destroy(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_no_evict_compacts_deleted_space),
         cmocka_unit_test(test_overwrites_keep_what_fits),
         cmocka_unit_test(test_invalidate_repeatedly),
+        cmocka_unit_test(test_free_segments_idle_before_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
