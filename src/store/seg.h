@@ -26,7 +26,7 @@
  * forth faulting its memory in again each time.
  *
  * Locks: each head's mutex guards its segment's write offset; pool_lock
- * guards the free stack, FIFO, drain list and segment states. Order: a
+ * guards the free stack, idle list, FIFO, drain list and segment states. Order: a
  * shard lock, then a head lock, then pool_lock (each optional); never the
  * other way round. refs and live are atomics.
  *
