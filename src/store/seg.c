@@ -185,6 +185,11 @@ static void release_locked(struct arena *a, uint32_t idx)
     a->free_stack[a->nfree++] = idx;
 }
 
+static bool none_free_locked(const struct arena *a)
+{
+    return a->nfree == 0 && a->idle.count == 0;
+}
+
 /* A free segment, idle ones first (most recently freed), or SEG_NONE. */
 static uint32_t take_free_locked(struct arena *a)
 {
@@ -290,7 +295,7 @@ uint32_t seg_obtain_free(struct arena *a)
     uint32_t idx = SEG_NONE;
 
     pthread_mutex_lock(&a->pool_lock);
-    if (a->nfree == 0 && a->idle.count == 0) {
+    if (none_free_locked(a)) {
         for (uint32_t i = a->drain.head; i != SEG_NONE; i = a->segs[i].next) {
             if (atomic_load(&a->segs[i].refs) == 0) {
                 list_remove(a, &a->drain, i);
@@ -299,7 +304,7 @@ uint32_t seg_obtain_free(struct arena *a)
             }
         }
     }
-    for (unsigned q = 0; q < SEG_QUEUES && a->nfree == 0 && a->idle.count == 0; q++) {
+    for (unsigned q = 0; q < SEG_QUEUES && none_free_locked(a); q++) {
         for (uint32_t i = a->fifo[q].head; i != SEG_NONE; i = a->segs[i].next) {
             if (empty_unreferenced(a, i)) {
                 list_remove(a, &a->fifo[q], i);
