@@ -137,6 +137,19 @@ static void recv_done(struct uring_op *op, int res, unsigned flags)
     cr->done(c, CONN_OP_RECV, res);
 }
 
+/* Where an arrival's bytes are before recv_done takes them. */
+static void recv_peek(struct uring_op *op, int res, unsigned flags)
+{
+    struct conn *c = op->arg;
+    struct conn_ring *cr = c->cr;
+    if (res <= 0 || cr->peek == NULL || rbuf_len(&c->in) > 0)
+        return;
+    if (cr->recv_multishot && (flags & URING_F_BUFFER))
+        cr->peek(c, uring_buf(cr->ring, URING_BUF_ID(flags)), (size_t)res);
+    else if (!cr->recv_multishot && cr->recv_into_buffer)
+        cr->peek(c, c->in.data + c->in.end, (size_t)res);
+}
+
 static void send_done(struct uring_op *op, int res, unsigned flags)
 {
     (void)flags;
@@ -162,13 +175,18 @@ int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *o
         return -1;
     cr->ring = ring;
     cr->done = done;
-    cr->recv_op = (struct uring_op){.fn = recv_done, .arg = c};
+    cr->recv_op = (struct uring_op){.fn = recv_done, .arg = c, .peek = recv_peek};
     cr->send_op = (struct uring_op){.fn = send_done, .arg = c};
     cr->yield_op = (struct uring_op){.fn = yield_done, .arg = c};
     c->cr = cr;
     c->ev.arg = owner;
     uring_fd_register(ring, c->ev.fd);
     return 0;
+}
+
+void conn_set_peek(struct conn *c, conn_peek_fn peek)
+{
+    c->cr->peek = peek;
 }
 
 int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first)

@@ -47,11 +47,15 @@
 
 struct conn;
 typedef void (*conn_done_fn)(struct conn *c, unsigned op, int res);
+/* len bytes have arrived at data, not yet in c->in, which holds no partial
+ * request: a look ahead, before the batch is handled (uring_set_peek_end). */
+typedef void (*conn_peek_fn)(struct conn *c, const char *data, size_t len);
 
 /* What the completion mode needs, allocated only on a ring. */
 struct conn_ring {
     struct uring *ring;
     conn_done_fn done;
+    conn_peek_fn peek; /* NULL: arrivals are not shown ahead */
     struct uring_op recv_op, send_op, yield_op;
     bool recv_into_buffer;
     bool recv_filled;    /* the last receive filled its space: likely more waiting */
@@ -101,6 +105,9 @@ enum conn_io conn_flush(struct conn *c, size_t *nwritten);
  * finished operation (res: bytes, 0 at end of stream, or -errno). owner
  * goes to c->ev.arg. 0, or -1 when out of memory. */
 int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *owner);
+
+/* On a ring: show arrivals to peek ahead of their batch (conn_peek_fn). */
+void conn_set_peek(struct conn *c, conn_peek_fn peek);
 
 /* Queue one receive: into the input buffer when dst is NULL (at least
  * 4 KiB of room), else up to len bytes straight into dst. poll_first: data

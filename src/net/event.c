@@ -31,6 +31,8 @@ struct event_loop {
     unsigned uring_entries; /* wanted; 0 = epoll only */
     unsigned recv_bufs, recv_buf_size;
     unsigned poll_us;
+    uring_peek_end_fn peek_end;
+    void *peek_arg;
     struct uring *ring;
     struct uring_op epoll_op; /* the ring's poll of epfd */
     bool epoll_armed;
@@ -146,6 +148,12 @@ void event_loop_set_poll(struct event_loop *loop, unsigned poll_us)
     loop->poll_us = poll_us;
 }
 
+void event_loop_set_peek_end(struct event_loop *loop, uring_peek_end_fn end, void *arg)
+{
+    loop->peek_end = end;
+    loop->peek_arg = arg;
+}
+
 struct uring *event_loop_uring(const struct event_loop *loop)
 {
     return loop->ring;
@@ -210,8 +218,10 @@ int event_loop_run(struct event_loop *loop)
 {
     if (loop->uring_entries > 0 && loop->ring == NULL)
         loop->ring = uring_create(loop->uring_entries, loop->recv_bufs, loop->recv_buf_size);
-    if (loop->ring != NULL)
+    if (loop->ring != NULL) {
         uring_set_poll(loop->ring, loop->poll_us);
+        uring_set_peek_end(loop->ring, loop->peek_end, loop->peek_arg);
+    }
     while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
         int timeout = -1;
         if (loop->tick_fn != NULL) {

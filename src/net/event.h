@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "net/uring.h"
+
 #define EVENT_READ 0x1u
 #define EVENT_WRITE 0x2u
 #define EVENT_ERROR 0x4u /* hang-up or error; reported with READ so reads see it */
@@ -50,6 +52,9 @@ void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned r
 /* With a ring, look for new completions for up to poll_us microseconds
  * before sleeping (see uring_set_poll); 0, the default, never. */
 void event_loop_set_poll(struct event_loop *loop, unsigned poll_us);
+
+/* With a ring, see uring_set_peek_end. Call before event_loop_run. */
+void event_loop_set_peek_end(struct event_loop *loop, uring_peek_end_fn end, void *arg);
 
 /* The loop's ring, or NULL on an epoll-only loop. Loop thread only. */
 struct uring *event_loop_uring(const struct event_loop *loop);

@@ -30,6 +30,9 @@
  * row doubles that, up to 2^POLL_SKIP_MAX. */
 #define POLL_SKIP_FIRST 4
 #define POLL_SKIP_MAX 12
+/* Completions shown to peek functions before a batch is dispatched; the
+ * rest are dispatched unseen (prefetching further ahead gains nothing). */
+#define PEEK_MAX 32
 
 struct uring {
     struct io_uring ring;
@@ -44,6 +47,8 @@ struct uring {
     int64_t poll_ns;      /* -o poll_us; 0: sleep at once */
     unsigned poll_misses; /* looks in a row that found nothing (capped) */
     unsigned poll_skip;   /* idle periods left to sleep without looking */
+    uring_peek_end_fn peek_end; /* NULL: no peeking */
+    void *peek_arg;
 };
 
 /* Map, register and fill the provided buffer ring. 0, or -1 (the ring is
@@ -191,28 +196,59 @@ struct uring *uring_create(unsigned entries, unsigned recv_bufs, unsigned recv_b
     return u;
 }
 
-static void dispatch(struct uring *u, struct io_uring_cqe *cqe)
+static unsigned flags_of(unsigned cflags)
 {
-    struct uring_op *op = io_uring_cqe_get_data(cqe);
-    int res = cqe->res;
-    unsigned cflags = cqe->flags;
-    io_uring_cqe_seen(&u->ring, cqe);
-    if (op == NULL)
-        return;
     unsigned flags = 0;
     if (cflags & IORING_CQE_F_BUFFER)
         flags |= URING_F_BUFFER | (cflags >> IORING_CQE_BUFFER_SHIFT) << 16;
     if (cflags & IORING_CQE_F_MORE)
         flags |= URING_F_MORE;
-    else
+    return flags;
+}
+
+static void dispatch(struct uring *u, struct io_uring_cqe *cqe)
+{
+    struct uring_op *op = io_uring_cqe_get_data(cqe);
+    int res = cqe->res;
+    unsigned flags = flags_of(cqe->flags);
+    io_uring_cqe_seen(&u->ring, cqe);
+    if (op == NULL)
+        return;
+    if (!(flags & URING_F_MORE))
         u->inflight--;
     op->fn(op, res, flags);
+}
+
+void uring_set_peek_end(struct uring *u, uring_peek_end_fn end, void *arg)
+{
+    u->peek_end = end;
+    u->peek_arg = arg;
+}
+
+/* A lone completion is not peeked: there is nothing to overlap its loads
+ * with, and the peek would be work done twice. */
+static void peek_ready(struct uring *u)
+{
+    if (u->peek_end == NULL || io_uring_cq_ready(&u->ring) < 2)
+        return;
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&u->ring, head, cqe)
+    {
+        struct uring_op *op = io_uring_cqe_get_data(cqe);
+        if (op != NULL && op->peek != NULL)
+            op->peek(op, cqe->res, flags_of(cqe->flags));
+        if (++seen == PEEK_MAX)
+            break;
+    }
+    u->peek_end(u->peek_arg);
 }
 
 static unsigned dispatch_ready(struct uring *u)
 {
     struct io_uring_cqe *cqe;
     unsigned n = 0;
+    peek_ready(u);
     /* One at a time: a callback may queue new requests or free ops. */
     while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
         dispatch(u, cqe);

@@ -29,9 +29,11 @@ struct msghdr;
 
 typedef void (*uring_fn)(struct uring_op *op, int res, unsigned flags);
 
+/* peek, optional: see uring_set_peek_end. */
 struct uring_op {
     uring_fn fn;
     void *arg;
+    uring_fn peek;
 };
 
 /* A ring of the given depth, or NULL when io_uring is unavailable (old
@@ -81,6 +83,13 @@ void uring_drop_bufs(struct uring *u);
 /* Ask the kernel to cancel op's request; op->fn still runs (usually with
  * -ECANCELED, or the result if it had already completed). */
 int uring_prep_cancel(struct uring *u, struct uring_op *op);
+
+/* When a wait returns two or more completions, first show each to its op's
+ * peek (if it has one: same arguments as fn, but it must change nothing),
+ * then call end(arg) once, then dispatch them. This lets the owner start the
+ * memory loads of the whole batch before it handles any of it. */
+typedef void (*uring_peek_end_fn)(void *arg);
+void uring_set_peek_end(struct uring *u, uring_peek_end_fn end, void *arg);
 
 /* Submit what is queued, wait up to timeout_ms (-1: no limit) for at least
  * one completion, and dispatch every completion available. 0, or -1 on a

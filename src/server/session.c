@@ -456,6 +456,15 @@ fail:
 
 static void free_session(struct session *s);
 
+/* An arrival seen ahead of its batch: warm its keys' index entries. Only
+ * at a command boundary; value bytes (SS_DATA) are not commands. */
+static void on_peek(struct conn *c, const char *data, size_t len)
+{
+    struct session *s = c->ev.arg;
+    if (!s->closed && s->state == SS_CMD)
+        prefetch_add(&s->w->prefetch, data, len);
+}
+
 static void on_done(struct conn *c, unsigned op, int res)
 {
     struct session *s = c->ev.arg;
@@ -532,6 +541,8 @@ struct session *session_open(struct worker *w, int fd)
     struct uring *ring = event_loop_uring(w->loop);
     int rc = ring != NULL ? conn_use_ring(&s->conn, ring, on_done, s)
                           : event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s);
+    if (rc == 0 && ring != NULL)
+        conn_set_peek(&s->conn, on_peek);
     if (rc == 0 && ring != NULL)
         rc = conn_can_multishot(&s->conn) ? conn_submit_recv_multishot(&s->conn)
                                           : conn_submit_recv(&s->conn, NULL, 0, true);

@@ -98,6 +98,8 @@ int worker_start(struct server *srv, int id, struct worker **out)
                               WORKER_RECV_BUF_SIZE);
         if (srv->cfg.poll_us > 0) /* -1: config_parse() not run (unit tests) */
             event_loop_set_poll(w->loop, (unsigned)srv->cfg.poll_us);
+        w->prefetch.store = srv->store;
+        event_loop_set_peek_end(w->loop, prefetch_finish, &w->prefetch);
     }
     event_loop_set_wake(w->loop, adopt_pending, w);
     event_loop_set_tick(w->loop, 1000, tick, w);

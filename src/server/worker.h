@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "server/prefetch.h"
 #include "server/stats.h"
 
 struct server;
@@ -23,6 +24,7 @@ struct worker {
     struct server *srv;
     struct event_loop *loop;
     struct thread_stats stats;
+    struct prefetch_batch prefetch; /* loop thread only */
     pthread_t thread;
     pthread_mutex_t lock; /* pending fds and the session list */
     int *pending;

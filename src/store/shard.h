@@ -21,10 +21,15 @@ struct arena;
 #define SHARD_BITS 6u
 #define SHARD_COUNT (1u << SHARD_BITS)
 
+/* Tables a shard can outgrow: from 2^1 up to 2^32 buckets. */
+#define SHARD_MAX_RETIRED 32u
+
 struct shard {
     pthread_mutex_t lock;
-    uint32_t *buckets;
-    size_t nbuckets; /* a power of two */
+    uint32_t *buckets; /* written under lock; read without by shard_prefetch_* */
+    size_t nbuckets;   /* a power of two */
+    uint32_t *retired[SHARD_MAX_RETIRED]; /* outgrown tables, emptied (shard.c) */
+    unsigned nretired;
     /* counters, under lock */
     uint64_t curr_items;
     uint64_t total_items;
@@ -60,5 +65,11 @@ void shard_unlink_locked(struct shard *sh, const struct arena *a, struct item *i
 /* Put fresh (unlinked, same key) in old's place in its chain. */
 void shard_replace_locked(struct shard *sh, const struct arena *a, struct item *old,
                           struct item *fresh, uint32_t hv);
+
+/* Without the lock: start loading hv's bucket, or (once it has had time to
+ * arrive) the first item of its chain. For a batch of lookups, all buckets
+ * first, then all items, then the lookups: their cache misses overlap. */
+void shard_prefetch_bucket(const struct shard *sh, uint32_t hv);
+void shard_prefetch_item(const struct shard *sh, const struct arena *a, uint32_t hv);
 
 #endif

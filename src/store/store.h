@@ -98,6 +98,14 @@ bool store_item_fits(const struct store *s, size_t nkey, size_t vlen);
 struct item *store_get(struct store *s, const char *key, size_t nkey,
                        bool touch, uint32_t new_exptime);
 
+/* Warming a batch of lookups. A lookup's cost is mostly two cache misses,
+ * its bucket and its first item; done one after the other a batch pays
+ * them in turn. Call store_prefetch_bucket for every key of the batch, then
+ * store_prefetch_item with each returned hash, then do the lookups: the
+ * misses overlap. Hints only: no lock, no effect on what the lookups find. */
+uint64_t store_prefetch_bucket(const struct store *s, const char *key, size_t nkey);
+void store_prefetch_item(const struct store *s, uint64_t hash);
+
 /* Drop a reference taken by store_get/store_reserve. Sets *it to NULL. */
 void store_release(struct store *s, struct item **it);
 

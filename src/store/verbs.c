@@ -207,6 +207,18 @@ struct item *store_get(struct store *s, const char *key, size_t nkey, bool touch
     return store_get_ex(s, key, nkey, &o, NULL);
 }
 
+uint64_t store_prefetch_bucket(const struct store *s, const char *key, size_t nkey)
+{
+    uint64_t h = hash_key(key, nkey);
+    shard_prefetch_bucket(&s->shards[shard_of_hash(h)], (uint32_t)h);
+    return h;
+}
+
+void store_prefetch_item(const struct store *s, uint64_t hash)
+{
+    shard_prefetch_item(&s->shards[shard_of_hash(hash)], &s->arena, (uint32_t)hash);
+}
+
 void store_release(struct store *s, struct item **it)
 {
     if (s == NULL || it == NULL || *it == NULL)

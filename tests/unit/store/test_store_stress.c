@@ -5,6 +5,8 @@
  * md x) included. Every value is made of self-checking segments
  * "<kkkk,lll,payload,cccccccc>" (key index, payload length, payload, FNV-1a
  * checksum), so any torn, mixed-up or freed value is caught on read.
+ * And lockless prefetching (store_prefetch_*) while another thread grows
+ * every shard's table several times over.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -354,10 +356,80 @@ static void test_stress(void **state)
     store_destroy(&g_store);
 }
 
+#define GROW_KEYS 400000u /* 4x the tables' first capacity (64 shards x 1024 x 1.5) */
+#define OLD_HASHES 64
+
+static atomic_bool g_growing;
+
+static int grow_key(char *buf, size_t cap, unsigned i)
+{
+    return snprintf(buf, cap, "g:%u", i);
+}
+
+/* Warms lookups of the keys being inserted, and keeps warming hashes taken
+ * before the tables grew: their tables are retired by then. */
+static void *prefetcher(void *arg)
+{
+    (void)arg;
+    uint64_t old[OLD_HASHES];
+    char key[32];
+    for (unsigned i = 0; i < OLD_HASHES; i++)
+        old[i] = store_prefetch_bucket(g_store, key, (size_t)grow_key(key, sizeof(key), i));
+    uint64_t x = 7;
+    unsigned long n = 0;
+    while (atomic_load(&g_growing) || n < 10000) {
+        int len = grow_key(key, sizeof(key), (unsigned)(rnd(&x) % GROW_KEYS));
+        store_prefetch_item(g_store, store_prefetch_bucket(g_store, key, (size_t)len));
+        store_prefetch_item(g_store, old[n % OLD_HASHES]);
+        n++;
+    }
+    return NULL;
+}
+
+static void test_prefetch_while_tables_grow(void **state)
+{
+    (void)state;
+    struct store_config cfg = {.max_bytes = 64u << 20, .item_size_max = ITEM_MAX, .evict = false,
+                               .use_cas = true};
+    assert_int_equal(store_create(&cfg, &g_store), STORE_OK);
+    struct store_stats st;
+    store_stats(g_store, &st);
+    uint64_t buckets_before = st.hash_buckets;
+
+    pthread_t th;
+    atomic_store(&g_growing, true);
+    assert_int_equal(pthread_create(&th, NULL, prefetcher, NULL), 0);
+    char key[32];
+    for (unsigned i = 0; i < GROW_KEYS; i++) {
+        int len = grow_key(key, sizeof(key), i);
+        struct item *it = NULL;
+        assert_int_equal(store_reserve(g_store, key, (size_t)len, i, 0, (uint32_t)len, &it),
+                         STORE_OK);
+        memcpy(item_data(it), key, (size_t)len);
+        assert_int_equal(store_commit(g_store, &it, STORE_SET, 0, NULL), STORE_OK);
+    }
+    atomic_store(&g_growing, false);
+    pthread_join(th, NULL);
+
+    store_stats(g_store, &st);
+    assert_true(st.hash_buckets >= 4 * buckets_before); /* every shard grew twice or more */
+    assert_int_equal(st.curr_items, GROW_KEYS);
+    for (unsigned i = 0; i < GROW_KEYS; i++) {
+        int len = grow_key(key, sizeof(key), i);
+        struct item *it = store_get(g_store, key, (size_t)len, false, 0);
+        assert_non_null(it);
+        assert_int_equal(item_vlen(it), (size_t)len);
+        assert_memory_equal(item_value(it), key, (size_t)len);
+        store_release(g_store, &it);
+    }
+    store_destroy(&g_store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_prefetch_while_tables_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
