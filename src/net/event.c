@@ -205,8 +205,7 @@ static void on_epoll_ready(struct uring_op *op, int res, unsigned flags)
 static int uring_iteration(struct event_loop *loop, int timeout)
 {
     if (!loop->epoll_armed) {
-        loop->epoll_op.fn = on_epoll_ready;
-        loop->epoll_op.arg = loop;
+        loop->epoll_op = (struct uring_op){.fn = on_epoll_ready, .arg = loop};
         if (uring_prep_poll_in(loop->ring, &loop->epoll_op, loop->epfd) != 0)
             return -1;
         loop->epoll_armed = true;

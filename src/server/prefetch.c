@@ -9,11 +9,13 @@
 void prefetch_add(struct prefetch_batch *pb, const char *data, size_t len)
 {
     /* Text commands are lower case; a binary request starts with 0x80. */
-    if (len == 0 || data[0] < 'a' || data[0] > 'z' || pb->n == PREFETCH_MAX)
+    if (pb->store == NULL || len == 0 || data[0] < 'a' || data[0] > 'z' || pb->n == PREFETCH_MAX)
         return;
     struct peek_key keys[PREFETCH_PER_ARRIVAL];
     size_t room = PREFETCH_MAX - pb->n;
-    size_t n = peek_keys(data, len, keys, room < PREFETCH_PER_ARRIVAL ? room : PREFETCH_PER_ARRIVAL);
+    if (room > PREFETCH_PER_ARRIVAL)
+        room = PREFETCH_PER_ARRIVAL;
+    size_t n = peek_keys(data, len, keys, room);
     for (size_t i = 0; i < n; i++)
         pb->hash[pb->n++] = store_prefetch_bucket(pb->store, keys[i].key, keys[i].nkey);
 }
