@@ -541,11 +541,11 @@ struct session *session_open(struct worker *w, int fd)
     struct uring *ring = event_loop_uring(w->loop);
     int rc = ring != NULL ? conn_use_ring(&s->conn, ring, on_done, s)
                           : event_add(w->loop, &s->conn.ev, fd, EVENT_READ, on_event, s);
-    if (rc == 0 && ring != NULL)
+    if (rc == 0 && ring != NULL) {
         conn_set_peek(&s->conn, on_peek);
-    if (rc == 0 && ring != NULL)
         rc = conn_can_multishot(&s->conn) ? conn_submit_recv_multishot(&s->conn)
                                           : conn_submit_recv(&s->conn, NULL, 0, true);
+    }
     if (rc != 0) {
         conn_close(&s->conn);
         free(s);
