@@ -179,16 +179,20 @@ void shard_replace_locked(struct shard *sh, const struct arena *a, struct item *
  * reads as zeros) and the chain may change, and prefetching a stale address
  * is harmless. Writers store slots atomically so that these loads are not
  * data races. */
-void shard_prefetch_bucket(const struct shard *sh, uint32_t hv)
+static const uint32_t *slot_unlocked(const struct shard *sh, uint32_t hv)
 {
     const uint32_t *slots = __atomic_load_n(&sh->buckets, __ATOMIC_ACQUIRE);
-    __builtin_prefetch(&slots[hv & table_mask(slots)]);
+    return &slots[hv & table_mask(slots)];
+}
+
+void shard_prefetch_bucket(const struct shard *sh, uint32_t hv)
+{
+    __builtin_prefetch(slot_unlocked(sh, hv));
 }
 
 void shard_prefetch_item(const struct shard *sh, const struct arena *a, uint32_t hv)
 {
-    const uint32_t *slots = __atomic_load_n(&sh->buckets, __ATOMIC_ACQUIRE);
-    uint32_t addr = __atomic_load_n(&slots[hv & table_mask(slots)], __ATOMIC_RELAXED);
+    uint32_t addr = __atomic_load_n(slot_unlocked(sh, hv), __ATOMIC_RELAXED);
     if (addr == 0)
         return;
     /* the header and what follows: the key of a long key crosses a line */
