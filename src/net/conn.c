@@ -252,10 +252,20 @@ int conn_submit_send(struct conn *c)
      * entry array) meanwhile; the bytes they point at stay put until the
      * completion consumes them. */
     size_t n = outq_iov(&c->out, cr->iov, CONN_SEND_IOV);
-    memset(&cr->msg, 0, sizeof(cr->msg));
-    cr->msg.msg_iov = cr->iov;
-    cr->msg.msg_iovlen = n;
-    if (uring_prep_sendmsg(cr->ring, &cr->send_op, c->ev.fd, &cr->msg) != 0)
+    int rc;
+    if (n == 1) {
+        /* One buffer (small replies are copied into one): a plain send
+         * spares the kernel copying and checking a msghdr and an iovec
+         * array per reply. */
+        rc = uring_prep_send(cr->ring, &cr->send_op, c->ev.fd, cr->iov[0].iov_base,
+                             cr->iov[0].iov_len);
+    } else {
+        memset(&cr->msg, 0, sizeof(cr->msg));
+        cr->msg.msg_iov = cr->iov;
+        cr->msg.msg_iovlen = n;
+        rc = uring_prep_sendmsg(cr->ring, &cr->send_op, c->ev.fd, &cr->msg);
+    }
+    if (rc != 0)
         return -1;
     c->busy |= CONN_OP_SEND;
     return 0;

@@ -347,6 +347,17 @@ int uring_prep_sendmsg(struct uring *u, struct uring_op *op, int fd, const struc
     return 0;
 }
 
+int uring_prep_send(struct uring *u, struct uring_op *op, int fd, const void *buf, size_t len)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    if (sqe == NULL)
+        return -1;
+    io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
+    use_fixed(u, sqe, fd);
+    tag(u, sqe, op);
+    return 0;
+}
+
 int uring_prep_nop(struct uring *u, struct uring_op *op)
 {
     struct io_uring_sqe *sqe = get_sqe(u);

@@ -59,6 +59,7 @@ void uring_fd_unregister(struct uring *u, int fd);
 int uring_prep_recv(struct uring *u, struct uring_op *op, int fd, void *buf, size_t len,
                     bool poll_first);
 int uring_prep_sendmsg(struct uring *u, struct uring_op *op, int fd, const struct msghdr *msg);
+int uring_prep_send(struct uring *u, struct uring_op *op, int fd, const void *buf, size_t len);
 /* A multishot receive into the ring's provided buffers (uring_has_bufs):
  * each arrival completes with URING_F_BUFFER, and URING_F_MORE while the
  * receive stays armed. It ends (no URING_F_MORE) at end of stream, on an
