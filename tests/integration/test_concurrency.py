@@ -163,6 +163,45 @@ def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
     slow.close()
 
 
+def test_small_replies_to_a_slow_reader_arrive_whole(server_factory):
+    # Values up to 512 bytes are copied next to their headers, so a reply to
+    # a multi-get of them is one buffer when nothing else is queued, and goes
+    # out with a plain send rather than a sendmsg. With the reader not
+    # reading, such sends come back short once the socket fills, and the
+    # rest waits for room; every byte must still arrive, in order.
+    srv = server_factory("-t", "1")
+    keys = [b"s%d" % i for i in range(20)]
+    values = [(b"%d-" % i) * 150 for i in range(20)]       # 300-450 bytes
+    with srv.client() as setter:
+        for k, v in zip(keys, values):
+            setter.call(b"set %s 0 0 %d\r\n%s\r\n" % (k, len(v), v), b"STORED\r\n")
+    request = b"get " + b" ".join(keys) + b"\r\n"
+    one = b"".join(b"VALUE %s 0 %d\r\n%s\r\n" % (k, len(v), v)
+                   for k, v in zip(keys, values)) + b"END\r\n"   # about 8 KB
+    n = 600                     # 4.8 MB: more than loopback's socket buffers hold
+    slow = srv.client(timeout=scaled(30))
+    for _ in range(n):          # one at a time: each reply finds the queue empty
+        slow.send(request)
+        time.sleep(0.001)
+    slow.send(b"version\r\n")
+    with srv.client() as other:                 # served meanwhile on the same worker
+        other.call(b"get s0\r\n", b"VALUE s0 0 %d\r\n%s\r\nEND\r\n" % (len(values[0]), values[0]))
+    expected = one * n
+    got = bytearray()
+    deadline = time.monotonic() + scaled(30)
+    while len(got) < len(expected) and time.monotonic() < deadline:
+        chunk = slow.sock.recv(1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    assert bytes(got[:len(expected)]) == expected
+    rest = bytes(got[len(expected):])
+    while b"\r\n" not in rest and time.monotonic() < deadline:
+        rest += slow.sock.recv(4096)
+    assert rest.startswith(b"VERSION ")
+    slow.close()
+
+
 
 @mnemod_only
 @pytest.mark.mnemo_timeout(120)
