@@ -15,6 +15,19 @@ SHARED_KEYS = [b"shared%d" % i for i in range(16)]
 COUNTERS = [b"counter%d" % i for i in range(4)]
 
 
+def recv_upto(sock, n, deadline):
+    """Up to n bytes from sock, read in large pieces until the peer closes
+    or time.monotonic() passes deadline (RawClient.expect is quadratic at
+    megabytes). It may return more than n: whatever the last read brought."""
+    got = bytearray()
+    while len(got) < n and time.monotonic() < deadline:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
 def worker(server, tid, results, errors):
     rnd = random.Random(1000 + tid)
     mine = {}                   # private key -> value we last wrote (None = deleted)
@@ -187,13 +200,8 @@ def test_small_replies_to_a_slow_reader_arrive_whole(server_factory):
     with srv.client() as other:                 # served meanwhile on the same worker
         other.call(b"get s0\r\n", b"VALUE s0 0 %d\r\n%s\r\nEND\r\n" % (len(values[0]), values[0]))
     expected = one * n
-    got = bytearray()
     deadline = time.monotonic() + scaled(30)
-    while len(got) < len(expected) and time.monotonic() < deadline:
-        chunk = slow.sock.recv(1 << 20)
-        if not chunk:
-            break
-        got += chunk
+    got = recv_upto(slow.sock, len(expected), deadline)
     assert bytes(got[:len(expected)]) == expected
     rest = bytes(got[len(expected):])
     while b"\r\n" not in rest and time.monotonic() < deadline:
@@ -239,13 +247,7 @@ def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
                 sender = threading.Thread(target=c.sock.sendall, args=(blob,))
                 sender.start()
                 time.sleep(0.3)
-                got = bytearray()           # (RawClient.expect is quadratic at this size)
-                deadline = time.monotonic() + scaled(60)
-                while len(got) < len(expected) and time.monotonic() < deadline:
-                    chunk = c.sock.recv(1 << 20)
-                    if not chunk:
-                        break
-                    got += chunk
+                got = recv_upto(c.sock, len(expected), time.monotonic() + scaled(60))
                 assert got == expected, "reply mismatch at byte %d of %d" % (
                     next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b),
                          min(len(got), len(expected))), len(expected))
