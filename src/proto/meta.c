@@ -89,6 +89,7 @@
 #include "proto/meta.h"
 
 #include "proto/number.h"
+#include "proto/token.h"
 
 #include <limits.h>
 #include <string.h>
@@ -131,9 +132,7 @@ static size_t tokenize(const char *line, size_t n, struct mtok *t)
             break;
         }
         const char *s = p;
-        while (p < end && *p != ' ') {
-            p++;
-        }
+        p = token_end(p, end);
         t[nt].s = s;
         t[nt].n = (size_t)(p - s);
         nt++;
@@ -533,9 +532,7 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
             break;
         }
         char c = *p;
-        while (p < end && *p != ' ') {
-            p++;
-        }
+        p = token_end(p, end);
         switch (c) {
         case 'O':
             PUT_LIT(o, " O");

@@ -3,6 +3,7 @@
  * storage commands, its data length; nothing else of the grammar.
  */
 #include "proto/peek.h"
+#include "proto/token.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -24,8 +25,7 @@ static void split(const char *p, const char *end, struct line *l)
         while (p < end && *p == ' ')
             p++;
         const char *t = p;
-        while (p < end && *p != ' ')
-            p++;
+        p = token_end(p, end);
         if (p > t) {
             l->tok[l->n] = t;
             l->ntok[l->n] = (size_t)(p - t);

@@ -60,6 +60,7 @@
 #include "proto/text.h"
 
 #include "proto/number.h"
+#include "proto/token.h"
 
 #include <limits.h>
 #include <string.h>
@@ -83,8 +84,7 @@ struct tok {
 
 /*
  * Next token: skip a run of ' ', then take bytes up to ' ' or the end.
- * (parse_line has already cut the line at any NUL, so one comparison per
- * byte; a memchr call costs more than it saves on tokens this short.)
+ * (parse_line has already cut the line at any NUL, so only ' ' ends one.)
  */
 static inline bool tok_next(struct cursor *c, struct tok *t)
 {
@@ -95,9 +95,7 @@ static inline bool tok_next(struct cursor *c, struct tok *t)
         p++;
     }
     const char *s = p;
-    while (p < end && *p != ' ') {
-        p++;
-    }
+    p = token_end(p, end);
     c->p = p;
     t->s = s;
     t->n = (size_t)(p - s);
