@@ -10,10 +10,6 @@
 /* Enough for a deep pipeline of small replies in one syscall. */
 #define FLUSH_IOV_MAX 128
 
-/* Readiness mode talks to its sockets with recv, send and sendmsg rather
- * than read and writev: the socket calls skip the file layer's checks and
- * notifications, and one buffer (most replies) needs no iovec at all. */
-
 void conn_init(struct conn *c, int fd, outq_release_fn release, void *release_ctx)
 {
     c->ev.fd = fd;
@@ -36,6 +32,10 @@ void conn_close(struct conn *c)
     free(c->cr);
     c->cr = NULL;
 }
+
+/* Readiness mode. It talks to its sockets with recv, send and sendmsg rather
+ * than read and writev: the socket calls skip the file layer's checks and
+ * notifications, and one buffer (most replies) needs no iovec at all. */
 
 static enum conn_io read_result(ssize_t n, size_t *nread)
 {
