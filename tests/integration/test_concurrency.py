@@ -176,13 +176,16 @@ def test_large_replies_to_a_slow_reader_do_not_block_others(server_factory):
     slow.close()
 
 
-def test_small_replies_to_a_slow_reader_arrive_whole(server_factory):
+@pytest.mark.parametrize("backend", [[], pytest.param(["-o", "io_uring=off"], marks=mnemod_only)],
+                         ids=["default", "epoll"])
+def test_small_replies_to_a_slow_reader_arrive_whole(server_factory, backend):
     # Values up to 512 bytes are copied next to their headers, so a reply to
     # a multi-get of them is one buffer when nothing else is queued, and goes
-    # out with a plain send rather than a sendmsg. With the reader not
-    # reading, such sends come back short once the socket fills, and the
-    # rest waits for room; every byte must still arrive, in order.
-    srv = server_factory("-t", "1")
+    # out with a plain send rather than a sendmsg (in both I/O modes). With
+    # the reader not reading, such sends come back short once the socket
+    # fills, and the rest waits for room; every byte must still arrive, in
+    # order.
+    srv = server_factory("-t", "1", *backend)
     keys = [b"s%d" % i for i in range(20)]
     values = [(b"%d-" % i) * 150 for i in range(20)]       # 300-450 bytes
     with srv.client() as setter:
