@@ -14,6 +14,26 @@
  * costs less than any of that; larger values stay zero-copy. */
 #define REPLY_COPY_MAX 512u
 
+/* A referenced value is copied into the socket by the kernel at the next
+ * submission, usually from memory no core has touched lately. Asking for
+ * its first lines now lets those misses overlap with the rest of the batch
+ * instead of stalling the copy one line at a time. A kilobyte is about as
+ * many lines as a core keeps in flight; past it the hardware prefetcher
+ * follows the copy on its own. Measured under memcaslap (1 KB values):
+ * 3-5% less CPU per request; 4 KB values at pipeline 1 and 16 gain too,
+ * where prefetching the whole 4 KB cost more than it saved at pipeline 1. */
+#define REPLY_PREFETCH_BYTES 1024u
+
+#define CACHE_LINE 64u
+
+static void prefetch_value(const char *value, uint32_t len)
+{
+    uintptr_t end = (uintptr_t)value + (len < REPLY_PREFETCH_BYTES ? len : REPLY_PREFETCH_BYTES);
+    for (uintptr_t line = (uintptr_t)value & ~(uintptr_t)(CACHE_LINE - 1); line < end;
+         line += CACHE_LINE)
+        __builtin_prefetch((const void *)line);
+}
+
 int reply_append(struct outq *out, const struct response *rsp, struct item *it,
                  enum request_proto fallback, struct store *store)
 {
@@ -55,6 +75,7 @@ int reply_append(struct outq *out, const struct response *rsp, struct item *it,
         store_release(store, &it);
         return 0;
     }
+    prefetch_value(item_value(it), len);
     if (outq_append_ref(out, item_value(it), len, it) != 0)
         goto fail;
     return 0;
