@@ -97,6 +97,7 @@
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "common/prefetch.h"
 #include "store/item.h"
 #include "store/seg.h"
 #include "store/shard.h"
@@ -538,6 +539,24 @@ static unsigned my_head(void)
     return head;
 }
 
+/* A head writes its segment front to back, into memory last written long
+ * ago: each large value's copy stalled on cache misses line after line
+ * (a 4 KB set spent about 0.35 us there). After a large item is placed,
+ * the space the next one of its size would take is asked for, so that the
+ * next copy finds it cached; the gap between two sets is long enough for
+ * it to arrive. Measured at pipeline 1 with 4 KB values, 90% sets: 3-8%
+ * less CPU per request. Small items are left alone: the next one mostly
+ * lands in the line just written or the one beside it. */
+#define PREFETCH_NEXT_MIN 1024u
+#define PREFETCH_NEXT_MAX 4096u
+
+static void prefetch_next_item(const struct item *it, size_t size)
+{
+    if (size >= PREFETCH_NEXT_MIN)
+        prefetch_range_for_write((const char *)it + size,
+                                 size < PREFETCH_NEXT_MAX ? size : PREFETCH_NEXT_MAX);
+}
+
 enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t flags,
                                   uint32_t exptime, uint32_t vlen, bool with_cas,
                                   struct item **out)
@@ -556,6 +575,7 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
         if (it != NULL) {
             item_init(it, key, nkey, flags, exptime, vlen, with_cas);
             atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
+            prefetch_next_item(it, size);
             *out = it;
             return STORE_OK;
         }
