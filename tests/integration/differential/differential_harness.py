@@ -582,22 +582,26 @@ class _Conn:
             if r:
                 self._recv_some()
 
-    def read_until_fence(self, fence):
-        """Read until the fence reply ends the stream (then settle briefly),
-        the connection closes, or nothing arrives for QUIET seconds."""
+    def read_until_fence(self, fence, since=0):
+        """Read until the fence reply ends the stream after offset `since`
+        (then settle briefly), the connection closes, or nothing arrives for
+        QUIET seconds. `since` is where the stream stood when the fence was
+        sent: a stream that still ends with an earlier fence's reply is not
+        done, or a reply slower than FENCE_SETTLE would be cut off."""
         deadline = time.monotonic() + READ_LIMIT
         proto = self.ctx.proto
         while not self.ctx.closed and time.monotonic() < deadline:
-            done = fence and _fence_done(proto, self.ctx.stream)
+            done = fence and _fence_done(proto, self.ctx.stream[since:])
             r, _, _ = select.select([self.sock], [], [], FENCE_SETTLE if done else QUIET)
             if not r:
                 break
             self._recv_some()
 
     def sync(self, fence=True):
+        since = len(self.ctx.stream)
         if fence:
             self.send(_fence_bytes(self.ctx.proto))
-        self.read_until_fence(fence)
+        self.read_until_fence(fence, since)
 
 
 def _needs_sync(item):
