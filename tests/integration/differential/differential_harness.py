@@ -582,7 +582,7 @@ class _Conn:
             if r:
                 self._recv_some()
 
-    def read_until_fence(self, fence, since=0):
+    def read_until_fence(self, fence, since):
         """Read until the fence reply ends the stream after offset `since`
         (then settle briefly), the connection closes, or nothing arrives for
         QUIET seconds. `since` is where the stream stood when the fence was
