@@ -213,7 +213,6 @@ def test_small_replies_to_a_slow_reader_arrive_whole(server_factory, backend):
     slow.close()
 
 
-
 @mnemod_only
 @pytest.mark.mnemo_timeout(120)
 @pytest.mark.parametrize("bufs", ["1", "64", "256", "0", "64,poll_us=50", "64,poll_us=0"])
