@@ -55,6 +55,24 @@ mnemod_only = pytest.mark.skipif(
     IS_MEMCACHED, reason="mnemod-only: memcached 1.6.18 behaves differently here")
 
 
+# curr_connections when only the asking client is connected (both servers,
+# as the harness starts them).
+ALONE = 1
+
+
+def wait_for_connections(client, want):
+    """Poll curr_connections until it is exactly `want`: a client's close is
+    counted when the server's worker handles it, not when close() returns,
+    so a count read right after a close may still include it."""
+    deadline = time.monotonic() + scaled(5)
+    while True:
+        now = int(client.stats()["curr_connections"])
+        if now == want:
+            return
+        assert time.monotonic() < deadline, "curr_connections %d, want %d" % (now, want)
+        time.sleep(0.01)
+
+
 def scaled(seconds):
     return seconds * TIME_SCALE
 
