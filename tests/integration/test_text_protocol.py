@@ -299,8 +299,35 @@ def test_verbosity(conn):
         (b"verbosity 1\r\n", b"OK\r\n"),
         (b"verbosity 0\r\n", b"OK\r\n"),
         (b"verbosity 0 noreply\r\nverbosity 0\r\n", b"OK\r\n"),
-        (b"verbosity\r\n", b"ERROR\r\n"),
+        (b"verbosity abc\r\n", b"CLIENT_ERROR bad command line format\r\n"),
     ])
+
+
+# memcached 1.6.45's answers (1.6.18 said ERROR to a bare "verbosity" and to
+# three tokens): the level is the first token, digits only; a last token
+# "noreply" hides the reply, good or bad.
+VERBOSITY_ISSUE_18 = [
+    (b"verbosity\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity x\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity +1\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity 4294967296\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity 1 2 3\r\n", b"OK\r\n"),
+    (b"verbosity 1 2 3 4 5 6 7 8 9 10\r\n", b"OK\r\n"),
+    (b"verbosity 1 noreply x\r\n", b"OK\r\n"),
+    (b"verbosity 1 noreply\r\n", b""),
+    (b"verbosity 1 2 noreply\r\n", b""),
+    (b"verbosity 1 2 3 4 5 6 7 8 noreply\r\n", b""),
+    (b"verbosity x noreply\r\n", b""),
+    (b"verbosity noreply\r\n", b""),
+]
+
+
+@mnemod_only
+@pytest.mark.parametrize("request_bytes, reply", VERBOSITY_ISSUE_18,
+                         ids=[r[0].decode().strip() for r in VERBOSITY_ISSUE_18])
+def test_issue_18_verbosity_arguments(conn, request_bytes, reply):
+    conn.call(request_bytes + b"mn\r\n", reply + b"MN\r\n")
+    conn.call(b"verbosity 0\r\n", b"OK\r\n")
 
 
 def test_quit_closes(server):

@@ -43,6 +43,16 @@ KNOWN = {
         'RES sasl_step status=0x0081 opaque=0x0 cas=0 value=Unknown command\nRES noop status=0x0000 opaque=0xf3f3f3f3 cas=0',
         'RES sasl_step status=0x0083 opaque=0x0 cas=0 value=Not supported\nRES noop status=0x0000 opaque=0xf3f3f3f3 cas=0',
     ),
+    'text-bad-verbosity-alone': (
+        "mnemod follows memcached 1.6.45 (issue 18): a verbosity without a level is a bad command line; 1.6.18 answers ERROR",
+        'ERROR\\r\\n\nVERSION <version>\\r\\n',
+        'CLIENT_ERROR bad command line format\\r\\n\nVERSION <version>\\r\\n',
+    ),
+    'text-bad-verbosity-too-many': (
+        "mnemod follows memcached 1.6.45 (issue 18): verbosity reads its first token and ignores the rest; 1.6.18 answers ERROR to three",
+        'ERROR\\r\\n\nVERSION <version>\\r\\n',
+        'OK\\r\\n\nVERSION <version>\\r\\n',
+    ),
     'bin-huge-bodylen': (
         "a set announcing a 2 GB value: mnemod answers 'Too large.' at once and skips the body; memcached 1.6.18 says nothing",
         '',
