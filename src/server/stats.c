@@ -86,6 +86,7 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
     stat_u64(x, "time", (uint64_t)time(NULL));
     stat_str(x, "version", SERVER_VERSION);
+    stat_str(x, "mnemo_version", MNEMO_VERSION);
     stat_u64(x, "pointer_size", sizeof(void *) * 8);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
     stat_str(x, "rusage_user", buf);

@@ -330,6 +330,38 @@ def test_issue_18_verbosity_arguments(conn, request_bytes, reply):
     conn.call(b"verbosity 0\r\n", b"OK\r\n")
 
 
+VERSION_XYZ = re.compile(rb"^VERSION (\d+)\.(\d+)\.(\d+)\r\n$")
+
+
+@mnemod_only
+def test_issue_18_version_is_plain(server):
+    """'VERSION 1.6.18-mnemo-0.1.0' broke version parsers: the answer is a
+    plain x.y.z (1.6.x, the feature set mnemod has) in text, meta and binary,
+    and stats says which mnemo it is."""
+    with server.client() as c:
+        line = c.request(b"version\r\n")
+        m = VERSION_XYZ.match(line)
+        assert m, line
+        assert (int(m.group(1)), int(m.group(2))) == (1, 6), line
+        version = line[len(b"VERSION "):-2].decode()
+        try:
+            from packaging.version import Version
+        except ImportError:
+            Version = None
+        if Version is not None:
+            assert str(Version(version)) == version
+        stats = c.stats()
+        assert stats["version"] == version
+        assert re.match(r"^\d+\.\d+\.\d+$", stats["mnemo_version"]), stats.get("mnemo_version")
+    with server.client() as c:
+        # binary version (opcode 0x0b): the same string as the body
+        c.send(bytes([0x80, 0x0b]) + bytes(22))
+        header = c.recv_exact(24)
+        assert header[0] == 0x81 and header[1] == 0x0b and header[6:8] == b"\0\0", header
+        body = c.recv_exact(int.from_bytes(header[8:12], "big"))
+        assert body.decode() == version
+
+
 def test_quit_closes(server):
     with server.client() as c:
         c.call(b"set q 0 0 1\r\nx\r\n", b"STORED\r\n")
