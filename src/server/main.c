@@ -121,13 +121,36 @@ static void on_signal(struct event_handler *h, uint32_t events)
     }
 }
 
-static int write_pidfile(const char *path)
+/* As memcached: written under a temporary name and renamed, so a reader
+ * never sees it empty; a pid file that cannot be written is a warning on
+ * stderr, not a reason to stop serving. True if the file is in place. */
+static bool write_pidfile(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return -1;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        fprintf(stderr, "mnemod: warning: pid file path too long: %s\n", path);
+        return false;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "mnemod: warning: could not open the pid file %s for writing: %s\n", tmp,
+                strerror(errno));
+        return false;
+    }
     fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "mnemod: warning: could not write the pid file %s: %s\n", tmp,
+                strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "mnemod: warning: could not rename the pid file %s to %s: %s\n", tmp, path,
+                strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    return true;
 }
 
 static int drop_privileges(const char *user, char *err, size_t errlen)
@@ -205,7 +228,7 @@ static int run(struct server *srv, char *err, size_t errlen)
     struct maintainer m = {.srv = srv};
     struct udp_port *udp = NULL;
     int nfds = 0, sigfd = -1, started = 0, rc = -1;
-    bool maintainer_started = false;
+    bool maintainer_started = false, pidfile_written = false;
 
     nfds = open_listeners(srv, fds, err, errlen);
     if (nfds < 0)
@@ -216,10 +239,8 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
         goto out;
-    if (cfg->pidfile != NULL && write_pidfile(cfg->pidfile) != 0) {
-        snprintf(err, errlen, "cannot write pid file %s: %s", cfg->pidfile, strerror(errno));
-        goto out;
-    }
+    if (cfg->pidfile != NULL)
+        pidfile_written = write_pidfile(cfg->pidfile);
     if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
         log_warn("-k: mlockall failed (%s); continuing without locked memory", strerror(errno));
 
@@ -307,7 +328,7 @@ out:
         close(sigfd);
     event_loop_destroy(&srv->main_loop);
     store_destroy(&srv->store);
-    if (cfg->pidfile != NULL && rc == 0)
+    if (pidfile_written && rc == 0)
         unlink(cfg->pidfile);
     if (cfg->socketpath != NULL)
         unlink(cfg->socketpath);

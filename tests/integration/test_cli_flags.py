@@ -112,6 +112,20 @@ def test_daemonize_writes_pidfile(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+def test_issue_18_unwritable_pidfile_is_a_warning(server_factory, tmp_path):
+    """As memcached: a pid file that cannot be written is a warning on stderr,
+    and the server serves; a writable one holds the pid (without -d too)."""
+    bad = "/nonexistent/mnemo-dir/x.pid"
+    srv = server_factory("-P", bad)
+    with srv.client() as c:
+        c.call(b"set p 0 0 1\r\nx\r\nget p\r\n", b"STORED\r\nVALUE p 0 1\r\nx\r\nEND\r\n")
+    assert "/nonexistent/mnemo-dir/x.pid" in srv.stderr_text(), srv.stderr_text()
+    assert not os.path.exists(bad)
+    good = tmp_path / "ok.pid"
+    srv2 = server_factory("-P", str(good))
+    assert good.read_text().strip() == str(srv2.proc.pid)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_with_status_zero(server_factory, sig):
     srv = server_factory()
