@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +154,16 @@ static bool write_pidfile(const char *path)
     return true;
 }
 
+/* -o sock_cookie_id: memcached marks its listening sockets (SO_MARK) so
+ * firewalls can tell them apart; a kernel that refuses is a warning. */
+static void mark_listeners(const int *fds, int nfds, uint32_t mark)
+{
+    for (int i = 0; i < nfds && mark != 0; i++) {
+        if (setsockopt(fds[i], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0)
+            log_warn("sock_cookie_id: setsockopt(SO_MARK): %s", strerror(errno));
+    }
+}
+
 static int drop_privileges(const char *user, char *err, size_t errlen)
 {
     if (getuid() != 0 && geteuid() != 0)
@@ -235,6 +246,7 @@ static int run(struct server *srv, char *err, size_t errlen)
         return -1;
     if (cfg->port == 0 && cfg->socketpath == NULL)
         cfg->port = listen_port(fds[0]);
+    mark_listeners(fds, nfds, cfg->sock_cookie_id);
     if (cfg->username != NULL && drop_privileges(cfg->username, err, errlen) != 0)
         goto out;
     if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
