@@ -138,7 +138,7 @@ static const struct xopt options[] = {
     {"slab_automove_freeratio", X_DOUBLE, F(slab_automove_freeratio), -DBL_MAX, DBL_MAX, 0, NULL,
      "slab_automove_freeratio", S_DOUBLE3, "=R: free memory kept for automove"},
     {"sock_cookie_id", X_U32, F(sock_cookie_id), 0, 0, 0, NULL, NULL, S_NONE,
-     "=N: SO_MARK of the listening sockets, for firewalls"},
+     "=N: SO_MARK of the TCP listening sockets, for firewalls"},
     {"ext_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
      "ext_*: refused: mnemo has no external storage (extstore)"},
     {"ssl_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
