@@ -254,7 +254,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 {
     long v;
     int opt;
-    bool listen_given = false;
+    bool listen_given = false, port_given = false;
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv,
@@ -268,6 +268,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             if (parse_long(optarg, 0, 65535, &v) != 0)
                 goto bad;
             cfg->port = (int)v;
+            port_given = true;
             break;
         case 'l':
             if (add_listen(cfg, &listen_given, optarg) != 0) {
@@ -428,6 +429,10 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             return -1;
         }
     }
+    /* memcached's quirk, which command lines rely on: -U without -p puts
+     * TCP on the UDP port too. */
+    if (cfg->udpport != 0 && !port_given)
+        cfg->port = cfg->udpport;
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
         return -1;

@@ -478,3 +478,27 @@ def test_memcached_command_line_deviation_reference(line, memcached, mnemod, why
     got, _, stderr = start_or_refuse(MEMCACHED_1_6_45, line, tmp_path)
     assert got == memcached, "%r: memcached 1.6.45 should %s; stderr: %s" % (
         line, memcached, stderr)
+
+
+@pytest.mark.parametrize("binary", [
+    pytest.param(SERVER_BIN, id="mnemod", marks=pytest.mark.skipif(IS_MEMCACHED, reason="mnemod")),
+    pytest.param(MEMCACHED_1_6_45, id="memcached-1.6.45", marks=pytest.mark.skipif(
+        not os.access(MEMCACHED_1_6_45, os.X_OK), reason="memcached 1.6.45 not built")),
+])
+def test_udp_port_without_tcp_port_serves_tcp_there(binary, tmp_path):
+    """memcached's rule: -U N without -p puts the TCP listener on N too."""
+    port = free_port()
+    argv = [binary] + (["-u", "root"] if binary == MEMCACHED_1_6_45 and os.geteuid() == 0 else [])
+    argv += ["-l", "127.0.0.1", "-U", str(port)]
+    err = open(tmp_path / "stderr", "wb")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + scaled(10)
+        while not _answers_version(port):
+            assert proc.poll() is None, (tmp_path / "stderr").read_text()
+            assert time.monotonic() < deadline, "nothing answers on TCP port %d" % port
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait()
+        err.close()

@@ -269,6 +269,13 @@ static void test_memcached_extended_options(void **state)
     assert_int_equal(cfg.slab_automove, 0);
     assert_int_equal(cfg.slab_chunk_max, 512 * 1024); /* -I above 1 MB brings chunks back */
 
+    char *udp_only[] = {"mnemod", "-U", "5000"};
+    assert_int_equal(parse(&cfg, ARGC(udp_only), udp_only, err), 0);
+    assert_int_equal(cfg.port, 5000); /* memcached: -U without -p moves TCP there too */
+    char *udp_tcp[] = {"mnemod", "-U", "5000", "-p", "6000"};
+    assert_int_equal(parse(&cfg, ARGC(udp_tcp), udp_tcp, err), 0);
+    assert_int_equal(cfg.port, 6000);
+
     char *listen[] = {"mnemod", "-l", "127.0.0.1", "-l", "::1", "-l", "127.0.0.1"};
     assert_int_equal(parse(&cfg, ARGC(listen), listen, err), 0);
     assert_string_equal(cfg.listen, "127.0.0.1,::1");
