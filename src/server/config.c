@@ -175,6 +175,21 @@ static int parse_item_size(const char *s, size_t *out)
     return 0;
 }
 
+/* memcached 1.6's per-listener prefixes: "proto[ascii]:", "tag[name]:",
+ * "tag_name_:" (and the TLS ones, which cannot resolve either). */
+static bool has_listener_prefix(const char *list)
+{
+    const char *p = list;
+    while (p != NULL) {
+        if (strncmp(p, "proto[", 6) == 0 || strncmp(p, "tag[", 4) == 0 || strncmp(p, "tag_", 4) == 0)
+            return true;
+        p = strchr(p, ',');
+        if (p != NULL)
+            p++;
+    }
+    return false;
+}
+
 /* -l may repeat: memcached joins the lists, skipping one already given. */
 static int add_listen(struct config *cfg, bool *given, const char *addr)
 {
@@ -271,6 +286,11 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             port_given = true;
             break;
         case 'l':
+            if (has_listener_prefix(optarg)) {
+                snprintf(err, errlen, "-l %s: per-listener protocols and tags (proto[...], tag[...]) "
+                         "are not supported yet; -B sets the protocol of every listener", optarg);
+                return -1;
+            }
             if (add_listen(cfg, &listen_given, optarg) != 0) {
                 snprintf(err, errlen, "-l: the list of addresses is too long");
                 return -1;

@@ -188,6 +188,8 @@ static void test_bad_values(void **state)
     expect_error(sizes, ARGC(sizes), "8 bytes");
     char *napi[] = {"mnemod", "-t", "2", "-N", "3"};
     expect_error(napi, ARGC(napi), "-N");
+    char *proto_l[] = {"mnemod", "-l", "127.0.0.1,proto[ascii]:127.0.0.1:11212"};
+    expect_error(proto_l, ARGC(proto_l), "per-listener");
     char *delim[] = {"mnemod", "-D", ""};
     expect_error(delim, ARGC(delim), "-D");
     char *unknown_long[] = {"mnemod", "--frobnicate"};
