@@ -12,7 +12,7 @@ import time
 import pytest
 
 from mnemo_harness import (IS_MEMCACHED, SERVER_BIN, RawClient, base_command, free_port,
-                           mnemod_only, parse_stats, scaled)
+                           mnemod_only, scaled)
 
 
 def run_expecting_exit(args, timeout=10):
@@ -403,7 +403,16 @@ def _answers_version(port):
 
 def start_or_refuse(binary, line, tmp_path):
     """Run binary with the command line: (START, settings dict, stderr) once
-    it answers 'version', or (REFUSE, None, stderr) once it exits non-zero."""
+    it answers 'version', or (REFUSE, None, stderr) once it exits non-zero.
+    A port taken by someone else between free_port() and bind is retried."""
+    for _attempt in range(5):
+        got, settings, stderr = _start_or_refuse_once(binary, line, tmp_path)
+        if got == START or "in use" not in stderr:
+            break
+    return got, settings, stderr
+
+
+def _start_or_refuse_once(binary, line, tmp_path):
     port = free_port()
     err_path = tmp_path / "stderr"
     with open(err_path, "wb") as err:
