@@ -22,7 +22,6 @@
  *   "incr k" / "incr k 1 2 3"       ERROR                           REQ_EUNKNOWN
  *   "touch k" / "touch k 1 2 3"     ERROR                           REQ_EUNKNOWN
  *   "delete" / "delete k 0 0 0"     ERROR                           REQ_EUNKNOWN
- *   "verbosity" / "verbosity 1 2 3" ERROR                           REQ_EUNKNOWN
  *   "flush_all 1 2 3"               ERROR                           REQ_EUNKNOWN
  *   "set\tk 0 0 1"                  ERROR (tokens split on ' ' only) REQ_EUNKNOWN
  *   "set k 0 0 -1"                  CLIENT_ERROR bad command line format  REQ_EFORMAT
@@ -30,7 +29,9 @@
  *   "set k 0 0 2147483646"          CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "set k 18446744073709551616 0 1" CLIENT_ERROR bad command line format REQ_EFORMAT
  *   "cas k 0 0 1 abc" / "... -1"    CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "verbosity abc" / "-1"          CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *   "verbosity" / "verbosity abc" / "verbosity -1" / "verbosity +1"
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                   (1.6.45; 1.6.18 says ERROR for "verbosity")
  *   set/incr/touch/delete/get with a 251-byte key
  *                                   CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
  *   "incr k abc" / "incr k -1"      CLIENT_ERROR invalid numeric delta argument  REQ_EDELTA
@@ -50,8 +51,8 @@
  *
  * Accepted quirks (memcached answers as if valid): "+5", "\t5", "5\tzz" read as 5; "-18446744073709551615"
  * reads as 1 for an unsigned field; "set k 0 0 1 garbage" is a plain set;
- * "incr k 1 foo" and "touch k 1 foo" ignore the extra token; "verbosity 1 2"
- * and "flush_all 5 5" are fine; "gat 10" (no key) answers "END"; "gats 1 k
+ * "incr k 1 foo" and "touch k 1 foo" ignore the extra token; "verbosity 1 2 3"
+ * (1.6.45; 1.6.18 refuses three) and "flush_all 5 5" are fine; "gat 10" (no key) answers "END"; "gats 1 k
  * noreply" asks for a key named "noreply"; "get a\0b" is "get a" (memcached
  * stops the line at a NUL); "delete k 0", "delete k noreply" and "delete k 0
  * noreply" are valid; version/quit ignore extra tokens; a non-get line longer
@@ -340,16 +341,35 @@ static enum request_error parse_flush_all(struct request *req, const struct tok 
     return REQ_EOK;
 }
 
-/* verbosity <level> [noreply] */
-static enum request_error parse_verbosity(struct request *req, const struct tok *a, size_t na)
+/*
+ * verbosity <level> [anything...]: memcached 1.6.45 reads the first token
+ * as a plain unsigned 32-bit number (digits only, at most 11 of them) and
+ * ignores the rest, except a last token "noreply". A missing or bad level
+ * is CLIENT_ERROR bad command line format (1.6.18 said ERROR for
+ * "verbosity" and "verbosity 1 2 3").
+ */
+static enum request_error parse_verbosity(struct request *req, const struct tok *a, size_t na,
+                                          struct cursor *rest)
 {
-    uint32_t level;
+    struct tok last = na > 0 ? a[na - 1] : (struct tok){ NULL, 0 };
+    struct tok t;
 
-    if (na != 1 && na != 2) {
-        return REQ_EUNKNOWN;
+    while (na == ARGS_MAX && tok_next(rest, &t)) {
+        last = t;
     }
-    req->noreply = last_is_noreply(a, na);
-    if (!num_u32(&a[0], &level)) {
+    req->noreply = TOK_IS(&last, "noreply");
+    if (na == 0 || a[0].n > 11) {
+        return REQ_EFORMAT;
+    }
+    uint64_t level = 0;
+    for (size_t i = 0; i < a[0].n; i++) {
+        unsigned d = (unsigned char)a[0].s[i] - '0';
+        if (d > 9) {
+            return REQ_EFORMAT;
+        }
+        level = level * 10 + d;
+    }
+    if (level > UINT32_MAX) {
         return REQ_EFORMAT;
     }
     req->delta = level;
@@ -440,7 +460,7 @@ static enum request_error parse_line(struct request *req, const char *line, size
     case REQ_FLUSH_ALL:
         return parse_flush_all(req, args, na);
     case REQ_VERBOSITY:
-        return parse_verbosity(req, args, na);
+        return parse_verbosity(req, args, na, &c);
     default:
         return REQ_EUNKNOWN;
     }

@@ -11,15 +11,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* -o poll_us when not given and io_uring is on (see uring.c poll_briefly) */
 #define CONFIG_POLL_US_DEFAULT 5
 
+/* memcached's slab page: -I and -o slab_chunk_max are checked against it */
+#define CONFIG_SLAB_PAGE_SIZE (1024 * 1024)
+
 enum config_protocol { CONFIG_PROTO_AUTO, CONFIG_PROTO_ASCII, CONFIG_PROTO_BINARY };
+
+/* -o hash_algorithm; CONFIG_HASH_DEFAULT means not given (the index always
+ * hashes with XXH3, see common/hash.h) */
+enum config_hash { CONFIG_HASH_DEFAULT, CONFIG_HASH_JENKINS, CONFIG_HASH_MURMUR3, CONFIG_HASH_XXH3 };
 
 struct config {
     int port;                  /* -p */
-    char *listen;              /* -l, comma-separated list */
+    char *listen;              /* -l, comma-separated list (several -l are joined) */
     char *socketpath;          /* -s */
     int udpport;               /* -U, 0 = off */
     int access;                /* -a, unix socket permissions */
@@ -35,23 +43,70 @@ struct config {
     bool evict_to_free;        /* cleared by -M */
     bool use_cas;              /* cleared by -C */
     bool flush_enabled;        /* cleared by -F */
+    bool dump_enabled;         /* cleared by -X: stats cachedump, lru_crawler metadump */
+    bool watch_enabled;        /* cleared by -W: the watch command */
+    char prefix_delimiter;     /* -D: per-prefix stats ("stats detail") */
+    bool detail_enabled;       /* -D turns per-prefix stats on at start */
+    int num_napi_ids;          /* -N */
     int backlog;               /* -b */
     enum config_protocol protocol; /* -B */
     int reqs_per_event;        /* -R */
     bool lock_memory;          /* -k */
     bool large_pages;          /* -L: preallocate item memory */
-    bool huge_pages;           /* -o hugepages=on|off: huge pages for item memory */
     bool maxcore;              /* -r */
-    int idle_timeout;          /* -o idle_timeout=N, seconds, 0 = off */
-    bool io_uring;             /* -o io_uring=on|off: workers' connection I/O */
-    int io_uring_bufs;         /* -o io_uring_bufs=N: provided receive buffers per worker */
-    int poll_us;               /* -o poll_us=N: poll this long before sleeping (0: never;
-                                * -1 until config_parse() picks the default) */
-    double factor;             /* -f: accepted for compatibility (no slab classes here) */
-    int chunk_size;            /* -n: likewise */
+    double factor;             /* -f: slab growth factor (no slab classes here) */
+    int chunk_size;            /* -n: smallest slab chunk (likewise) */
     bool show_help;            /* -h */
     bool show_version;         /* -V */
+    char listen_buf[1024];     /* backing store of -l when several are joined */
+
+    /* -o options (config_extended.c declares each: name, range, stat, help).
+     * mnemo's own: */
+    bool huge_pages;           /* hugepages=on|off: huge pages for item memory */
+    int idle_timeout;          /* idle_timeout=N, seconds, <= 0 = off */
+    bool io_uring;             /* io_uring=on|off: workers' connection I/O */
+    int io_uring_bufs;         /* io_uring_bufs=N: provided receive buffers per worker */
+    int poll_us;               /* poll_us=N: poll this long before sleeping (0: never;
+                                * -1 until config_parse() picks the default) */
+    /* memcached's tuning of its slab allocator, LRU, crawler, logger and
+     * hash table: checked as memcached checks it and reported by "stats
+     * settings" under memcached's names; mnemo's store has its own way of
+     * doing each (segments, S3-FIFO, a reclaim thread, a growing index). */
+    bool maxconns_fast;
+    int hashpower_init;        /* 0 = not given */
+    bool hash_expand;          /* cleared by no_hashexpand */
+    bool slab_reassign;
+    int slab_automove;         /* 0..2 */
+    double slab_automove_ratio;
+    int slab_automove_window;
+    double slab_automove_freeratio;
+    int slab_chunk_max;        /* bytes */
+    bool slab_chunk_max_set;   /* given explicitly (an -I above 1 MB keeps it) */
+    bool slab_sizes_set;
+    char slab_sizes[512];      /* "96-128-..." (at most 63 classes) */
+    int tail_repair_time;
+    enum config_hash hash_algorithm;
+    bool lru_crawler;
+    int lru_crawler_sleep;     /* microseconds */
+    uint32_t lru_crawler_tocrawl;
+    bool lru_maintainer;
+    bool lru_segmented;
+    int hot_lru_pct;
+    int warm_lru_pct;
+    double hot_max_factor;
+    double warm_max_factor;
+    bool temp_lru;             /* set by temporary_ttl */
+    int temporary_ttl;
+    uint64_t watcher_logbuf_size; /* bytes */
+    uint64_t worker_logbuf_size;  /* bytes */
+    uint64_t read_buf_mem_limit;  /* bytes, 0 = unlimited */
+    bool track_sizes;
+    bool drop_privileges;
+    uint32_t sock_cookie_id;
 };
+
+/* A setting as "stats settings" prints it. */
+typedef void (*config_emit_fn)(void *arg, const char *name, const char *value);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct config *cfg);
@@ -62,6 +117,10 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 
 /* Print the usage text to stdout. */
 void config_usage(void);
+
+/* Every setting under memcached's "stats settings" name (mnemo's own after
+ * them), in memcached's order; verbosity is the live level. */
+void config_describe(const struct config *cfg, int verbosity, config_emit_fn emit, void *arg);
 
 const char *config_protocol_name(enum config_protocol p);
 

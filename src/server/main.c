@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,13 +122,46 @@ static void on_signal(struct event_handler *h, uint32_t events)
     }
 }
 
-static int write_pidfile(const char *path)
+/* As memcached: written under a temporary name and renamed, so a reader
+ * never sees it empty; a pid file that cannot be written is a warning on
+ * stderr, not a reason to stop serving. True if the file is in place. */
+static bool write_pidfile(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return -1;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        fprintf(stderr, "mnemod: warning: pid file path too long: %s\n", path);
+        return false;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "mnemod: warning: could not open the pid file %s for writing: %s\n", tmp,
+                strerror(errno));
+        return false;
+    }
     fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "mnemod: warning: could not write the pid file %s: %s\n", tmp,
+                strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "mnemod: warning: could not rename the pid file %s to %s: %s\n", tmp, path,
+                strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    return true;
+}
+
+/* -o sock_cookie_id: memcached marks its listening sockets (SO_MARK) so
+ * firewalls can tell them apart; a kernel that refuses is a warning. */
+static void mark_listeners(const int *fds, int nfds, uint32_t mark)
+{
+    for (int i = 0; i < nfds && mark != 0; i++) {
+        if (setsockopt(fds[i], SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0)
+            log_warn("sock_cookie_id: setsockopt(SO_MARK): %s", strerror(errno));
+    }
 }
 
 static int drop_privileges(const char *user, char *err, size_t errlen)
@@ -205,21 +239,20 @@ static int run(struct server *srv, char *err, size_t errlen)
     struct maintainer m = {.srv = srv};
     struct udp_port *udp = NULL;
     int nfds = 0, sigfd = -1, started = 0, rc = -1;
-    bool maintainer_started = false;
+    bool maintainer_started = false, pidfile_written = false;
 
     nfds = open_listeners(srv, fds, err, errlen);
     if (nfds < 0)
         return -1;
     if (cfg->port == 0 && cfg->socketpath == NULL)
         cfg->port = listen_port(fds[0]);
+    mark_listeners(fds, nfds, cfg->sock_cookie_id);
     if (cfg->username != NULL && drop_privileges(cfg->username, err, errlen) != 0)
         goto out;
     if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
         goto out;
-    if (cfg->pidfile != NULL && write_pidfile(cfg->pidfile) != 0) {
-        snprintf(err, errlen, "cannot write pid file %s: %s", cfg->pidfile, strerror(errno));
-        goto out;
-    }
+    if (cfg->pidfile != NULL)
+        pidfile_written = write_pidfile(cfg->pidfile);
     if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
         log_warn("-k: mlockall failed (%s); continuing without locked memory", strerror(errno));
 
@@ -307,7 +340,7 @@ out:
         close(sigfd);
     event_loop_destroy(&srv->main_loop);
     store_destroy(&srv->store);
-    if (cfg->pidfile != NULL && rc == 0)
+    if (pidfile_written && rc == 0)
         unlink(cfg->pidfile);
     if (cfg->socketpath != NULL)
         unlink(cfg->socketpath);

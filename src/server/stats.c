@@ -86,6 +86,7 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
     stat_u64(x, "time", (uint64_t)time(NULL));
     stat_str(x, "version", SERVER_VERSION);
+    stat_str(x, "mnemo_version", MNEMO_VERSION);
     stat_u64(x, "pointer_size", sizeof(void *) * 8);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
     stat_str(x, "rusage_user", buf);
@@ -132,34 +133,14 @@ static void stats_general(struct exec_ctx *x)
     end(x);
 }
 
+static void emit_setting(void *arg, const char *name, const char *value)
+{
+    stat_str(arg, name, value);
+}
+
 static void stats_settings(struct exec_ctx *x)
 {
-    const struct config *c = &x->srv->cfg;
-    char buf[32];
-    stat_u64(x, "maxbytes", c->maxbytes);
-    stat_u64(x, "maxconns", (uint64_t)c->maxconns);
-    stat_u64(x, "tcpport", (uint64_t)c->port);
-    stat_u64(x, "udpport", (uint64_t)c->udpport);
-    stat_str(x, "inter", c->listen != NULL ? c->listen : "NULL");
-    stat_u64(x, "verbosity", (uint64_t)atomic_load(&x->srv->verbosity));
-    stat_u64(x, "num_threads", (uint64_t)c->num_threads);
-    stat_str(x, "evictions", c->evict_to_free ? "on" : "off");
-    stat_str(x, "domain_socket", c->socketpath != NULL ? c->socketpath : "NULL");
-    snprintf(buf, sizeof(buf), "%o", c->access);
-    stat_str(x, "umask", buf);
-    snprintf(buf, sizeof(buf), "%.2f", c->factor);
-    stat_str(x, "growth_factor", buf);
-    stat_u64(x, "chunk_size", (uint64_t)c->chunk_size);
-    stat_bool(x, "cas_enabled", c->use_cas);
-    stat_u64(x, "tcp_backlog", (uint64_t)c->backlog);
-    stat_str(x, "binding_protocol", config_protocol_name(c->protocol));
-    stat_u64(x, "item_size_max", c->item_size_max);
-    stat_bool(x, "flush_enabled", c->flush_enabled);
-    stat_bool(x, "shutdown_command", c->shutdown_enabled);
-    stat_u64(x, "reqs_per_event", (uint64_t)c->reqs_per_event);
-    stat_u64(x, "idle_timeout", (uint64_t)c->idle_timeout);
-    stat_bool(x, "maxconns_fast", true);
-    stat_bool(x, "lock_memory", c->lock_memory);
+    config_describe(&x->srv->cfg, atomic_load(&x->srv->verbosity), emit_setting, x);
     end(x);
 }
 

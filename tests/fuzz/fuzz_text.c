@@ -189,12 +189,14 @@ static enum request_error oracle_run(char *line, char **t, struct oracle *o)
         return REQ_EOK;
     }
     if (!strcmp(c, "verbosity")) {
-        uint32_t level;
-        if (nt != 2 && nt != 3) {
-            return REQ_EUNKNOWN;
+        /* memcached 1.6.45: the first token, digits only (at most 11),
+         * the rest ignored but for a last "noreply" */
+        o->noreply = nt > 1 && last_nr;
+        if (nt < 2 || strlen(t[1]) > 11 || strspn(t[1], "0123456789") != strlen(t[1])) {
+            return REQ_EFORMAT;
         }
-        o->noreply = last_nr;
-        if (!ref_u32(t[1], &level)) {
+        unsigned long long level = strtoull(t[1], NULL, 10);
+        if (level > UINT32_MAX) {
             return REQ_EFORMAT;
         }
         o->num = level;

@@ -299,8 +299,67 @@ def test_verbosity(conn):
         (b"verbosity 1\r\n", b"OK\r\n"),
         (b"verbosity 0\r\n", b"OK\r\n"),
         (b"verbosity 0 noreply\r\nverbosity 0\r\n", b"OK\r\n"),
-        (b"verbosity\r\n", b"ERROR\r\n"),
+        (b"verbosity abc\r\n", b"CLIENT_ERROR bad command line format\r\n"),
     ])
+
+
+# memcached 1.6.45's answers (1.6.18 said ERROR to a bare "verbosity" and to
+# three tokens): the level is the first token, digits only; a last token
+# "noreply" hides the reply, good or bad.
+VERBOSITY_ISSUE_18 = [
+    (b"verbosity\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity x\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity +1\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity 4294967296\r\n", b"CLIENT_ERROR bad command line format\r\n"),
+    (b"verbosity 1 2 3\r\n", b"OK\r\n"),
+    (b"verbosity 1 2 3 4 5 6 7 8 9 10\r\n", b"OK\r\n"),
+    (b"verbosity 1 noreply x\r\n", b"OK\r\n"),
+    (b"verbosity 1 noreply\r\n", b""),
+    (b"verbosity 1 2 noreply\r\n", b""),
+    (b"verbosity 1 2 3 4 5 6 7 8 noreply\r\n", b""),
+    (b"verbosity x noreply\r\n", b""),
+    (b"verbosity noreply\r\n", b""),
+]
+
+
+@mnemod_only
+@pytest.mark.parametrize("request_bytes, reply", VERBOSITY_ISSUE_18,
+                         ids=[r[0].decode().strip() for r in VERBOSITY_ISSUE_18])
+def test_issue_18_verbosity_arguments(conn, request_bytes, reply):
+    conn.call(request_bytes + b"mn\r\n", reply + b"MN\r\n")
+    conn.call(b"verbosity 0\r\n", b"OK\r\n")
+
+
+VERSION_XYZ = re.compile(rb"^VERSION (\d+)\.(\d+)\.(\d+)\r\n$")
+
+
+@mnemod_only
+def test_issue_18_version_is_plain(server):
+    """'VERSION 1.6.18-mnemo-0.1.0' broke version parsers: the answer is a
+    plain x.y.z (1.6.x, the feature set mnemod has) in text, meta and binary,
+    and stats says which mnemo it is."""
+    with server.client() as c:
+        line = c.request(b"version\r\n")
+        m = VERSION_XYZ.match(line)
+        assert m, line
+        assert (int(m.group(1)), int(m.group(2))) == (1, 6), line
+        version = line[len(b"VERSION "):-2].decode()
+        try:
+            from packaging.version import Version
+        except ImportError:
+            Version = None
+        if Version is not None:
+            assert str(Version(version)) == version
+        stats = c.stats()
+        assert stats["version"] == version
+        assert re.match(r"^\d+\.\d+\.\d+$", stats["mnemo_version"]), stats.get("mnemo_version")
+    with server.client() as c:
+        # binary version (opcode 0x0b): the same string as the body
+        c.send(bytes([0x80, 0x0b]) + bytes(22))
+        header = c.recv_exact(24)
+        assert header[0] == 0x81 and header[1] == 0x0b and header[6:8] == b"\0\0", header
+        body = c.recv_exact(int.from_bytes(header[8:12], "big"))
+        assert body.decode() == version
 
 
 def test_quit_closes(server):

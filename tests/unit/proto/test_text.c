@@ -146,6 +146,10 @@ static const struct valid_case valid_cases[] = {
     { .line = "version foo bar\r\n", .cmd = REQ_VERSION, .keys = "" },
     { .line = "verbosity 1\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
     { .line = "verbosity 1 2\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
+    { .line = "verbosity 2 3 4 5 6 7 8 9\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 2 },
+    { .line = "verbosity 1 noreply x\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
+    { .line = "verbosity 3 4 5 6 7 8 9 noreply\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 3,
+      .noreply = true },
     { .line = "quit\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "quit now\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "shutdown\r\n", .cmd = REQ_SHUTDOWN, .keys = "" },
@@ -256,8 +260,9 @@ static const struct error_case error_cases[] = {
     E("touch k 1 2 3\r\n", REQ_EUNKNOWN, REQ_TOUCH),
     E("delete\r\n", REQ_EUNKNOWN, REQ_DELETE),
     E("delete k 0 0 0\r\n", REQ_EUNKNOWN, REQ_DELETE),
-    E("verbosity\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
-    E("verbosity 1 2 3\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
+    E("verbosity\r\n", REQ_EFORMAT, REQ_VERBOSITY), /* 1.6.45; 1.6.18: ERROR */
+    E("verbosity +1\r\n", REQ_EFORMAT, REQ_VERBOSITY),
+    E("verbosity 000000000001\r\n", REQ_EFORMAT, REQ_VERBOSITY), /* 12 digits */
     E("flush_all 1 2 3\r\n", REQ_EUNKNOWN, REQ_FLUSH_ALL),
     E("set k 0 0 -1\r\n", REQ_EFORMAT, REQ_SET),
     /* memcached 1.6.18 truncates these to 32 bits; mnemo refuses them (text.c). */

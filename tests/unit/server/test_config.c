@@ -162,8 +162,36 @@ static void test_bad_values(void **state)
     expect_error(port, ARGC(port), "-p");
     char *port_range[] = {"mnemod", "-p", "70000"};
     expect_error(port_range, ARGC(port_range), "-p");
-    char *unknown[] = {"mnemod", "-Z"};
+    char *unknown[] = {"mnemod", "-j"};
     expect_error(unknown, ARGC(unknown), "unknown option");
+    char *tls[] = {"mnemod", "-Z"};
+    expect_error(tls, ARGC(tls), "TLS");
+    char *ext[] = {"mnemod", "-o", "slab_reassign,ext_path=/x:1g"};
+    expect_error(ext, ARGC(ext), "extstore");
+    char *ssl[] = {"mnemod", "-o", "ssl_chain_cert=/x"};
+    expect_error(ssl, ARGC(ssl), "TLS");
+    char *empty[] = {"mnemod", "-o", "slab_reassign,,slab_automove"};
+    expect_error(empty, ARGC(empty), "unknown -o option");
+    char *item_mb[] = {"mnemod", "-I", "1mb"};
+    expect_error(item_mb, ARGC(item_mb), "-I");
+    char *item_chunk[] = {"mnemod", "-I", "1000k"};
+    expect_error(item_chunk, ARGC(item_chunk), "multiple of slab_chunk_max");
+    char *item_small[] = {"mnemod", "-I", "100k"};
+    expect_error(item_small, ARGC(item_small), "cannot be larger than -I");
+    char *lru[] = {"mnemod", "-o", "hot_lru_pct=50,warm_lru_pct=40"};
+    expect_error(lru, ARGC(lru), "80%");
+    char *ttl[] = {"mnemod", "-o", "no_lru_maintainer,temporary_ttl=5"};
+    expect_error(ttl, ARGC(ttl), "lru_maintainer");
+    char *hp_lock[] = {"mnemod", "-t", "4", "-o", "hashpower=12"};
+    expect_error(hp_lock, ARGC(hp_lock), "hashpower");
+    char *sizes[] = {"mnemod", "-o", "slab_sizes=48-52"};
+    expect_error(sizes, ARGC(sizes), "8 bytes");
+    char *napi[] = {"mnemod", "-t", "2", "-N", "3"};
+    expect_error(napi, ARGC(napi), "-N");
+    char *proto_l[] = {"mnemod", "-l", "127.0.0.1,proto[ascii]:127.0.0.1:11212"};
+    expect_error(proto_l, ARGC(proto_l), "per-listener");
+    char *delim[] = {"mnemod", "-D", ""};
+    expect_error(delim, ARGC(delim), "-D");
     char *unknown_long[] = {"mnemod", "--frobnicate"};
     expect_error(unknown_long, ARGC(unknown_long), "unknown option");
     char *missing[] = {"mnemod", "-p"};
@@ -204,6 +232,57 @@ static void test_bad_values(void **state)
     expect_error(stray, ARGC(stray), "unexpected argument");
 }
 
+/* memcached 1.6.45's -o options land in the settings "stats settings" shows. */
+static void test_memcached_extended_options(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *argv[] = {"mnemod", "-t", "4", "-o", "slab_reassign,slab_automove=2,hashpower=20",
+                    "-o", "hot_lru_pct=30,warm_lru_pct=30,hot_max_factor=0.5,temporary_ttl=30",
+                    "-o", "slab_chunk_max=16,hash_algorithm=jenkins,lru_crawler_sleep=0,track_sizes",
+                    "-o", "watcher_logbuf_size=512,read_buf_mem_limit=2,idle_timeout=-5,modern=1,",
+                    "-X", "-W", "-D", "#", "-N", "2", "-b", "-1", "--verbose=x"};
+    assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
+    assert_int_equal(cfg.slab_automove, 2);
+    assert_int_equal(cfg.hashpower_init, 20);
+    assert_int_equal(cfg.hot_lru_pct, 30);
+    assert_int_equal(cfg.warm_lru_pct, 30);
+    assert_true(cfg.hot_max_factor == 0.5);
+    assert_true(cfg.temp_lru);
+    assert_int_equal(cfg.temporary_ttl, 30);
+    assert_int_equal(cfg.slab_chunk_max, 16 * 1024);
+    assert_int_equal(cfg.hash_algorithm, CONFIG_HASH_JENKINS);
+    assert_int_equal(cfg.lru_crawler_sleep, 0);
+    assert_true(cfg.track_sizes);
+    assert_int_equal(cfg.watcher_logbuf_size, 512 * 1024);
+    assert_int_equal(cfg.read_buf_mem_limit, 2u << 20);
+    assert_int_equal(cfg.idle_timeout, -5);
+    assert_false(cfg.dump_enabled);
+    assert_false(cfg.watch_enabled);
+    assert_int_equal(cfg.prefix_delimiter, '#');
+    assert_true(cfg.detail_enabled);
+    assert_int_equal(cfg.num_napi_ids, 2);
+    assert_int_equal(cfg.backlog, -1);
+    assert_int_equal(cfg.verbose, 1);
+
+    char *old[] = {"mnemod", "-o", "no_modern", "-I", "2m"};
+    assert_int_equal(parse(&cfg, ARGC(old), old, err), 0);
+    assert_false(cfg.slab_reassign || cfg.maxconns_fast || cfg.lru_crawler || cfg.lru_maintainer);
+    assert_int_equal(cfg.slab_automove, 0);
+    assert_int_equal(cfg.slab_chunk_max, 512 * 1024); /* -I above 1 MB brings chunks back */
+
+    char *udp_only[] = {"mnemod", "-U", "5000"};
+    assert_int_equal(parse(&cfg, ARGC(udp_only), udp_only, err), 0);
+    assert_int_equal(cfg.port, 5000); /* memcached: -U without -p moves TCP there too */
+    char *udp_tcp[] = {"mnemod", "-U", "5000", "-p", "6000"};
+    assert_int_equal(parse(&cfg, ARGC(udp_tcp), udp_tcp, err), 0);
+    assert_int_equal(cfg.port, 6000);
+
+    char *listen[] = {"mnemod", "-l", "127.0.0.1", "-l", "::1", "-l", "127.0.0.1"};
+    assert_int_equal(parse(&cfg, ARGC(listen), listen, err), 0);
+    assert_string_equal(cfg.listen, "127.0.0.1,::1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_long_options),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_io_uring_switch),
+        cmocka_unit_test(test_memcached_extended_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,641 @@
+/*
+ * config_extended.c: see config_extended.h. The table below is the one
+ * place an -o option is declared; memcached 1.6.45's list (memcached.c
+ * main(), its "-o" switch; storage.c for slab_automove_freeratio) and its
+ * rules for each value are followed, so a command line memcached accepts
+ * starts mnemod and one it refuses is refused here too. Numbers are read
+ * strictly (memcached's atoi() reads "abc" as 0): a typo is an error at
+ * start, not a surprising setting.
+ *
+ * It knows struct config and nothing of the server that reads it.
+ */
+#include "server/config_extended.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KB 1024u
+#define MB (1024u * 1024u)
+
+enum xkind {
+    X_SET,     /* bool field = true; a value after '=' is ignored, as getsubopt() does */
+    X_CLEAR,   /* bool field = false; likewise */
+    X_INERT,   /* memcached accepts it and it does nothing there either */
+    X_INT,     /* int field in [min, max]; a value is required */
+    X_INT_OPT, /* as X_INT, and without a value the field becomes arg */
+    X_UINT,    /* uint64 field: an unsigned 32-bit number times arg */
+    X_U32,     /* uint32 field */
+    X_DOUBLE,  /* double field, min < value <= max */
+    X_ONOFF,   /* bool field: on|off */
+    X_CUSTOM,  /* apply() reads the value */
+    X_REFUSED, /* a feature mnemo lacks: every name that starts with name */
+    X_STAT,    /* no option: a "stats settings" line only */
+};
+
+enum xstat { S_NONE, S_BOOL, S_ONOFF, S_INT, S_U32, S_U64, S_DOUBLE2, S_DOUBLE3, S_HASH };
+
+struct xopt {
+    const char *name;
+    enum xkind kind;
+    size_t off;      /* the field in struct config */
+    double min, max; /* X_INT, X_INT_OPT, X_DOUBLE */
+    long arg;        /* X_UINT: multiplier; X_INT_OPT: value when none is given */
+    int (*apply)(struct config *cfg, const char *val); /* X_CUSTOM: 0 or -1 */
+    const char *stat;
+    enum xstat fmt;
+    const char *help;
+};
+
+#define F(field) offsetof(struct config, field)
+
+static int apply_no_slab_automove(struct config *cfg, const char *val);
+static int apply_slab_chunk_max(struct config *cfg, const char *val);
+static int apply_no_chunked_items(struct config *cfg, const char *val);
+static int apply_slab_sizes(struct config *cfg, const char *val);
+static int apply_hash_algorithm(struct config *cfg, const char *val);
+static int apply_lru_maintainer(struct config *cfg, const char *val);
+static int apply_no_lru_maintainer(struct config *cfg, const char *val);
+static int apply_temporary_ttl(struct config *cfg, const char *val);
+static int apply_no_modern(struct config *cfg, const char *val);
+static int apply_io_uring_bufs(struct config *cfg, const char *val);
+
+/* In "stats settings" order (memcached's, then mnemo's own). */
+static const struct xopt options[] = {
+    {"maxconns_fast", X_SET, F(maxconns_fast), 0, 0, 0, NULL, "maxconns_fast", S_BOOL,
+     "close new connections over the limit at once (mnemo always does); no_maxconns_fast: off"},
+    {"no_maxconns_fast", X_CLEAR, F(maxconns_fast), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+    {"hashpower", X_INT, F(hashpower_init), 12, 32, 0, NULL, "hashpower_init", S_INT,
+     "=N: initial hash table power, 12..32 (mnemo's index grows by itself)"},
+    {"no_hashexpand", X_CLEAR, F(hash_expand), 0, 0, 0, NULL, NULL, S_NONE,
+     "do not grow the hash table (mnemo's index grows)"},
+    {"slab_reassign", X_SET, F(slab_reassign), 0, 0, 0, NULL, "slab_reassign", S_BOOL,
+     "move slab pages between classes (mnemo has no slab classes); no_slab_reassign: off"},
+    {"no_slab_reassign", X_CLEAR, F(slab_reassign), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+    {"slab_automove", X_INT_OPT, F(slab_automove), 0, 2, 1, NULL, "slab_automove", S_INT,
+     "[=0|1|2]: how eagerly memcached moves slab pages (default 1); no_slab_automove: 0"},
+    {"no_slab_automove", X_CUSTOM, 0, 0, 0, 0, apply_no_slab_automove, NULL, S_NONE, NULL},
+    {"slab_automove_ratio", X_DOUBLE, F(slab_automove_ratio), 0, 1, 0, NULL,
+     "slab_automove_ratio", S_DOUBLE2, "=R: free-chunk ratio for automove, 0 < R <= 1"},
+    {"slab_automove_window", X_INT, F(slab_automove_window), 3, 1800, 0, NULL,
+     "slab_automove_window", S_INT, "=N: automove window, 3..1800"},
+    {"slab_chunk_max", X_CUSTOM, F(slab_chunk_max), 0, 0, 0, apply_slab_chunk_max,
+     "slab_chunk_max", S_INT, "=KB: largest slab chunk, 1..1024 KB; -I must be a multiple"},
+    {"no_chunked_items", X_CUSTOM, 0, 0, 0, 0, apply_no_chunked_items, NULL, S_NONE,
+     "slab_chunk_max becomes the slab page (1 MB)"},
+    {"slab_sizes", X_CUSTOM, 0, 0, 0, 0, apply_slab_sizes, NULL, S_NONE,
+     "=A-B-...: explicit slab class sizes, rising by more than 8 bytes"},
+    {"lru_crawler", X_SET, F(lru_crawler), 0, 0, 0, NULL, "lru_crawler", S_BOOL,
+     "background expiry (mnemo's reclaim thread always runs); no_lru_crawler: off"},
+    {"no_lru_crawler", X_CLEAR, F(lru_crawler), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+    {"lru_crawler_sleep", X_INT, F(lru_crawler_sleep), 0, 1000000, 0, NULL,
+     "lru_crawler_sleep", S_INT, "=US: crawler pause between items, 0..1000000"},
+    {"lru_crawler_tocrawl", X_U32, F(lru_crawler_tocrawl), 0, 0, 0, NULL,
+     "lru_crawler_tocrawl", S_U32, "=N: items per class per crawl (0 = all)"},
+    {"tail_repair_time", X_INT, F(tail_repair_time), 10, INT_MAX, 0, NULL,
+     "tail_repair_time", S_INT, "=S: at least 10"},
+    {"hash_algorithm", X_CUSTOM, F(hash_algorithm), 0, 0, 0, apply_hash_algorithm,
+     "hash_algorithm", S_HASH, "=jenkins|murmur3|xxh3 (mnemo's index always uses xxh3)"},
+    {"lru_maintainer", X_CUSTOM, F(lru_maintainer), 0, 0, 0, apply_lru_maintainer,
+     "lru_maintainer_thread", S_BOOL, "segmented LRU (mnemo evicts by S3-FIFO); no_lru_maintainer: off"},
+    {"no_lru_maintainer", X_CUSTOM, 0, 0, 0, 0, apply_no_lru_maintainer, NULL, S_NONE, NULL},
+    {NULL, X_STAT, F(lru_segmented), 0, 0, 0, NULL, "lru_segmented", S_BOOL, NULL},
+    {"hot_lru_pct", X_INT, F(hot_lru_pct), 1, 79, 0, NULL, "hot_lru_pct", S_INT,
+     "=P: 1..79; hot + warm at most 80"},
+    {"warm_lru_pct", X_INT, F(warm_lru_pct), 1, 79, 0, NULL, "warm_lru_pct", S_INT, "=P: 1..79"},
+    {"hot_max_factor", X_DOUBLE, F(hot_max_factor), 0, DBL_MAX, 0, NULL, "hot_max_factor",
+     S_DOUBLE2, "=F: above 0"},
+    {"warm_max_factor", X_DOUBLE, F(warm_max_factor), 0, DBL_MAX, 0, NULL, "warm_max_factor",
+     S_DOUBLE2, "=F: above 0"},
+    {NULL, X_STAT, F(temp_lru), 0, 0, 0, NULL, "temp_lru", S_BOOL, NULL},
+    {"temporary_ttl", X_CUSTOM, F(temporary_ttl), 0, 0, 0, apply_temporary_ttl, "temporary_ttl",
+     S_INT, "=S: needs lru_maintainer"},
+    {"idle_timeout", X_INT, F(idle_timeout), INT_MIN, INT_MAX, 0, NULL, "idle_timeout", S_INT,
+     "=S: close connections idle this long (0, the default: never)"},
+    {"watcher_logbuf_size", X_UINT, F(watcher_logbuf_size), 0, 0, KB, NULL,
+     "watcher_logbuf_size", S_U64, "=KB: per-watcher buffer"},
+    {"worker_logbuf_size", X_UINT, F(worker_logbuf_size), 0, 0, KB, NULL, "worker_logbuf_size",
+     S_U64, "=KB: per-worker log buffer"},
+    {"read_buf_mem_limit", X_UINT, F(read_buf_mem_limit), 0, 0, MB, NULL, "read_buf_mem_limit",
+     S_U64, "=MB: limit of connection buffers (0 = none)"},
+    {"track_sizes", X_SET, F(track_sizes), 0, 0, 0, NULL, "track_sizes", S_BOOL,
+     "keep counts for \"stats sizes\""},
+    {"inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "no effect, as in memcached; no_inline_ascii_resp likewise"},
+    {"no_inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, NULL},
+    {"modern", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "no effect, as in memcached"},
+    {"no_modern", X_CUSTOM, 0, 0, 0, 0, apply_no_modern, NULL, S_NONE,
+     "memcached 1.4's defaults: no slab_reassign, slab_automove, maxconns_fast,\n"
+     "                          lru_crawler, lru_maintainer; hash_algorithm=jenkins"},
+    {"drop_privileges", X_SET, F(drop_privileges), 0, 0, 0, NULL, NULL, S_NONE,
+     "memcached's seccomp sandbox; no_drop_privileges: off"},
+    {"no_drop_privileges", X_CLEAR, F(drop_privileges), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+    {"resp_obj_mem_limit", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "=N: no effect (deprecated in memcached)"},
+    {"slab_automove_freeratio", X_DOUBLE, F(slab_automove_freeratio), -DBL_MAX, DBL_MAX, 0, NULL,
+     "slab_automove_freeratio", S_DOUBLE3, "=R: free memory kept for automove"},
+    {"sock_cookie_id", X_U32, F(sock_cookie_id), 0, 0, 0, NULL, NULL, S_NONE,
+     "=N: SO_MARK of the TCP listening sockets, for firewalls"},
+    {"ext_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "ext_*: refused: mnemo has no external storage (extstore)"},
+    {"ssl_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "ssl_*: refused: mnemo has no TLS yet (issue 22)"},
+};
+
+/* mnemo's own, shown after memcached's settings */
+static const struct xopt own_options[] = {
+    {"io_uring", X_ONOFF, F(io_uring), 0, 0, 0, NULL, "io_uring", S_ONOFF,
+     "=on|off: connection I/O through io_uring (default on; epoll when off or refused)"},
+    {"io_uring_bufs", X_CUSTOM, F(io_uring_bufs), 0, 0, 0, apply_io_uring_bufs, "io_uring_bufs",
+     S_INT, "=N: 16 KiB receive buffers per worker, 0 or a power of two up to 32768 (64)"},
+    {"poll_us", X_INT, F(poll_us), 0, 1000, 0, NULL, "poll_us", S_INT,
+     "=US: io_uring workers look for requests this long before sleeping, 0..1000 (5)"},
+    {"hugepages", X_ONOFF, F(huge_pages), 0, 0, 0, NULL, "hugepages", S_ONOFF,
+     "=on|off: item memory in transparent huge pages (default on)"},
+};
+
+struct xtable {
+    const struct xopt *opt;
+    size_t n;
+};
+
+static const struct xtable tables[] = {
+    {options, sizeof(options) / sizeof(options[0])},
+    {own_options, sizeof(own_options) / sizeof(own_options[0])},
+};
+
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+void config_extended_defaults(struct config *cfg)
+{
+    cfg->idle_timeout = 0;
+    cfg->io_uring = true;
+    cfg->huge_pages = true;
+    /* A buffer goes back to the ring as soon as its bytes are copied out, so
+     * only arrivals not yet handled hold one; but the ring hands buffers
+     * out in turn, so every one of them ends up resident: 64 x 16 KiB is
+     * 1 MiB per worker (256 took 4 MiB and measured no faster). */
+    cfg->io_uring_bufs = 64;
+    cfg->poll_us = -1; /* CONFIG_POLL_US_DEFAULT with io_uring, else 0 */
+    /* memcached 1.6.45's settings_init() and the threads main() starts */
+    cfg->maxconns_fast = true;
+    cfg->hash_expand = true;
+    cfg->slab_reassign = true;
+    cfg->slab_automove = 1;
+    cfg->slab_automove_ratio = 0.8;
+    cfg->slab_automove_window = 10;
+    cfg->slab_automove_freeratio = 0.01;
+    cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE / 2;
+    cfg->lru_crawler = true;
+    cfg->lru_crawler_sleep = 100;
+    cfg->lru_maintainer = true;
+    cfg->lru_segmented = true;
+    cfg->hot_lru_pct = 20;
+    cfg->warm_lru_pct = 40;
+    cfg->hot_max_factor = 0.2;
+    cfg->warm_max_factor = 2.0;
+    cfg->temporary_ttl = 61;
+    cfg->watcher_logbuf_size = 256 * KB;
+    cfg->worker_logbuf_size = 64 * KB;
+}
+
+/* ---- values --------------------------------------------------------------- */
+
+static int read_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int read_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void *field(struct config *cfg, const struct xopt *o)
+{
+    return (char *)cfg + o->off;
+}
+
+static const void *field_c(const struct config *cfg, const struct xopt *o)
+{
+    return (const char *)cfg + o->off;
+}
+
+/* "name=N: what" or "name: what" */
+static const char *sep(const struct xopt *o)
+{
+    return o->help[0] == '=' || o->help[0] == '[' ? "" : ": ";
+}
+
+static int bad(const struct xopt *o, const char *val, char *err, size_t errlen)
+{
+    if (val == NULL)
+        snprintf(err, errlen, "-o %s needs a value (%s%s%s)", o->name, o->name, sep(o), o->help);
+    else
+        snprintf(err, errlen, "invalid -o %s=%s (%s%s%s)", o->name, val, o->name, sep(o), o->help);
+    return -1;
+}
+
+static int apply(struct config *cfg, const struct xopt *o, const char *val, char *err,
+                 size_t errlen)
+{
+    long v;
+    double d;
+    switch (o->kind) {
+    case X_SET:
+    case X_CLEAR:
+        *(bool *)field(cfg, o) = o->kind == X_SET;
+        return 0;
+    case X_INERT:
+        return 0;
+    case X_INT_OPT:
+        if (val == NULL) {
+            *(int *)field(cfg, o) = (int)o->arg;
+            return 0;
+        }
+        /* fall through */
+    case X_INT:
+        if (val == NULL || read_long(val, (long)o->min, (long)o->max, &v) != 0)
+            return bad(o, val, err, errlen);
+        *(int *)field(cfg, o) = (int)v;
+        return 0;
+    case X_UINT:
+    case X_U32:
+        if (val == NULL || val[0] == '-' || read_long(val, 0, UINT32_MAX, &v) != 0)
+            return bad(o, val, err, errlen);
+        if (o->kind == X_U32)
+            *(uint32_t *)field(cfg, o) = (uint32_t)v;
+        else
+            *(uint64_t *)field(cfg, o) = (uint64_t)v * (uint64_t)o->arg;
+        return 0;
+    case X_DOUBLE:
+        if (val == NULL || read_double(val, &d) != 0 || !(d > o->min) || d > o->max)
+            return bad(o, val, err, errlen);
+        *(double *)field(cfg, o) = d;
+        return 0;
+    case X_ONOFF:
+        if (val != NULL && strcmp(val, "on") == 0)
+            *(bool *)field(cfg, o) = true;
+        else if (val != NULL && strcmp(val, "off") == 0)
+            *(bool *)field(cfg, o) = false;
+        else
+            return bad(o, val, err, errlen);
+        return 0;
+    case X_CUSTOM:
+        if (o->apply(cfg, val) != 0)
+            return bad(o, val, err, errlen);
+        return 0;
+    case X_REFUSED:
+    case X_STAT:
+        break;
+    }
+    return -1;
+}
+
+static int apply_no_slab_automove(struct config *cfg, const char *val)
+{
+    (void)val;
+    cfg->slab_automove = 0;
+    return 0;
+}
+
+static int apply_slab_chunk_max(struct config *cfg, const char *val)
+{
+    long kb;
+    if (val == NULL || read_long(val, 1, 1024, &kb) != 0)
+        return -1;
+    cfg->slab_chunk_max = (int)(kb * KB);
+    cfg->slab_chunk_max_set = true;
+    return 0;
+}
+
+static int apply_no_chunked_items(struct config *cfg, const char *val)
+{
+    (void)val;
+    cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE;
+    return 0;
+}
+
+static int apply_slab_sizes(struct config *cfg, const char *val)
+{
+    /* checked once -n and slab_chunk_max are known (config_extended_check) */
+    if (val == NULL || strlen(val) >= sizeof(cfg->slab_sizes))
+        return -1;
+    strcpy(cfg->slab_sizes, val);
+    cfg->slab_sizes_set = true;
+    return 0;
+}
+
+static const char *const hash_names[] = {
+    [CONFIG_HASH_DEFAULT] = "xxh3", /* what the index uses when none is asked for */
+    [CONFIG_HASH_JENKINS] = "jenkins",
+    [CONFIG_HASH_MURMUR3] = "murmur3",
+    [CONFIG_HASH_XXH3] = "xxh3",
+};
+
+static int apply_hash_algorithm(struct config *cfg, const char *val)
+{
+    for (int h = CONFIG_HASH_JENKINS; val != NULL && h <= CONFIG_HASH_XXH3; h++) {
+        if (strcmp(val, hash_names[h]) == 0) {
+            cfg->hash_algorithm = (enum config_hash)h;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int apply_lru_maintainer(struct config *cfg, const char *val)
+{
+    (void)val;
+    cfg->lru_maintainer = true;
+    cfg->lru_segmented = true;
+    return 0;
+}
+
+static int apply_no_lru_maintainer(struct config *cfg, const char *val)
+{
+    (void)val;
+    cfg->lru_maintainer = false;
+    cfg->lru_segmented = false;
+    return 0;
+}
+
+static int apply_temporary_ttl(struct config *cfg, const char *val)
+{
+    long v;
+    if (val == NULL || read_long(val, INT_MIN, INT_MAX, &v) != 0)
+        return -1;
+    cfg->temp_lru = true;
+    cfg->temporary_ttl = (int)v;
+    return 0;
+}
+
+/* memcached's "the defaults of 1.4": a slab_chunk_max given before it stays. */
+static int apply_no_modern(struct config *cfg, const char *val)
+{
+    (void)val;
+    if (!cfg->slab_chunk_max_set)
+        cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE;
+    cfg->slab_reassign = false;
+    cfg->slab_automove = 0;
+    cfg->maxconns_fast = false;
+    cfg->lru_segmented = false;
+    cfg->hash_algorithm = CONFIG_HASH_JENKINS;
+    cfg->lru_crawler = false;
+    cfg->lru_maintainer = false;
+    return 0;
+}
+
+static int apply_io_uring_bufs(struct config *cfg, const char *val)
+{
+    long v;
+    if (val == NULL || read_long(val, 0, 32768, &v) != 0 || (v & (v - 1)) != 0)
+        return -1;
+    cfg->io_uring_bufs = (int)v;
+    return 0;
+}
+
+/* ---- the -o list ------------------------------------------------------------ */
+
+static const struct xopt *lookup(const char *name, size_t n)
+{
+    for (size_t t = 0; t < NTABLES; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            const struct xopt *o = &tables[t].opt[i];
+            if (o->name == NULL)
+                continue;
+            size_t len = strlen(o->name);
+            if (o->kind == X_REFUSED ? (n >= len && memcmp(name, o->name, len) == 0)
+                                     : (n == len && memcmp(name, o->name, n) == 0))
+                return o;
+        }
+    }
+    return NULL;
+}
+
+int config_extended_parse(struct config *cfg, const char *list, char *err, size_t errlen)
+{
+    /* Tokenise a copy: argv strings are left as the caller gave them. */
+    char copy[4096];
+    if (strlen(list) >= sizeof(copy)) {
+        snprintf(err, errlen, "-o option list too long");
+        return -1;
+    }
+    strcpy(copy, list);
+    /* getsubopt()'s loop: every name up to the end; an empty one (",," or
+     * a leading ",") is an error, a single trailing "," is not. */
+    char *p = copy;
+    while (*p != '\0') {
+        char *item = p;
+        char *comma = strchr(p, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+            p = comma + 1;
+        } else {
+            p += strlen(p);
+        }
+        char *eq = strchr(item, '=');
+        const char *val = NULL;
+        if (eq != NULL) {
+            *eq = '\0';
+            val = eq + 1;
+        }
+        const struct xopt *o = lookup(item, strlen(item));
+        if (o == NULL) {
+            snprintf(err, errlen, "unknown -o option: \"%s\" (see -h)", item);
+            return -1;
+        }
+        if (o->kind == X_REFUSED) {
+            snprintf(err, errlen, "-o %s: %s", item, o->help + strlen(o->name) + 3);
+            return -1;
+        }
+        if (apply(cfg, o, val, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- checks once every flag is read ------------------------------------------ */
+
+/* -o slab_sizes: memcached's rules for its list of class sizes. */
+static int check_slab_sizes(const struct config *cfg, char *err, size_t errlen)
+{
+    const char *p = cfg->slab_sizes;
+    long last = 0;
+    int n = 0;
+    if (*p == '\0') {
+        snprintf(err, errlen, "-o slab_sizes is empty");
+        return -1;
+    }
+    while (*p != '\0') {
+        char num[32];
+        size_t len = strcspn(p, "-");
+        if (len == 0 || len >= sizeof(num)) {
+            p += len + (p[len] == '-');
+            continue; /* strtok_r() skips empty pieces */
+        }
+        memcpy(num, p, len);
+        num[len] = '\0';
+        p += len + (p[len] == '-');
+        long size;
+        if (read_long(num, cfg->chunk_size, cfg->slab_chunk_max, &size) != 0) {
+            snprintf(err, errlen, "slab size %s is out of valid range (%d..%d)", num, cfg->chunk_size,
+                     cfg->slab_chunk_max);
+            return -1;
+        }
+        if (size <= last + 8) {
+            snprintf(err, errlen, "slab size %ld must be at least 8 bytes larger than the one before",
+                     size);
+            return -1;
+        }
+        last = size;
+        if (++n >= 63) {
+            snprintf(err, errlen, "too many slab classes specified (-o slab_sizes)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* memcached's item lock table: its power must stay below -o hashpower. */
+static int lock_power(int threads)
+{
+    if (threads < 3)
+        return 10;
+    if (threads < 4)
+        return 11;
+    if (threads < 5)
+        return 12;
+    if (threads <= 10)
+        return 13;
+    if (threads <= 20)
+        return 14;
+    return 15;
+}
+
+int config_extended_check(struct config *cfg, char *err, size_t errlen)
+{
+    /* An -I above 1 MB brings chunked items back unless slab_chunk_max was given. */
+    if (cfg->item_size_max > CONFIG_SLAB_PAGE_SIZE && !cfg->slab_chunk_max_set)
+        cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE / 2;
+    size_t chunk = (size_t)cfg->slab_chunk_max;
+    if (chunk > cfg->item_size_max) {
+        snprintf(err, errlen, "slab_chunk_max (%zu bytes) cannot be larger than -I (%zu bytes)",
+                 chunk, cfg->item_size_max);
+        return -1;
+    }
+    if (cfg->item_size_max % chunk != 0) {
+        snprintf(err, errlen, "-I (%zu bytes) must be a multiple of slab_chunk_max (%zu bytes)",
+                 cfg->item_size_max, chunk);
+        return -1;
+    }
+    if (CONFIG_SLAB_PAGE_SIZE % chunk != 0) {
+        snprintf(err, errlen, "slab_chunk_max (%zu bytes) must divide %d (the slab page size)",
+                 chunk, CONFIG_SLAB_PAGE_SIZE);
+        return -1;
+    }
+    if (cfg->slab_sizes_set && check_slab_sizes(cfg, err, errlen) != 0)
+        return -1;
+    if (cfg->hot_lru_pct + cfg->warm_lru_pct > 80) {
+        snprintf(err, errlen, "hot_lru_pct + warm_lru_pct cannot be more than 80%% combined");
+        return -1;
+    }
+    if (cfg->temp_lru && !cfg->lru_maintainer) {
+        snprintf(err, errlen, "temporary_ttl requires lru_maintainer to be enabled");
+        return -1;
+    }
+    if (cfg->hashpower_init != 0 && cfg->hashpower_init <= lock_power(cfg->num_threads)) {
+        snprintf(err, errlen, "-o hashpower=%d must be above %d with -t %d (memcached's item lock table)",
+                 cfg->hashpower_init, lock_power(cfg->num_threads), cfg->num_threads);
+        return -1;
+    }
+    if (cfg->poll_us > 0 && !cfg->io_uring) {
+        /* the look before sleeping is the ring's; epoll workers have none */
+        snprintf(err, errlen, "poll_us needs io_uring=on");
+        return -1;
+    }
+    if (cfg->poll_us < 0)
+        cfg->poll_us = cfg->io_uring ? CONFIG_POLL_US_DEFAULT : 0;
+    return 0;
+}
+
+/* ---- help and stats -------------------------------------------------------- */
+
+void config_extended_usage(FILE *out)
+{
+    for (size_t t = 0; t < NTABLES; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            const struct xopt *o = &tables[t].opt[i];
+            if (o->name == NULL || o->help == NULL)
+                continue;
+            if (o->kind == X_REFUSED)
+                fprintf(out, "   - %s\n", o->help);
+            else
+                fprintf(out, "   - %s%s%s\n", o->name, sep(o), o->help);
+        }
+    }
+}
+
+static void describe(const struct xtable *table, const struct config *cfg, config_emit_fn emit,
+                     void *arg)
+{
+    char buf[48];
+    for (size_t i = 0; i < table->n; i++) {
+        const struct xopt *o = &table->opt[i];
+        const void *f = field_c(cfg, o);
+        switch (o->fmt) {
+        case S_NONE:
+            continue;
+        case S_BOOL:
+            snprintf(buf, sizeof(buf), "%s", *(const bool *)f ? "yes" : "no");
+            break;
+        case S_ONOFF:
+            snprintf(buf, sizeof(buf), "%s", *(const bool *)f ? "on" : "off");
+            break;
+        case S_INT:
+            snprintf(buf, sizeof(buf), "%d", *(const int *)f);
+            break;
+        case S_U32:
+            snprintf(buf, sizeof(buf), "%u", (unsigned)*(const uint32_t *)f);
+            break;
+        case S_U64:
+            snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*(const uint64_t *)f);
+            break;
+        case S_DOUBLE2:
+            snprintf(buf, sizeof(buf), "%.2f", *(const double *)f);
+            break;
+        case S_DOUBLE3:
+            snprintf(buf, sizeof(buf), "%.3f", *(const double *)f);
+            break;
+        case S_HASH:
+            snprintf(buf, sizeof(buf), "%s", hash_names[*(const enum config_hash *)f]);
+            break;
+        }
+        emit(arg, o->stat, buf);
+    }
+}
+
+void config_extended_describe(const struct config *cfg, config_emit_fn emit, void *arg)
+{
+    describe(&tables[0], cfg, emit, arg);
+}
+
+void config_extended_describe_own(const struct config *cfg, config_emit_fn emit, void *arg)
+{
+    describe(&tables[1], cfg, emit, arg);
+}
