@@ -5,7 +5,6 @@ fence is a noop with a reserved opaque.  Replies are rendered one packet per
 line with the CAS field symbolised.
 """
 
-from known_choices import document_differences
 import struct
 
 from differential_harness import (LAST_CAS, SYNC, Bin, Bytewise, CasSym, Conversation, Sleep,
@@ -212,26 +211,8 @@ add(B("cas-disabled", store() + get() + P("set", b"k", b"v", sx(), cas=5) + get(
 add(B("flush-disabled", store() + P("flush") + get(), flags=("-F",)))
 add(B("item-size-2m", store(value=b"x" * (1500 * 1024)) + get(), flags=("-I", "2m")))
 
-# --- documented differences ---------------------------------------------------------------
-add(B("known-verbosity", P("verbosity", extras=ex(1), opaque=0x11), fence=False,
-      known_difference=("memcached 1.6.18 does not answer a well-formed binary verbosity "
-                        "request (with more bytes behind it, it answers 'Unknown command' and "
-                        "eats the next request); protocol-binary.txt: verbosity answers "
-                        "success with an empty body"),
-      memcached="", mnemod=r"""
-RES verbosity status=0x0000 opaque=0x11 cas=0
-"""))
-add(B("known-unknown-op-with-key", P(0x25, b"k", opaque=0x55) + get(opaque=0x56), fence=False,
-      known_difference=("after an unknown opcode whose request carries a key, memcached 1.6.18 "
-                        "skips the body twice, loses its place in the stream and closes the "
-                        "connection (with or without sending the error first, depending on how "
-                        "the bytes arrive); mnemod answers 'Unknown command' and goes on"),
-      memcached=[r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-<connection closed>
-""", "<connection closed>"], mnemod=r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-RES get status=0x0001 opaque=0x56 cas=0 value=Not found
-"""))
+# --- conversations where some server is known to differ (differences.py) ------------
+add(B("known-verbosity", P("verbosity", extras=ex(1), opaque=0x11), fence=False))
+add(B("known-unknown-op-with-key", P(0x25, b"k", opaque=0x55) + get(opaque=0x56), fence=False))
 
-CONVERSATIONS = document_differences(C)
+CONVERSATIONS = C

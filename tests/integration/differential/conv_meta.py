@@ -5,7 +5,6 @@ server does not speak meta); conversations that test quiet mode send their
 own "mn" fence, as a client would.
 """
 
-from known_choices import document_differences
 import base64
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -190,129 +189,17 @@ for entry in MALFORMED:
     name, data = entry[0], entry[1]
     add(M("bad-" + name, data, fence=entry[2] if len(entry) > 2 else True))
 
-add(M("known-me-exp-sign", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n",
-      known_difference=("memcached 1.6.18's me prints exp= as current_time - exptime, a "
-                        "negative number for an item that expires in the future; mnemod "
-                        "prints the seconds left"),
-      memcached=r"""
-HD\r\n
-ME k exp=-~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-ME k exp=~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
-VERSION <version>\r\n
-"""))
-# --- documented differences ------------------------------------------------------------
-# Issue 3 asks for the meta flags E (explicit new CAS, mg/ms/md/ma), md x
-# (drop the value, keep the item) and ms N in append mode (vivify), which
-# memcached gained after 1.6.18: 1.6.18 rejects them.  mnemod follows the
-# later protocol.txt.  These are not 1.6.18 bugs but a newer protocol.
-NEWER = "flag added to memcached's meta protocol after 1.6.18 (issue 3 asks for it): "
-add(M("known-mg-E-hit", ms(b"k", b"value") + b"mg k E999 c v\r\n",
-      known_difference=NEWER + "E on a hit changes nothing",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 5 c#1\r\n
-  data: value\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-E", ms(b"k", b"value", b"E12345 c") + b"mg k c\r\ngets k\r\n",
-      known_difference=NEWER + "ms E sets the new item's CAS",
-      memcached=r"""
-CLIENT_ERROR invalid flag\r\n
-EN\r\n
-END\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD c#1\r\n
-HD c#1\r\n
-VALUE k 0 5 #1\r\n
-  data: value\r\n
-END\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-C-E", [ms(b"k", b"v1", b"c"), WithCas(b"ms k 2 C$CAS E777 c\r\nv2\r\nmg k c\r\n")],
-      known_difference=NEWER + "compare with C, then store E as the new CAS",
-      memcached=r"""
-HD c#1\r\n
-VERSION <version>\r\n
-CLIENT_ERROR invalid flag\r\n
-HD c#1\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD c#1\r\n
-VERSION <version>\r\n
-HD c#2\r\n
-HD c#2\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-I-E", ms(b"k", b"value") + b"md k I E999\r\nmg k c v\r\n",
-      known_difference=NEWER + "md I E marks stale and sets the CAS",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VA 5 c#1\r\n
-  data: value\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-HD\r\n
-VA 5 c#1 X W\r\n
-  data: value\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ma-E", ms(b"n", b"1") + b"ma n E4242 c v\r\n",
-      known_difference=NEWER + "ma E sets the CAS of the new value",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 1 c#1\r\n
-  data: 2\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-x", ms(b"k", b"value") + b"md k x\r\nmg k v s\r\n",
-      known_difference=NEWER + "md x empties the value and keeps the item",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VA 5 s5\r\n
-  data: value\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-HD\r\n
-VA 0 s0\r\n
-  data: \r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-x-miss", b"md k x\r\n",
-      known_difference=NEWER + "md x on a miss is NF",
-      memcached=r"""
-CLIENT_ERROR invalid or duplicate flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-NF\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-MA-N-vivify", ms(b"k", b"new", b"MA N100") + b"mg k v t\r\n",
-      known_difference=NEWER + "ms MA with N creates the missing item",
-      memcached=r"""
-NS\r\n
-EN\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 3 t~100\r\n
-  data: new\r\n
-VERSION <version>\r\n
-"""))
+# --- conversations where some server is known to differ (differences.py) ------------
+# memcached 1.6.18 lacks the meta flags E (explicit new CAS, mg/ms/md/ma), md x
+# (drop the value, keep the item) and ms N in append mode (vivify).
+add(M("known-me-exp-sign", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n"))
+add(M("known-mg-E-hit", ms(b"k", b"value") + b"mg k E999 c v\r\n"))
+add(M("known-ms-E", ms(b"k", b"value", b"E12345 c") + b"mg k c\r\ngets k\r\n"))
+add(M("known-ms-C-E", [ms(b"k", b"v1", b"c"), WithCas(b"ms k 2 C$CAS E777 c\r\nv2\r\nmg k c\r\n")]))
+add(M("known-md-I-E", ms(b"k", b"value") + b"md k I E999\r\nmg k c v\r\n"))
+add(M("known-ma-E", ms(b"n", b"1") + b"ma n E4242 c v\r\n"))
+add(M("known-md-x", ms(b"k", b"value") + b"md k x\r\nmg k v s\r\n"))
+add(M("known-md-x-miss", b"md k x\r\n"))
+add(M("known-ms-MA-N-vivify", ms(b"k", b"new", b"MA N100") + b"mg k v t\r\n"))
 
-CONVERSATIONS = document_differences(C)
+CONVERSATIONS = C

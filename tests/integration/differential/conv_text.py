@@ -5,7 +5,6 @@ Keys are short and local: the shared servers are flushed between
 conversations.
 """
 
-from known_choices import document_differences
 import time
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -233,72 +232,13 @@ MALFORMED = [
 for name, data in MALFORMED:
     add(T("bad-" + name, data))
 
-# --- documented differences -----------------------------------------------------------
-U32_NOTE = ("memcached 1.6.18 parses 32-bit numbers with strtoul into an unsigned long and "
-            "truncates: 4294967296 becomes 0; mnemod rejects the line")
-MC_U32 = r"""
-STORED\r\n
-VALUE k 0 1\r\n
-  data: x\r\n
-END\r\n
-VERSION <version>\r\n
-"""
-MNEMO_U32 = r"""
-CLIENT_ERROR bad command line format\r\n
-ERROR\r\n
-END\r\n
-VERSION <version>\r\n
-"""
-add(T("known-flags-2-pow-32", b"set k 4294967296 0 1\r\nx\r\nget k\r\n",
-      known_difference=U32_NOTE, memcached=MC_U32, mnemod=MNEMO_U32))
-add(T("known-bytes-2-pow-32-plus-1", b"set k 0 0 4294967297\r\nx\r\nget k\r\n",
-      known_difference=U32_NOTE + " (the length 4294967297 reads as 1 byte)",
-      memcached=MC_U32, mnemod=MNEMO_U32))
-add(T("known-line-too-long", b"set " + b"k" * 3000, fence=False,
-      known_difference=("memcached 1.6.18 closes a connection whose line passes 2048 bytes "
-                        "without a newline silently; mnemod says why first"),
-      memcached="<connection closed>",
-      mnemod=r"""
-CLIENT_ERROR line too long\r\n
-<connection closed>
-"""))
+# --- conversations where some server is known to differ (differences.py) ------------
+add(T("known-flags-2-pow-32", b"set k 4294967296 0 1\r\nx\r\nget k\r\n"))
+add(T("known-bytes-2-pow-32-plus-1", b"set k 0 0 4294967297\r\nx\r\nget k\r\n"))
+add(T("known-line-too-long", b"set " + b"k" * 3000, fence=False))
 add(T("known-cas-disabled-flush-then-set", set_(b"a", b"1") + b"flush_all\r\n" + set_(b"a", b"2")
-      + b"get a\r\n", flags=("-C",),
-      known_difference=("with -C memcached 1.6.18 flushes by whole seconds, so a set in the same "
-                        "second as flush_all is lost too; mnemod keeps it"),
-      memcached=r"""
-STORED\r\n
-OK\r\n
-STORED\r\n
-END\r\n
-VERSION <version>\r\n
-""",
-      mnemod=r"""
-STORED\r\n
-OK\r\n
-STORED\r\n
-VALUE a 0 1\r\n
-  data: 2\r\n
-END\r\n
-VERSION <version>\r\n
-"""))
-
-add(T("known-key-251-drops-queued-replies", set_(b"a", b"1") + b"get a " + b"k" * 251 + b" a\r\n",
-      known_difference=("when a get with a too-long key arrives in the same read as earlier "
-                        "commands, memcached 1.6.18 drops their queued replies (here STORED); "
-                        "mnemod answers every command"),
-      memcached=[r"""
-CLIENT_ERROR bad command line format\r\n
-VERSION <version>\r\n
-""", r"""
-STORED\r\n
-CLIENT_ERROR bad command line format\r\n
-VERSION <version>\r\n
-"""], mnemod=r"""
-STORED\r\n
-CLIENT_ERROR bad command line format\r\n
-VERSION <version>\r\n
-"""))
+      + b"get a\r\n", flags=("-C",)))
+add(T("known-key-251-drops-queued-replies", set_(b"a", b"1") + b"get a " + b"k" * 251 + b" a\r\n"))
 
 # --- server flags ---------------------------------------------------------------------
 add(T("cas-disabled-gets", set_(b"k", b"v") + b"gets k\r\n", flags=("-C",)))
@@ -307,4 +247,4 @@ add(T("cas-disabled-cas-cmd", set_(b"k", b"v") + b"cas k 0 0 1 0\r\nw\r\ncas k 0
 add(T("item-size-2m", set_(b"k", b"x" * (1500 * 1024)) + b"get k\r\n", flags=("-I", "2m")))
 add(T("flush-disabled", set_(b"k", b"v") + b"flush_all\r\nget k\r\n", flags=("-F",)))
 
-CONVERSATIONS = document_differences(C)
+CONVERSATIONS = C
