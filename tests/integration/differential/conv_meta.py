@@ -189,6 +189,49 @@ for entry in MALFORMED:
     name, data = entry[0], entry[1]
     add(M("bad-" + name, data, fence=entry[2] if len(entry) > 2 else True))
 
+# --- issue 18: bad numbers in meta tokens, and data blocks that are commands ----------
+# An ms whose flags are rejected but whose length parsed: memcached 1.6.45
+# skips the data block ("flush_all" here; the mg of the canary shows it).
+CANARY = ms(b"canary", b"alive")
+PROBE = b"mg canary v\r\n"
+for name, flags in [
+        ("F-abc", b"Fabc"), ("F-negative", b"F-1"), ("F-2-pow-32", b"F4294967296"),
+        ("T-abc", b"Tabc"), ("T-huge", b"T99999999999999999999"), ("T-fraction", b"T1.5"),
+        ("C-abc", b"Cabc"), ("C-negative", b"C-1"), ("C-2-pow-64", b"C18446744073709551616"),
+        ("E-abc", b"Eabc"), ("M-invalid", b"MZ"), ("invalid-flag", b"!"), ("O-too-long", b"O" + b"x" * 40),
+        ("q-F-abc", b"q Fabc"), ("duplicate-T", b"T10 T20")]:
+    add(M("swallow-ms-" + name, CANARY + b"ms k 9 " + flags + b"\r\nflush_all\r\n" + PROBE + b"mn\r\n"))
+add(M("swallow-ms-key-251", CANARY + b"ms " + b"k" * 251 + b" 9\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-bad-base64", CANARY + b"ms !!!notbase64 9 b\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-abc", CANARY + b"ms k abc\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-negative", CANARY + b"ms k -9\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-2-pow-32-plus-9", CANARY + b"ms k 4294967305\r\nflush_all\r\n" + PROBE))
+
+for name, line in [
+        ("mg-T-negative-huge", b"mg k T-99999999999999999999 v"), ("mg-T-fraction", b"mg k T1.5 v"),
+        ("mg-N-huge", b"mg nokey N99999999999999999999 v"), ("mg-R-negative", b"mg k R-1 v"),
+        ("mg-E-abc", b"mg k Eabc v"), ("mg-E-negative", b"mg k E-1 v"),
+        ("ma-D-negative", b"ma n D-1 v"), ("ma-D-2-pow-64", b"ma n D18446744073709551616 v"),
+        ("ma-D-fraction", b"ma n D1.5 v"), ("ma-J-abc", b"ma nope N10 Jabc v"),
+        ("ma-J-2-pow-64", b"ma nope N10 J18446744073709551616 v"), ("ma-N-negative", b"ma nope N-5 v"),
+        ("ma-T-abc", b"ma n Tabc v"), ("ma-C-2-pow-64", b"ma n C18446744073709551616 v"),
+        ("md-T-abc", b"md k I Tabc"), ("md-C-negative", b"md k C-1"), ("md-E-abc", b"md k Eabc"),
+        ("me-extra-token", b"me k x")]:
+    add(M("badnum-" + name, ms(b"n", b"5") + ms(b"k", b"v", b"T100") + line + b"\r\nmg n v\r\nmg k v\r\n"))
+
+# --- issue 18: lengths at and past the limits --------------------------------------------
+for cmd in (b"md", b"ma", b"me"):
+    c = cmd.decode()
+    add(M("key-250-%s" % c, ms(b"k" * 250, b"7") + cmd + b" " + b"k" * 250 + b"\r\n"))
+    add(M("key-251-%s" % c, cmd + b" " + b"k" * 251 + b"\r\nmn\r\n"))
+add(M("key-b64-250-bytes", ms(b64(b"k" * 250), b"v", b"b") + b"mg " + b64(b"k" * 250) + b" b v\r\n"))
+add(M("key-b64-251-bytes", ms(b64(b"k" * 251), b"v", b"b") + b"mg " + b64(b"k" * 251) + b" b v\r\n"))
+add(M("line-2048-mg", b"mg k " + b" ".join([b"v"] * 1021) + b"\r\n"))
+add(M("no-newline-mg-3000", b"mg " + b"k" * 2997, fence=False))
+add(M("no-newline-ms-3000", b"ms k 1 " + b"T1 " * 998, fence=False))
+add(M("http-get", b"GET / HTTP/1.1\r\n"))
+add(M("http-after-meta", [ms(b"k", b"v") + b"mg k v\r\n", SYNC, b"GET / HTTP/1.1\r\nmg k v\r\n"]))
+
 # --- conversations where some server is known to differ (differences.py) ------------
 # memcached 1.6.18 lacks the meta flags E (explicit new CAS, mg/ms/md/ma), md x
 # (drop the value, keep the item) and ms N in append mode (vivify).

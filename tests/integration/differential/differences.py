@@ -151,6 +151,92 @@ VERSION <version>\r\n
 CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
+    'text-swallow-flags-2-pow-32': Deviation(
+        D_U32,
+        memcached=r"""
+STORED\r\n
+STORED\r\n
+VALUE canary 0 5\r\n
+  data: alive\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+VALUE canary 0 5\r\n
+  data: alive\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-exptime-2-pow-31': Deviation(
+        D_U32,
+        memcached=r"""
+STORED\r\n
+STORED\r\n
+VALUE canary 0 5\r\n
+  data: alive\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+VALUE canary 0 5\r\n
+  data: alive\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gets': Deviation(
+        D_KEY251,
+        memcached=r"""
+CLIENT_ERROR bad command line format\r\n
+\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gat': Deviation(
+        D_KEY251,
+        memcached=r"""
+CLIENT_ERROR bad command line format\r\n
+\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gats': Deviation(
+        D_KEY251,
+        memcached=r"""
+CLIENT_ERROR bad command line format\r\n
+\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-no-newline-get-then-newline': Deviation(
+        D_KEY251,
+        memcached=r"""
+CLIENT_ERROR bad command line format\r\n
+\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
     'text-known-flags-2-pow-32': Deviation(
         D_U32,
         memcached=r"""
@@ -203,6 +289,52 @@ VERSION <version>\r\n
 """,
         mnemod=r"""
 CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-invalid-flag': Deviation(
+        D_META_RUNS_DATA,
+        memcached=r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+EN\r\n
+MN\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VA 5\r\n
+  data: alive\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-key-251': Deviation(
+        D_META_RUNS_DATA,
+        memcached=r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+VA 5\r\n
+  data: alive\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-key-251-ma': Deviation(
+        "1.6.45's ma reports a too-long key as 'invalid or duplicate flag' (mg, ms and md say 'bad command line format', as 1.6.18's ma did); mnemod says 'bad command line format' for all four",
+        memcached=r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+MN\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+MN\r\n
 VERSION <version>\r\n
 """),
     'bin-verbosity-no-extras': Deviation(
@@ -580,6 +712,266 @@ CLIENT_ERROR bad command line format\r\n
 ERROR\r\n
 VERSION <version>\r\n
 """),
+    'text-swallow-flags-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-flags-negative': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-flags-2-pow-64': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-flags-hex': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-flags-fraction': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-flags-empty-token': Old(O_PARSER, r"""
+STORED\r\n
+ERROR\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-exptime-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-exptime-fraction': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-exptime-huge': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-exptime-huge-negative': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-length-2-pow-32-plus-9': Old(O_U32, r"""
+STORED\r\n
+STORED\r\n
+VALUE canary 0 5\r\n
+  data: alive\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-cas-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-cas-negative': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-cas-2-pow-64': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-cas-fraction': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-cas-missing': Old(O_SWALLOW, r"""
+STORED\r\n
+ERROR\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-noreply-flags-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-noreply-exptime-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-noreply-cas-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-add-flags-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-replace-exptime-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-append-flags-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-prepend-exptime-abc': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-key-251': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-key-251-noreply': Old(O_SWALLOW, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-extra-token': Old(O_LENIENT, r"""
+STORED\r\n
+ERROR\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+ERROR\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-data-is-set': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+STORED\r\n
+VALUE canary 0 1\r\n
+  data: X\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-data-is-delete': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+DELETED\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-swallow-then-good-set': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+STORED\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gets': Old(O_KEY251, r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gat': Old(O_KEY251, r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-gats': Old(O_KEY251, r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-cas': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-key-251-append': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-line-2047-set': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-line-2048-set': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-line-2049-set': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-line-4000-set': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-no-newline-get-then-newline': Old(O_KEY251, r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
     'text-known-bytes-2-pow-32-plus-1': Old(O_U32, r"""
 STORED\r\n
 VALUE k 0 1\r\n
@@ -665,6 +1057,121 @@ VERSION <version>\r\n
 """),
     'meta-bad-mn-lf': Old(O_PARSER, r"""
 MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-F-2-pow-32': Old(O_U32, r"""
+HD\r\n
+HD\r\n
+VA 5\r\n
+  data: alive\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-E-abc': Old(O_META_TEXT, r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VA 5\r\n
+  data: alive\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-invalid-flag': Old(O_PARSER, r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VA 5\r\n
+  data: alive\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-key-251': Old(O_SWALLOW, r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-swallow-ms-length-2-pow-32-plus-9': Old(O_U32, r"""
+HD\r\n
+HD\r\n
+VA 5\r\n
+  data: alive\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-mg-E-abc': Old(O_META_TEXT, r"""
+HD\r\n
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-mg-E-negative': Old(O_META_TEXT, r"""
+HD\r\n
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-md-T-abc': Old(O_META_TEXT, r"""
+HD\r\n
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-md-C-negative': Old(O_META_TEXT, r"""
+HD\r\n
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-md-E-abc': Old(O_META_TEXT, r"""
+HD\r\n
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-badnum-me-extra-token': Old(O_ME_EXP, r"""
+HD\r\n
+HD\r\n
+ME k exp=-~100 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VA 1\r\n
+  data: 5\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-key-251-ma': Old(O_META_TEXT, r"""
+CLIENT_ERROR bad command line format\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-key-b64-250-bytes': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-key-b64-251-bytes': Old(O_SWALLOW, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
     'meta-known-me-exp-sign': Old(O_ME_EXP, r"""
