@@ -28,9 +28,9 @@ D_KEY251 = ('a plain 1.6.45 bug: after a too-long key in a get/gets/gat/gats it 
 D_U32 = ('a plain 1.6.45 bug (as in 1.6.18): a 32-bit number in a text storage line wraps '
          'silently (flags 4294967296 is stored as 0, exptime 2147483648 as a negative time); '
          'mnemod rejects the line and skips its data block')
-D_META_RUNS_DATA = ('1.6.45 rejects this ms (invalid flag / too-long key) without skipping its data '
-                    'block, so the data runs as commands: the very hole issue 18 closes; mnemod skips the'
-                    ' data block as it does for every other rejected ms')
+D_META_RUNS_DATA = ('1.6.45 rejects an ms with an invalid flag without skipping its data block, so the '
+                    'data runs as commands: the very hole issue 18 closes; mnemod skips the data block as'
+                    ' it does for every other rejected ms')
 D_DELETE = ('1.6.45 ignores whatever follows the key of a delete (the time argument that '
             'protocol.txt dropped, or junk) and deletes; 1.6.18 rejected it with a usage line, '
             "and libmemcached's memccapable ('ascii delete', 'ascii delete noreply') expects that"
@@ -307,22 +307,6 @@ CLIENT_ERROR invalid flag\r\n
 VA 5\r\n
   data: alive\r\n
 MN\r\n
-VERSION <version>\r\n
-"""),
-    'meta-swallow-ms-key-251': Deviation(
-        D_META_RUNS_DATA,
-        memcached=r"""
-HD\r\n
-CLIENT_ERROR bad command line format\r\n
-VA 5\r\n
-  data: alive\r\n
-VERSION <version>\r\n
-""",
-        mnemod=r"""
-HD\r\n
-CLIENT_ERROR bad command line format\r\n
-OK\r\n
-EN\r\n
 VERSION <version>\r\n
 """),
     'meta-key-251-ma': Deviation(

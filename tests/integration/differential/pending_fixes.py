@@ -72,6 +72,7 @@ PENDING_FIXES = {
     'text-line-4000-set': P_SWALLOW,
     'text-known-flags-2-pow-32': P_SWALLOW,
     'meta-ms-key-too-long': P_SWALLOW,
+    'meta-swallow-ms-key-251': P_SWALLOW,
     'meta-key-b64-250-bytes': P_SWALLOW,
     'meta-key-b64-251-bytes': P_SWALLOW,
     # P_SWALLOW_ERRTEXT
