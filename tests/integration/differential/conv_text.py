@@ -287,7 +287,7 @@ for name, line in [
         ("post", b"POST /submit HTTP/1.1\r\n"), ("head", b"HEAD / HTTP/1.1\r\n"),
         ("options", b"OPTIONS * HTTP/1.1\r\n"), ("get-no-version", b"GET /\r\n"),
         ("lowercase-get-is-a-get", b"get / HTTP/1.1\r\n")]:
-    add(T("http-" + name, line))
+    add(T("http-line-" + name, line))
 # After a SYNC: whether replies queued in the same read as an HTTP line are sent
 # depends on how the bytes arrive.
 add(T("http-after-sync", [set_(b"k", b"v"), SYNC, b"POST / HTTP/1.1\r\nget k\r\n"]))
