@@ -3,6 +3,8 @@
 #   make run    install missing build dependencies, build, run mnemod on 127.0.0.1:11211
 #   make test   build and run every test, then all of it again under ASan+UBSan and
 #               under ThreadSanitizer
+#   make reference  build memcached 1.6.45, the differential suite's reference, from
+#               ../shared/reference into $(BUILD)/reference (make test does this first)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -10,8 +12,13 @@ PYTHON     ?= /usr/bin/python3
 JOBS       ?= $(shell nproc)
 PORT       ?= 11211
 PYTEST      = $(PYTHON) -m pytest -q -p no:cacheprovider
+# The reference memcached lives beside the repository (CI puts a read-only copy of
+# shared/ there), so it is built into the build tree, never into shared/.
+REFERENCE_SCRIPT ?= $(CURDIR)/../shared/reference/build-memcached.sh
+REFERENCE_DIR    ?= $(CURDIR)/$(BUILD)/reference
+MEMCACHED_NEW    ?= $(REFERENCE_DIR)/memcached-1.6.45/memcached
 
-.PHONY: all build run test test-asan test-tsan fuzz deps deps-test clean
+.PHONY: all build run reference test test-asan test-tsan fuzz deps deps-test clean
 
 all: build
 
@@ -28,21 +35,27 @@ build:
 run: deps build
 	$(BUILD)/mnemod -p $(PORT) -l 127.0.0.1 -v
 
+reference:
+	@test -f $(REFERENCE_SCRIPT) || { echo "error: $(REFERENCE_SCRIPT) is missing: the differential suite compares with memcached 1.6.45 built from it (put a copy of shared/ beside the repository)" >&2; exit 1; }
+	bash $(REFERENCE_SCRIPT) $(REFERENCE_DIR)
+
 # One build directory's worth of tests: C unit tests, then the integration
-# suites against the mnemod of that build.
+# suites against the mnemod of that build (the differential suite also against
+# memcached 1.6.45, MEMCACHED_NEW).
 define run_suite
 	ctest --test-dir $(1) --output-on-failure
-	MNEMOD=$(CURDIR)/$(1)/mnemod MNEMO_BUILD_DIR=$(CURDIR)/$(1) $(PYTEST) tests/integration
+	MNEMOD=$(CURDIR)/$(1)/mnemod MNEMO_BUILD_DIR=$(CURDIR)/$(1) MEMCACHED_NEW=$(MEMCACHED_NEW) \
+		$(PYTEST) tests/integration
 endef
 
-test: deps-test build
+test: deps-test build reference
 	$(call run_suite,$(BUILD))
 	MNEMO_TEST_SERVER=memcached MNEMO_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/integration/client
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) fuzz
 
-test-asan:
+test-asan: reference
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	$(call run_suite,$(ASAN_BUILD))
@@ -50,7 +63,7 @@ test-asan:
 # ThreadSanitizer slows everything down: time bounds in the suites stretch 3x
 # (assertions stay as they are).
 test-tsan: export MNEMO_TEST_TIME_SCALE = 3
-test-tsan:
+test-tsan: reference
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMNEMO_TSAN=ON
 	cmake --build $(TSAN_BUILD) -j$(JOBS)
 	$(call run_suite,$(TSAN_BUILD))

@@ -5,7 +5,6 @@ fence is a noop with a reserved opaque.  Replies are rendered one packet per
 line with the CAS field symbolised.
 """
 
-from known_choices import document_differences
 import struct
 
 from differential_harness import (LAST_CAS, SYNC, Bin, Bytewise, CasSym, Conversation, Sleep,
@@ -212,26 +211,33 @@ add(B("cas-disabled", store() + get() + P("set", b"k", b"v", sx(), cas=5) + get(
 add(B("flush-disabled", store() + P("flush") + get(), flags=("-F",)))
 add(B("item-size-2m", store(value=b"x" * (1500 * 1024)) + get(), flags=("-I", "2m")))
 
-# --- documented differences ---------------------------------------------------------------
-add(B("known-verbosity", P("verbosity", extras=ex(1), opaque=0x11), fence=False,
-      known_difference=("memcached 1.6.18 does not answer a well-formed binary verbosity "
-                        "request (with more bytes behind it, it answers 'Unknown command' and "
-                        "eats the next request); protocol-binary.txt: verbosity answers "
-                        "success with an empty body"),
-      memcached="", mnemod=r"""
-RES verbosity status=0x0000 opaque=0x11 cas=0
-"""))
-add(B("known-unknown-op-with-key", P(0x25, b"k", opaque=0x55) + get(opaque=0x56), fence=False,
-      known_difference=("after an unknown opcode whose request carries a key, memcached 1.6.18 "
-                        "skips the body twice, loses its place in the stream and closes the "
-                        "connection (with or without sending the error first, depending on how "
-                        "the bytes arrive); mnemod answers 'Unknown command' and goes on"),
-      memcached=[r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-<connection closed>
-""", "<connection closed>"], mnemod=r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-RES get status=0x0001 opaque=0x56 cas=0 value=Not found
-"""))
+# --- issue 18: rejected storage packets whose body is a command --------------------------
+# The body of a rejected request must be skipped as a whole: here it is a
+# complete flush packet, and the get of the canary shows whether it ran.
+CANARY = store(key=b"canary", value=b"alive")
+PROBE = get(b"canary", opaque=0xC0)
+FLUSH = P("flush", opaque=0xF1)
+for op in ("set", "add", "replace", "setq", "addq", "replaceq"):
+    add(B("swallow-%s-short-extras" % op, CANARY + P(op, b"k", FLUSH, extras=ex(0), opaque=1) + PROBE))
+    add(B("swallow-%s-key-251" % op, CANARY + P(op, b"k" * 251, FLUSH, sx(), opaque=1) + PROBE))
+for op in ("append", "prepend", "appendq", "prependq"):
+    add(B("swallow-%s-with-extras" % op, CANARY + P(op, b"k", FLUSH, extras=sx(), opaque=1) + PROBE))
+    add(B("swallow-%s-key-251" % op, CANARY + P(op, b"k" * 251, FLUSH, opaque=1) + PROBE))
+add(B("swallow-set-no-key", CANARY + P("set", b"", FLUSH, sx(), opaque=1) + PROBE))
+add(B("swallow-incr-with-value", CANARY + P("incr", b"n", FLUSH, ix(1), opaque=1) + PROBE))
+add(B("swallow-touch-key-251", CANARY + P("touch", b"k" * 251, FLUSH, ex(10), opaque=1) + PROBE))
 
-CONVERSATIONS = document_differences(C)
+# --- issue 18: keys at and past the limit --------------------------------------------------
+for op, extras in (("delete", b""), ("incr", ix(1, 0, 0)), ("touch", ex(10)), ("gat", ex(10)),
+                   ("getk", b""), ("append", b"")):
+    value = b"+" if op == "append" else b""
+    add(B("key-250-%s" % op, store(key=b"k" * 250, value=b"1") + P(op, b"k" * 250, value, extras)
+          + get(b"k" * 250)))
+    add(B("key-251-%s" % op, P(op, b"k" * 251, value, extras) + get(b"a")))
+add(B("http-get", b"GET / HTTP/1.1\r\n"))
+
+# --- conversations where some server is known to differ (differences.py) ------------
+add(B("known-verbosity", P("verbosity", extras=ex(1), opaque=0x11), fence=False))
+add(B("known-unknown-op-with-key", P(0x25, b"k", opaque=0x55) + get(opaque=0x56), fence=False))
+
+CONVERSATIONS = C

@@ -5,7 +5,6 @@ server does not speak meta); conversations that test quiet mode send their
 own "mn" fence, as a client would.
 """
 
-from known_choices import document_differences
 import base64
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -190,129 +189,60 @@ for entry in MALFORMED:
     name, data = entry[0], entry[1]
     add(M("bad-" + name, data, fence=entry[2] if len(entry) > 2 else True))
 
-add(M("known-me-exp-sign", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n",
-      known_difference=("memcached 1.6.18's me prints exp= as current_time - exptime, a "
-                        "negative number for an item that expires in the future; mnemod "
-                        "prints the seconds left"),
-      memcached=r"""
-HD\r\n
-ME k exp=-~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-ME k exp=~1000 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
-VERSION <version>\r\n
-"""))
-# --- documented differences ------------------------------------------------------------
-# Issue 3 asks for the meta flags E (explicit new CAS, mg/ms/md/ma), md x
-# (drop the value, keep the item) and ms N in append mode (vivify), which
-# memcached gained after 1.6.18: 1.6.18 rejects them.  mnemod follows the
-# later protocol.txt.  These are not 1.6.18 bugs but a newer protocol.
-NEWER = "flag added to memcached's meta protocol after 1.6.18 (issue 3 asks for it): "
-add(M("known-mg-E-hit", ms(b"k", b"value") + b"mg k E999 c v\r\n",
-      known_difference=NEWER + "E on a hit changes nothing",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 5 c#1\r\n
-  data: value\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-E", ms(b"k", b"value", b"E12345 c") + b"mg k c\r\ngets k\r\n",
-      known_difference=NEWER + "ms E sets the new item's CAS",
-      memcached=r"""
-CLIENT_ERROR invalid flag\r\n
-EN\r\n
-END\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD c#1\r\n
-HD c#1\r\n
-VALUE k 0 5 #1\r\n
-  data: value\r\n
-END\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-C-E", [ms(b"k", b"v1", b"c"), WithCas(b"ms k 2 C$CAS E777 c\r\nv2\r\nmg k c\r\n")],
-      known_difference=NEWER + "compare with C, then store E as the new CAS",
-      memcached=r"""
-HD c#1\r\n
-VERSION <version>\r\n
-CLIENT_ERROR invalid flag\r\n
-HD c#1\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD c#1\r\n
-VERSION <version>\r\n
-HD c#2\r\n
-HD c#2\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-I-E", ms(b"k", b"value") + b"md k I E999\r\nmg k c v\r\n",
-      known_difference=NEWER + "md I E marks stale and sets the CAS",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VA 5 c#1\r\n
-  data: value\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-HD\r\n
-VA 5 c#1 X W\r\n
-  data: value\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ma-E", ms(b"n", b"1") + b"ma n E4242 c v\r\n",
-      known_difference=NEWER + "ma E sets the CAS of the new value",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 1 c#1\r\n
-  data: 2\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-x", ms(b"k", b"value") + b"md k x\r\nmg k v s\r\n",
-      known_difference=NEWER + "md x empties the value and keeps the item",
-      memcached=r"""
-HD\r\n
-CLIENT_ERROR invalid or duplicate flag\r\n
-VA 5 s5\r\n
-  data: value\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-HD\r\n
-VA 0 s0\r\n
-  data: \r\n
-VERSION <version>\r\n
-"""))
-add(M("known-md-x-miss", b"md k x\r\n",
-      known_difference=NEWER + "md x on a miss is NF",
-      memcached=r"""
-CLIENT_ERROR invalid or duplicate flag\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-NF\r\n
-VERSION <version>\r\n
-"""))
-add(M("known-ms-MA-N-vivify", ms(b"k", b"new", b"MA N100") + b"mg k v t\r\n",
-      known_difference=NEWER + "ms MA with N creates the missing item",
-      memcached=r"""
-NS\r\n
-EN\r\n
-VERSION <version>\r\n
-""", mnemod=r"""
-HD\r\n
-VA 3 t~100\r\n
-  data: new\r\n
-VERSION <version>\r\n
-"""))
+# --- issue 18: bad numbers in meta tokens, and data blocks that are commands ----------
+# An ms whose flags are rejected but whose length parsed: memcached 1.6.45
+# skips the data block ("flush_all" here; the mg of the canary shows it).
+CANARY = ms(b"canary", b"alive")
+PROBE = b"mg canary v\r\n"
+for name, flags in [
+        ("F-abc", b"Fabc"), ("F-negative", b"F-1"), ("F-2-pow-32", b"F4294967296"),
+        ("T-abc", b"Tabc"), ("T-huge", b"T99999999999999999999"), ("T-fraction", b"T1.5"),
+        ("C-abc", b"Cabc"), ("C-negative", b"C-1"), ("C-2-pow-64", b"C18446744073709551616"),
+        ("E-abc", b"Eabc"), ("M-invalid", b"MZ"), ("invalid-flag", b"!"), ("O-too-long", b"O" + b"x" * 40),
+        ("q-F-abc", b"q Fabc"), ("duplicate-T", b"T10 T20")]:
+    add(M("swallow-ms-" + name, CANARY + b"ms k 9 " + flags + b"\r\nflush_all\r\n" + PROBE + b"mn\r\n"))
+add(M("swallow-ms-key-251", CANARY + b"ms " + b"k" * 251 + b" 9\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-bad-base64", CANARY + b"ms !!!notbase64 9 b\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-abc", CANARY + b"ms k abc\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-negative", CANARY + b"ms k -9\r\nflush_all\r\n" + PROBE))
+add(M("swallow-ms-length-2-pow-32-plus-9", CANARY + b"ms k 4294967305\r\nflush_all\r\n" + PROBE))
 
-CONVERSATIONS = document_differences(C)
+for name, line in [
+        ("mg-T-negative-huge", b"mg k T-99999999999999999999 v"), ("mg-T-fraction", b"mg k T1.5 v"),
+        ("mg-N-huge", b"mg nokey N99999999999999999999 v"), ("mg-R-negative", b"mg k R-1 v"),
+        ("mg-E-abc", b"mg k Eabc v"), ("mg-E-negative", b"mg k E-1 v"),
+        ("ma-D-negative", b"ma n D-1 v"), ("ma-D-2-pow-64", b"ma n D18446744073709551616 v"),
+        ("ma-D-fraction", b"ma n D1.5 v"), ("ma-J-abc", b"ma nope N10 Jabc v"),
+        ("ma-J-2-pow-64", b"ma nope N10 J18446744073709551616 v"), ("ma-N-negative", b"ma nope N-5 v"),
+        ("ma-T-abc", b"ma n Tabc v"), ("ma-C-2-pow-64", b"ma n C18446744073709551616 v"),
+        ("md-T-abc", b"md k I Tabc"), ("md-C-negative", b"md k C-1"), ("md-E-abc", b"md k Eabc"),
+        ("me-extra-token", b"me k x")]:
+    add(M("badnum-" + name, ms(b"n", b"5") + ms(b"k", b"v", b"T100") + line + b"\r\nmg n v\r\nmg k v\r\n"))
+
+# --- issue 18: lengths at and past the limits --------------------------------------------
+for cmd in (b"md", b"ma", b"me"):
+    c = cmd.decode()
+    add(M("key-250-%s" % c, ms(b"k" * 250, b"7") + cmd + b" " + b"k" * 250 + b"\r\n"))
+    add(M("key-251-%s" % c, cmd + b" " + b"k" * 251 + b"\r\nmn\r\n"))
+add(M("key-b64-250-bytes", ms(b64(b"k" * 250), b"v", b"b") + b"mg " + b64(b"k" * 250) + b" b v\r\n"))
+add(M("key-b64-251-bytes", ms(b64(b"k" * 251), b"v", b"b") + b"mg " + b64(b"k" * 251) + b" b v\r\n"))
+add(M("line-2048-mg", b"mg k " + b" ".join([b"v"] * 1021) + b"\r\n"))
+add(M("no-newline-mg-3000", b"mg " + b"k" * 2997, fence=False))
+add(M("no-newline-ms-3000", b"ms k 1 " + b"T1 " * 998, fence=False))
+add(M("http-get", b"GET / HTTP/1.1\r\n"))
+add(M("http-after-meta", [ms(b"k", b"v") + b"mg k v\r\n", SYNC, b"GET / HTTP/1.1\r\nmg k v\r\n"]))
+
+# --- conversations where some server is known to differ (differences.py) ------------
+# memcached 1.6.18 lacks the meta flags E (explicit new CAS, mg/ms/md/ma), md x
+# (drop the value, keep the item) and ms N in append mode (vivify).
+add(M("known-me-exp-sign", ms(b"k", b"hello", b"T1000 F5") + b"me k\r\n"))
+add(M("known-mg-E-hit", ms(b"k", b"value") + b"mg k E999 c v\r\n"))
+add(M("known-ms-E", ms(b"k", b"value", b"E12345 c") + b"mg k c\r\ngets k\r\n"))
+add(M("known-ms-C-E", [ms(b"k", b"v1", b"c"), WithCas(b"ms k 2 C$CAS E777 c\r\nv2\r\nmg k c\r\n")]))
+add(M("known-md-I-E", ms(b"k", b"value") + b"md k I E999\r\nmg k c v\r\n"))
+add(M("known-ma-E", ms(b"n", b"1") + b"ma n E4242 c v\r\n"))
+add(M("known-md-x", ms(b"k", b"value") + b"md k x\r\nmg k v s\r\n"))
+add(M("known-md-x-miss", b"md k x\r\n"))
+add(M("known-ms-MA-N-vivify", ms(b"k", b"new", b"MA N100") + b"mg k v t\r\n"))
+
+CONVERSATIONS = C

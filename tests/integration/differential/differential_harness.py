@@ -1,6 +1,7 @@
 """Differential testing: the same scripted conversation is sent to memcached
-1.6.18 (the reference) and to mnemod, and the two reply streams must be equal
-byte for byte after a small, explicit normalisation.
+1.6.18 (Debian's), to memcached 1.6.45 (the newest release, the reference) and
+to mnemod; the reply streams, after a small explicit normalisation, must be
+equal byte for byte, except where differences.py lists a difference.
 
     conv_text.py / conv_meta.py / conv_binary.py      conversations as data
                  |
@@ -14,10 +15,14 @@ byte for byte after a small, explicit normalisation.
     list of display lines           -- compared; a unified diff on failure
 
 Servers
-    REFERENCE = /usr/bin/memcached.  SUBJECT = $MNEMOD (default
-    <repo>/build/mnemod), or memcached again when DIFF_SELF_CHECK=1 (or
-    MNEMO_TEST_SERVER=memcached): the self-check proves that the
-    normalisation hides nothing but noise.  Every server gets
+    MEMCACHED_OLD = /usr/bin/memcached (1.6.18).  MEMCACHED_NEW = memcached
+    1.6.45: $MEMCACHED_NEW, else <build>/reference/memcached-1.6.45/memcached
+    (what `make test` builds with ../shared/reference/build-memcached.sh),
+    else the script's own default ${TMPDIR:-/tmp}/mnemo-ref/...; a missing
+    or wrong binary fails the suite (reference_problem).  SUBJECT = $MNEMOD
+    (default <repo>/build/mnemod), or memcached 1.6.45 again when
+    DIFF_SELF_CHECK=1 (or MNEMO_TEST_SERVER=memcached): the self-check proves
+    that the normalisation hides nothing but noise.  Every server gets
     "-U 0 -l 127.0.0.1 -p <free port>" plus the conversation's flags, is
     waited for (bounded) and is always stopped by PID.
 
@@ -35,12 +40,15 @@ Normalisation (the complete list; keep it short)
 Reading
     Replies are drained after every send (non-blocking), and at the end a
     fence is sent -- "version" (text and meta: it ends the read quickly even
-    on a server without meta), a binary noop with a reserved opaque -- and the stream is read until the fence reply ends it,
-    the connection closes, or nothing arrives for QUIET seconds.  A
-    conversation whose last command is incomplete uses fence=False.  Sync
-    items (and every item that needs a CAS from an earlier reply) send a
-    fence first, so the earlier replies are complete; the fence replies are
-    part of the compared stream.
+    on a server without meta), a binary noop with a reserved opaque -- and
+    the stream is read until the fence reply ends it, the connection closes,
+    or nothing arrives for QUIET seconds.  A server that closes the
+    connection ends the conversation: later sends are skipped and the
+    display ends with "<connection closed>", which is compared like any
+    reply.  A conversation whose last command is incomplete uses
+    fence=False.  Sync items (and every item that needs a CAS from an
+    earlier reply) send a fence first, so the earlier replies are complete;
+    the fence replies are part of the compared stream.
 """
 
 import base64
@@ -56,11 +64,48 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-MEMCACHED = "/usr/bin/memcached"
+BUILD_DIR = Path(os.environ.get("MNEMO_BUILD_DIR", str(REPO / "build")))
+NEW_VERSION = "1.6.45"
+MEMCACHED_OLD = "/usr/bin/memcached"
+MEMCACHED = MEMCACHED_OLD           # the name older callers use
+
+
+def _find_new_memcached():
+    """$MEMCACHED_NEW if set (even if wrong: reference_problem says so),
+    else the first candidate that exists, else the first candidate."""
+    if os.environ.get("MEMCACHED_NEW"):
+        return os.environ["MEMCACHED_NEW"]
+    tail = Path("memcached-%s" % NEW_VERSION) / "memcached"
+    candidates = [BUILD_DIR / "reference" / tail,
+                  Path(os.environ.get("TMPDIR", "/tmp")) / "mnemo-ref" / tail]
+    for c in candidates:
+        if os.access(c, os.X_OK):
+            return str(c)
+    return str(candidates[0])
+
+
+MEMCACHED_NEW = _find_new_memcached()
 SELF_CHECK = (os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0")
               or os.environ.get("MNEMO_TEST_SERVER", "").strip() == "memcached")
-SUBJECT_BIN = MEMCACHED if SELF_CHECK else os.environ.get("MNEMOD", str(REPO / "build" / "mnemod"))
-SUBJECT_NAME = "memcached(self-check)" if SELF_CHECK else "mnemod"
+SUBJECT_BIN = MEMCACHED_NEW if SELF_CHECK else os.environ.get("MNEMOD", str(REPO / "build" / "mnemod"))
+SUBJECT_NAME = "memcached-%s(self-check)" % NEW_VERSION if SELF_CHECK else "mnemod"
+
+
+def reference_problem(binary=MEMCACHED_NEW, version=NEW_VERSION):
+    """None if binary is memcached <version>, else a message saying how to get it."""
+    how = ("build it with `make reference` (runs ../shared/reference/build-memcached.sh "
+           "build/reference) or point MEMCACHED_NEW at a memcached %s binary" % version)
+    if not os.access(binary, os.X_OK):
+        return "memcached %s not found at %s: %s" % (version, binary, how)
+    try:
+        out = subprocess.run([binary, "-V"], capture_output=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "%s -V failed (%s): %s" % (binary, e, how)
+    first = out.decode(errors="replace").strip()
+    if first != "memcached %s" % version:
+        return "%s is %r, not memcached %s: %s" % (binary, first, version, how)
+    return None
+
 
 TIME_SCALE = float(os.environ.get("MNEMO_TEST_TIME_SCALE", "1"))
 QUIET = float(os.environ.get("DIFF_QUIET", "0.2")) * TIME_SCALE   # silence that ends a read
@@ -84,26 +129,18 @@ class Conversation:
       helpers (cas=LAST_CAS or cas=CasSym(n)); or any callable ctx -> bytes.
     proto: "text", "meta" or "binary": picks the fence and the normaliser.
     flags: extra server flags; conversations with the same flags share a
-      server pair (flushed between conversations) unless isolated=True.
-    known_difference: why memcached 1.6.18 is wrong here; then memcached=
-      and mnemod= hold each server's expected normalised display lines
-      (as one str, lines separated by "\\n") and each side is checked
-      against its own.
+      server trio (flushed between conversations) unless isolated=True.
+    Where the servers are expected to differ is not said here but in
+    differences.py (by name), so the lists stay in one place.
     """
 
-    def __init__(self, name, sends, proto, flags=(), isolated=False, fence=True,
-                 known_difference=None, memcached=None, mnemod=None):
+    def __init__(self, name, sends, proto, flags=(), isolated=False, fence=True):
         self.name = name
         self.sends = [sends] if isinstance(sends, (bytes, bytearray)) else list(sends)
         self.proto = proto
         self.flags = tuple(flags)
         self.isolated = isolated or "-C" in flags or "-F" in flags
         self.fence = fence
-        self.known_difference = known_difference
-        self.memcached = memcached
-        self.mnemod = mnemod
-        if known_difference:
-            assert memcached is not None and mnemod is not None, name
 
     def __repr__(self):
         return "Conversation(%s)" % self.name
@@ -409,12 +446,12 @@ class Server:
     def start(self):
         if not os.access(self.binary, os.X_OK):
             raise AssertionError("server binary %s is missing or not executable "
-                                 "(build it, set MNEMOD, or DIFF_SELF_CHECK=1)" % self.binary)
+                                 "(build it, or set MNEMOD / MEMCACHED_NEW)" % self.binary)
         err = ""
         for _ in range(5):
             self.port = free_port()
             self.argv = [self.binary, "-U", "0", "-l", "127.0.0.1", "-p", str(self.port)]
-            if self.binary == MEMCACHED and os.geteuid() == 0:
+            if self.binary in (MEMCACHED_OLD, MEMCACHED_NEW) and os.geteuid() == 0:
                 self.argv += ["-u", "root"]
             self.argv += self.flags
             with open(self.stderr_path, "ab") as e:
@@ -648,7 +685,7 @@ def lines_of(expected):
 
 
 def alternatives(expected):
-    """memcached= may list several documented outcomes (timing-dependent bugs)."""
+    """Documented bytes may list several outcomes (timing-dependent bugs)."""
     if isinstance(expected, (list, tuple)):
         return [lines_of(e) for e in expected]
     return [lines_of(expected)]
