@@ -162,6 +162,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
     enum request_error msg = REQ_EFORMAT;
     int32_t i32;
 
+#define SEEN(c) (((seen[(c) >> 6] >> ((c) & 63)) & 1) != 0)
     if (first < nt) {
         req->mflag_text = t[first].s;
         req->nmflag_text = (size_t)(t[nt - 1].s + t[nt - 1].n - t[first].s);
@@ -201,6 +202,12 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
             } else {
                 req->recache_ttl = i32;
             }
+            /* memcached applies N, T, R and t in the order they came */
+            if (o == 'R') {
+                req->recache_before_touch = !SEEN('T');
+            } else if (o == 'N') {
+                req->vivify_after_touch = SEEN('T');
+            }
             break;
         case 'O':
             req->opaque = v;
@@ -211,9 +218,12 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
             break;
         case 'P': /* proxy flags: accepted, ignored */
         case 'L':
+        case 't':
+            req->ttl_before_touch = !SEEN('T');
+            req->ttl_before_vivify = !SEEN('N');
+            break;
         case 'k':
         case 's':
-        case 't':
         case 'c':
         case 'f':
         case 'v':
@@ -261,6 +271,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         req->mflags |= REQ_MFLAG(o);
     }
     return has_error ? msg : REQ_EOK;
+#undef SEEN
 }
 
 static enum request_error check_opaque(const struct request *req)

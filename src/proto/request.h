@@ -165,6 +165,12 @@ struct request {
     uint64_t new_cas;       /* E token: the cas to give the modified item */
     uint64_t initial;       /* ma J token / binary incr initial value */
     bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
+    /* mg: memcached applies N, T, R and t in the order they came, so each
+     * sees the exptime as of its place among the flags. */
+    bool recache_before_touch; /* R before T: judged by the old exptime */
+    bool ttl_before_touch;     /* t before T: reports the old TTL */
+    bool ttl_before_vivify;    /* t before N: a vivified item has no TTL yet */
+    bool vivify_after_touch;   /* N after T: a vivified item keeps N's TTL */
     bool swallow_on_error;  /* a parse error after a storage line's data length was
                              * read (text set family, ms): memcached 1.6.45 skips
                              * the data block (vlen + 2 bytes) */

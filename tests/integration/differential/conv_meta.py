@@ -114,6 +114,12 @@ add(M("ms-bad-T", ms(b"k", b"v", b"Tabc")))
 add(M("ms-bad-C", ms(b"k", b"v", b"Cabc")))
 add(M("ms-I-no-stale", ms(b"k", b"v1") + ms(b"k", b"v2", b"I") + b"mg k v\r\n"))
 add(M("ms-key-too-long", ms(b"k" * 251, b"v")))
+# issue 18: mg applies N, T, R and t in the order they came
+add(M("mg-t-before-T", ms(b"a", b"x", b"T100") + b"mg a t T30\r\nmg a T40 t\r\n"))
+add(M("mg-R-before-T", ms(b"a", b"x") + b"mg a R30 T10 v\r\nmg a R30 v\r\n"))
+add(M("mg-R-before-T-longer", ms(b"a", b"x", b"T10") + b"mg a R30 T100 v\r\nmg a R30 v\r\n"))
+add(M("mg-t-around-N-T", b"mg a t N30\r\nmg b N30 t\r\nmg c t T50 N30\r\nmg c t\r\n"
+      b"mg d N30 t T50\r\nmg d t\r\nmg e T50 t N30\r\nmg e t\r\n"))
 # issue 18: a refused ms never runs its data block ("mn" here) as a command
 add(M("ms-too-many-flags-swallows", ms(b"k", b"mn", b" ".join(b"T%d" % i for i in range(18)))
       + b"mg k v\r\n"))

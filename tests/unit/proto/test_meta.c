@@ -642,6 +642,40 @@ static void test_base64(void **state)
 
 /* ---- the fuzz seeds ------------------------------------------------------ */
 
+/* memcached applies mg's N, T, R and t in the order they came (issue 18). */
+static void test_flag_order(void **state)
+{
+    static const struct {
+        const char *line;
+        bool r_before_t, t_before_t, t_before_n, n_after_t;
+    } cases[] = {
+        { "mg k t T30\r\n", false, true, true, false },
+        { "mg k T30 t\r\n", false, false, true, false },
+        { "mg k R30 T10 v\r\n", true, false, false, false },
+        { "mg k T10 R30 v\r\n", false, false, false, false },
+        { "mg k t N30\r\n", false, true, true, false },
+        { "mg k N30 t\r\n", false, true, false, false },
+        { "mg k T50 t N30\r\n", false, false, true, true },
+        { "mg k N30 T50 t\r\n", false, false, false, false },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct request req;
+        size_t consumed;
+        size_t len = strlen(cases[i].line);
+
+        print_message("order: %s", cases[i].line);
+        for (size_t cut = 0; cut < len; cut++) {
+            assert_int_equal(meta_parse(&req, cases[i].line, cut, &consumed), PARSE_AGAIN);
+        }
+        assert_int_equal(meta_parse(&req, cases[i].line, len, &consumed), PARSE_OK);
+        assert_int_equal(req.recache_before_touch, cases[i].r_before_t);
+        assert_int_equal(req.ttl_before_touch, cases[i].t_before_t);
+        assert_int_equal(req.ttl_before_vivify, cases[i].t_before_n);
+        assert_int_equal(req.vivify_after_touch, cases[i].n_after_t);
+    }
+}
+
 static void test_fuzz_seeds(void **state)
 {
     (void)state;
@@ -667,7 +701,7 @@ int main(void)
         cmocka_unit_test(test_valid_lines), cmocka_unit_test(test_error_lines),
         cmocka_unit_test(test_routing),     cmocka_unit_test(test_compose),
         cmocka_unit_test(test_base64),      cmocka_unit_test(test_oracle_tables),
-        cmocka_unit_test(test_fuzz_seeds),
+        cmocka_unit_test(test_fuzz_seeds),  cmocka_unit_test(test_flag_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
