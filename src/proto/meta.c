@@ -74,7 +74,7 @@
  *   "md k O7 k c C1" (cas differs)          EX O7 kk
  *   "ma k N0 J10 v" / "ma k v"              VA 2 + "10" / VA 2 + "11"
  *   "ma k v M+ D7 t c k O9"                 VA 1 t-1 c22 kk O9  + "7"
- *   "ma k q" hit / created by N / missing   (nothing) / HD / NF
+ *   "ma k q" hit / created by N / missing   (nothing) / (nothing; 1.6.18: HD) / NF
  *   "me k" hit                              ME k exp=-1 la=0 cas=15 fetch=no cls=1 size=64
  *   "me k" miss                             EN
  *
@@ -611,10 +611,11 @@ static bool quiet_drops(const struct response *rsp)
     case RSP_DELETED:
     case RSP_TOUCHED:
     case RSP_OK:
-        return req->cmd == REQ_MS || req->cmd == REQ_MD ||
-               (req->cmd == REQ_MA && !rsp->win);
+        return req->cmd == REQ_MS || req->cmd == REQ_MD || req->cmd == REQ_MA;
     case RSP_NUMBER:
-        return req->cmd == REQ_MA && !rsp->win;
+        /* memcached 1.6.45 hides ma's success with q, also when N created
+         * the counter (1.6.18 showed that one) */
+        return req->cmd == REQ_MA;
     default:
         return false;
     }

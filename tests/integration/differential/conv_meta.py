@@ -114,6 +114,8 @@ add(M("ms-bad-T", ms(b"k", b"v", b"Tabc")))
 add(M("ms-bad-C", ms(b"k", b"v", b"Cabc")))
 add(M("ms-I-no-stale", ms(b"k", b"v1") + ms(b"k", b"v2", b"I") + b"mg k v\r\n"))
 add(M("ms-key-too-long", ms(b"k" * 251, b"v")))
+# issue 18: q hides ma's success also when N created the counter
+add(M("ma-q-vivify-hidden", b"ma z q N0\r\nma y q N0 J7 v\r\nma z q v\r\nmg y v\r\n"))
 # issue 18: mg applies N, T, R and t in the order they came
 add(M("mg-t-before-T", ms(b"a", b"x", b"T100") + b"mg a t T30\r\nmg a T40 t\r\n"))
 add(M("mg-R-before-T", ms(b"a", b"x") + b"mg a R30 T10 v\r\nmg a R30 v\r\n"))

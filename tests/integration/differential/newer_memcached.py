@@ -17,6 +17,8 @@ SILENT_CLOSE = ("memcached 1.6.45 closes without a byte on an HTTP request line 
                 "ERROR to a two-letter command starting with m")
 STRICT_LENGTH = ("memcached 1.6.45 reads a storage line's data length as strict digits ('+3' is "
                  "refused, with no block to skip); 1.6.18 read it with strtol")
+QUIET_VIVIFY = ("memcached 1.6.45 hides ma's success with q also when N created the counter; "
+                "1.6.18 showed it")
 UNKNOWN_NOREPLY = ("memcached 1.6.45 honours a trailing noreply on an unknown command; "
                    "1.6.18 answered ERROR")
 
@@ -263,6 +265,20 @@ VERSION <version>\r\n
 CLIENT_ERROR bad command line format\r\n
 ERROR\r\n
 END\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-q-vivify-hidden': (QUIET_VIVIFY,
+         r"""
+HD\r\n
+VA 1\r\n
+  data: 7\r\n
+VA 1\r\n
+  data: 7\r\n
+VERSION <version>\r\n
+""",
+         r"""
+VA 1\r\n
+  data: 7\r\n
 VERSION <version>\r\n
 """),
 }

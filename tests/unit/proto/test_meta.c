@@ -531,7 +531,8 @@ static const struct compose_case compose_cases[] = {
       "VA 20\r\n18446744073709551615\r\n" },
     { "ma k q\r\n", { .kind = RSP_NUMBER, .number = 1 }, "" },
     { "ma k q v\r\n", { .kind = RSP_NUMBER, .number = 1 }, "" },
-    { "ma k N0 J10 q\r\n", { .kind = RSP_NUMBER, .number = 10, .win = true }, "HD\r\n" },
+    /* memcached 1.6.45 hides it (1.6.18 showed HD) */
+    { "ma k N0 J10 q\r\n", { .kind = RSP_NUMBER, .number = 10, .win = true }, "" },
     { "ma k q\r\n", { .kind = RSP_NOT_FOUND }, "NF\r\n" },
     { "ma k C999 q\r\n", { .kind = RSP_EXISTS }, "EX\r\n" },
     { "ma k O1 k c t v\r\n", { .kind = RSP_NOT_FOUND }, "NF O1 kk\r\n" },
