@@ -142,3 +142,14 @@ bool number_strict_u64(const char *s, size_t n, uint64_t *out)
     *out = v;
     return true;
 }
+
+bool number_strict_u32(const char *s, size_t n, uint32_t *out)
+{
+    uint64_t v;
+
+    if (n > 11 || !number_strict_u64(s, n, &v) || v > UINT32_MAX) {
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}

@@ -34,6 +34,7 @@ bool number_i32(const char *s, size_t n, int32_t *out);
  * spaces or '+'; out of range is refused.
  */
 bool number_strict_i32(const char *s, size_t n, int32_t *out);
+bool number_strict_u32(const char *s, size_t n, uint32_t *out);
 bool number_strict_u64(const char *s, size_t n, uint64_t *out);
 
 #endif

@@ -17,6 +17,11 @@ SILENT_CLOSE = ("memcached 1.6.45 closes without a byte on an HTTP request line 
                 "ERROR to a two-letter command starting with m")
 STRICT_LENGTH = ("memcached 1.6.45 reads a storage line's data length as strict digits ('+3' is "
                  "refused, with no block to skip); 1.6.18 read it with strtol")
+META_GRAMMAR = ("memcached 1.6.45 parses meta commands anew: no key is 'bad command line format' "
+                "(1.6.18: ERROR), a flag token starting with a byte that is neither a letter nor a "
+                "digit empties the line (bad command line format), md reports mg's messages, ma "
+                "reports 'invalid or duplicate flag' for a long key or too many flags, M takes "
+                "the byte after it whatever follows, and flag numbers are strict digits")
 QUIET_VIVIFY = ("memcached 1.6.45 hides ma's success with q also when N created the counter; "
                 "1.6.18 showed it")
 UNKNOWN_NOREPLY = ("memcached 1.6.45 honours a trailing noreply on an unknown command; "
@@ -279,6 +284,191 @@ VERSION <version>\r\n
          r"""
 VA 1\r\n
   data: 7\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-no-key': (META_GRAMMAR,
+         r"""
+ERROR\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-invalid-flag': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-extra-token': (META_GRAMMAR,
+         r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-no-key': (META_GRAMMAR,
+         r"""
+ERROR\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-no-key': (META_GRAMMAR,
+         r"""
+ERROR\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-mg-alone': (META_GRAMMAR,
+         r"""
+ERROR\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-mg-bad-flag': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-ma-bad-mode-long': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR invalid mode for ma M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-md-bad-C': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-ms-bad-mode-long': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+""",
+         r"""
+HD\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-flag-messages': (META_GRAMMAR,
+         r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""",
+         r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR duplicate flag\r\n
+CLIENT_ERROR bad token in command line format\r\n
+CLIENT_ERROR error decoding key\r\n
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-flag-messages': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR bad command line format\r\n
+CLIENT_ERROR options flags too long\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+NF\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid mode for ma M token\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-too-many-flags': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR options flags too long\r\n
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR duplicate flag\r\n
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-M-takes-one-byte': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+""",
+         r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+CLIENT_ERROR invalid mode for ms M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-flag-numbers-strict': (META_GRAMMAR,
+         r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+HD\r\n
+VA 1\r\n
+  data: w\r\n
+VERSION <version>\r\n
+""",
+         r"""
+HD\r\n
+CLIENT_ERROR bad token in command line format\r\n
+CLIENT_ERROR bad command line format\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-flag-first-byte': (META_GRAMMAR,
+         r"""
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid flag\r\n
+EN\r\n
+VERSION <version>\r\n
+""",
+         r"""
+CLIENT_ERROR bad command line format\r\n
+CLIENT_ERROR bad command line format\r\n
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
 }
