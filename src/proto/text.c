@@ -44,6 +44,9 @@
  *       CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]
  *                                                                   REQ_EDELETE_USAGE
  *   3000 bytes, no "\n", not get/gets   connection closed, no reply   REQ_ELINE_TOO_LONG
+ *   "GET / HTTP/1.0" / "PUT /x HTTP/1.1" / "foo HTTP/"  (an unknown command whose last
+ *   of 23 tokens starts "HTTP/")        connection closed, no reply   REQ_EHTTP
+ *   "foo noreply"                       nothing (1.6.18: ERROR)       REQ_EUNKNOWN + noreply
  *   any of the above ending "noreply" once the token count is right
  *     ("set k abc 0 1 noreply", "incr k abc noreply", "delete k 1 noreply",
  *      "verbosity noreply", "flush_all x noreply")  nothing at all   error + noreply
@@ -504,9 +507,11 @@ static enum request_error parse_line(struct request *req, const char *line, size
 
 /*
  * memcached's rule for a buffer with no newline (try_read_command_ascii):
- * over 2048 bytes it closes the connection unless, after at most 100
- * leading spaces, the line starts "get " or "gets " (we also let gat/gats
- * grow, which memcached 1.6.18 does not). Called only with len > 2048.
+ * over 2048 bytes it closes the connection, without a reply, unless, after
+ * at most 100 leading spaces, the line starts "get " or "gets ". We also let
+ * gat/gats lines grow: memcached (1.6.18 and 1.6.45) closes those, though it
+ * serves the same line when it arrives in one read (known_choices.py).
+ * Called only with len > 2048.
  */
 static bool is_long_get(const char *buf, size_t len)
 {

@@ -36,7 +36,8 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  * PARSE_AGAIN: no complete line yet (nothing consumed). PARSE_ERROR: req->error
  * says why and *consumed = bytes of the bad line to skip; for REQ_ELINE_TOO_LONG
  * (no newline within TEXT_LINE_MAX, or TEXT_GET_LINE_MAX for get/gets/gat/gats
- * lines) the caller replies and closes the connection.
+ * lines) and REQ_EHTTP (an HTTP request line) the caller closes the
+ * connection without a reply, as memcached 1.6.45 does.
  *
  * Details the caller must know (observed on memcached 1.6.18, and on 1.6.45
  * where it differs):
