@@ -534,9 +534,9 @@ static void put_flag(struct out *o, char c)
 }
 
 /* The key as memcached's META_KEY(): base64 then " b" when binary. */
-static void put_key(struct out *o, const struct request *req, const char *key, size_t nkey)
+static void put_key(struct out *o, bool binary, const char *key, size_t nkey)
 {
-    if (req->key_binary) {
+    if (binary) {
         char enc[BASE64_ENCODED_LEN(REQUEST_KEY_MAX)];
         size_t n = base64_encode((const unsigned char *)key,
                                  nkey <= REQUEST_KEY_MAX ? nkey : REQUEST_KEY_MAX, enc);
@@ -577,13 +577,18 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
             PUT_LIT(o, " O");
             put(o, req->opaque, req->nopaque);
             continue;
-        case 'k':
+        case 'k': {
+            /* a stored key the way it was stored (memcached 1.6.45's mg),
+             * otherwise the way the request spelled it; the bytes are the
+             * request's either way (the item's may be released by now) */
+            bool binary = rsp->key_item ? rsp->key_binary : req->key_binary;
             put_flag(o, 'k');
-            put_key(o, req, req->key, req->nkey);
-            if (req->key_binary) {
+            put_key(o, binary, req->key, req->nkey);
+            if (binary) {
                 put_flag(o, 'b');
             }
             continue;
+        }
         default:
             break;
         }
@@ -724,9 +729,9 @@ static void compose_into(const struct response *rsp, struct out *o)
     case RSP_DEBUG:
         PUT_LIT(o, "ME ");
         if (rsp->key != NULL) {
-            put_key(o, req, rsp->key, rsp->nkey);
+            put_key(o, rsp->key_item ? rsp->key_binary : req->key_binary, rsp->key, rsp->nkey);
         } else {
-            put_key(o, req, req->key, req->nkey);
+            put_key(o, req->key_binary, req->key, req->nkey);
         }
         PUT_LIT(o, " ");
         put(o, rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0);

@@ -90,10 +90,10 @@ bool meta_error_swallows(const struct request *req);
  *            then " Z" (won), " X" (stale), " W" (win) in that order.
  *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored).
  *   md       O, k.       ma success: c, t, O, k; ma NF/EX/NS: O, k.
- * The key echoed is the request's; memcached's mg echoes the stored item's
- * key, which differs only when an item stored with 'b' is read without it
- * or the other way round (mnemo's items do not record how their key was
- * sent).
+ * mg hits and me echo the key the way the item stored it (rsp->key_item,
+ * rsp->key_binary: base64 and " b" if it was stored with 'b', plain if not,
+ * whatever the request used), as memcached does; every other reply echoes
+ * it the way the request spelled it.
  *
  * Quiet (q) drops exactly what memcached 1.6.45 drops: mg EN; ms HD; md HD;
  * ma HD/VA, also when N just created the item (1.6.18 sent that one). mg

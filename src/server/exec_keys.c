@@ -25,6 +25,8 @@ static void fill_item(struct response *rsp, const struct item *it, const struct 
     rsp->vlen = item_vlen(it);
     rsp->cas = item_cas(it);
     rsp->ttl = exec_ttl_left(item_exptime(it));
+    rsp->key_item = true;
+    rsp->key_binary = item_key_binary(it);
     if (info != NULL) {
         rsp->last_access = info->last_access;
         rsp->hit_before = info->hit_before;
@@ -257,6 +259,8 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
                      " fetch=%s cls=1 size=%zu",
                      exec_ttl_left(item_exptime(it)), info.last_access, item_cas(it),
                      info.hit_before ? "yes" : "no", item_nkey(it) + item_vlen(it) + 2);
+    rsp.key_item = true;
+    rsp.key_binary = item_key_binary(it);
     store_release(x->srv->store, &it);
     rsp.kind = RSP_DEBUG;
     rsp.msg = line;

@@ -270,6 +270,12 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
 /* The item's last access time on the server clock. */
 uint32_t item_atime(const struct item *it);
 
+/* Was the item's key sent base64-encoded (meta b)? Meta replies echo a
+ * stored key the way it was stored, as memcached does. Marked on a reserved
+ * item before it is committed; rewrites of the item (touch, md I, ma) keep it. */
+bool item_key_binary(const struct item *it);
+void item_mark_key_binary(struct item *it);
+
 /* ---- maintenance, statistics, iteration, hooks ---- */
 
 /* Reclaim expired and flushed items without client access. Visits at most

@@ -325,6 +325,7 @@ static enum swap_result swap_if_same(struct store *s, struct shard *sh, uint32_t
             item_state_set(fresh, o->set_bits);
             item_state_clear(fresh, o->clear_bits);
             uint32_t atime = item_atime_load(old);
+            item_key_binary_copy(fresh, old); /* the same key, spelled as before */
             link_new_locked(s, sh, old, fresh, hv, now, o->new_cas);
             if (o->keep_atime)
                 item_atime_store(fresh, atime);

@@ -176,6 +176,9 @@ add(M("ma-no-key", b"ma\r\n"))
 # --- base64, opaque, quiet mode, pipelining --------------------------------------------
 add(M("b64-roundtrip-text", ms(b64(b"plain"), b"v", b"b") + b"get plain\r\nmg plain v\r\n"))
 add(M("b64-k-returns-encoded", ms(b"plain", b"v") + b"mg " + b64(b"plain") + b" b k v\r\n"))
+# issue 18: a key stored with b comes back base64 with b, however it is asked for
+add(M("b64-stored-k-read-plain", ms(b64(b"plain"), b"v", b"b") + b"mg plain k v\r\nme plain\r\n"
+      + b"ma plain k\r\nmg plain k s\r\n"))
 add(M("b64-bad-padding", b"mg abc b v\r\n"))
 add(M("b64-miss", b"mg " + b64(b"nothere") + b" b v k\r\n"))
 add(M("opaque-long", ms(b"k", b"v") + b"mg k O" + b"x" * 31 + b" v\r\n"))

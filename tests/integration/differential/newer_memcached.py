@@ -473,6 +473,17 @@ VERSION <version>\r\n
 """),
 }
 
+# Where mnemod keeps 1.6.18's behaviour (or its own) because 1.6.45's is a
+# plain bug; a harness that runs 1.6.45 should expect a difference here.
+DEVIATIONS_FROM_1645 = {
+    'meta-me-base64': "memcached 1.6.45's me ignores the b flag (it counts one token too "
+                      "many after its tokenizer changed) and looks up the base64 text as a key",
+    'text-known-flags-2-pow-32': "memcached 1.6.45 still keeps the low 32 bits of flags "
+                                 "4294967296; mnemod refuses the line and swallows its block",
+    'text-long-gat-in-pieces': "see known_choices.py: a long gat line is served when it "
+                               "arrives in pieces",
+}
+
 
 def document_newer(conversations):
     """Attach the 1.6.18-vs-1.6.45 differences above to conversations (by name)."""

@@ -492,6 +492,11 @@ static const struct compose_case compose_cases[] = {
     { "mg k N30 s v t c\r\n", { .kind = RSP_VALUE, .ttl = 30, .cas = 6, .won = true },
       "VA 0 s0 t30 c6 Z\r\n" },
     { "mg k N30 q\r\n", { .kind = RSP_VALUE, .win = true }, "HD W\r\n" },
+    /* k echoes a hit's key the way the item stored it (memcached 1.6.45) */
+    { "mg plain k v\r\n", { .kind = RSP_VALUE, .vlen = 1, .key_item = true, .key_binary = true },
+      "VA 1 kcGxhaW4= b\r\n" },
+    { "mg cGxhaW4= b k\r\n", { .kind = RSP_VALUE, .key_item = true }, "HD kplain\r\n" },
+    { "mg cGxhaW4= b k\r\n", { .kind = RSP_MISS }, "EN kcGxhaW4= b\r\n" },
     { "mg k v c\r\n", { .kind = RSP_VALUE, .vlen = 2, .cas = 10, .stale = true, .win = true },
       "VA 2 c10 X W\r\n" },
     { "mg k v c\r\n", { .kind = RSP_VALUE, .vlen = 2, .cas = 10, .stale = true, .won = true },
