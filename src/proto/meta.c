@@ -10,43 +10,55 @@
  *                                                      ▼ b-key decoded
  *   reply ◀── code + return flags in request order ◀── response + request
  *
- * The grammar is memcached 1.6.18's (proto_text.c: process_command_ascii,
- * _meta_flag_preparse, process_m{get,set,delete,arithmetic}_command,
- * process_meta_command; base64.c), including its quirks. Observed against
- * memcached 1.6.18 (Debian), one connection per case:
+ * The grammar is memcached 1.6.45's (proto_parser.c: process_request,
+ * _meta_flag_preparse, process_m{get,set,delete,arithmetic}_cmd;
+ * proto_text.c: process_meta_command; vendor/mcmc: the tokenizer and its
+ * strict numbers), including its quirks. Observed against memcached 1.6.45,
+ * one connection per case (where 1.6.18 differed, it says so):
  *
  *   request line                            memcached reply                     error
  *   --------------------------------------  ----------------------------------  ---------------------
- *   "mg" / "mg " / "ms" / "md" / "ma"       ERROR                               REQ_EUNKNOWN
+ *   "mg" / "mg " / "ms" / "md" / "ma"       CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                           (1.6.18: ERROR)
+ *   "mg k !" / "mg k @" / "mg k {" / "ms k 2 \x80" / "me k !"
+ *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                           (a flag token must start with a digit or a
+ *                                           byte in 'A'..'z'; ms: nothing swallowed)
  *   "MG k" / "mx k" / "mgg k" / "m k"       ERROR                               REQ_EUNKNOWN
  *   mg/ms/md/ma/me with a 251-byte key      CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
  *   "me"                                    CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "me k b" (bad base64)                   CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "ms k" / "ms k abc" / "ms k -1" / "ms k 2x" / "ms k S2" / "ms k 2147483646"
+ *   "ms k" / "ms k abc" / "ms k -1" / "ms k 2x" / "ms k +2" / "ms k S2" / "ms k 2147483646"
  *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
  *                                           (no swallow: the data line then answers ERROR)
- *   "mg k z" / "mg k E5" / "mg k S5" / "mg k \x01" / "ms k 2 x"
+ *   "ms <251-byte key> 2"                   CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
+ *                                           (1.6.45: the data block is swallowed)
+ *   "mg k z" / "mg k S5" / "mg k [" / "ms k 2 x" / "md k Z"
  *                                           CLIENT_ERROR invalid flag           REQ_EMETA_FLAG
- *   "mg k v v" / "mg k Oa Ob" / "mg k v \x80" / "mg k v \x7f"
- *                                           CLIENT_ERROR duplicate flag         REQ_EMETA_DUP
- *   "mg k Tabc" / "mg k T" / "mg k N" / "mg k Rx" / "mg k C-1" / "ms k 2 Cabc"
+ *   "mg k v v" / "mg k Oa Ob" / "md k v v"  CLIENT_ERROR duplicate flag         REQ_EMETA_DUP
+ *   "mg k Tabc" / "mg k T" / "mg k N" / "mg k Rx" / "mg k C-1" / "mg k T+5" / "ms k 2 Cabc"
  *                                           CLIENT_ERROR bad token in command line format  REQ_EMETA_TOKEN
- *   "mg k Fabc" / "ms k 2 F-1"              CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *   "mg k Fabc" / "ms k 2 F-1" / "ms k 2 F+1"  CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *     (flag numbers are strict digits in 1.6.45; 1.6.18 read them with strto*)
  *   "mg k Jabc"                             CLIENT_ERROR invalid numeric initial value  REQ_EMETA_INITIAL
  *   "mg k Dabc" / "mg k D-1"                CLIENT_ERROR invalid numeric delta value    REQ_EMETA_DELTA
- *   "mg k M" / "mg k Mxx" / "ms k 2 MSS"    CLIENT_ERROR incorrect length for M token  REQ_EMETA_MODE_LEN
+ *   "mg k Mxx" / "ms k 2 MSS" / "ma k MII"  valid: M takes the byte after it (1.6.18:
+ *                                           "incorrect length for M token"); mg, md ignore it
  *   "mg a1 b" / "mg YWJ b" / "mg ==== b" / "mg YWJj==== b"
  *                                           CLIENT_ERROR error decoding key     REQ_EMETA_BASE64
- *   "md k z" / "md k k k" / "md k Cabc" / "md k b" / "ma k Dabc" / "ma k M" / "ma k MII"
+ *   "ma k z" / "ma k Dabc" / "ma k D+1" / ma with a 251-byte key or 19 flags
  *                                           CLIENT_ERROR invalid or duplicate flag  REQ_EMETA_FLAG_OR_DUP
+ *                                           (md reports mg's messages; 1.6.18 gave md this one)
  *   "mg k O" + 32 bytes (33 with the O)     CLIENT_ERROR opaque token too long  REQ_EMETA_OPAQUE
- *   "ms k 2 Mx" / "ms k 2 Ms" / "ms k 2 MI" CLIENT_ERROR invalid mode for ms M token  REQ_EMETA_MODE_MS
- *   "ma k Mx" / "ma k Mi"                   CLIENT_ERROR invalid mode for ma M token  REQ_EMETA_MODE_MA
- *   "mg k" + 18 flags                       CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
- *   "ms k 2" + 17 flags, md/ma + 18 flags   CLIENT_ERROR options flags too long  REQ_EMETA_TOO_MANY
+ *   "ms k 2 Mx" / "ms k 2 Ms" / "ms k 2 M"  CLIENT_ERROR invalid mode for ms M token  REQ_EMETA_MODE_MS
+ *   "ma k Mx" / "ma k Mi" / "ma k M"        CLIENT_ERROR invalid mode for ma M token  REQ_EMETA_MODE_MA
+ *   mg/md + 19 flags, "ms k 2" + 18 flags   CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
+ *                                           (more than 20 tokens; ms swallows the block;
+ *                                           1.6.18 counted one token more and md/ma said
+ *                                           "options flags too long")
  *
- * Precedence (memcached checks in this order): token count, key length,
- * [ms: datalen present, flag count, datalen], flag count, then the flags
+ * Precedence (memcached checks in this order): the flags' first bytes,
+ * token count, [ms: datalen], key length, flag count, then the flags
  * left to right: an unknown flag or a repeat ends the scan at once; a bad
  * value is remembered (the last one's message wins, F's keeps the earlier
  * one) and the scan goes on; then ms/ma mode; then opaque length. Every
@@ -70,7 +82,7 @@
  *   "md k O7 k c C1" (cas differs)          EX O7 kk
  *   "ma k N0 J10 v" / "ma k v"              VA 2 + "10" / VA 2 + "11"
  *   "ma k v M+ D7 t c k O9"                 VA 1 t-1 c22 kk O9  + "7"
- *   "ma k q" hit / created by N / missing   (nothing) / HD / NF
+ *   "ma k q" hit / created by N / missing   (nothing) / (nothing; 1.6.18: HD) / NF
  *   "me k" hit                              ME k exp=-1 la=0 cas=15 fetch=no cls=1 size=64
  *   "me k" miss                             EN
  *
@@ -78,13 +90,13 @@
  * every command is accepted by every command (mg takes C, F, I, D, J, M, P,
  * L and ignores them; md ignores v, s, ...); "mg k Mx" is fine (mode is
  * checked only by ms and ma); flag tokens are only looked at by their first
- * byte ("mg k vfoo" is v); numbers read as safe_strto*() ("T+5", "N\t3");
+ * byte ("mg k vfoo" is v); numbers are strict digits (1.6.45);
  * "O" alone is an empty opaque, echoed as "O"; "mg k\tv" is key "k\tv".
  *
- * Differences, as in text.c: T/N/R and datalen outside int32 and F above
- * 2^32-1 are refused (1.6.18 truncates them silently). Extensions from later
- * memcached releases that 1.6.18 refuses as invalid flags: E (new CAS,
- * read like C) and x (md: drop the value, keep the item).
+ * Kept from 1.6.18 where 1.6.45 has a plain bug: "me <key> b" decodes the
+ * key (1.6.45 ignores b there), ma checks its opaque before it changes the
+ * counter (1.6.45 increments, then refuses), a NUL ends the line. E (new
+ * CAS, read like C) and x (md: drop the value, keep the item) are 1.6.45's.
  */
 #include "proto/meta.h"
 
@@ -158,6 +170,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
     enum request_error msg = REQ_EFORMAT;
     int32_t i32;
 
+#define SEEN(c) (((seen[(c) >> 6] >> ((c) & 63)) & 1) != 0)
     if (first < nt) {
         req->mflag_text = t[first].s;
         req->nmflag_text = (size_t)(t[nt - 1].s + t[nt - 1].n - t[first].s);
@@ -186,7 +199,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'N':
         case 'T':
         case 'R':
-            if (!number_i32(v, nv, &i32)) {
+            if (nv == 0 || !number_strict_i32(v, nv, &i32)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             } else if (o == 'N') {
@@ -196,6 +209,12 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
                 req->has_exptime = true;
             } else {
                 req->recache_ttl = i32;
+            }
+            /* memcached applies N, T, R and t in the order they came */
+            if (o == 'R') {
+                req->recache_before_touch = !SEEN('T');
+            } else if (o == 'N') {
+                req->vivify_after_touch = SEEN('T');
             }
             break;
         case 'O':
@@ -207,9 +226,12 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
             break;
         case 'P': /* proxy flags: accepted, ignored */
         case 'L':
+        case 't':
+            req->ttl_before_touch = !SEEN('T');
+            req->ttl_before_vivify = !SEEN('N');
+            break;
         case 'k':
         case 's':
-        case 't':
         case 'c':
         case 'f':
         case 'v':
@@ -220,33 +242,30 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'x': /* md x: later memcached; 1.6.18 refuses it */
             break;
         case 'F':
-            if (!number_u32(v, nv, &req->flags)) {
+            if (nv == 0 || !number_strict_u32(v, nv, &req->flags)) {
                 has_error = true; /* no message of its own */
             }
             break;
         case 'C':
         case 'E': /* new CAS: later memcached; 1.6.18 refuses it */
-            if (!number_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
+            if (nv == 0 || !number_strict_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'M':
-            if (t[i].n != 2) {
-                has_error = true;
-                msg = REQ_EMETA_MODE_LEN;
-            } else {
-                req->mode = (enum request_mode)(unsigned char)v[0];
-            }
+            /* 1.6.45 takes the byte after M, whatever the token's length;
+             * a lone M reads the separator after it: an invalid mode */
+            req->mode = (enum request_mode)(nv > 0 ? (unsigned char)v[0] : ' ');
             break;
         case 'J':
-            if (!number_u64(v, nv, &req->initial)) {
+            if (nv == 0 || !number_strict_u64(v, nv, &req->initial)) {
                 has_error = true;
                 msg = REQ_EMETA_INITIAL;
             }
             break;
         case 'D':
-            if (!number_u64(v, nv, &req->delta)) {
+            if (nv == 0 || !number_strict_u64(v, nv, &req->delta)) {
                 has_error = true;
                 msg = REQ_EMETA_DELTA;
             }
@@ -257,6 +276,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         req->mflags |= REQ_MFLAG(o);
     }
     return has_error ? msg : REQ_EOK;
+#undef SEEN
 }
 
 static enum request_error check_opaque(const struct request *req)
@@ -304,6 +324,23 @@ static enum request_error ma_mode(struct request *req)
 
 /* ---- commands ------------------------------------------------------------------ */
 
+/*
+ * memcached 1.6.45's tokenizer refuses a line whose flag token starts with
+ * a byte that is neither a digit nor in 'A'..'z': the command then has no
+ * tokens at all, which it answers "bad command line format" (for ms before
+ * the length is read: nothing is swallowed).
+ */
+static bool flag_bytes_ok(const struct mtok *t, size_t first, size_t nt)
+{
+    for (size_t i = first; i < nt; i++) {
+        unsigned char c = (unsigned char)t[i].s[0];
+        if (!(c > 64 && c < 123) && !(c >= '0' && c <= '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void set_key(struct request *req, const struct mtok *k)
 {
     req->key = k->s;
@@ -331,26 +368,27 @@ static enum request_error parse_me(struct request *req, const struct mtok *t, si
     return REQ_EOK;
 }
 
+/*
+ * ms <key> <datalen> <flag>*, in memcached 1.6.45's order: the data length
+ * first (strict digits); once it is read every error swallows the data
+ * block, including a key over 250 bytes and too many flags.
+ */
 static enum request_error parse_ms(struct request *req, const struct mtok *t, size_t nt)
 {
     int32_t vlen;
     enum request_error e;
 
+    if (nt < 3 || !number_strict_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
+        return REQ_EFORMAT;
+    }
+    req->vlen = (uint32_t)vlen;
+    req->swallow_on_error = true;
     if (t[1].n > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
-    if (nt == 2) {
-        return REQ_EFORMAT;
+    if (nt > META_NTOKENS_MAX) {
+        return REQ_EMETA_TOO_MANY_MG;
     }
-    if (nt + 1 > META_NTOKENS_MAX) {
-        return REQ_EMETA_TOO_MANY;
-    }
-    if (!number_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
-        return REQ_EFORMAT;
-    }
-    /* From here on memcached swallows the data block on error. */
-    req->vlen = (uint32_t)vlen;
-    req->swallow_on_error = true;
     set_key(req, &t[1]);
     e = preparse(req, t, 3, nt);
     if (e == REQ_EOK) {
@@ -364,11 +402,13 @@ static enum request_error parse_keyed(struct request *req, const struct mtok *t,
 {
     enum request_error e;
 
+    /* memcached 1.6.45 checks the key length and the flag count inside its
+     * flag scan, whose every message ma replaces with one of its own. */
     if (t[1].n > REQUEST_KEY_MAX) {
-        return REQ_EKEY_TOO_LONG;
+        return req->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : REQ_EKEY_TOO_LONG;
     }
-    if (nt + 1 > META_NTOKENS_MAX) {
-        return req->cmd == REQ_MG ? REQ_EMETA_TOO_MANY_MG : REQ_EMETA_TOO_MANY;
+    if (nt > META_NTOKENS_MAX) {
+        return req->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : REQ_EMETA_TOO_MANY_MG;
     }
     set_key(req, &t[1]);
     if (req->cmd == REQ_MA) {
@@ -376,8 +416,7 @@ static enum request_error parse_keyed(struct request *req, const struct mtok *t,
     }
     e = preparse(req, t, 2, nt);
     if (e != REQ_EOK) {
-        /* md and ma replace every preparse message with one of their own. */
-        return req->cmd == REQ_MG ? e : REQ_EMETA_FLAG_OR_DUP;
+        return req->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : e;
     }
     if (req->cmd == REQ_MA) {
         e = ma_mode(req);
@@ -402,7 +441,7 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
         return REQ_EOK;
     case 'e':
         req->cmd = REQ_ME;
-        return parse_me(req, t, nt);
+        return flag_bytes_ok(t, 2, nt) ? parse_me(req, t, nt) : REQ_EFORMAT;
     case 'g':
         req->cmd = REQ_MG;
         break;
@@ -418,8 +457,8 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
     default:
         return REQ_EUNKNOWN;
     }
-    if (nt < 2) {
-        return REQ_EUNKNOWN;
+    if (nt < 2 || !flag_bytes_ok(t, req->cmd == REQ_MS ? 3 : 2, nt)) {
+        return REQ_EFORMAT;
     }
     return req->cmd == REQ_MS ? parse_ms(req, t, nt) : parse_keyed(req, t, nt);
 }
@@ -495,9 +534,9 @@ static void put_flag(struct out *o, char c)
 }
 
 /* The key as memcached's META_KEY(): base64 then " b" when binary. */
-static void put_key(struct out *o, const struct request *req, const char *key, size_t nkey)
+static void put_key(struct out *o, bool binary, const char *key, size_t nkey)
 {
-    if (req->key_binary) {
+    if (binary) {
         char enc[BASE64_ENCODED_LEN(REQUEST_KEY_MAX)];
         size_t n = base64_encode((const unsigned char *)key,
                                  nkey <= REQUEST_KEY_MAX ? nkey : REQUEST_KEY_MAX, enc);
@@ -538,13 +577,18 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
             PUT_LIT(o, " O");
             put(o, req->opaque, req->nopaque);
             continue;
-        case 'k':
+        case 'k': {
+            /* a stored key the way it was stored (memcached 1.6.45's mg),
+             * otherwise the way the request spelled it; the bytes are the
+             * request's either way (the item's may be released by now) */
+            bool binary = rsp->key_item ? rsp->key_binary : req->key_binary;
             put_flag(o, 'k');
-            put_key(o, req, req->key, req->nkey);
-            if (req->key_binary) {
+            put_key(o, binary, req->key, req->nkey);
+            if (binary) {
                 put_flag(o, 'b');
             }
             continue;
+        }
         default:
             break;
         }
@@ -579,7 +623,7 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
     }
 }
 
-/* Does q drop this reply? (memcached 1.6.18, see meta.h) */
+/* Does q drop this reply? (memcached 1.6.45, see meta.h) */
 static bool quiet_drops(const struct response *rsp)
 {
     const struct request *req = rsp->req;
@@ -595,10 +639,11 @@ static bool quiet_drops(const struct response *rsp)
     case RSP_DELETED:
     case RSP_TOUCHED:
     case RSP_OK:
-        return req->cmd == REQ_MS || req->cmd == REQ_MD ||
-               (req->cmd == REQ_MA && !rsp->win);
+        return req->cmd == REQ_MS || req->cmd == REQ_MD || req->cmd == REQ_MA;
     case RSP_NUMBER:
-        return req->cmd == REQ_MA && !rsp->win;
+        /* memcached 1.6.45 hides ma's success with q, also when N created
+         * the counter (1.6.18 showed that one) */
+        return req->cmd == REQ_MA;
     default:
         return false;
     }
@@ -684,9 +729,9 @@ static void compose_into(const struct response *rsp, struct out *o)
     case RSP_DEBUG:
         PUT_LIT(o, "ME ");
         if (rsp->key != NULL) {
-            put_key(o, req, rsp->key, rsp->nkey);
+            put_key(o, rsp->key_item ? rsp->key_binary : req->key_binary, rsp->key, rsp->nkey);
         } else {
-            put_key(o, req, req->key, req->nkey);
+            put_key(o, req->key_binary, req->key, req->nkey);
         }
         PUT_LIT(o, " ");
         put(o, rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0);

@@ -6,7 +6,7 @@
  * classic text commands on one connection, so text_parse() hands every line
  * whose command token is two bytes starting with 'm' to meta_parse_line();
  * meta_parse() is the same thing for callers that know they hold a meta
- * line. The grammar and replies are memcached 1.6.18's (table atop meta.c).
+ * line. The grammar and replies are memcached 1.6.45's (table atop meta.c).
  */
 #ifndef MNEMO_PROTO_META_H
 #define MNEMO_PROTO_META_H
@@ -84,19 +84,21 @@ bool meta_error_swallows(const struct request *req);
  *   RSP_DEBUG         "ME <key> <msg>" (key base64 when the request had 'b')
  *   RSP_CLIENT_ERROR, RSP_SERVER_ERROR, RSP_ERROR: as text_compose().
  *
- * Return flags, in the order the request gave them (memcached 1.6.18):
+ * Return flags, in the order the request gave them (memcached 1.6.45):
  *   mg hit   s (vlen) t (ttl, -1 = none) c (cas) f (flags) l (last_access)
  *            h (hit_before 0/1) O (opaque) k (key, then " b" if binary);
  *            then " Z" (won), " X" (stale), " W" (win) in that order.
  *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored).
  *   md       O, k.       ma success: c, t, O, k; ma NF/EX/NS: O, k.
- * The key echoed is the request's; memcached echoes the stored item's key,
- * which differs only when an item stored with 'b' is read without it.
+ * mg hits and me echo the key the way the item stored it (rsp->key_item,
+ * rsp->key_binary: base64 and " b" if it was stored with 'b', plain if not,
+ * whatever the request used), as memcached does; every other reply echoes
+ * it the way the request spelled it.
  *
- * Quiet (q) drops exactly what memcached 1.6.18 drops: mg EN; ms HD; md HD;
- * ma HD/VA unless the item was just created by N (exec says so with
- * rsp->win, which ma never prints). mg hits ("HD"/"VA"), NS, EX, NF (also
- * for md and ma), MN, ME and all errors are always sent.
+ * Quiet (q) drops exactly what memcached 1.6.45 drops: mg EN; ms HD; md HD;
+ * ma HD/VA, also when N just created the item (1.6.18 sent that one). mg
+ * hits ("HD"/"VA"), NS, EX, NF (also for md and ma), MN, ME and all errors
+ * are always sent.
  */
 size_t meta_compose(const struct response *rsp, char *buf, size_t cap);
 

@@ -95,21 +95,20 @@ enum request_error {
     REQ_EDELTA,        /* "CLIENT_ERROR invalid numeric delta argument" */
     REQ_EEXPTIME,      /* "CLIENT_ERROR invalid exptime argument" */
     REQ_EDELETE_USAGE, /* "delete <key> 0" is fine, any other extra argument is not */
-    REQ_ELINE_TOO_LONG, /* no newline within the line limit: error, then close */
+    REQ_ELINE_TOO_LONG, /* no newline within the line limit: close without a reply */
+    REQ_EHTTP,          /* an HTTP request line: close without a reply */
     /* meta protocol (proto/meta.c); each maps to exactly one reply */
     REQ_EMETA_FLAG,         /* "CLIENT_ERROR invalid flag" (mg, ms) */
     REQ_EMETA_DUP,          /* "CLIENT_ERROR duplicate flag" (mg, ms) */
     REQ_EMETA_TOKEN,        /* "CLIENT_ERROR bad token in command line format" (mg, ms) */
-    REQ_EMETA_FLAG_OR_DUP,  /* "CLIENT_ERROR invalid or duplicate flag" (md, ma: any flag error) */
+    REQ_EMETA_FLAG_OR_DUP,  /* "CLIENT_ERROR invalid or duplicate flag" (ma: any flag error) */
     REQ_EMETA_BASE64,       /* "CLIENT_ERROR error decoding key" (mg, ms) */
     REQ_EMETA_OPAQUE,       /* "CLIENT_ERROR opaque token too long" */
-    REQ_EMETA_MODE_LEN,     /* "CLIENT_ERROR incorrect length for M token" (mg, ms) */
     REQ_EMETA_MODE_MS,      /* "CLIENT_ERROR invalid mode for ms M token" */
     REQ_EMETA_MODE_MA,      /* "CLIENT_ERROR invalid mode for ma M token" */
     REQ_EMETA_INITIAL,      /* "CLIENT_ERROR invalid numeric initial value" (mg, ms) */
     REQ_EMETA_DELTA,        /* "CLIENT_ERROR invalid numeric delta value" (mg, ms) */
-    REQ_EMETA_TOO_MANY_MG,  /* "CLIENT_ERROR options flags are too long" (mg) */
-    REQ_EMETA_TOO_MANY,     /* "CLIENT_ERROR options flags too long" (ms, md, ma) */
+    REQ_EMETA_TOO_MANY_MG,  /* "CLIENT_ERROR options flags are too long" (mg, ms, md) */
     /* binary protocol (proto/binary.c): every binary parse error closes */
     REQ_EBAD_MAGIC          /* request magic is not 0x80: close without a reply */
 };
@@ -164,8 +163,15 @@ struct request {
     uint64_t new_cas;       /* E token: the cas to give the modified item */
     uint64_t initial;       /* ma J token / binary incr initial value */
     bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
-    bool swallow_on_error;  /* a parse error after ms's datalen was read: memcached
-                             * skips the data block (vlen + 2 bytes) */
+    /* mg: memcached applies N, T, R and t in the order they came, so each
+     * sees the exptime as of its place among the flags. */
+    bool recache_before_touch; /* R before T: judged by the old exptime */
+    bool ttl_before_touch;     /* t before T: reports the old TTL */
+    bool ttl_before_vivify;    /* t before N: a vivified item has no TTL yet */
+    bool vivify_after_touch;   /* N after T: a vivified item keeps N's TTL */
+    bool swallow_on_error;  /* a parse error after a storage line's data length was
+                             * read (text set family, ms): memcached 1.6.45 skips
+                             * the data block (vlen + 2 bytes) */
     /* Keep last: request_reset() and request_copy() skip it, as it is written
      * before it is read and zeroing or copying it per request is measurable. */
     char keybuf[REQUEST_KEY_MAX]; /* decoded base64 key (meta b) */

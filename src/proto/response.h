@@ -76,6 +76,10 @@ struct response {
     bool win;             /* W: this client should recache */
     bool stale;           /* X: the item is stale (invalidated) */
     bool won;             /* Z: another client already won */
+    /* key is the stored item's (mg hit, me): meta echoes it the way it was
+     * stored, base64 with " b" when key_binary, whatever the request used */
+    bool key_item;
+    bool key_binary;
 };
 
 #endif

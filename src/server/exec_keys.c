@@ -25,6 +25,8 @@ static void fill_item(struct response *rsp, const struct item *it, const struct 
     rsp->vlen = item_vlen(it);
     rsp->cas = item_cas(it);
     rsp->ttl = exec_ttl_left(item_exptime(it));
+    rsp->key_item = true;
+    rsp->key_binary = item_key_binary(it);
     if (info != NULL) {
         rsp->last_access = info->last_access;
         rsp->hit_before = info->hit_before;
@@ -55,6 +57,28 @@ static void count_lookup(struct exec_ctx *x, const struct request *req, bool tou
     }
 }
 
+/*
+ * memcached's mg applies N, T and t in the order they came, so t reports the
+ * TTL as of its place: a vivified item has none (-1) until N or T gives it
+ * one, and a t before T shows the TTL the item had.
+ */
+static int64_t ttl_at_flag(const struct request *req, const struct store_get_opts *opts,
+                           const struct store_get_info *info, int64_t final)
+{
+    if (!info->vivified) {
+        return opts->touch && req->ttl_before_touch ? exec_ttl_left(info->exptime_before) : final;
+    }
+    bool after_n = !req->ttl_before_vivify;
+    bool after_t = opts->touch && !req->ttl_before_touch;
+    if (after_n && after_t)
+        return final;
+    if (after_n)
+        return exec_ttl_left(opts->vivify_exptime);
+    if (after_t)
+        return exec_ttl_left(opts->new_exptime);
+    return -1;
+}
+
 static void retrieve_one(struct exec_ctx *x, const struct request *req, const char *key, size_t nkey,
                          const struct store_get_opts *opts)
 {
@@ -72,6 +96,8 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
         return;
     }
     fill_item(&rsp, it, &info);
+    if (req->proto == REQ_PROTO_META)
+        rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
     rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
     /* A meta get sends the value only when asked (v); the others always. */
     bool want_value = req->proto != REQ_PROTO_META || exec_flag(req, 'v');
@@ -94,10 +120,12 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
         if (exec_flag(req, 'N')) {
             opts.vivify = true;
             opts.vivify_exptime = exec_exptime(req->vivify_ttl);
+            opts.vivify_last = req->vivify_after_touch;
         }
         if (exec_flag(req, 'R')) {
             opts.recache = true;
             opts.recache_secs = req->recache_ttl > 0 ? (uint32_t)req->recache_ttl : 0;
+            opts.recache_first = req->recache_before_touch;
         }
     }
     if (req->proto != REQ_PROTO_TEXT) {
@@ -231,6 +259,8 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
                      " fetch=%s cls=1 size=%zu",
                      exec_ttl_left(item_exptime(it)), info.last_access, item_cas(it),
                      info.hit_before ? "yes" : "no", item_nkey(it) + item_vlen(it) + 2);
+    rsp.key_item = true;
+    rsp.key_binary = item_key_binary(it);
     store_release(x->srv->store, &it);
     rsp.kind = RSP_DEBUG;
     rsp.msg = line;

@@ -42,8 +42,11 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
         st = STORE_TOO_LARGE;
     else
         st = store_reserve(store, req->key, req->nkey, flags_of(req), exptime_of(req), req->vlen, it);
-    if (st == STORE_OK)
+    if (st == STORE_OK) {
+        if (req->key_binary)
+            item_mark_key_binary(*it);
         return EXEC_READ_DATA;
+    }
     drop_stale_on_failed_set(x, req);
     exec_reply_store_error(x, st);
     return EXEC_SWALLOW;

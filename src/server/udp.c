@@ -3,7 +3,12 @@
  * commands run through the same parser and exec as a TCP connection's, the
  * replies are queued as usual and then cut into framed datagrams.
  *
- *   datagram ─▶ frame header ─▶ text_parse ─▶ exec ─▶ outq ─▶ 1400-byte frames ─▶ sendmsg
+ *   datagram ─▶ frame header ─▶ text_parse   ─▶ exec ─▶ outq ─▶ 1400-byte frames ─▶ sendmsg
+ *                               binary_parse
+ *
+ * As in memcached, each datagram's first payload byte picks its dialect
+ * (0x80: binary), and a request spread over several datagrams (a frame
+ * header whose count is not 1) is dropped without a reply.
  */
 #include "server/udp.h"
 
@@ -17,6 +22,7 @@
 #include "common/outq.h"
 #include "net/event.h"
 #include "net/listen.h"
+#include "proto/binary.h"
 #include "proto/text.h"
 #include "server/exec.h"
 #include "server/reply.h"
@@ -34,6 +40,7 @@ struct udp_socket {
     struct worker *w;
     struct outq out;
     bool noreply;
+    enum request_proto dialect; /* of the datagram being answered */
     char in[DATAGRAM_IN_MAX];
 };
 
@@ -57,7 +64,7 @@ static void udp_reply(void *sink, const struct response *rsp, struct item *it)
         return;
     }
     /* Out of memory here only loses this datagram's reply: UDP may drop. */
-    reply_append(&u->out, rsp, it, REQ_PROTO_TEXT, u->srv->store);
+    reply_append(&u->out, rsp, it, u->dialect, u->srv->store);
 }
 
 static void reply_error(struct exec_ctx *x, enum response_kind kind, const char *msg)
@@ -110,6 +117,46 @@ static void run_payload(struct udp_socket *u, const char *payload, size_t len)
         }
         enum exec_next next = exec_request(&x, &req);
         u->noreply = false;
+        if (next == EXEC_CLOSE)
+            return;
+    }
+}
+
+/* Run every binary request in payload[0..len): a value must be in the same
+ * datagram. A malformed packet ends the datagram, as it ends a connection. */
+static void run_binary_payload(struct udp_socket *u, const char *payload, size_t len)
+{
+    struct exec_ctx x = {.srv = u->srv, .stats = &u->w->stats, .reply = udp_reply, .sink = u};
+    size_t off = 0;
+    while (off < len) {
+        struct request req;
+        size_t consumed = 0;
+        enum parse_status ps = binary_parse(&req, payload + off, len - off, &consumed);
+        if (ps == PARSE_AGAIN)
+            return; /* a truncated last packet: nothing more to run */
+        if (ps == PARSE_ERROR) {
+            exec_parse_error(&x, &req);
+            return;
+        }
+        off += consumed;
+        size_t body = req.vlen < len - off ? req.vlen : len - off;
+        if (request_is_storage(req.cmd)) {
+            struct item *it = NULL;
+            if (exec_store_begin(&x, &req, &it) == EXEC_READ_DATA) {
+                if (body < req.vlen) {
+                    store_abort(u->srv->store, &it);
+                    return; /* the value is cut short: drop it, as a closed stream would */
+                }
+                /* item memory keeps a "\r\n" after every value */
+                memcpy(item_data(it), payload + off, req.vlen);
+                memcpy(item_data(it) + req.vlen, "\r\n", 2);
+                exec_store_finish(&x, &req, &it);
+            }
+            off += body;
+            continue;
+        }
+        enum exec_next next = exec_request(&x, &req);
+        off += body; /* a body the command does not use (unknown opcode, SASL data) */
         if (next == EXEC_CLOSE)
             return;
     }
@@ -181,13 +228,19 @@ static void on_datagram(struct event_handler *h, uint32_t events)
         if (n < UDP_HEADER_LEN)
             continue; /* not even a frame header: nothing to answer to */
         const unsigned char *hdr = (const unsigned char *)u->in;
-        unsigned seq = (unsigned)hdr[2] << 8 | hdr[3];
         unsigned count = (unsigned)hdr[4] << 8 | hdr[5];
-        if (seq != 0 || count != 1) {
-            struct exec_ctx x = {.srv = u->srv, .stats = &u->w->stats, .reply = udp_reply, .sink = u};
-            reply_error(&x, RSP_SERVER_ERROR, "multi-packet request not supported");
+        /* memcached drops a request of several datagrams, and one with no
+         * payload, without a word; it does not look at the sequence number. */
+        if (count != 1 || n == UDP_HEADER_LEN)
+            continue;
+        const char *payload = u->in + UDP_HEADER_LEN;
+        size_t plen_in = (size_t)n - UDP_HEADER_LEN;
+        if ((unsigned char)payload[0] == BINARY_MAGIC_REQ) {
+            u->dialect = REQ_PROTO_BINARY;
+            run_binary_payload(u, payload, plen_in);
         } else {
-            run_payload(u, u->in + UDP_HEADER_LEN, (size_t)n - UDP_HEADER_LEN);
+            u->dialect = REQ_PROTO_TEXT;
+            run_payload(u, payload, plen_in);
         }
         send_frames(u, hdr, (struct sockaddr *)&peer, plen);
     }

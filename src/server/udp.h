@@ -1,8 +1,8 @@
 /*
  * udp.h: memcached's UDP front end (-U PORT). Each datagram carries the
  * 8-byte frame header protocol.txt describes (request id, sequence number,
- * datagram count, reserved) and one whole request stream of text or meta
- * commands; the replies go back split into datagrams of at most
+ * datagram count, reserved) and one whole request stream of text and meta
+ * commands, or of binary requests (its first byte is 0x80); the replies go back split into datagrams of at most
  * UDP_DATAGRAM_MAX bytes, each with the same request id and its sequence
  * number. UDP is off unless -U names a port.
  */

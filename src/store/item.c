@@ -186,6 +186,16 @@ uint32_t item_atime(const struct item *it)
     return item_atime_load(it);
 }
 
+bool item_key_binary(const struct item *it)
+{
+    return item_key_binary_load(it);
+}
+
+void item_mark_key_binary(struct item *it)
+{
+    __atomic_fetch_or(&it->atime, ITEM_ATIME_KEY_BINARY, __ATOMIC_RELAXED);
+}
+
 char *item_data(struct item *it)
 {
     return (char *)&it->var[key_off(it)] + it->nkey;

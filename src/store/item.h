@@ -108,14 +108,32 @@ static inline void item_exptime_store(struct item *it, uint32_t exptime)
     __atomic_store_n(&it->exptime, exptime, __ATOMIC_RELAXED);
 }
 
+/* atime's top bit records that the key was sent base64-encoded (meta b),
+ * so that meta replies echo it the way it was stored, as memcached does;
+ * the clock never reaches it (2^31 s of uptime). Set on a reserved item,
+ * fixed after, and kept by every atime store. */
+#define ITEM_ATIME_KEY_BINARY 0x80000000u
+
 static inline uint32_t item_atime_load(const struct item *it)
 {
-    return __atomic_load_n(&it->atime, __ATOMIC_RELAXED);
+    return __atomic_load_n(&it->atime, __ATOMIC_RELAXED) & ~ITEM_ATIME_KEY_BINARY;
 }
 
 static inline void item_atime_store(struct item *it, uint32_t atime)
 {
-    __atomic_store_n(&it->atime, atime, __ATOMIC_RELAXED);
+    uint32_t keep = __atomic_load_n(&it->atime, __ATOMIC_RELAXED) & ITEM_ATIME_KEY_BINARY;
+    __atomic_store_n(&it->atime, keep | (atime & ~ITEM_ATIME_KEY_BINARY), __ATOMIC_RELAXED);
+}
+
+static inline bool item_key_binary_load(const struct item *it)
+{
+    return (__atomic_load_n(&it->atime, __ATOMIC_RELAXED) & ITEM_ATIME_KEY_BINARY) != 0;
+}
+
+static inline void item_key_binary_copy(struct item *to, const struct item *from)
+{
+    if (item_key_binary_load(from))
+        __atomic_fetch_or(&to->atime, ITEM_ATIME_KEY_BINARY, __ATOMIC_RELAXED);
 }
 
 /* Write a fresh unlinked item at mem (item_size_for() bytes): header, key

@@ -236,6 +236,7 @@ static void copy_forward_locked(struct store *s, struct shard *sh, struct item *
     if (s->cfg.use_cas)
         item_cas_slot_store(fresh, core_cas(s, it));
     item_atime_store(fresh, item_atime_load(it));
+    item_key_binary_copy(fresh, it);
     item_state_set(fresh, item_state(it) & keep);
     size_t size = item_size(fresh);
     struct seg *to = &a->segs[seg_of(a, fresh)];

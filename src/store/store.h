@@ -181,6 +181,9 @@ struct store_get_opts {
     uint32_t vivify_exptime; /*   this exptime and give this caller the win token */
     bool recache;            /* mg R: if the item expires within recache_secs, */
     uint32_t recache_secs;   /*   hand out the win token (once) */
+    bool recache_first;      /* R before T in the request: judged by the exptime the
+                              * item had before this touch (memcached's order) */
+    bool vivify_last;        /* N after T: a vivified item keeps vivify_exptime */
     uint64_t new_cas;        /* not 0: the vivified item's cas (mg E, memcached 1.6.2x) */
 };
 
@@ -191,6 +194,7 @@ struct store_get_info {
     bool stale;           /* the item is marked stale (invalidated) */
     bool won;             /* another caller holds the win token already */
     bool vivified;        /* the item was created by this lookup (a miss) */
+    uint32_t exptime_before; /* the exptime before this lookup's touch */
 };
 
 /* store_get with options; info (may be NULL) is filled on a hit or vivify.
@@ -265,6 +269,12 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
 
 /* The item's last access time on the server clock. */
 uint32_t item_atime(const struct item *it);
+
+/* Was the item's key sent base64-encoded (meta b)? Meta replies echo a
+ * stored key the way it was stored, as memcached does. Marked on a reserved
+ * item before it is committed; rewrites of the item (touch, md I, ma) keep it. */
+bool item_key_binary(const struct item *it);
+void item_mark_key_binary(struct item *it);
 
 /* ---- maintenance, statistics, iteration, hooks ---- */
 

@@ -106,7 +106,9 @@ static void get_hit_locked(struct store *s, struct item *it, const struct store_
                            struct store_get_info *info, uint32_t now, bool created)
 {
     uint8_t st = item_state(it);
+    uint32_t e_before = item_exptime_load(it);
     if (info != NULL) {
+        info->exptime_before = e_before;
         uint32_t atime = item_atime_load(it);
         info->hit_before = (st & ITEM_FETCHED) != 0;
         info->last_access = now > atime ? now - atime : 0;
@@ -116,7 +118,7 @@ static void get_hit_locked(struct store *s, struct item *it, const struct store_
     }
     if (o->peek)
         return;
-    if (o->touch) {
+    if (o->touch && !(created && o->vivify_last)) {
         item_exptime_store(it, o->new_exptime);
         hook_call(s, STORE_EV_TOUCH, item_key(it), it->nkey, it, o->new_exptime);
     }
@@ -124,7 +126,7 @@ static void get_hit_locked(struct store *s, struct item *it, const struct store_
         /* memcached's mg: the item it vivified (N), a stale item, or one
          * expiring within R seconds hands out the token once; every later
          * mg sees Z instead until the item is replaced. */
-        uint32_t e = item_exptime_load(it);
+        uint32_t e = o->recache_first ? e_before : item_exptime_load(it);
         bool recache = o->recache && e != 0 && (uint64_t)e < (uint64_t)now + o->recache_secs;
         if (created || (st & ITEM_STALE) || recache) {
             item_state_set(it, ITEM_WIN_SENT);
@@ -323,6 +325,7 @@ static enum swap_result swap_if_same(struct store *s, struct shard *sh, uint32_t
             item_state_set(fresh, o->set_bits);
             item_state_clear(fresh, o->clear_bits);
             uint32_t atime = item_atime_load(old);
+            item_key_binary_copy(fresh, old); /* the same key, spelled as before */
             link_new_locked(s, sh, old, fresh, hv, now, o->new_cas);
             if (o->keep_atime)
                 item_atime_store(fresh, atime);

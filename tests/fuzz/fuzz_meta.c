@@ -7,10 +7,11 @@
  *  - consumed <= remaining, progress on OK/ERROR, nothing consumed on AGAIN;
  *  - key inside the line or in req->keybuf, 1..250 bytes; opaque and flag
  *    text inside the line;
- *  - a differential oracle: the line is re-read the way memcached 1.6.18
- *    does (a NUL-terminated copy split on ' ', numbers through libc's
- *    strtol/strtoul/strtoull as safe_strto*(), a separately written base64
- *    decoder) and the error and every field must agree with meta_parse();
+ *  - a differential oracle: the line is re-read the way memcached 1.6.45
+ *    does (a NUL-terminated copy split on ' ', flag tokens checked for their
+ *    first byte, numbers as strict digits as mcmc_tokto*() reads them, a
+ *    separately written base64 decoder) and the error and every field must
+ *    agree with meta_parse();
  *  - ms errors swallow the data block exactly when the datalen was read;
  *  - meta_compose() of responses built from the request stays within
  *    meta_compose_bound(), reports the same size when cap is too small, and
@@ -54,35 +55,35 @@ struct moracle {
     size_t nopaque;
 };
 
-static bool m_ok_end(const char *s, const char *end)
+/* memcached 1.6.45's mcmc_tokto32: an optional '-', digits, 11 bytes at most. */
+static bool m_strict_i32(const char *s, int32_t *out)
 {
-    return end != s && (*end == '\0' || *end == ' ' || (*end >= '\t' && *end <= '\r'));
-}
-
-static bool m_ref_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || !m_ok_end(s, end)) {
+    size_t n = strlen(s);
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n > 11 || strspn(s + i, "0123456789") != n - i) {
         return false;
     }
-    if ((long long)v < 0 && strchr(s, '-') != NULL) {
+    long long v = strtoll(s, NULL, 10);
+    if (v > INT32_MAX || v < INT32_MIN) {
         return false;
     }
-    *out = v;
+    *out = (int32_t)v;
     return true;
 }
 
-static bool m_ref_i32(const char *s, int32_t *out)
+/* memcached 1.6.45's mcmc_toktou64: digits only, 22 bytes at most. */
+static bool m_strict_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno == ERANGE || !m_ok_end(s, end) || v > INT32_MAX || v < INT32_MIN) {
-        return false; /* mnemo refuses what 1.6.18 truncates */
+    size_t n = strlen(s);
+    if (n > 22 || strspn(s, "0123456789") != n) {
+        return false;
     }
-    *out = (int32_t)v;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE) {
+        return false;
+    }
+    *out = v;
     return true;
 }
 
@@ -153,18 +154,18 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             }
             break;
         case 'N':
-            if (!m_ref_i32(v, &o->vivify)) {
+            if (*v == '\0' || !m_strict_i32(v, &o->vivify)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'T':
-            o->has_exptime = m_ref_i32(v, &o->exptime);
+            o->has_exptime = *v != '\0' && m_strict_i32(v, &o->exptime);
             if (!o->has_exptime) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'R':
-            if (!m_ref_i32(v, &o->recache)) {
+            if (*v == '\0' || !m_strict_i32(v, &o->recache)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
@@ -176,7 +177,7 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             o->quiet = true;
             break;
         case 'F':
-            if (!m_ref_u64(v, &u) || u > UINT32_MAX) {
+            if (*v == '\0' || strlen(v) > 11 || !m_strict_u64(v, &u) || u > UINT32_MAX) {
                 err = true;
             } else {
                 o->flags = (uint32_t)u;
@@ -184,24 +185,21 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             break;
         case 'C':
         case 'E':
-            if (!m_ref_u64(v, c == 'C' ? &o->cas : &o->new_cas)) {
+            if (*v == '\0' || !m_strict_u64(v, c == 'C' ? &o->cas : &o->new_cas)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'M':
-            if (strlen(t[i]) != 2) {
-                err = true, msg = REQ_EMETA_MODE_LEN;
-            } else {
-                o->mode = (unsigned char)v[0];
-            }
+            /* 1.6.45: the byte after M; a lone M reads the separator */
+            o->mode = *v != '\0' ? (unsigned char)v[0] : ' ';
             break;
         case 'J':
-            if (!m_ref_u64(v, &o->initial)) {
+            if (*v == '\0' || !m_strict_u64(v, &o->initial)) {
                 err = true, msg = REQ_EMETA_INITIAL;
             }
             break;
         case 'D':
-            if (!m_ref_u64(v, &o->delta)) {
+            if (*v == '\0' || !m_strict_u64(v, &o->delta)) {
                 err = true, msg = REQ_EMETA_DELTA;
             }
             break;
@@ -236,6 +234,15 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
     if (o->cmd == REQ_MN) {
         return REQ_EOK;
     }
+    /* memcached 1.6.45's tokenizer: a flag token starting with a byte that is
+     * neither a digit nor in 'A'..'z' leaves the command with no tokens */
+    size_t lim = nt < 23 ? nt : 23;
+    for (size_t i = o->cmd == REQ_MS ? 3 : 2; i < lim; i++) {
+        unsigned char b = (unsigned char)t[i][0];
+        if (!(b > 64 && b < 123) && !(b >= '0' && b <= '9')) {
+            return REQ_EFORMAT;
+        }
+    }
     if (o->cmd == REQ_ME) {
         if (ntok < 3) {
             return REQ_EFORMAT;
@@ -254,35 +261,40 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
         return REQ_EOK;
     }
     if (ntok < 3) {
-        return REQ_EUNKNOWN;
+        return REQ_EFORMAT; /* 1.6.45; 1.6.18 answered ERROR */
     }
-    if (strlen(t[1]) > REQUEST_KEY_MAX) {
-        return REQ_EKEY_TOO_LONG;
-    }
-    o->nkey = strlen(t[1]);
-    memcpy(o->key, t[1], o->nkey);
     size_t first = 2;
     if (o->cmd == REQ_MS) {
-        if (ntok == 3) {
-            return REQ_EFORMAT;
-        }
-        if (ntok > 20) {
-            return REQ_EMETA_TOO_MANY;
-        }
-        if (!m_ref_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
+        /* memcached 1.6.45: the length first, strict digits; after it every
+         * error swallows the block, and more than 20 tokens are too many */
+        if (ntok == 3 || !m_strict_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
             return REQ_EFORMAT;
         }
         o->swallow = true;
         first = 3;
-    } else if (ntok > 20) {
-        return o->cmd == REQ_MG ? REQ_EMETA_TOO_MANY_MG : REQ_EMETA_TOO_MANY;
+        if (strlen(t[1]) > REQUEST_KEY_MAX) {
+            return REQ_EKEY_TOO_LONG;
+        }
+        if (ntok - 1 > 20) {
+            return REQ_EMETA_TOO_MANY_MG;
+        }
+    }
+    /* 1.6.45: ma replaces every message of its flag scan, which also checks
+     * the key length and the flag count (more than 20 tokens) */
+    if (strlen(t[1]) > REQUEST_KEY_MAX) {
+        return o->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : REQ_EKEY_TOO_LONG;
+    }
+    o->nkey = strlen(t[1]);
+    memcpy(o->key, t[1], o->nkey);
+    if (o->cmd != REQ_MS && ntok - 1 > 20) {
+        return o->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : REQ_EMETA_TOO_MANY_MG;
     }
     if (o->cmd == REQ_MA) {
         o->delta = 1;
     }
     e = m_preparse(t, first, nt, o);
     if (e != REQ_EOK) {
-        return o->cmd == REQ_MD || o->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : e;
+        return o->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : e;
     }
     if (o->cmd == REQ_MS) {
         if (o->mode == 0) {

@@ -106,12 +106,30 @@ add(M("ms-bad-length", b"ms k abc\r\nabc\r\n"))
 add(M("ms-negative-length", b"ms k -1\r\nabc\r\n"))
 add(M("ms-too-large", ms(b"k", b"z" * (1024 * 1024 + 1)) + b"mg k v\r\n"))
 add(M("ms-no-key", b"ms\r\n"))
-add(M("ms-invalid-flag", ms(b"k", b"v", b"!")))
+add(M("ms-invalid-flag", ms(b"k", b"value", b"!")))
 add(M("ms-bad-F", ms(b"k", b"v", b"Fabc")))
 add(M("ms-bad-T", ms(b"k", b"v", b"Tabc")))
 add(M("ms-bad-C", ms(b"k", b"v", b"Cabc")))
 add(M("ms-I-no-stale", ms(b"k", b"v1") + ms(b"k", b"v2", b"I") + b"mg k v\r\n"))
 add(M("ms-key-too-long", ms(b"k" * 251, b"v")))
+# issue 18: the meta grammar of memcached 1.6.45
+add(M("md-flag-messages", ms(b"k", b"v") + b"md k Z\r\nmd k v v\r\nmd k Tx\r\nmd k b\r\nmd k Cx\r\n"))
+add(M("ma-flag-messages", b"ma " + b"k" * 251 + b"\r\nma k" + b" v" * 19 + b"\r\nma k Mxx\r\nma k D+1\r\n"))
+add(M("md-too-many-flags", b"md k" + b" T1" * 18 + b"\r\nmd k" + b" q" * 19 + b"\r\n"))
+add(M("M-takes-one-byte", ms(b"k", b"v", b"MSS") + b"mg k Mxx v\r\n" + ms(b"k", b"v", b"M")))
+add(M("flag-numbers-strict", ms(b"k", b"v") + b"mg k T+5 v\r\n" + ms(b"k", b"w", b"F+1") + b"mg k v\r\n"))
+add(M("flag-first-byte", b"mg k @\r\nmg k {\r\nmg k [\r\nme k !\r\n"))
+# issue 18: q hides ma's success also when N created the counter
+add(M("ma-q-vivify-hidden", b"ma z q N0\r\nma y q N0 J7 v\r\nma z q v\r\nmg y v\r\n"))
+# issue 18: mg applies N, T, R and t in the order they came
+add(M("mg-t-before-T", ms(b"a", b"x", b"T100") + b"mg a t T30\r\nmg a T40 t\r\n"))
+add(M("mg-R-before-T", ms(b"a", b"x") + b"mg a R30 T10 v\r\nmg a R30 v\r\n"))
+add(M("mg-R-before-T-longer", ms(b"a", b"x", b"T10") + b"mg a R30 T100 v\r\nmg a R30 v\r\n"))
+add(M("mg-t-around-N-T", b"mg a t N30\r\nmg b N30 t\r\nmg c t T50 N30\r\nmg c t\r\n"
+      b"mg d N30 t T50\r\nmg d t\r\nmg e T50 t N30\r\nmg e t\r\n"))
+# issue 18: a refused ms never runs its data block ("mn" here) as a command
+add(M("ms-too-many-flags-swallows", ms(b"k", b"mn", b" ".join(b"T%d" % i for i in range(18)))
+      + b"mg k v\r\n"))
 add(M("ms-set-then-text-get", ms(b"k", b"value", b"F9") + b"gets k\r\n"))
 
 # --- md -----------------------------------------------------------------------------
@@ -156,6 +174,9 @@ add(M("ma-no-key", b"ma\r\n"))
 # --- base64, opaque, quiet mode, pipelining --------------------------------------------
 add(M("b64-roundtrip-text", ms(b64(b"plain"), b"v", b"b") + b"get plain\r\nmg plain v\r\n"))
 add(M("b64-k-returns-encoded", ms(b"plain", b"v") + b"mg " + b64(b"plain") + b" b k v\r\n"))
+# issue 18: a key stored with b comes back base64 with b, however it is asked for
+add(M("b64-stored-k-read-plain", ms(b64(b"plain"), b"v", b"b") + b"mg plain k v\r\nme plain\r\n"
+      + b"ma plain k\r\nmg plain k s\r\n"))
 add(M("b64-bad-padding", b"mg abc b v\r\n"))
 add(M("b64-miss", b"mg " + b64(b"nothere") + b" b v k\r\n"))
 add(M("opaque-long", ms(b"k", b"v") + b"mg k O" + b"x" * 31 + b" v\r\n"))

@@ -266,6 +266,31 @@ add(T("swallow-data-is-set", CANARY + b"set k abc 0 19\r\nset canary 0 0 1\r\nX\
 add(T("swallow-data-is-delete", CANARY + b"set k 0 abc 13\r\ndelete canary\r\n" + PROBE))
 add(T("swallow-then-good-set", b"set k abc 0 9\r\nflush_all\r\n" + set_(b"k", b"v") + b"get k\r\n"))
 
+# --- issue 18: data blocks, HTTP, line limits ------------------------------------------
+# A refused storage line never runs its data block ("flush_all" here) as a command.
+add(T("refused-set-data-is-not-run", set_(b"keep", b"safe") + b"set k 0 abc 9\r\nflush_all\r\n"
+      + b"get keep\r\n"))
+add(T("refused-cas-data-is-not-run", set_(b"keep", b"safe") + b"cas k 0 0 9 x\r\nflush_all\r\n"
+      + b"get keep\r\n"))
+add(T("refused-set-noreply-data-is-not-run", set_(b"keep", b"safe")
+      + b"set k abc 0 9 noreply\r\nflush_all\r\nget keep\r\n"))
+add(T("set-bytes-plus-sign", b"set k 0 0 +3\r\nxyz\r\nget k\r\n"))
+# An HTTP request line closes the connection without a byte.
+for name, line in (("get", b"GET / HTTP/1.0\r\n"), ("put", b"PUT /x HTTP/1.1\r\n"),
+                   ("delete", b"DELETE HTTP/1.1\r\n"), ("post", b"POST / HTTP/1.1\r\nHost: x\r\n\r\n"),
+                   ("head", b"HEAD / HTTP/1.0\r\n"), ("meta-shaped", b"mx / HTTP/1.1\r\n")):
+    add(T("http-" + name, line, fence=False))
+add(T("http-lowercase-get-is-a-get", b"get / HTTP/1.1\r\n"))
+add(T("http-not-last-token", b"GET / HTTP/1.1 x\r\n"))
+add(T("unknown-noreply", b"foo noreply\r\n"))
+# A get line may pass 2048 bytes before its newline arrives; other lines may not.
+K600 = b" ".join(b"key%04d" % i for i in range(600))
+add(T("long-get-in-pieces", [set_(b"key0007", b"v"), SYNC, b"get " + K600, Sleep(0.05), b" key0007\r\n"]))
+add(T("long-gets-in-pieces", [set_(b"key0007", b"v"), SYNC, b"gets " + K600, Sleep(0.05), b"\r\n"]))
+add(T("long-gat-in-pieces", [set_(b"key0007", b"v"), SYNC, b"gat 0 " + K600, Sleep(0.05), b"\r\n"]))
+add(T("long-set-in-pieces", [b"set " + b"k" * 2100, Sleep(0.05), b" 0 0 1\r\nx\r\n"], fence=False))
+
+
 # Bad numbers in the other commands' fields.
 for name, line in [
         ("incr-delta-fraction", b"incr n 1.5"), ("incr-delta-empty-token", b"incr n  1"),

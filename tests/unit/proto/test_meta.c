@@ -107,8 +107,12 @@ static const struct valid_case valid_cases[] = {
       .flag_text = "s v f t c k O123 h l u q" },
     { .line = "mg k T30 N60 R10\r\n", .cmd = REQ_MG, .key = "k", .flags = "TNR",
       .has_exptime = true, .exptime = 30, .vivify = 60, .recache = 10 },
-    { .line = "mg k T-1 N+5 R\t3\r\n", .cmd = REQ_MG, .key = "k", .flags = "TNR",
+    { .line = "mg k T-1 N5 R3\r\n", .cmd = REQ_MG, .key = "k", .flags = "TNR",
       .has_exptime = true, .exptime = -1, .vivify = 5, .recache = 3 },
+    /* 1.6.45 takes the byte after M, whatever follows; mg ignores it */
+    { .line = "mg k Mxx\r\n", .cmd = REQ_MG, .key = "k", .flags = "M" },
+    { .line = "ms k 2 MSS\r\n", .cmd = REQ_MS, .key = "k", .flags = "M", .vlen = 2, .mode = REQ_MODE_SET },
+    { .line = "ma k MII\r\n", .cmd = REQ_MA, .key = "k", .flags = "M", .delta = 1, .mode = REQ_MODE_INCR },
     { .line = "mg k T-2147483648\r\n", .cmd = REQ_MG, .key = "k", .flags = "T",
       .has_exptime = true, .exptime = INT32_MIN },
     { .line = "mg k vfoo kbar\r\n", .cmd = REQ_MG, .key = "k", .flags = "vk" },
@@ -131,7 +135,6 @@ static const struct valid_case valid_cases[] = {
     { .line = "ms k 0 T0 F4294967295 C99 I q k c O5\r\n", .cmd = REQ_MS, .key = "k",
       .flags = "TFCIqkcO", .quiet = true, .has_exptime = true, .cflags = UINT32_MAX, .cas = 99,
       .mode = REQ_MODE_SET, .opaque = "5" },
-    { .line = "ms k +2 MS\r\n", .cmd = REQ_MS, .key = "k", .flags = "M", .vlen = 2, .mode = REQ_MODE_SET },
     { .line = "ms k 2 ME\r\n", .cmd = REQ_MS, .key = "k", .flags = "M", .vlen = 2, .mode = REQ_MODE_ADD },
     { .line = "ms k 2 MA N30\r\n", .cmd = REQ_MS, .key = "k", .flags = "MN", .vlen = 2,
       .mode = REQ_MODE_APPEND, .vivify = 30 },
@@ -164,7 +167,7 @@ static const struct valid_case valid_cases[] = {
     { .line = "me k x y\r\n", .cmd = REQ_ME, .key = "k", .flags = "" },
     { .line = "me k bb\r\n", .cmd = REQ_ME, .key = "k", .flags = "" },
     { .line = "me bWVr b\r\n", .cmd = REQ_ME, .key = "mek", .binary = true, .flags = "b" },
-    /* 17 flags is memcached's most for mg/md/ma, 16 for ms */
+    /* memcached 1.6.45 takes 20 tokens: 18 flags for mg/md/ma, 17 for ms (here 17 and 16) */
     { .line = "mg k c f h k l O s t u v q T1 N1 R1 C1 F1 I\r\n", .cmd = REQ_MG, .key = "k",
       .flags = "cfhklOstuvqTNRCFI", .opaque = "", .quiet = true, .has_exptime = true, .exptime = 1,
       .vivify = 1, .recache = 1, .cas = 1, .cflags = 1 },
@@ -271,11 +274,11 @@ struct error_case {
 #define O33 "O12345678901234567890123456789012"
 
 static const struct error_case error_cases[] = {
-    { "mg\r\n", REQ_EUNKNOWN, false, 0 },
-    { "mg \r\n", REQ_EUNKNOWN, false, 0 },
-    { "ms\r\n", REQ_EUNKNOWN, false, 0 },
-    { "md\r\n", REQ_EUNKNOWN, false, 0 },
-    { "ma\r\n", REQ_EUNKNOWN, false, 0 },
+    { "mg\r\n", REQ_EFORMAT, false, 0 }, /* 1.6.45; 1.6.18: ERROR */
+    { "mg \r\n", REQ_EFORMAT, false, 0 },
+    { "ms\r\n", REQ_EFORMAT, false, 0 },
+    { "md\r\n", REQ_EFORMAT, false, 0 },
+    { "ma\r\n", REQ_EFORMAT, false, 0 },
     { "mx k v\r\n", REQ_EUNKNOWN, false, 0 },
     { "MG k v\r\n", REQ_EUNKNOWN, false, 0 },
     { "me\r\n", REQ_EFORMAT, false, 0 },
@@ -285,9 +288,12 @@ static const struct error_case error_cases[] = {
     { "mg " K251 "\r\n", REQ_EKEY_TOO_LONG, false, 0 },
     { "mg " K251 " z\r\n", REQ_EKEY_TOO_LONG, false, 0 },
     { "md " K251 "\r\n", REQ_EKEY_TOO_LONG, false, 0 },
-    { "ma " K251 "\r\n", REQ_EKEY_TOO_LONG, false, 0 },
-    { "ms " K251 " 2\r\n", REQ_EKEY_TOO_LONG, false, 0 },
-    { "ms " K251 "\r\n", REQ_EKEY_TOO_LONG, false, 0 },
+    { "ma " K251 "\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
+    /* memcached 1.6.45 reads ms's length first: once read, errors swallow */
+    { "ms " K251 " 2\r\n", REQ_EKEY_TOO_LONG, true, 2 },
+    { "ms " K251 "\r\n", REQ_EFORMAT, false, 0 },
+    { "ms k +2 MS\r\n", REQ_EFORMAT, false, 0 },
+    { "ms k 2\t\r\n", REQ_EFORMAT, false, 0 },
     { "ms k\r\n", REQ_EFORMAT, false, 0 },
     { "ms k \r\n", REQ_EFORMAT, false, 0 },
     { "ms k abc\r\n", REQ_EFORMAT, false, 0 },
@@ -310,21 +316,31 @@ static const struct error_case error_cases[] = {
     { "ms k 2 Ms\r\n", REQ_EMETA_MODE_MS, true, 2 },
     { "ms k 2 MI\r\n", REQ_EMETA_MODE_MS, true, 2 },
     { "ms k 2 M\xff\r\n", REQ_EMETA_MODE_MS, true, 2 },
-    { "ms k 2 MSS\r\n", REQ_EMETA_MODE_LEN, true, 2 },
-    { "ms k 2 M\r\n", REQ_EMETA_MODE_LEN, true, 2 },
+    { "ms k 2 M\r\n", REQ_EMETA_MODE_MS, true, 2 },
+    { "ms k 2 F+1\r\n", REQ_EFORMAT, true, 2 },
+    { "ms k 2 !\r\n", REQ_EFORMAT, false, 0 }, /* 1.6.45: no tokens, no length */
     { "ms k 2 " O33 "\r\n", REQ_EMETA_OPAQUE, true, 2 },
     { "ms k 2 " O33 " Mx\r\n", REQ_EMETA_MODE_MS, true, 2 },
-    { "ms k 2 c f h k l O s t u v q T1 N1 R1 C1 F1 I\r\n", REQ_EMETA_TOO_MANY, false, 0 },
+    { "ms k 2 c f h k l O s t u v q T1 N1 R1 C1 F1 I E1\r\n", REQ_EMETA_TOO_MANY_MG, true, 2 },
     { "mg k z\r\n", REQ_EMETA_FLAG, false, 0 },
     { "mg k a\r\n", REQ_EMETA_FLAG, false, 0 },
     { "mg k 1\r\n", REQ_EMETA_FLAG, false, 0 },
     { "mg k S5\r\n", REQ_EMETA_FLAG, false, 0 },
-    { "mg k v \x01\r\n", REQ_EMETA_FLAG, false, 0 },
-    { "mg k v \t\r\n", REQ_EMETA_FLAG, false, 0 },
+    { "mg k v \x01\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k v \t\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k !\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k @\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k {\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k [\r\n", REQ_EMETA_FLAG, false, 0 },
+    { "me k !\r\n", REQ_EFORMAT, false, 0 },
     { "mg k v v\r\n", REQ_EMETA_DUP, false, 0 },
     { "mg k Oabc Odef\r\n", REQ_EMETA_DUP, false, 0 },
-    { "mg k v \x80\r\n", REQ_EMETA_DUP, false, 0 },
-    { "mg k v \x7f\r\n", REQ_EMETA_DUP, false, 0 },
+    { "mg k v \x80\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k v \x7f\r\n", REQ_EFORMAT, false, 0 },
+    { "mg k T+5\r\n", REQ_EMETA_TOKEN, false, 0 },
+    { "mg k N+5\r\n", REQ_EMETA_TOKEN, false, 0 },
+    { "mg k T\t5\r\n", REQ_EMETA_TOKEN, false, 0 },
+    { "mg k F+1\r\n", REQ_EFORMAT, false, 0 },
     { "mg k z v v\r\n", REQ_EMETA_FLAG, false, 0 },
     { "mg k v v z\r\n", REQ_EMETA_DUP, false, 0 },
     { "mg k Tabc v v\r\n", REQ_EMETA_DUP, false, 0 },
@@ -346,9 +362,7 @@ static const struct error_case error_cases[] = {
     { "mg k Jabc\r\n", REQ_EMETA_INITIAL, false, 0 },
     { "mg k Dabc\r\n", REQ_EMETA_DELTA, false, 0 },
     { "mg k D-1\r\n", REQ_EMETA_DELTA, false, 0 },
-    { "mg k M\r\n", REQ_EMETA_MODE_LEN, false, 0 },
-    { "mg k Mxx\r\n", REQ_EMETA_MODE_LEN, false, 0 },
-    { "mg k Tabc Mxx\r\n", REQ_EMETA_MODE_LEN, false, 0 },
+    { "mg k Tabc Mxx\r\n", REQ_EMETA_TOKEN, false, 0 },
     { "mg k Mxx Tabc\r\n", REQ_EMETA_TOKEN, false, 0 },
     { "mg a1 b\r\n", REQ_EMETA_BASE64, false, 0 },
     { "mg YWJ b\r\n", REQ_EMETA_BASE64, false, 0 },
@@ -363,21 +377,20 @@ static const struct error_case error_cases[] = {
     { "mg k " O33 "\r\n", REQ_EMETA_OPAQUE, false, 0 },
     { "mg k " O33 " q\r\n", REQ_EMETA_OPAQUE, false, 0 },
     { "mg k " O33 " z\r\n", REQ_EMETA_FLAG, false, 0 },
-    { "mg k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1\r\n", REQ_EMETA_TOO_MANY_MG, false, 0 },
+    { "mg k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1 x\r\n", REQ_EMETA_TOO_MANY_MG, false, 0 },
     { "mg k a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n", REQ_EMETA_TOO_MANY_MG, false, 0 },
-    { "md k z\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "md k k k\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "md k Cabc\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "md k Mabc\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "md d6 k O1 b\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "md k \xff\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
+    { "md k z\r\n", REQ_EMETA_FLAG, false, 0 }, /* 1.6.45: mg's messages */
+    { "md k k k\r\n", REQ_EMETA_DUP, false, 0 },
+    { "md k Cabc\r\n", REQ_EMETA_TOKEN, false, 0 },
+    { "md d6 k O1 b\r\n", REQ_EMETA_BASE64, false, 0 },
+    { "md k \xff\r\n", REQ_EFORMAT, false, 0 },
     { "md k " O33 "\r\n", REQ_EMETA_OPAQUE, false, 0 },
-    { "md k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1\r\n", REQ_EMETA_TOO_MANY, false, 0 },
+    { "md k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1 x\r\n", REQ_EMETA_TOO_MANY_MG, false, 0 },
     { "ma k Mx\r\n", REQ_EMETA_MODE_MA, false, 0 },
     { "ma k Mi\r\n", REQ_EMETA_MODE_MA, false, 0 },
     { "ma k M\xff\r\n", REQ_EMETA_MODE_MA, false, 0 },
-    { "ma k MII\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
-    { "ma k M\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
+    { "ma k M\r\n", REQ_EMETA_MODE_MA, false, 0 },
+    { "ma k D+1\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
     { "ma k Dabc\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
     { "ma k D-1\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
     { "ma k Jabc N0\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
@@ -387,7 +400,7 @@ static const struct error_case error_cases[] = {
     { "ma n7 N0 J5 T100 t v c k b\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
     { "ma k " O33 "\r\n", REQ_EMETA_OPAQUE, false, 0 },
     { "ma k " O33 " Mx\r\n", REQ_EMETA_MODE_MA, false, 0 },
-    { "ma k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1\r\n", REQ_EMETA_TOO_MANY, false, 0 },
+    { "ma k c f h k l O s t u v q T1 N1 R1 C1 F1 I D1 x\r\n", REQ_EMETA_FLAG_OR_DUP, false, 0 },
 };
 
 static void test_error_lines(void **state)
@@ -479,6 +492,11 @@ static const struct compose_case compose_cases[] = {
     { "mg k N30 s v t c\r\n", { .kind = RSP_VALUE, .ttl = 30, .cas = 6, .won = true },
       "VA 0 s0 t30 c6 Z\r\n" },
     { "mg k N30 q\r\n", { .kind = RSP_VALUE, .win = true }, "HD W\r\n" },
+    /* k echoes a hit's key the way the item stored it (memcached 1.6.45) */
+    { "mg plain k v\r\n", { .kind = RSP_VALUE, .vlen = 1, .key_item = true, .key_binary = true },
+      "VA 1 kcGxhaW4= b\r\n" },
+    { "mg cGxhaW4= b k\r\n", { .kind = RSP_VALUE, .key_item = true }, "HD kplain\r\n" },
+    { "mg cGxhaW4= b k\r\n", { .kind = RSP_MISS }, "EN kcGxhaW4= b\r\n" },
     { "mg k v c\r\n", { .kind = RSP_VALUE, .vlen = 2, .cas = 10, .stale = true, .win = true },
       "VA 2 c10 X W\r\n" },
     { "mg k v c\r\n", { .kind = RSP_VALUE, .vlen = 2, .cas = 10, .stale = true, .won = true },
@@ -529,7 +547,8 @@ static const struct compose_case compose_cases[] = {
       "VA 20\r\n18446744073709551615\r\n" },
     { "ma k q\r\n", { .kind = RSP_NUMBER, .number = 1 }, "" },
     { "ma k q v\r\n", { .kind = RSP_NUMBER, .number = 1 }, "" },
-    { "ma k N0 J10 q\r\n", { .kind = RSP_NUMBER, .number = 10, .win = true }, "HD\r\n" },
+    /* memcached 1.6.45 hides it (1.6.18 showed HD) */
+    { "ma k N0 J10 q\r\n", { .kind = RSP_NUMBER, .number = 10, .win = true }, "" },
     { "ma k q\r\n", { .kind = RSP_NOT_FOUND }, "NF\r\n" },
     { "ma k C999 q\r\n", { .kind = RSP_EXISTS }, "EX\r\n" },
     { "ma k O1 k c t v\r\n", { .kind = RSP_NOT_FOUND }, "NF O1 kk\r\n" },
@@ -640,6 +659,40 @@ static void test_base64(void **state)
 
 /* ---- the fuzz seeds ------------------------------------------------------ */
 
+/* memcached applies mg's N, T, R and t in the order they came (issue 18). */
+static void test_flag_order(void **state)
+{
+    static const struct {
+        const char *line;
+        bool r_before_t, t_before_t, t_before_n, n_after_t;
+    } cases[] = {
+        { "mg k t T30\r\n", false, true, true, false },
+        { "mg k T30 t\r\n", false, false, true, false },
+        { "mg k R30 T10 v\r\n", true, false, false, false },
+        { "mg k T10 R30 v\r\n", false, false, false, false },
+        { "mg k t N30\r\n", false, true, true, false },
+        { "mg k N30 t\r\n", false, true, false, false },
+        { "mg k T50 t N30\r\n", false, false, true, true },
+        { "mg k N30 T50 t\r\n", false, false, false, false },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct request req;
+        size_t consumed;
+        size_t len = strlen(cases[i].line);
+
+        print_message("order: %s", cases[i].line);
+        for (size_t cut = 0; cut < len; cut++) {
+            assert_int_equal(meta_parse(&req, cases[i].line, cut, &consumed), PARSE_AGAIN);
+        }
+        assert_int_equal(meta_parse(&req, cases[i].line, len, &consumed), PARSE_OK);
+        assert_int_equal(req.recache_before_touch, cases[i].r_before_t);
+        assert_int_equal(req.ttl_before_touch, cases[i].t_before_t);
+        assert_int_equal(req.ttl_before_vivify, cases[i].t_before_n);
+        assert_int_equal(req.vivify_after_touch, cases[i].n_after_t);
+    }
+}
+
 static void test_fuzz_seeds(void **state)
 {
     (void)state;
@@ -665,7 +718,7 @@ int main(void)
         cmocka_unit_test(test_valid_lines), cmocka_unit_test(test_error_lines),
         cmocka_unit_test(test_routing),     cmocka_unit_test(test_compose),
         cmocka_unit_test(test_base64),      cmocka_unit_test(test_oracle_tables),
-        cmocka_unit_test(test_fuzz_seeds),
+        cmocka_unit_test(test_fuzz_seeds),  cmocka_unit_test(test_flag_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
