@@ -22,9 +22,11 @@
  *   mg/ms/md/ma/me with a 251-byte key      CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
  *   "me"                                    CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "me k b" (bad base64)                   CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "ms k" / "ms k abc" / "ms k -1" / "ms k 2x" / "ms k S2" / "ms k 2147483646"
+ *   "ms k" / "ms k abc" / "ms k -1" / "ms k 2x" / "ms k +2" / "ms k S2" / "ms k 2147483646"
  *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
  *                                           (no swallow: the data line then answers ERROR)
+ *   "ms <251-byte key> 2"                   CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
+ *                                           (1.6.45: the data block is swallowed)
  *   "mg k z" / "mg k E5" / "mg k S5" / "mg k \x01" / "ms k 2 x"
  *                                           CLIENT_ERROR invalid flag           REQ_EMETA_FLAG
  *   "mg k v v" / "mg k Oa Ob" / "mg k v \x80" / "mg k v \x7f"
@@ -43,10 +45,12 @@
  *   "ms k 2 Mx" / "ms k 2 Ms" / "ms k 2 MI" CLIENT_ERROR invalid mode for ms M token  REQ_EMETA_MODE_MS
  *   "ma k Mx" / "ma k Mi"                   CLIENT_ERROR invalid mode for ma M token  REQ_EMETA_MODE_MA
  *   "mg k" + 18 flags                       CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
- *   "ms k 2" + 17 flags, md/ma + 18 flags   CLIENT_ERROR options flags too long  REQ_EMETA_TOO_MANY
+ *   "ms k 2" + 18 flags (1.6.45)            CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
+ *                                           (the data block is swallowed)
+ *   md/ma + 18 flags                        CLIENT_ERROR options flags too long  REQ_EMETA_TOO_MANY
  *
- * Precedence (memcached checks in this order): token count, key length,
- * [ms: datalen present, flag count, datalen], flag count, then the flags
+ * Precedence (memcached checks in this order): token count, [ms, as
+ * 1.6.45: datalen], key length, flag count, then the flags
  * left to right: an unknown flag or a repeat ends the scan at once; a bad
  * value is remembered (the last one's message wins, F's keeps the earlier
  * one) and the scan goes on; then ms/ma mode; then opaque length. Every
@@ -331,26 +335,27 @@ static enum request_error parse_me(struct request *req, const struct mtok *t, si
     return REQ_EOK;
 }
 
+/*
+ * ms <key> <datalen> <flag>*, in memcached 1.6.45's order: the data length
+ * first (strict digits); once it is read every error swallows the data
+ * block, including a key over 250 bytes and too many flags.
+ */
 static enum request_error parse_ms(struct request *req, const struct mtok *t, size_t nt)
 {
     int32_t vlen;
     enum request_error e;
 
+    if (nt < 3 || !number_strict_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
+        return REQ_EFORMAT;
+    }
+    req->vlen = (uint32_t)vlen;
+    req->swallow_on_error = true;
     if (t[1].n > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
-    if (nt == 2) {
-        return REQ_EFORMAT;
+    if (nt > META_NTOKENS_MAX) {
+        return REQ_EMETA_TOO_MANY_MG;
     }
-    if (nt + 1 > META_NTOKENS_MAX) {
-        return REQ_EMETA_TOO_MANY;
-    }
-    if (!number_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
-        return REQ_EFORMAT;
-    }
-    /* From here on memcached swallows the data block on error. */
-    req->vlen = (uint32_t)vlen;
-    req->swallow_on_error = true;
     set_key(req, &t[1]);
     e = preparse(req, t, 3, nt);
     if (e == REQ_EOK) {

@@ -95,7 +95,8 @@ enum request_error {
     REQ_EDELTA,        /* "CLIENT_ERROR invalid numeric delta argument" */
     REQ_EEXPTIME,      /* "CLIENT_ERROR invalid exptime argument" */
     REQ_EDELETE_USAGE, /* "delete <key> 0" is fine, any other extra argument is not */
-    REQ_ELINE_TOO_LONG, /* no newline within the line limit: error, then close */
+    REQ_ELINE_TOO_LONG, /* no newline within the line limit: close without a reply */
+    REQ_EHTTP,          /* an HTTP request line: close without a reply */
     /* meta protocol (proto/meta.c); each maps to exactly one reply */
     REQ_EMETA_FLAG,         /* "CLIENT_ERROR invalid flag" (mg, ms) */
     REQ_EMETA_DUP,          /* "CLIENT_ERROR duplicate flag" (mg, ms) */
@@ -164,8 +165,9 @@ struct request {
     uint64_t new_cas;       /* E token: the cas to give the modified item */
     uint64_t initial;       /* ma J token / binary incr initial value */
     bool has_initial;       /* binary incr: create with initial unless exptime is 0xffffffff */
-    bool swallow_on_error;  /* a parse error after ms's datalen was read: memcached
-                             * skips the data block (vlen + 2 bytes) */
+    bool swallow_on_error;  /* a parse error after a storage line's data length was
+                             * read (text set family, ms): memcached 1.6.45 skips
+                             * the data block (vlen + 2 bytes) */
     /* Keep last: request_reset() and request_copy() skip it, as it is written
      * before it is read and zeroing or copying it per request is measurable. */
     char keybuf[REQUEST_KEY_MAX]; /* decoded base64 key (meta b) */

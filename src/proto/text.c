@@ -17,19 +17,22 @@
  *   ------------------------------  ------------------------------  -----------------
  *   "" / "\r" / "x" / "foo" / "GET k"  ERROR                        REQ_EUNKNOWN
  *   "get" / "gets" / "gat"          ERROR                           REQ_EUNKNOWN
- *   "set k 0 0" / "set k 0 0 1 a b" ERROR (data line: ERROR too)    REQ_EUNKNOWN
- *   "cas k 0 0 1"                   ERROR                           REQ_EUNKNOWN
+ *   "set k 0 0" / "set k 0 0 +1" / "set k 0 0 1\tx" / "set k 0 0 -1"
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *     (1.6.45: the length is read first, strict digits; no length, no
+ *      block to skip: the data line is then read as a command)
+ *   "set k abc 0 1" / "set k 0 x 1" / "cas k 0 0 1" / "cas k 0 0 1 +5" /
+ *   set with a 251-byte key          CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *     (1.6.45: the length was read, so the data block is swallowed, never
+ *      run as commands; 1.6.18 ran it)
  *   "incr k" / "incr k 1 2 3"       ERROR                           REQ_EUNKNOWN
  *   "touch k" / "touch k 1 2 3"     ERROR                           REQ_EUNKNOWN
  *   "delete" / "delete k 0 0 0"     ERROR                           REQ_EUNKNOWN
  *   "verbosity" / "verbosity 1 2 3" ERROR                           REQ_EUNKNOWN
  *   "flush_all 1 2 3"               ERROR                           REQ_EUNKNOWN
  *   "set\tk 0 0 1"                  ERROR (tokens split on ' ' only) REQ_EUNKNOWN
- *   "set k 0 0 -1"                  CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "set k abc 0 1"                 CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "set k 0 0 2147483646"          CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "set k 18446744073709551616 0 1" CLIENT_ERROR bad command line format REQ_EFORMAT
- *   "cas k 0 0 1 abc" / "... -1"    CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "verbosity abc" / "-1"          CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   set/incr/touch/delete/get with a 251-byte key
  *                                   CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
@@ -45,11 +48,14 @@
  *     ("set k abc 0 1 noreply", "incr k abc noreply", "delete k 1 noreply",
  *      "verbosity noreply", "flush_all x noreply")  nothing at all   error + noreply
  *
- * Refused although 1.6.18 accepts them (it truncates to 32 bits, as later
- * releases no longer do): flags above 2^32-1, bytes/exptime outside int32.
+ * Refused although memcached accepts them: flags above 2^32-1 and exptime
+ * outside int32 (1.6.18 and 1.6.45 alike keep the low 32 bits, a silent
+ * change of the data; we answer CLIENT_ERROR and swallow the block).
  *
  * Accepted quirks (memcached answers as if valid): "+5", "\t5", "5\tzz" read as 5; "-18446744073709551615"
- * reads as 1 for an unsigned field; "set k 0 0 1 garbage" is a plain set;
+ * reads as 1 for an unsigned field (not a storage length or cas: 1.6.45
+ * reads those as strict digits); "set k 0 0 1 garbage" and "set k 0 0 1 2 3"
+ * are plain sets (1.6.45 ignores extra tokens; the last one decides noreply);
  * "incr k 1 foo" and "touch k 1 foo" ignore the extra token; "verbosity 1 2"
  * and "flush_all 5 5" are fine; "gat 10" (no key) answers "END"; "gats 1 k
  * noreply" asks for a key named "noreply"; "get a\0b" is "get a" (memcached
@@ -246,33 +252,56 @@ static enum request_error parse_retrieval(struct request *req, struct cursor *c)
     return REQ_EOK;
 }
 
-/* set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply],
- * cas <key> <flags> <exptime> <bytes> <cas unique> [noreply]. */
-static enum request_error parse_storage(struct request *req, const struct tok *a, size_t na)
+/*
+ * memcached 1.6.45 reads at most 23 tokens of a line (the command and 22
+ * arguments) and takes the last of those for "noreply". tok_collect() stops
+ * at ARGS_MAX; only a storage line with that many arguments comes here.
+ */
+#define LINE_TOKENS_MAX 23
+
+static bool tail_is_noreply(struct cursor *c, const struct tok *args, size_t na)
 {
-    size_t want = req->cmd == REQ_CAS ? 5 : 4;
+    struct tok last = args[na - 1];
+    struct tok t;
+
+    for (size_t n = na + 1; n < LINE_TOKENS_MAX && tok_next(c, &t); n++) {
+        last = t;
+    }
+    return TOK_IS(&last, "noreply");
+}
+
+/*
+ * set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply],
+ * cas <key> <flags> <exptime> <bytes> <cas unique> [noreply], as memcached
+ * 1.6.45 reads them (proto_parser.c): the length comes first, as strict
+ * digits; once it is read, any later error swallows the data block, so the
+ * value a client sent is never run as commands. Before it, there is no
+ * block to skip and the error comes without noreply. Extra arguments are
+ * ignored, and the last token of the line decides noreply.
+ */
+static enum request_error parse_storage(struct request *req, struct cursor *c,
+                                        const struct tok *a, size_t na)
+{
     int32_t exptime, vlen;
 
-    if (na != want && na != want + 1) {
-        return REQ_EUNKNOWN;
+    if (na < 4 || !number_strict_i32(a[3].s, a[3].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
+        return REQ_EFORMAT;
     }
-    req->noreply = last_is_noreply(a, na);
+    req->vlen = (uint32_t)vlen;
+    req->swallow_on_error = true;
+    req->noreply = na < ARGS_MAX ? last_is_noreply(a, na) : tail_is_noreply(c, a, na);
     if (a[0].n > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
     set_key(req, &a[0]);
-    if (!num_u32(&a[1], &req->flags) || !num_i32(&a[2], &exptime) || !num_i32(&a[3], &vlen)) {
+    /* 1.6.45 truncates flags and exptime to 32 bits; we refuse (number.h). */
+    if (!num_u32(&a[1], &req->flags) || !num_i32(&a[2], &exptime)) {
         return REQ_EFORMAT;
     }
     req->exptime = exptime;
-    if (want == 5 && !num_u64(&a[4], &req->cas)) {
+    if (req->cmd == REQ_CAS && (na < 5 || !number_strict_u64(a[4].s, a[4].n, &req->cas))) {
         return REQ_EFORMAT;
     }
-    /* memcached adds 2 for "\r\n" to an int, so it refuses above INT_MAX - 2 */
-    if (vlen < 0 || vlen > INT_MAX - 2) {
-        return REQ_EFORMAT;
-    }
-    req->vlen = (uint32_t)vlen;
     return REQ_EOK;
 }
 
@@ -381,6 +410,32 @@ static void parse_rest_arg(struct request *req, const struct cursor *c)
     }
 }
 
+/*
+ * A line whose command memcached 1.6.45 does not know (process_command_ascii):
+ * if its last token (of the first LINE_TOKENS_MAX, with at least one before
+ * it) starts "HTTP/", it is an HTTP request that reached the cache port, as
+ * a browser can be made to send one: close without a byte, memcached's
+ * defence against cross-protocol requests. Otherwise "ERROR", which a last
+ * token "noreply" silences. Only reached for unknown commands.
+ */
+static enum request_error parse_unknown(struct request *req, const char *line, size_t n)
+{
+    struct cursor c = { line, line + n };
+    struct tok last = { line, 0 };
+    struct tok t;
+    size_t nt = 0;
+
+    while (nt < LINE_TOKENS_MAX && tok_next(&c, &t)) {
+        last = t;
+        nt++;
+    }
+    if (nt > 1 && last.n >= 5 && memcmp(last.s, "HTTP/", 5) == 0) {
+        return REQ_EHTTP;
+    }
+    req->noreply = nt > 0 && TOK_IS(&last, "noreply");
+    return REQ_EUNKNOWN;
+}
+
 /* Parse one line without its "\n" (and "\r"); sets req->cmd and friends. */
 static enum request_error parse_line(struct request *req, const char *line, size_t n)
 {
@@ -400,7 +455,8 @@ static enum request_error parse_line(struct request *req, const char *line, size
     /* memcached serves both dialects on one connection: a two-byte command
      * starting with 'm' is a meta command (mg, ms, md, ma, mn, me). */
     if (t.n == 2 && t.s[0] == 'm') {
-        return meta_parse_line(req, line, n);
+        enum request_error e = meta_parse_line(req, line, n);
+        return e == REQ_EUNKNOWN && req->cmd == REQ_NONE ? parse_unknown(req, line, n) : e;
     }
     req->cmd = cmd_lookup(t.s, t.n);
     switch (req->cmd) {
@@ -418,7 +474,7 @@ static enum request_error parse_line(struct request *req, const char *line, size
         return REQ_EOK;
     case REQ_NONE:
     case REQ_CMD_COUNT:
-        return REQ_EUNKNOWN;
+        return parse_unknown(req, line, n);
     default:
         break;
     }
@@ -430,7 +486,7 @@ static enum request_error parse_line(struct request *req, const char *line, size
     case REQ_APPEND:
     case REQ_PREPEND:
     case REQ_CAS:
-        return parse_storage(req, args, na);
+        return parse_storage(req, &c, args, na);
     case REQ_INCR:
     case REQ_DECR:
     case REQ_TOUCH:

@@ -13,7 +13,15 @@ void errors_message(enum response_kind kind, const char *msg, struct response *r
 
 bool errors_request_fatal(enum request_error e)
 {
-    return e == REQ_ELINE_TOO_LONG;
+    return e == REQ_ELINE_TOO_LONG || e == REQ_EHTTP;
+}
+
+bool errors_request_silent(enum request_error e)
+{
+    /* memcached 1.6.45 closes on these without a byte: no reply would help
+     * a client that is not speaking its protocol (an HTTP request) or that
+     * sent a line it never ended. */
+    return e == REQ_ELINE_TOO_LONG || e == REQ_EHTTP || e == REQ_EBAD_MAGIC;
 }
 
 /* The CLIENT_ERROR text memcached 1.6 sends for each parse error (as
@@ -24,7 +32,6 @@ static const char *const request_messages[] = {
     [REQ_EDELTA] = "invalid numeric delta argument",
     [REQ_EEXPTIME] = "invalid exptime argument",
     [REQ_EDELETE_USAGE] = "bad command line format.  Usage: delete <key> [noreply]",
-    [REQ_ELINE_TOO_LONG] = "line too long",
     [REQ_EMETA_FLAG] = "invalid flag",
     [REQ_EMETA_DUP] = "duplicate flag",
     [REQ_EMETA_TOKEN] = "bad token in command line format",

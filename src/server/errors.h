@@ -18,6 +18,10 @@ void errors_request(enum request_error e, struct response *rsp);
  * resynchronised)? */
 bool errors_request_fatal(enum request_error e);
 
+/* Is this parse error answered with nothing at all (a fatal one memcached
+ * closes on silently, or a binary request with a bad magic byte)? */
+bool errors_request_silent(enum request_error e);
+
 /* Fill rsp with the reply for a failed store call made for req. */
 void errors_store(enum store_status st, const struct request *req, struct response *rsp);
 

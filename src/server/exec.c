@@ -177,7 +177,7 @@ enum exec_next exec_parse_error(struct exec_ctx *x, const struct request *req)
     /* A binary stream whose framing is in doubt cannot be resynchronised:
      * memcached answers (except to a bad magic byte) and closes. */
     bool binary = req->proto == REQ_PROTO_BINARY;
-    if (!(binary && req->error == REQ_EBAD_MAGIC)) {
+    if (!errors_request_silent(req->error)) {
         struct response rsp;
         errors_request(req->error, &rsp);
         exec_emit(x, &rsp, NULL);

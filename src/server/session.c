@@ -55,6 +55,10 @@
  * bound. */
 #define IN_HIGH_WATER (256u * 1024)
 
+/* An input buffer grown past this (by a long get line) is freed once empty;
+ * below it, it is kept, as pipelined requests grow it to 64 KiB routinely. */
+#define IN_TRIM_ABOVE (1u << 20)
+
 enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
 
 struct session {
@@ -73,6 +77,7 @@ struct session {
     size_t data_have;
     size_t data_need;
     size_t swallow_left;
+    size_t line_clean; /* text: the first line_clean bytes buffered hold no "\n" */
     uint32_t last_active;
     bool recv_direct; /* the receive in flight goes into the item */
     bool peer_done;   /* the peer's end of stream has been read */
@@ -194,11 +199,24 @@ static bool run_command(struct session *s)
     size_t consumed = 0;
     if (!s->dialect_known)
         choose_dialect(s);
+    /* A long get line arrives in many reads: look for its newline only in
+     * the bytes that came since the last look, not from the start each time
+     * (which costs the square of the line's length). Only once the parser
+     * has admitted the line as a long get, so its limits are kept. */
+    if (s->line_clean > TEXT_LINE_MAX && rbuf_len(in) < TEXT_GET_LINE_MAX &&
+        memchr(rbuf_head(in) + s->line_clean, '\n', rbuf_len(in) - s->line_clean) == NULL) {
+        s->line_clean = rbuf_len(in);
+        return false;
+    }
     enum parse_status ps = s->dialect == REQ_PROTO_BINARY
                                ? binary_parse(&req, rbuf_head(in), rbuf_len(in), &consumed)
                                : text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
-    if (ps == PARSE_AGAIN)
+    if (ps == PARSE_AGAIN) {
+        if (s->dialect != REQ_PROTO_BINARY)
+            s->line_clean = rbuf_len(in);
         return false;
+    }
+    s->line_clean = 0;
     /* -vv: each command, as memcached logs them ("<fd command key") */
     log_info("<%d %s %.*s", s->fd, request_cmd_name(req.cmd), (int)(req.nkey < 64 ? req.nkey : 64),
              req.key != NULL ? req.key : "");
@@ -268,8 +286,12 @@ static void process(struct session *s, int *budget)
                 return;
             continue;
         }
-        if (rbuf_len(&s->conn.in) == 0)
+        if (rbuf_len(&s->conn.in) == 0) {
+            /* A long multi-get line grew the buffer: give that back. */
+            if (s->conn.in.cap > IN_TRIM_ABOVE)
+                rbuf_trim(&s->conn.in);
             return;
+        }
         if (outq_pending(&s->conn.out) > OUT_HIGH_WATER) {
             s->paused = true;
             return;

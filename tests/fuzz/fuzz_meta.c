@@ -74,6 +74,22 @@ static bool m_ref_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* memcached 1.6.45's mcmc_tokto32: an optional '-', digits, 11 bytes at most. */
+static bool m_strict_i32(const char *s, int32_t *out)
+{
+    size_t n = strlen(s);
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n > 11 || strspn(s + i, "0123456789") != n - i) {
+        return false;
+    }
+    long long v = strtoll(s, NULL, 10);
+    if (v > INT32_MAX || v < INT32_MIN) {
+        return false;
+    }
+    *out = (int32_t)v;
+    return true;
+}
+
 static bool m_ref_i32(const char *s, int32_t *out)
 {
     char *end;
@@ -256,25 +272,28 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
     if (ntok < 3) {
         return REQ_EUNKNOWN;
     }
+    size_t first = 2;
+    if (o->cmd == REQ_MS) {
+        /* memcached 1.6.45: the length first, strict digits; after it every
+         * error swallows the block, and more than 20 tokens are too many */
+        if (ntok == 3 || !m_strict_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
+            return REQ_EFORMAT;
+        }
+        o->swallow = true;
+        first = 3;
+        if (strlen(t[1]) > REQUEST_KEY_MAX) {
+            return REQ_EKEY_TOO_LONG;
+        }
+        if (ntok - 1 > 20) {
+            return REQ_EMETA_TOO_MANY_MG;
+        }
+    }
     if (strlen(t[1]) > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
     o->nkey = strlen(t[1]);
     memcpy(o->key, t[1], o->nkey);
-    size_t first = 2;
-    if (o->cmd == REQ_MS) {
-        if (ntok == 3) {
-            return REQ_EFORMAT;
-        }
-        if (ntok > 20) {
-            return REQ_EMETA_TOO_MANY;
-        }
-        if (!m_ref_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
-            return REQ_EFORMAT;
-        }
-        o->swallow = true;
-        first = 3;
-    } else if (ntok > 20) {
+    if (o->cmd != REQ_MS && ntok > 20) {
         return o->cmd == REQ_MG ? REQ_EMETA_TOO_MANY_MG : REQ_EMETA_TOO_MANY;
     }
     if (o->cmd == REQ_MA) {

@@ -10,7 +10,9 @@
  *  - a differential oracle: the line is re-tokenized the way memcached does
  *    (a NUL-terminated copy split on ' ', numbers read with libc's
  *    strtoul/strtol/strtoull as memcached's safe_strto*() do), and the error,
- *    noreply and numeric fields must agree with text_parse();
+ *    noreply and numeric fields must agree with text_parse(), and so must
+ *    whether a refused storage line's data block is skipped (1.6.45's rules:
+ *    once the length is read, strict digits, it is);
  *  - text_compose() of responses built from the request stays within
  *    text_compose_bound() and reports the same size when cap is too small.
  *
@@ -47,6 +49,7 @@ struct oracle {
     uint64_t num; /* cas, delta or verbosity level */
     uint32_t nkeys;
     bool has_delay;
+    bool swallow; /* the data block is skipped on error */
 };
 
 static bool ok_end(const char *s, const char *end)
@@ -98,6 +101,38 @@ static bool ref_i32(const char *s, int32_t *out)
     return true;
 }
 
+/* memcached 1.6.45's mcmc_tokto32: an optional '-', digits, 11 bytes at most. */
+static bool ref_strict_i32(const char *s, int32_t *out)
+{
+    size_t n = strlen(s);
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n > 11 || strspn(s + i, "0123456789") != n - i) {
+        return false;
+    }
+    long long v = strtoll(s, NULL, 10);
+    if (v > INT32_MAX || v < INT32_MIN) {
+        return false;
+    }
+    *out = (int32_t)v;
+    return true;
+}
+
+/* memcached 1.6.45's mcmc_toktou64: digits only, 22 bytes at most. */
+static bool ref_strict_u64(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n > 22 || strspn(s, "0123456789") != n) {
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 /* t has room for every token of line (at most strlen / 2 + 1). */
 static enum request_error oracle_run(char *line, char **t, struct oracle *o)
 {
@@ -113,6 +148,9 @@ static enum request_error oracle_run(char *line, char **t, struct oracle *o)
     }
     const char *c = t[0];
     bool last_nr = strcmp(t[nt - 1], "noreply") == 0;
+    /* memcached 1.6.45 reads at most 23 tokens; the last of those */
+    const char *last23 = t[(nt < 23 ? nt : 23) - 1];
+    bool last23_nr = strcmp(last23, "noreply") == 0;
     if (!strcmp(c, "get") || !strcmp(c, "gets") || !strcmp(c, "bget") || !strcmp(c, "gat") ||
         !strcmp(c, "gats")) {
         size_t first = 1;
@@ -135,21 +173,22 @@ static enum request_error oracle_run(char *line, char **t, struct oracle *o)
     }
     if (!strcmp(c, "set") || !strcmp(c, "add") || !strcmp(c, "replace") ||
         !strcmp(c, "append") || !strcmp(c, "prepend") || !strcmp(c, "cas")) {
-        size_t want = strcmp(c, "cas") == 0 ? 6 : 5;
-        if (nt != want && nt != want + 1) {
-            return REQ_EUNKNOWN;
+        /* memcached 1.6.45: the strict length first; after it, errors swallow */
+        if (nt < 5 || !ref_strict_i32(t[4], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
+            return REQ_EFORMAT;
         }
-        o->noreply = last_nr;
+        o->swallow = true;
+        o->noreply = last23_nr;
         if (strlen(t[1]) > REQUEST_KEY_MAX) {
             return REQ_EKEY_TOO_LONG;
         }
-        if (!ref_u32(t[2], &o->flags) || !ref_i32(t[3], &o->exptime) || !ref_i32(t[4], &o->vlen)) {
+        if (!ref_u32(t[2], &o->flags) || !ref_i32(t[3], &o->exptime)) {
             return REQ_EFORMAT;
         }
-        if (want == 6 && !ref_u64(t[5], &o->num)) {
+        if (c[0] == 'c' && (nt < 6 || !ref_strict_u64(t[5], &o->num))) {
             return REQ_EFORMAT;
         }
-        return o->vlen < 0 || o->vlen > INT_MAX - 2 ? REQ_EFORMAT : REQ_EOK;
+        return REQ_EOK;
     }
     if (!strcmp(c, "incr") || !strcmp(c, "decr") || !strcmp(c, "touch")) {
         if (nt != 3 && nt != 4) {
@@ -204,6 +243,11 @@ static enum request_error oracle_run(char *line, char **t, struct oracle *o)
         !strcmp(c, "shutdown")) {
         return REQ_EOK;
     }
+    if (nt > 1 && strncmp(last23, "HTTP/", 5) == 0 && !(c[0] == 'm' && strlen(c) == 2 &&
+                                                     strchr("gsdane", c[1]) != NULL)) {
+        return REQ_EHTTP;
+    }
+    o->noreply = last23_nr;
     return REQ_EUNKNOWN;
 }
 
@@ -223,6 +267,10 @@ static void oracle_check(const struct request *req, const char *line, size_t n)
     enum request_error err = oracle_run(copy, toks, &o);
     FUZZ_CHECK(err == req->error);
     FUZZ_CHECK(o.noreply == req->noreply);
+    if (err != REQ_EOK && err != REQ_EUNKNOWN && err != REQ_EHTTP) {
+        FUZZ_CHECK(o.swallow == req->swallow_on_error);
+        FUZZ_CHECK(!o.swallow || (int32_t)req->vlen == o.vlen);
+    }
     if (err == REQ_EOK) {
         switch (req->cmd) {
         case REQ_GET:
@@ -374,7 +422,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             compose_for(&req);
         }
         off += consumed;
-        if (st == PARSE_OK && request_is_storage(req.cmd)) {
+        if (st == PARSE_ERROR && req.error == REQ_EHTTP) {
+            break; /* the server closes the connection */
+        }
+        if ((st == PARSE_OK && request_is_storage(req.cmd)) ||
+            (st == PARSE_ERROR && req.swallow_on_error)) {
             size_t block = (size_t)req.vlen + 2;
             if (block > size - off) {
                 break;

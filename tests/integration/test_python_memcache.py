@@ -6,6 +6,8 @@ The first test is the canonical example from python-memcache's documentation.
 import memcache
 import pytest
 
+from mnemo_harness import IS_MEMCACHED
+
 
 class Point:
     def __init__(self, x, y):
@@ -110,3 +112,23 @@ def test_gets_cas(server, mc):
 def test_expiry_zero_lives(mc):
     mc.set("forever", "yes", time=0)
     assert mc.get("forever") == "yes"
+
+
+# Issue 18: a get line over 1 MiB (60k keys) used to close the connection,
+# and python-memcache then reported 0 hits without an error. memcached serves
+# any size; mnemod now serves lines up to 64 MiB, on both I/O backends.
+@pytest.mark.mnemo_timeout(180)
+@pytest.mark.parametrize("io_uring", ["on", "off"])
+def test_issue_18_get_multi_60k_keys(server_factory, io_uring):
+    server = server_factory(*([] if IS_MEMCACHED else ["-o", "io_uring=" + io_uring]))
+    client = memcache.Client([server.addr], socket_timeout=30)
+    keys = ["issue18_multiget_key_%06d" % i for i in range(60000)]
+    for i in range(0, len(keys), 2000):
+        assert client.set_multi({k: "v" + k for k in keys[i:i + 2000]}) == []
+    assert sum(len(k) + 1 for k in keys) > 1 << 20
+    got = client.get_multi(keys)
+    assert len(got) == len(keys)
+    assert all(got[k] == "v" + k for k in keys)
+    # the connection is still in sync afterwards
+    assert client.get(keys[0]) == "v" + keys[0]
+    client.disconnect_all()

@@ -70,6 +70,10 @@ add(B("set-empty-value", store(value=b"") + get()))
 add(B("set-exptime-negative", store(exp=0xFFFFFFFF) + get()))
 add(B("set-exptime-absolute-past", store(exp=2592001) + get()))
 add(B("set-no-extras", P("set", b"k", b"v") + get()))
+# issue 18: a storage request refused for its framing closes the connection,
+# so its body (here a flush) is never run as a request
+add(B("set-bad-extras-body-is-flush", store(b"keep", b"safe") + P("set", b"k", P("flush"), extras=b"\x00" * 4)
+      + get(b"keep"), fence=False))
 add(B("set-short-extras", P("set", b"k", b"v", extras=b"\x00\x00\x00\x00") + get()))
 add(B("set-key-251", store(key=b"k" * 251)))
 add(B("set-no-key", P("set", b"", b"v", sx())))

@@ -6,6 +6,7 @@ own "mn" fence, as a client would.
 """
 
 from known_choices import document_differences
+from newer_memcached import document_newer
 import base64
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -113,6 +114,9 @@ add(M("ms-bad-T", ms(b"k", b"v", b"Tabc")))
 add(M("ms-bad-C", ms(b"k", b"v", b"Cabc")))
 add(M("ms-I-no-stale", ms(b"k", b"v1") + ms(b"k", b"v2", b"I") + b"mg k v\r\n"))
 add(M("ms-key-too-long", ms(b"k" * 251, b"v")))
+# issue 18: a refused ms never runs its data block ("mn" here) as a command
+add(M("ms-too-many-flags-swallows", ms(b"k", b"mn", b" ".join(b"T%d" % i for i in range(18)))
+      + b"mg k v\r\n"))
 add(M("ms-set-then-text-get", ms(b"k", b"value", b"F9") + b"gets k\r\n"))
 
 # --- md -----------------------------------------------------------------------------
@@ -315,4 +319,4 @@ VA 3 t~100\r\n
 VERSION <version>\r\n
 """))
 
-CONVERSATIONS = document_differences(C)
+CONVERSATIONS = document_newer(document_differences(C))

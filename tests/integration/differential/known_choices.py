@@ -48,6 +48,13 @@ KNOWN = {
         '',
         'RES set status=0x0003 opaque=0x0 cas=0 value=Too large.',
     ),
+    'text-long-gat-in-pieces': (
+        "a gat/gats line may pass 2048 bytes before its newline arrives, as a get/gets line may; "
+        "memcached (1.6.18 and 1.6.45) closes the connection then, though it serves the same "
+        "line when it arrives in one read",
+        'STORED\\r\\n\nVERSION <version>\\r\\n\n<connection closed>',
+        'STORED\\r\\n\nVERSION <version>\\r\\n\nVALUE key0007 0 1\\r\\n\n  data: v\\r\\n\nEND\\r\\n\nVERSION <version>\\r\\n',
+    ),
 }
 
 

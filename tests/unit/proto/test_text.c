@@ -120,7 +120,18 @@ static const struct valid_case valid_cases[] = {
     { .line = "set k -0 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
     { .line = "set k -18446744073709551615 0 1\r\n", .cmd = REQ_SET, .keys = "k", .flags = 1, .exptime = 0, .vlen = 1 },
     { .line = "set k 0 0 01\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
-    { .line = "set k 0 0 1\r\r\n", .cmd = REQ_SET, .keys = "k", .flags = 0, .exptime = 0, .vlen = 1 },
+    /* memcached 1.6.45 ignores extra tokens; the last one (of 23) decides noreply */
+    { .line = "set k 0 0 1 a b\r\n", .cmd = REQ_SET, .keys = "k", .vlen = 1 },
+    { .line = "set k 0 0 1 noreply x\r\n", .cmd = REQ_SET, .keys = "k", .vlen = 1 },
+    { .line = "set k 0 0 1 x noreply\r\n", .cmd = REQ_SET, .keys = "k", .vlen = 1, .noreply = true },
+    { .line = "set k 0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\r\n", .cmd = REQ_SET, .keys = "k", .vlen = 1 },
+    { .line = "set k 0 0 1 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 noreply\r\n",
+      .cmd = REQ_SET, .keys = "k", .vlen = 1, .noreply = true },
+    { .line = "set k 0 0 1 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 noreply 22\r\n",
+      .cmd = REQ_SET, .keys = "k", .vlen = 1 },
+    { .line = "set k 0 0 1 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 noreply 23\r\n",
+      .cmd = REQ_SET, .keys = "k", .vlen = 1, .noreply = true },
+    { .line = "cas k 1 2 3 99 x y\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = 99 },
     { .line = "cas k 1 2 3 18446744073709551615\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = UINT64_MAX },
     { .line = "cas k 1 2 3 99 noreply\r\n", .cmd = REQ_CAS, .keys = "k", .flags = 1, .exptime = 2, .vlen = 3, .cas = 99, .noreply = true },
     { .line = "delete k\r\n", .cmd = REQ_DELETE, .keys = "k" },
@@ -223,6 +234,7 @@ struct error_case {
     enum request_error error;
     enum request_cmd cmd;
     bool noreply; /* memcached sends nothing when set */
+    uint32_t swallow; /* the data block to skip: vlen + 1 (0: none) */
 };
 
 #define E(lit, err, c, ...) { .line = lit, .len = sizeof(lit) - 1, .error = err, .cmd = c, __VA_ARGS__ }
@@ -243,12 +255,22 @@ static const struct error_case error_cases[] = {
     E("get   \r\n", REQ_EUNKNOWN, REQ_GET),
     E("gets\r\n", REQ_EUNKNOWN, REQ_GETS),
     E("gat\r\n", REQ_EUNKNOWN, REQ_GAT),
-    E("set k 0 0\r\n", REQ_EUNKNOWN, REQ_SET),
-    E("set k 0 0 1 a b\r\n", REQ_EUNKNOWN, REQ_SET),
-    E("set k 0 0 1 noreply x\r\n", REQ_EUNKNOWN, REQ_SET),
-    E("set k 0 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\r\n", REQ_EUNKNOWN, REQ_SET),
-    E("cas k 0 0 1\r\n", REQ_EUNKNOWN, REQ_CAS),
-    E("cas k 0 0 1 1 noreply x\r\n", REQ_EUNKNOWN, REQ_CAS),
+    /* memcached 1.6.45: no data length, no block to skip */
+    E("set k 0 0\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 noreply\r\n", REQ_EFORMAT, REQ_SET),
+    E("cas k 0 0\r\n", REQ_EFORMAT, REQ_CAS),
+    E("set k 0 0 1\r\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 +1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 1\tx\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 000000000001\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 0 abc noreply\r\n", REQ_EFORMAT, REQ_SET),
+    /* ...but once the length is read, every error swallows the block */
+    E("cas k 0 0 1\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
+    E("cas k 0 0 1 +1\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
+    E("cas k 0 0 1 1\t\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
+    E("cas k 0 0 1 noreply\r\n", REQ_EFORMAT, REQ_CAS, .noreply = true, .swallow = 2),
+    E("set k abc 0 9\r\n", REQ_EFORMAT, REQ_SET, .swallow = 10),
+    E("set k 0 abc 9 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true, .swallow = 10),
     E("incr\r\n", REQ_EUNKNOWN, REQ_INCR),
     E("incr k\r\n", REQ_EUNKNOWN, REQ_INCR),
     E("incr k 1 2 3\r\n", REQ_EUNKNOWN, REQ_INCR),
@@ -260,16 +282,17 @@ static const struct error_case error_cases[] = {
     E("verbosity 1 2 3\r\n", REQ_EUNKNOWN, REQ_VERBOSITY),
     E("flush_all 1 2 3\r\n", REQ_EUNKNOWN, REQ_FLUSH_ALL),
     E("set k 0 0 -1\r\n", REQ_EFORMAT, REQ_SET),
-    /* memcached 1.6.18 truncates these to 32 bits; mnemo refuses them (text.c). */
-    E("set k 4294967296 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    /* memcached truncates these to 32 bits; mnemo refuses them (text.c) and
+     * skips the block of the length that was read */
+    E("set k 4294967296 0 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
     E("set k 0 0 4294967297\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 -4294967295\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k 0 9223372036854775807 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k 0 9223372036854775807 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
     E("verbosity 4294967296 noreply\r\n", REQ_EFORMAT, REQ_VERBOSITY, .noreply = true),
     E("gat 4294967297 k\r\n", REQ_EEXPTIME, REQ_GAT),
     E("flush_all 4294967296\r\n", REQ_EEXPTIME, REQ_FLUSH_ALL),
-    E("set k abc 0 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k 0 abc 1\r\n", REQ_EFORMAT, REQ_SET),
+    E("set k abc 0 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k 0 abc 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
     E("set k 0 0 abc\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 0x1\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 1x\r\n", REQ_EFORMAT, REQ_SET),
@@ -277,16 +300,16 @@ static const struct error_case error_cases[] = {
     E("set k 0 0 \t\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 2147483646\r\n", REQ_EFORMAT, REQ_SET),
     E("set k 0 0 2147483647\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k -1 0 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k -4294967295 0 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k 18446744073709551616 0 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k 0 9223372036854775808 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k 0 -9223372036854775809 1\r\n", REQ_EFORMAT, REQ_SET),
-    E("set k abc 0 1 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true),
-    E("set k 0 0 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true),
-    E("cas k 0 0 1 abc\r\n", REQ_EFORMAT, REQ_CAS),
-    E("cas k 0 0 1 -1\r\n", REQ_EFORMAT, REQ_CAS),
-    E("cas k 0 0 1 18446744073709551616\r\n", REQ_EFORMAT, REQ_CAS),
+    E("set k -1 0 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k -4294967295 0 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k 18446744073709551616 0 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k 0 9223372036854775808 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k 0 -9223372036854775809 1\r\n", REQ_EFORMAT, REQ_SET, .swallow = 2),
+    E("set k abc 0 1 noreply\r\n", REQ_EFORMAT, REQ_SET, .noreply = true, .swallow = 2),
+    E("set k 0 0 noreply\r\n", REQ_EFORMAT, REQ_SET),
+    E("cas k 0 0 1 abc\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
+    E("cas k 0 0 1 -1\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
+    E("cas k 0 0 1 18446744073709551616\r\n", REQ_EFORMAT, REQ_CAS, .swallow = 2),
     E("verbosity abc\r\n", REQ_EFORMAT, REQ_VERBOSITY),
     E("verbosity -1\r\n", REQ_EFORMAT, REQ_VERBOSITY),
     E("verbosity noreply\r\n", REQ_EFORMAT, REQ_VERBOSITY, .noreply = true),
@@ -315,7 +338,21 @@ static const struct error_case error_cases[] = {
     E("\0get a\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("get\0 a\r\n", REQ_EUNKNOWN, REQ_GET),
     E("get \0a\r\n", REQ_EUNKNOWN, REQ_GET),
-    E("set k 0\0 0 1\r\n", REQ_EUNKNOWN, REQ_SET),
+    E("set k 0\0 0 1\r\n", REQ_EFORMAT, REQ_SET),
+    /* an HTTP request: memcached 1.6.45 closes without a byte (any method
+     * it does not know, the last of the first 23 tokens starting "HTTP/") */
+    E("GET / HTTP/1.0\r\n", REQ_EHTTP, REQ_NONE),
+    E("PUT /x HTTP/1.1\r\n", REQ_EHTTP, REQ_NONE),
+    E("DELETE HTTP/1.1\r\n", REQ_EHTTP, REQ_NONE),
+    E("POST / HTTP/2\r\n", REQ_EHTTP, REQ_NONE),
+    E("foo HTTP/\r\n", REQ_EHTTP, REQ_NONE),
+    E("mx / HTTP/1.1\r\n", REQ_EHTTP, REQ_NONE),
+    E("a 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 HTTP/1.1 x\r\n", REQ_EHTTP, REQ_NONE),
+    E("a 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 HTTP/1.1 x\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("HTTP/1.1\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("GET / HTTP/1.1 x\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("GET / http/1.1\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("foo noreply\r\n", REQ_EUNKNOWN, REQ_NONE, .noreply = true),
 };
 
 static void test_error_lines(void **state)
@@ -337,6 +374,10 @@ static void test_error_lines(void **state)
         assert_int_equal(req.error, ec->error);
         assert_int_equal(req.cmd, ec->cmd);
         assert_int_equal(req.noreply, ec->noreply);
+        assert_int_equal(req.swallow_on_error, ec->swallow > 0);
+        if (ec->swallow > 0) {
+            assert_int_equal(req.vlen + 1, ec->swallow);
+        }
         free(copy);
     }
 }
