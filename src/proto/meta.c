@@ -17,7 +17,8 @@
  *
  *   request line                            memcached reply                     error
  *   --------------------------------------  ----------------------------------  ---------------------
- *   "mg" / "mg " / "ms" / "md" / "ma"       ERROR                               REQ_EUNKNOWN
+ *   "mg" / "mg " / "ms" / "md" / "ma"       CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                           (1.6.45; 1.6.18 said ERROR)
  *   "MG k" / "mx k" / "mgg k" / "m k"       ERROR                               REQ_EUNKNOWN
  *   mg/ms/md/ma/me with a 251-byte key      CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
  *   "me"                                    CLIENT_ERROR bad command line format  REQ_EFORMAT
@@ -424,7 +425,7 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
         return REQ_EUNKNOWN;
     }
     if (nt < 2) {
-        return REQ_EUNKNOWN;
+        return REQ_EFORMAT; /* 1.6.45 counts tokens first; 1.6.18 said ERROR */
     }
     return req->cmd == REQ_MS ? parse_ms(req, t, nt) : parse_keyed(req, t, nt);
 }

@@ -47,7 +47,8 @@ static bool scan(const char *str, size_t n, struct num *out)
             return false;
         }
     }
-    if (i < n && !is_cspace(s[i])) {
+    /* strto* stop at a NUL too, and memcached takes that as the end */
+    if (i < n && !is_cspace(s[i]) && s[i] != '\0') {
         return false;
     }
     out->mag = v;
@@ -118,6 +119,26 @@ bool number_strict_i32(const char *s, size_t n, int32_t *out)
         return false;
     }
     *out = neg ? (int32_t)(0 - (int64_t)v) : (int32_t)v;
+    return true;
+}
+
+bool number_strict_u32(const char *s, size_t n, uint32_t *out)
+{
+    uint64_t v = 0;
+
+    if (n > 11) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)(s[i] - '0') >= 10) {
+            return false;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0'); /* at most 11 digits: no overflow */
+    }
+    if (v > UINT32_MAX) {
+        return false;
+    }
+    *out = (uint32_t)v;
     return true;
 }
 

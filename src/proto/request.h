@@ -94,7 +94,6 @@ enum request_error {
     REQ_EKEY_TOO_LONG, /* key over 250 bytes: reported as EFORMAT by memcached */
     REQ_EDELTA,        /* "CLIENT_ERROR invalid numeric delta argument" */
     REQ_EEXPTIME,      /* "CLIENT_ERROR invalid exptime argument" */
-    REQ_EDELETE_USAGE, /* "delete <key> 0" is fine, any other extra argument is not */
     REQ_ELINE_TOO_LONG, /* no newline within the line limit: close without a reply */
     REQ_EHTTP,          /* an HTTP request line: close without a reply */
     /* meta protocol (proto/meta.c); each maps to exactly one reply */

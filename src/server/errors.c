@@ -31,7 +31,6 @@ static const char *const request_messages[] = {
     [REQ_EKEY_TOO_LONG] = "bad command line format",
     [REQ_EDELTA] = "invalid numeric delta argument",
     [REQ_EEXPTIME] = "invalid exptime argument",
-    [REQ_EDELETE_USAGE] = "bad command line format.  Usage: delete <key> [noreply]",
     [REQ_EMETA_FLAG] = "invalid flag",
     [REQ_EMETA_DUP] = "duplicate flag",
     [REQ_EMETA_TOKEN] = "bad token in command line format",

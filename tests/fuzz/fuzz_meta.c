@@ -270,7 +270,7 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
         return REQ_EOK;
     }
     if (ntok < 3) {
-        return REQ_EUNKNOWN;
+        return REQ_EFORMAT; /* memcached 1.6.45: no key is a format error */
     }
     size_t first = 2;
     if (o->cmd == REQ_MS) {
