@@ -7,6 +7,7 @@ own "mn" fence, as a client would.
 
 from known_choices import document_differences
 from newer_memcached import document_newer
+from newer_grammar import GRAMMAR
 import base64
 
 from differential_harness import SYNC, Bytewise, Conversation, Sleep, WithCas
@@ -319,4 +320,4 @@ VA 3 t~100\r\n
 VERSION <version>\r\n
 """))
 
-CONVERSATIONS = document_newer(document_differences(C))
+CONVERSATIONS = document_newer(document_newer(document_differences(C)), GRAMMAR)

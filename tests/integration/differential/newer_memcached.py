@@ -268,10 +268,11 @@ VERSION <version>\r\n
 }
 
 
-def document_newer(conversations):
-    """Attach the 1.6.18-vs-1.6.45 differences above to conversations (by name)."""
+def document_newer(conversations, table=None):
+    """Attach the 1.6.18-vs-1.6.45 differences above (or those of table, a dict
+    of the same shape) to conversations (by name)."""
     by_name = {c.name: c for c in conversations}
-    for name, (why, memcached, mnemod) in NEWER.items():
+    for name, (why, memcached, mnemod) in (NEWER if table is None else table).items():
         conv = by_name.get(name)
         if conv is None:
             continue
