@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from differential_harness import SUBJECT_BIN, SUBJECT_NAME, TIME_SCALE, Server
+from differential_harness import SELF_CHECK, SUBJECT_BIN, SUBJECT_NAME, TIME_SCALE, Server
 
 TOOL_TIMEOUT = 60 * TIME_SCALE
 
@@ -76,11 +76,19 @@ def test_memccapable_all(subject):
     memccapable = tool("memccapable")
     proc = run([memccapable, "-t", "10", "-h", "127.0.0.1", "-p", str(subject.port)])
     out = (proc.stdout + proc.stderr).decode(errors="replace")
-    results = re.findall(r"^((?:ascii|binary) \S+(?: \S+)*?)\s+\[(\w+)\]\s*$", out, re.M)
+    # Each name is padded to 40 columns and followed by "[pass]" on stdout; a
+    # failing test prints "[FAIL]" and its newline on stderr instead.
+    results = [(name, "pass" if ok else "fail") for name, ok in re.findall(
+        r"((?:ascii|binary) \S+(?: \S+)*?) {2,}(\[pass\])?", proc.stdout.decode(errors="replace"))]
     failed = [name for name, verdict in results if verdict != "pass"]
-    assert not failed, "memccapable failures: %s\n%s" % (failed, out)
+    # "delete\r\n" and "delete a b c d e\r\n" are expected to get ERROR, as
+    # 1.6.18 answered; memcached 1.6.45, and mnemod with it (issue 18), answer
+    # CLIENT_ERROR (too few tokens) and ignore the extra tokens.
+    newer_fails = [] if SELF_CHECK else ["ascii delete", "ascii delete noreply"]
+    assert failed == newer_fails, "memccapable failures: %s\n%s" % (failed, out)
     assert any(n.startswith("binary ") for n, _ in results), "no binary tests ran:\n" + out
     assert any(n.startswith("ascii ") for n, _ in results), "no ascii tests ran:\n" + out
-    assert proc.returncode == 0, out
-    assert "All tests passed" in out, out
+    if not newer_fails:
+        assert proc.returncode == 0, out
+        assert "All tests passed" in out, out
     assert subject.alive()
