@@ -47,7 +47,8 @@ static bool scan(const char *str, size_t n, struct num *out)
             return false;
         }
     }
-    if (i < n && !is_cspace(s[i])) {
+    /* strto* stop at a NUL too, and memcached takes that as the end */
+    if (i < n && !is_cspace(s[i]) && s[i] != '\0') {
         return false;
     }
     out->mag = v;

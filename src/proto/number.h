@@ -2,9 +2,12 @@
  * number.h: decimal fields of memcached's text and meta protocols, parsed
  * the way memcached's safe_strto*() accept them but bounded by a length,
  * so no strtol runs on an unterminated buffer: optional leading isspace
- * bytes, an optional sign, at least one digit, then the end of the token or
- * an isspace byte (anything may follow it: strto* stop there and memcached
- * only checks isspace(*endptr)). Shared by proto/text.c and proto/meta.c.
+ * bytes, an optional sign, at least one digit, then the end of the token,
+ * an isspace byte or a NUL (anything may follow: strto* stop there and
+ * memcached only checks isspace(*endptr) or '\0'). Shared by proto/text.c
+ * and proto/meta.c. The text protocol of 1.6.45 reads only the flags and
+ * exptime of a storage line this way (from the token's first byte to the
+ * line's end, as strtoul() sees it); its other numbers are strict, below.
  */
 #ifndef MNEMO_PROTO_NUMBER_H
 #define MNEMO_PROTO_NUMBER_H
@@ -17,21 +20,22 @@
  * result that looks negative as int64 if the token has a '-' anywhere. */
 bool number_u64(const char *s, size_t n, uint64_t *out);
 
-/* A 32-bit unsigned field. memcached 1.6.18 reads it as 64 bits and keeps
- * the low 32 ("set k 4294967296 0 1" stores flags 0); later releases refuse
- * it, and so do we: a silent truncation is corrupted data. */
+/* A 32-bit unsigned field. memcached (1.6.18 and 1.6.45 alike) reads it
+ * as 64 bits and keeps the low 32 ("set k 4294967296 0 1" stores flags 0);
+ * we refuse it: a silent truncation is corrupted data (a listed deviation). */
 bool number_u32(const char *s, size_t n, uint32_t *out);
 
 /* safe_strtol() into an int32; out of range is refused, not wrapped as
- * 1.6.18 does ("set k 0 0 4294967297" would read one byte and desync). */
+ * memcached does ("set k 0 4294967297 1" would expire in one second). */
 bool number_i32(const char *s, size_t n, int32_t *out);
 
 /*
- * memcached 1.6.45's strict token numbers (mcmc_tokto32/mcmc_toktou64), used
- * where 1.6.45 reads a field with them: the data length of set/add/replace/
- * append/prepend/cas and ms, and cas's unique. Only digits (an optional
- * leading '-' for the signed form), at most 11 (signed) or 22 bytes, no
- * spaces or '+'; out of range is refused.
+ * memcached 1.6.45's strict token numbers (mcmc_tokto32/toktou32/toktou64),
+ * used where 1.6.45 reads a field with them: the data length of set/add/
+ * replace/append/prepend/cas and ms, cas's unique, incr/decr's delta, the
+ * exptime of touch/gat/gats/flush_all and verbosity's level. Only digits (an
+ * optional leading '-' for the signed form, so "-" alone reads as 0), at
+ * most 11 bytes (22 for u64), no spaces, tabs or '+'; out of range is refused.
  */
 bool number_strict_i32(const char *s, size_t n, int32_t *out);
 bool number_strict_u32(const char *s, size_t n, uint32_t *out);

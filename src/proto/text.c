@@ -4,66 +4,87 @@
  * reply bytes. Pure: it knows nothing of sockets or of the store, and it
  * never allocates.
  *
- *   buf ──memchr('\n')──▶ line ──first token──▶ command ──▶ per-command
- *   (rbuf)                (cut at "\r", NUL)     lookup       token rules
- *                                                              │
- *   struct request ◀── pointers into buf ◀─────────────────────┘
+ *   buf ──memchr('\n')──▶ line ──bytes before──▶ main ──▶ per-command
+ *   (rbuf)                (cut at "\r")  first ' '  command   token rules
+ *                                          │ not one
+ *                                          ▼
+ *                               first token ──▶ admin command, HTTP, ERROR
+ *   struct request ◀── pointers into buf ◀──────────┘
  *
- * The grammar is memcached 1.6's (proto_text.c: process_command_ascii,
- * tokenize_command, process_*_command; util.c: safe_strto*), including its
- * quirks. Observed against memcached 1.6.18 (Debian), one connection each:
+ * The grammar is memcached 1.6.45's (proto_parser.c process_request: the
+ * command word and minimum token counts; proto_text.c process_command_ascii
+ * and the admin table it falls back to; vendor/mcmc/mcmc.c: the tokenizer
+ * and the strict number parsers; util.c safe_strto* for a storage line's
+ * flags and exptime), quirks included. Observed against 1.6.45, one
+ * connection each ("1.6.18:" where Debian's 1.6.18 answers otherwise):
  *
  *   request line                    memcached reply                 error
  *   ------------------------------  ------------------------------  -----------------
- *   "" / "\r" / "x" / "foo" / "GET k"  ERROR                        REQ_EUNKNOWN
- *   "get" / "gets" / "gat"          ERROR                           REQ_EUNKNOWN
- *   "set k 0 0" / "set k 0 0 +1" / "set k 0 0 1\tx" / "set k 0 0 -1"
+ *   under 4 bytes with its "\n": "\r\n", "\n", "x\r\n", "ab\n", "mn\n", "\0\r\n"
  *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
- *     (1.6.45: the length is read first, strict digits; no length, no
- *      block to skip: the data line is then read as a command)
- *   "set k abc 0 1" / "set k 0 x 1" / "cas k 0 0 1" / "cas k 0 0 1 +5" /
- *   set with a 251-byte key          CLIENT_ERROR bad command line format  REQ_EFORMAT
- *     (1.6.45: the length was read, so the data block is swallowed, never
- *      run as commands; 1.6.18 ran it)
- *   "incr k" / "incr k 1 2 3"       ERROR                           REQ_EUNKNOWN
- *   "touch k" / "touch k 1 2 3"     ERROR                           REQ_EUNKNOWN
- *   "delete" / "delete k 0 0 0"     ERROR                           REQ_EUNKNOWN
- *   "flush_all 1 2 3"               ERROR                           REQ_EUNKNOWN
- *   "set\tk 0 0 1"                  ERROR (tokens split on ' ' only) REQ_EUNKNOWN
- *   "set k 0 0 2147483646"          CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "set k 18446744073709551616 0 1" CLIENT_ERROR bad command line format REQ_EFORMAT
- *   "verbosity abc" / "-1"          CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   set/incr/touch/delete/get with a 251-byte key
- *                                   CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
- *   "incr k abc" / "incr k -1"      CLIENT_ERROR invalid numeric delta argument  REQ_EDELTA
- *   "touch k abc" / "gat abc k"     CLIENT_ERROR invalid exptime argument  REQ_EEXPTIME
- *   "flush_all abc" / "flush_all 9999999999999999999"
+ *                                   (1.6.18: ERROR; "mn\n" was MN)
+ *   "xy" / "foo" / "GET k" / "bget k" / " get k" / "get\tk" / "get\0 a" / "    "
+ *                                   ERROR (1.6.18: " get k" was a get,  REQ_EUNKNOWN
+ *                                   "bget" an alias of get)
+ *   "foo noreply" / "noreply"       nothing (1.6.18: ERROR)         REQ_EUNKNOWN + noreply
+ *   "GET / HTTP/1.1" (unknown command, last of 23 tokens "HTTP/...")
+ *                                   connection closed, no reply     REQ_EHTTP
+ *   too few tokens: "get" / "gets" / "gat" / "gat 100" / "gat abc" /
+ *   "set k 0 0" / "cas k 0 0" / "incr k" / "touch k" / "delete" /
+ *   "verbosity" / "mg" / "ms" / "md" / "ma"
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                   (1.6.18: ERROR; "gat 100" was END)
+ *   storage length not strict digits or not 0..INT_MAX-2: "set k 0 0 -1" /
+ *   "+1" / "1\tx" / "abc" / "000000000001" / "2147483646"
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                   (no block skipped, noreply not honoured)
+ *   once the length is read, "set k abc 0 1" / "set k 0 x 1" / "cas k 0 0 1" /
+ *   "cas k 0 0 1 +5" / a 251-byte key
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT /
+ *                                   and the data block is swallowed      REQ_EKEY_TOO_LONG
+ *   "incr k +2" / "incr k abc" / "incr k -1" / "incr k \t1" / 23 digits
+ *                                   CLIENT_ERROR invalid numeric delta argument  REQ_EDELTA
+ *   "touch k +1" / "gat abc k" / "flush_all 1\t" / "touch k 99999999999"
  *                                   CLIENT_ERROR invalid exptime argument  REQ_EEXPTIME
- *   "delete k 5" / "delete k 0 foo" / "delete k 00" / "delete <251> 5"
- *       CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]
- *                                                                   REQ_EDELETE_USAGE
- *   3000 bytes, no "\n", not get/gets   connection closed, no reply   REQ_ELINE_TOO_LONG
- *   "GET / HTTP/1.0" / "PUT /x HTTP/1.1" / "foo HTTP/"  (an unknown command whose last
- *   of 23 tokens starts "HTTP/")        connection closed, no reply   REQ_EHTTP
- *   "foo noreply"                       nothing (1.6.18: ERROR)       REQ_EUNKNOWN + noreply
- *   any of the above ending "noreply" once the token count is right
- *     ("set k abc 0 1 noreply", "incr k abc noreply", "delete k 1 noreply",
- *      "verbosity noreply", "flush_all x noreply")  nothing at all   error + noreply
+ *   "verbosity abc" / "+1" / "-1" / "1\t" / "4294967296" / "noreply"
+ *                                   CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *   set/incr/touch/delete/get with a 251-byte key (after the count and, for
+ *   gat, the exptime)               CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
+ *   any error once the count is right and the last token is "noreply"
+ *     ("set k abc 0 1 noreply", "incr k abc noreply", "verbosity noreply",
+ *      "flush_all x noreply", "foo noreply")      nothing at all   error + noreply
  *
- * Refused although memcached accepts them: flags above 2^32-1 and exptime
- * outside int32 (1.6.18 and 1.6.45 alike keep the low 32 bits, a silent
- * change of the data; we answer CLIENT_ERROR and swallow the block).
+ * Tokens: split on ' ' only (runs of spaces are one separator; tabs and NUL
+ * bytes are ordinary bytes, in keys too); at most 23 are read, command
+ * included, and the last of those decides noreply, even when it is the key
+ * ("delete noreply" is a silent delete of key "noreply"). A get's keys are
+ * walked over the whole line, past 23. Extra tokens are ignored everywhere:
+ * "set k 0 0 1 2 3 4", "delete k 5", "delete k 0 foo", "incr k 1 2 3",
+ * "touch k 1 foo", "verbosity 1 2 3", "flush_all 1 2 3", "version x",
+ * "quit now". "get k noreply" asks for a key named "noreply".
  *
- * Accepted quirks (memcached answers as if valid): "+5", "\t5", "5\tzz" read as 5; "-18446744073709551615"
- * reads as 1 for an unsigned field (not a storage length or cas: 1.6.45
- * reads those as strict digits); "set k 0 0 1 garbage" and "set k 0 0 1 2 3"
- * are plain sets (1.6.45 ignores extra tokens; the last one decides noreply);
- * "incr k 1 foo" and "touch k 1 foo" ignore the extra token; "verbosity 1 2"
- * and "flush_all 5 5" are fine; "gat 10" (no key) answers "END"; "gats 1 k
- * noreply" asks for a key named "noreply"; "get a\0b" is "get a" (memcached
- * stops the line at a NUL); "delete k 0", "delete k noreply" and "delete k 0
- * noreply" are valid; version/quit ignore extra tokens; a non-get line longer
- * than 2048 bytes is served if its "\n" is already in the buffer.
+ * Numbers: strict (mcmc_tokto*: digits, an optional leading '-' for signed
+ * fields, 11 bytes at most, 22 for 64 bits) for the storage length, cas
+ * unique, incr/decr delta, the exptime of touch/gat/gats/flush_all and the
+ * verbosity level; "-" alone reads as 0 ("touch k -", "flush_all -"). A
+ * storage line's flags and exptime are read by safe_strtoul/safe_strtol from
+ * the token's first byte: "+5", "\t5", "5\tzz", "5\0", "-0" read as 5 or 0,
+ * "-18446744073709551615" as 1 for flags, and a whitespace-only token reads
+ * on into the next ("set k \t 5 1" stores flags 5, exptime 5).
+ *
+ * Command words: the main commands (get gets gat gats set add replace append
+ * prepend cas incr decr touch delete stats version quit, and the meta mg ms
+ * md ma mn me) are the bytes before the line's first ' '. Anything else is
+ * looked up by its first token, leading spaces skipped, among the admin
+ * commands (shutdown, flush_all, verbosity, ...): " flush_all" flushes.
+ *
+ * Refused although memcached accepts them (a listed deviation, README):
+ * flags above 2^32-1 and a storage exptime outside int32, which 1.6.45 still
+ * silently truncates to 32 bits ("set k 4294967296 0 1" stores flags 0);
+ * mnemod answers CLIENT_ERROR bad command line format and swallows the block.
+ *
+ * A non-get line longer than 2048 bytes is served if its "\n" is already in
+ * the buffer.
  */
 #include "proto/text.h"
 
@@ -87,12 +108,21 @@ struct tok {
     size_t n;
 };
 
-/* Most arguments any command takes (cas with noreply: 6); one more = too many. */
-#define ARGS_MAX 7
+/*
+ * memcached 1.6.45's tokenizer (mcmc_tokenize) indexes at most 23 tokens of
+ * a line, the command included, and ignores the rest; the last of those 23
+ * decides noreply. (A get's keys are walked over the raw line, past 23.)
+ */
+#define LINE_TOKENS_MAX 23
+
+/* Most arguments after the command that any command reads (cas: key,
+ * flags, exptime, bytes, unique). */
+#define ARGS_MAX 5
 
 /*
  * Next token: skip a run of ' ', then take bytes up to ' ' or the end.
- * (parse_line has already cut the line at any NUL, so only ' ' ends one.)
+ * Only ' ' separates: tabs and NUL bytes are part of a token (1.6.45
+ * works on the line's length, never on strlen()).
  */
 static inline bool tok_next(struct cursor *c, struct tok *t)
 {
@@ -110,15 +140,32 @@ static inline bool tok_next(struct cursor *c, struct tok *t)
     return p != s;
 }
 
-/* Collect up to ARGS_MAX tokens; ARGS_MAX means "at least that many". */
-static size_t tok_collect(struct cursor *c, struct tok *args)
+/*
+ * The arguments after the command: the first ARGS_MAX into args, the last
+ * of the line's first LINE_TOKENS_MAX tokens into *last (left alone when
+ * there are none). Returns the line's token count, command included,
+ * counted up to LINE_TOKENS_MAX.
+ */
+static size_t tok_split(struct cursor *c, struct tok *args, struct tok *last)
 {
-    size_t n = 0;
+    size_t na = 0;
+    struct tok t;
 
-    while (n < ARGS_MAX && tok_next(c, &args[n])) {
-        n++;
+    while (na < ARGS_MAX && tok_next(c, &args[na])) {
+        na++;
     }
-    return n;
+    if (na > 0) {
+        *last = args[na - 1];
+    }
+    size_t nt = na + 1;
+    /* rarely more: only then walk on to the 23rd token for noreply */
+    if (na == ARGS_MAX) {
+        while (nt < LINE_TOKENS_MAX && tok_next(c, &t)) {
+            *last = t;
+            nt++;
+        }
+    }
+    return nt;
 }
 
 static inline bool tok_is(const struct tok *t, const char *lit, size_t nlit)
@@ -128,34 +175,11 @@ static inline bool tok_is(const struct tok *t, const char *lit, size_t nlit)
 
 #define TOK_IS(t, lit) tok_is((t), lit, sizeof(lit) - 1)
 
-/* memcached's set_noreply_maybe(): the last token is exactly "noreply". */
-static inline bool last_is_noreply(const struct tok *args, size_t nargs)
-{
-    return nargs > 0 && TOK_IS(&args[nargs - 1], "noreply");
-}
-
-/* ---- numbers (proto/number.h) -------------------------------------------- */
-
-static inline bool num_u64(const struct tok *t, uint64_t *out)
-{
-    return number_u64(t->s, t->n, out);
-}
-
-static inline bool num_u32(const struct tok *t, uint32_t *out)
-{
-    return number_u32(t->s, t->n, out);
-}
-
-static inline bool num_i32(const struct tok *t, int32_t *out)
-{
-    return number_i32(t->s, t->n, out);
-}
-
 /* ---- commands ------------------------------------------------------------ */
 
 #define CMD_IS(s, lit) (memcmp((s), lit, sizeof(lit) - 1) == 0)
 
-/* Exact, case-sensitive match, as memcached's strcmp(). */
+/* Exact, case-sensitive match, as memcached's strncmp() with the length. */
 static enum request_cmd cmd_lookup(const char *s, size_t n)
 {
     switch (n) {
@@ -172,8 +196,6 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         if (CMD_IS(s, "incr")) return REQ_INCR;
         if (CMD_IS(s, "decr")) return REQ_DECR;
         if (CMD_IS(s, "quit")) return REQ_QUIT;
-        /* "bget": an ancient alias memcached 1.6 still answers as get */
-        if (CMD_IS(s, "bget")) return REQ_GET;
         break;
     case 5:
         if (CMD_IS(s, "touch")) return REQ_TOUCH;
@@ -201,6 +223,39 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     return REQ_NONE;
 }
 
+/*
+ * memcached 1.6.45 knows two kinds of commands. The main ones (and meta)
+ * are matched on the bytes before the line's first ' ' ("  get k" is no
+ * get); the rest, the admin commands, are looked up afterwards by the
+ * first token, leading spaces skipped (" flush_all" flushes). Any command
+ * cmd_lookup() knows that is not listed here is an admin command.
+ */
+static bool cmd_is_main(enum request_cmd cmd)
+{
+    switch (cmd) {
+    case REQ_GET:
+    case REQ_GETS:
+    case REQ_GAT:
+    case REQ_GATS:
+    case REQ_SET:
+    case REQ_ADD:
+    case REQ_REPLACE:
+    case REQ_APPEND:
+    case REQ_PREPEND:
+    case REQ_CAS:
+    case REQ_DELETE:
+    case REQ_INCR:
+    case REQ_DECR:
+    case REQ_TOUCH:
+    case REQ_VERSION:
+    case REQ_QUIT:
+    case REQ_STATS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static inline void set_key(struct request *req, const struct tok *k)
 {
     req->key = k->s;
@@ -211,31 +266,29 @@ static inline void set_key(struct request *req, const struct tok *k)
 }
 
 /*
- * get/gets/bget <key>+ and gat/gats <exptime> <key>*. memcached checks the
- * exptime first, then every key in order; any key over 250 bytes fails the
- * whole command. gat with no key is valid (memcached answers "END").
+ * get/gets <key>+ and gat/gats <exptime> <key>+. A missing key is a format
+ * error (1.6.45 counts tokens first); then gat's exptime (strict digits),
+ * then every key in order: any key over 250 bytes fails the command. A
+ * trailing "noreply" is just a key.
  */
 static enum request_error parse_retrieval(struct request *req, struct cursor *c)
 {
     struct tok t;
+    struct tok exp = { NULL, 0 };
     bool touch = req->cmd == REQ_GAT || req->cmd == REQ_GATS;
 
+    if (touch && !tok_next(c, &exp)) {
+        return REQ_EFORMAT;
+    }
+    if (!tok_next(c, &t)) {
+        return REQ_EFORMAT;
+    }
     if (touch) {
         int32_t exptime;
-        if (!tok_next(c, &t)) {
-            return REQ_EUNKNOWN;
-        }
-        if (!num_i32(&t, &exptime)) {
+        if (!number_strict_i32(exp.s, exp.n, &exptime)) {
             return REQ_EEXPTIME;
         }
         req->exptime = exptime;
-    }
-    if (!tok_next(c, &t)) {
-        if (touch) {
-            req->keys = c->p;
-            return REQ_EOK;
-        }
-        return REQ_EUNKNOWN;
     }
     req->key = t.s;
     req->nkey = t.n;
@@ -255,89 +308,67 @@ static enum request_error parse_retrieval(struct request *req, struct cursor *c)
 }
 
 /*
- * memcached 1.6.45 reads at most 23 tokens of a line (the command and 22
- * arguments) and takes the last of those for "noreply". tok_collect() stops
- * at ARGS_MAX; only a storage line with that many arguments comes here.
- */
-#define LINE_TOKENS_MAX 23
-
-static bool tail_is_noreply(struct cursor *c, const struct tok *args, size_t na)
-{
-    struct tok last = args[na - 1];
-    struct tok t;
-
-    for (size_t n = na + 1; n < LINE_TOKENS_MAX && tok_next(c, &t); n++) {
-        last = t;
-    }
-    return TOK_IS(&last, "noreply");
-}
-
-/*
  * set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply],
- * cas <key> <flags> <exptime> <bytes> <cas unique> [noreply], as memcached
- * 1.6.45 reads them (proto_parser.c): the length comes first, as strict
- * digits; once it is read, any later error swallows the data block, so the
- * value a client sent is never run as commands. Before it, there is no
- * block to skip and the error comes without noreply. Extra arguments are
- * ignored, and the last token of the line decides noreply.
+ * cas <key> <flags> <exptime> <bytes> <cas unique> [noreply], as 1.6.45
+ * reads them: at least the four arguments, then the length (strict
+ * digits). Before the length is read there is no block to skip and noreply
+ * is not yet known; from then on any error swallows the data block, so the
+ * value a client sent is never run as commands. Extra arguments are
+ * ignored. flags and exptime are read as safe_strtoul/safe_strtol read them:
+ * from the token's first byte on, so leading whitespace, a sign and a
+ * NUL or whitespace after the digits are fine.
  */
-static enum request_error parse_storage(struct request *req, struct cursor *c,
-                                        const struct tok *a, size_t na)
+static enum request_error parse_storage(struct request *req, struct cursor *c, struct tok last)
 {
+    struct tok a[ARGS_MAX];
+    size_t nt = tok_split(c, a, &last);
     int32_t exptime, vlen;
 
-    if (na < 4 || !number_strict_i32(a[3].s, a[3].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
+    if (nt < 5 || !number_strict_i32(a[3].s, a[3].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
         return REQ_EFORMAT;
     }
     req->vlen = (uint32_t)vlen;
     req->swallow_on_error = true;
-    req->noreply = na < ARGS_MAX ? last_is_noreply(a, na) : tail_is_noreply(c, a, na);
+    req->noreply = TOK_IS(&last, "noreply");
     if (a[0].n > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
     set_key(req, &a[0]);
-    /* 1.6.45 truncates flags and exptime to 32 bits; we refuse (number.h). */
-    if (!num_u32(&a[1], &req->flags) || !num_i32(&a[2], &exptime)) {
+    /* memcached truncates flags and exptime to 32 bits; we refuse (number.h).
+     * strtoul/strtol read on past the token's end, which only changes the
+     * result for a token of whitespace alone: then read from it to the
+     * line's end ("set k \t 5 1" has flags 5), and never on the hot path. */
+    if (!(number_u32(a[1].s, a[1].n, &req->flags) ||
+          number_u32(a[1].s, (size_t)(c->end - a[1].s), &req->flags)) ||
+        !(number_i32(a[2].s, a[2].n, &exptime) ||
+          number_i32(a[2].s, (size_t)(c->end - a[2].s), &exptime))) {
         return REQ_EFORMAT;
     }
     req->exptime = exptime;
-    if (req->cmd == REQ_CAS && (na < 5 || !number_strict_u64(a[4].s, a[4].n, &req->cas))) {
+    if (req->cmd == REQ_CAS && (nt < 6 || !number_strict_u64(a[4].s, a[4].n, &req->cas))) {
         return REQ_EFORMAT;
     }
     return REQ_EOK;
 }
 
-/* incr/decr <key> <delta> [noreply]; touch <key> <exptime> [noreply]. */
-static enum request_error parse_key_num(struct request *req, const struct tok *a, size_t na)
+/*
+ * delete <key> [0] [noreply]: a listed deviation from 1.6.45, which ignores
+ * whatever follows the key. 1.6.18 refused a hold time other than "0" with
+ * a usage line and answered ERROR to a bare "delete" or to more than three
+ * arguments, and libmemcached's memccapable ("ascii delete", "ascii delete
+ * noreply") checks exactly that, so mnemod keeps those answers.
+ */
+static enum request_error parse_delete(struct request *req, const struct tok *a, size_t nt,
+                                       struct tok last)
 {
-    if (na != 2 && na != 3) {
-        return REQ_EUNKNOWN;
-    }
-    req->noreply = last_is_noreply(a, na);
-    if (a[0].n > REQUEST_KEY_MAX) {
-        return REQ_EKEY_TOO_LONG;
-    }
-    set_key(req, &a[0]);
-    if (req->cmd == REQ_TOUCH) {
-        int32_t exptime;
-        if (!num_i32(&a[1], &exptime)) {
-            return REQ_EEXPTIME;
-        }
-        req->exptime = exptime;
-        return REQ_EOK;
-    }
-    return num_u64(&a[1], &req->delta) ? REQ_EOK : REQ_EDELTA;
-}
+    size_t na = nt - 1; /* arguments after "delete" */
 
-/* delete <key> [0] [noreply]: the legacy hold time must be exactly "0". */
-static enum request_error parse_delete(struct request *req, const struct tok *a, size_t na)
-{
     if (na < 1 || na > 3) {
         return REQ_EUNKNOWN;
     }
+    req->noreply = TOK_IS(&last, "noreply");
     if (na > 1) {
         bool zero = TOK_IS(&a[1], "0");
-        req->noreply = last_is_noreply(a, na);
         if (!((na == 2 && (zero || req->noreply)) || (na == 3 && zero && req->noreply))) {
             return REQ_EDELETE_USAGE;
         }
@@ -349,20 +380,49 @@ static enum request_error parse_delete(struct request *req, const struct tok *a,
     return REQ_EOK;
 }
 
+/*
+ * incr/decr <key> <delta>, touch <key> <exptime> (delete: above); anything
+ * after is ignored but its last token decides noreply. delta is strict
+ * digits, exptime an optional '-' and digits ("-" alone reads as 0).
+ */
+static enum request_error parse_keyed(struct request *req, struct cursor *c, struct tok last)
+{
+    struct tok a[ARGS_MAX];
+    size_t nt = tok_split(c, a, &last);
+
+    if (req->cmd == REQ_DELETE) {
+        return parse_delete(req, a, nt, last);
+    }
+    if (nt < 3) {
+        return REQ_EFORMAT;
+    }
+    req->noreply = TOK_IS(&last, "noreply");
+    if (a[0].n > REQUEST_KEY_MAX) {
+        return REQ_EKEY_TOO_LONG;
+    }
+    set_key(req, &a[0]);
+    if (req->cmd == REQ_TOUCH) {
+        int32_t exptime;
+        if (!number_strict_i32(a[1].s, a[1].n, &exptime)) {
+            return REQ_EEXPTIME;
+        }
+        req->exptime = exptime;
+    } else if (req->cmd != REQ_DELETE && !number_strict_u64(a[1].s, a[1].n, &req->delta)) {
+        return REQ_EDELTA;
+    }
+    return REQ_EOK;
+}
+
 /* flush_all [delay] [noreply]: a lone "noreply" is not read as a delay,
- * any other first argument is (a negative delay means "now"). */
-static enum request_error parse_flush_all(struct request *req, const struct tok *a, size_t na)
+ * any other first argument is (strict; a negative delay means "now"). */
+static enum request_error parse_flush_all(struct request *req, const struct tok *a, size_t nt)
 {
     int32_t delay;
 
-    if (na > 2) {
-        return REQ_EUNKNOWN;
-    }
-    req->noreply = last_is_noreply(a, na);
-    if (na == (req->noreply ? 1u : 0u)) {
+    if (nt == (req->noreply ? 2u : 1u)) {
         return REQ_EOK;
     }
-    if (!num_i32(&a[0], &delay)) {
+    if (!number_strict_i32(a[0].s, a[0].n, &delay)) {
         return REQ_EEXPTIME;
     }
     req->has_delay = true;
@@ -371,35 +431,12 @@ static enum request_error parse_flush_all(struct request *req, const struct tok 
     return REQ_EOK;
 }
 
-/*
- * verbosity <level> [anything...]: memcached 1.6.45 reads the first token
- * as a plain unsigned 32-bit number (digits only, at most 11 of them) and
- * ignores the rest, except a last token "noreply". A missing or bad level
- * is CLIENT_ERROR bad command line format (1.6.18 said ERROR for
- * "verbosity" and "verbosity 1 2 3").
- */
-static enum request_error parse_verbosity(struct request *req, const struct tok *a, size_t na,
-                                          struct cursor *rest)
+/* verbosity <level>: strict digits; anything after is ignored. */
+static enum request_error parse_verbosity(struct request *req, const struct tok *a, size_t nt)
 {
-    struct tok last = na > 0 ? a[na - 1] : (struct tok){ NULL, 0 };
-    struct tok t;
+    uint32_t level;
 
-    while (na == ARGS_MAX && tok_next(rest, &t)) {
-        last = t;
-    }
-    req->noreply = TOK_IS(&last, "noreply");
-    if (na == 0 || a[0].n > 11) {
-        return REQ_EFORMAT;
-    }
-    uint64_t level = 0;
-    for (size_t i = 0; i < a[0].n; i++) {
-        unsigned d = (unsigned char)a[0].s[i] - '0';
-        if (d > 9) {
-            return REQ_EFORMAT;
-        }
-        level = level * 10 + d;
-    }
-    if (level > UINT32_MAX) {
+    if (nt < 2 || !number_strict_u32(a[0].s, a[0].n, &level)) {
         return REQ_EFORMAT;
     }
     req->delta = level;
@@ -432,94 +469,95 @@ static void parse_rest_arg(struct request *req, const struct cursor *c)
 }
 
 /*
- * A line whose command memcached 1.6.45 does not know (process_command_ascii):
- * if its last token (of the first LINE_TOKENS_MAX, with at least one before
- * it) starts "HTTP/", it is an HTTP request that reached the cache port, as
- * a browser can be made to send one: close without a byte, memcached's
- * defence against cross-protocol requests. Otherwise "ERROR", which a last
- * token "noreply" silences. Only reached for unknown commands.
+ * A line whose command word memcached 1.6.45 does not know as a main
+ * command (process_command_ascii): its first token, leading spaces
+ * skipped, is looked up among the admin commands; the last of its first
+ * LINE_TOKENS_MAX tokens decides noreply for them. Otherwise, if that last
+ * token (with at least one before it) starts "HTTP/", it is an HTTP request
+ * that reached the cache port, as a browser can be made to send one: close
+ * without a byte, memcached's defence against cross-protocol requests.
+ * Otherwise "ERROR", which a last token "noreply" silences.
  */
-static enum request_error parse_unknown(struct request *req, const char *line, size_t n)
+static enum request_error parse_admin(struct request *req, const char *line, size_t n)
 {
     struct cursor c = { line, line + n };
-    struct tok last = { line, 0 };
-    struct tok t;
-    size_t nt = 0;
+    struct tok a[ARGS_MAX];
+    struct tok t0;
 
-    while (nt < LINE_TOKENS_MAX && tok_next(&c, &t)) {
-        last = t;
-        nt++;
-    }
-    if (nt > 1 && last.n >= 5 && memcmp(last.s, "HTTP/", 5) == 0) {
-        return REQ_EHTTP;
-    }
-    req->noreply = nt > 0 && TOK_IS(&last, "noreply");
-    return REQ_EUNKNOWN;
-}
-
-/* Parse one line without its "\n" (and "\r"); sets req->cmd and friends. */
-static enum request_error parse_line(struct request *req, const char *line, size_t n)
-{
-    /* A NUL ends the line for good: memcached tokenizes with strlen(). */
-    const char *nul = memchr(line, '\0', n);
-    if (nul != NULL) {
-        n = (size_t)(nul - line);
-    }
-    struct cursor c = { line, line + n };
-    struct tok args[ARGS_MAX];
-    struct tok t;
-    size_t na;
-
-    if (!tok_next(&c, &t)) {
+    if (!tok_next(&c, &t0)) {
         return REQ_EUNKNOWN;
     }
-    /* memcached serves both dialects on one connection: a two-byte command
-     * starting with 'm' is a meta command (mg, ms, md, ma, mn, me). */
-    if (t.n == 2 && t.s[0] == 'm') {
-        enum request_error e = meta_parse_line(req, line, n);
-        return e == REQ_EUNKNOWN && req->cmd == REQ_NONE ? parse_unknown(req, line, n) : e;
+    struct cursor rest = c;
+    struct tok last = t0;
+    size_t nt = tok_split(&c, a, &last);
+    enum request_cmd cmd = cmd_lookup(t0.s, t0.n);
+
+    if (cmd == REQ_NONE || cmd_is_main(cmd)) {
+        if (nt > 1 && last.n >= 5 && memcmp(last.s, "HTTP/", 5) == 0) {
+            return REQ_EHTTP;
+        }
+        req->noreply = TOK_IS(&last, "noreply");
+        return REQ_EUNKNOWN;
     }
-    req->cmd = cmd_lookup(t.s, t.n);
+    req->cmd = cmd;
+    req->noreply = TOK_IS(&last, "noreply");
+    switch (cmd) {
+    case REQ_FLUSH_ALL:
+        return parse_flush_all(req, a, nt);
+    case REQ_VERBOSITY:
+        return parse_verbosity(req, a, nt);
+    case REQ_SHUTDOWN:
+        parse_rest_arg(req, &rest);
+        return REQ_EOK;
+    default:
+        return REQ_EUNKNOWN;
+    }
+}
+
+/*
+ * Parse one line without its "\n" (and "\r"); sets req->cmd and friends.
+ * The command word is every byte before the first ' ', as 1.6.45's
+ * process_request() takes it: no leading spaces skipped.
+ */
+static enum request_error parse_line(struct request *req, const char *line, size_t n)
+{
+    struct cursor c = { token_end(line, line + n), line + n };
+    struct tok word = { line, (size_t)(c.p - line) };
+
+    /* memcached serves both dialects on one connection: mg, ms, md, ma, mn
+     * and me are meta commands; any other "m?" is an unknown command. */
+    if (word.n == 2 && line[0] == 'm') {
+        enum request_error e = meta_parse_line(req, line, n);
+        return e == REQ_EUNKNOWN && req->cmd == REQ_NONE ? parse_admin(req, line, n) : e;
+    }
+    req->cmd = cmd_lookup(word.s, word.n);
     switch (req->cmd) {
     case REQ_GET:
     case REQ_GETS:
     case REQ_GAT:
     case REQ_GATS:
         return parse_retrieval(req, &c);
-    case REQ_STATS:
-    case REQ_SHUTDOWN:
-        parse_rest_arg(req, &c);
-        return REQ_EOK;
-    case REQ_VERSION:
-    case REQ_QUIT:
-        return REQ_EOK;
-    case REQ_NONE:
-    case REQ_CMD_COUNT:
-        return parse_unknown(req, line, n);
-    default:
-        break;
-    }
-    na = tok_collect(&c, args);
-    switch (req->cmd) {
     case REQ_SET:
     case REQ_ADD:
     case REQ_REPLACE:
     case REQ_APPEND:
     case REQ_PREPEND:
     case REQ_CAS:
-        return parse_storage(req, &c, args, na);
+        return parse_storage(req, &c, word);
     case REQ_INCR:
     case REQ_DECR:
     case REQ_TOUCH:
-        return parse_key_num(req, args, na);
     case REQ_DELETE:
-        return parse_delete(req, args, na);
-    case REQ_FLUSH_ALL:
-        return parse_flush_all(req, args, na);
-    case REQ_VERBOSITY:
-        return parse_verbosity(req, args, na, &c);
+        return parse_keyed(req, &c, word);
+    case REQ_STATS:
+        parse_rest_arg(req, &c);
+        return REQ_EOK;
+    case REQ_VERSION:
+    case REQ_QUIT:
+        return REQ_EOK;
     default:
-        return REQ_EUNKNOWN;
+        req->cmd = REQ_NONE;
+        return parse_admin(req, line, n);
     }
 }
 
@@ -579,7 +617,9 @@ enum parse_status text_parse(struct request *req, const char *buf, size_t len, s
     if (ps != PARSE_OK) {
         return ps;
     }
-    req->error = parse_line(req, buf, n);
+    /* memcached 1.6.45 refuses a line shorter than 4 bytes with its "\n"
+     * ("\r\n", "x\r\n", "mn\n") before looking at it. */
+    req->error = *consumed < 4 ? REQ_EFORMAT : parse_line(req, buf, n);
     return req->error == REQ_EOK ? PARSE_OK : PARSE_ERROR;
 }
 

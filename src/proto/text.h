@@ -48,13 +48,14 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  *    req->vlen holds it: the caller skips the data block (vlen + 2 bytes),
  *    as memcached 1.6.45 does, so a value is never run as commands.
  *  - REQ_ELINE_TOO_LONG: memcached closes without any reply; *consumed = len.
- *  - gat/gats with no key after the exptime is valid (nkeys == 0): "END".
  *  - stats and shutdown put everything after the command, trimmed of ' ',
  *    in req->arg/narg; server/ decides what is valid (memcached checks
  *    "shutdown not enabled" before the mode).
- *  - Numbers are read as memcached's safe_strto*() do ("+5", "\t5" and
- *    "5\tjunk" are 5), except that flags above 2^32-1 and bytes or exptime
- *    outside int32 are refused where 1.6.18 truncates them (proto/number.h).
+ *  - Numbers follow memcached 1.6.45 (the table atop text.c): strict digits
+ *    for most fields, safe_strto*() for a storage line's flags and exptime,
+ *    except that flags above 2^32-1 and an exptime outside int32 are refused
+ *    where memcached truncates them (proto/number.h).
+ *  - Keys may hold any byte but ' ' (NUL and tabs included).
  *
  * Pointers in *req point into buf. Never blocks, never allocates.
  */

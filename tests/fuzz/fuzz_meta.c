@@ -454,7 +454,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         FUZZ_CHECK(buf[off + consumed - 1] == '\n');
-        bool is_meta = req.proto == REQ_PROTO_META;
+        /* a meta-shaped line that names no meta command ("mx / HTTP/1.1")
+         * is handled by text.c as an unknown command */
+        bool is_meta = req.proto == REQ_PROTO_META && req.cmd != REQ_NONE;
         if (is_meta) {
             /* Both entry points agree on a meta line. */
             FUZZ_CHECK(mst == st && mconsumed == consumed && mreq.error == req.error);
@@ -466,7 +468,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 m_compose_for(&req);
             }
         } else {
-            FUZZ_CHECK(mst == PARSE_ERROR && mreq.error == REQ_EUNKNOWN);
+            /* text_parse routes a line to meta only when its command word
+             * (the bytes before the first ' ', as memcached 1.6.45 takes it)
+             * is a meta command and the line has 4 bytes or more. meta_parse,
+             * for callers that know they hold a meta line, skips leading
+             * spaces and ends the line at a NUL, so it may still find one. */
+            size_t n = consumed - 1;
+            if (n > 0 && buf[off + n - 1] == '\r') {
+                n--;
+            }
+            const char *w = (const char *)buf + off;
+            const char *sp = memchr(w, ' ', n);
+            size_t wn = sp != NULL ? (size_t)(sp - w) : n;
+            FUZZ_CHECK(consumed < 4 || wn != 2 || w[0] != 'm' || w[1] == '\0' ||
+                       strchr("gsdane", w[1]) == NULL);
+            (void)mst;
         }
         off += consumed;
         bool block = is_meta && (st == PARSE_OK ? req.cmd == REQ_MS : meta_error_swallows(&req));

@@ -10,7 +10,6 @@ import pytest
 from mnemo_harness import IS_MEMCACHED, mnemod_only, scaled
 
 BAD_FORMAT = b"CLIENT_ERROR bad command line format\r\n"
-DELETE_USAGE = b"CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n"
 BAD_EXPTIME = b"CLIENT_ERROR invalid exptime argument\r\n"
 BAD_DELTA = b"CLIENT_ERROR invalid numeric delta argument\r\n"
 NON_NUMERIC = b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
@@ -20,6 +19,12 @@ ITEM_SIZE_MAX = 1024 * 1024
 # A storage line refused after its data length was read: memcached 1.6.45
 # (and mnemod) swallow the data block; 1.6.18 runs it as a command.
 SWALLOWED = b"ERROR\r\n" if IS_MEMCACHED else b""
+# memcached 1.6.45 (and mnemod) refuse a line under 4 bytes with its newline
+# ("\r\n", "x\r\n", the tail of a bad data block) and a command with too
+# few tokens ("get", "incr k") with CLIENT_ERROR bad command line format;
+# 1.6.18 answered ERROR.
+SHORT_LINE = b"ERROR\r\n" if IS_MEMCACHED else BAD_FORMAT
+TOO_FEW = SHORT_LINE
 
 
 def check_in_sync(conn):
@@ -36,18 +41,21 @@ def check_in_sync(conn):
 # those cases are mnemod_only).
 MALFORMED = [
     pytest.param(b"foo\r\n", b"ERROR\r\n", id="unknown-command"),
-    pytest.param(b"\r\n", b"ERROR\r\n", id="empty-line"),
+    pytest.param(b"\r\n", SHORT_LINE, id="empty-line"),
+    pytest.param(b"x\r\nab\n", SHORT_LINE * 2, id="short-lines"),
     pytest.param(b"   \r\n", b"ERROR\r\n", id="blank-line"),
     pytest.param(b"GET k\r\n", b"ERROR\r\n", id="uppercase"),
-    pytest.param(b"get\r\n", b"ERROR\r\n", id="get-no-key"),
-    pytest.param(b"gets\r\n", b"ERROR\r\n", id="gets-no-key"),
+    pytest.param(b"get\r\n", TOO_FEW, id="get-no-key"),
+    pytest.param(b"gets\r\n", TOO_FEW, id="gets-no-key"),
+    pytest.param(b" get k\r\n", b"ERROR\r\n", id="leading-space", marks=mnemod_only),
+    pytest.param(b"bget k\r\n", b"ERROR\r\n", id="bget", marks=mnemod_only),
     pytest.param(b"set k abc 0 1\r\nx\r\n", BAD_FORMAT, id="set-bad-flags", marks=mnemod_only),
     pytest.param(b"set k -1 0 1\r\nx\r\n", BAD_FORMAT, id="set-negative-flags", marks=mnemod_only),
     pytest.param(b"set k 0 abc 1\r\nx\r\n", BAD_FORMAT, id="set-bad-exptime", marks=mnemod_only),
-    pytest.param(b"set k 0 0 -1\r\nx\r\n", BAD_FORMAT + b"ERROR\r\n", id="set-negative-bytes"),
-    pytest.param(b"set k 0 0 abc\r\nx\r\n", BAD_FORMAT + b"ERROR\r\n", id="set-non-numeric-bytes"),
-    pytest.param(b"set k 0 0 1x\r\nx\r\n", BAD_FORMAT + b"ERROR\r\n", id="set-bytes-trailing-junk"),
-    pytest.param(b"set k 0 0 +1\r\nx\r\n", BAD_FORMAT + b"ERROR\r\n", id="set-bytes-plus-sign",
+    pytest.param(b"set k 0 0 -1\r\nx\r\n", BAD_FORMAT + SHORT_LINE, id="set-negative-bytes"),
+    pytest.param(b"set k 0 0 abc\r\nx\r\n", BAD_FORMAT + SHORT_LINE, id="set-non-numeric-bytes"),
+    pytest.param(b"set k 0 0 1x\r\nx\r\n", BAD_FORMAT + SHORT_LINE, id="set-bytes-trailing-junk"),
+    pytest.param(b"set k 0 0 +1\r\nxy\r\n", BAD_FORMAT + b"ERROR\r\n", id="set-bytes-plus-sign",
                  marks=mnemod_only),
     pytest.param(b"set k 0 0 2147483647\r\n", BAD_FORMAT, id="set-bytes-int-max"),
     pytest.param(b"set k 0 0 4294967295\r\n", BAD_FORMAT, id="set-bytes-u32-max"),
@@ -59,32 +67,38 @@ MALFORMED = [
     pytest.param(b"set k 0 0 1 2 3 4\r\nx\r\n", b"STORED\r\n", id="set-extra-tokens",
                  marks=mnemod_only),
     pytest.param(b"add k abc 0 1\r\nx\r\n", BAD_FORMAT, id="add-bad-flags", marks=mnemod_only),
-    pytest.param(b"append k 0 0 abc\r\nx\r\n", BAD_FORMAT + b"ERROR\r\n", id="append-bad-bytes"),
+    pytest.param(b"append k 0 0 abc\r\nx\r\n", BAD_FORMAT + SHORT_LINE, id="append-bad-bytes"),
     pytest.param(b"cas k 0 0 1\r\nx\r\n", BAD_FORMAT, id="cas-missing-unique", marks=mnemod_only),
     pytest.param(b"cas k 0 0 1 abc\r\nx\r\n", BAD_FORMAT, id="cas-bad-unique", marks=mnemod_only),
     pytest.param(b"cas k 0 0 1 -1\r\nx\r\n", BAD_FORMAT, id="cas-negative-unique", marks=mnemod_only),
     pytest.param(b"set " + b"k" * 251 + b" 0 0 1\r\nx\r\n", BAD_FORMAT, id="set-key-251",
                  marks=mnemod_only),
     pytest.param(b"ms " + b"k" * 251 + b" 1\r\nx\r\n", BAD_FORMAT, id="ms-key-251", marks=mnemod_only),
-    pytest.param(b"incr\r\n", b"ERROR\r\n", id="incr-alone"),
-    pytest.param(b"incr k\r\n", b"ERROR\r\n", id="incr-no-delta"),
+    pytest.param(b"incr\r\n", TOO_FEW, id="incr-alone"),
+    pytest.param(b"incr k\r\n", TOO_FEW, id="incr-no-delta"),
     pytest.param(b"incr k abc\r\n", BAD_DELTA, id="incr-non-numeric-delta"),
     pytest.param(b"decr k abc\r\n", BAD_DELTA, id="decr-non-numeric-delta"),
     pytest.param(b"incr k -1\r\n", BAD_DELTA, id="incr-negative-delta"),
     pytest.param(b"incr k 18446744073709551616\r\n", BAD_DELTA, id="incr-delta-2-pow-64"),
-    pytest.param(b"touch k\r\n", b"ERROR\r\n", id="touch-no-exptime"),
+    pytest.param(b"incr k +1\r\n", BAD_DELTA, id="incr-delta-plus", marks=mnemod_only),
+    pytest.param(b"incr k 1 2 3\r\n", b"NOT_FOUND\r\n", id="incr-extra-tokens", marks=mnemod_only),
+    pytest.param(b"touch k\r\n", TOO_FEW, id="touch-no-exptime"),
+    pytest.param(b"touch k +1\r\n", BAD_EXPTIME, id="touch-exptime-plus", marks=mnemod_only),
     pytest.param(b"touch k abc\r\n", BAD_EXPTIME, id="touch-bad-exptime"),
-    pytest.param(b"delete\r\n", b"ERROR\r\n", id="delete-alone"),
-    pytest.param(b"delete k 5\r\n", DELETE_USAGE, id="delete-nonzero-time"),
-    pytest.param(b"delete k foo\r\n", DELETE_USAGE, id="delete-junk"),
-    pytest.param(b"delete k 0 foo\r\n", DELETE_USAGE, id="delete-0-junk"),
-    pytest.param(b"gat\r\n", b"ERROR\r\n", id="gat-alone"),
+    pytest.param(b"delete\r\n", TOO_FEW, id="delete-alone"),
+    pytest.param(b"delete k 5\r\n", b"NOT_FOUND\r\n", id="delete-nonzero-time", marks=mnemod_only),
+    pytest.param(b"delete k foo\r\n", b"NOT_FOUND\r\n", id="delete-junk", marks=mnemod_only),
+    pytest.param(b"delete k 0 foo\r\n", b"NOT_FOUND\r\n", id="delete-0-junk", marks=mnemod_only),
+    pytest.param(b"gat\r\n", TOO_FEW, id="gat-alone"),
+    pytest.param(b"gat 100\r\n", BAD_FORMAT, id="gat-no-key", marks=mnemod_only),
     pytest.param(b"gat abc k\r\n", BAD_EXPTIME, id="gat-bad-exptime"),
     pytest.param(b"gats abc k\r\n", BAD_EXPTIME, id="gats-bad-exptime"),
     pytest.param(b"flush_all abc\r\n", BAD_EXPTIME, id="flush-bad-delay"),
     pytest.param(b"flush_all noreply extra\r\n", BAD_EXPTIME, id="flush-noreply-not-last"),
-    pytest.param(b"verbosity\r\n", BAD_FORMAT, id="verbosity-alone", marks=mnemod_only),
+    pytest.param(b"verbosity\r\n", TOO_FEW, id="verbosity-alone"),
     pytest.param(b"verbosity abc\r\n", BAD_FORMAT, id="verbosity-non-numeric"),
+    pytest.param(b"verbosity 0 2 3\r\n", b"OK\r\n", id="verbosity-extra-tokens", marks=mnemod_only),
+    pytest.param(b"verbosity +1\r\n", BAD_FORMAT, id="verbosity-plus", marks=mnemod_only),
     pytest.param(b"stats nosuchgroup\r\n", b"ERROR\r\n", id="stats-unknown-group"),
 ]
 
@@ -100,7 +114,7 @@ def test_errors_do_not_touch_stored_value(conn):
     for request, reply in [
             (b"incr k abc\r\n", BAD_DELTA),
             (b"touch k abc\r\n", BAD_EXPTIME),
-            (b"delete k 5\r\n", DELETE_USAGE),
+            (b"incr k\r\n", TOO_FEW),
             (b"set k abc 0 1\r\nx\r\n", BAD_FORMAT + SWALLOWED),
             (b"cas k 0 0 1 abc\r\nx\r\n", BAD_FORMAT + SWALLOWED)]:
         conn.call(request, reply)
@@ -112,7 +126,6 @@ def test_errors_suppressed_by_noreply(conn):
     conn.send(b"incr k abc noreply\r\n"
               b"incr k 1 noreply\r\n"             # non-numeric value
               b"touch k abc noreply\r\n"
-              b"delete k 5 noreply\r\n"
               b"flush_all abc noreply\r\n"
               b"verbosity abc noreply\r\n"
               b"version\r\n")
@@ -164,16 +177,16 @@ def test_issue_18_refused_storage_data_is_never_run(conn, line, reply):
 def test_bad_data_chunk_too_long(conn):
     # vlen+2 bytes are consumed ("xyz"), they do not end in \r\n: error; the
     # rest of the input ("\r\n") is then parsed as an (empty) command.
-    conn.call(b"set k 0 0 1\r\nxyz\r\nget k\r\n", BAD_CHUNK + b"ERROR\r\nEND\r\n")
+    conn.call(b"set k 0 0 1\r\nxyz\r\nget k\r\n", BAD_CHUNK + SHORT_LINE + b"END\r\n")
     check_in_sync(conn)
 
 
 def test_bad_data_chunk_keeps_old_value(conn):
     conn.call(b"set k 0 0 1\r\nA\r\n", b"STORED\r\n")
     conn.call(b"set k 0 0 3\r\nabcde\r\nget k\r\n",
-              BAD_CHUNK + b"ERROR\r\nVALUE k 0 1\r\nA\r\nEND\r\n")
+              BAD_CHUNK + SHORT_LINE + b"VALUE k 0 1\r\nA\r\nEND\r\n")
     conn.call(b"append k 0 0 3\r\nabcde\r\nget k\r\n",
-              BAD_CHUNK + b"ERROR\r\nVALUE k 0 1\r\nA\r\nEND\r\n")
+              BAD_CHUNK + SHORT_LINE + b"VALUE k 0 1\r\nA\r\nEND\r\n")
     check_in_sync(conn)
 
 
@@ -193,7 +206,7 @@ def test_bad_data_chunk_terminators(conn, terminator):
 
 
 def test_bad_data_chunk_noreply(conn):
-    conn.call(b"set k 0 0 1 noreply\r\nxyz\r\nversion\r\n", b"ERROR\r\n")
+    conn.call(b"set k 0 0 1 noreply\r\nxyz\r\nversion\r\n", SHORT_LINE)
     assert conn.recv_line().startswith(b"VERSION ")
     conn.call(b"get k\r\n", b"END\r\n")
 
@@ -216,7 +229,7 @@ def test_too_large_bad_terminator(conn):
     # The swallowed block is exactly vlen+2 bytes: what follows is parsed.
     big = b"x" * (2 * ITEM_SIZE_MAX)
     conn.call(b"set big 0 0 %d\r\n%sXX\r\nget big\r\n" % (len(big), big),
-              TOO_LARGE + b"ERROR\r\nEND\r\n")
+              TOO_LARGE + SHORT_LINE + b"END\r\n")
     check_in_sync(conn)
 
 

@@ -290,6 +290,71 @@ add(T("long-gets-in-pieces", [set_(b"key0007", b"v"), SYNC, b"gets " + K600, Sle
 add(T("long-gat-in-pieces", [set_(b"key0007", b"v"), SYNC, b"gat 0 " + K600, Sleep(0.05), b"\r\n"]))
 add(T("long-set-in-pieces", [b"set " + b"k" * 2100, Sleep(0.05), b" 0 0 1\r\nx\r\n"], fence=False))
 
+# --- issue 18: memcached 1.6.45's command-line grammar ---------------------------------
+# (proto/text.c's table; where 1.6.18 answers otherwise, newer_grammar.py has its bytes)
+GRAMMAR_1645 = [
+    # a line under 4 bytes with its newline is refused before it is read
+    ("short-lines", b"x\r\nab\n\n"),
+    ("short-stray-data-line", b"set k 0 0 1\r\nx\r\ny\r\nget k\r\n"),
+    # the command word is the bytes before the first ' '
+    ("leading-space-get", set_(b"k", b"v") + b" get k\r\n"),
+    ("leading-space-meta", set_(b"k", b"v") + b" mg k v\r\n"),
+    ("leading-space-stats", b" stats\r\n"),
+    ("leading-space-admin", set_(b"k", b"v") + b"  flush_all\r\n  verbosity 0\r\nget k\r\n"),
+    ("bget-is-unknown", set_(b"k", b"v") + b"bget k\r\n"),
+    ("tab-after-admin-word", b"verbosity\t1\r\n"),
+    # too few tokens
+    ("gats-no-key", b"gats 100\r\n"), ("gat-bad-exptime-no-key", b"gat abc\r\n"),
+    ("storage-too-few", b"set k 0 0\r\nadd k\r\nreplace\r\nappend k 0\r\nprepend k 0 0\r\ncas k 0 0\r\n"),
+    ("decr-touch-too-few", b"decr k\r\ntouch\r\ndecr\r\n"),
+    ("get-only-spaces", b"get   \r\n"),
+    # extra tokens are ignored; the last of 23 decides noreply
+    ("set-extra-tokens-stores", b"set k 0 0 1 a b\r\nx\r\nget k\r\n"),
+    ("set-noreply-then-extra", b"set k 0 0 1 noreply x\r\ny\r\nget k\r\n"),
+    ("set-noreply-23rd-token", b"set k 0 0 1" + b" 1" * 17 + b" noreply x\r\ny\r\nget k\r\n"),
+    ("set-noreply-24th-token", b"set k 0 0 1" + b" 1" * 18 + b" noreply\r\ny\r\nget k\r\n"),
+    ("cas-extra-tokens", [set_(b"k", b"v1") + b"gets k\r\n",
+                          WithCas(b"cas k 0 0 2 $CAS x y\r\nv2\r\nget k\r\n")]),
+    ("incr-extra-tokens", set_(b"n", b"5") + b"incr n 1 2 3\r\ndecr n 1 foo\r\nincr n 1 noreply x\r\n"),
+    ("touch-extra-tokens", set_(b"k", b"v") + b"touch k 100 2 3\r\n"),
+    ("delete-extra-tokens", set_(b"a", b"1") + set_(b"b", b"2") + set_(b"c", b"3")
+     + b"delete a 0 0 0\r\ndelete b noreply x\r\ndelete c 1 noreply\r\nget a b c\r\n"),
+    ("delete-key-named-noreply", set_(b"noreply", b"v") + b"delete noreply\r\nget noreply\r\n"),
+    ("flush-all-extra-tokens", set_(b"k", b"v") + b"flush_all 0 1 2\r\nget k\r\n"),
+    ("verbosity-extra-tokens", b"verbosity 1 2 3\r\nverbosity 0 noreply x\r\n"),
+    ("noreply-alone", b"noreply\r\n"),
+    ("unknown-leading-space-noreply", b" foo noreply\r\n"),
+    # strict numbers (mcmc_tokto*): digits and an optional '-', 11 (22) bytes at most
+    ("incr-delta-tab", set_(b"n", b"5") + b"incr n \t1\r\n"),
+    ("incr-delta-22-digits", set_(b"n", b"5") + b"incr n 0000000000000000000001\r\n"),
+    ("incr-delta-23-digits", set_(b"n", b"5") + b"incr n 00000000000000000000001\r\n"),
+    ("touch-exptime-plus", set_(b"k", b"v") + b"touch k +100\r\n"),
+    ("touch-exptime-dash", set_(b"k", b"v") + b"touch k -\r\nget k\r\n"),
+    ("touch-exptime-over-int32", set_(b"k", b"v") + b"touch k 2147483648\r\n"),
+    ("gat-exptime-plus", set_(b"k", b"v") + b"gat +100 k\r\n"),
+    ("gat-exptime-dash", set_(b"k", b"v") + b"gat - k\r\n"),
+    ("flush-all-delay-plus", set_(b"k", b"v") + b"flush_all +0\r\nget k\r\n"),
+    ("flush-all-delay-dash", set_(b"k", b"v") + b"flush_all -\r\nget k\r\n"),
+    ("verbosity-strict", b"verbosity +1\r\nverbosity 1\t\r\nverbosity 000000000001\r\n"
+     b"verbosity 4294967296\r\nverbosity 00000000000\r\n"),
+    ("set-bytes-dash", b"set k 0 0 -\r\n\r\nget k\r\n"),
+    ("set-bytes-tab", b"set k 0 0 1\tx\r\nx\r\nget k\r\n"),
+    ("set-bytes-12-digits", b"set k 0 0 000000000001\r\nx\r\nget k\r\n"),
+    ("cas-unique-plus", set_(b"k", b"v") + b"cas k 0 0 1 +5\r\nx\r\nget k\r\n"),
+    # a storage line's flags and exptime are read by strtoul/strtol from the token on
+    ("set-flags-whitespace-token", b"set k \t 5 1\r\nx\r\nget k\r\n"),
+    ("set-flags-exptime-tabs", b"set k \t7 \t0 1\r\nx\r\nget k\r\n"),
+    # NUL is an ordinary byte: in keys, and where strtoul stops
+    ("nul-in-key", set_(b"a", b"1") + set_(b"a\x00b", b"2") + b"get a\x00b\r\nget a\r\n"),
+    ("nul-after-flags", b"set k 5\x00 0 1\r\nx\r\nget k\r\n"),
+    ("nul-after-bytes", b"set k 0 0 1\x00\r\nx\r\nget k\r\n"),
+    ("nul-after-delta", set_(b"n", b"5") + b"incr n 1\x00\r\n"),
+    ("nul-after-command", b"flush_all\x00\r\nversion\x00\r\n"),
+]
+for name, data in GRAMMAR_1645:
+    add(T(name, data))
+
+add(T("known-exptime-2-pow-32-plus-1000", b"set k 0 4294968296 1\r\nx\r\nget k\r\n"))
 
 # Bad numbers in the other commands' fields.
 for name, line in [
