@@ -187,6 +187,9 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
         if (CMD_IS(s, "verbosity")) return REQ_VERBOSITY;
         break;
+    case 14:
+        if (CMD_IS(s, "cache_memlimit")) return REQ_CACHE_MEMLIMIT;
+        break;
     default:
         break;
     }
@@ -356,6 +359,33 @@ static enum request_error parse_verbosity(struct request *req, const struct tok 
     return REQ_EOK;
 }
 
+/* cache_memlimit <megabytes> [...] [noreply]: memcached 1.6.45 reads the
+ * argument with mcmc_toktou32() (decimal digits only, at most 11 of them,
+ * within 32 bits: "+8", "0x10", "8m", "-1" and 4294967296 answer "ERROR")
+ * and ignores further tokens. Its range (at least 8, at most 10^9
+ * megabytes) is exec's to check: those replies are not errors of syntax. */
+static enum request_error parse_cache_memlimit(struct request *req, const struct tok *a,
+                                               size_t na)
+{
+    uint64_t v = 0;
+
+    req->noreply = last_is_noreply(a, na);
+    if (na == 0 || a[0].n > 11) {
+        return REQ_EUNKNOWN;
+    }
+    for (size_t i = 0; i < a[0].n; i++) {
+        if (a[0].s[i] < '0' || a[0].s[i] > '9') {
+            return REQ_EUNKNOWN;
+        }
+        v = v * 10 + (uint64_t)(a[0].s[i] - '0');
+    }
+    if (v > UINT32_MAX) {
+        return REQ_EUNKNOWN;
+    }
+    req->delta = v;
+    return REQ_EOK;
+}
+
 /* stats/shutdown: the rest of the line, cut at a NUL, trimmed of ' '. */
 static void parse_rest_arg(struct request *req, const struct cursor *c)
 {
@@ -441,6 +471,8 @@ static enum request_error parse_line(struct request *req, const char *line, size
         return parse_flush_all(req, args, na);
     case REQ_VERBOSITY:
         return parse_verbosity(req, args, na);
+    case REQ_CACHE_MEMLIMIT:
+        return parse_cache_memlimit(req, args, na);
     default:
         return REQ_EUNKNOWN;
     }
@@ -628,6 +660,10 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = (struct piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
         pc[np++] = crlf;
         break;
+    case RSP_LINE:
+        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+        pc[np++] = crlf;
+        break;
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:
     case RSP_SERVER_ERROR:
@@ -667,6 +703,8 @@ size_t text_compose_bound(const struct response *rsp)
         return U64_DIGITS_MAX + 2;
     case RSP_STAT:
         return 5 + rsp->nmsg + 1 + rsp->nmsg2 + 2;
+    case RSP_LINE:
+        return rsp->nmsg + 2;
     case RSP_ERROR:
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:

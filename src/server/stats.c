@@ -136,7 +136,9 @@ static void stats_settings(struct exec_ctx *x)
 {
     const struct config *c = &x->srv->cfg;
     char buf[32];
-    stat_u64(x, "maxbytes", c->maxbytes);
+    struct store_stats st;
+    store_stats(x->srv->store, &st); /* -m, as cache_memlimit may have moved it */
+    stat_u64(x, "maxbytes", st.limit_maxbytes);
     stat_u64(x, "maxconns", (uint64_t)c->maxconns);
     stat_u64(x, "tcpport", (uint64_t)c->port);
     stat_u64(x, "udpport", (uint64_t)c->udpport);
