@@ -35,6 +35,8 @@ BAD_FLAGS = [
     pytest.param(["-p", "70000"], id="port-out-of-range"),
     # memcached 1.6.18 takes "-p abc" as port 0 and runs; mnemo refuses it.
     pytest.param(["-p", "abc"], id="port-non-numeric", marks=mnemod_only),
+    # 1 TB is the most item memory mnemo addresses (64 arenas of 16 GB)
+    pytest.param(["-m", "1048577"], id="memory-above-1tb", marks=mnemod_only),
 ]
 
 
@@ -144,3 +146,28 @@ def test_io_uring_switch_serves_both_ways(server_factory, backend):
         c.send(b"get big\r\n" * 4)  # leave while the replies are still queued
     with srv.client() as c:
         c.call(b"get a\r\n", b"VALUE a 0 1\r\nx\r\nEND\r\n")
+
+
+def _rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+@mnemod_only
+def test_one_terabyte_starts_small(server_factory):
+    """-m 1048576 (1 TB, on a machine with far less) starts, serves, and
+    touches only what it uses: item memory and its tables are reserved, not
+    written, at start."""
+    srv = server_factory("-m", "1048576")
+    with srv.client() as c:
+        for i in range(1000):
+            c.send(b"set k%d %d 0 5\r\nhello\r\n" % (i, i))
+        for i in range(1000):
+            assert c.recv_line() == b"STORED\r\n"
+        c.call(b"get k0 k999\r\n",
+               b"VALUE k0 0 5\r\nhello\r\nVALUE k999 999 5\r\nhello\r\nEND\r\n")
+        assert c.stats()["limit_maxbytes"] == str(1048576 * 1024 * 1024)
+    assert _rss_kb(srv.proc.pid) < 200 * 1024
