@@ -414,6 +414,15 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
                  cfg->maxbytes / MB, store_max_bytes() / MB);
         return -1;
     }
+    /* -L makes all of -m resident at start: past the machine's memory that
+     * would end in the OOM killer, not in an error. */
+    size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+    if (cfg->large_pages && cfg->maxbytes > phys) {
+        snprintf(err, errlen,
+                 "-L preallocates -m: %zu MB is more than this machine's memory (%zu MB)",
+                 cfg->maxbytes / MB, phys / MB);
+        return -1;
+    }
     if (cfg->item_size_max < 1024) {
         snprintf(err, errlen, "item max size cannot be less than 1024 bytes (-I)");
         return -1;

@@ -158,12 +158,6 @@ static inline size_t seg_size(const struct arena *a)
     return (size_t)1 << a->seg_shift;
 }
 
-static inline bool seg_contains(const struct arena *a, const void *p)
-{
-    return (const char *)p >= a->base &&
-           (const char *)p < a->base + ((size_t)a->nsegs << a->seg_shift);
-}
-
 static inline uint32_t seg_of(const struct arena *a, const void *p)
 {
     return (uint32_t)(((const char *)p - a->base) >> a->seg_shift);

@@ -37,6 +37,8 @@ BAD_FLAGS = [
     pytest.param(["-p", "abc"], id="port-non-numeric", marks=mnemod_only),
     # 1 TB is the most item memory mnemo addresses (64 arenas of 16 GB)
     pytest.param(["-m", "1048577"], id="memory-above-1tb", marks=mnemod_only),
+    # -L would make 1 TB resident: refused up front rather than left to the OOM killer
+    pytest.param(["-m", "1048576", "-L"], id="prealloc-beyond-ram", marks=mnemod_only),
 ]
 
 
