@@ -69,6 +69,11 @@ static inline uint32_t flush_gen(struct store *s, uint32_t now)
 /* The arena an item (or any pointer into item memory) lives in. */
 static inline struct arena *core_arena_of(const struct store *s, const void *p)
 {
+    /* one arena (-m up to 16 GB, the common case): a predicted branch is
+     * cheaper than the arithmetic (callgrind: ~40 fewer instructions a
+     * request at pipeline 16) */
+    if (s->narenas == 1)
+        return (struct arena *)&s->arenas[0];
     size_t i = (size_t)((const char *)p - s->mem) >> SEG_ARENA_SHIFT;
     return (struct arena *)&s->arenas[i];
 }
@@ -76,6 +81,8 @@ static inline struct arena *core_arena_of(const struct store *s, const void *p)
 /* The arena a shard's items live in. */
 static inline struct arena *core_shard_arena(const struct store *s, const struct shard *sh)
 {
+    if (s->narenas == 1)
+        return (struct arena *)&s->arenas[0];
     size_t i = (size_t)(sh - s->shards) & (s->narenas - 1u);
     return (struct arena *)&s->arenas[i];
 }
