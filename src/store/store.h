@@ -98,7 +98,8 @@ void store_destroy(struct store **s);
  * the rest by store_reclaim_expired() (so within a maintenance pass or two
  * without writes). Raising it is bounded by what the store reserved at
  * creation: 16 GiB for each of its arenas (a store created with up to
- * 16 GiB has one). STORE_OK, or STORE_EINVAL for a budget below
+ * 16 GiB has one); lowering is bounded by one segment per arena (1 MB
+ * each: 64 MB for a 1 TiB store). STORE_OK, or STORE_EINVAL for a budget below
  * item_size_max or above that ceiling, or with prefault (-L: memcached
  * refuses too, its memory is preallocated). */
 enum store_status store_set_max_bytes(struct store *s, size_t max_bytes);
