@@ -753,6 +753,7 @@ size_t meta_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_VERSION:
     case RSP_STAT:
     case RSP_RESET:
+    case RSP_LINE:
         return text_compose(rsp, buf, cap);
     default:
         break;
@@ -782,6 +783,7 @@ size_t meta_compose_bound(const struct response *rsp)
     case RSP_VERSION:
     case RSP_STAT:
     case RSP_RESET:
+    case RSP_LINE:
         return text_compose_bound(rsp);
     default:
         break;

@@ -62,6 +62,7 @@ static const char *const cmd_names[REQ_CMD_COUNT] = {
     [REQ_QUIT] = "quit",
     [REQ_SHUTDOWN] = "shutdown",
     [REQ_STATS] = "stats",
+    [REQ_CACHE_MEMLIMIT] = "cache_memlimit",
     [REQ_MG] = "mg",
     [REQ_MS] = "ms",
     [REQ_MD] = "md",

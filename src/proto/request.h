@@ -47,6 +47,7 @@ enum request_cmd {
     REQ_QUIT,
     REQ_SHUTDOWN,
     REQ_STATS,
+    REQ_CACHE_MEMLIMIT, /* cache_memlimit <megabytes>: delta holds them */
     /* meta protocol (protocol.txt "Meta Commands"); options in struct request */
     REQ_MG,
     REQ_MS,
@@ -129,7 +130,8 @@ struct request {
     int64_t exptime;  /* as sent; exec applies memcached's relative/absolute rule */
     uint32_t vlen;    /* storage: length of the data block, without "\r\n" */
     uint64_t cas;     /* cas: the compare value */
-    uint64_t delta;   /* incr/decr amount; flush_all delay; verbosity level */
+    uint64_t delta;   /* incr/decr amount; flush_all delay; verbosity level;
+                       * cache_memlimit megabytes */
     bool has_delay;   /* flush_all was given a delay argument */
     bool noreply;     /* reply suppressed (the error replies are not) */
 

@@ -217,6 +217,9 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
         if (CMD_IS(s, "verbosity")) return REQ_VERBOSITY;
         break;
+    case 14:
+        if (CMD_IS(s, "cache_memlimit")) return REQ_CACHE_MEMLIMIT;
+        break;
     default:
         break;
     }
@@ -443,6 +446,23 @@ static enum request_error parse_verbosity(struct request *req, const struct tok 
     return REQ_EOK;
 }
 
+/* cache_memlimit <megabytes> [...] [noreply]: memcached 1.6.45 reads the
+ * argument with mcmc_toktou32() (decimal digits only, at most 11 of them,
+ * within 32 bits: "+8", "0x10", "8m", "-1" and 4294967296 answer "ERROR")
+ * and ignores further tokens. Its range (at least 8, at most 10^9
+ * megabytes) is exec's to check: those replies are not errors of syntax. */
+static enum request_error parse_cache_memlimit(struct request *req, const struct tok *a,
+                                               size_t nt)
+{
+    uint32_t mb;
+
+    if (nt < 2 || !number_strict_u32(a[0].s, a[0].n, &mb)) {
+        return REQ_EUNKNOWN;
+    }
+    req->delta = mb;
+    return REQ_EOK;
+}
+
 /* stats/shutdown: the rest of the line, cut at a NUL, trimmed of ' '. */
 static void parse_rest_arg(struct request *req, const struct cursor *c)
 {
@@ -509,6 +529,8 @@ static enum request_error parse_admin(struct request *req, const char *line, siz
     case REQ_SHUTDOWN:
         parse_rest_arg(req, &rest);
         return REQ_EOK;
+    case REQ_CACHE_MEMLIMIT:
+        return parse_cache_memlimit(req, a, nt);
     default:
         return REQ_EUNKNOWN;
     }
@@ -747,6 +769,10 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = (struct piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
         pc[np++] = crlf;
         break;
+    case RSP_LINE:
+        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+        pc[np++] = crlf;
+        break;
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:
     case RSP_SERVER_ERROR:
@@ -786,6 +812,8 @@ size_t text_compose_bound(const struct response *rsp)
         return U64_DIGITS_MAX + 2;
     case RSP_STAT:
         return 5 + rsp->nmsg + 1 + rsp->nmsg2 + 2;
+    case RSP_LINE:
+        return rsp->nmsg + 2;
     case RSP_ERROR:
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:

@@ -75,7 +75,8 @@ void config_usage(void)
            "-a, --unix-mask=<mask>    access mask for the UNIX socket, octal (default: 700)\n"
            "-U, --udp-port=<num>      UDP port for text and meta commands (default: 0, off)\n"
            "-A, --enable-shutdown     enable the ascii \"shutdown\" command\n"
-           "-m, --memory-limit=<num>  item memory in megabytes (default: 64; k/m/g suffixes)\n"
+           "-m, --memory-limit=<num>  item memory in megabytes (default: 64; k/m/g suffixes;\n"
+           "                          at most 1048576, 1 TB)\n"
            "-c, --conn-limit=<num>    max simultaneous connections (default: 1024)\n"
            "-t, --threads=<num>       worker threads, 1..256 (default: number of cores)\n"
            "-I, --max-item-size=<num> largest item, bytes or with a k/m suffix (default: 1m,\n"
@@ -460,6 +461,15 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
     if (cfg->maxbytes > store_max_bytes()) {
         snprintf(err, errlen, "-m %zu MB is more than the store can address (at most %zu MB)",
                  cfg->maxbytes / MB, store_max_bytes() / MB);
+        return -1;
+    }
+    /* -L makes all of -m resident at start: past the machine's memory that
+     * would end in the OOM killer, not in an error. */
+    size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+    if (cfg->large_pages && cfg->maxbytes > phys) {
+        snprintf(err, errlen,
+                 "-L preallocates -m: %zu MB is more than this machine's memory (%zu MB)",
+                 cfg->maxbytes / MB, phys / MB);
         return -1;
     }
     if (cfg->num_napi_ids > cfg->num_threads) {

@@ -108,6 +108,31 @@ static enum exec_next exec_shutdown(struct exec_ctx *x, const struct request *re
     return EXEC_CLOSE;
 }
 
+/* cache_memlimit <megabytes>: memcached 1.6.45's replies and bounds; the
+ * store lowers its usage to a smaller budget as writes come (memcached
+ * lets its slab mover give pages back lazily too) and refuses what it
+ * cannot take: a budget beyond what it reserved at start (store.h), or any
+ * change with -L (as memcached, whose memory is then preallocated). */
+#define MEMLIMIT_MIN_MB 8u
+#define MEMLIMIT_MAX_MB 1000000000u
+
+static void exec_cache_memlimit(struct exec_ctx *x, const struct request *req)
+{
+    if (req->delta < MEMLIMIT_MIN_MB) {
+        exec_reply_message(x, RSP_LINE, RSP_EOK,
+                           "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
+    } else if (req->delta > MEMLIMIT_MAX_MB) {
+        exec_reply_message(x, RSP_LINE, RSP_EOK,
+                           "MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+    } else if (store_set_max_bytes(x->srv->store, (size_t)req->delta << 20) != STORE_OK) {
+        exec_reply_message(x, RSP_LINE, RSP_EOK,
+                           "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust");
+    } else {
+        log_info("maxbytes adjusted to %llum", (unsigned long long)req->delta);
+        exec_reply_kind(x, RSP_OK);
+    }
+}
+
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
@@ -157,6 +182,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
         return exec_shutdown(x, req);
     case REQ_STATS:
         stats_command(x, req->arg, req->narg);
+        break;
+    case REQ_CACHE_MEMLIMIT:
+        exec_cache_memlimit(x, req);
         break;
     case REQ_SASL_LIST:
     case REQ_SASL_AUTH:

@@ -140,7 +140,12 @@ static void emit_setting(void *arg, const char *name, const char *value)
 
 static void stats_settings(struct exec_ctx *x)
 {
-    config_describe(&x->srv->cfg, atomic_load(&x->srv->verbosity), emit_setting, x);
+    /* -m as cache_memlimit may have moved it: the store has the true figure */
+    struct store_stats st;
+    store_stats(x->srv->store, &st);
+    struct config c = x->srv->cfg;
+    c.maxbytes = st.limit_maxbytes;
+    config_describe(&c, atomic_load(&x->srv->verbosity), emit_setting, x);
     end(x);
 }
 

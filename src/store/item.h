@@ -37,6 +37,8 @@
 #define ITEM_ALIGN 4u     /* item addresses count in these units */
 #define ITEM_HDR 14u      /* the fixed part of the header */
 #define ITEM_NOTIONAL_HDR 64u /* what store_item_fits() charges (the -I rule) */
+/* The smallest item: header, 1-byte vlen, 1-byte key, "\r\n", aligned. */
+#define ITEM_SIZE_MIN_BYTES ((ITEM_HDR + 1u + 1u + 2u + ITEM_ALIGN - 1u) & ~(ITEM_ALIGN - 1u))
 
 /* state bits */
 #define ITEM_LINKED 0x01u   /* in its shard's index */

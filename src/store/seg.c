@@ -30,25 +30,8 @@ static unsigned log2_floor(size_t v)
     return s;
 }
 
-/* Fault in every page of [p, p + len) for writing: one madvise where the
- * kernel has MADV_POPULATE_WRITE (5.14), else a write per page. 0, or -1
- * when memory is short. */
-static int populate(char *p, size_t len)
+unsigned seg_shift_for(size_t max_bytes, size_t item_max)
 {
-    if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
-        return 0;
-    if (errno != EINVAL)
-        return -1;
-    long page = sysconf(_SC_PAGESIZE);
-    for (size_t off = 0; off < len; off += (size_t)page)
-        ((volatile char *)p)[off] = 0;
-    return 0;
-}
-
-int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages,
-                   bool prefault)
-{
-    memset(a, 0, sizeof(*a));
     /* An item fits a segment: its real header is smaller than the notional
      * one item_max was checked with. */
     unsigned need = log2_ceil(item_max);
@@ -59,62 +42,48 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge
         shift = need;
     if (shift < 12)
         shift = 12;
-    /* store_create refuses more than 32-bit item addresses can reach */
-    assert(max_bytes <= SEG_ADDR_MAX - ((size_t)1 << shift));
-    size_t n = max_bytes >> shift;
-    if (n == 0)
-        n = 1;
+    return shift;
+}
+
+/* Zeroed memory for a table of len bytes that costs nothing until written:
+ * an anonymous mapping (calloc may zero it by hand, sanitizers always do). */
+static void *table_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static size_t segs_len(uint32_t n)
+{
+    return (size_t)n * sizeof(struct seg);
+}
+
+int seg_arena_init(struct arena *a, char *base, size_t span, unsigned shift, uint32_t limit,
+                   bool keep_pages, bool top_down, _Atomic uint64_t *seq)
+{
+    memset(a, 0, sizeof(*a));
+    size_t n = span >> shift;
+    assert(n > 0 && n <= UINT32_MAX - 1 && ((uintptr_t)base & (((size_t)1 << shift) - 1)) == 0);
+    a->base = base;
     a->seg_shift = shift;
     a->nsegs = (uint32_t)n;
-    a->map_len = (n + 1) << shift;
-    a->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (a->map == MAP_FAILED) {
-        a->map = NULL;
-        return -1;
-    }
-    /* Huge pages by default: values spread over hundreds of MB make nearly
-     * every lookup and every send of a value miss the TLB with 4 KB pages,
-     * and fresh segments fault once per 4 KB. Measured with huge pages
-     * (THP in "madvise" or "always" mode; the advice is ignored elsewhere):
-     * 5-6% less CPU per request under memcaslap, a fifth less on the first
-     * 4 KB run after a preload while the store grows, and resident memory
-     * within 2 MB of what 4 KB pages take (segments are handed out from the
-     * bottom of the arena). -o hugepages=off leaves the arena to the
-     * system's default. */
-    if (huge_pages)
-        (void)madvise(a->map, a->map_len, MADV_HUGEPAGE); /* EINVAL without THP */
-    /* -L: memcached preallocates its item memory; make it all resident now
-     * so that no request ever waits on a page fault. */
-    if (prefault && populate(a->map, a->map_len) != 0) {
-        munmap(a->map, a->map_len);
-        a->map = NULL;
-        return -1;
-    }
-    size_t sz = (size_t)1 << shift;
-    a->base = (char *)(((uintptr_t)a->map + sz - 1) & ~(uintptr_t)(sz - 1));
-    a->segs = calloc(n, sizeof(*a->segs));
-    a->free_stack = malloc(n * sizeof(*a->free_stack));
+    a->limit = limit < 1 ? 1 : limit > n ? (uint32_t)n : limit;
+    a->top_down = top_down;
+    a->segs = table_map(segs_len(a->nsegs));
+    a->free_stack = table_map((size_t)n * sizeof(*a->free_stack));
     if (a->segs == NULL || a->free_stack == NULL) {
         seg_arena_fini(a);
         return -1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        atomic_init(&a->segs[i].refs, 0);
-        atomic_init(&a->segs[i].live, 0);
-        atomic_init(&a->segs[i].live_bytes, 0);
-        atomic_init(&a->segs[i].queue, SEG_Q_SMALL);
-        a->segs[i].prev = a->segs[i].next = SEG_NONE;
-        a->free_stack[i] = (uint32_t)(n - 1 - i); /* pop low segments first */
-    }
-    a->nfree = (uint32_t)n;
     a->idle = (struct seg_list){SEG_NONE, SEG_NONE, 0};
-    a->keep_pages = prefault;
+    a->keep_pages = keep_pages;
     a->spare = SEG_NONE;
     for (unsigned q = 0; q < SEG_QUEUES; q++)
         a->fifo[q] = (struct seg_list){SEG_NONE, SEG_NONE, 0};
     a->drain = (struct seg_list){SEG_NONE, SEG_NONE, 0};
-    atomic_init(&a->next_seq, 1);
+    a->next_seq = seq;
+    atomic_init(&a->used, 0);
     pthread_mutex_init(&a->pool_lock, NULL);
     for (unsigned h = 0; h <= SEG_HEADS; h++) {
         pthread_mutex_init(&a->heads[h].lock, NULL);
@@ -125,15 +94,15 @@ int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge
 
 void seg_arena_fini(struct arena *a)
 {
-    if (a->map != NULL)
-        munmap(a->map, a->map_len);
-    if (a->segs != NULL) {
+    if (a->segs != NULL && a->free_stack != NULL) {
         pthread_mutex_destroy(&a->pool_lock);
         for (unsigned h = 0; h <= SEG_HEADS; h++)
             pthread_mutex_destroy(&a->heads[h].lock);
     }
-    free(a->segs);
-    free(a->free_stack);
+    if (a->segs != NULL)
+        munmap(a->segs, segs_len(a->nsegs));
+    if (a->free_stack != NULL)
+        munmap(a->free_stack, (size_t)a->nsegs * sizeof(*a->free_stack));
     memset(a, 0, sizeof(*a));
 }
 
@@ -185,19 +154,41 @@ static void release_locked(struct arena *a, uint32_t idx)
     a->free_stack[a->nfree++] = idx;
 }
 
-static bool none_free_locked(const struct arena *a)
+static uint32_t in_use_locked(const struct arena *a)
 {
-    return a->nfree == 0 && a->idle.count == 0;
+    return a->ntouched - a->nfree - a->idle.count;
 }
 
-/* A free segment, idle ones first (most recently freed), or SEG_NONE. */
+/* No segment may be handed out: the budget is spent, or the span is. */
+static bool none_free_locked(const struct arena *a)
+{
+    return in_use_locked(a) >= a->limit ||
+           (a->nfree == 0 && a->idle.count == 0 && a->ntouched == a->nsegs);
+}
+
+/* A fresh segment's descriptor is written for the first time: it was
+ * mapped zero (refs, live, state FREE, queue SMALL). */
+static uint32_t take_fresh_locked(struct arena *a)
+{
+    uint32_t idx = a->top_down ? a->nsegs - 1u - a->ntouched : a->ntouched;
+    a->ntouched++;
+    a->segs[idx].prev = a->segs[idx].next = SEG_NONE;
+    return idx;
+}
+
+/* A free segment within the budget, idle ones first (most recently freed),
+ * then released ones, then fresh ones (low addresses first), or SEG_NONE. */
 static uint32_t take_free_locked(struct arena *a)
 {
+    if (none_free_locked(a))
+        return SEG_NONE;
     uint32_t idx = a->idle.tail;
     if (idx != SEG_NONE)
         list_remove(a, &a->idle, idx);
     else if (a->nfree > 0)
         idx = a->free_stack[--a->nfree];
+    else
+        idx = take_fresh_locked(a);
     return idx;
 }
 
@@ -261,7 +252,7 @@ void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_
             atomic_store_explicit(&sg->queue, (unsigned char)queue_of_head(h),
                                   memory_order_relaxed); /* ... and its queue */
         }
-        sg->seq = atomic_fetch_add_explicit(&a->next_seq, 1, memory_order_relaxed);
+        sg->seq = atomic_fetch_add_explicit(a->next_seq, 1, memory_order_relaxed);
         hd->seg = idx;
     }
     pthread_mutex_unlock(&a->pool_lock);
@@ -431,9 +422,11 @@ size_t seg_collect_empty(struct arena *a, uint32_t now, uint32_t release_after)
             i = next;
         }
     }
-    /* longest idle first: stop at the first one idle for less */
+    /* longest idle first: stop at the first one idle for less, unless
+     * resident memory is over a budget that was lowered */
     while (!a->keep_pages && a->idle.head != SEG_NONE &&
-           now - a->segs[a->idle.head].idle_since >= release_after)
+           (now - a->segs[a->idle.head].idle_since >= release_after ||
+            in_use_locked(a) + a->idle.count > a->limit))
         release_locked(a, a->idle.head);
     pthread_mutex_unlock(&a->pool_lock);
     return n;
@@ -464,10 +457,44 @@ void seg_queue_lens(struct arena *a, uint32_t len[SEG_QUEUES])
     pthread_mutex_unlock(&a->pool_lock);
 }
 
+void seg_set_limit(struct arena *a, uint32_t limit)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    a->limit = limit < 1 ? 1 : limit > a->nsegs ? a->nsegs : limit;
+    while (!a->keep_pages && a->idle.head != SEG_NONE &&
+           in_use_locked(a) + a->idle.count > a->limit)
+        release_locked(a, a->idle.head);
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+bool seg_over_limit(struct arena *a)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    bool over = in_use_locked(a) > a->limit;
+    pthread_mutex_unlock(&a->pool_lock);
+    return over;
+}
+
+void seg_release(struct arena *a, uint32_t idx)
+{
+    if (!a->keep_pages)
+        madvise(seg_start(a, idx), seg_size(a), MADV_DONTNEED); /* outside the lock */
+    pthread_mutex_lock(&a->pool_lock);
+    a->segs[idx].state = SEG_FREE;
+    a->segs[idx].wpos = 0;
+    if (a->keep_pages) {
+        a->segs[idx].idle_since = a->clock;
+        list_push_tail(a, &a->idle, idx);
+    } else {
+        a->free_stack[a->nfree++] = idx;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
 uint32_t seg_in_use(struct arena *a)
 {
     pthread_mutex_lock(&a->pool_lock);
-    uint32_t n = a->nsegs - a->nfree - a->idle.count;
+    uint32_t n = in_use_locked(a);
     pthread_mutex_unlock(&a->pool_lock);
     return n;
 }

@@ -1,34 +1,55 @@
 /*
  * seg.h: item memory as fixed-size segments, private to store/.
  *
- * One virtual arena, reserved at create and touched lazily (RSS follows
- * use), is cut into nsegs segments of 2^seg_shift bytes, aligned to their
- * size. Items are appended (bump allocation) to the active segment of a
- * "head": one per writer thread slot (SEG_HEADS) plus one for items that
+ * An arena is a virtual range, reserved by the store and touched lazily
+ * (RSS follows use), cut into segments of 2^seg_shift bytes aligned to
+ * their size. nsegs is its ceiling (what its span can hold); at most limit
+ * of them are in use at once (the byte budget, -m, which cache_memlimit
+ * may move). Items are appended (bump allocation) to the active segment of
+ * a "head": one per writer thread slot (SEG_HEADS) plus one for items that
  * eviction copies forward (SEG_HEAD_REINSERT). A full head's segment is
  * sealed onto its queue's FIFO (oldest first): writer heads feed the small
  * queue (new items), the reinsertion head the main queue (items that earned
  * a place by being read); eviction takes segments from either.
  *
- *   arena: | seg 0 | seg 1 | seg 2 | ...            segs[]: descriptors
- *            ▲ head 0's active segment              free stack, FIFO, drain list
+ *   arena: | seg 0 | seg 1 | seg 2 | ...  (untouched) ...  | <- span
+ *            ▲ head 0's active segment    segs[]: descriptors, free stack,
+ *                                         FIFOs, drain list
+ *
+ * Why arenas (partitions) and 32-bit addresses: an item names the next one
+ * in its index chain by a 32-bit address in ITEM_ALIGN units, and the index
+ * buckets are 32-bit too, so one arena reaches SEG_ARENA_SPAN (16 GiB).
+ * Wider addresses would add a byte or more to every item and bucket (a
+ * small item takes ~70 bytes, so 1.5% or more for every cache, large or
+ * not); aligning items to 8 bytes would reach only 32 GiB and waste 3 bytes
+ * per item on average. Instead a store above 16 GiB has several arenas (a
+ * power of two, at most one per index shard), each bound to the shards
+ * shard % narenas: an address is relative to its shard's arena, which has
+ * its own heads, free stack and FIFOs and evicts for its own shards only.
+ * Keys hash uniformly over shards, so arenas fill evenly at those sizes.
+ * The arenas sit SEG_ARENA_SPAN apart in one reservation, so an item's
+ * arena follows from its pointer with one shift (store_core.h). With one
+ * arena (-m up to 16 GiB) nothing of this shows.
  *
  * A segment's life: FREE ─install─▶ ACTIVE ─seal─▶ SEALED ─claim─▶ CLAIMED
  *   ─(emptied, refs 0)─▶ FREE, or ─(refs > 0)─▶ DRAINING ─(refs 0)─▶ FREE;
  *   a claimed segment that cannot be emptied (-M) goes back to SEALED.
  *
- * Free segments are of two kinds. Idle ones were used and are still
+ * Free segments are of three kinds. Idle ones were used and are still
  * resident: they are handed out first, most recently freed first (warm in
- * cache and already backed by memory). The others were never touched or
- * gave their pages back; seg_collect_empty() gives back the pages of
- * segments idle for some time (a decay, as jemalloc does for dirty pages),
- * so resident memory follows use without a workload that shifts back and
- * forth faulting its memory in again each time.
+ * cache and already backed by memory). Released ones gave their pages back
+ * (the free stack); seg_collect_empty() gives back the pages of segments
+ * idle for some time (a decay, as jemalloc does for dirty pages), so
+ * resident memory follows use without a workload that shifts back and
+ * forth faulting its memory in again each time. Fresh ones were never
+ * handed out: those from ntouched on (in handing-out order), whose
+ * descriptors nobody has written, so a 1 TiB arena costs nothing at start
+ * (descriptors are mmap'd, zero and untouched until used).
  *
  * Locks: each head's mutex guards its segment's write offset; pool_lock
- * guards the free stack, idle list, FIFO, drain list and segment states. Order: a
- * shard lock, then a head lock, then pool_lock (each optional); never the
- * other way round. refs and live are atomics.
+ * guards the free stack, idle list, FIFO, drain list, limit and segment
+ * states. Order: a shard lock, then a head lock, then pool_lock (each
+ * optional); never the other way round. refs and live are atomics.
  *
  * Knows nothing of keys, shards, expiry or eviction policy.
  */
@@ -46,7 +67,14 @@
 #define SEG_NONE UINT32_MAX
 #define SEG_HEADS 8u
 #define SEG_HEAD_REINSERT SEG_HEADS
-#define SEG_ADDR_MAX ((size_t)UINT32_MAX * ITEM_ALIGN) /* what 32-bit addresses reach */
+/* What one arena spans: 2^32 addresses of ITEM_ALIGN bytes. Address 0 is
+ * "none", so an item at offset o has address o / ITEM_ALIGN + 1; the last
+ * item of a full span starts at least ITEM_SIZE_MIN_BYTES before its end,
+ * so every address fits in 32 bits. */
+#define SEG_ARENA_SHIFT 34u
+#define SEG_ARENA_SPAN ((size_t)1 << SEG_ARENA_SHIFT)
+_Static_assert(SEG_ARENA_SPAN / ITEM_ALIGN - ITEM_SIZE_MIN_BYTES / ITEM_ALIGN + 1u <= UINT32_MAX,
+               "an arena's addresses fit in 32 bits");
 
 enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
 
@@ -78,15 +106,16 @@ struct seg_list {
 };
 
 struct arena {
-    char *base; /* aligned to the segment size */
-    void *map;
-    size_t map_len;
+    char *base; /* aligned to the segment size; the store owns the mapping */
     unsigned seg_shift;
-    uint32_t nsegs;
-    struct seg *segs;
+    uint32_t nsegs;  /* the ceiling: segments the span holds */
+    uint32_t limit;  /* under pool_lock: segments that may be in use (the budget) */
+    uint32_t ntouched; /* under pool_lock: segments ever handed out (fresh ones follow) */
+    bool top_down;   /* fresh segments from the top of the span (tests only) */
+    struct seg *segs; /* nsegs descriptors, mmap'd: written only once handed out */
     struct seg_head heads[SEG_HEADS + 1];
     pthread_mutex_t pool_lock;
-    uint32_t *free_stack; /* under pool_lock: free and not resident */
+    uint32_t *free_stack; /* under pool_lock: released (free, not resident); mmap'd */
     uint32_t nfree;
     struct seg_list idle;  /* free and resident, longest idle at head */
     uint32_t clock;        /* seconds, as last given to seg_collect_empty() */
@@ -95,25 +124,38 @@ struct arena {
     struct seg_list drain; /* DRAINING */
     uint32_t spare;        /* an empty segment kept for compaction (-M) or for the
                             * reinsertion head (eviction), or SEG_NONE */
-    _Atomic uint64_t next_seq;
-};
+    _Atomic uint64_t *next_seq; /* the store's: cas derivation needs unique sequences */
+    _Alignas(64) _Atomic size_t used; /* bytes charged to this arena (store.c's accounting) */
+} __attribute__((aligned(64)));
 
-/* Reserve the arena for max_bytes of items no larger than item_max bytes,
- * advising transparent huge pages for it if huge_pages, and making it all
- * resident now if prefault. 0, or -1 when memory is short. */
-int seg_arena_init(struct arena *a, size_t max_bytes, size_t item_max, bool huge_pages,
-                   bool prefault);
+/* The segment size (log2) for a store of max_bytes holding items of up to
+ * item_max bytes. */
+unsigned seg_shift_for(size_t max_bytes, size_t item_max);
+
+/* Set up an arena over [base, base + span) (base aligned to 2^shift; the
+ * caller reserved it) with at most limit segments in use. keep_pages (-L):
+ * pages are never given back. top_down (tests only): fresh segments are
+ * handed out from the top of the span first. seq: the store's sequence
+ * counter. Writes nothing per segment. 0, or -1 when memory is short. */
+int seg_arena_init(struct arena *a, char *base, size_t span, unsigned shift, uint32_t limit,
+                   bool keep_pages, bool top_down, _Atomic uint64_t *seq);
 void seg_arena_fini(struct arena *a);
+
+/* Move the budget to limit segments (at least 1, at most nsegs). Idle
+ * segments beyond it give their pages back at once; segments in use beyond
+ * it are the caller's to shed (seg_over_limit, seg_release). */
+void seg_set_limit(struct arena *a, uint32_t limit);
+
+/* More segments in use than the budget allows? */
+bool seg_over_limit(struct arena *a);
+
+/* A claimed, emptied, unreferenced segment goes back to the free stack,
+ * giving its pages back (kept resident, idle, with keep_pages). */
+void seg_release(struct arena *a, uint32_t idx);
 
 static inline size_t seg_size(const struct arena *a)
 {
     return (size_t)1 << a->seg_shift;
-}
-
-static inline bool seg_contains(const struct arena *a, const void *p)
-{
-    return (const char *)p >= a->base &&
-           (const char *)p < a->base + ((size_t)a->nsegs << a->seg_shift);
 }
 
 static inline uint32_t seg_of(const struct arena *a, const void *p)
@@ -126,7 +168,7 @@ static inline char *seg_start(const struct arena *a, uint32_t idx)
     return a->base + ((size_t)idx << a->seg_shift);
 }
 
-/* Item addresses in the index: 32 bits, 0 = none. */
+/* Item addresses in the index: 32 bits, relative to the arena, 0 = none. */
 static inline uint32_t seg_addr(const struct arena *a, const struct item *it)
 {
     return (uint32_t)(((const char *)it - a->base) / ITEM_ALIGN) + 1u;

@@ -65,12 +65,19 @@
  * victim becomes the spare.
  *
  * Memory accounting: used = bytes of reserved and linked items (what
- * store_stats reports as used_bytes); the arena itself is nsegs segments
- * <= max_bytes, so resident memory stays near -m whatever the item sizes.
+ * store_stats reports as used_bytes, summed over arenas); each arena may
+ * have at most its share of max_bytes in segments in use (seg.h's limit),
+ * so resident memory stays near -m whatever the item sizes. A store above
+ * 16 GiB has several arenas, each bound to some of the shards (seg.h says
+ * why): a write allocates, evicts and compacts in its key's arena only.
  * Segments are touched lazily; once more than DEAD_FIRST_PCT of the touched
  * ones is dead space, writers compact before touching more (mostly_dead()),
  * so a working set smaller than -m that is overwritten does not grow the
- * resident size to -m.
+ * resident size to -m. A lowered budget (store_set_max_bytes) is reached by
+ * shedding: the oldest segments are evicted and their pages given back
+ * (SHED_PER_OBTAIN for each segment a writer takes, SHED_PER_PASS per
+ * maintenance pass), rather than reused. memcached lowers its limit lazily
+ * too (pages go back as its slab mover frees them).
  *
  * Flush: flush_state packs the flush generation (high 32 bits) and a pending
  * delayed flush time (low 32 bits). A segment records the generation when it
@@ -90,10 +97,13 @@
 #include "store/store.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/hash.h"
@@ -124,6 +134,11 @@
 #define DEAD_FIRST_PCT 50     /* dead share of touched memory that compacts before growing */
 #define DEAD_FIRST_MIN_SEGS 16
 #define SMALL_QUEUE_PCT 10    /* the small queue's share of sealed segments (S3-FIFO's 10%) */
+/* Segments shed per segment a writer obtains while over a lowered budget
+ * (so usage falls to it as writes come), and per maintenance pass and
+ * arena (so it falls without writes too, a pass every second at most). */
+#define SHED_PER_OBTAIN 4
+#define SHED_PER_PASS 64
 
 /* ---- the registry: from an item pointer to its store ---- */
 
@@ -152,7 +167,8 @@ static const struct store *store_of_item(const struct item *it)
 {
     for (unsigned i = 0; i < REGISTRY_MAX; i++) {
         struct store *s = atomic_load_explicit(&registry[i], memory_order_acquire);
-        if (s != NULL && seg_contains(&s->arena, it))
+        if (s != NULL && (const char *)it >= s->mem &&
+            (const char *)it < s->mem + ((size_t)s->narenas << SEG_ARENA_SHIFT))
             return s;
     }
     return NULL;
@@ -171,7 +187,7 @@ uint64_t core_cas(const struct store *s, const struct item *it)
 
 uint64_t core_cas_derived(const struct store *s, const struct item *it)
 {
-    const struct arena *a = &s->arena;
+    const struct arena *a = core_arena_of(s, it);
     uint32_t idx = seg_of(a, it);
     size_t off = (size_t)((const char *)it - seg_start(a, idx)) / ITEM_ALIGN;
     /* Items are at least 5 units long, so off + 1 is no other item's. */
@@ -187,14 +203,16 @@ uint64_t item_cas(const struct item *it)
 
 void core_discard(struct store *s, struct item *it)
 {
-    atomic_fetch_sub_explicit(&s->used, item_size(it), memory_order_relaxed);
-    seg_unref(&s->arena, it);
+    struct arena *a = core_arena_of(s, it);
+    atomic_fetch_sub_explicit(&a->used, item_size(it), memory_order_relaxed);
+    seg_unref(a, it);
 }
 
 void core_link_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv)
 {
-    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
-    shard_link_locked(sh, &s->arena, it, hv);
+    struct arena *a = core_arena_of(s, it);
+    struct seg *sg = &a->segs[seg_of(a, it)];
+    shard_link_locked(sh, a, it, hv);
     atomic_fetch_add(&sg->live_bytes, (unsigned)item_size(it));
     atomic_fetch_add(&sg->live, 1);
 }
@@ -204,11 +222,12 @@ void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint
     /* An evictor walking the item's segment skips it, unlocked, once LINKED
      * is clear, then waits for live to reach 0 before reusing the segment:
      * so the item is read before the bit is cleared, and live drops last. */
-    struct seg *sg = &s->arena.segs[seg_of(&s->arena, it)];
+    struct arena *a = core_arena_of(s, it);
+    struct seg *sg = &a->segs[seg_of(a, it)];
     size_t size = item_size(it);
-    atomic_fetch_sub_explicit(&s->used, size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&a->used, size, memory_order_relaxed);
     atomic_fetch_sub(&sg->live_bytes, (unsigned)size);
-    shard_unlink_locked(sh, &s->arena, it, hv, size);
+    shard_unlink_locked(sh, a, it, hv, size);
     atomic_fetch_sub_explicit(&sg->live, 1, memory_order_release);
 }
 
@@ -226,7 +245,7 @@ static size_t copy_size(const struct store *s, const struct item *it)
 static void copy_forward_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
                                 struct item *fresh, uint8_t keep)
 {
-    struct arena *a = &s->arena;
+    struct arena *a = core_arena_of(s, it); /* fresh's too: a copy stays in its arena */
     uint32_t vlen = item_vlen(it);
     size_t old_size = item_size(it);
 
@@ -243,8 +262,8 @@ static void copy_forward_locked(struct store *s, struct shard *sh, struct item *
     struct seg *from = &a->segs[seg_of(a, it)];
     atomic_fetch_add(&to->live_bytes, (unsigned)size);
     atomic_fetch_add(&to->live, 1);
-    atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&s->used, old_size, memory_order_relaxed);
+    atomic_fetch_add_explicit(&a->used, size, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&a->used, old_size, memory_order_relaxed);
     atomic_fetch_sub(&from->live_bytes, (unsigned)old_size);
     shard_replace_locked(sh, a, it, fresh, hv);
     atomic_fetch_sub(&from->live, 1);
@@ -256,7 +275,7 @@ static void copy_forward_locked(struct store *s, struct shard *sh, struct item *
 static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, uint32_t hv,
                             uint32_t gen, bool *short_of_room)
 {
-    struct arena *a = &s->arena;
+    struct arena *a = core_arena_of(s, it);
     size_t size = copy_size(s, it);
 
     if (size > seg_size(a) / 8)
@@ -329,9 +348,8 @@ static enum walk_result evict_item(struct store *s, struct item *it, bool *short
 
 /* Walk a claimed segment, taking each of its linked items out of the index
  * (or keeping accessed ones in place once the reinsertion head is short). */
-static enum walk_result empty_segment(struct store *s, uint32_t idx)
+static enum walk_result empty_segment(struct store *s, struct arena *a, uint32_t idx)
 {
-    struct arena *a = &s->arena;
     char *p = seg_start(a, idx);
     char *end = p + a->segs[idx].wpos;
     bool short_of_room = false;
@@ -372,9 +390,8 @@ static bool wait_unlinked(struct arena *a, uint32_t idx)
  * ACCESSED set (it is promoted again when it leaves the small queue);
  * others keep their bit (compaction is not a second chance). SEG_NONE if no
  * segment has `need` dead bytes. No lock held. */
-static uint32_t compact_segment(struct store *s, size_t need, unsigned max_scan)
+static uint32_t compact_segment(struct store *s, struct arena *a, size_t need, unsigned max_scan)
 {
-    struct arena *a = &s->arena;
     uint32_t spare = SEG_NONE;
     uint32_t v = seg_claim_most_dead(a, need, max_scan, &spare);
     if (v == SEG_NONE)
@@ -447,27 +464,58 @@ static enum seg_queue victim_queue(struct arena *a)
  * working set of 4 KB values overwritten at -m 1024: 406 MB instead of 1 GB,
  * and no page faults once there). Small stores skip it: there the heads'
  * unused room would read as dead. */
-static bool mostly_dead(struct store *s)
+static bool mostly_dead(struct arena *a)
 {
-    struct arena *a = &s->arena;
     size_t in_use = seg_in_use(a);
     if (in_use < DEAD_FIRST_MIN_SEGS)
         return false;
     size_t touched = in_use << a->seg_shift;
-    size_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
+    size_t used = atomic_load_explicit(&a->used, memory_order_relaxed);
     return touched > used && (touched - used) * 100 > touched * DEAD_FIRST_PCT;
+}
+
+/* Over a lowered budget (store_set_max_bytes): evict the oldest segment
+ * of the arena and give its memory back rather than reuse it. False if no
+ * segment could be emptied (all referenced, or live with -M). No lock held. */
+static bool shed_segment(struct store *s, struct arena *a)
+{
+    enum seg_queue q = victim_queue(a);
+    uint32_t idx = seg_claim_oldest(a, q, CLAIM_SKIP);
+    if (idx == SEG_NONE)
+        idx = seg_claim_oldest(a, q == SEG_Q_SMALL ? SEG_Q_MAIN : SEG_Q_SMALL, CLAIM_SKIP);
+    if (idx == SEG_NONE)
+        return false;
+    enum walk_result w = empty_segment(s, a, idx);
+    if (w != WALK_EMPTIED) {
+        /* promoted in place: its items' bits are cleared, the next lap frees it */
+        seg_requeue(a, idx, w == WALK_PROMOTED ? SEG_Q_MAIN : SEG_Q_SAME);
+        return w == WALK_PROMOTED;
+    }
+    if (!wait_unlinked(a, idx)) {
+        seg_requeue(a, idx, SEG_Q_SAME);
+        return false;
+    }
+    if (atomic_load(&a->segs[idx].refs) != 0)
+        seg_drain(a, idx); /* freed by maintenance, released if still over */
+    else
+        seg_release(a, idx);
+    return true;
 }
 
 /* A free segment, evicting the oldest if needed (with -M: only dead items,
  * compacting). SEG_NONE when nothing can be freed (everything referenced,
  * or live with -M). No lock held. */
-static uint32_t obtain_segment(struct store *s, size_t need)
+static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
 {
-    struct arena *a = &s->arena;
-    if (s->cfg.evict && mostly_dead(s)) {
+    /* a lowered budget: give back memory as the writes come */
+    for (unsigned k = 0; k < SHED_PER_OBTAIN && seg_over_limit(a); k++) {
+        if (!shed_segment(s, a))
+            break;
+    }
+    if (s->cfg.evict && mostly_dead(a)) {
         /* a victim at least half dead: each copied byte frees one or more */
         uint32_t idx =
-            compact_segment(s, seg_size(a) / 2 > need ? seg_size(a) / 2 : need, COMPACT_SCAN);
+            compact_segment(s, a, seg_size(a) / 2 > need ? seg_size(a) / 2 : need, COMPACT_SCAN);
         if (idx != SEG_NONE)
             return idx;
     }
@@ -482,7 +530,7 @@ static uint32_t obtain_segment(struct store *s, size_t need)
                 if (idx != SEG_NONE)
                     seg_set_spare(a, idx);
             }
-            idx = compact_segment(s, need, UINT32_MAX);
+            idx = compact_segment(s, a, need, UINT32_MAX);
             if (idx != SEG_NONE)
                 return idx;
         } else {
@@ -491,7 +539,7 @@ static uint32_t obtain_segment(struct store *s, size_t need)
              * COMPACT_DEAD_PCT dead is compacted instead (its live items keep
              * their access bits, not their age) */
             size_t want = seg_size(a) * COMPACT_DEAD_PCT / 100;
-            idx = compact_segment(s, want > need ? want : need, COMPACT_SCAN);
+            idx = compact_segment(s, a, want > need ? want : need, COMPACT_SCAN);
             if (idx != SEG_NONE)
                 return idx;
         }
@@ -501,7 +549,7 @@ static uint32_t obtain_segment(struct store *s, size_t need)
             idx = seg_claim_oldest(a, q == SEG_Q_SMALL ? SEG_Q_MAIN : SEG_Q_SMALL, CLAIM_SKIP);
         if (idx == SEG_NONE)
             return SEG_NONE;
-        enum walk_result w = empty_segment(s, idx);
+        enum walk_result w = empty_segment(s, a, idx);
         if (w == WALK_LIVE) {
             seg_requeue(a, idx, SEG_Q_SAME); /* -M: its dead items are gone, the live stay */
             continue;
@@ -562,7 +610,8 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
                                   uint32_t exptime, uint32_t vlen, bool with_cas,
                                   struct item **out)
 {
-    struct arena *a = &s->arena;
+    /* one arena: skip the hash (it is taken again to link the item) */
+    struct arena *a = s->narenas == 1 ? &s->arenas[0] : core_hash_arena(s, hash_key(key, nkey));
     with_cas = with_cas && s->cfg.use_cas;
     size_t size = item_size_for(nkey, vlen, flags != 0, with_cas);
     unsigned h = my_head();
@@ -575,12 +624,12 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
         struct item *it = seg_bump(a, h, size, gen);
         if (it != NULL) {
             item_init(it, key, nkey, flags, exptime, vlen, with_cas);
-            atomic_fetch_add_explicit(&s->used, size, memory_order_relaxed);
+            atomic_fetch_add_explicit(&a->used, size, memory_order_relaxed);
             prefetch_next_item(it, size);
             *out = it;
             return STORE_OK;
         }
-        uint32_t idx = obtain_segment(s, size);
+        uint32_t idx = obtain_segment(s, a, size);
         if (idx == SEG_NONE) {
             if (sealed)
                 break;
@@ -598,8 +647,97 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
 
 size_t store_max_bytes(void)
 {
-    /* 32-bit item addresses, less the largest segment that could straddle */
-    return SEG_ADDR_MAX - ((size_t)1 << 30);
+    /* one arena of 32-bit item addresses per index shard (seg.h) */
+    return (size_t)STORE_ARENAS_MAX << SEG_ARENA_SHIFT;
+}
+
+/* Arenas for max_bytes: the fewest (a power of two) that each stay within
+ * the reach of 32-bit addresses. */
+static unsigned arenas_for(size_t max_bytes)
+{
+    unsigned n = 1;
+    while (n < STORE_ARENAS_MAX && max_bytes > ((size_t)n << SEG_ARENA_SHIFT))
+        n *= 2;
+    return n;
+}
+
+/* Each arena's share of a budget of max_bytes, in segments (at least 1). */
+static uint32_t arena_limit(const struct store *s, unsigned shift, size_t max_bytes)
+{
+    size_t n = (max_bytes >> shift) / s->narenas;
+    return n == 0 ? 1u : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* Fault in every page of [p, p + len) for writing: one madvise where the
+ * kernel has MADV_POPULATE_WRITE (5.14), else a write per page. 0, or -1
+ * when memory is short. */
+static int populate(char *p, size_t len)
+{
+    if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    long page = sysconf(_SC_PAGESIZE);
+    for (size_t off = 0; off < len; off += (size_t)page)
+        ((volatile char *)p)[off] = 0;
+    return 0;
+}
+
+/* Reserve the span of every arena (virtual, touched lazily) and set each
+ * up. Each arena spans SEG_ARENA_SPAN whatever max_bytes: the ceiling up to
+ * which store_set_max_bytes() may raise the budget without moving a key to
+ * another arena. 0, or -1 when memory is short. */
+static int arenas_init(struct store *s, const struct store_config *cfg)
+{
+    unsigned shift = seg_shift_for(cfg->max_bytes, cfg->item_size_max);
+    size_t seg = (size_t)1 << shift;
+
+    s->narenas = arenas_for(cfg->max_bytes);
+    s->map_len = ((size_t)s->narenas << SEG_ARENA_SHIFT) + seg;
+    s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (s->map == MAP_FAILED) {
+        s->map = NULL;
+        return -1;
+    }
+    /* Huge pages by default: values spread over hundreds of MB make nearly
+     * every lookup and every send of a value miss the TLB with 4 KB pages,
+     * and fresh segments fault once per 4 KB. Measured with huge pages
+     * (THP in "madvise" or "always" mode; the advice is ignored elsewhere):
+     * 5-6% less CPU per request under memcaslap, a fifth less on the first
+     * 4 KB run after a preload while the store grows, and resident memory
+     * within 2 MB of what 4 KB pages take (segments are handed out from the
+     * bottom of each arena). -o hugepages=off leaves the arenas to the
+     * system's default. */
+    if (cfg->huge_pages)
+        (void)madvise(s->map, s->map_len, MADV_HUGEPAGE); /* EINVAL without THP */
+    s->mem = (char *)(((uintptr_t)s->map + seg - 1) & ~(uintptr_t)(seg - 1));
+    atomic_init(&s->next_seq, 1);
+    uint32_t limit = arena_limit(s, shift, cfg->max_bytes);
+    for (unsigned i = 0; i < s->narenas; i++) {
+        struct arena *a = &s->arenas[i];
+        char *base = s->mem + ((size_t)i << SEG_ARENA_SHIFT);
+        if (seg_arena_init(a, base, SEG_ARENA_SPAN, shift, limit, cfg->prefault,
+                           cfg->test_top_down, &s->next_seq) != 0)
+            return -1;
+        /* -L: memcached preallocates its item memory; make the budget
+         * resident now (the segments handed out first) so that no request
+         * ever waits on a page fault. */
+        if (cfg->prefault && populate(base, (size_t)a->limit << shift) != 0)
+            return -1;
+        if (a->limit >= 4)
+            seg_set_spare(a, seg_obtain_free(a)); /* see obtain_segment */
+    }
+    return 0;
+}
+
+static void arenas_fini(struct store *s)
+{
+    for (unsigned i = 0; i < s->narenas; i++)
+        seg_arena_fini(&s->arenas[i]);
+    if (s->map != NULL)
+        munmap(s->map, s->map_len);
+    s->map = NULL;
 }
 
 enum store_status store_create(const struct store_config *cfg, struct store **out)
@@ -619,18 +757,14 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
         return STORE_ENOMEM;
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
-    atomic_init(&s->used, 0);
     atomic_init(&s->flush_state, 0);
     pthread_mutex_init(&s->maint_lock, NULL);
-    if (seg_arena_init(&s->arena, cfg->max_bytes, cfg->item_size_max, cfg->huge_pages,
-                       cfg->prefault) != 0)
-        goto fail_arena;
+    if (arenas_init(s, cfg) != 0)
+        goto fail;
     for (i = 0; i < SHARD_COUNT; i++) {
         if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)
             goto fail;
     }
-    if (s->arena.nsegs >= 4)
-        seg_set_spare(&s->arena, seg_obtain_free(&s->arena)); /* see obtain_segment */
     if (!registry_add(s))
         goto fail;
     *out = s;
@@ -639,8 +773,7 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
 fail:
     while (i-- > 0)
         shard_fini(&s->shards[i]);
-    seg_arena_fini(&s->arena);
-fail_arena:
+    arenas_fini(s);
     pthread_mutex_destroy(&s->maint_lock);
     free(s);
     return STORE_ENOMEM;
@@ -654,10 +787,24 @@ void store_destroy(struct store **sp)
     registry_remove(s);
     for (unsigned i = 0; i < SHARD_COUNT; i++)
         shard_fini(&s->shards[i]);
-    seg_arena_fini(&s->arena);
+    arenas_fini(s);
     pthread_mutex_destroy(&s->maint_lock);
     free(s);
     *sp = NULL;
+}
+
+enum store_status store_set_max_bytes(struct store *s, size_t max_bytes)
+{
+    if (s == NULL || s->cfg.prefault || max_bytes < s->cfg.item_size_max ||
+        max_bytes > ((size_t)s->narenas << SEG_ARENA_SHIFT))
+        return STORE_EINVAL;
+    pthread_mutex_lock(&s->maint_lock); /* one change at a time: stats see its result */
+    uint32_t limit = arena_limit(s, s->arenas[0].seg_shift, max_bytes);
+    for (unsigned i = 0; i < s->narenas; i++)
+        seg_set_limit(&s->arenas[i], limit);
+    __atomic_store_n(&s->cfg.max_bytes, max_bytes, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&s->maint_lock);
+    return STORE_OK;
 }
 
 bool store_item_fits(const struct store *s, size_t nkey, size_t vlen)
@@ -721,7 +868,7 @@ static size_t reclaim_shard(struct store *s, struct shard *sh, size_t *bucket, s
     while (b < sh->nbuckets && visits < budget) {
         uint32_t addr = sh->buckets[b];
         while (addr != 0 && visits < budget) {
-            struct item *it = seg_item(&s->arena, addr);
+            struct item *it = seg_item(core_shard_arena(s, sh), addr);
             addr = it->next;
             visits++;
             if (item_dead(s, it, now, gen)) {
@@ -759,8 +906,15 @@ size_t store_reclaim_expired(struct store *s, size_t max_visits)
     }
     pthread_mutex_unlock(&s->maint_lock);
     /* segments left without a linked item become idle; long idle ones give
-     * their pages back */
-    seg_collect_empty(&s->arena, clock_now(), RELEASE_AFTER_S);
+     * their pages back; a lowered budget evicts down to itself */
+    for (unsigned i = 0; i < s->narenas; i++) {
+        struct arena *a = &s->arenas[i];
+        for (unsigned k = 0; k < SHED_PER_PASS && seg_over_limit(a); k++) {
+            if (!shed_segment(s, a))
+                break;
+        }
+        seg_collect_empty(a, clock_now(), RELEASE_AFTER_S);
+    }
     return reclaimed;
 }
 
@@ -785,10 +939,13 @@ void store_stats(struct store *s, struct store_stats *out)
         pthread_mutex_unlock(&sh->lock);
     }
     out->hash_bytes = out->hash_buckets * sizeof(uint32_t);
-    out->used_bytes = atomic_load_explicit(&s->used, memory_order_relaxed);
-    out->arena_bytes = (uint64_t)seg_in_use(&s->arena) << s->arena.seg_shift;
-    out->idle_bytes = (uint64_t)seg_idle(&s->arena) << s->arena.seg_shift;
-    out->limit_maxbytes = s->cfg.max_bytes;
+    for (unsigned i = 0; i < s->narenas; i++) {
+        struct arena *a = &s->arenas[i];
+        out->used_bytes += atomic_load_explicit(&a->used, memory_order_relaxed);
+        out->arena_bytes += (uint64_t)seg_in_use(a) << a->seg_shift;
+        out->idle_bytes += (uint64_t)seg_idle(a) << a->seg_shift;
+    }
+    out->limit_maxbytes = __atomic_load_n(&s->cfg.max_bytes, __ATOMIC_RELAXED);
 }
 
 void store_stats_reset(struct store *s)
@@ -821,10 +978,10 @@ static size_t collect_shard(struct store *s, struct shard *sh, struct item ***ar
             size_t n = 0;
             for (size_t b = 0; b < sh->nbuckets; b++) {
                 for (uint32_t addr = sh->buckets[b]; addr != 0;) {
-                    struct item *it = seg_item(&s->arena, addr);
+                    struct item *it = seg_item(core_shard_arena(s, sh), addr);
                     addr = it->next;
                     if (!item_dead(s, it, now, gen)) {
-                        seg_ref(&s->arena, it);
+                        seg_ref(core_shard_arena(s, sh), it);
                         (*arr)[n++] = it;
                     }
                 }

@@ -46,6 +46,10 @@ struct store_config {
     bool use_cas;         /* false with -C: items carry cas 0 */
     bool huge_pages;      /* ask for transparent huge pages for item memory */
     bool prefault;        /* -L: make all item memory resident at creation */
+    bool test_top_down;   /* TEST ONLY: hand out item memory from the top of each
+                           * arena's address range first, so that a unit test
+                           * reaches locations far above 2^32 bytes without
+                           * touching that much memory. Never set by the server. */
 };
 
 enum store_mode {
@@ -76,7 +80,8 @@ struct store_stats {
     uint64_t hash_buckets;
 };
 
-/* The largest max_bytes a store can address (item locations are 32-bit). */
+/* The largest max_bytes a store can address: 1 TiB (item locations are
+ * 32-bit, relative to one of at most 64 arenas of 16 GiB; see seg.h). */
 size_t store_max_bytes(void);
 
 /* Create a store. Returns STORE_OK and sets *out, or STORE_EINVAL when the
@@ -86,6 +91,18 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
 
 /* Free everything. No other call may be in progress. Sets *s to NULL. */
 void store_destroy(struct store **s);
+
+/* Move the memory budget (max_bytes; memcached's cache_memlimit), up or
+ * down. Lowering it evicts the oldest items down to the new budget and
+ * gives their memory back: a few segments for each one a write takes, and
+ * the rest by store_reclaim_expired() (so within a maintenance pass or two
+ * without writes). Raising it is bounded by what the store reserved at
+ * creation: 16 GiB for each of its arenas (a store created with up to
+ * 16 GiB has one); lowering is bounded by one segment per arena (1 MB
+ * each: 64 MB for a 1 TiB store). STORE_OK, or STORE_EINVAL for a budget below
+ * item_size_max or above that ceiling, or with prefault (-L: memcached
+ * refuses too, its memory is preallocated). */
+enum store_status store_set_max_bytes(struct store *s, size_t max_bytes);
 
 /* Would an item with this key and value length fit under item_size_max? */
 bool store_item_fits(const struct store *s, size_t nkey, size_t vlen);

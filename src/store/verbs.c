@@ -57,7 +57,7 @@ static void link_new_locked(struct store *s, struct shard *sh, struct item *old,
 static struct item *find_live_locked(struct store *s, struct shard *sh, const char *key,
                                      size_t nkey, uint32_t hv, uint32_t now, uint32_t gen)
 {
-    struct item *it = shard_find_locked(sh, &s->arena, key, nkey, hv);
+    struct item *it = shard_find_locked(sh, core_shard_arena(s, sh), key, nkey, hv);
     if (it != NULL && item_dead(s, it, now, gen)) {
         core_unlink_locked(s, sh, it, hv);
         return NULL;
@@ -144,7 +144,7 @@ static void get_hit_locked(struct store *s, struct item *it, const struct store_
 static struct item *find_for_get_locked(struct store *s, struct shard *sh, const char *key,
                                         size_t nkey, uint32_t hv, uint32_t now, uint32_t gen)
 {
-    struct item *it = shard_find_locked(sh, &s->arena, key, nkey, hv);
+    struct item *it = shard_find_locked(sh, core_shard_arena(s, sh), key, nkey, hv);
     if (it == NULL || !item_dead(s, it, now, gen))
         return it;
     uint32_t e = item_exptime_load(it);
@@ -185,7 +185,7 @@ struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
             fresh = NULL;
             created = true;
         } else if (it != NULL) {
-            seg_ref(&s->arena, it);
+            seg_ref(core_arena_of(s, it), it);
         }
         if (it != NULL)
             get_hit_locked(s, it, o, info, now, created);
@@ -218,7 +218,8 @@ uint64_t store_prefetch_bucket(const struct store *s, const char *key, size_t nk
 
 void store_prefetch_item(const struct store *s, uint64_t hash)
 {
-    shard_prefetch_item(&s->shards[shard_of_hash(hash)], &s->arena, (uint32_t)hash);
+    shard_prefetch_item(&s->shards[shard_of_hash(hash)], core_hash_arena(s, hash),
+                        (uint32_t)hash);
 }
 
 void store_release(struct store *s, struct item **it)
@@ -271,7 +272,7 @@ static struct item *lookup_ref(struct store *s, struct shard *sh, const char *ke
     pthread_mutex_lock(&sh->lock);
     struct item *it = find_live_locked(s, sh, key, nkey, hv, now, flush_gen(s, now));
     if (it != NULL)
-        seg_ref(&s->arena, it);
+        seg_ref(core_arena_of(s, it), it);
     pthread_mutex_unlock(&sh->lock);
     return it;
 }

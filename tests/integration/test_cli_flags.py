@@ -43,6 +43,10 @@ BAD_FLAGS = [
     pytest.param(["-o", "ext_path=/tmp/x:64m"], id="extstore", marks=mnemod_only),
     pytest.param(["-Z"], id="tls"),
     pytest.param(["-S"], id="sasl"),
+    # 1 TB is the most item memory mnemo addresses (64 arenas of 16 GB)
+    pytest.param(["-m", "1048577"], id="memory-above-1tb", marks=mnemod_only),
+    # -L would make 1 TB resident: refused up front rather than left to the OOM killer
+    pytest.param(["-m", "1048576", "-L"], id="prealloc-beyond-ram", marks=mnemod_only),
 ]
 
 
@@ -514,3 +518,26 @@ def test_udp_port_without_tcp_port_serves_tcp_there(binary, tmp_path):
         proc.kill()
         proc.wait()
         err.close()
+def _rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+@mnemod_only
+def test_one_terabyte_starts_small(server_factory):
+    """-m 1048576 (1 TB, on a machine with far less) starts, serves, and
+    touches only what it uses: item memory and its tables are reserved, not
+    written, at start."""
+    srv = server_factory("-m", "1048576")
+    with srv.client() as c:
+        for i in range(1000):
+            c.send(b"set k%d %d 0 5\r\nhello\r\n" % (i, i))
+        for i in range(1000):
+            assert c.recv_line() == b"STORED\r\n"
+        c.call(b"get k0 k999\r\n",
+               b"VALUE k0 0 5\r\nhello\r\nVALUE k999 999 5\r\nhello\r\nEND\r\n")
+        assert c.stats()["limit_maxbytes"] == str(1048576 * 1024 * 1024)
+    assert _rss_kb(srv.proc.pid) < 200 * 1024

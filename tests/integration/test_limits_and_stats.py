@@ -512,10 +512,16 @@ def _thp_mode():
     return text[text.index("[") + 1:text.index("]")] if "[" in text else None
 
 
+# What a store of up to 16 GB reserves for item memory: its arena's whole
+# span (the ceiling cache_memlimit may raise -m to) plus one 1 MB segment
+# for alignment; touched lazily.
+ARENA_RESERVED = 16 * 1024 * MB + MB
+
+
 def _arena_smaps(pid, arena_bytes, field):
     """A field of /proc/PID/smaps (in its own unit: kB, or 0/1) for each
-    mapping sized like the item arena (-m plus one segment, perhaps merged
-    with a small neighbour; the sanitizers' shadow mappings are far larger)."""
+    mapping sized like the item arena (ARENA_RESERVED, perhaps merged with a
+    small neighbour)."""
     values, size = [], 0
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
@@ -545,8 +551,7 @@ def test_huge_pages_option(server_factory, flags, want):
     are stored and served the same either way."""
     srv = server_factory("-m", "128", *flags)
     _store_and_serve_4k(srv)
-    # 128 MB + a 1 MB segment
-    assert _arena_smaps(srv.proc.pid, 129 * MB, "THPeligible") == [want]
+    assert _arena_smaps(srv.proc.pid, ARENA_RESERVED, "THPeligible") == [want]
 
 
 @mnemod_only
@@ -558,9 +563,122 @@ def test_large_pages_flag_preallocates(server_factory, flags, resident):
     srv = server_factory("-m", "128", *flags)
     # Under ThreadSanitizer, shadow mappings of the same size appear once
     # the arena is touched: the arena is the most resident of them.
-    rss_kb = max(_arena_smaps(srv.proc.pid, 129 * MB, "Rss"))
+    rss_kb = max(_arena_smaps(srv.proc.pid, ARENA_RESERVED, "Rss"))
     if resident:
         assert rss_kb >= 128 * 1024
     else:
         assert rss_kb < 16 * 1024
     _store_and_serve_4k(srv)
+
+
+# ---------------------------------------------------------------------------
+# cache_memlimit: -m at run time
+
+# (request, memcached 1.6.45's reply); the same in 1.6.18
+MEMLIMIT_REPLIES = [
+    pytest.param(b"cache_memlimit\r\n", b"ERROR\r\n", id="missing"),
+    pytest.param(b"cache_memlimit abc\r\n", b"ERROR\r\n", id="non-numeric"),
+    pytest.param(b"cache_memlimit -1\r\n", b"ERROR\r\n", id="negative"),
+    pytest.param(b"cache_memlimit 0\r\n",
+                 b"MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n", id="zero"),
+    pytest.param(b"cache_memlimit 7\r\n",
+                 b"MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n", id="seven"),
+    pytest.param(b"cache_memlimit 1000000001\r\n",
+                 b"MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes\r\n", id="bytes"),
+    pytest.param(b"cache_memlimit 8\r\n", b"OK\r\n", id="eight"),
+    pytest.param(b"cache_memlimit 100 extra\r\n", b"OK\r\n", id="extra-token"),
+    pytest.param(b"cache_memlimit 00000000064\r\n", b"OK\r\n", id="eleven-digits"),
+    # 1.6.18 read these with strtoul (and wrapped 2^32 to 0)
+    pytest.param(b"cache_memlimit +12\r\n", b"ERROR\r\n", id="plus", marks=mnemod_only),
+    pytest.param(b"cache_memlimit 4294967296\r\n", b"ERROR\r\n", id="above-u32",
+                 marks=mnemod_only),
+    pytest.param(b"cache_memlimit 000000000064\r\n", b"ERROR\r\n", id="twelve-digits",
+                 marks=mnemod_only),
+]
+
+
+@pytest.mark.parametrize("request_line, reply", MEMLIMIT_REPLIES)
+def test_cache_memlimit_replies(server_factory, request_line, reply):
+    with server_factory("-m", "64").client() as c:
+        before = c.stats()["limit_maxbytes"]
+        c.call(request_line, reply)
+        # noreply silences every answer
+        c.send(request_line.replace(b"\r\n", b" noreply\r\n"))
+        c.call(b"version\r\n", b"VERSION ")
+        c.recv_line()
+        if reply != b"OK\r\n":
+            assert c.stats()["limit_maxbytes"] == before
+
+
+def test_cache_memlimit_sets_stats(server_factory):
+    srv = server_factory("-m", "64")
+    with srv.client() as c:
+        c.call(b"cache_memlimit 32\r\n", b"OK\r\n")
+        assert c.stats()["limit_maxbytes"] == str(32 * MB)
+        assert c.stats("settings")["maxbytes"] == str(32 * MB)
+        c.call(b"cache_memlimit 256\r\n", b"OK\r\n")
+        assert c.stats()["limit_maxbytes"] == str(256 * MB)
+        assert c.stats("settings")["maxbytes"] == str(256 * MB)
+
+
+@pytest.mark.mnemo_timeout(120)
+def test_cache_memlimit_shrink_bounds_data(server_factory):
+    """Fill 64 MB, lower the limit to 16 MB: writes that follow evict down
+    to it, and what is stored stays under it."""
+    srv = server_factory("-m", "64")
+    with srv.client() as c:
+        fill(c, 0, 60 * MB // len(VALUE_1K))
+        assert int(c.stats()["bytes"]) > 48 * MB
+        c.call(b"cache_memlimit 16\r\n", b"OK\r\n")
+        assert set(fill(c, 100000, 32 * MB // len(VALUE_1K))) == {b"STORED\r\n"}
+        st = c.stats()
+        assert int(st["limit_maxbytes"]) == 16 * MB
+        assert int(st["bytes"]) <= 16 * MB
+        assert int(st["evictions"]) > 0
+        # the newest items are kept
+        c.call(b"get key%d\r\n" % (100000 + 32 * MB // len(VALUE_1K) - 1),
+               b"VALUE key%d 0 1024\r\n%s\r\nEND\r\n"
+               % (100000 + 32 * MB // len(VALUE_1K) - 1, VALUE_1K))
+
+
+@mnemod_only
+@pytest.mark.mnemo_timeout(120)
+def test_cache_memlimit_shrink_without_writes(server_factory):
+    """With no writes, background maintenance brings the data under a lowered
+    limit within a pass or two (memcached's slab mover is lazier)."""
+    srv = server_factory("-m", "64")
+    with srv.client() as c:
+        fill(c, 0, 60 * MB // len(VALUE_1K))
+        c.call(b"cache_memlimit 16\r\n", b"OK\r\n")
+        deadline = time.monotonic() + scaled(20)
+        while int(c.stats()["bytes"]) > 16 * MB and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert int(c.stats()["bytes"]) <= 16 * MB
+
+
+@mnemod_only
+@pytest.mark.mnemo_timeout(120)
+def test_cache_memlimit_grow(server_factory):
+    """Raised above -m, the limit holds more data than -m did."""
+    srv = server_factory("-m", "16")
+    with srv.client() as c:
+        c.call(b"cache_memlimit 64\r\n", b"OK\r\n")
+        assert set(fill(c, 0, 48 * MB // len(VALUE_1K))) == {b"STORED\r\n"}
+        st = c.stats()
+        assert 40 * MB < int(st["bytes"]) <= 64 * MB
+
+
+@mnemod_only
+@pytest.mark.parametrize("flags, mb", [
+    pytest.param((), 16385, id="beyond-the-reserved-arena"),
+    pytest.param(("-L",), 128, id="preallocated"),
+])
+def test_cache_memlimit_refused(server_factory, flags, mb):
+    """What the store cannot take: more than its arenas reserved at start
+    (16 GB with -m up to 16 GB), or any change with -L (memcached refuses
+    that too: its memory is preallocated)."""
+    srv = server_factory("-m", "64", *flags)
+    with srv.client() as c:
+        c.call(b"cache_memlimit %d\r\n" % mb,
+               b"MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n")
+        assert c.stats()["limit_maxbytes"] == str(64 * MB)

@@ -175,6 +175,14 @@ static const struct valid_case valid_cases[] = {
     { .line = "verbosity 1 2\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
     { .line = "verbosity 1 2 3\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = 1 },
     { .line = "verbosity 4294967295 noreply\r\n", .cmd = REQ_VERBOSITY, .keys = "", .delta = UINT32_MAX, .noreply = true },
+    { .line = "cache_memlimit 64\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "", .delta = 64 },
+    { .line = "cache_memlimit 00000000064\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "", .delta = 64 },
+    { .line = "cache_memlimit 0\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "", .delta = 0 },
+    { .line = "cache_memlimit 4294967295\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "",
+      .delta = 4294967295u },
+    { .line = "cache_memlimit 100 extra\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "", .delta = 100 },
+    { .line = "cache_memlimit 100 noreply\r\n", .cmd = REQ_CACHE_MEMLIMIT, .keys = "",
+      .delta = 100, .noreply = true },
     { .line = "quit\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "quit now\r\n", .cmd = REQ_QUIT, .keys = "" },
     { .line = "shutdown\r\n", .cmd = REQ_SHUTDOWN, .keys = "" },
@@ -341,6 +349,16 @@ static const struct error_case error_cases[] = {
     E("verbosity +1\r\n", REQ_EFORMAT, REQ_VERBOSITY),
     E("verbosity 1\t\r\n", REQ_EFORMAT, REQ_VERBOSITY),
     E("verbosity 000000000001\r\n", REQ_EFORMAT, REQ_VERBOSITY),
+    /* cache_memlimit: memcached 1.6.45 answers "ERROR" to any bad number */
+    E("cache_memlimit\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit abc\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit -1\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit +12\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit 12abc\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit 0x10\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit 4294967296\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT),
+    E("cache_memlimit 000000000064\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT), /* 12 digits */
+    E("cache_memlimit noreply\r\n", REQ_EUNKNOWN, REQ_CACHE_MEMLIMIT, .noreply = true),
     E("set k 0 0 -1\r\n", REQ_EFORMAT, REQ_SET),
     /* memcached truncates these to 32 bits; mnemo refuses them (text.c) and
      * skips the block of the length that was read */
@@ -702,6 +720,8 @@ static const struct compose_case compose_cases[] = {
     { { .kind = RSP_CLIENT_ERROR }, "CLIENT_ERROR\r\n" },
     { { .kind = RSP_SERVER_ERROR, MSG("out of memory storing object") },
       "SERVER_ERROR out of memory storing object\r\n" },
+    { { .kind = RSP_LINE, MSG("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m") },
+      "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n" },
     /* meta/binary only: text sends nothing */
     { { .kind = RSP_MISS }, "" },
     { { .kind = RSP_NOOP }, "" },
