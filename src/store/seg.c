@@ -167,10 +167,16 @@ static bool none_free_locked(const struct arena *a)
 }
 
 /* A fresh segment's descriptor is written for the first time: it was
- * mapped zero (refs, live, state FREE, queue SMALL). */
+ * mapped zero (refs, live, state FREE, queue SMALL). Its memory becomes
+ * writable now: the span is reserved PROT_NONE (store.c), so that -k's
+ * mlockall(MCL_FUTURE) locks what is handed out rather than faulting in
+ * 16 GiB per arena. One mprotect per segment, the first time only. SEG_NONE
+ * when the system refuses (then nothing is handed out). */
 static uint32_t take_fresh_locked(struct arena *a)
 {
     uint32_t idx = a->top_down ? a->nsegs - 1u - a->ntouched : a->ntouched;
+    if (mprotect(seg_start(a, idx), seg_size(a), PROT_READ | PROT_WRITE) != 0)
+        return SEG_NONE;
     a->ntouched++;
     a->segs[idx].prev = a->segs[idx].next = SEG_NONE;
     return idx;

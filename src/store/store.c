@@ -673,6 +673,8 @@ static uint32_t arena_limit(const struct store *s, unsigned shift, size_t max_by
  * when memory is short. */
 static int populate(char *p, size_t len)
 {
+    if (mprotect(p, len, PROT_READ | PROT_WRITE) != 0) /* the span is PROT_NONE */
+        return -1;
     if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
         return 0;
     if (errno != EINVAL)
@@ -694,8 +696,9 @@ static int arenas_init(struct store *s, const struct store_config *cfg)
 
     s->narenas = arenas_for(cfg->max_bytes);
     s->map_len = ((size_t)s->narenas << SEG_ARENA_SHIFT) + seg;
-    s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* PROT_NONE: a segment is made writable when first handed out (seg.c),
+     * so mlockall (-k) locks only memory in use, not the whole span. */
+    s->map = mmap(NULL, s->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (s->map == MAP_FAILED) {
         s->map = NULL;
         return -1;

@@ -514,22 +514,33 @@ def _thp_mode():
 
 # What a store of up to 16 GB reserves for item memory: its arena's whole
 # span (the ceiling cache_memlimit may raise -m to) plus one 1 MB segment
-# for alignment; touched lazily.
+# for alignment, PROT_NONE but for the segments handed out (made writable
+# one by one, so the reservation shows as several adjacent mappings).
 ARENA_RESERVED = 16 * 1024 * MB + MB
 
 
-def _arena_smaps(pid, arena_bytes, field):
-    """A field of /proc/PID/smaps (in its own unit: kB, or 0/1) for each
-    mapping sized like the item arena (ARENA_RESERVED, perhaps merged with a
-    small neighbour)."""
-    values, size = [], 0
+def _arena_smaps(pid, arena_bytes, field, combine):
+    """For each run of adjacent mappings of /proc/PID/smaps whose total size
+    is that of the item arena (ARENA_RESERVED, perhaps merged with a small
+    neighbour): combine() of the field's values (in its own unit: kB, or
+    0/1) over the run's readable mappings."""
+    runs = []  # [end address, total size, [values of readable mappings]]
+    readable = False
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
-            if line.startswith("Size:"):
-                size = int(line.split()[1]) * 1024
-            elif line.startswith(field + ":") and arena_bytes <= size < arena_bytes + 32 * MB:
-                values.append(int(line.split()[1]))
-    return values
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+                start, end = (int(x, 16) for x in head[0].split("-"))
+                readable = head[1].startswith("r")
+                if runs and runs[-1][0] == start:
+                    runs[-1][0] = end
+                    runs[-1][1] += end - start
+                else:
+                    runs.append([end, end - start, []])
+            elif line.startswith(field + ":") and readable:
+                runs[-1][2].append(int(head[1]))
+    return [combine(vals) for _, size, vals in runs
+            if arena_bytes <= size < arena_bytes + 32 * MB and vals]
 
 
 def _store_and_serve_4k(srv):
@@ -551,7 +562,7 @@ def test_huge_pages_option(server_factory, flags, want):
     are stored and served the same either way."""
     srv = server_factory("-m", "128", *flags)
     _store_and_serve_4k(srv)
-    assert _arena_smaps(srv.proc.pid, ARENA_RESERVED, "THPeligible") == [want]
+    assert _arena_smaps(srv.proc.pid, ARENA_RESERVED, "THPeligible", max) == [want]
 
 
 @mnemod_only
@@ -563,7 +574,7 @@ def test_large_pages_flag_preallocates(server_factory, flags, resident):
     srv = server_factory("-m", "128", *flags)
     # Under ThreadSanitizer, shadow mappings of the same size appear once
     # the arena is touched: the arena is the most resident of them.
-    rss_kb = max(_arena_smaps(srv.proc.pid, ARENA_RESERVED, "Rss"))
+    rss_kb = max(_arena_smaps(srv.proc.pid, ARENA_RESERVED, "Rss", sum))
     if resident:
         assert rss_kb >= 128 * 1024
     else:

@@ -6,15 +6,13 @@ import subprocess
 
 import pytest
 
-from mnemo_harness import IS_MEMCACHED, scaled
+from mnemo_harness import scaled
 
 MEMCCAPABLE = shutil.which("memccapable") or "/usr/bin/memccapable"
 # memccapable's delete tests send "delete\r\n" and "delete a b c d e\r\n" and
-# expect ERROR, as memcached 1.6.18 answered. memcached 1.6.45 answers
-# CLIENT_ERROR bad command line format (too few tokens) and ignores the extra
-# tokens, and fails these two; mnemod follows 1.6.45 (issue 18).
-NEWER_FAILS = [] if IS_MEMCACHED else ["ascii delete", "ascii delete noreply"]
-
+# expect ERROR, as memcached 1.6.18 answered; memcached 1.6.45 fails them
+# (CLIENT_ERROR, and extra tokens ignored). mnemod keeps 1.6.18's answers for
+# delete (a listed deviation, README), so every test passes.
 
 @pytest.mark.mnemo_timeout(120)
 def test_memccapable_ascii(server_factory):
@@ -33,11 +31,8 @@ def test_memccapable_ascii(server_factory):
     results = [(name, "pass" if ok else "fail") for name, ok in re.findall(
         r"(ascii \S+(?: \S+)*?) {2,}(\[pass\])?", proc.stdout.decode(errors="replace"))]
     failed = [name for name, verdict in results if verdict != "pass"]
-    assert failed == NEWER_FAILS, "memccapable failures: %s\n%s" % (failed, out)
+    assert failed == [], "memccapable failures: %s\n%s" % (failed, out)
     assert len(results) >= 27, "expected the full ASCII test list:\n" + out
-    if NEWER_FAILS:
-        assert "%d of " % len(NEWER_FAILS) in out, out
-    else:
-        assert proc.returncode == 0, out
-        assert "All tests passed" in out, out
+    assert proc.returncode == 0, out
+    assert "All tests passed" in out, out
     assert srv.alive()
