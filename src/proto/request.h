@@ -47,6 +47,11 @@ enum request_cmd {
     REQ_QUIT,
     REQ_SHUTDOWN,
     REQ_STATS,
+    /* operator commands (proto/admin.h parses their arguments from arg) */
+    REQ_SLABS,
+    REQ_LRU,
+    REQ_LRU_CRAWLER,
+    REQ_WATCH,
     /* meta protocol (protocol.txt "Meta Commands"); options in struct request */
     REQ_MG,
     REQ_MS,
@@ -135,7 +140,8 @@ struct request {
     bool noreply;     /* reply suppressed (the error replies are not) */
 
     /* stats: the group name and anything after it ("items", "slabs",
-     * "settings", "reset", "detail on", ...); shutdown: optional "graceful". */
+     * "settings", "reset", "detail on", ...); shutdown: optional "graceful";
+     * slabs, lru, lru_crawler, watch: their arguments. */
     const char *arg;
     size_t narg;
 

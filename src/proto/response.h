@@ -33,6 +33,7 @@ enum response_kind {
     RSP_MISS,         /* a retrieval found nothing: text says nothing, meta "EN", binary "Not found" */
     RSP_NOOP,         /* meta "MN", binary noop */
     RSP_DEBUG,        /* meta "me": msg = "exp=... la=... cas=... fetch=... cls=1 size=..." */
+    RSP_LINE,         /* text only: msg is the whole reply line ("BUSY ...", "NOSPARE ...") */
     RSP_KIND_COUNT
 };
 

@@ -157,6 +157,7 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         if (CMD_IS(s, "gat")) return REQ_GAT;
         if (CMD_IS(s, "add")) return REQ_ADD;
         if (CMD_IS(s, "cas")) return REQ_CAS;
+        if (CMD_IS(s, "lru")) return REQ_LRU;
         break;
     case 4:
         if (CMD_IS(s, "gets")) return REQ_GETS;
@@ -170,6 +171,8 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 5:
         if (CMD_IS(s, "touch")) return REQ_TOUCH;
         if (CMD_IS(s, "stats")) return REQ_STATS;
+        if (CMD_IS(s, "slabs")) return REQ_SLABS;
+        if (CMD_IS(s, "watch")) return REQ_WATCH;
         break;
     case 6:
         if (CMD_IS(s, "delete")) return REQ_DELETE;
@@ -186,6 +189,9 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 9:
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
         if (CMD_IS(s, "verbosity")) return REQ_VERBOSITY;
+        break;
+    case 11:
+        if (CMD_IS(s, "lru_crawler")) return REQ_LRU_CRAWLER;
         break;
     default:
         break;
@@ -356,7 +362,7 @@ static enum request_error parse_verbosity(struct request *req, const struct tok 
     return REQ_EOK;
 }
 
-/* stats/shutdown: the rest of the line, cut at a NUL, trimmed of ' '. */
+/* stats/shutdown/operator commands: the rest of the line, cut at a NUL, trimmed of ' '. */
 static void parse_rest_arg(struct request *req, const struct cursor *c)
 {
     const char *p = c->p;
@@ -411,6 +417,12 @@ static enum request_error parse_line(struct request *req, const char *line, size
         return parse_retrieval(req, &c);
     case REQ_STATS:
     case REQ_SHUTDOWN:
+    case REQ_SLABS:
+    case REQ_LRU:
+    case REQ_LRU_CRAWLER:
+    case REQ_WATCH:
+        /* operator commands: server/admin.c reads the arguments through
+         * proto/admin.h, off the get/set path */
         parse_rest_arg(req, &c);
         return REQ_EOK;
     case REQ_VERSION:
@@ -628,6 +640,10 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = (struct piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
         pc[np++] = crlf;
         break;
+    case RSP_LINE:
+        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+        pc[np++] = crlf;
+        break;
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:
     case RSP_SERVER_ERROR:
@@ -667,6 +683,8 @@ size_t text_compose_bound(const struct response *rsp)
         return U64_DIGITS_MAX + 2;
     case RSP_STAT:
         return 5 + rsp->nmsg + 1 + rsp->nmsg2 + 2;
+    case RSP_LINE:
+        return rsp->nmsg + 2;
     case RSP_ERROR:
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:

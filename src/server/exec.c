@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/event.h"
+#include "server/admin.h"
 #include "server/errors.h"
 #include "server/exec_internal.h"
 #include "server/server.h"
@@ -158,6 +159,10 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_STATS:
         stats_command(x, req->arg, req->narg);
         break;
+    case REQ_SLABS:
+    case REQ_LRU:
+    case REQ_LRU_CRAWLER:
+        return admin_command(x, req);
     case REQ_SASL_LIST:
     case REQ_SASL_AUTH:
     case REQ_SASL_STEP:

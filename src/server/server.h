@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "server/admin.h"
 #include "server/config.h"
 
 struct event_loop;
@@ -33,6 +34,7 @@ struct server {
     int64_t started_unix;          /* wall time at start */
     int nlisteners;
     struct event_loop *main_loop;  /* the listener's loop; stopped to shut down */
+    struct admin_state admin;      /* slabs/lru/lru_crawler settings and the crawler */
 };
 
 #endif

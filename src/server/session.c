@@ -41,10 +41,16 @@
 #include "server/exec.h"
 #include "server/reply.h"
 #include "server/server.h"
+#include "server/stream.h"
 #include "server/worker.h"
 #include "store/store.h"
 
 #define OUT_HIGH_WATER (1u << 20)
+
+/* A streamed reply (a key dump) is taken into the output queue only while
+ * the queue holds less than this: the dump's memory stays bounded
+ * (stream.h) and well under OUT_HIGH_WATER. */
+#define STREAM_OUT_LOW (2u * STREAM_CHUNK)
 
 /* Completion mode: the rest of a value at least this large is received
  * straight into item memory. */
@@ -77,6 +83,7 @@ struct session {
     bool recv_direct; /* the receive in flight goes into the item */
     bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
+    struct stream *stream; /* a reply still streaming in (lru_crawler metadump) */
     int fd;
     char addr[80];
 };
@@ -106,7 +113,8 @@ static void session_reply(void *sink, const struct response *rsp, struct item *i
 
 static struct exec_ctx exec_for(struct session *s)
 {
-    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s};
+    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s,
+                         .loop = s->w->loop};
     return x;
 }
 
@@ -243,7 +251,10 @@ static bool run_command(struct session *s)
     enum exec_next next = exec_request(&x, &req);
     rbuf_consume(in, consumed);
     s->noreply = false;
-    if (next == EXEC_CLOSE) {
+    if (next == EXEC_STREAM) {
+        s->stream = x.stream;
+        s->w->nstreams++;
+    } else if (next == EXEC_CLOSE) {
         after_close_request(s);
     } else if (req.proto == REQ_PROTO_BINARY && req.vlen > 0) {
         /* a body the command does not use (unknown opcode, SASL data) */
@@ -253,11 +264,38 @@ static bool run_command(struct session *s)
     return true;
 }
 
+static void stream_detach(struct session *s)
+{
+    if (s->stream == NULL)
+        return;
+    stream_cancel(&s->stream);
+    s->w->nstreams--;
+}
+
+/* Take what the stream has ready into the output queue. True once the
+ * stream is done (detached), so later requests may run; false while it
+ * goes on. Touches only the output queue. */
+static bool stream_feed(struct session *s)
+{
+    enum stream_status st = stream_pull(s->stream, &s->conn.out, STREAM_OUT_LOW);
+    if (st == STREAM_MORE)
+        return false;
+    stream_detach(s);
+    if (st == STREAM_ENOMEM) {
+        log_warn("out of memory queueing a dump; closing the connection");
+        s->state = SS_CLOSING;
+    }
+    return true;
+}
+
 /* Handle buffered input until it runs out, the budget is spent, output
- * backs up, or the session is closing. */
+ * backs up, or the session is closing. A streaming reply comes first:
+ * requests after it wait until it is done. */
 static void process(struct session *s, int *budget)
 {
     while (s->state != SS_CLOSING) {
+        if (s->stream != NULL && !stream_feed(s))
+            return;
         if (s->state == SS_DATA) {
             if (!take_data(s))
                 return;
@@ -400,6 +438,8 @@ static void ring_step(struct session *s, int budget)
 {
     struct conn *c = &s->conn;
     bool plain_recv = (c->busy & CONN_OP_RECV) && !conn_recv_multishot(c);
+    if (s->stream != NULL && plain_recv)
+        stream_feed(s);
     if (!plain_recv && !(c->busy & CONN_OP_YIELD) && !s->paused)
         process(s, &budget);
     if (conn_submit_send(c) != 0)
@@ -572,6 +612,7 @@ void session_close(struct session **sp)
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
+    stream_detach(s); /* stops a dump's producer at its next item */
     if (s->conn.busy != 0) {
         /* The kernel may still write into the buffer or the item and read
          * the queued replies: free all that once the last op completes. */
@@ -591,6 +632,16 @@ static void free_session(struct session *s)
     free(s);
 }
 
+void session_stream_kick(struct session *s)
+{
+    if (s->stream == NULL || s->closed)
+        return;
+    if (s->conn.cr != NULL)
+        ring_step(s, s->w->srv->cfg.reqs_per_event);
+    else
+        on_event(&s->conn.ev, EVENT_WRITE);
+}
+
 uint32_t session_idle_since(const struct session *s)
 {
     return s->last_active;
@@ -598,7 +649,7 @@ uint32_t session_idle_since(const struct session *s)
 
 int session_is_idle(const struct session *s)
 {
-    return s->state == SS_CMD && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
+    return s->state == SS_CMD && s->stream == NULL && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
 }
 
 void session_describe(const struct session *s, session_stat_fn emit, void *arg)

@@ -186,6 +186,11 @@ uint32_t item_atime(const struct item *it)
     return item_atime_load(it);
 }
 
+bool item_fetched(const struct item *it)
+{
+    return (item_state(it) & ITEM_FETCHED) != 0;
+}
+
 char *item_data(struct item *it)
 {
     return (char *)&it->var[key_off(it)] + it->nkey;

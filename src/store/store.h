@@ -266,6 +266,13 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
 /* The item's last access time on the server clock. */
 uint32_t item_atime(const struct item *it);
 
+/* Has the item been read since it was linked? (memcached's ITEM_FETCHED,
+ * shown by lru_crawler metadump as fetch=yes/no.) */
+bool item_fetched(const struct item *it);
+
+/* Bytes the item takes in item memory (header, key, value). */
+size_t item_size(const struct item *it);
+
 /* ---- maintenance, statistics, iteration, hooks ---- */
 
 /* Reclaim expired and flushed items without client access. Visits at most
