@@ -65,8 +65,10 @@ enum parse_status text_frame(struct request *req, const char *buf, size_t len, b
  *
  * RSP_CLIENT_ERROR/RSP_SERVER_ERROR/RSP_VERSION write "<WORD> <msg>\r\n"
  * ("<WORD>\r\n" when nmsg is 0). RSP_ERROR writes "ERROR\r\n"; a non-empty msg
- * is appended verbatim after "ERROR", so memcached's "ERROR: shutdown not
- * enabled" is msg ": shutdown not enabled".
+ * is appended verbatim after "ERROR" (memcached 1.6.18's "ERROR: shutdown not
+ * enabled" was msg ": shutdown not enabled"). RSP_LINE writes msg and
+ * "\r\n": a whole reply line of its own ("SERVER_ERROR: shutdown not
+ * enabled", "NOSPARE source class has no spare pages").
  */
 size_t text_compose(const struct response *rsp, char *buf, size_t cap);
 

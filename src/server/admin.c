@@ -53,6 +53,9 @@ void admin_init(struct admin_state *a)
     a->temporary_ttl = 61;
     a->crawler_enabled = true;
     a->crawler_sleep_us = 100;
+    /* TODO(#18): memcached's -D delimiter once config.c has it
+     * (cfg.prefix_delimiter) */
+    prefix_stats_init(&a->prefix, ':');
 }
 
 void admin_stop(struct admin_state *a)
@@ -63,6 +66,7 @@ void admin_stop(struct admin_state *a)
     pthread_mutex_unlock(&a->lock);
     if (join)
         pthread_join(a->crawler_thread, NULL);
+    prefix_stats_free(&a->prefix);
 }
 
 void admin_snapshot(struct admin_state *a, struct admin_state *out)

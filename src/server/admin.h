@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "server/exec.h"
+#include "server/prefix_stats.h"
 
 struct server;
 
@@ -45,6 +46,8 @@ struct admin_state {
     uint64_t crawler_starts;
     uint64_t crawler_reclaimed;
     uint64_t crawler_items_checked;
+    /* "stats detail"; its own lock, not the one above */
+    struct prefix_stats prefix;
 };
 
 /* memcached 1.6.45's defaults. */

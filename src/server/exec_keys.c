@@ -62,6 +62,11 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
     memset(&info, 0, sizeof(info));
     struct item *it = store_get_ex(x->srv->store, key, nkey, opts, &info);
     count_lookup(x, req, opts->touch, it != NULL);
+    /* "stats detail": memcached counts text and binary gets (gat too),
+     * not meta */
+    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, key, nkey,
+                            it != NULL ? PREFIX_GET_HIT : PREFIX_GET_MISS);
     struct response rsp;
     memset(&rsp, 0, sizeof(rsp));
     if (it == NULL) {
@@ -144,6 +149,8 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
             opts.new_exptime = exec_exptime(req->exptime);
         }
     }
+    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_DELETE);
     enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
     if (st == STORE_OK) {
         STATS_INCR(x->stats, delete_hits);

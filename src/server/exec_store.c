@@ -38,6 +38,10 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
     x->req = req;
     *it = NULL;
     enum store_status st;
+    if (req->proto == REQ_PROTO_META)
+        STATS_INCR(x->stats, cmd_meta);
+    else if (prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_SET);
     if (!store_item_fits(store, req->nkey, req->vlen))
         st = STORE_TOO_LARGE;
     else

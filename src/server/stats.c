@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "server/exec.h"
+#include "server/exec_internal.h"
 #include "server/server.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -43,6 +44,11 @@ void stats_reset(struct server *srv)
 #undef STATS_ZERO
     }
     store_stats_reset(srv->store);
+    prefix_stats_free(&srv->admin.prefix); /* memcached clears "stats detail" too */
+    pthread_mutex_lock(&srv->admin.lock);
+    srv->admin.crawler_reclaimed = 0;
+    srv->admin.crawler_items_checked = 0;
+    pthread_mutex_unlock(&srv->admin.lock);
 }
 
 static void stat_str(struct exec_ctx *x, const char *name, const char *value)
@@ -71,35 +77,67 @@ static void end(struct exec_ctx *x)
     exec_emit(x, &rsp, NULL);
 }
 
+/* log2 of the index's bucket count: memcached's hash_power_level. */
+static uint64_t hash_power(uint64_t buckets)
+{
+    uint64_t p = 0;
+    while (buckets > 1) {
+        buckets >>= 1;
+        p++;
+    }
+    return p;
+}
+
+/*
+ * The general group, in memcached 1.6.45's order and with its names. What
+ * mnemo's design has no counterpart for (response objects, slab mover,
+ * segmented-LRU moves, the logger) reads 0; README's "Stats that have no
+ * counterpart" table says what each such line reports.
+ */
 static void stats_general(struct exec_ctx *x)
 {
     struct server *srv = x->srv;
     struct thread_stats t;
     struct store_stats st;
+    struct admin_state a;
     stats_aggregate(srv, &t);
     store_stats(srv->store, &st);
+    admin_snapshot(&srv->admin, &a);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     char buf[48];
+    uint64_t conns = (uint64_t)atomic_load(&srv->curr_conns);
 
     stat_u64(x, "pid", (uint64_t)getpid());
     stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
     stat_u64(x, "time", (uint64_t)time(NULL));
     stat_str(x, "version", SERVER_VERSION);
+    stat_str(x, "libevent", "none"); /* mnemo has its own event loop */
     stat_u64(x, "pointer_size", sizeof(void *) * 8);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
     stat_str(x, "rusage_user", buf);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
     stat_str(x, "rusage_system", buf);
     stat_u64(x, "max_connections", (uint64_t)srv->cfg.maxconns);
-    stat_u64(x, "curr_connections", (uint64_t)atomic_load(&srv->curr_conns));
+    stat_u64(x, "curr_connections", conns);
     stat_u64(x, "total_connections", atomic_load(&t.total_connections));
     stat_u64(x, "rejected_connections", atomic_load(&srv->rejected_conns));
+    /* memcached: connection objects allocated, listeners included */
+    stat_u64(x, "connection_structures", conns + (uint64_t)srv->nlisteners);
+    stat_u64(x, "response_obj_oom", 0);
+    stat_u64(x, "response_obj_count", 0);
+    stat_u64(x, "response_obj_bytes", 0);
+    stat_u64(x, "read_buf_count", 0);
+    stat_u64(x, "read_buf_bytes", 0);
+    stat_u64(x, "read_buf_bytes_free", 0);
+    stat_u64(x, "read_buf_oom", 0);
+    stat_u64(x, "reserved_fds", 0);
 #define STAT_T(name) stat_u64(x, #name, atomic_load_explicit(&t.name, memory_order_relaxed))
     STAT_T(cmd_get);
     STAT_T(cmd_set);
     STAT_T(cmd_flush);
     STAT_T(cmd_touch);
+    STAT_T(cmd_meta);
     STAT_T(get_hits);
     STAT_T(get_misses);
     stat_u64(x, "get_expired", st.get_expired);
@@ -115,26 +153,79 @@ static void stats_general(struct exec_ctx *x)
     STAT_T(cas_badval);
     STAT_T(touch_hits);
     STAT_T(touch_misses);
+    STAT_T(store_too_large);
+    STAT_T(store_no_memory);
+    stat_u64(x, "auth_cmds", 0);   /* no authentication yet */
+    stat_u64(x, "auth_errors", 0);
     STAT_T(bytes_read);
     STAT_T(bytes_written);
 #undef STAT_T
     stat_u64(x, "limit_maxbytes", st.limit_maxbytes);
+    /* mnemo refuses connections over -c instead of pausing its listener */
+    stat_u64(x, "accepting_conns", 1);
+    stat_u64(x, "listen_disabled_num", 0);
+    stat_u64(x, "time_in_listen_disabled_us", 0);
     stat_u64(x, "threads", (uint64_t)srv->nworkers);
     stat_u64(x, "conn_yields", atomic_load(&t.conn_yields));
+    stat_u64(x, "hash_power_level", hash_power(st.hash_buckets));
     stat_u64(x, "hash_bytes", st.hash_bytes);
+    stat_u64(x, "hash_is_expanding", 0);
+    /* no slab pages to move between classes */
+    stat_u64(x, "slab_reassign_rescues", 0);
+    stat_u64(x, "slab_reassign_chunk_rescues", 0);
+    stat_u64(x, "slab_reassign_inline_reclaim", 0);
+    stat_u64(x, "slab_reassign_busy_items", 0);
+    stat_u64(x, "slab_reassign_busy_deletes", 0);
+    stat_u64(x, "slab_reassign_busy_nomem", 0);
+    stat_str(x, "slab_reassign_last_busy_status", "none");
+    stat_u64(x, "slab_reassign_running", 0);
+    stat_u64(x, "slabs_moved", 0);
+    stat_u64(x, "lru_crawler_running", a.crawler_busy ? 1 : 0);
+    stat_u64(x, "lru_crawler_starts", a.crawler_starts);
+    stat_u64(x, "lru_maintainer_juggles", 0);
+    stat_u64(x, "malloc_fails", 0);
+    stat_u64(x, "log_worker_dropped", 0);
+    stat_u64(x, "log_worker_written", 0);
+    stat_u64(x, "log_watcher_skipped", 0);
+    stat_u64(x, "log_watcher_sent", 0);
+    stat_u64(x, "log_watchers", 0);
+    stat_u64(x, "unexpected_napi_ids", 0);
+    stat_u64(x, "round_robin_fallback", 0);
+    stat_u64(x, "bytes", st.bytes);
     stat_u64(x, "curr_items", st.curr_items);
     stat_u64(x, "total_items", st.total_items);
-    stat_u64(x, "bytes", st.bytes);
-    stat_u64(x, "evictions", st.evictions);
-    stat_u64(x, "reclaimed", st.reclaimed);
+    stat_u64(x, "slab_global_page_pool", 0);
     stat_u64(x, "expired_unfetched", st.expired_unfetched);
     stat_u64(x, "evicted_unfetched", st.evicted_unfetched);
+    stat_u64(x, "evicted_active", 0);
+    stat_u64(x, "evictions", st.evictions);
+    stat_u64(x, "reclaimed", st.reclaimed);
+    stat_u64(x, "crawler_reclaimed", a.crawler_reclaimed);
+    stat_u64(x, "crawler_items_checked", a.crawler_items_checked);
+    stat_u64(x, "lrutail_reflocked", 0);
+    stat_u64(x, "moves_to_cold", 0);
+    stat_u64(x, "moves_to_warm", 0);
+    stat_u64(x, "moves_within_lru", 0);
+    stat_u64(x, "direct_reclaims", 0);
+    stat_u64(x, "lru_bumps_dropped", 0);
     end(x);
 }
 
+/* a double with `places` decimals, as memcached's "%.2f"/"%.3f" */
+static void stat_double(struct exec_ctx *x, const char *name, int places, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f", places, v);
+    stat_str(x, name, buf);
+}
+
+/* memcached 1.6.45's settings, in its order, as a build without extstore
+ * and TLS prints them (those groups are absent here as there). */
 static void stats_settings(struct exec_ctx *x)
 {
     const struct config *c = &x->srv->cfg;
+    struct admin_state a;
+    admin_snapshot(&x->srv->admin, &a);
     char buf[32];
     stat_u64(x, "maxbytes", c->maxbytes);
     stat_u64(x, "maxconns", (uint64_t)c->maxconns);
@@ -142,50 +233,147 @@ static void stats_settings(struct exec_ctx *x)
     stat_u64(x, "udpport", (uint64_t)c->udpport);
     stat_str(x, "inter", c->listen != NULL ? c->listen : "NULL");
     stat_u64(x, "verbosity", (uint64_t)atomic_load(&x->srv->verbosity));
-    stat_u64(x, "num_threads", (uint64_t)c->num_threads);
+    stat_u64(x, "oldest", 0);
     stat_str(x, "evictions", c->evict_to_free ? "on" : "off");
     stat_str(x, "domain_socket", c->socketpath != NULL ? c->socketpath : "NULL");
     snprintf(buf, sizeof(buf), "%o", c->access);
     stat_str(x, "umask", buf);
+    stat_bool(x, "shutdown_command", c->shutdown_enabled);
     snprintf(buf, sizeof(buf), "%.2f", c->factor);
     stat_str(x, "growth_factor", buf);
     stat_u64(x, "chunk_size", (uint64_t)c->chunk_size);
+    stat_u64(x, "num_threads", (uint64_t)c->num_threads);
+    stat_u64(x, "num_threads_per_udp", (uint64_t)c->num_threads);
+    buf[0] = a.prefix.delimiter;
+    buf[1] = '\0';
+    stat_str(x, "stat_key_prefix", buf);
+    stat_bool(x, "detail_enabled", prefix_stats_on(&x->srv->admin.prefix));
+    stat_u64(x, "reqs_per_event", (uint64_t)c->reqs_per_event);
     stat_bool(x, "cas_enabled", c->use_cas);
     stat_u64(x, "tcp_backlog", (uint64_t)c->backlog);
     stat_str(x, "binding_protocol", config_protocol_name(c->protocol));
+    stat_str(x, "auth_enabled_sasl", "no");
+    stat_str(x, "auth_enabled_ascii", "no");
     stat_u64(x, "item_size_max", c->item_size_max);
-    stat_bool(x, "flush_enabled", c->flush_enabled);
-    stat_bool(x, "shutdown_command", c->shutdown_enabled);
-    stat_u64(x, "reqs_per_event", (uint64_t)c->reqs_per_event);
-    stat_u64(x, "idle_timeout", (uint64_t)c->idle_timeout);
     stat_bool(x, "maxconns_fast", true);
+    stat_u64(x, "hashpower_init", 0);
+    stat_bool(x, "slab_reassign", true);
+    stat_u64(x, "slab_automove", a.slab_automove);
+    stat_double(x, "slab_automove_ratio", 2, a.slab_automove_ratio);
+    stat_u64(x, "slab_automove_window", a.slab_automove_window);
+    stat_u64(x, "slab_chunk_max", c->item_size_max / 2);
+    stat_bool(x, "lru_crawler", a.crawler_enabled);
+    stat_u64(x, "lru_crawler_sleep", a.crawler_sleep_us);
+    stat_u64(x, "lru_crawler_tocrawl", a.crawler_tocrawl);
+    stat_u64(x, "tail_repair_time", 0);
+    stat_bool(x, "flush_enabled", c->flush_enabled);
+    stat_bool(x, "dump_enabled", true);
+    stat_str(x, "hash_algorithm", "xxh3");
+    stat_bool(x, "lru_maintainer_thread", true);
+    stat_bool(x, "lru_segmented", a.lru_segmented);
+    stat_u64(x, "hot_lru_pct", a.hot_lru_pct);
+    stat_u64(x, "warm_lru_pct", a.warm_lru_pct);
+    stat_double(x, "hot_max_factor", 2, a.hot_max_factor);
+    stat_double(x, "warm_max_factor", 2, a.warm_max_factor);
+    stat_bool(x, "temp_lru", a.temp_lru);
+    stat_u64(x, "temporary_ttl", (uint32_t)a.temporary_ttl);
+    stat_u64(x, "idle_timeout", (uint64_t)c->idle_timeout);
+    stat_u64(x, "watcher_logbuf_size", 262144);
+    stat_u64(x, "worker_logbuf_size", 65536);
+    stat_u64(x, "read_buf_mem_limit", 0);
+    stat_bool(x, "track_sizes", false);
+    stat_bool(x, "inline_ascii_response", false);
+    /* printed among the extstore settings by 1.6.45; "slabs automove
+     * freeratio" sets it, so it is shown without them */
+    stat_double(x, "slab_automove_freeratio", 3, a.slab_automove_freeratio);
+    stat_u64(x, "num_napi_ids", 0);
+    stat_str(x, "memory_file", "(null)");
+    stat_u64(x, "client_flags_size", 4);
+    /* mnemo's own settings follow memcached's */
     stat_bool(x, "lock_memory", c->lock_memory);
     end(x);
 }
 
-/* One item class: memcached prints items:<class>:<name>. */
+/* One item class (1), present while it holds items, with memcached's
+ * lines; the segmented-LRU figures of a store without one read 0 and
+ * every item counts as cold. */
 static void stats_items(struct exec_ctx *x)
 {
     struct store_stats st;
+    struct thread_stats t;
+    struct admin_state a;
     store_stats(x->srv->store, &st);
+    stats_aggregate(x->srv, &t);
+    admin_snapshot(&x->srv->admin, &a);
     if (st.curr_items > 0) {
-        stat_u64(x, "items:1:number", st.curr_items);
-        stat_u64(x, "items:1:evicted", st.evictions);
-        stat_u64(x, "items:1:evicted_unfetched", st.evicted_unfetched);
-        stat_u64(x, "items:1:expired_unfetched", st.expired_unfetched);
-        stat_u64(x, "items:1:reclaimed", st.reclaimed);
-        stat_bool(x, "items:1:outofmemory", false);
+#define ITEM_STAT(name, v) stat_u64(x, "items:1:" name, (v))
+        ITEM_STAT("number", st.curr_items);
+        ITEM_STAT("number_hot", 0);
+        ITEM_STAT("number_warm", 0);
+        ITEM_STAT("number_cold", st.curr_items);
+        if (a.temp_lru)
+            ITEM_STAT("number_temp", 0);
+        ITEM_STAT("age_hot", 0);
+        ITEM_STAT("age_warm", 0);
+        ITEM_STAT("age", 0);
+        ITEM_STAT("mem_requested", st.bytes);
+        ITEM_STAT("evicted", st.evictions);
+        ITEM_STAT("evicted_nonzero", 0);
+        ITEM_STAT("evicted_time", 0);
+        ITEM_STAT("outofmemory", atomic_load(&t.store_no_memory));
+        ITEM_STAT("tailrepairs", 0);
+        ITEM_STAT("reclaimed", st.reclaimed);
+        ITEM_STAT("expired_unfetched", st.expired_unfetched);
+        ITEM_STAT("evicted_unfetched", st.evicted_unfetched);
+        ITEM_STAT("evicted_active", 0);
+        ITEM_STAT("crawler_reclaimed", a.crawler_reclaimed);
+        ITEM_STAT("crawler_items_checked", a.crawler_items_checked);
+        ITEM_STAT("lrutail_reflocked", 0);
+        ITEM_STAT("moves_to_cold", 0);
+        ITEM_STAT("moves_to_warm", 0);
+        ITEM_STAT("moves_within_lru", 0);
+        ITEM_STAT("direct_reclaims", 0);
+        ITEM_STAT("hits_to_hot", 0);
+        ITEM_STAT("hits_to_warm", 0);
+        ITEM_STAT("hits_to_cold", atomic_load(&t.get_hits));
+        ITEM_STAT("hits_to_temp", 0);
+#undef ITEM_STAT
     }
     end(x);
 }
 
-/* No slab pages here: item memory is segments; total_malloced is what
- * memcached means by it, the item memory taken so far. */
+/* No slab pages here: items are packed into segments of varied sizes, so
+ * the chunk geometry reads 0 and every item is one used chunk;
+ * total_malloced is what memcached means by it, the item memory taken so
+ * far. The per-class counters are the server's totals (one class). */
 static void stats_slabs(struct exec_ctx *x)
 {
     struct store_stats st;
+    struct thread_stats t;
     store_stats(x->srv->store, &st);
-    stat_u64(x, "active_slabs", 0);
+    stats_aggregate(x->srv, &t);
+    if (st.curr_items > 0) {
+#define SLAB_STAT(name, v) stat_u64(x, "1:" name, (v))
+#define SLAB_T(name) SLAB_STAT(#name, atomic_load_explicit(&t.name, memory_order_relaxed))
+        SLAB_STAT("chunk_size", 0);
+        SLAB_STAT("chunks_per_page", 0);
+        SLAB_STAT("total_pages", 0);
+        SLAB_STAT("total_chunks", st.curr_items);
+        SLAB_STAT("used_chunks", st.curr_items);
+        SLAB_STAT("free_chunks", 0);
+        SLAB_STAT("free_chunks_end", 0);
+        SLAB_T(get_hits);
+        SLAB_T(cmd_set);
+        SLAB_T(delete_hits);
+        SLAB_T(incr_hits);
+        SLAB_T(decr_hits);
+        SLAB_T(cas_hits);
+        SLAB_T(cas_badval);
+        SLAB_T(touch_hits);
+#undef SLAB_T
+#undef SLAB_STAT
+    }
+    stat_u64(x, "active_slabs", st.curr_items > 0 ? 1 : 0);
     stat_u64(x, "total_malloced", st.arena_bytes);
     end(x);
 }
@@ -218,6 +406,51 @@ static bool arg_is(const char *arg, size_t narg, const char *word)
     return narg == strlen(word) && memcmp(arg, word, narg) == 0;
 }
 
+/* memcached compares the group's first word by prefix (strncmp with the
+ * word's length): "stats d on" is "stats detail on". */
+static bool word_is(const char *arg, size_t narg, const char *word)
+{
+    size_t n = 0;
+    while (n < narg && arg[n] != ' ')
+        n++;
+    return n > 0 && n <= strlen(word) && memcmp(arg, word, n) == 0;
+}
+
+static void detail_line(void *arg, const char *text, size_t len)
+{
+    struct response rsp = {.kind = RSP_LINE, .msg = text, .nmsg = len};
+    exec_emit(arg, &rsp, NULL);
+}
+
+/* stats detail on|off|dump (each by prefix, as memcached matches them) */
+static void stats_detail(struct exec_ctx *x, const char *arg, size_t narg)
+{
+    struct prefix_stats *ps = &x->srv->admin.prefix;
+    size_t i = 0;
+    while (i < narg && arg[i] != ' ')
+        i++;
+    while (i < narg && arg[i] == ' ')
+        i++;
+    const char *sub = arg + i;
+    size_t nsub = 0;
+    while (i + nsub < narg && sub[nsub] != ' ')
+        nsub++;
+    if (nsub > 0 && nsub <= 2 && memcmp(sub, "on", nsub) == 0) {
+        atomic_store(&ps->enabled, true);
+        exec_reply_kind(x, RSP_OK);
+    } else if (nsub > 0 && nsub <= 3 && memcmp(sub, "off", nsub) == 0) {
+        atomic_store(&ps->enabled, false);
+        exec_reply_kind(x, RSP_OK);
+    } else if (nsub > 0 && nsub <= 4 && memcmp(sub, "dump", nsub) == 0) {
+        prefix_stats_dump(ps, detail_line, x);
+        end(x);
+    } else {
+        struct response rsp = {.kind = RSP_LINE, .msg = "CLIENT_ERROR usage: stats detail on|off|dump"};
+        rsp.nmsg = strlen(rsp.msg);
+        exec_emit(x, &rsp, NULL);
+    }
+}
+
 void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
 {
     if (narg == 0) {
@@ -230,6 +463,13 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
         stats_slabs(x);
     } else if (arg_is(arg, narg, "conns")) {
         stats_conns(x);
+    } else if (arg_is(arg, narg, "sizes")) {
+        /* 1.6.45 tracks sizes only when started with -o track_sizes,
+         * which has nothing to histogram here (no slab classes) */
+        stat_str(x, "sizes_status", "disabled");
+        end(x);
+    } else if (word_is(arg, narg, "detail")) {
+        stats_detail(x, arg, narg);
     } else if (arg_is(arg, narg, "reset")) {
         stats_reset(x->srv);
         struct response rsp = {.kind = RSP_RESET};
