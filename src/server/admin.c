@@ -263,6 +263,8 @@ static int dump_visit(const struct item *it, void *arg)
     return stream_write(j->stream, line, (size_t)(p - line)) == 0 ? 0 : 1;
 }
 
+/* Returns with the stream still open: the job is marked done first, so a
+ * client that has read END and asks again does not find the crawler busy. */
 static void run_dump(struct job *j)
 {
     int rc = stream_write(j->stream, "OK\r\n", 4);
@@ -273,7 +275,6 @@ static void run_dump(struct job *j)
         const char *end = j->kind == JOB_MGDUMP ? "EN\r\n" : "END\r\n";
         stream_write(j->stream, end, strlen(end));
     }
-    stream_finish(&j->stream);
 }
 
 static void *crawler_main(void *arg)
@@ -289,6 +290,7 @@ static void *crawler_main(void *arg)
     a->crawler_reclaimed += j->reclaimed;
     a->crawler_busy = false;
     pthread_mutex_unlock(&a->lock);
+    stream_finish(&j->stream); /* NULL for a crawl */
     free(j);
     return NULL;
 }
