@@ -18,6 +18,7 @@
 #include "server/admin.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ void admin_init(struct admin_state *a)
     /* TODO(#18): memcached's -D delimiter once config.c has it
      * (cfg.prefix_delimiter) */
     prefix_stats_init(&a->prefix, ':');
+    watch_hub_init(&a->watch);
 }
 
 void admin_stop(struct admin_state *a)
@@ -67,12 +69,17 @@ void admin_stop(struct admin_state *a)
     if (join)
         pthread_join(a->crawler_thread, NULL);
     prefix_stats_free(&a->prefix);
+    watch_hub_free(&a->watch);
 }
 
 void admin_snapshot(struct admin_state *a, struct admin_state *out)
 {
+    /* the fields under a->lock only: prefix and watch have their own locks */
+    size_t from = offsetof(struct admin_state, slab_automove);
+    size_t to = offsetof(struct admin_state, prefix);
+    memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&a->lock);
-    memcpy(out, a, sizeof(*out));
+    memcpy((char *)out + from, (const char *)a + from, to - from);
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -410,6 +417,23 @@ static void crawler_switch(struct exec_ctx *x, bool enable)
     reply_line(x, enable && was ? "ERROR failed to start lru crawler thread" : "OK");
 }
 
+/* The connection becomes a watcher: "OK", then a line per event until it
+ * closes; later requests on it are not read (as memcached). */
+static enum exec_next watch_start(struct exec_ctx *x, unsigned mask)
+{
+    if (x->loop == NULL) {
+        reply_line(x, "WATCHER_FAILED failed to add log watcher");
+        return EXEC_CONTINUE;
+    }
+    struct stream *st = watch_add(&x->srv->admin.watch, mask, x->loop);
+    if (st == NULL) {
+        reply_line(x, "WATCHER_FAILED failed to add log watcher");
+        return EXEC_CONTINUE;
+    }
+    x->stream = st;
+    return EXEC_STREAM;
+}
+
 enum exec_next admin_command(struct exec_ctx *x, const struct request *req)
 {
     struct admin_req r;
@@ -430,9 +454,7 @@ enum exec_next admin_command(struct exec_ctx *x, const struct request *req)
         crawler_switch(x, r.op == ADMIN_CRAWLER_ENABLE);
         break;
     case ADMIN_WATCH:
-        /* watch is parsed but no event stream exists yet (issue 18) */
-        reply_line(x, "ERROR");
-        break;
+        return watch_start(x, r.mask);
     default:
         apply_setting(&x->srv->admin, &r);
         reply_line(x, "OK");

@@ -20,6 +20,7 @@
 
 #include "server/exec.h"
 #include "server/prefix_stats.h"
+#include "server/watch.h"
 
 struct server;
 
@@ -48,6 +49,8 @@ struct admin_state {
     uint64_t crawler_items_checked;
     /* "stats detail"; its own lock, not the one above */
     struct prefix_stats prefix;
+    /* "watch"; its own lock */
+    struct watch_hub watch;
 };
 
 /* memcached 1.6.45's defaults. */
@@ -57,11 +60,12 @@ void admin_init(struct admin_state *a);
  * at its next item). Call before the store is destroyed. */
 void admin_stop(struct admin_state *a);
 
-/* Run REQ_SLABS, REQ_LRU or REQ_LRU_CRAWLER. EXEC_STREAM when a dump
+/* Run REQ_SLABS, REQ_LRU, REQ_LRU_CRAWLER or REQ_WATCH. EXEC_STREAM when a dump
  * started (x->stream is the session's end of it), else EXEC_CONTINUE. */
 enum exec_next admin_command(struct exec_ctx *x, const struct request *req);
 
-/* A copy of the state, taken under the lock (for "stats"). */
+/* A copy of the fields under a->lock (for "stats"); out's prefix and
+ * watch are left zero. */
 void admin_snapshot(struct admin_state *a, struct admin_state *out);
 
 #endif

@@ -185,6 +185,7 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_SLABS:
     case REQ_LRU:
     case REQ_LRU_CRAWLER:
+    case REQ_WATCH:
         return admin_command(x, req);
     case REQ_SASL_LIST:
     case REQ_SASL_AUTH:

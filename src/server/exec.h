@@ -36,6 +36,7 @@ struct exec_ctx {
     struct event_loop *loop;   /* set by a front end that can take a streamed reply
                                 * (a TCP session), else NULL */
     struct stream *stream;     /* out, with EXEC_STREAM: the rest of the reply */
+    int fd;                    /* the client's socket, as "watch" lines show it */
 };
 
 /* Deliver rsp (and it, for a VALUE) as the answer to x->req: every reply

@@ -42,6 +42,7 @@
 #include "server/reply.h"
 #include "server/server.h"
 #include "server/stream.h"
+#include "server/watch.h"
 #include "server/worker.h"
 #include "store/store.h"
 
@@ -83,7 +84,8 @@ struct session {
     bool recv_direct; /* the receive in flight goes into the item */
     bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
-    struct stream *stream; /* a reply still streaming in (lru_crawler metadump) */
+    struct stream *stream; /* a reply still streaming in (lru_crawler metadump, watch) */
+    const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
 };
@@ -114,7 +116,7 @@ static void session_reply(void *sink, const struct response *rsp, struct item *i
 static struct exec_ctx exec_for(struct session *s)
 {
     struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s,
-                         .loop = s->w->loop};
+                         .loop = s->w->loop, .fd = s->fd};
     return x;
 }
 
@@ -565,6 +567,37 @@ static void describe_peer(struct session *s)
     }
 }
 
+/* "watch connevents": conn_new (reason NULL) or conn_close. */
+static void watch_conn_event(struct session *s, const char *reason)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN] = "unknown";
+    unsigned port = 0;
+    const char *transport = "tcp";
+    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+            port = ntohs(a->sin6_port);
+        } else if (ss.ss_family == AF_UNIX) {
+            transport = "local";
+        }
+    }
+    watch_conn(&s->w->srv->admin.watch, host, port, transport, reason, s->fd);
+}
+
+void session_close_idle(struct session **sp)
+{
+    if (*sp != NULL)
+        (*sp)->close_reason = "idle_timeout";
+    session_close(sp);
+}
+
 struct session *session_open(struct worker *w, int fd)
 {
     struct session *s = calloc(1, sizeof(*s));
@@ -595,6 +628,8 @@ struct session *session_open(struct worker *w, int fd)
     session_link(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     STATS_INCR(&w->stats, total_connections);
+    if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS))
+        watch_conn_event(s, NULL);
     log_info("<%d new client connection from %s", fd, s->addr);
     return s;
 }
@@ -612,6 +647,12 @@ void session_close(struct session **sp)
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
+    if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS)) {
+        /* memcached's reasons: the peer closed (or quit) is "normal" */
+        const char *why = s->close_reason != NULL ? s->close_reason
+                          : (s->peer_done || s->state == SS_CLOSING) ? "normal" : "error";
+        watch_conn_event(s, why);
+    }
     stream_detach(s); /* stops a dump's producer at its next item */
     if (s->conn.busy != 0) {
         /* The kernel may still write into the buffer or the item and read

@@ -30,6 +30,9 @@ void session_close(struct session **s);
  * session. Loop thread only. */
 void session_stream_kick(struct session *s);
 
+/* session_close for -o idle_timeout ("watch connevents" says why). */
+void session_close_idle(struct session **s);
+
 /* Seconds on the server clock since the session last did anything. */
 uint32_t session_idle_since(const struct session *s);
 

@@ -184,11 +184,13 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "lru_crawler_starts", a.crawler_starts);
     stat_u64(x, "lru_maintainer_juggles", 0);
     stat_u64(x, "malloc_fails", 0);
-    stat_u64(x, "log_worker_dropped", 0);
-    stat_u64(x, "log_worker_written", 0);
-    stat_u64(x, "log_watcher_skipped", 0);
-    stat_u64(x, "log_watcher_sent", 0);
-    stat_u64(x, "log_watchers", 0);
+    uint64_t watchers, wsent, wskipped;
+    watch_counts(&srv->admin.watch, &watchers, &wsent, &wskipped);
+    stat_u64(x, "log_worker_dropped", 0); /* events are never dropped before the watchers */
+    stat_u64(x, "log_worker_written", atomic_load(&srv->admin.watch.gid));
+    stat_u64(x, "log_watcher_skipped", wskipped);
+    stat_u64(x, "log_watcher_sent", wsent);
+    stat_u64(x, "log_watchers", watchers);
     stat_u64(x, "unexpected_napi_ids", 0);
     stat_u64(x, "round_robin_fallback", 0);
     stat_u64(x, "bytes", st.bytes);
@@ -244,7 +246,7 @@ static void stats_settings(struct exec_ctx *x)
     stat_u64(x, "chunk_size", (uint64_t)c->chunk_size);
     stat_u64(x, "num_threads", (uint64_t)c->num_threads);
     stat_u64(x, "num_threads_per_udp", (uint64_t)c->num_threads);
-    buf[0] = a.prefix.delimiter;
+    buf[0] = x->srv->admin.prefix.delimiter; /* set once at start */
     buf[1] = '\0';
     stat_str(x, "stat_key_prefix", buf);
     stat_bool(x, "detail_enabled", prefix_stats_on(&x->srv->admin.prefix));

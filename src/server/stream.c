@@ -6,6 +6,7 @@
 #include "server/stream.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ struct stream {
     struct chunk *staging; /* producer only */
     bool finished;  /* the producer published its last chunk */
     bool cancelled; /* the consumer has gone */
+    bool live;      /* stream_offer: staging is shared, under the lock */
+    bool woken;     /* live: a wake-up is on its way to the consumer */
+    unsigned long long skipped, skipped_total; /* live: lines dropped */
     int refs;
 };
 
@@ -91,6 +95,73 @@ static int publish(struct stream *st, bool last)
     return 0;
 }
 
+struct stream *stream_create_live(struct event_loop *loop)
+{
+    struct stream *st = stream_create(loop);
+    if (st != NULL)
+        st->live = true;
+    return st;
+}
+
+/* Live: make room for n bytes in staging, moving a full staging chunk
+ * into the ring. False when the ring is full (or no memory). Lock held. */
+static bool live_room_locked(struct stream *st, size_t n)
+{
+    if (st->staging->len + n <= STREAM_CHUNK)
+        return true;
+    if (st->count == STREAM_CHUNKS)
+        return false;
+    struct chunk *fresh = malloc(sizeof(*fresh));
+    if (fresh == NULL)
+        return false;
+    fresh->len = 0;
+    st->ring[(st->head + st->count) % STREAM_CHUNKS] = st->staging;
+    st->count++;
+    st->staging = fresh;
+    return true;
+}
+
+int stream_offer(struct stream *st, const char *data, size_t n)
+{
+    int rc = 0;
+    pthread_mutex_lock(&st->lock);
+    if (st->cancelled) {
+        pthread_mutex_unlock(&st->lock);
+        return -1;
+    }
+    if (st->skipped > 0) {
+        char note[48];
+        int len = snprintf(note, sizeof(note), "skipped=%llu\n", st->skipped);
+        if (live_room_locked(st, (size_t)len + n)) {
+            memcpy(st->staging->data + st->staging->len, note, (size_t)len);
+            st->staging->len += (size_t)len;
+            st->skipped = 0;
+        }
+    }
+    if (st->skipped == 0 && live_room_locked(st, n)) {
+        memcpy(st->staging->data + st->staging->len, data, n);
+        st->staging->len += n;
+    } else {
+        st->skipped++;
+        st->skipped_total++;
+        rc = 1;
+    }
+    if (!st->woken) {
+        st->woken = true;
+        event_loop_wake(st->loop);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+unsigned long long stream_skipped_total(struct stream *st)
+{
+    pthread_mutex_lock(&st->lock);
+    unsigned long long n = st->skipped_total;
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
 int stream_write(struct stream *st, const char *data, size_t n)
 {
     if (st->staging->len + n > STREAM_CHUNK && publish(st, false) != 0)
@@ -106,6 +177,10 @@ void stream_finish(struct stream **stp)
     *stp = NULL;
     if (st == NULL)
         return;
+    if (st->live) {
+        stream_unref(st);
+        return;
+    }
     /* The last chunk and "finished" reach the consumer together; if it has
      * gone, the staging chunk stays ours and stream_unref frees it. */
     (void)publish(st, true);
@@ -117,6 +192,7 @@ enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low)
     enum stream_status rc = STREAM_MORE;
     pthread_mutex_lock(&st->lock);
     bool took = false;
+    st->woken = false;
     while (st->count > 0 && outq_pending(out) < low) {
         struct chunk *c = st->ring[st->head];
         if (c->len > 0 && outq_append(out, c->data, c->len) != 0) {
@@ -127,6 +203,14 @@ enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low)
         st->head = (st->head + 1) % STREAM_CHUNKS;
         st->count--;
         took = true;
+    }
+    /* a live stream's partly filled chunk goes too: lines as they happen */
+    if (rc == STREAM_MORE && st->live && st->count == 0 && st->staging->len > 0 &&
+        outq_pending(out) < low) {
+        if (outq_append(out, st->staging->data, st->staging->len) != 0)
+            rc = STREAM_ENOMEM;
+        else
+            st->staging->len = 0;
     }
     if (rc == STREAM_MORE && st->count == 0 && st->finished)
         rc = STREAM_DONE;

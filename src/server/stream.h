@@ -42,6 +42,19 @@ enum stream_status {
  * NULL when out of memory. Both references are held by the caller. */
 struct stream *stream_create(struct event_loop *loop);
 
+/* A live stream (watch): any number of producers call stream_offer, which
+ * never blocks; the consumer also takes the partly filled chunk, so lines
+ * arrive as they happen. When it is full, lines are dropped and counted,
+ * and a "skipped=N\n" line (memcached's) precedes the next one that fits. */
+struct stream *stream_create_live(struct event_loop *loop);
+
+/* Live streams only, any thread: 0 queued, 1 dropped (full), -1 the
+ * consumer has gone. */
+int stream_offer(struct stream *st, const char *data, size_t n);
+
+/* Lines dropped so far (live streams). */
+unsigned long long stream_skipped_total(struct stream *st);
+
 /* ---- producer side (one thread) ---- */
 
 /* Append n bytes (n <= STREAM_CHUNK). May block while the ring is full.
@@ -49,7 +62,8 @@ struct stream *stream_create(struct event_loop *loop);
 int stream_write(struct stream *st, const char *data, size_t n);
 
 /* No more data: publish what is staged, then drop the producer's
- * reference. Sets *st to NULL. */
+ * reference. Sets *st to NULL. (A live stream's producer side just drops
+ * its reference.) */
 void stream_finish(struct stream **st);
 
 /* ---- consumer side (the session's worker thread) ---- */

@@ -72,7 +72,7 @@ static void tick(struct event_loop *loop, void *arg)
         struct session *next = session_next(s);
         if (session_is_idle(s) && now - session_idle_since(s) > (uint32_t)timeout) {
             log_debug("closing a connection idle for over %d s", timeout);
-            session_close(&s);
+            session_close_idle(&s);
         }
         s = next;
     }

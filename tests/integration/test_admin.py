@@ -473,3 +473,107 @@ def test_shutdown_disabled_answers_1645s_words(server_factory, ref_factory):
             (b"shutdown foo", b"SERVER_ERROR: shutdown not enabled\r\n")]
     for label, srv in targets(server_factory, ref_factory):
         run_conversation(label, srv, conv)
+
+
+# ---- watch -------------------------------------------------------------------
+
+import re
+
+STORE_LINE = re.compile(rb"^ts=\d+\.\d+ gid=\d+ type=item_store key=(\S+) status=(\w+) cmd=(\w+) "
+                        rb"ttl=(\d+) clsid=(\d+) cfd=(\d+) size=(\d+)$")
+GET_LINE = re.compile(rb"^ts=\d+\.\d+ gid=\d+ type=item_get key=(\S+) status=(\w+) clsid=(\d+) "
+                      rb"cfd=(\d+) size=(\d+)$")
+DEL_LINE = re.compile(rb"^ts=\d+\.\d+ gid=\d+ type=deleted key=(\S+) cmd=(\w+) clsid=(\d+) "
+                      rb"size=(\d+)$")
+CONN_LINE = re.compile(rb"^ts=\d+\.\d+ gid=\d+ type=conn_(new|close) rip=127\.0\.0\.1 rport=(\d+) "
+                       rb"transport=tcp (?:reason=(\w+) )?cfd=(\d+)$")
+
+
+def watch_lines(c, n):
+    lines = []
+    while len(lines) < n:
+        lines.append(c.recv_until(b"\n")[:-1])
+    return lines
+
+
+def test_watch_streams_events_in_memcacheds_format(server_factory, ref_factory):
+    """Lines a 1.6.45 watcher and a mnemod watcher both show for the same
+    traffic (memcached also logs its internal lookups inside set, incr or
+    cas as item_get: fetchers are checked on plain gets only)."""
+    for label, srv in targets(server_factory, ref_factory):
+        with srv.client() as w, srv.client() as m, srv.client() as f, srv.client() as d:
+            m.call(b"watch mutations\r\n", b"OK\r\n")
+            w.call(b"watch connevents\r\n", b"OK\r\n")
+            d.call(b"watch deletions\r\n", b"OK\r\n")
+            with srv.client() as c:
+                c.call(b"set foo 5 0 3\r\nbar\r\n", b"STORED\r\n")
+                c.call(b"add foo 0 0 1\r\nx\r\n", b"NOT_STORED\r\n")
+                c.call(b"ms m%k 2 T30\r\nhi\r\n", b"HD\r\n")
+                c.call(b"delete foo\r\n", b"DELETED\r\n")
+                c.call(b"md m%k\r\n", b"HD\r\n")
+                c.call(b"delete nope\r\n", b"NOT_FOUND\r\n")
+                f.call(b"watch fetchers\r\n", b"OK\r\n")
+                c.call(b"get nope\r\n", b"END\r\n")
+                c.call(b"set foo 0 0 2\r\nab\r\n", b"STORED\r\n")
+            stores = [STORE_LINE.match(ln) for ln in watch_lines(m, 4)]
+            assert all(stores), (label, stores)
+            got = [(s.group(1), s.group(2), s.group(3), s.group(4), s.group(7)) for s in stores]
+            assert got == [(b"foo", b"stored", b"set", b"0", b"3"),
+                           (b"foo", b"not_stored", b"add", b"0", b"1"),
+                           (b"m%25k", b"stored", b"set", b"30", b"2"),
+                           (b"foo", b"stored", b"set", b"0", b"2")], label
+            dels = [DEL_LINE.match(ln) for ln in watch_lines(d, 2)]
+            assert [(x.group(1), x.group(2), x.group(4)) for x in dels] == [
+                (b"foo", b"delete", b"3"), (b"m%25k", b"md", b"2")], label
+            gets = [GET_LINE.match(ln) for ln in watch_lines(f, 1)]
+            assert (gets[0].group(1), gets[0].group(2), gets[0].group(3)) == (
+                b"nope", b"not_found", b"0"), label
+            conns = [CONN_LINE.match(ln) for ln in watch_lines(w, 2)]
+            assert all(conns), (label, conns)
+            kinds = [(x.group(1), x.group(3)) for x in conns]
+            assert kinds == [(b"new", None), (b"close", b"normal")], label
+
+
+def test_watch_drops_with_skipped_count_when_the_watcher_does_not_read(server_factory):
+    srv = server_factory()
+    flood = 300000   # ~30 MB of lines: more than socket buffers and the watcher's queue
+    with srv.client(timeout=scaled(60)) as w, srv.client(timeout=scaled(60)) as c:
+        w.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        w.call(b"watch mutations\r\n", b"OK\r\n")
+        batch = 5000
+        for i in range(0, flood, batch):
+            c.send(b"".join(b"set f%d 0 0 1 noreply\r\nx\r\n" % j for j in range(i, i + batch)))
+        c.call(b"mn\r\n", b"MN\r\n")            # every set is done
+        # now drain, and set marker keys until one gets through after the drops
+        seen_flood, skipped, final = 0, 0, None
+        sent_finals = 0
+        w.sock.settimeout(0.05)
+        while final is None:
+            c.call(b"set final%d 0 0 1\r\nx\r\n" % sent_finals, b"STORED\r\n")
+            sent_finals += 1
+            deadline = time.monotonic() + scaled(30)
+            while final is None:
+                try:
+                    chunk = w.sock.recv(1 << 16)
+                except socket.timeout:
+                    break
+                assert chunk, "watcher closed"
+                w.buf += chunk
+                while b"\n" in w.buf and final is None:
+                    line, w.buf = w.buf.split(b"\n", 1)
+                    if line.startswith(b"skipped="):
+                        skipped += int(line[8:])
+                        continue
+                    m = STORE_LINE.match(line)
+                    assert m, line
+                    if m.group(1).startswith(b"final"):
+                        final = int(m.group(1)[5:])
+                    else:
+                        seen_flood += 1
+                assert time.monotonic() < deadline
+        assert skipped > 0, "the flood should overflow a watcher that does not read"
+        # every event is either shown or counted, up to the first marker shown
+        assert seen_flood + skipped == flood + final
+        s = c.stats()
+        assert int(s["log_watcher_skipped"]) >= skipped
+        assert s["log_watchers"] == "1"
