@@ -36,9 +36,11 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  *    command line (memcached answers "ERROR" for it).
  *  - REQ_ELINE_TOO_LONG: memcached closes without any reply; *consumed = len.
  *  - gat/gats with no key after the exptime is valid (nkeys == 0): "END".
- *  - stats and shutdown put everything after the command, trimmed of ' ',
- *    in req->arg/narg; server/ decides what is valid (memcached checks
- *    "shutdown not enabled" before the mode).
+ *  - stats, shutdown and the operator commands (slabs, lru, lru_crawler,
+ *    watch) put everything after the command, trimmed of ' ', in
+ *    req->arg/narg; server/ decides what is valid (memcached checks
+ *    "shutdown not enabled" before the mode; proto/admin.h reads the
+ *    operator commands' arguments).
  *  - Numbers are read as memcached's safe_strto*() do ("+5", "\t5" and
  *    "5\tjunk" are 5), except that flags above 2^32-1 and bytes or exptime
  *    outside int32 are refused where 1.6.18 truncates them (proto/number.h).

@@ -593,8 +593,10 @@ static void watch_conn_event(struct session *s, const char *reason)
 
 void session_close_idle(struct session **sp)
 {
-    if (*sp != NULL)
+    if (*sp != NULL) {
         (*sp)->close_reason = "idle_timeout";
+        STATS_INCR(&(*sp)->w->stats, idle_kicks);
+    }
     session_close(sp);
 }
 

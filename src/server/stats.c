@@ -157,6 +157,8 @@ static void stats_general(struct exec_ctx *x)
     STAT_T(store_no_memory);
     stat_u64(x, "auth_cmds", 0);   /* no authentication yet */
     stat_u64(x, "auth_errors", 0);
+    if (srv->cfg.idle_timeout > 0) /* memcached prints it only then */
+        stat_u64(x, "idle_kicks", atomic_load(&t.idle_kicks));
     STAT_T(bytes_read);
     STAT_T(bytes_written);
 #undef STAT_T

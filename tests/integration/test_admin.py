@@ -577,3 +577,22 @@ def test_watch_drops_with_skipped_count_when_the_watcher_does_not_read(server_fa
         s = c.stats()
         assert int(s["log_watcher_skipped"]) >= skipped
         assert s["log_watchers"] == "1"
+
+
+def test_idle_kicks_and_idle_close_reason(server_factory, ref_factory):
+    for label, srv in targets(server_factory, ref_factory, "-o", "idle_timeout=1"):
+        with srv.client() as w:
+            w.call(b"watch connevents\r\n", b"OK\r\n")
+            with srv.client(timeout=scaled(10)) as c:
+                c.version()
+                assert c.assert_closed() == b"", label       # kicked after ~1-2 s
+            lines = [CONN_LINE.match(ln) for ln in watch_lines(w, 2)]
+            assert [(m.group(1), m.group(3)) for m in lines] == [
+                (b"new", None), (b"close", b"idle_timeout")], label
+            with srv.client() as c:
+                names = stat_names(c, "")
+                assert names[names.index("auth_errors") + 1] == "idle_kicks", label
+                assert c.stats()["idle_kicks"] == "1", label
+    srv = server_factory()
+    with srv.client() as c:
+        assert "idle_kicks" not in stat_names(c, ""), "printed only with idle_timeout"
