@@ -65,6 +65,7 @@ void admin_stop(struct admin_state *a)
     pthread_mutex_lock(&a->lock);
     bool join = a->crawler_joinable;
     a->crawler_joinable = false;
+    a->stopping = true;
     pthread_mutex_unlock(&a->lock);
     if (join)
         pthread_join(a->crawler_thread, NULL);
@@ -195,6 +196,11 @@ static void run_crawl(struct job *j, struct admin_state *a)
         j->checked += slice;
         if (pause > 0 && j->checked < want)
             sleep_us(pause);
+        pthread_mutex_lock(&a->lock);
+        bool stop = a->stopping;
+        pthread_mutex_unlock(&a->lock);
+        if (stop)
+            break;
     }
 }
 

@@ -43,6 +43,7 @@ struct admin_state {
     uint32_t crawler_tocrawl; /* 0: no limit */
     bool crawler_busy;        /* a job is running */
     bool crawler_joinable;    /* crawler_thread has been started and not joined */
+    bool stopping;            /* admin_stop: a crawl ends at its next slice */
     pthread_t crawler_thread;
     uint64_t crawler_starts;
     uint64_t crawler_reclaimed;

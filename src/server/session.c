@@ -266,6 +266,13 @@ static bool run_command(struct session *s)
     return true;
 }
 
+/* Requests wait behind a stream (a watcher's are never run): past
+ * IN_HIGH_WATER of them buffered, the session stops reading. */
+static bool input_held(const struct session *s)
+{
+    return s->stream != NULL && rbuf_len(&s->conn.in) > IN_HIGH_WATER;
+}
+
 static void stream_detach(struct session *s)
 {
     if (s->stream == NULL)
@@ -376,7 +383,7 @@ static void on_event(struct event_handler *h, uint32_t events)
     /* Buffered input first (after a yield or a pause), then the socket. */
     if (alive && !s->paused)
         process(s, &budget);
-    if (alive && (events & EVENT_READ) && !s->paused && budget > 0) {
+    if (alive && (events & EVENT_READ) && !s->paused && !input_held(s) && budget > 0) {
         bool drained = false;
         while (!drained) {
             enum conn_io r = read_some(s, &drained);
@@ -391,7 +398,7 @@ static void on_event(struct event_handler *h, uint32_t events)
                 break;
             }
             process(s, &budget);
-            if (s->state == SS_CLOSING || s->paused || budget <= 0)
+            if (s->state == SS_CLOSING || s->paused || input_held(s) || budget <= 0)
                 break;
         }
     }
@@ -418,7 +425,7 @@ static void on_event(struct event_handler *h, uint32_t events)
     if (yielded)
         STATS_INCR(&s->w->stats, conn_yields);
     uint32_t mask = 0;
-    if (s->state != SS_CLOSING && !s->paused)
+    if (s->state != SS_CLOSING && !s->paused && !input_held(s))
         mask |= EVENT_READ;
     if (!outq_empty(&s->conn.out) || yielded)
         mask |= EVENT_WRITE;
@@ -440,7 +447,9 @@ static void ring_step(struct session *s, int budget)
 {
     struct conn *c = &s->conn;
     bool plain_recv = (c->busy & CONN_OP_RECV) && !conn_recv_multishot(c);
-    if (s->stream != NULL && plain_recv)
+    /* a stream only touches the output queue: feed it even while input
+     * may not be consumed (a plain receive in flight, or paused) */
+    if (s->stream != NULL)
         stream_feed(s);
     if (!plain_recv && !(c->busy & CONN_OP_YIELD) && !s->paused)
         process(s, &budget);
@@ -460,7 +469,7 @@ static void ring_step(struct session *s, int budget)
      * receive costing a loop iteration. */
     bool direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
                   s->data_need - s->data_have >= RING_DIRECT_MIN;
-    if (s->paused || direct || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
+    if (s->paused || direct || input_held(s) || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
         conn_stop_recv(c);
     if (s->paused || (c->busy & CONN_OP_YIELD))
         return;
@@ -470,7 +479,7 @@ static void ring_step(struct session *s, int budget)
             goto fail;
         return;
     }
-    if (c->busy & CONN_OP_RECV)
+    if ((c->busy & CONN_OP_RECV) || input_held(s))
         return;
     int rc;
     s->recv_direct = direct;

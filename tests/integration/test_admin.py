@@ -596,3 +596,21 @@ def test_idle_kicks_and_idle_close_reason(server_factory, ref_factory):
     srv = server_factory()
     with srv.client() as c:
         assert "idle_kicks" not in stat_names(c, ""), "printed only with idle_timeout"
+
+
+def test_watcher_that_keeps_sending_still_gets_events(server_factory, ref_factory):
+    """Requests sent after watch are never run; mnemod stops reading them
+    past its input high-water mark, and events keep flowing."""
+    for label, srv in targets(server_factory, ref_factory):
+        with srv.client() as w, srv.client() as c:
+            w.call(b"watch mutations\r\n", b"OK\r\n")
+            junk = b"get nothing\r\n" * 60000          # ~780 KB
+            w.sock.settimeout(scaled(1))
+            try:
+                w.sock.sendall(junk)
+            except socket.timeout:
+                pass                                   # the server stopped reading
+            for i in range(3):
+                c.call(b"set after%d 0 0 1\r\nx\r\n" % i, b"STORED\r\n")
+            keys = [STORE_LINE.match(ln).group(1) for ln in watch_lines(w, 3)]
+            assert keys == [b"after0", b"after1", b"after2"], label
