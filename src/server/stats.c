@@ -455,29 +455,36 @@ static void stats_detail(struct exec_ctx *x, const char *arg, size_t narg)
     }
 }
 
+/* The group is the first word. memcached 1.6.45 matches reset, detail,
+ * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
+ * is cachedump, which mnemo does not have), in that order, then the rest
+ * exactly; words after the group are ignored ("stats items x"). */
 void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
 {
+    size_t n = 0;
+    while (n < narg && arg[n] != ' ')
+        n++;
     if (narg == 0) {
         stats_general(x);
-    } else if (arg_is(arg, narg, "settings")) {
+    } else if (word_is(arg, narg, "reset")) {
+        stats_reset(x->srv);
+        struct response rsp = {.kind = RSP_RESET};
+        exec_emit(x, &rsp, NULL);
+    } else if (word_is(arg, narg, "detail")) {
+        stats_detail(x, arg, narg);
+    } else if (word_is(arg, narg, "settings")) {
         stats_settings(x);
-    } else if (arg_is(arg, narg, "items")) {
-        stats_items(x);
-    } else if (arg_is(arg, narg, "slabs")) {
-        stats_slabs(x);
-    } else if (arg_is(arg, narg, "conns")) {
+    } else if (word_is(arg, narg, "conns") && !word_is(arg, narg, "cachedump")) {
         stats_conns(x);
-    } else if (arg_is(arg, narg, "sizes")) {
+    } else if (arg_is(arg, n, "items")) {
+        stats_items(x);
+    } else if (arg_is(arg, n, "slabs")) {
+        stats_slabs(x);
+    } else if (arg_is(arg, n, "sizes")) {
         /* 1.6.45 tracks sizes only when started with -o track_sizes,
          * which has nothing to histogram here (no slab classes) */
         stat_str(x, "sizes_status", "disabled");
         end(x);
-    } else if (word_is(arg, narg, "detail")) {
-        stats_detail(x, arg, narg);
-    } else if (arg_is(arg, narg, "reset")) {
-        stats_reset(x->srv);
-        struct response rsp = {.kind = RSP_RESET};
-        exec_emit(x, &rsp, NULL);
     } else {
         /* memcached answers an unknown group with a bare ERROR. */
         struct response rsp = {.kind = RSP_ERROR};

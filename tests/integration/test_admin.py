@@ -191,8 +191,19 @@ STATS_CMDS = [
 ]
 
 
+STATS_GROUPS = [   # on an empty cache
+    (b"stats r", b"RESET\r\n"),
+    (b"stats reset foo", b"RESET\r\n"),
+    (b"stats items x", b"END\r\n"),
+    (b"stats sizes x", b"STAT sizes_status disabled\r\nEND\r\n"),
+    (b"stats nosuchgroup", b"ERROR\r\n"),
+    (b"stats item", b"ERROR\r\n"),
+]
+
+
 @pytest.mark.parametrize("name,conv", [("slabs", SLABS), ("lru", LRU),
-                                        ("lru_crawler", CRAWLER), ("stats", STATS_CMDS)])
+                                        ("lru_crawler", CRAWLER), ("stats", STATS_CMDS),
+                                        ("stats-groups", STATS_GROUPS)])
 def test_admin_replies_match_memcached_1645(server_factory, ref_factory, name, conv):
     for label, srv in targets(server_factory, ref_factory):
         run_conversation(label, srv, conv)
