@@ -2,8 +2,8 @@
  * admin.c: see admin.h. Replies are memcached 1.6.45's, byte for byte
  * (proto_text.c, crawler.c, slabs_mover.c); proto/admin.c has the syntax.
  *
- * The crawler thread (one job at a time, started on demand, joined by the
- * next job or by admin_stop):
+ * The crawler thread (one job at a time, a detached thread per job, waited
+ * for by admin_stop):
  *
  *   lru_crawler crawl   ──▶ store_reclaim_expired() in slices of
  *                           CRAWL_SLICE items, sleeping -sleep- µs between
@@ -42,6 +42,7 @@ void admin_init(struct admin_state *a)
 {
     memset(a, 0, sizeof(*a));
     pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->threads_done, NULL);
     a->slab_automove = 1;
     a->slab_automove_ratio = 0.8;
     a->slab_automove_window = 10;
@@ -62,13 +63,13 @@ void admin_init(struct admin_state *a)
 
 void admin_stop(struct admin_state *a)
 {
+    /* sessions are closed by now, so a dump's producer stops at its next
+     * write; a crawl at its next slice */
     pthread_mutex_lock(&a->lock);
-    bool join = a->crawler_joinable;
-    a->crawler_joinable = false;
     a->stopping = true;
+    while (a->threads_running > 0)
+        pthread_cond_wait(&a->threads_done, &a->lock);
     pthread_mutex_unlock(&a->lock);
-    if (join)
-        pthread_join(a->crawler_thread, NULL);
     prefix_stats_free(&a->prefix);
     watch_hub_free(&a->watch);
 }
@@ -303,36 +304,34 @@ static void *crawler_main(void *arg)
     a->crawler_reclaimed += j->reclaimed;
     a->crawler_busy = false;
     pthread_mutex_unlock(&a->lock);
-    stream_finish(&j->stream); /* NULL for a crawl */
+    stream_finish(&j->stream); /* NULL for a crawl; may wait for the client */
     free(j);
+    pthread_mutex_lock(&a->lock);
+    if (--a->threads_running == 0)
+        pthread_cond_broadcast(&a->threads_done);
+    pthread_mutex_unlock(&a->lock);
     return NULL;
 }
 
-/* Start a job unless one runs. The previous job's thread has finished its
- * work once crawler_busy is false; join it before reusing the slot. */
+/* Start a job on its own detached thread unless one runs. Never blocks. */
 static const char *start_job(struct server *srv, struct job *j)
 {
     struct admin_state *a = &srv->admin;
-    pthread_t old;
+    pthread_attr_t attr;
+    pthread_t t;
     pthread_mutex_lock(&a->lock);
     if (a->crawler_busy) {
         pthread_mutex_unlock(&a->lock);
         return "BUSY currently processing crawler request";
     }
-    bool join = a->crawler_joinable;
-    old = a->crawler_thread;
-    a->crawler_joinable = false;
-    a->crawler_busy = true;
-    pthread_mutex_unlock(&a->lock);
-    if (join)
-        pthread_join(old, NULL);
-    pthread_mutex_lock(&a->lock);
-    int rc = pthread_create(&a->crawler_thread, NULL, crawler_main, j);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, crawler_main, j);
+    pthread_attr_destroy(&attr);
     if (rc == 0) {
-        a->crawler_joinable = true;
+        a->crawler_busy = true;
         a->crawler_starts++;
-    } else {
-        a->crawler_busy = false;
+        a->threads_running++;
     }
     pthread_mutex_unlock(&a->lock);
     return rc == 0 ? NULL : "ERROR an unknown error happened";

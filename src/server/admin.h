@@ -25,7 +25,8 @@
 struct server;
 
 struct admin_state {
-    pthread_mutex_t lock; /* everything below */
+    pthread_mutex_t lock;         /* everything below */
+    pthread_cond_t threads_done;  /* threads_running reached 0 */
     /* slabs automove */
     unsigned slab_automove;
     double slab_automove_ratio;
@@ -42,9 +43,11 @@ struct admin_state {
     uint32_t crawler_sleep_us;
     uint32_t crawler_tocrawl; /* 0: no limit */
     bool crawler_busy;        /* a job is running */
-    bool crawler_joinable;    /* crawler_thread has been started and not joined */
+    /* Crawler threads are detached: a finished dump's thread may still wait
+     * for its client to take the last bytes, and a worker must never wait
+     * for it. admin_stop waits for threads_running to reach 0. */
+    unsigned threads_running;
     bool stopping;            /* admin_stop: a crawl ends at its next slice */
-    pthread_t crawler_thread;
     uint64_t crawler_starts;
     uint64_t crawler_reclaimed;
     uint64_t crawler_items_checked;
