@@ -625,3 +625,39 @@ def test_watcher_that_keeps_sending_still_gets_events(server_factory, ref_factor
                 c.call(b"set after%d 0 0 1\r\nx\r\n" % i, b"STORED\r\n")
             keys = [STORE_LINE.match(ln).group(1) for ln in watch_lines(w, 3)]
             assert keys == [b"after0", b"after1", b"after2"], label
+
+
+def test_dump_requested_while_another_dump_drains_on_the_same_worker(server_factory):
+    """A dump asked for while another drains to a slow client on the same
+    worker: BUSY while the first is being produced, then OK once its
+    producer is done, and both complete. (The worker must never wait for
+    the first dump's thread, which may wait for that very worker to take
+    its last bytes: crawler threads are detached and counted.) Client B
+    asks in turn with client A's reads, so its requests land while A's
+    dump drains."""
+    srv = server_factory("-t", "1", "-m", "256")
+    # ~4 MB of mgdump: far more than the stream, the output queue and A's
+    # (fixed, small) socket buffers hold, so A's producer is still blocked
+    # when it writes EN
+    keys = [b"dk-%06d-%s" % (i, b"z" * 110) for i in range(35000)]
+    with srv.client(timeout=scaled(30)) as a, srv.client(timeout=scaled(30)) as b:
+        for i in range(0, len(keys), 5000):
+            fill(a, keys[i:i + 5000])
+        a.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        a.send(b"lru_crawler mgdump all\r\n")
+        got = b""
+        ok_while_draining = 0
+        while not got.endswith(b"\r\nEN\r\n"):
+            b.send(b"lru_crawler mgdump 2\r\n")
+            line = b.recv_line()
+            if line == b"OK\r\n":
+                b.expect(b"EN\r\n")
+                ok_while_draining += 1
+            else:
+                assert line == b"BUSY currently processing crawler request\r\n", line
+            a.sock.settimeout(scaled(30))
+            chunk = a.sock.recv(16384)
+            assert chunk, "closed mid-dump"
+            got += chunk
+        assert sorted(mgdump_keys(got)) == sorted(keys)
+        assert ok_while_draining > 0
