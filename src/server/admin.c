@@ -38,7 +38,7 @@
 /* mnemo's single item class, as "stats items" and "stats slabs" show it. */
 #define ADMIN_ITEM_CLASS 1
 
-void admin_init(struct admin_state *a)
+void admin_init(struct admin_state *a, char prefix_delimiter)
 {
     memset(a, 0, sizeof(*a));
     pthread_mutex_init(&a->lock, NULL);
@@ -55,9 +55,7 @@ void admin_init(struct admin_state *a)
     a->temporary_ttl = 61;
     a->crawler_enabled = true;
     a->crawler_sleep_us = 100;
-    /* TODO(#18): memcached's -D delimiter once config.c has it
-     * (cfg.prefix_delimiter) */
-    prefix_stats_init(&a->prefix, ':');
+    prefix_stats_init(&a->prefix, prefix_delimiter);
     watch_hub_init(&a->watch);
 }
 

@@ -57,8 +57,9 @@ struct admin_state {
     struct watch_hub watch;
 };
 
-/* memcached 1.6.45's defaults. */
-void admin_init(struct admin_state *a);
+/* memcached 1.6.45's defaults; prefix_delimiter is memcached's -D (the
+ * "stats detail" prefix ends at it). */
+void admin_init(struct admin_state *a, char prefix_delimiter);
 
 /* Stop: wait for a crawler job to end (a dump whose session has gone ends
  * at its next item). Call before the store is destroyed. */

@@ -335,7 +335,8 @@ int main(int argc, char **argv)
     log_set_level(LOG_ERROR + srv.cfg.verbose);
     atomic_store(&srv.verbosity, srv.cfg.verbose);
     srv.started_unix = (int64_t)time(NULL);
-    admin_init(&srv.admin);
+    /* TODO(#18): srv.cfg.prefix_delimiter once config.c parses -D */
+    admin_init(&srv.admin, ':');
     signal(SIGPIPE, SIG_IGN);
     if (srv.cfg.maxcore) {
         struct rlimit rl;
