@@ -48,6 +48,11 @@ enum request_cmd {
     REQ_SHUTDOWN,
     REQ_STATS,
     REQ_CACHE_MEMLIMIT, /* cache_memlimit <megabytes>: delta holds them */
+    /* operator commands (proto/admin.h parses their arguments from arg) */
+    REQ_SLABS,
+    REQ_LRU,
+    REQ_LRU_CRAWLER,
+    REQ_WATCH,
     /* meta protocol (protocol.txt "Meta Commands"); options in struct request */
     REQ_MG,
     REQ_MS,
@@ -136,7 +141,8 @@ struct request {
     bool noreply;     /* reply suppressed (the error replies are not) */
 
     /* stats: the group name and anything after it ("items", "slabs",
-     * "settings", "reset", "detail on", ...); shutdown: optional "graceful". */
+     * "settings", "reset", "detail on", ...); shutdown: optional "graceful";
+     * slabs, lru, lru_crawler, watch: their arguments. */
     const char *arg;
     size_t narg;
 

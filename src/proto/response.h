@@ -33,7 +33,8 @@ enum response_kind {
     RSP_MISS,         /* a retrieval found nothing: text says nothing, meta "EN", binary "Not found" */
     RSP_NOOP,         /* meta "MN", binary noop */
     RSP_DEBUG,        /* meta "me": msg = "exp=... la=... cas=... fetch=... cls=1 size=..." */
-    RSP_LINE,         /* msg verbatim, one line (cache_memlimit's MEMLIMIT_* replies) */
+    RSP_LINE,         /* text only: msg is the whole reply line, verbatim ("BUSY ...",
+                       * "NOSPARE ...", cache_memlimit's MEMLIMIT_* replies) */
     RSP_KIND_COUNT
 };
 

@@ -189,6 +189,7 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         if (CMD_IS(s, "gat")) return REQ_GAT;
         if (CMD_IS(s, "add")) return REQ_ADD;
         if (CMD_IS(s, "cas")) return REQ_CAS;
+        if (CMD_IS(s, "lru")) return REQ_LRU;
         break;
     case 4:
         if (CMD_IS(s, "gets")) return REQ_GETS;
@@ -200,6 +201,8 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 5:
         if (CMD_IS(s, "touch")) return REQ_TOUCH;
         if (CMD_IS(s, "stats")) return REQ_STATS;
+        if (CMD_IS(s, "slabs")) return REQ_SLABS;
+        if (CMD_IS(s, "watch")) return REQ_WATCH;
         break;
     case 6:
         if (CMD_IS(s, "delete")) return REQ_DELETE;
@@ -216,6 +219,9 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 9:
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
         if (CMD_IS(s, "verbosity")) return REQ_VERBOSITY;
+        break;
+    case 11:
+        if (CMD_IS(s, "lru_crawler")) return REQ_LRU_CRAWLER;
         break;
     case 14:
         if (CMD_IS(s, "cache_memlimit")) return REQ_CACHE_MEMLIMIT;
@@ -253,6 +259,7 @@ static bool cmd_is_main(enum request_cmd cmd)
     case REQ_VERSION:
     case REQ_QUIT:
     case REQ_STATS:
+    case REQ_WATCH:
         return true;
     default:
         return false;
@@ -463,7 +470,7 @@ static enum request_error parse_cache_memlimit(struct request *req, const struct
     return REQ_EOK;
 }
 
-/* stats/shutdown: the rest of the line, cut at a NUL, trimmed of ' '. */
+/* stats/shutdown/operator commands: the rest of the line, cut at a NUL, trimmed of ' '. */
 static void parse_rest_arg(struct request *req, const struct cursor *c)
 {
     const char *p = c->p;
@@ -527,6 +534,11 @@ static enum request_error parse_admin(struct request *req, const char *line, siz
     case REQ_VERBOSITY:
         return parse_verbosity(req, a, nt);
     case REQ_SHUTDOWN:
+    case REQ_SLABS:
+    case REQ_LRU:
+    case REQ_LRU_CRAWLER:
+        /* operator commands: server/admin.c reads the arguments through
+         * proto/admin.h, off the get/set path */
         parse_rest_arg(req, &rest);
         return REQ_EOK;
     case REQ_CACHE_MEMLIMIT:
@@ -572,6 +584,8 @@ static enum request_error parse_line(struct request *req, const char *line, size
     case REQ_DELETE:
         return parse_keyed(req, &c, word);
     case REQ_STATS:
+    case REQ_WATCH:
+        /* server/ reads the arguments (watch: through proto/admin.h) */
         parse_rest_arg(req, &c);
         return REQ_EOK;
     case REQ_VERSION:

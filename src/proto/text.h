@@ -48,9 +48,11 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  *    req->vlen holds it: the caller skips the data block (vlen + 2 bytes),
  *    as memcached 1.6.45 does, so a value is never run as commands.
  *  - REQ_ELINE_TOO_LONG: memcached closes without any reply; *consumed = len.
- *  - stats and shutdown put everything after the command, trimmed of ' ',
- *    in req->arg/narg; server/ decides what is valid (memcached checks
- *    "shutdown not enabled" before the mode).
+ *  - stats, shutdown and the operator commands (slabs, lru, lru_crawler,
+ *    watch) put everything after the command, trimmed of ' ', in
+ *    req->arg/narg; server/ decides what is valid (memcached checks
+ *    "shutdown not enabled" before the mode; proto/admin.h reads the
+ *    operator commands' arguments).
  *  - Numbers follow memcached 1.6.45 (the table atop text.c): strict digits
  *    for most fields, safe_strto*() for a storage line's flags and exptime,
  *    except that flags above 2^32-1 and an exptime outside int32 are refused
@@ -79,8 +81,10 @@ enum parse_status text_frame(struct request *req, const char *buf, size_t len, b
  *
  * RSP_CLIENT_ERROR/RSP_SERVER_ERROR/RSP_VERSION write "<WORD> <msg>\r\n"
  * ("<WORD>\r\n" when nmsg is 0). RSP_ERROR writes "ERROR\r\n"; a non-empty msg
- * is appended verbatim after "ERROR", so memcached's "ERROR: shutdown not
- * enabled" is msg ": shutdown not enabled".
+ * is appended verbatim after "ERROR" (memcached 1.6.18's "ERROR: shutdown not
+ * enabled" was msg ": shutdown not enabled"). RSP_LINE writes msg and
+ * "\r\n": a whole reply line of its own ("SERVER_ERROR: shutdown not
+ * enabled", "NOSPARE source class has no spare pages").
  */
 size_t text_compose(const struct response *rsp, char *buf, size_t cap);
 

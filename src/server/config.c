@@ -513,6 +513,7 @@ void config_describe(const struct config *c, int verbosity, config_emit_fn emit,
     EMIT_FMT("udpport", "%d", c->udpport);
     emit(arg, "inter", c->listen != NULL ? c->listen : "NULL");
     EMIT_FMT("verbosity", "%d", verbosity);
+    EMIT_FMT("oldest", "%u", c->oldest_live);
     emit(arg, "evictions", c->evict_to_free ? "on" : "off");
     emit(arg, "domain_socket", c->socketpath != NULL ? c->socketpath : "NULL");
     EMIT_FMT("umask", "%o", (unsigned)c->access);
@@ -532,12 +533,8 @@ void config_describe(const struct config *c, int verbosity, config_emit_fn emit,
     EMIT_BOOL("auth_enabled_sasl", false);
     EMIT_BOOL("auth_enabled_ascii", false);
     EMIT_FMT("item_size_max", "%zu", c->item_size_max);
-    EMIT_BOOL("flush_enabled", c->flush_enabled);
-    EMIT_BOOL("dump_enabled", c->dump_enabled);
     config_extended_describe(c, emit, arg);
-    /* memcached's own answer: the setting is dead and cannot be yes */
-    EMIT_BOOL("inline_ascii_response", false);
-    EMIT_BOOL("ssl_enabled", false);
+    /* (no ssl_enabled: memcached prints it only when built with TLS) */
     EMIT_FMT("num_napi_ids", "%d", c->num_napi_ids);
     emit(arg, "memory_file", "(null)");
     EMIT_FMT("client_flags_size", "%zu", sizeof(uint32_t));

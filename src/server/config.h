@@ -85,6 +85,7 @@ struct config {
     bool slab_sizes_set;
     char slab_sizes[512];      /* "96-128-..." (at most 63 classes) */
     int tail_repair_time;
+    unsigned oldest_live;      /* not a flag: "stats settings" fills it in (server.h) */
     enum config_hash hash_algorithm;
     bool lru_crawler;
     int lru_crawler_sleep;     /* microseconds */

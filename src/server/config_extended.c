@@ -37,7 +37,8 @@ enum xkind {
     X_STAT,    /* no option: a "stats settings" line only */
 };
 
-enum xstat { S_NONE, S_BOOL, S_ONOFF, S_INT, S_U32, S_U64, S_DOUBLE2, S_DOUBLE3, S_HASH };
+enum xstat { S_NONE, S_BOOL, S_ONOFF, S_INT, S_U32, S_U64, S_DOUBLE2, S_DOUBLE3, S_HASH,
+             S_ALWAYS_NO /* a dead setting memcached still prints as "no" */ };
 
 struct xopt {
     const char *name;
@@ -98,6 +99,8 @@ static const struct xopt options[] = {
      "lru_crawler_tocrawl", S_U32, "=N: items per class per crawl (0 = all)"},
     {"tail_repair_time", X_INT, F(tail_repair_time), 10, INT_MAX, 0, NULL,
      "tail_repair_time", S_INT, "=S: at least 10"},
+    {NULL, X_STAT, F(flush_enabled), 0, 0, 0, NULL, "flush_enabled", S_BOOL, NULL}, /* -F */
+    {NULL, X_STAT, F(dump_enabled), 0, 0, 0, NULL, "dump_enabled", S_BOOL, NULL},   /* -X */
     {"hash_algorithm", X_CUSTOM, F(hash_algorithm), 0, 0, 0, apply_hash_algorithm,
      "hash_algorithm", S_HASH, "=jenkins|murmur3|xxh3 (mnemo's index always uses xxh3)"},
     {"lru_maintainer", X_CUSTOM, F(lru_maintainer), 0, 0, 0, apply_lru_maintainer,
@@ -124,7 +127,7 @@ static const struct xopt options[] = {
      S_U64, "=MB: limit of connection buffers (0 = none)"},
     {"track_sizes", X_SET, F(track_sizes), 0, 0, 0, NULL, "track_sizes", S_BOOL,
      "keep counts for \"stats sizes\""},
-    {"inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE,
+    {"inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, "inline_ascii_response", S_ALWAYS_NO,
      "no effect, as in memcached; no_inline_ascii_resp likewise"},
     {"no_inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, NULL},
     {"modern", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "no effect, as in memcached"},
@@ -624,6 +627,9 @@ static void describe(const struct xtable *table, const struct config *cfg, confi
             break;
         case S_HASH:
             snprintf(buf, sizeof(buf), "%s", hash_names[*(const enum config_hash *)f]);
+            break;
+        case S_ALWAYS_NO:
+            snprintf(buf, sizeof(buf), "no");
             break;
         }
         emit(arg, o->stat, buf);

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/event.h"
+#include "server/admin.h"
 #include "server/errors.h"
 #include "server/exec_internal.h"
 #include "server/server.h"
@@ -56,6 +57,11 @@ void exec_reply_kind(struct exec_ctx *x, enum response_kind kind)
 
 void exec_reply_store_error(struct exec_ctx *x, enum store_status st)
 {
+    /* memcached's store_too_large / store_no_memory (items' outofmemory) */
+    if (st == STORE_TOO_LARGE)
+        STATS_INCR(x->stats, store_too_large);
+    else if (st == STORE_ENOMEM)
+        STATS_INCR(x->stats, store_no_memory);
     struct response rsp;
     errors_store(st, x->req, &rsp);
     exec_emit(x, &rsp, NULL);
@@ -82,6 +88,10 @@ static void exec_flush(struct exec_ctx *x, const struct request *req)
     if (req->has_delay && req->delta > 0)
         when = exec_exptime((int64_t)req->delta);
     store_flush(x->srv->store, when);
+    /* "stats settings" oldest, as memcached's oldest_live: when the flush
+     * takes effect on the server clock (less one with CAS on) */
+    uint32_t oldest = when != 0 ? when : clock_now();
+    atomic_store(&x->srv->oldest_live, x->srv->cfg.use_cas && oldest > 0 ? oldest - 1 : oldest);
     exec_reply_kind(x, RSP_OK);
 }
 
@@ -91,18 +101,34 @@ static void exec_version(struct exec_ctx *x)
     exec_emit(x, &rsp, NULL);
 }
 
+/* memcached 1.6.45: "graceful" may be shortened to any prefix ("shutdown
+ * g"); a second argument, or any other word, is not a mode. */
+static bool shutdown_graceful_arg(const char *arg, size_t narg)
+{
+    return narg > 0 && narg <= 8 && memchr(arg, ' ', narg) == NULL &&
+           memcmp(arg, "graceful", narg) == 0;
+}
+
 static enum exec_next exec_shutdown(struct exec_ctx *x, const struct request *req)
 {
     if (!x->srv->cfg.shutdown_enabled) {
-        exec_reply_message(x, RSP_ERROR, RSP_EDISABLED, ": shutdown not enabled");
+        /* 1.6.45's words (1.6.18 said "ERROR: shutdown not enabled") */
+        struct response rsp = {.kind = RSP_LINE, .msg = "SERVER_ERROR: shutdown not enabled",
+                               .error = RSP_EDISABLED};
+        rsp.nmsg = strlen(rsp.msg);
+        exec_emit(x, &rsp, NULL);
         return EXEC_CONTINUE;
     }
-    /* memcached 1.6 knows "shutdown" and "shutdown graceful"; both stop the
-     * server here, which always drains connections on its way out. */
-    if (req->narg > 0 && !(req->narg == 8 && memcmp(req->arg, "graceful", 8) == 0)) {
+    bool graceful = shutdown_graceful_arg(req->arg, req->narg);
+    if (req->narg > 0 && !graceful) {
         exec_reply_message(x, RSP_CLIENT_ERROR, RSP_EFORMAT, "invalid shutdown mode");
         return EXEC_CONTINUE;
     }
+    /* Both modes close every connection once its replies are written and
+     * exit 0; like memcached, a graceful stop says so on stderr whatever
+     * the verbosity (memcached's SIGUSR1 path). */
+    if (graceful)
+        fputs("Gracefully stopping\n", stderr);
     log_info("shutdown requested by a client");
     atomic_store(&x->srv->shutdown_requested, true);
     return EXEC_CLOSE;
@@ -136,6 +162,8 @@ static void exec_cache_memlimit(struct exec_ctx *x, const struct request *req)
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
+    if (req->proto == REQ_PROTO_META)
+        STATS_INCR(x->stats, cmd_meta);
     switch (req->cmd) {
     case REQ_GET:
     case REQ_GETS:
@@ -186,6 +214,11 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_CACHE_MEMLIMIT:
         exec_cache_memlimit(x, req);
         break;
+    case REQ_SLABS:
+    case REQ_LRU:
+    case REQ_LRU_CRAWLER:
+    case REQ_WATCH:
+        return admin_command(x, req);
     case REQ_SASL_LIST:
     case REQ_SASL_AUTH:
     case REQ_SASL_STEP:

@@ -16,8 +16,10 @@
 #include "proto/request.h"
 #include "proto/response.h"
 
+struct event_loop;
 struct item;
 struct server;
+struct stream;
 struct thread_stats;
 
 /* Deliver one response. For RSP_VALUE, it carries a store reference whose
@@ -31,6 +33,10 @@ struct exec_ctx {
     exec_reply_fn reply;
     void *sink;
     const struct request *req; /* the request being answered; set by exec */
+    struct event_loop *loop;   /* set by a front end that can take a streamed reply
+                                * (a TCP session), else NULL */
+    struct stream *stream;     /* out, with EXEC_STREAM: the rest of the reply */
+    int fd;                    /* the client's socket, as "watch" lines show it */
 };
 
 /* Deliver rsp (and it, for a VALUE) as the answer to x->req: every reply
@@ -42,7 +48,9 @@ enum exec_next {
     EXEC_CONTINUE = 0, /* go on with the next request */
     EXEC_READ_DATA,    /* storage: read the data block into the reserved item */
     EXEC_SWALLOW,      /* storage refused (already answered): skip the data block */
-    EXEC_CLOSE         /* close the connection once replies are written */
+    EXEC_CLOSE,        /* close the connection once replies are written */
+    EXEC_STREAM        /* the reply goes on in x->stream (a key dump): attach it and
+                        * serve later requests once it is done */
 };
 
 /* Run a request that has no data block. */

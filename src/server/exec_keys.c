@@ -14,6 +14,7 @@
 #include "server/exec_internal.h"
 #include "server/server.h"
 #include "server/stats.h"
+#include "server/watch.h"
 
 /* One hit: the response fields every dialect may want. */
 static void fill_item(struct response *rsp, const struct item *it, const struct store_get_info *info)
@@ -86,6 +87,14 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
     memset(&info, 0, sizeof(info));
     struct item *it = store_get_ex(x->srv->store, key, nkey, opts, &info);
     count_lookup(x, req, opts->touch, it != NULL);
+    /* "stats detail": memcached counts text and binary gets (gat too),
+     * not meta */
+    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, key, nkey,
+                            it != NULL ? PREFIX_GET_HIT : PREFIX_GET_MISS);
+    if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
+        watch_fetch(&x->srv->admin.watch, key, nkey, it != NULL,
+                    it != NULL ? item_vlen(it) : 0, x->fd);
     struct response rsp;
     memset(&rsp, 0, sizeof(rsp));
     if (it == NULL) {
@@ -147,6 +156,9 @@ void exec_touch(struct exec_ctx *x, const struct request *req)
      * fetch); binary's reply carries the item's flags and cas. */
     struct store_get_opts opts = {.touch = true, .new_exptime = exec_exptime(req->exptime)};
     struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, NULL);
+    if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
+        watch_fetch(&x->srv->admin.watch, req->key, req->nkey, it != NULL,
+                    it != NULL ? item_vlen(it) : 0, x->fd);
     if (it == NULL) {
         STATS_INCR(x->stats, touch_misses);
         exec_reply_store_error(x, STORE_NOT_FOUND);
@@ -172,7 +184,24 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
             opts.new_exptime = exec_exptime(req->exptime);
         }
     }
+    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_DELETE);
+    /* "watch deletions" reports the value's size: look without side
+     * effects first, only while someone watches */
+    uint32_t gone_size = 0;
+    bool watching = watch_wants(&x->srv->admin.watch, ADMIN_WATCH_DELETIONS);
+    if (watching) {
+        struct store_get_opts peek = {.peek = true};
+        struct item *old = store_get_ex(x->srv->store, req->key, req->nkey, &peek, NULL);
+        if (old != NULL) {
+            gone_size = item_vlen(old);
+            store_release(x->srv->store, &old);
+        }
+    }
     enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
+    if (st == STORE_OK && watching)
+        watch_delete(&x->srv->admin.watch, req->key, req->nkey,
+                     req->proto == REQ_PROTO_META ? "md" : "delete", gone_size);
     if (st == STORE_OK) {
         STATS_INCR(x->stats, delete_hits);
         struct response rsp = {.kind = RSP_DELETED, .key = req->key, .nkey = req->nkey};

@@ -9,6 +9,8 @@
 #include "server/errors.h"
 #include "server/exec_internal.h"
 #include "server/server.h"
+#include "server/watch.h"
+#include "common/clock.h"
 #include "server/stats.h"
 
 /* memcached unlinks the old value when a set cannot be stored, so a failed
@@ -38,6 +40,10 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
     x->req = req;
     *it = NULL;
     enum store_status st;
+    if (req->proto == REQ_PROTO_META)
+        STATS_INCR(x->stats, cmd_meta);
+    else if (prefix_stats_on(&x->srv->admin.prefix))
+        prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_SET);
     if (!store_item_fits(store, req->nkey, req->vlen))
         st = STORE_TOO_LARGE;
     else
@@ -96,6 +102,25 @@ static enum store_mode mode_of(const struct request *req, bool use_cas)
     }
 }
 
+/* "watch mutations": memcached's item_store line for this outcome. */
+static void watch_stored(struct exec_ctx *x, const struct request *req, const char *key,
+                         size_t nkey, enum store_mode mode, enum store_status st, uint32_t vlen)
+{
+    static const char *const cmds[] = {
+        [STORE_SET] = "set", [STORE_ADD] = "add", [STORE_REPLACE] = "replace",
+        [STORE_APPEND] = "append", [STORE_PREPEND] = "prepend", [STORE_CAS] = "cas",
+    };
+    const char *status = st == STORE_OK            ? "stored"
+                         : st == STORE_EXISTS      ? "exists"
+                         : st == STORE_NOT_FOUND   ? "not_found"
+                         : st == STORE_TOO_LARGE   ? "too_large"
+                         : st == STORE_ENOMEM      ? "no_memory"
+                                                   : "not_stored";
+    uint32_t exptime = exptime_of(req), now = clock_now();
+    uint32_t ttl = exptime > now ? exptime - now : 0;
+    watch_store(&x->srv->admin.watch, key, nkey, status, cmds[mode], ttl, vlen, x->fd);
+}
+
 void exec_store_finish(struct exec_ctx *x, const struct request *req, struct item **it)
 {
     struct store *store = x->srv->store;
@@ -138,6 +163,8 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
      * not stored (a piece too large on its own was refused at begin). */
     if (st == STORE_TOO_LARGE && (mode == STORE_APPEND || mode == STORE_PREPEND))
         st = STORE_NOT_STORED;
+    if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_MUTATIONS))
+        watch_stored(x, req, key, nkey, mode, st, vlen);
     if (st != STORE_OK) {
         exec_reply_store_error(x, st);
         return;

@@ -339,6 +339,7 @@ out:
     if (sigfd >= 0)
         close(sigfd);
     event_loop_destroy(&srv->main_loop);
+    admin_stop(&srv->admin); /* the crawler thread uses the store */
     store_destroy(&srv->store);
     if (pidfile_written && rc == 0)
         unlink(cfg->pidfile);
@@ -367,6 +368,7 @@ int main(int argc, char **argv)
     log_set_level(LOG_ERROR + srv.cfg.verbose);
     atomic_store(&srv.verbosity, srv.cfg.verbose);
     srv.started_unix = (int64_t)time(NULL);
+    admin_init(&srv.admin, &srv.cfg);
     signal(SIGPIPE, SIG_IGN);
     if (srv.cfg.maxcore) {
         struct rlimit rl;

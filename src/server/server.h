@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "server/admin.h"
 #include "server/config.h"
 
 struct event_loop;
@@ -33,9 +34,11 @@ struct server {
     atomic_uint_fast64_t rejected_conns;
     atomic_bool shutdown_requested;
     atomic_int verbosity;
+    atomic_uint oldest_live;       /* "stats settings" oldest: the last flush_all's time */
     int64_t started_unix;          /* wall time at start */
     int nlisteners;
     struct event_loop *main_loop;  /* the listener's loop; stopped to shut down */
+    struct admin_state admin;      /* slabs/lru/lru_crawler settings and the crawler */
 };
 
 #endif

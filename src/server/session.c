@@ -41,10 +41,17 @@
 #include "server/exec.h"
 #include "server/reply.h"
 #include "server/server.h"
+#include "server/stream.h"
+#include "server/watch.h"
 #include "server/worker.h"
 #include "store/store.h"
 
 #define OUT_HIGH_WATER (1u << 20)
+
+/* A streamed reply (a key dump) is taken into the output queue only while
+ * the queue holds less than this: the dump's memory stays bounded
+ * (stream.h) and well under OUT_HIGH_WATER. */
+#define STREAM_OUT_LOW (2u * STREAM_CHUNK)
 
 /* Completion mode: the rest of a value at least this large is received
  * straight into item memory. */
@@ -82,6 +89,8 @@ struct session {
     bool recv_direct; /* the receive in flight goes into the item */
     bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
+    struct stream *stream; /* a reply still streaming in (lru_crawler metadump, watch) */
+    const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
 };
@@ -111,7 +120,8 @@ static void session_reply(void *sink, const struct response *rsp, struct item *i
 
 static struct exec_ctx exec_for(struct session *s)
 {
-    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s};
+    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s,
+                         .loop = s->w->loop, .fd = s->fd};
     return x;
 }
 
@@ -261,7 +271,10 @@ static bool run_command(struct session *s)
     enum exec_next next = exec_request(&x, &req);
     rbuf_consume(in, consumed);
     s->noreply = false;
-    if (next == EXEC_CLOSE) {
+    if (next == EXEC_STREAM) {
+        s->stream = x.stream;
+        s->w->nstreams++;
+    } else if (next == EXEC_CLOSE) {
         after_close_request(s);
     } else if (req.proto == REQ_PROTO_BINARY && req.vlen > 0) {
         /* a body the command does not use (unknown opcode, SASL data) */
@@ -271,11 +284,45 @@ static bool run_command(struct session *s)
     return true;
 }
 
+/* Requests wait behind a stream (a watcher's are never run): past
+ * IN_HIGH_WATER of them buffered, the session stops reading. */
+static bool input_held(const struct session *s)
+{
+    return s->stream != NULL && rbuf_len(&s->conn.in) > IN_HIGH_WATER;
+}
+
+static void stream_detach(struct session *s)
+{
+    if (s->stream == NULL)
+        return;
+    stream_cancel(&s->stream);
+    s->w->nstreams--;
+}
+
+/* Take what the stream has ready into the output queue. True once the
+ * stream is done (detached), so later requests may run; false while it
+ * goes on. Touches only the output queue. */
+static bool stream_feed(struct session *s)
+{
+    enum stream_status st = stream_pull(s->stream, &s->conn.out, STREAM_OUT_LOW);
+    if (st == STREAM_MORE)
+        return false;
+    stream_detach(s);
+    if (st == STREAM_ENOMEM) {
+        log_warn("out of memory queueing a dump; closing the connection");
+        s->state = SS_CLOSING;
+    }
+    return true;
+}
+
 /* Handle buffered input until it runs out, the budget is spent, output
- * backs up, or the session is closing. */
+ * backs up, or the session is closing. A streaming reply comes first:
+ * requests after it wait until it is done. */
 static void process(struct session *s, int *budget)
 {
     while (s->state != SS_CLOSING) {
+        if (s->stream != NULL && !stream_feed(s))
+            return;
         if (s->state == SS_DATA) {
             if (!take_data(s))
                 return;
@@ -358,7 +405,7 @@ static void on_event(struct event_handler *h, uint32_t events)
     /* Buffered input first (after a yield or a pause), then the socket. */
     if (alive && !s->paused)
         process(s, &budget);
-    if (alive && (events & EVENT_READ) && !s->paused && budget > 0) {
+    if (alive && (events & EVENT_READ) && !s->paused && !input_held(s) && budget > 0) {
         bool drained = false;
         while (!drained) {
             enum conn_io r = read_some(s, &drained);
@@ -373,7 +420,7 @@ static void on_event(struct event_handler *h, uint32_t events)
                 break;
             }
             process(s, &budget);
-            if (s->state == SS_CLOSING || s->paused || budget <= 0)
+            if (s->state == SS_CLOSING || s->paused || input_held(s) || budget <= 0)
                 break;
         }
     }
@@ -400,7 +447,7 @@ static void on_event(struct event_handler *h, uint32_t events)
     if (yielded)
         STATS_INCR(&s->w->stats, conn_yields);
     uint32_t mask = 0;
-    if (s->state != SS_CLOSING && !s->paused)
+    if (s->state != SS_CLOSING && !s->paused && !input_held(s))
         mask |= EVENT_READ;
     if (!outq_empty(&s->conn.out) || yielded)
         mask |= EVENT_WRITE;
@@ -422,6 +469,10 @@ static void ring_step(struct session *s, int budget)
 {
     struct conn *c = &s->conn;
     bool plain_recv = (c->busy & CONN_OP_RECV) && !conn_recv_multishot(c);
+    /* a stream only touches the output queue: feed it even while input
+     * may not be consumed (a plain receive in flight, or paused) */
+    if (s->stream != NULL)
+        stream_feed(s);
     if (!plain_recv && !(c->busy & CONN_OP_YIELD) && !s->paused)
         process(s, &budget);
     if (conn_submit_send(c) != 0)
@@ -440,7 +491,7 @@ static void ring_step(struct session *s, int budget)
      * receive costing a loop iteration. */
     bool direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
                   s->data_need - s->data_have >= RING_DIRECT_MIN;
-    if (s->paused || direct || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
+    if (s->paused || direct || input_held(s) || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
         conn_stop_recv(c);
     if (s->paused || (c->busy & CONN_OP_YIELD))
         return;
@@ -450,7 +501,7 @@ static void ring_step(struct session *s, int budget)
             goto fail;
         return;
     }
-    if (c->busy & CONN_OP_RECV)
+    if ((c->busy & CONN_OP_RECV) || input_held(s))
         return;
     int rc;
     s->recv_direct = direct;
@@ -547,6 +598,39 @@ static void describe_peer(struct session *s)
     }
 }
 
+/* "watch connevents": conn_new (reason NULL) or conn_close. */
+static void watch_conn_event(struct session *s, const char *reason)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN] = "unknown";
+    unsigned port = 0;
+    const char *transport = "tcp";
+    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+            port = ntohs(a->sin6_port);
+        } else if (ss.ss_family == AF_UNIX) {
+            transport = "local";
+        }
+    }
+    watch_conn(&s->w->srv->admin.watch, host, port, transport, reason, s->fd);
+}
+
+void session_close_idle(struct session **sp)
+{
+    if (*sp != NULL) {
+        (*sp)->close_reason = "idle_timeout";
+        STATS_INCR(&(*sp)->w->stats, idle_kicks);
+    }
+    session_close(sp);
+}
+
 struct session *session_open(struct worker *w, int fd)
 {
     struct session *s = calloc(1, sizeof(*s));
@@ -577,6 +661,8 @@ struct session *session_open(struct worker *w, int fd)
     session_link(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     STATS_INCR(&w->stats, total_connections);
+    if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS))
+        watch_conn_event(s, NULL);
     log_info("<%d new client connection from %s", fd, s->addr);
     return s;
 }
@@ -594,6 +680,13 @@ void session_close(struct session **sp)
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
+    if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS)) {
+        /* memcached's reasons: the peer closed (or quit) is "normal" */
+        const char *why = s->close_reason != NULL ? s->close_reason
+                          : (s->peer_done || s->state == SS_CLOSING) ? "normal" : "error";
+        watch_conn_event(s, why);
+    }
+    stream_detach(s); /* stops a dump's producer at its next item */
     if (s->conn.busy != 0) {
         /* The kernel may still write into the buffer or the item and read
          * the queued replies: free all that once the last op completes. */
@@ -613,6 +706,16 @@ static void free_session(struct session *s)
     free(s);
 }
 
+void session_stream_kick(struct session *s)
+{
+    if (s->stream == NULL || s->closed)
+        return;
+    if (s->conn.cr != NULL)
+        ring_step(s, s->w->srv->cfg.reqs_per_event);
+    else
+        on_event(&s->conn.ev, EVENT_WRITE);
+}
+
 uint32_t session_idle_since(const struct session *s)
 {
     return s->last_active;
@@ -620,7 +723,32 @@ uint32_t session_idle_since(const struct session *s)
 
 int session_is_idle(const struct session *s)
 {
-    return s->state == SS_CMD && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
+    return s->state == SS_CMD && s->stream == NULL && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
+}
+
+/* The address the client connected to, as memcached's listen_addr: "tcp:
+ * host:port", "tcp6:[host]:port" or the unix socket's path. 0 or -1. */
+static int local_addr(const struct session *s, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN] = "";
+    if (getsockname(s->fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+        snprintf(out, cap, "tcp:%s:%u", host, ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        snprintf(out, cap, "tcp6:[%s]:%u", host, ntohs(a->sin6_port));
+    } else if (ss.ss_family == AF_UNIX) {
+        snprintf(out, cap, "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
+    } else {
+        return -1;
+    }
+    return 0;
 }
 
 void session_describe(const struct session *s, session_stat_fn emit, void *arg)
@@ -629,6 +757,11 @@ void session_describe(const struct session *s, session_stat_fn emit, void *arg)
     char name[32], value[32];
     snprintf(name, sizeof(name), "%d:addr", s->fd);
     emit(arg, name, s->addr);
+    char local[160];
+    if (local_addr(s, local, sizeof(local)) == 0) {
+        snprintf(name, sizeof(name), "%d:listen_addr", s->fd);
+        emit(arg, name, local);
+    }
     snprintf(name, sizeof(name), "%d:state", s->fd);
     emit(arg, name, states[s->state]);
     snprintf(name, sizeof(name), "%d:secs_since_last_cmd", s->fd);

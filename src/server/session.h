@@ -25,6 +25,14 @@ struct session *session_open(struct worker *w, int fd);
 /* Close the socket and free the session. Sets *s to NULL. */
 void session_close(struct session **s);
 
+/* A streamed reply of the session may have new data (the worker's wake-up
+ * after a producer published some): take it and send it. May close the
+ * session. Loop thread only. */
+void session_stream_kick(struct session *s);
+
+/* session_close for -o idle_timeout ("watch connevents" says why). */
+void session_close_idle(struct session **s);
+
 /* Seconds on the server clock since the session last did anything. */
 uint32_t session_idle_since(const struct session *s);
 

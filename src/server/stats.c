@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "server/exec.h"
+#include "server/exec_internal.h"
 #include "server/server.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -43,6 +44,11 @@ void stats_reset(struct server *srv)
 #undef STATS_ZERO
     }
     store_stats_reset(srv->store);
+    prefix_stats_free(&srv->admin.prefix); /* memcached clears "stats detail" too */
+    pthread_mutex_lock(&srv->admin.lock);
+    srv->admin.crawler_reclaimed = 0;
+    srv->admin.crawler_items_checked = 0;
+    pthread_mutex_unlock(&srv->admin.lock);
 }
 
 static void stat_str(struct exec_ctx *x, const char *name, const char *value)
@@ -60,47 +66,73 @@ static void stat_u64(struct exec_ctx *x, const char *name, uint64_t v)
     stat_str(x, name, buf);
 }
 
-static void stat_bool(struct exec_ctx *x, const char *name, bool v)
-{
-    stat_str(x, name, v ? "yes" : "no");
-}
-
 static void end(struct exec_ctx *x)
 {
     struct response rsp = {.kind = RSP_END};
     exec_emit(x, &rsp, NULL);
 }
 
+/* log2 of the index's bucket count: memcached's hash_power_level. */
+static uint64_t hash_power(uint64_t buckets)
+{
+    uint64_t p = 0;
+    while (buckets > 1) {
+        buckets >>= 1;
+        p++;
+    }
+    return p;
+}
+
+/*
+ * The general group, in memcached 1.6.45's order and with its names. What
+ * mnemo's design has no counterpart for (response objects, slab mover,
+ * segmented-LRU moves, the logger) reads 0; README's "Stats that have no
+ * counterpart" table says what each such line reports.
+ */
 static void stats_general(struct exec_ctx *x)
 {
     struct server *srv = x->srv;
     struct thread_stats t;
     struct store_stats st;
+    struct admin_state a;
     stats_aggregate(srv, &t);
     store_stats(srv->store, &st);
+    admin_snapshot(&srv->admin, &a);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     char buf[48];
+    uint64_t conns = (uint64_t)atomic_load(&srv->curr_conns);
 
     stat_u64(x, "pid", (uint64_t)getpid());
     stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
     stat_u64(x, "time", (uint64_t)time(NULL));
     stat_str(x, "version", SERVER_VERSION);
-    stat_str(x, "mnemo_version", MNEMO_VERSION);
+    stat_str(x, "libevent", "none"); /* mnemo has its own event loop */
     stat_u64(x, "pointer_size", sizeof(void *) * 8);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
     stat_str(x, "rusage_user", buf);
     snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
     stat_str(x, "rusage_system", buf);
     stat_u64(x, "max_connections", (uint64_t)srv->cfg.maxconns);
-    stat_u64(x, "curr_connections", (uint64_t)atomic_load(&srv->curr_conns));
+    stat_u64(x, "curr_connections", conns);
     stat_u64(x, "total_connections", atomic_load(&t.total_connections));
     stat_u64(x, "rejected_connections", atomic_load(&srv->rejected_conns));
+    /* memcached: connection objects allocated, listeners included */
+    stat_u64(x, "connection_structures", conns + (uint64_t)srv->nlisteners);
+    stat_u64(x, "response_obj_oom", 0);
+    stat_u64(x, "response_obj_count", 0);
+    stat_u64(x, "response_obj_bytes", 0);
+    stat_u64(x, "read_buf_count", 0);
+    stat_u64(x, "read_buf_bytes", 0);
+    stat_u64(x, "read_buf_bytes_free", 0);
+    stat_u64(x, "read_buf_oom", 0);
+    stat_u64(x, "reserved_fds", 0);
 #define STAT_T(name) stat_u64(x, #name, atomic_load_explicit(&t.name, memory_order_relaxed))
     STAT_T(cmd_get);
     STAT_T(cmd_set);
     STAT_T(cmd_flush);
     STAT_T(cmd_touch);
+    STAT_T(cmd_meta);
     STAT_T(get_hits);
     STAT_T(get_misses);
     stat_u64(x, "get_expired", st.get_expired);
@@ -116,20 +148,67 @@ static void stats_general(struct exec_ctx *x)
     STAT_T(cas_badval);
     STAT_T(touch_hits);
     STAT_T(touch_misses);
+    STAT_T(store_too_large);
+    STAT_T(store_no_memory);
+    stat_u64(x, "auth_cmds", 0);   /* no authentication yet */
+    stat_u64(x, "auth_errors", 0);
+    if (srv->cfg.idle_timeout > 0) /* memcached prints it only then */
+        stat_u64(x, "idle_kicks", atomic_load(&t.idle_kicks));
     STAT_T(bytes_read);
     STAT_T(bytes_written);
 #undef STAT_T
     stat_u64(x, "limit_maxbytes", st.limit_maxbytes);
+    /* mnemo refuses connections over -c instead of pausing its listener */
+    stat_u64(x, "accepting_conns", 1);
+    stat_u64(x, "listen_disabled_num", 0);
+    stat_u64(x, "time_in_listen_disabled_us", 0);
     stat_u64(x, "threads", (uint64_t)srv->nworkers);
     stat_u64(x, "conn_yields", atomic_load(&t.conn_yields));
+    stat_u64(x, "hash_power_level", hash_power(st.hash_buckets));
     stat_u64(x, "hash_bytes", st.hash_bytes);
+    stat_u64(x, "hash_is_expanding", 0);
+    /* no slab pages to move between classes */
+    stat_u64(x, "slab_reassign_rescues", 0);
+    stat_u64(x, "slab_reassign_chunk_rescues", 0);
+    stat_u64(x, "slab_reassign_inline_reclaim", 0);
+    stat_u64(x, "slab_reassign_busy_items", 0);
+    stat_u64(x, "slab_reassign_busy_deletes", 0);
+    stat_u64(x, "slab_reassign_busy_nomem", 0);
+    stat_str(x, "slab_reassign_last_busy_status", "none");
+    stat_u64(x, "slab_reassign_running", 0);
+    stat_u64(x, "slabs_moved", 0);
+    stat_u64(x, "lru_crawler_running", a.crawler_busy ? 1 : 0);
+    stat_u64(x, "lru_crawler_starts", a.crawler_starts);
+    stat_u64(x, "lru_maintainer_juggles", 0);
+    stat_u64(x, "malloc_fails", 0);
+    uint64_t watchers, wsent, wskipped;
+    watch_counts(&srv->admin.watch, &watchers, &wsent, &wskipped);
+    stat_u64(x, "log_worker_dropped", 0); /* events are never dropped before the watchers */
+    stat_u64(x, "log_worker_written", atomic_load(&srv->admin.watch.gid));
+    stat_u64(x, "log_watcher_skipped", wskipped);
+    stat_u64(x, "log_watcher_sent", wsent);
+    stat_u64(x, "log_watchers", watchers);
+    stat_u64(x, "unexpected_napi_ids", 0);
+    stat_u64(x, "round_robin_fallback", 0);
+    stat_u64(x, "bytes", st.bytes);
     stat_u64(x, "curr_items", st.curr_items);
     stat_u64(x, "total_items", st.total_items);
-    stat_u64(x, "bytes", st.bytes);
-    stat_u64(x, "evictions", st.evictions);
-    stat_u64(x, "reclaimed", st.reclaimed);
+    stat_u64(x, "slab_global_page_pool", 0);
     stat_u64(x, "expired_unfetched", st.expired_unfetched);
     stat_u64(x, "evicted_unfetched", st.evicted_unfetched);
+    stat_u64(x, "evicted_active", 0);
+    stat_u64(x, "evictions", st.evictions);
+    stat_u64(x, "reclaimed", st.reclaimed);
+    stat_u64(x, "crawler_reclaimed", a.crawler_reclaimed);
+    stat_u64(x, "crawler_items_checked", a.crawler_items_checked);
+    stat_u64(x, "lrutail_reflocked", 0);
+    stat_u64(x, "moves_to_cold", 0);
+    stat_u64(x, "moves_to_warm", 0);
+    stat_u64(x, "moves_within_lru", 0);
+    stat_u64(x, "direct_reclaims", 0);
+    stat_u64(x, "lru_bumps_dropped", 0);
+    /* mnemo's own, after memcached's names */
+    stat_str(x, "mnemo_version", MNEMO_VERSION);
     end(x);
 }
 
@@ -138,40 +217,117 @@ static void emit_setting(void *arg, const char *name, const char *value)
     stat_str(arg, name, value);
 }
 
+/* memcached 1.6.45's settings, in its order (config_describe), with what
+ * runs now: -m as cache_memlimit moved it (the store has the true figure),
+ * and what slabs automove, lru and lru_crawler changed at run time. */
 static void stats_settings(struct exec_ctx *x)
 {
-    /* -m as cache_memlimit may have moved it: the store has the true figure */
     struct store_stats st;
     store_stats(x->srv->store, &st);
+    struct admin_state a;
+    admin_snapshot(&x->srv->admin, &a);
     struct config c = x->srv->cfg;
     c.maxbytes = st.limit_maxbytes;
+    c.oldest_live = atomic_load(&x->srv->oldest_live);
+    c.detail_enabled = prefix_stats_on(&x->srv->admin.prefix);
+    c.slab_automove = (int)a.slab_automove;
+    c.slab_automove_ratio = a.slab_automove_ratio;
+    c.slab_automove_window = (int)a.slab_automove_window;
+    c.slab_automove_freeratio = a.slab_automove_freeratio;
+    c.lru_crawler = a.crawler_enabled;
+    c.lru_crawler_sleep = (int)a.crawler_sleep_us;
+    c.lru_crawler_tocrawl = a.crawler_tocrawl;
+    c.lru_segmented = a.lru_segmented;
+    c.hot_lru_pct = (int)a.hot_lru_pct;
+    c.warm_lru_pct = (int)a.warm_lru_pct;
+    c.hot_max_factor = a.hot_max_factor;
+    c.warm_max_factor = a.warm_max_factor;
+    c.temp_lru = a.temp_lru;
+    c.temporary_ttl = a.temporary_ttl;
     config_describe(&c, atomic_load(&x->srv->verbosity), emit_setting, x);
     end(x);
 }
 
-/* One item class: memcached prints items:<class>:<name>. */
+/* One item class (1), present while it holds items, with memcached's
+ * lines; the segmented-LRU figures of a store without one read 0 and
+ * every item counts as cold. */
 static void stats_items(struct exec_ctx *x)
 {
     struct store_stats st;
+    struct thread_stats t;
+    struct admin_state a;
     store_stats(x->srv->store, &st);
+    stats_aggregate(x->srv, &t);
+    admin_snapshot(&x->srv->admin, &a);
     if (st.curr_items > 0) {
-        stat_u64(x, "items:1:number", st.curr_items);
-        stat_u64(x, "items:1:evicted", st.evictions);
-        stat_u64(x, "items:1:evicted_unfetched", st.evicted_unfetched);
-        stat_u64(x, "items:1:expired_unfetched", st.expired_unfetched);
-        stat_u64(x, "items:1:reclaimed", st.reclaimed);
-        stat_bool(x, "items:1:outofmemory", false);
+#define ITEM_STAT(name, v) stat_u64(x, "items:1:" name, (v))
+        ITEM_STAT("number", st.curr_items);
+        ITEM_STAT("number_hot", 0);
+        ITEM_STAT("number_warm", 0);
+        ITEM_STAT("number_cold", st.curr_items);
+        if (a.temp_lru)
+            ITEM_STAT("number_temp", 0);
+        ITEM_STAT("age_hot", 0);
+        ITEM_STAT("age_warm", 0);
+        ITEM_STAT("age", 0);
+        ITEM_STAT("mem_requested", st.bytes);
+        ITEM_STAT("evicted", st.evictions);
+        ITEM_STAT("evicted_nonzero", 0);
+        ITEM_STAT("evicted_time", 0);
+        ITEM_STAT("outofmemory", atomic_load(&t.store_no_memory));
+        ITEM_STAT("tailrepairs", 0);
+        ITEM_STAT("reclaimed", st.reclaimed);
+        ITEM_STAT("expired_unfetched", st.expired_unfetched);
+        ITEM_STAT("evicted_unfetched", st.evicted_unfetched);
+        ITEM_STAT("evicted_active", 0);
+        ITEM_STAT("crawler_reclaimed", a.crawler_reclaimed);
+        ITEM_STAT("crawler_items_checked", a.crawler_items_checked);
+        ITEM_STAT("lrutail_reflocked", 0);
+        ITEM_STAT("moves_to_cold", 0);
+        ITEM_STAT("moves_to_warm", 0);
+        ITEM_STAT("moves_within_lru", 0);
+        ITEM_STAT("direct_reclaims", 0);
+        ITEM_STAT("hits_to_hot", 0);
+        ITEM_STAT("hits_to_warm", 0);
+        ITEM_STAT("hits_to_cold", atomic_load(&t.get_hits));
+        ITEM_STAT("hits_to_temp", 0);
+#undef ITEM_STAT
     }
     end(x);
 }
 
-/* No slab pages here: item memory is segments; total_malloced is what
- * memcached means by it, the item memory taken so far. */
+/* No slab pages here: items are packed into segments of varied sizes, so
+ * the chunk geometry reads 0 and every item is one used chunk;
+ * total_malloced is what memcached means by it, the item memory taken so
+ * far. The per-class counters are the server's totals (one class). */
 static void stats_slabs(struct exec_ctx *x)
 {
     struct store_stats st;
+    struct thread_stats t;
     store_stats(x->srv->store, &st);
-    stat_u64(x, "active_slabs", 0);
+    stats_aggregate(x->srv, &t);
+    if (st.curr_items > 0) {
+#define SLAB_STAT(name, v) stat_u64(x, "1:" name, (v))
+#define SLAB_T(name) SLAB_STAT(#name, atomic_load_explicit(&t.name, memory_order_relaxed))
+        SLAB_STAT("chunk_size", 0);
+        SLAB_STAT("chunks_per_page", 0);
+        SLAB_STAT("total_pages", 0);
+        SLAB_STAT("total_chunks", st.curr_items);
+        SLAB_STAT("used_chunks", st.curr_items);
+        SLAB_STAT("free_chunks", 0);
+        SLAB_STAT("free_chunks_end", 0);
+        SLAB_T(get_hits);
+        SLAB_T(cmd_set);
+        SLAB_T(delete_hits);
+        SLAB_T(incr_hits);
+        SLAB_T(decr_hits);
+        SLAB_T(cas_hits);
+        SLAB_T(cas_badval);
+        SLAB_T(touch_hits);
+#undef SLAB_T
+#undef SLAB_STAT
+    }
+    stat_u64(x, "active_slabs", st.curr_items > 0 ? 1 : 0);
     stat_u64(x, "total_malloced", st.arena_bytes);
     end(x);
 }
@@ -204,22 +360,84 @@ static bool arg_is(const char *arg, size_t narg, const char *word)
     return narg == strlen(word) && memcmp(arg, word, narg) == 0;
 }
 
+/* memcached compares the group's first word by prefix (strncmp with the
+ * word's length): "stats d on" is "stats detail on". */
+static bool word_is(const char *arg, size_t narg, const char *word)
+{
+    size_t n = 0;
+    while (n < narg && arg[n] != ' ')
+        n++;
+    return n > 0 && n <= strlen(word) && memcmp(arg, word, n) == 0;
+}
+
+static void detail_line(void *arg, const char *text, size_t len)
+{
+    struct response rsp = {.kind = RSP_LINE, .msg = text, .nmsg = len};
+    exec_emit(arg, &rsp, NULL);
+}
+
+/* stats detail on|off|dump (each by prefix, as memcached matches them) */
+static void stats_detail(struct exec_ctx *x, const char *arg, size_t narg)
+{
+    struct prefix_stats *ps = &x->srv->admin.prefix;
+    size_t i = 0;
+    while (i < narg && arg[i] != ' ')
+        i++;
+    while (i < narg && arg[i] == ' ')
+        i++;
+    const char *sub = arg + i;
+    size_t nsub = 0;
+    while (i + nsub < narg && sub[nsub] != ' ')
+        nsub++;
+    if (nsub > 0 && nsub <= 2 && memcmp(sub, "on", nsub) == 0) {
+        atomic_store(&ps->enabled, true);
+        exec_reply_kind(x, RSP_OK);
+    } else if (nsub > 0 && nsub <= 3 && memcmp(sub, "off", nsub) == 0) {
+        atomic_store(&ps->enabled, false);
+        exec_reply_kind(x, RSP_OK);
+    } else if (nsub > 0 && nsub <= 4 && memcmp(sub, "dump", nsub) == 0) {
+        prefix_stats_dump(ps, detail_line, x);
+        end(x);
+    } else {
+        struct response rsp = {.kind = RSP_LINE, .msg = "CLIENT_ERROR usage: stats detail on|off|dump"};
+        rsp.nmsg = strlen(rsp.msg);
+        exec_emit(x, &rsp, NULL);
+    }
+}
+
+/* The group is the first word. memcached 1.6.45 matches reset, detail,
+ * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
+ * is cachedump, which mnemo does not have), in that order, then the rest
+ * exactly; words after the group are ignored ("stats items x"). */
 void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
 {
+    size_t n = 0;
+    while (n < narg && arg[n] != ' ')
+        n++;
     if (narg == 0) {
         stats_general(x);
-    } else if (arg_is(arg, narg, "settings")) {
-        stats_settings(x);
-    } else if (arg_is(arg, narg, "items")) {
-        stats_items(x);
-    } else if (arg_is(arg, narg, "slabs")) {
-        stats_slabs(x);
-    } else if (arg_is(arg, narg, "conns")) {
-        stats_conns(x);
-    } else if (arg_is(arg, narg, "reset")) {
+    } else if (word_is(arg, narg, "reset")) {
         stats_reset(x->srv);
         struct response rsp = {.kind = RSP_RESET};
         exec_emit(x, &rsp, NULL);
+    } else if (word_is(arg, narg, "detail")) {
+        if (!x->srv->cfg.dump_enabled) /* -X, as memcached */
+            exec_reply_message(x, RSP_CLIENT_ERROR, RSP_EDISABLED, "stats detail not allowed");
+        else
+            stats_detail(x, arg, narg);
+    } else if (word_is(arg, narg, "settings")) {
+        stats_settings(x);
+    } else if (word_is(arg, narg, "conns") && !word_is(arg, narg, "cachedump")) {
+        stats_conns(x);
+    } else if (arg_is(arg, n, "items")) {
+        stats_items(x);
+    } else if (arg_is(arg, n, "slabs")) {
+        stats_slabs(x);
+    } else if (arg_is(arg, n, "sizes")) {
+        /* 1.6.45 tracks sizes only when started with -o track_sizes,
+         * which has nothing to histogram here (no slab classes) */
+        stat_str(x, "sizes_status", "disabled");
+        end(x);
     } else {
         /* memcached answers an unknown group with a bare ERROR. */
         struct response rsp = {.kind = RSP_ERROR};

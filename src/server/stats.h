@@ -21,7 +21,7 @@ struct exec_ctx;
     X(delete_hits) X(delete_misses) X(incr_hits)          \
     X(incr_misses) X(decr_hits) X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval)   \
     X(touch_hits) X(touch_misses) X(bytes_read) X(bytes_written) X(conn_yields)          \
-    X(total_connections)
+    X(total_connections) X(cmd_meta) X(store_too_large) X(store_no_memory) X(idle_kicks)
 
 struct thread_stats {
 #define STATS_DECLARE(name) _Atomic uint64_t name;

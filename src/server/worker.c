@@ -26,11 +26,24 @@
  * resident: up to 1 MiB per worker with the default 64. */
 #define WORKER_RECV_BUF_SIZE 16384
 
+/* A wake-up may also mean a stream producer published data: let each
+ * streaming session take it. */
+static void kick_streams(struct worker *w)
+{
+    struct session *s = w->sessions;
+    while (s != NULL && w->nstreams > 0) {
+        struct session *next = session_next(s);
+        session_stream_kick(s);
+        s = next;
+    }
+}
+
 /* Take the queued sockets (in the worker's thread) and open sessions. */
 static void adopt_pending(struct event_loop *loop, void *arg)
 {
     struct worker *w = arg;
     int fds[64];
+    kick_streams(w);
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&w->lock);
@@ -59,7 +72,7 @@ static void tick(struct event_loop *loop, void *arg)
         struct session *next = session_next(s);
         if (session_is_idle(s) && now - session_idle_since(s) > (uint32_t)timeout) {
             log_debug("closing a connection idle for over %d s", timeout);
-            session_close(&s);
+            session_close_idle(&s);
         }
         s = next;
     }

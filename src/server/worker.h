@@ -31,6 +31,7 @@ struct worker {
     size_t npending;
     size_t cap;
     struct session *sessions;
+    int nstreams; /* sessions with a streaming reply (loop thread only) */
 };
 
 /* Create the worker and start its thread. 0 or -1. */

@@ -196,6 +196,11 @@ void item_mark_key_binary(struct item *it)
     __atomic_fetch_or(&it->atime, ITEM_ATIME_KEY_BINARY, __ATOMIC_RELAXED);
 }
 
+bool item_fetched(const struct item *it)
+{
+    return (item_state(it) & ITEM_FETCHED) != 0;
+}
+
 char *item_data(struct item *it)
 {
     return (char *)&it->var[key_off(it)] + it->nkey;

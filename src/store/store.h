@@ -292,6 +292,12 @@ uint32_t item_atime(const struct item *it);
  * item before it is committed; rewrites of the item (touch, md I, ma) keep it. */
 bool item_key_binary(const struct item *it);
 void item_mark_key_binary(struct item *it);
+/* Has the item been read since it was linked? (memcached's ITEM_FETCHED,
+ * shown by lru_crawler metadump as fetch=yes/no.) */
+bool item_fetched(const struct item *it);
+
+/* Bytes the item takes in item memory (header, key, value). */
+size_t item_size(const struct item *it);
 
 /* ---- maintenance, statistics, iteration, hooks ---- */
 

@@ -193,6 +193,13 @@ static const struct valid_case valid_cases[] = {
     { .line = "stats   \r\n", .cmd = REQ_STATS, .keys = "" },
     { .line = "stats  detail   on  \r\n", .cmd = REQ_STATS, .keys = "", .arg = "detail   on" },
     { .line = "stats items\n", .cmd = REQ_STATS, .keys = "", .arg = "items" },
+    /* operator commands keep their arguments for proto/admin.c */
+    { .line = "slabs automove 1\r\n", .cmd = REQ_SLABS, .keys = "", .arg = "automove 1" },
+    { .line = "slabs\r\n", .cmd = REQ_SLABS, .keys = "" },
+    { .line = "lru tune 10 10 0.1 2\r\n", .cmd = REQ_LRU, .keys = "", .arg = "tune 10 10 0.1 2" },
+    { .line = "lru_crawler metadump all\r\n", .cmd = REQ_LRU_CRAWLER, .keys = "",
+      .arg = "metadump all" },
+    { .line = "watch mutations\r\n", .cmd = REQ_WATCH, .keys = "", .arg = "mutations" },
 };
 
 static void check_valid(const struct valid_case *vc, const struct request *req)
@@ -290,6 +297,8 @@ static const struct error_case error_cases[] = {
     E("GET k\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("ge k\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("statsx\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("lru_crawlerx all\r\n", REQ_EUNKNOWN, REQ_NONE),
+    E("LRU tune\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("set\tk 0 0 1\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("\rversion\r\n", REQ_EUNKNOWN, REQ_NONE),
     E("mx k v\r\n", REQ_EUNKNOWN, REQ_NONE), /* meta-shaped but no meta command */
@@ -665,6 +674,7 @@ static void test_cmd_names(void **state)
     assert_string_equal(request_cmd_name(REQ_GET), "get");
     assert_string_equal(request_cmd_name(REQ_FLUSH_ALL), "flush_all");
     assert_string_equal(request_cmd_name(REQ_STATS), "stats");
+    assert_string_equal(request_cmd_name(REQ_LRU_CRAWLER), "lru_crawler");
     assert_string_equal(request_cmd_name(REQ_CMD_COUNT), "unknown");
     for (int c = REQ_GET; c < REQ_NOOP; c++) { /* REQ_NOOP on: binary only */
         char line[64];
@@ -722,6 +732,8 @@ static const struct compose_case compose_cases[] = {
       "SERVER_ERROR out of memory storing object\r\n" },
     { { .kind = RSP_LINE, MSG("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m") },
       "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n" },
+    { { .kind = RSP_LINE, MSG("NOSPARE source class has no spare pages") },
+      "NOSPARE source class has no spare pages\r\n" },
     /* meta/binary only: text sends nothing */
     { { .kind = RSP_MISS }, "" },
     { { .kind = RSP_NOOP }, "" },

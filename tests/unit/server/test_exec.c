@@ -204,8 +204,8 @@ static void test_flush_and_disabled_commands(void **state)
     struct request shut = {.cmd = REQ_SHUTDOWN};
     f->cap.n = 0;
     assert_int_equal(exec_request(&f->x, &shut), EXEC_CONTINUE);
-    assert_int_equal(f->cap.kinds[0], RSP_ERROR);
-    assert_string_equal(f->cap.msgs[0], ": shutdown not enabled");
+    assert_int_equal(f->cap.kinds[0], RSP_LINE);
+    assert_string_equal(f->cap.msgs[0], "SERVER_ERROR: shutdown not enabled");
     f->srv.cfg.shutdown_enabled = true;
     assert_int_equal(exec_request(&f->x, &shut), EXEC_CLOSE);
     assert_true(atomic_load(&f->srv.shutdown_requested));
