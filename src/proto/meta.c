@@ -10,48 +10,51 @@
  *                                                      ▼ b-key decoded
  *   reply ◀── code + return flags in request order ◀── response + request
  *
- * The grammar is memcached 1.6.18's (proto_text.c: process_command_ascii,
- * _meta_flag_preparse, process_m{get,set,delete,arithmetic}_command,
- * process_meta_command; base64.c), including its quirks. Observed against
- * memcached 1.6.18 (Debian), one connection per case:
+ * The grammar is memcached 1.6.45's (proto_parser.c: process_request,
+ * _meta_flag_preparse, process_m{get,set,delete,arithmetic}_cmd;
+ * proto_text.c: process_meta_command; vendor/mcmc's tokenizer and number
+ * readers), including its quirks. Observed against memcached 1.6.45, one
+ * connection per case:
  *
  *   request line                            memcached reply                     error
  *   --------------------------------------  ----------------------------------  ---------------------
- *   "mg" / "mg " / "ms" / "md" / "ma"       ERROR                               REQ_EUNKNOWN
  *   "MG k" / "mx k" / "mgg k" / "m k"       ERROR                               REQ_EUNKNOWN
- *   mg/ms/md/ma/me with a 251-byte key      CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
- *   "me"                                    CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "me k b" (bad base64)                   CLIENT_ERROR bad command line format  REQ_EFORMAT
- *   "ms k" / "ms k abc" / "ms k -1" / "ms k 2x" / "ms k S2" / "ms k 2147483646"
+ *   "mg" / "mg " / "md" / "ma" / "me" / "ms" / "ms k"
  *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
- *                                           (no swallow: the data line then answers ERROR)
- *   "mg k z" / "mg k E5" / "mg k S5" / "mg k \x01" / "ms k 2 x"
+ *   a flag token (from the one after the key; ms: after the datalen) whose
+ *   first byte is neither a letter 'A'..'z' nor a digit: "mg k !",
+ *   "mg k \x80", "mg k {", "ms k 1 @", "me k !" (only the first 23 tokens
+ *   are looked at)                          CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                           (ms: no swallow, the data line is then a command)
+ *   "ms k abc" / "ms k -1" / "ms k +2" / "ms k 2147483646"
+ *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *                                           (no swallow)
+ *   mg/md/ms/me with a 251-byte key         CLIENT_ERROR bad command line format  REQ_EKEY_TOO_LONG
+ *                                           (ms: the data block is swallowed)
+ *   mg/md/ms with more than 20 tokens       CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
+ *   "mg k z" / "mg k 5" / "mg k [" / "md k 0" / "ms k 2 S5"
  *                                           CLIENT_ERROR invalid flag           REQ_EMETA_FLAG
- *   "mg k v v" / "mg k Oa Ob" / "mg k v \x80" / "mg k v \x7f"
- *                                           CLIENT_ERROR duplicate flag         REQ_EMETA_DUP
- *   "mg k Tabc" / "mg k T" / "mg k N" / "mg k Rx" / "mg k C-1" / "ms k 2 Cabc"
+ *   "mg k v v" / "mg k Oa Ob"               CLIENT_ERROR duplicate flag         REQ_EMETA_DUP
+ *   "mg k Tabc" / "mg k T" / "mg k T+5" / "mg k N" / "mg k C-1" / "md k Cabc"
  *                                           CLIENT_ERROR bad token in command line format  REQ_EMETA_TOKEN
- *   "mg k Fabc" / "ms k 2 F-1"              CLIENT_ERROR bad command line format  REQ_EFORMAT
+ *   "mg k Fabc" / "ms k 2 F+1" / "md k F000000000001"
+ *                                           CLIENT_ERROR bad command line format  REQ_EFORMAT
  *   "mg k Jabc"                             CLIENT_ERROR invalid numeric initial value  REQ_EMETA_INITIAL
  *   "mg k Dabc" / "mg k D-1"                CLIENT_ERROR invalid numeric delta value    REQ_EMETA_DELTA
- *   "mg k M" / "mg k Mxx" / "ms k 2 MSS"    CLIENT_ERROR incorrect length for M token  REQ_EMETA_MODE_LEN
- *   "mg a1 b" / "mg YWJ b" / "mg ==== b" / "mg YWJj==== b"
- *                                           CLIENT_ERROR error decoding key     REQ_EMETA_BASE64
- *   "md k z" / "md k k k" / "md k Cabc" / "md k b" / "ma k Dabc" / "ma k M" / "ma k MII"
- *                                           CLIENT_ERROR invalid or duplicate flag  REQ_EMETA_FLAG_OR_DUP
+ *   "mg a1 b" / "md k b" / "mg ==== b"      CLIENT_ERROR error decoding key     REQ_EMETA_BASE64
  *   "mg k O" + 32 bytes (33 with the O)     CLIENT_ERROR opaque token too long  REQ_EMETA_OPAQUE
- *   "ms k 2 Mx" / "ms k 2 Ms" / "ms k 2 MI" CLIENT_ERROR invalid mode for ms M token  REQ_EMETA_MODE_MS
- *   "ma k Mx" / "ma k Mi"                   CLIENT_ERROR invalid mode for ma M token  REQ_EMETA_MODE_MA
- *   "mg k" + 18 flags                       CLIENT_ERROR options flags are too long  REQ_EMETA_TOO_MANY_MG
- *   "ms k 2" + 17 flags, md/ma + 18 flags   CLIENT_ERROR options flags too long  REQ_EMETA_TOO_MANY
+ *   "ms k 2 Mx" / "ms k 2 M" / "ms k 2 MI"  CLIENT_ERROR invalid mode for ms M token  REQ_EMETA_MODE_MS
+ *   "ma k Mx" / "ma k M" / "ma n Mfoo"      CLIENT_ERROR invalid mode for ma M token  REQ_EMETA_MODE_MA
+ *   ma: a 251-byte key, too many tokens, any flag error ("ma k z", "ma k D+1")
+ *                                           CLIENT_ERROR invalid or duplicate flag  REQ_EMETA_FLAG_OR_DUP
  *
- * Precedence (memcached checks in this order): token count, key length,
- * [ms: datalen present, flag count, datalen], flag count, then the flags
- * left to right: an unknown flag or a repeat ends the scan at once; a bad
- * value is remembered (the last one's message wins, F's keeps the earlier
- * one) and the scan goes on; then ms/ma mode; then opaque length. Every
- * ms error after the datalen was read swallows the data block. Errors are
- * sent whatever q says.
+ * Precedence (memcached checks in this order): the flag tokens' first
+ * bytes, token count ("mg"), [ms: datalen, strict digits], key length, flag
+ * count, then the flags left to right: an unknown flag or a repeat ends
+ * the scan at once; a bad value is remembered (the last one's message wins,
+ * F's keeps the earlier one) and the scan goes on; then ms/ma mode; then
+ * opaque length. Every ms error after the datalen was read swallows the
+ * data block. Errors are sent whatever q says.
  *
  * Replies (observed):
  *   "mn" / "mn foo" / "mn q"                MN
@@ -76,15 +79,17 @@
  *
  * Accepted quirks (memcached answers as if valid): every flag letter of
  * every command is accepted by every command (mg takes C, F, I, D, J, M, P,
- * L and ignores them; md ignores v, s, ...); "mg k Mx" is fine (mode is
- * checked only by ms and ma); flag tokens are only looked at by their first
- * byte ("mg k vfoo" is v); numbers read as safe_strto*() ("T+5", "N\t3");
- * "O" alone is an empty opaque, echoed as "O"; "mg k\tv" is key "k\tv".
+ * L, E, x and ignores them; md ignores v, s, ...); M counts only its first
+ * byte ("ms k 1 MSS" is set mode, "mg k Mxx" is fine: mode is checked only
+ * by ms and ma); flag tokens are only looked at by their first byte ("mg k
+ * vfoo" is v); numbers are strict (mcmc_tokto*: digits only, '-' for the
+ * signed T/N/R, at most 11 bytes, 22 for C/E/J/D); "O" alone is an empty
+ * opaque, echoed as "O"; "mg k\tv" is key "k\tv".
  *
- * Differences, as in text.c: T/N/R and datalen outside int32 and F above
- * 2^32-1 are refused (1.6.18 truncates them silently). Extensions from later
- * memcached releases that 1.6.18 refuses as invalid flags: E (new CAS,
- * read like C) and x (md: drop the value, keep the item).
+ * A deliberate difference: "me <key> b" decodes the key. memcached 1.6.45
+ * ignores a "b" that ends the line (its check still counts the terminal
+ * token the old tokenizer added), so "me aw== b" looks up the key "aw==";
+ * protocol.txt says b means the key is base64, and 1.6.18 decoded it.
  */
 #include "proto/meta.h"
 
@@ -98,10 +103,9 @@
 
 /* ---- tokens ---------------------------------------------------------------- */
 
-/* memcached's MAX_TOKENS - 1: the tokenizer stops after 23 tokens. */
+/* mcmc's tokenizer stops after 23 tokens (MCMC_PARSER_MAX_TOKENS - 1). */
 #define META_TOKENS_MAX 23
-/* memcached's MFLAG_MAX_OPT_LENGTH: at most 20 tokens counting the empty
- * terminal one memcached's tokenizer adds. */
+/* memcached's MFLAG_MAX_OPT_LENGTH: more tokens than this are too many. */
 #define META_NTOKENS_MAX 20
 
 struct mtok {
@@ -111,8 +115,9 @@ struct mtok {
 
 /*
  * Split line[0..n) on ' ' into at most META_TOKENS_MAX tokens; a NUL ends the
- * line for good (memcached tokenizes with strlen()). Returns the count; more
- * than META_NTOKENS_MAX - 1 means "too many", whatever the exact number.
+ * line (text.c's framing cuts there too, so both entry points agree).
+ * Returns the count; more than META_NTOKENS_MAX means "too many", whatever
+ * the exact number.
  */
 static size_t tokenize(const char *line, size_t n, struct mtok *t)
 {
@@ -140,15 +145,57 @@ static size_t tokenize(const char *line, size_t n, struct mtok *t)
     return nt;
 }
 
+/*
+ * mcmc's tokenizer refuses a line outright (memcached answers "bad command
+ * line format" before looking at the command) when a token from t[first]
+ * on starts with a byte that is neither in 'A'..'z' (65..122, which takes in
+ * "[\\]^_`") nor a digit. Digits pass here and are refused later as
+ * invalid flags.
+ */
+static bool flags_well_formed(const struct mtok *t, size_t first, size_t nt)
+{
+    for (size_t i = first; i < nt; i++) {
+        unsigned char c = (unsigned char)t[i].s[0];
+        if (!(c >= 'A' && c <= 'z') && !(c >= '0' && c <= '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- flags ------------------------------------------------------------------- */
 
+/* The number after a flag letter, read as mcmc's flag readers do: at least
+ * one byte, strict digits (see number_strict_*), at most 11 bytes for the
+ * 32-bit forms. */
+static bool flag_i32(const char *v, size_t nv, int32_t *out)
+{
+    return nv > 0 && number_strict_i32(v, nv, out);
+}
+
+static bool flag_u64(const char *v, size_t nv, uint64_t *out)
+{
+    return nv > 0 && number_strict_u64(v, nv, out);
+}
+
+static bool flag_u32(const char *v, size_t nv, uint32_t *out)
+{
+    uint64_t u;
+
+    if (nv > 11 || !flag_u64(v, nv, &u) || u > UINT32_MAX) {
+        return false;
+    }
+    *out = (uint32_t)u;
+    return true;
+}
+
 /*
- * _meta_flag_preparse(): every flag token in order, by its first byte. A
- * byte >= 127 or a repeat is "duplicate flag" at once, an unknown letter
- * "invalid flag" at once; a bad value sets the error and the scan goes on,
- * each bad value overwriting the message except F's (memcached sets no
- * message for it, so it keeps the last one, by default "bad command line
- * format").
+ * _meta_flag_preparse(): every flag token in order, by its first byte
+ * (flags_well_formed() has let only letters and digits through). A repeat
+ * is "duplicate flag" at once, an unknown letter "invalid flag" at once; a
+ * bad value sets the error and the scan goes on, each bad value overwriting
+ * the message except F's (memcached sets no message for it, so it keeps the
+ * last one, by default "bad command line format").
  */
 static enum request_error preparse(struct request *req, const struct mtok *t, size_t first,
                                    size_t nt)
@@ -163,11 +210,13 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         req->nmflag_text = (size_t)(t[nt - 1].s + t[nt - 1].n - t[first].s);
     }
     for (size_t i = first; i < nt; i++) {
-        unsigned char o = (unsigned char)t[i].s[0];
+        /* below 123 after flags_well_formed(); the mask keeps the set's
+         * index in range whatever the caller did */
+        unsigned char o = (unsigned char)t[i].s[0] & 127;
         const char *v = t[i].s + 1;
         size_t nv = t[i].n - 1;
 
-        if (o >= 127 || (seen[o >> 6] >> (o & 63)) & 1) {
+        if ((seen[o >> 6] >> (o & 63)) & 1) {
             return REQ_EMETA_DUP;
         }
         seen[o >> 6] |= 1ull << (o & 63);
@@ -186,7 +235,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'N':
         case 'T':
         case 'R':
-            if (!number_i32(v, nv, &i32)) {
+            if (!flag_i32(v, nv, &i32)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             } else if (o == 'N') {
@@ -217,36 +266,33 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         case 'l':
         case 'u':
         case 'I':
-        case 'x': /* md x: later memcached; 1.6.18 refuses it */
+        case 'x':
             break;
         case 'F':
-            if (!number_u32(v, nv, &req->flags)) {
+            if (!flag_u32(v, nv, &req->flags)) {
                 has_error = true; /* no message of its own */
             }
             break;
         case 'C':
-        case 'E': /* new CAS: later memcached; 1.6.18 refuses it */
-            if (!number_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
+        case 'E':
+            if (!flag_u64(v, nv, o == 'C' ? &req->cas : &req->new_cas)) {
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'M':
-            if (t[i].n != 2) {
-                has_error = true;
-                msg = REQ_EMETA_MODE_LEN;
-            } else {
-                req->mode = (enum request_mode)(unsigned char)v[0];
-            }
+            /* Only the byte after the M counts ("MSS" is S); a bare M takes
+             * the byte that follows it on the line, never a valid mode. */
+            req->mode = (enum request_mode)(nv > 0 ? (unsigned char)v[0] : ' ');
             break;
         case 'J':
-            if (!number_u64(v, nv, &req->initial)) {
+            if (!flag_u64(v, nv, &req->initial)) {
                 has_error = true;
                 msg = REQ_EMETA_INITIAL;
             }
             break;
         case 'D':
-            if (!number_u64(v, nv, &req->delta)) {
+            if (!flag_u64(v, nv, &req->delta)) {
                 has_error = true;
                 msg = REQ_EMETA_DELTA;
             }
@@ -311,11 +357,15 @@ static void set_key(struct request *req, const struct mtok *k)
     req->nkeys = 1;
 }
 
-/* me <key> [b]: only an exact "b" as the first flag decodes the key. */
+/* me <key> [b]: only an exact "b" as the first flag decodes the key (see
+ * the deliberate difference atop this file). */
 static enum request_error parse_me(struct request *req, const struct mtok *t, size_t nt)
 {
-    if (nt < 2 || t[1].n > REQUEST_KEY_MAX) {
-        return nt < 2 ? REQ_EFORMAT : REQ_EKEY_TOO_LONG;
+    if (!flags_well_formed(t, 2, nt) || nt < 2) {
+        return REQ_EFORMAT;
+    }
+    if (t[1].n > REQUEST_KEY_MAX) {
+        return REQ_EKEY_TOO_LONG;
     }
     set_key(req, &t[1]);
     if (nt >= 3 && t[2].n == 1 && t[2].s[0] == 'b') {
@@ -331,26 +381,29 @@ static enum request_error parse_me(struct request *req, const struct mtok *t, si
     return REQ_EOK;
 }
 
+/*
+ * ms <key> <datalen> <flag>*, in memcached 1.6.45's order: the flag bytes
+ * and the data length first (strict digits), neither swallowing; once the
+ * length is read every error swallows the data block, including a key over
+ * 250 bytes and too many flags.
+ */
 static enum request_error parse_ms(struct request *req, const struct mtok *t, size_t nt)
 {
     int32_t vlen;
     enum request_error e;
 
+    if (!flags_well_formed(t, 3, nt) || nt < 3 || !number_strict_i32(t[2].s, t[2].n, &vlen) ||
+        vlen < 0 || vlen > INT_MAX - 2) {
+        return REQ_EFORMAT;
+    }
+    req->vlen = (uint32_t)vlen;
+    req->swallow_on_error = true;
     if (t[1].n > REQUEST_KEY_MAX) {
         return REQ_EKEY_TOO_LONG;
     }
-    if (nt == 2) {
-        return REQ_EFORMAT;
+    if (nt > META_NTOKENS_MAX) {
+        return REQ_EMETA_TOO_MANY_MG;
     }
-    if (nt + 1 > META_NTOKENS_MAX) {
-        return REQ_EMETA_TOO_MANY;
-    }
-    if (!number_i32(t[2].s, t[2].n, &vlen) || vlen < 0 || vlen > INT_MAX - 2) {
-        return REQ_EFORMAT;
-    }
-    /* From here on memcached swallows the data block on error. */
-    req->vlen = (uint32_t)vlen;
-    req->swallow_on_error = true;
     set_key(req, &t[1]);
     e = preparse(req, t, 3, nt);
     if (e == REQ_EOK) {
@@ -359,25 +412,31 @@ static enum request_error parse_ms(struct request *req, const struct mtok *t, si
     return e != REQ_EOK ? e : check_opaque(req);
 }
 
-/* mg, md, ma: <key> <flag>* */
+/*
+ * mg, md, ma: <key> <flag>*. mg and md report preparse's own message; ma
+ * replaces every one of them (a long key and too many flags included) with
+ * "invalid or duplicate flag", but not its mode or opaque errors.
+ */
 static enum request_error parse_keyed(struct request *req, const struct mtok *t, size_t nt)
 {
     enum request_error e;
 
+    if (!flags_well_formed(t, 2, nt) || nt < 2) {
+        return REQ_EFORMAT;
+    }
     if (t[1].n > REQUEST_KEY_MAX) {
-        return REQ_EKEY_TOO_LONG;
+        e = REQ_EKEY_TOO_LONG;
+    } else if (nt > META_NTOKENS_MAX) {
+        e = REQ_EMETA_TOO_MANY_MG;
+    } else {
+        set_key(req, &t[1]);
+        if (req->cmd == REQ_MA) {
+            req->delta = 1;
+        }
+        e = preparse(req, t, 2, nt);
     }
-    if (nt + 1 > META_NTOKENS_MAX) {
-        return req->cmd == REQ_MG ? REQ_EMETA_TOO_MANY_MG : REQ_EMETA_TOO_MANY;
-    }
-    set_key(req, &t[1]);
-    if (req->cmd == REQ_MA) {
-        req->delta = 1;
-    }
-    e = preparse(req, t, 2, nt);
     if (e != REQ_EOK) {
-        /* md and ma replace every preparse message with one of their own. */
-        return req->cmd == REQ_MG ? e : REQ_EMETA_FLAG_OR_DUP;
+        return req->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : e;
     }
     if (req->cmd == REQ_MA) {
         e = ma_mode(req);
@@ -416,9 +475,6 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
         req->cmd = REQ_MA;
         break;
     default:
-        return REQ_EUNKNOWN;
-    }
-    if (nt < 2) {
         return REQ_EUNKNOWN;
     }
     return req->cmd == REQ_MS ? parse_ms(req, t, nt) : parse_keyed(req, t, nt);
@@ -510,7 +566,7 @@ static void put_key(struct out *o, const struct request *req, const char *key, s
 /* Which return flags a reply carries (memcached prints no others). */
 enum echo {
     ECHO_OK_MG = 1, /* mg hit: s t c f l h O k */
-    ECHO_OK_MS,     /* ms, any code: O k c */
+    ECHO_OK_MS,     /* ms, any code: O k c s */
     ECHO_OK_MA,     /* ma success: c t O k */
     ECHO_BASIC      /* misses and failures: O k */
 };
@@ -563,6 +619,14 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
             }
             break;
         case 's':
+            if (which == ECHO_OK_MS) {
+                /* memcached 1.6.45: the stored value's size (append/prepend:
+                 * the whole value), or the size sent when nothing was stored */
+                put_flag(o, 's');
+                put_u64(o, rsp->kind == RSP_STORED ? rsp->vlen : req->vlen);
+                break;
+            }
+            /* fall through */
         case 'f':
         case 'l':
         case 'h':

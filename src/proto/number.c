@@ -94,3 +94,51 @@ bool number_i32(const char *s, size_t n, int32_t *out)
     *out = nm.neg ? (int32_t)(0 - (int64_t)nm.mag) : (int32_t)nm.mag;
     return true;
 }
+
+bool number_strict_i32(const char *s, size_t n, int32_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    uint64_t v = 0;
+
+    if (n > 11) {
+        return false;
+    }
+    if (n > 0 && s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    for (; i < n; i++) {
+        if ((unsigned)(s[i] - '0') >= 10) {
+            return false;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0'); /* at most 11 digits: no overflow */
+    }
+    if (neg ? v > (uint64_t)INT32_MAX + 1 : v > (uint64_t)INT32_MAX) {
+        return false;
+    }
+    *out = neg ? (int32_t)(0 - (int64_t)v) : (int32_t)v;
+    return true;
+}
+
+bool number_strict_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    bool ovf = false;
+
+    if (n > 22) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)(s[i] - '0') >= 10) {
+            return false;
+        }
+        ovf |= __builtin_mul_overflow(v, 10, &v);
+        ovf |= __builtin_add_overflow(v, (unsigned)(s[i] - '0'), &v);
+    }
+    if (ovf) {
+        return false;
+    }
+    *out = v;
+    return true;
+}

@@ -26,4 +26,14 @@ bool number_u32(const char *s, size_t n, uint32_t *out);
  * 1.6.18 does ("set k 0 0 4294967297" would read one byte and desync). */
 bool number_i32(const char *s, size_t n, int32_t *out);
 
+/*
+ * memcached 1.6.45's strict token numbers (mcmc_tokto32/mcmc_toktou64), used
+ * where 1.6.45 reads a field with them: the data length of set/add/replace/
+ * append/prepend/cas and ms, and cas's unique. Only digits (an optional
+ * leading '-' for the signed form), at most 11 (signed) or 22 bytes, no
+ * spaces or '+'; out of range is refused.
+ */
+bool number_strict_i32(const char *s, size_t n, int32_t *out);
+bool number_strict_u64(const char *s, size_t n, uint64_t *out);
+
 #endif

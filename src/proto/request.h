@@ -97,19 +97,17 @@ enum request_error {
     REQ_EDELETE_USAGE, /* "delete <key> 0" is fine, any other extra argument is not */
     REQ_ELINE_TOO_LONG, /* no newline within the line limit: error, then close */
     /* meta protocol (proto/meta.c); each maps to exactly one reply */
-    REQ_EMETA_FLAG,         /* "CLIENT_ERROR invalid flag" (mg, ms) */
-    REQ_EMETA_DUP,          /* "CLIENT_ERROR duplicate flag" (mg, ms) */
-    REQ_EMETA_TOKEN,        /* "CLIENT_ERROR bad token in command line format" (mg, ms) */
-    REQ_EMETA_FLAG_OR_DUP,  /* "CLIENT_ERROR invalid or duplicate flag" (md, ma: any flag error) */
-    REQ_EMETA_BASE64,       /* "CLIENT_ERROR error decoding key" (mg, ms) */
+    REQ_EMETA_FLAG,         /* "CLIENT_ERROR invalid flag" (mg, ms, md) */
+    REQ_EMETA_DUP,          /* "CLIENT_ERROR duplicate flag" (mg, ms, md) */
+    REQ_EMETA_TOKEN,        /* "CLIENT_ERROR bad token in command line format" (mg, ms, md) */
+    REQ_EMETA_FLAG_OR_DUP,  /* "CLIENT_ERROR invalid or duplicate flag" (ma: any flag error) */
+    REQ_EMETA_BASE64,       /* "CLIENT_ERROR error decoding key" (mg, ms, md) */
     REQ_EMETA_OPAQUE,       /* "CLIENT_ERROR opaque token too long" */
-    REQ_EMETA_MODE_LEN,     /* "CLIENT_ERROR incorrect length for M token" (mg, ms) */
     REQ_EMETA_MODE_MS,      /* "CLIENT_ERROR invalid mode for ms M token" */
     REQ_EMETA_MODE_MA,      /* "CLIENT_ERROR invalid mode for ma M token" */
-    REQ_EMETA_INITIAL,      /* "CLIENT_ERROR invalid numeric initial value" (mg, ms) */
-    REQ_EMETA_DELTA,        /* "CLIENT_ERROR invalid numeric delta value" (mg, ms) */
-    REQ_EMETA_TOO_MANY_MG,  /* "CLIENT_ERROR options flags are too long" (mg) */
-    REQ_EMETA_TOO_MANY,     /* "CLIENT_ERROR options flags too long" (ms, md, ma) */
+    REQ_EMETA_INITIAL,      /* "CLIENT_ERROR invalid numeric initial value" (mg, ms, md) */
+    REQ_EMETA_DELTA,        /* "CLIENT_ERROR invalid numeric delta value" (mg, ms, md) */
+    REQ_EMETA_TOO_MANY_MG,  /* "CLIENT_ERROR options flags are too long" (mg, ms, md) */
     /* binary protocol (proto/binary.c): every binary parse error closes */
     REQ_EBAD_MAGIC          /* request magic is not 0x80: close without a reply */
 };

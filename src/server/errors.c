@@ -31,13 +31,11 @@ static const char *const request_messages[] = {
     [REQ_EMETA_FLAG_OR_DUP] = "invalid or duplicate flag",
     [REQ_EMETA_BASE64] = "error decoding key",
     [REQ_EMETA_OPAQUE] = "opaque token too long",
-    [REQ_EMETA_MODE_LEN] = "incorrect length for M token",
     [REQ_EMETA_MODE_MS] = "invalid mode for ms M token",
     [REQ_EMETA_MODE_MA] = "invalid mode for ma M token",
     [REQ_EMETA_INITIAL] = "invalid numeric initial value",
     [REQ_EMETA_DELTA] = "invalid numeric delta value",
     [REQ_EMETA_TOO_MANY_MG] = "options flags are too long",
-    [REQ_EMETA_TOO_MANY] = "options flags too long",
 };
 
 void errors_request(enum request_error e, struct response *rsp)

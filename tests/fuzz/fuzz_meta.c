@@ -7,10 +7,11 @@
  *  - consumed <= remaining, progress on OK/ERROR, nothing consumed on AGAIN;
  *  - key inside the line or in req->keybuf, 1..250 bytes; opaque and flag
  *    text inside the line;
- *  - a differential oracle: the line is re-read the way memcached 1.6.18
- *    does (a NUL-terminated copy split on ' ', numbers through libc's
- *    strtol/strtoul/strtoull as safe_strto*(), a separately written base64
- *    decoder) and the error and every field must agree with meta_parse();
+ *  - a differential oracle: the line is re-read the way memcached 1.6.45
+ *    does (a NUL-terminated copy split on ' ', mcmc's first-byte check of
+ *    the flag tokens, strict numbers checked byte by byte then read with
+ *    libc's strtoll/strtoull, a separately written base64 decoder) and the
+ *    error and every field must agree with meta_parse();
  *  - ms errors swallow the data block exactly when the datalen was read;
  *  - meta_compose() of responses built from the request stays within
  *    meta_compose_bound(), reports the same size when cap is too small, and
@@ -54,33 +55,17 @@ struct moracle {
     size_t nopaque;
 };
 
-static bool m_ok_end(const char *s, const char *end)
+/* memcached 1.6.45's mcmc_tokto32: an optional '-', digits, 11 bytes at most. */
+static bool m_strict_i32(const char *s, int32_t *out)
 {
-    return end != s && (*end == '\0' || *end == ' ' || (*end >= '\t' && *end <= '\r'));
-}
-
-static bool m_ref_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || !m_ok_end(s, end)) {
+    size_t n = strlen(s);
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n > 11 || strspn(s + i, "0123456789") != n - i) {
         return false;
     }
-    if ((long long)v < 0 && strchr(s, '-') != NULL) {
+    long long v = strtoll(s, NULL, 10);
+    if (v > INT32_MAX || v < INT32_MIN) {
         return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool m_ref_i32(const char *s, int32_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno == ERANGE || !m_ok_end(s, end) || v > INT32_MAX || v < INT32_MIN) {
-        return false; /* mnemo refuses what 1.6.18 truncates */
     }
     *out = (int32_t)v;
     return true;
@@ -126,6 +111,22 @@ static size_t m_b64(const char *s, unsigned char *out)
     return o;
 }
 
+/* mcmc_toktou64 with a length limit: digits only, no sign, in range. */
+static bool m_strict_u64(const char *s, size_t maxlen, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > maxlen || strspn(s, "0123456789") != n) {
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 static enum request_error m_preparse(char **t, size_t first, size_t nt, struct moracle *o)
 {
     bool seen[256] = { false };
@@ -136,7 +137,7 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
         unsigned char c = (unsigned char)t[i][0];
         char *v = t[i] + 1;
         uint64_t u;
-        if (c >= 127 || seen[c]) {
+        if (seen[c]) {
             return REQ_EMETA_DUP;
         }
         seen[c] = true;
@@ -153,18 +154,18 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             }
             break;
         case 'N':
-            if (!m_ref_i32(v, &o->vivify)) {
+            if (*v == '\0' || !m_strict_i32(v, &o->vivify)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'T':
-            o->has_exptime = m_ref_i32(v, &o->exptime);
+            o->has_exptime = *v != '\0' && m_strict_i32(v, &o->exptime);
             if (!o->has_exptime) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'R':
-            if (!m_ref_i32(v, &o->recache)) {
+            if (*v == '\0' || !m_strict_i32(v, &o->recache)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
@@ -176,7 +177,7 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             o->quiet = true;
             break;
         case 'F':
-            if (!m_ref_u64(v, &u) || u > UINT32_MAX) {
+            if (!m_strict_u64(v, 11, &u) || u > UINT32_MAX) {
                 err = true;
             } else {
                 o->flags = (uint32_t)u;
@@ -184,24 +185,20 @@ static enum request_error m_preparse(char **t, size_t first, size_t nt, struct m
             break;
         case 'C':
         case 'E':
-            if (!m_ref_u64(v, c == 'C' ? &o->cas : &o->new_cas)) {
+            if (!m_strict_u64(v, 22, c == 'C' ? &o->cas : &o->new_cas)) {
                 err = true, msg = REQ_EMETA_TOKEN;
             }
             break;
         case 'M':
-            if (strlen(t[i]) != 2) {
-                err = true, msg = REQ_EMETA_MODE_LEN;
-            } else {
-                o->mode = (unsigned char)v[0];
-            }
+            o->mode = *v != '\0' ? (unsigned char)*v : ' '; /* the byte after M on the line */
             break;
         case 'J':
-            if (!m_ref_u64(v, &o->initial)) {
+            if (!m_strict_u64(v, 22, &o->initial)) {
                 err = true, msg = REQ_EMETA_INITIAL;
             }
             break;
         case 'D':
-            if (!m_ref_u64(v, &o->delta)) {
+            if (!m_strict_u64(v, 22, &o->delta)) {
                 err = true, msg = REQ_EMETA_DELTA;
             }
             break;
@@ -226,7 +223,6 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
     if (nt == 0 || strlen(t[0]) != 2 || t[0][0] != 'm') {
         return REQ_EUNKNOWN;
     }
-    size_t ntok = (nt > 23 ? 23 : nt) + 1; /* memcached's count, terminal included */
     char c = t[0][1];
     o->cmd = c == 'g' ? REQ_MG : c == 's' ? REQ_MS : c == 'd' ? REQ_MD : c == 'a' ? REQ_MA
            : c == 'n' ? REQ_MN : c == 'e' ? REQ_ME : REQ_NONE;
@@ -236,16 +232,24 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
     if (o->cmd == REQ_MN) {
         return REQ_EOK;
     }
-    if (o->cmd == REQ_ME) {
-        if (ntok < 3) {
+    size_t ntok = nt > 23 ? 23 : nt; /* mcmc keeps 23 tokens */
+    size_t first = o->cmd == REQ_MS ? 3 : 2;
+    for (size_t i = first; i < ntok; i++) {
+        unsigned char b = (unsigned char)t[i][0];
+        if ((b < 'A' || b > 'z') && (b < '0' || b > '9')) {
             return REQ_EFORMAT;
         }
+    }
+    if (ntok < 2) {
+        return REQ_EFORMAT;
+    }
+    if (o->cmd == REQ_ME) {
         if (strlen(t[1]) > REQUEST_KEY_MAX) {
             return REQ_EKEY_TOO_LONG;
         }
         o->nkey = strlen(t[1]);
         memcpy(o->key, t[1], o->nkey);
-        if (ntok >= 4 && strcmp(t[2], "b") == 0) {
+        if (ntok >= 3 && strcmp(t[2], "b") == 0) { /* mnemo decodes; see meta.c */
             o->binary = true;
             o->mflags = REQ_MFLAG('b');
             o->nkey = m_b64(t[1], o->key);
@@ -253,36 +257,28 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
         }
         return REQ_EOK;
     }
-    if (ntok < 3) {
-        return REQ_EUNKNOWN;
-    }
-    if (strlen(t[1]) > REQUEST_KEY_MAX) {
-        return REQ_EKEY_TOO_LONG;
-    }
-    o->nkey = strlen(t[1]);
-    memcpy(o->key, t[1], o->nkey);
-    size_t first = 2;
     if (o->cmd == REQ_MS) {
-        if (ntok == 3) {
-            return REQ_EFORMAT;
-        }
-        if (ntok > 20) {
-            return REQ_EMETA_TOO_MANY;
-        }
-        if (!m_ref_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
+        /* the length first, strict digits; after it every error swallows */
+        if (ntok < 3 || !m_strict_i32(t[2], &o->vlen) || o->vlen < 0 || o->vlen > INT_MAX - 2) {
             return REQ_EFORMAT;
         }
         o->swallow = true;
-        first = 3;
-    } else if (ntok > 20) {
-        return o->cmd == REQ_MG ? REQ_EMETA_TOO_MANY_MG : REQ_EMETA_TOO_MANY;
     }
-    if (o->cmd == REQ_MA) {
+    bool ma = o->cmd == REQ_MA;
+    if (strlen(t[1]) > REQUEST_KEY_MAX) {
+        return ma ? REQ_EMETA_FLAG_OR_DUP : REQ_EKEY_TOO_LONG;
+    }
+    o->nkey = strlen(t[1]);
+    memcpy(o->key, t[1], o->nkey);
+    if (ntok > 20) {
+        return ma ? REQ_EMETA_FLAG_OR_DUP : REQ_EMETA_TOO_MANY_MG;
+    }
+    if (ma) {
         o->delta = 1;
     }
     e = m_preparse(t, first, nt, o);
     if (e != REQ_EOK) {
-        return o->cmd == REQ_MD || o->cmd == REQ_MA ? REQ_EMETA_FLAG_OR_DUP : e;
+        return ma ? REQ_EMETA_FLAG_OR_DUP : e;
     }
     if (o->cmd == REQ_MS) {
         if (o->mode == 0) {
@@ -290,7 +286,7 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
         } else if (strchr("SEAPR", o->mode) == NULL) {
             return REQ_EMETA_MODE_MS;
         }
-    } else if (o->cmd == REQ_MA) {
+    } else if (ma) {
         if (o->mode == 0 || o->mode == '+' || o->mode == 'I') {
             o->mode = 'I';
         } else if (o->mode == '-' || o->mode == 'D') {

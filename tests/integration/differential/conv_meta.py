@@ -315,4 +315,585 @@ VA 3 t~100\r\n
 VERSION <version>\r\n
 """))
 
+# --- issue 18: memcached 1.6.45's meta rules ---------------------------------------------
+# Each conversation here passes on 1.6.45 and mnemod alike; where 1.6.18
+# answered otherwise, SINCE_1_6_45 below documents 1.6.18's bytes.
+K251 = b"k" * 251
+
+add(M('45-flag-byte-bang', b'mg k !\r\n'))
+add(M('45-flag-byte-brace', b'mg k v {\r\n'))
+add(M('45-flag-byte-at', b'mg k @\r\n'))
+add(M('45-flag-byte-high', b'mg k v \x80\r\n'))
+add(M('45-flag-byte-bracket', b'mg k [\r\n'))
+add(M('45-flag-byte-digit', b'md k 0\r\n'))
+add(M('45-flag-byte-md', b'md k !\r\n'))
+add(M('45-flag-byte-ma', b'ma k !\r\n'))
+add(M('45-flag-byte-me', ms(b'k', b'v') + b'me k !\r\n'))
+add(M('45-flag-byte-ms-no-swallow', b'ms k 2 !\r\nmn\r\n'))
+add(M('45-flag-byte-ms-before-length', b'ms k x !\r\nmn\r\n'))
+add(M('45-flag-byte-key-too-long', b'mg ' + K251 + b' !\r\n'))
+add(M('45-flag-byte-past-23-tokens', b'mg k a b c d e f g h i j k l m n o p q r s t u !\r\n'))
+add(M('45-flag-byte-at-23-tokens', b'mg k a b c d e f g h i j k l m n o p q r s t !\r\n'))
+add(M('45-T-plus', ms(b'k', b'v', b'T100') + b'mg k T+5 t\r\nmg k t\r\n'))
+add(M('45-T-12-bytes', b'mg k T000000000001\r\n'))
+add(M('45-T-minus-only', ms(b'k', b'v', b'T100') + b'mg k T- t v\r\n'))
+add(M('45-F-plus', ms(b'k', b'v', b'F+1') + b'mg k v\r\n'))
+add(M('45-F-12-bytes', ms(b'k', b'v', b'F000000000001') + b'mg k v\r\n'))
+add(M('45-F-11-bytes', ms(b'k', b'v', b'F00000000001') + b'mg k f v\r\n'))
+add(M('45-C-plus', ms(b'k', b'v', b'C+1') + b'mg k v\r\n'))
+add(M('45-C-23-bytes', b'md k C00000000000000000000001\r\n'))
+add(M('45-C-22-bytes', b'md k C0000000000000000000001\r\n'))
+add(M('45-D-plus', ms(b'n', b'5') + b'ma n D+1 v\r\nmg n v\r\n'))
+add(M('45-J-plus', b'ma n N0 J+5 v\r\n'))
+add(M('45-N-plus', b'mg k N+30 v\r\nmg k v\r\n'))
+add(M('45-md-bad-C', ms(b'k', b'v') + b'md k Cabc\r\nmg k v\r\n'))
+add(M('45-md-bad-F', b'md k Fx\r\n'))
+add(M('45-md-bad-F-then-T', b'md k Fx Tx\r\n'))
+add(M('45-md-bad-base64', b'md k b\r\n'))
+add(M('45-md-duplicate', b'md k q q\r\n'))
+add(M('45-md-unknown', b'md k z\r\n'))
+add(M('45-md-key-too-long', b'md ' + K251 + b'\r\n'))
+add(M('45-ma-key-too-long', b'ma ' + K251 + b'\r\n'))
+add(M('45-ma-bad-mode-bare', b'ma n M\r\n'))
+add(M('45-ma-mode-first-byte', ms(b'n', b'5') + b'ma n MDx v\r\nma n M+- v\r\n'))
+add(M('45-ma-bad-mode-after-bad-D', b'ma n Mx Dx\r\n'))
+add(M('45-ms-mode-first-byte', ms(b'k', b'v', b'MEx') + ms(b'k', b'w', b'MEx') + b'mg k v\r\n'))
+add(M('45-ms-mode-bare', ms(b'k', b'v', b'M') + b'mg k v\r\n'))
+add(M('45-mg-mode-ignored', ms(b'k', b'v') + b'mg k M v\r\nmg k Mxyz v\r\n'))
+add(M('45-mg-20-tokens', b'mg k s t c f l h k v u P L x I O E1 C1 J1 D1\r\n'))
+add(M('45-mg-21-tokens', b'mg k s t c f l h k v u P L x I O E1 C1 J1 D1 F1\r\n'))
+add(M('45-md-20-tokens', b'md k s t c f l h k v u P L x I O E1 C1 J1 D1\r\n'))
+add(M('45-md-21-tokens', b'md k s t c f l h k v u P L x I O E1 C1 J1 D1 F1\r\n'))
+add(M('45-ma-20-tokens', b'ma k s t c f l h k v u P L I O E1 C1 J1 D1 F1\r\n'))
+add(M('45-ma-21-tokens', b'ma k s t c f l h k v u P L I O E1 C1 J1 D1 F1 T1\r\n'))
+add(M('45-ms-20-tokens', b'ms k 1 s t c f l h k v u P L I O E1 C1 J1 D1\r\nx\r\n'))
+add(M('45-ms-21-tokens', b'ms k 1 s t c f l h k v u P L I O E1 C1 J1 D1 F1\r\nx\r\nmn\r\n'))
+add(M('45-ms-s-append', ms(b'k', b'abc') + ms(b'k', b'de', b'MA s')
+      + ms(b'k', b'f', b'MP s c k O5')))
+add(M('45-ms-s-not-stored', ms(b'k', b'de', b'MA s') + ms(b'k', b'de', b'MR s k')
+      + b'set k 0 0 1\r\nx\r\n' + ms(b'k', b'yz', b'ME s')))
+add(M('45-ms-s-vivify', ms(b'k', b'de', b'MA N0 s') + b'mg k v s\r\n'))
+add(M('45-ms-s-cas', ms(b'k', b'abc', b'C5 s') + ms(b'k', b'abc') + ms(b'k', b'xy', b'C5 s')))
+add(M('45-ms-s-q', ms(b'k', b'abc', b's q') + ms(b'k', b'de', b'ME s q') + b'mn\r\n'))
+add(M('45-errors-ignore-q', b'mg k q !\r\nmg k q T+1\r\nma k q Mx\r\nmn\r\n'))
+
+# Why 1.6.18 answered these otherwise (mnemod gives 1.6.45's bytes).
+_WHY_1_6_45 = {
+    "FLAG_BYTE": ("memcached 1.6.45's tokenizer refuses a line whose flag token starts with "
+                  "neither a letter A..z nor a digit (among the first 23 tokens): 'bad "
+                  "command line format' before anything else, and ms then swallows nothing"),
+    "FLAG_BYTE_V": ("as FLAG_BYTE; the data line 'v' then runs as a command (1.6.45 answers a "
+                    "one-byte command 'CLIENT_ERROR bad command line format', mnemod still "
+                    "'ERROR': group 1 of issue 18, not a meta rule)"),
+    "NUMBERS": ("1.6.45 reads flag numbers strictly (mcmc_tokto*: digits, a '-' only for T/N/R, "
+                "at most 11 bytes, 22 for C/E/J/D); 1.6.18 used strtol ('+5', leading spaces)"),
+    "MD_MSG": ("1.6.45's md reports the flag parser's own message; 1.6.18 said 'invalid or "
+               "duplicate flag' for all of them"),
+    "MA_MSG": ("1.6.45's ma says 'invalid or duplicate flag' for every flag error (a long key and "
+               "too many tokens too) but reports a bad mode as such; only the byte after M counts"),
+    "MODE": ("1.6.45 takes the byte after M as the mode and ignores the rest of the token (a bare "
+             "M is an invalid mode); 1.6.18 refused any other length"),
+    "TOKENS": ("1.6.45 allows 20 tokens (1.6.18: 19 with its terminal token), says 'options flags "
+               "are too long' for mg, md and ms (ma: 'invalid or duplicate flag'), and ms "
+               "swallows its data block"),
+    "MS_S": "1.6.45's ms returns the s flag: the stored size (after append), or the size sent",
+    "MS_SWALLOW": "1.6.45 reads ms's length first: a long key then swallows the data block",
+    "BARE": "1.6.45 answers a meta command without a key 'CLIENT_ERROR bad command line format'",
+}
+
+# name -> (why, memcached 1.6.18's display lines, 1.6.45's = mnemod's)
+SINCE_1_6_45 = {
+    'meta-45-flag-byte-bang': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-brace': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-at': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-high': ('FLAG_BYTE', r"""
+CLIENT_ERROR duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-digit': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-md': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-ma': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-me': ('FLAG_BYTE', r"""
+HD\r\n
+ME k exp=-1 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-ms-no-swallow': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-at-23-tokens': ('FLAG_BYTE', r"""
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-plus': ('NUMBERS', r"""
+HD\r\n
+HD t~0-9\r\n
+HD t~0-9\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR bad token in command line format\r\n
+HD t~100\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-12-bytes': ('NUMBERS', r"""
+EN\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-minus-only': ('NUMBERS', r"""
+HD\r\n
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+VA 1 t-1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-F-plus': ('NUMBERS', r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-F-12-bytes': ('NUMBERS', r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-C-plus': ('NUMBERS', r"""
+NF\r\n
+EN\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-C-23-bytes': ('NUMBERS', r"""
+NF\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-D-plus': ('NUMBERS', r"""
+HD\r\n
+VA 1\r\n
+  data: 6\r\n
+VA 1\r\n
+  data: 6\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-J-plus': ('NUMBERS', r"""
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-N-plus': ('NUMBERS', r"""
+VA 0 W\r\n
+  data: \r\n
+VA 0 Z\r\n
+  data: \r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-C': ('MD_MSG', r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR bad token in command line format\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-F': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-F-then-T': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-base64': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR error decoding key\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-duplicate': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-unknown': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-key-too-long': ('MA_MSG', r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-bad-mode-bare': ('MA_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid mode for ma M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-mode-first-byte': ('MA_MSG', r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+VA 1\r\n
+  data: 4\r\n
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-mode-first-byte': ('MODE', r"""
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+EN\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+NS\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-mode-bare': ('MODE', r"""
+CLIENT_ERROR incorrect length for M token\r\n
+EN\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid mode for ms M token\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-mg-mode-ignored': ('MODE', r"""
+HD\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-mg-20-tokens': ('TOKENS', r"""
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+""", r"""
+EN kk O\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-20-tokens': ('MD_MSG', r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+""", r"""
+NF kk O\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-21-tokens': ('MD_MSG', r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-20-tokens': ('MA_MSG', r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+""", r"""
+NF kk O\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-21-tokens': ('MA_MSG', r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-20-tokens': ('TOKENS', r"""
+CLIENT_ERROR options flags too long\r\n
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+NF s1 c0 kk O\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-21-tokens': ('TOKENS', r"""
+CLIENT_ERROR options flags too long\r\n
+ERROR\r\n
+MN\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR options flags are too long\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-append': ('MS_S', r"""
+HD\r\n
+HD\r\n
+HD c#1 kk O5\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+HD s5\r\n
+HD s6 c#1 kk O5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-not-stored': ('MS_S', r"""
+NS\r\n
+NS kk\r\n
+STORED\r\n
+NS\r\n
+VERSION <version>\r\n
+""", r"""
+NS s2\r\n
+NS s2 kk\r\n
+STORED\r\n
+NS s2\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-vivify': ('MS_S', r"""
+NS\r\n
+EN\r\n
+VERSION <version>\r\n
+""", r"""
+HD s2\r\n
+VA 2 s2\r\n
+  data: de\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-cas': ('MS_S', r"""
+NF\r\n
+HD\r\n
+EX\r\n
+VERSION <version>\r\n
+""", r"""
+NF s3\r\n
+HD\r\n
+EX s2\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-q': ('MS_S', r"""
+NS\r\n
+MN\r\n
+VERSION <version>\r\n
+""", r"""
+NS s2\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-errors-ignore-q': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid mode for ma M token\r\n
+MN\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+CLIENT_ERROR bad token in command line format\r\n
+CLIENT_ERROR invalid mode for ma M token\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-s-flag': ('MS_S', r"""
+HD\r\n
+VERSION <version>\r\n
+""", r"""
+HD s5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-no-key': ('BARE', r"""
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-invalid-flag': ('FLAG_BYTE_V', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-key-too-long': ('MS_SWALLOW', r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-extra-token': ('MD_MSG', r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-no-key': ('BARE', r"""
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-no-key': ('BARE', r"""
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-mg-alone': ('BARE', r"""
+ERROR\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-mg-bad-flag': ('FLAG_BYTE', r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-ma-bad-mode-long': ('MA_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR invalid mode for ma M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-md-bad-C': ('MD_MSG', r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-bad-ms-bad-mode-long': ('MODE', r"""
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+VERSION <version>\r\n
+"""),
+}
+for _c in C:
+    if _c.name in SINCE_1_6_45:
+        _why, _old, _new = SINCE_1_6_45[_c.name]
+        _c.known_difference = "newer memcached: " + _WHY_1_6_45[_why]
+        _c.memcached, _c.mnemod = _old, _new
+
 CONVERSATIONS = document_differences(C)
