@@ -34,6 +34,7 @@ add(M("me-no-ttl", ms(b"k", b"hello") + b"me k\r\n"))
 add(M("me-after-fetch", ms(b"k", b"hello") + b"mg k v\r\nme k\r\n"))
 add(M("me-no-key", b"me\r\n"))
 add(M("me-base64", ms(b"k", b"hello") + b"me " + b64(b"k") + b" b\r\n"))
+add(M("me-b-key-not-base64", ms(b"k", b"hello") + b"me k b\r\n"))
 
 # --- mg: every flag, hit and miss ----------------------------------------------------
 MG_FLAGS = [b"", b"v", b"f", b"s", b"c", b"k", b"O123", b"t", b"h", b"l", b"u", b"q", b"v f s c k",

@@ -8,6 +8,7 @@ streams must be equal.  See differential_harness.py for the rules.
 """
 
 import concurrent.futures
+import os
 import signal
 
 import pytest
@@ -17,6 +18,7 @@ import conv_meta
 import conv_text
 from differential_harness import (MEMCACHED, SELF_CHECK, SUBJECT_BIN, SUBJECT_NAME,
                                   Server, alternatives, diff_text, lines_of, run_conversation)
+from known_choices import DEVIATIONS_FROM_1_6_45
 
 CONVERSATIONS = conv_text.CONVERSATIONS + conv_meta.CONVERSATIONS + conv_binary.CONVERSATIONS
 
@@ -141,3 +143,43 @@ def test_conversation(conv, pool, executor):
     elif ref_lines != sub_lines:
         pytest.fail("replies differ (%s):\n%s" % (
             conv.proto, diff_text(ref_lines, sub_lines, "memcached", SUBJECT_NAME)), pytrace=False)
+
+
+# memcached 1.6.45, the release mnemod follows (issue 18): built by
+# ../shared/reference/build-memcached.sh; MEMCACHED_NEW points elsewhere.
+MEMCACHED_NEW = os.environ.get("MEMCACHED_NEW", "/tmp/mnemo-ref/memcached-1.6.45/memcached")
+_BY_NAME = {c.name: c for c in CONVERSATIONS}
+assert set(DEVIATIONS_FROM_1_6_45) <= set(_BY_NAME), set(DEVIATIONS_FROM_1_6_45) - set(_BY_NAME)
+
+
+@pytest.mark.parametrize("name", sorted(DEVIATIONS_FROM_1_6_45))
+def test_deviation_from_1_6_45(name, tmp_path):
+    """Each listed deviation: memcached 1.6.45 still gives the listed bytes (else
+    the entry is stale) and mnemod gives its own."""
+    if not os.access(MEMCACHED_NEW, os.X_OK):
+        pytest.skip("memcached 1.6.45 not built at %s (../shared/reference/build-memcached.sh, "
+                    "or set MEMCACHED_NEW)" % MEMCACHED_NEW)
+    why, new_bytes, own_bytes = DEVIATIONS_FROM_1_6_45[name]
+    conv = _BY_NAME[name]
+    root = ("-u", "root") if os.geteuid() == 0 else ()
+    servers = []
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(PER_TEST_LIMIT)
+    try:
+        servers.append(Server(MEMCACHED_NEW, conv.flags + root, tmp_path, "memcached-new").start())
+        servers.append(Server(SUBJECT_BIN, conv.flags, tmp_path, "subject").start())
+        new_lines, sub_lines = (run_conversation(conv, s.port)[0] for s in servers)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        for s in servers:
+            s.stop()
+    documented = alternatives(new_bytes)
+    if new_lines not in documented:
+        pytest.fail("memcached 1.6.45 no longer gives the listed bytes (%s):\n%s" % (
+            why, diff_text(documented[0], new_lines, "listed 1.6.45", "memcached 1.6.45")),
+            pytrace=False)
+    want = documented[0] if SELF_CHECK else lines_of(own_bytes)
+    if sub_lines not in (documented if SELF_CHECK else [want]):
+        pytest.fail("listed deviation (%s); %s differs from its listed bytes:\n%s" % (
+            why, SUBJECT_NAME, diff_text(want, sub_lines, "listed", SUBJECT_NAME)), pytrace=False)
