@@ -633,7 +633,8 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_SERVER_ERROR:
         pc[np++] = fixed_reply[rsp->kind];
         if (rsp->msg != NULL && rsp->nmsg > 0) {
-            pc[np++] = space;
+            if (rsp->msg[0] != ':') /* "SERVER_ERROR: shutdown not enabled" */
+                pc[np++] = space;
             pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
         }
         pc[np++] = crlf;

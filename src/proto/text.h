@@ -64,9 +64,10 @@ enum parse_status text_frame(struct request *req, const char *buf, size_t len, b
  * written, or, if cap is too small, the number needed (nothing useful written).
  *
  * RSP_CLIENT_ERROR/RSP_SERVER_ERROR/RSP_VERSION write "<WORD> <msg>\r\n"
- * ("<WORD>\r\n" when nmsg is 0). RSP_ERROR writes "ERROR\r\n"; a non-empty msg
- * is appended verbatim after "ERROR", so memcached's "ERROR: shutdown not
- * enabled" is msg ": shutdown not enabled".
+ * ("<WORD>\r\n" when nmsg is 0), without the space when msg opens with ':'
+ * (memcached 1.6.45's "SERVER_ERROR: shutdown not enabled" is msg ": shutdown
+ * not enabled"). RSP_ERROR writes "ERROR\r\n"; a non-empty msg is appended
+ * verbatim after "ERROR".
  */
 size_t text_compose(const struct response *rsp, char *buf, size_t cap);
 

@@ -94,7 +94,8 @@ static void exec_version(struct exec_ctx *x)
 static enum exec_next exec_shutdown(struct exec_ctx *x, const struct request *req)
 {
     if (!x->srv->cfg.shutdown_enabled) {
-        exec_reply_message(x, RSP_ERROR, RSP_EDISABLED, ": shutdown not enabled");
+        /* memcached 1.6.45's words, glued to the colon (1.6.18: "ERROR: ...") */
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_EDISABLED, ": shutdown not enabled");
         return EXEC_CONTINUE;
     }
     /* memcached 1.6 knows "shutdown" and "shutdown graceful"; both stop the

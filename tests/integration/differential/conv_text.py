@@ -159,6 +159,8 @@ add(T("quit", b"quit\r\n", fence=False))
 add(T("quit-then-more", b"get a\r\nquit\r\nget b\r\n", fence=False))
 add(T("quit-with-args", b"quit now\r\n"))
 add(T("shutdown-not-enabled", b"shutdown\r\n"))
+add(T("shutdown-graceful-not-enabled", b"shutdown graceful\r\n"))
+add(T("shutdown-bad-mode-not-enabled", b"shutdown foo\r\n"))
 add(T("stats-names", b"stats\r\n"))
 add(T("stats-reset", b"stats reset\r\n"))
 add(T("stats-unknown", b"stats nosuchgroup\r\n"))
@@ -306,5 +308,19 @@ add(T("cas-disabled-cas-cmd", set_(b"k", b"v") + b"cas k 0 0 1 0\r\nw\r\ncas k 0
       flags=("-C",)))
 add(T("item-size-2m", set_(b"k", b"x" * (1500 * 1024)) + b"get k\r\n", flags=("-I", "2m")))
 add(T("flush-disabled", set_(b"k", b"v") + b"flush_all\r\nget k\r\n", flags=("-F",)))
+
+# memcached 1.6.45 (issue 18) changed these answers and mnemod follows it:
+# name -> (why, 1.6.18's display lines, 1.6.45's = mnemod's).
+_SHUTDOWN = ("memcached 1.6.45 says 'SERVER_ERROR: shutdown not enabled' (1.6.18: 'ERROR: ...'), "
+             "whatever the mode, when -A is not given")
+SINCE_1_6_45 = {
+    name: (_SHUTDOWN, "ERROR: shutdown not enabled\\r\\n\nVERSION <version>\\r\\n",
+           "SERVER_ERROR: shutdown not enabled\\r\\n\nVERSION <version>\\r\\n")
+    for name in ("text-shutdown-not-enabled", "text-shutdown-graceful-not-enabled",
+                 "text-shutdown-bad-mode-not-enabled")
+}
+for _c in C:
+    if _c.name in SINCE_1_6_45:
+        _c.known_difference, _c.memcached, _c.mnemod = SINCE_1_6_45[_c.name]
 
 CONVERSATIONS = document_differences(C)

@@ -567,6 +567,10 @@ static const struct compose_case compose_cases[] = {
     { { .kind = RSP_STAT, MSG("version"), .msg2 = "", .nmsg2 = 0 }, "STAT version \r\n" },
     { { .kind = RSP_ERROR }, "ERROR\r\n" },
     { { .kind = RSP_ERROR, MSG(": shutdown not enabled") }, "ERROR: shutdown not enabled\r\n" },
+    /* memcached 1.6.45 glues a message opening with ':' to the word */
+    { { .kind = RSP_SERVER_ERROR, MSG(": shutdown not enabled") },
+      "SERVER_ERROR: shutdown not enabled\r\n" },
+    { { .kind = RSP_CLIENT_ERROR, MSG(":x") }, "CLIENT_ERROR:x\r\n" },
     { { .kind = RSP_CLIENT_ERROR, MSG("bad command line format") },
       "CLIENT_ERROR bad command line format\r\n" },
     { { .kind = RSP_CLIENT_ERROR }, "CLIENT_ERROR\r\n" },
