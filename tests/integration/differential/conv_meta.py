@@ -376,6 +376,53 @@ add(M('45-ms-s-not-stored', ms(b'k', b'de', b'MA s') + ms(b'k', b'de', b'MR s k'
 add(M('45-ms-s-vivify', ms(b'k', b'de', b'MA N0 s') + b'mg k v s\r\n'))
 add(M('45-ms-s-cas', ms(b'k', b'abc', b'C5 s') + ms(b'k', b'abc') + ms(b'k', b'xy', b'C5 s')))
 add(M('45-ms-s-q', ms(b'k', b'abc', b's q') + ms(b'k', b'de', b'ME s q') + b'mn\r\n'))
+# A too-long opaque is refused before the command does anything. memcached
+# (1.6.18 and 1.6.45) checks it while writing the reply, after ma has counted,
+# mg has vivified or touched: an error reply for a command that took effect (a
+# plain bug; also in known_choices.DEVIATIONS_FROM_1_6_45).
+O33 = b"O" + b"x" * 32
+OPAQUE_AFTER_EFFECT = ("a too-long opaque: memcached answers 'opaque token too long' after ma "
+                       "has counted, mg has vivified or mg T has touched (the opaque is checked "
+                       "while the reply is written); mnemod refuses the line before it does "
+                       "anything")
+add(M('known-opaque-long-ma-no-effect', ms(b'n', b'5') + b'ma n ' + O33 + b'\r\nmg n v\r\n',
+      known_difference=OPAQUE_AFTER_EFFECT, memcached=r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 6\r\n
+VERSION <version>\r\n
+""", mnemod=r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+"""))
+add(M('known-opaque-long-mg-no-vivify', b'mg k N30 ' + O33 + b'\r\nmg k v\r\n',
+      known_difference=OPAQUE_AFTER_EFFECT, memcached=r"""
+CLIENT_ERROR opaque token too long\r\n
+VA 0\r\n
+  data: \r\n
+VERSION <version>\r\n
+""", mnemod=r"""
+CLIENT_ERROR opaque token too long\r\n
+EN\r\n
+VERSION <version>\r\n
+"""))
+add(M('known-opaque-long-mg-no-touch',
+      ms(b'k', b'v', b'T100') + b'mg k T5 ' + O33 + b'\r\nmg k t\r\n',
+      known_difference=OPAQUE_AFTER_EFFECT, memcached=r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~0-9\r\n
+VERSION <version>\r\n
+""", mnemod=r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~100\r\n
+VERSION <version>\r\n
+"""))
 add(M('45-errors-ignore-q', b'mg k q !\r\nmg k q T+1\r\nma k q Mx\r\nmn\r\n'))
 
 # Why 1.6.18 answered these otherwise (mnemod gives 1.6.45's bytes).

@@ -45,6 +45,10 @@ _OVER_SWALLOW = ("an unknown opcode (binary verbosity included) with extras or a
                  "many bytes of the next request, holds its reply until they arrive and loses "
                  "its place in the stream; mnemod answers 'Unknown command' and skips exactly "
                  "the body")
+_OPAQUE = ("a too-long opaque: memcached 1.6.45 answers 'opaque token too long' after ma has "
+           "counted, mg has vivified or mg T has touched (it checks the opaque while writing "
+           "the reply): an error for a command that took effect; mnemod refuses the line "
+           "before it does anything (1.6.18 had the same bug)")
 DEVIATIONS_FROM_1_6_45 = {
     'text-key-251-get': (_KEY_251, r"""
 CLIENT_ERROR bad command line format\r\n
@@ -132,6 +136,40 @@ RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
 """, r"""
 RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
 RES get status=0x0001 opaque=0x56 cas=0 value=Not found
+"""),
+    'meta-known-opaque-long-ma-no-effect': (_OPAQUE, r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 6\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-known-opaque-long-mg-no-vivify': (_OPAQUE, r"""
+CLIENT_ERROR opaque token too long\r\n
+VA 0\r\n
+  data: \r\n
+VERSION <version>\r\n
+""", r"""
+CLIENT_ERROR opaque token too long\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-known-opaque-long-mg-no-touch': (_OPAQUE, r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~0-9\r\n
+VERSION <version>\r\n
+""", r"""
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~100\r\n
+VERSION <version>\r\n
 """),
 }
 
