@@ -574,9 +574,6 @@ static enum store_status delta_ex(struct store *s, const char *key, size_t nkey,
     return st;
 }
 
-/* ---- store_delta_ex ---- */
-
-
 /* meta ms s: an append or prepend reports the joined value's length, a
  * vivifying one the piece's; a refused one leaves vlen_out alone. */
 static void test_commit_vlen_out(void **state)
@@ -600,6 +597,9 @@ static void test_commit_vlen_out(void **state)
     store_destroy(&s);
     (void)state;
 }
+
+/* ---- store_delta_ex ---- */
+
 /* memcached: "ma v N0 J10 v" on a miss answers 10, the next one 11. */
 static void test_delta_ex(void **state)
 {
