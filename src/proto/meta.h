@@ -6,7 +6,7 @@
  * classic text commands on one connection, so text_parse() hands every line
  * whose command token is two bytes starting with 'm' to meta_parse_line();
  * meta_parse() is the same thing for callers that know they hold a meta
- * line. The grammar and replies are memcached 1.6.18's (table atop meta.c).
+ * line. The grammar and replies are memcached 1.6.45's (table atop meta.c).
  */
 #ifndef MNEMO_PROTO_META_H
 #define MNEMO_PROTO_META_H
@@ -84,11 +84,12 @@ bool meta_error_swallows(const struct request *req);
  *   RSP_DEBUG         "ME <key> <msg>" (key base64 when the request had 'b')
  *   RSP_CLIENT_ERROR, RSP_SERVER_ERROR, RSP_ERROR: as text_compose().
  *
- * Return flags, in the order the request gave them (memcached 1.6.18):
+ * Return flags, in the order the request gave them (memcached 1.6.45):
  *   mg hit   s (vlen) t (ttl, -1 = none) c (cas) f (flags) l (last_access)
  *            h (hit_before 0/1) O (opaque) k (key, then " b" if binary);
  *            then " Z" (won), " X" (stale), " W" (win) in that order.
- *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored).
+ *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored), s (stored size:
+ *                        rsp->vlen when stored, else the size sent).
  *   md       O, k.       ma success: c, t, O, k; ma NF/EX/NS: O, k.
  * The key echoed is the request's; memcached echoes the stored item's key,
  * which differs only when an item stored with 'b' is read without it.
