@@ -9,23 +9,29 @@
  *                                                quiet, k bits)       exptime,
  *   struct request ◀── pointers into buf ◀── key ◀─────────────────── delta)
  *
- * Rules from memcached 1.6.18 (proto_bin.c: try_read_command_binary,
- * dispatch_bin_command), observed against the Debian build, one connection
- * per case; a * marks what we do differently:
+ * Rules from memcached 1.6.45 (proto_bin.c: try_read_command_binary,
+ * dispatch_bin_command), observed against it (and 1.6.18, which agrees but
+ * for the body limit), one connection per case; a * marks what we do
+ * differently:
  *
- *   request                                   memcached 1.6.18             here
+ *   request                                   memcached 1.6.45             here
  *   ----------------------------------------  ---------------------------  -----------------
  *   magic != 0x80 (after the first packet)    close, no reply              REQ_EBAD_MAGIC
  *   key + extras > body                       0x81 "Unknown command", close REQ_EUNKNOWN
+ *   body > 1 GiB (ITEM_SIZE_MAX_UPPER_LIMIT)  0x04 "Invalid arguments", close REQ_EFORMAT
+ *                                             (1.6.18: no check; it waits for the body)
  *   key > 250 bytes (any opcode)              0x04 "Invalid arguments", close REQ_EKEY_TOO_LONG
  *   lengths wrong for the opcode (below)      0x04 "Invalid arguments", close REQ_EFORMAT
- *   verbosity 0x1b (ext 4: level)             0 (1.6.18: no answer)    REQ_VERBOSITY
- *   unknown opcode                            0x81 "Unknown command"       REQ_UNKNOWN_OPCODE
- *     *memcached then swallows `body` bytes after the extras and key (so it
- *      eats ext+key bytes of the next packet); we skip exactly the rest of
- *      the body (vlen), which keeps the stream in step.
+ *   unknown opcode, verbosity 0x1b included   0x81 "Unknown command"       REQ_UNKNOWN_OPCODE
+ *     (protocol-binary.txt lists verbosity; memcached's dispatcher never
+ *     had it, so it is unknown whatever its extras)
+ *     *memcached then swallows `body` bytes counted after the extras and
+ *      key, so with extras or a key it eats that many bytes of the next
+ *      packet and loses its place (it closes, or waits, depending on what
+ *      follows); we skip exactly the rest of the body (vlen), which keeps
+ *      the stream in step.
  *   SASL list/auth/step, SASL off             0x81 "Unknown command", body  REQ_SASL_*
- *                                             skipped (mnemo: exec answers RSP_ERROR)
+ *                                             skipped (mnemo: exec answers RSP_EUNKNOWN)
  *   datatype / vbucket fields                 ignored
  *   stat/touch/gat* with surplus body bytes   answered; the surplus is read as the next packet
  *
@@ -83,6 +89,10 @@
 #include <endian.h>
 #include <string.h>
 
+/* memcached's ITEM_SIZE_MAX_UPPER_LIMIT: a larger body is refused from the
+ * header, whatever the opcode and -I. */
+#define BINARY_BODY_MAX (1024u * 1024u * 1024u)
+
 /* ---- the opcode table ---------------------------------------------------- */
 
 /* Length rules: what dispatch_bin_command() demands of each opcode. */
@@ -95,8 +105,7 @@ enum op_rule {
     RULE_DELTA,   /* ext 20, key > 0, body == key + 20 */
     RULE_KEYDATA, /* ext 0, key > 0 (append/prepend, sasl auth/step) */
     RULE_STAT,    /* ext 0 */
-    RULE_TOUCH,   /* ext 4, key > 0 */
-    RULE_LEVEL    /* ext 4, key 0, body 4 (verbosity) */
+    RULE_TOUCH    /* ext 4, key > 0 */
 };
 
 #define OP_QUIET 0x01   /* *Q opcode */
@@ -152,9 +161,6 @@ static const struct op_info op_info[256] = {
     [BINARY_OP_SASL_LIST_MECHS] = OPI(REQ_SASL_LIST, RULE_EMPTY, 0),
     [BINARY_OP_SASL_AUTH] = OPI(REQ_SASL_AUTH, RULE_KEYDATA, 0),
     [BINARY_OP_SASL_STEP] = OPI(REQ_SASL_STEP, RULE_KEYDATA, 0),
-    /* protocol-binary.txt's verbosity; memcached 1.6.18's dispatcher lacks it
-     * (it never answers a well-formed one): a known difference. */
-    [BINARY_OP_VERBOSITY] = OPI(REQ_VERBOSITY, RULE_LEVEL, 0),
 };
 
 /* ---- big-endian loads and stores ---------------------------------------- */
@@ -221,8 +227,6 @@ static bool rule_ok(enum op_rule rule, uint32_t ext, uint32_t key, uint32_t body
         return ext == 0;
     case RULE_TOUCH:
         return ext == 4 && key > 0;
-    case RULE_LEVEL:
-        return ext == 4 && key == 0 && body == 4;
     case RULE_ANY:
     default:
         return true;
@@ -288,9 +292,6 @@ static void fill(struct request *req, const struct op_info *oi, const char *ext,
         req->exptime = ld32(ext);
         req->has_exptime = true;
         break;
-    case REQ_VERBOSITY:
-        req->delta = ld32(ext);
-        break;
     case REQ_STATS:
         if (nkey > 0) {
             req->arg = key;
@@ -331,6 +332,8 @@ enum parse_status binary_parse(struct request *req, const char *buf, size_t len,
         req->error = REQ_EBAD_MAGIC;
     } else if ((uint64_t)nkey + next > body) {
         req->error = REQ_EUNKNOWN;
+    } else if (body > BINARY_BODY_MAX) {
+        req->error = REQ_EFORMAT;
     } else if (nkey > REQUEST_KEY_MAX) {
         req->error = REQ_EKEY_TOO_LONG;
     } else if (!rule_ok((enum op_rule)oi->rule, next, nkey, body)) {

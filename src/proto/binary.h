@@ -21,8 +21,8 @@
 #define BINARY_MAGIC_REQ 0x80
 #define BINARY_MAGIC_RES 0x81
 
-/* Opcodes memcached 1.6.18 knows (0x1b verbosity is listed in the spec but
- * 1.6.18 answers it "Unknown command", and so do we). */
+/* Opcodes memcached knows (0x1b verbosity is listed in the spec but
+ * memcached 1.6 answers it "Unknown command", and so do we). */
 enum binary_opcode {
     BINARY_OP_GET = 0x00,
     BINARY_OP_SET = 0x01,
@@ -51,7 +51,6 @@ enum binary_opcode {
     BINARY_OP_FLUSHQ = 0x18,
     BINARY_OP_APPENDQ = 0x19,
     BINARY_OP_PREPENDQ = 0x1a,
-    BINARY_OP_VERBOSITY = 0x1b,
     BINARY_OP_TOUCH = 0x1c,
     BINARY_OP_GAT = 0x1d,
     BINARY_OP_GATQ = 0x1e,

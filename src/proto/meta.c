@@ -549,7 +549,7 @@ static void put_key(struct out *o, bool binary, const char *key, size_t nkey)
 /* Which return flags a reply carries (memcached prints no others). */
 enum echo {
     ECHO_OK_MG = 1, /* mg hit: s t c f l h O k */
-    ECHO_OK_MS,     /* ms, any code: O k c */
+    ECHO_OK_MS,     /* ms, any code: O k c s */
     ECHO_OK_MA,     /* ma success: c t O k */
     ECHO_BASIC      /* misses and failures: O k */
 };
@@ -607,6 +607,14 @@ static void put_return_flags(struct out *o, const struct response *rsp, enum ech
             }
             break;
         case 's':
+            if (which == ECHO_OK_MS) {
+                /* memcached 1.6.45: the stored value's size (append/prepend:
+                 * the whole value), or the size sent when nothing was stored */
+                put_flag(o, 's');
+                put_u64(o, rsp->kind == RSP_STORED ? rsp->vlen : req->vlen);
+                break;
+            }
+            /* fall through */
         case 'f':
         case 'l':
         case 'h':

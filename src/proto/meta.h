@@ -88,7 +88,8 @@ bool meta_error_swallows(const struct request *req);
  *   mg hit   s (vlen) t (ttl, -1 = none) c (cas) f (flags) l (last_access)
  *            h (hit_before 0/1) O (opaque) k (key, then " b" if binary);
  *            then " Z" (won), " X" (stale), " W" (win) in that order.
- *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored).
+ *   mg miss  O, k.       ms  O, k, c (rsp->cas: 0 unless stored), s (stored size:
+ *                        rsp->vlen when stored, else the size sent).
  *   md       O, k.       ma success: c, t, O, k; ma NF/EX/NS: O, k.
  * mg hits and me echo the key the way the item stored it (rsp->key_item,
  * rsp->key_binary: base64 and " b" if it was stored with 'b', plain if not,

@@ -222,8 +222,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_SASL_LIST:
     case REQ_SASL_AUTH:
     case REQ_SASL_STEP:
-        /* No authentication exists yet, so there is nothing to negotiate. */
-        exec_reply_message(x, RSP_ERROR, RSP_ENOT_SUPPORTED, "");
+        /* No authentication exists yet: answered as memcached 1.6.45 built
+         * without SASL answers them, "Unknown command" (the data skipped). */
+        exec_reply_message(x, RSP_ERROR, RSP_EUNKNOWN, "");
         break;
     default:
         exec_reply_message(x, RSP_ERROR, RSP_EUNKNOWN, "");

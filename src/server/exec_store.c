@@ -139,6 +139,7 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
 
     struct store_commit_opts opts;
     memset(&opts, 0, sizeof(opts));
+    opts.vlen_out = &vlen; /* meta s: an append's reply gives the joined size */
     if (req->proto == REQ_PROTO_META) {
         opts.new_cas = req->new_cas;
         opts.invalidate = exec_flag(req, 'I');

@@ -234,6 +234,9 @@ struct store_commit_opts {
     bool vivify;             /* ms N with APPEND/PREPEND: create the item (with the
                               * reserved item's flags, exptime vivify_exptime) if missing */
     uint32_t vivify_exptime;
+    uint32_t *vlen_out;      /* APPEND/PREPEND: if non-NULL, receives the stored
+                              * value's length on STORE_OK (the joined value; the
+                              * piece alone when vivify created the item) */
 };
 
 /* store_commit with options. Same results as store_commit. */

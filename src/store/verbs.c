@@ -371,8 +371,12 @@ static enum store_status commit_concat(struct store *s, struct item *piece, bool
                 piece = c;
                 key = item_key(piece);
             }
-            if (link_if_absent(s, piece, o->new_cas, cas_out) == STORE_OK)
+            uint32_t pvlen = item_vlen(piece); /* read before the link hands it over */
+            if (link_if_absent(s, piece, o->new_cas, cas_out) == STORE_OK) {
+                if (o->vlen_out != NULL)
+                    *o->vlen_out = pvlen;
                 return STORE_OK; /* the reservation is now the link */
+            }
             continue;            /* created in between: add to that one */
         }
         if (cas != 0 && core_cas(s, old) != cas) {
@@ -406,6 +410,8 @@ static enum store_status commit_concat(struct store *s, struct item *piece, bool
         if (r == SWAP_DONE) {
             if (cas_out != NULL)
                 *cas_out = new_cas;
+            if (o->vlen_out != NULL)
+                *o->vlen_out = (uint32_t)vlen;
             st = STORE_OK;
             break;
         }

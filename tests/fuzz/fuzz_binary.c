@@ -76,6 +76,10 @@ static void oracle(const uint8_t *h, struct expect *e)
         e->err = REQ_EUNKNOWN;
         return;
     }
+    if (body > 1024u * 1024 * 1024) { /* memcached 1.6.45's ITEM_SIZE_MAX_UPPER_LIMIT */
+        e->err = REQ_EFORMAT;
+        return;
+    }
     if (key > 250) {
         e->err = REQ_EKEY_TOO_LONG;
         return;
@@ -123,10 +127,6 @@ static void oracle(const uint8_t *h, struct expect *e)
     case 0x1c: case 0x1d: case 0x1e: case 0x23: case 0x24:
         ok = ext == 4 && key != 0;
         e->cmd = op == 0x1c ? REQ_TOUCH : REQ_GAT;
-        break;
-    case 0x1b: /* verbosity (protocol-binary.txt; not in 1.6.18) */
-        ok = ext == 4 && key == 0 && body == 4;
-        e->cmd = REQ_VERBOSITY;
         break;
     default:
         ok = true;

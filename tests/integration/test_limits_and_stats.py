@@ -363,8 +363,9 @@ def test_flush_disabled(server_factory):
 
 def test_shutdown_not_enabled(server):
     with server.client() as c:
-        c.call(b"shutdown\r\n", b"SERVER_ERROR: shutdown not enabled\r\n")  # 1.6.45
+        c.call(b"shutdown\r\n", b"SERVER_ERROR: shutdown not enabled\r\n")  # 1.6.45's words
         c.call(b"shutdown graceful\r\n", b"SERVER_ERROR: shutdown not enabled\r\n")
+        c.call(b"shutdown foo\r\n", b"SERVER_ERROR: shutdown not enabled\r\n")
         c.version()
     assert server.alive()
     assert server.stats("settings").get("shutdown_command", "no") == "no"

@@ -231,6 +231,23 @@ add(B("swallow-set-no-key", CANARY + P("set", b"", FLUSH, sx(), opaque=1) + PROB
 add(B("swallow-incr-with-value", CANARY + P("incr", b"n", FLUSH, ix(1), opaque=1) + PROBE))
 add(B("swallow-touch-key-251", CANARY + P("touch", b"k" * 251, FLUSH, ex(10), opaque=1) + PROBE))
 
+# --- issue 18: memcached 1.6.45 ---------------------------------------------------------
+GIB = 1024 * 1024 * 1024
+# a body over 1 GiB is refused from the header ("Invalid arguments", then close)
+add(B("45-body-over-1gib", P("set", b"k", b"", sx(), bodylen=GIB + 1)[:33], fence=False))
+add(B("45-body-over-1gib-unknown-op", P(0x25, bodylen=GIB + 1)[:24], fence=False))
+add(B("45-body-over-1gib-key-251", P("get", b"k" * 251, bodylen=0xFFFFFFFF)[:24 + 251],
+      fence=False))
+add(B("45-body-1gib-key-too-long", P("get", b"k" * 251, bodylen=GIB)[:24 + 251], fence=False))
+# verbosity is an unknown opcode: a bare one is answered and the stream goes on
+add(B("45-verbosity-bare-then-get", store() + P("verbosity", opaque=0x12) + get(opaque=0x13)))
+add(B("45-verbosity-value-then-get", P("verbosity", value=b"1234", opaque=0x12) + get(opaque=0x13)))
+# SASL without authentication: "Unknown command", the data skipped
+add(B("45-sasl-auth-then-get", store() + P("sasl_auth", b"PLAIN", b"\x00u\x00p", opaque=0x21)
+      + get(opaque=0x22)))
+add(B("45-sasl-list-then-get", store() + P("sasl_list", opaque=0x20) + get(opaque=0x22)))
+
+
 # --- issue 18: keys at and past the limit --------------------------------------------------
 for op, extras in (("delete", b""), ("incr", ix(1, 0, 0)), ("touch", ex(10)), ("gat", ex(10)),
                    ("getk", b""), ("append", b"")):

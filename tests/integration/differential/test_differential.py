@@ -18,6 +18,7 @@ See differential_harness.py for the rules.
 """
 
 import concurrent.futures
+import os
 import signal
 
 import pytest

@@ -194,9 +194,11 @@ static const struct valid_case valid_cases[] = {
     { .p = { .op = 0x20 }, .cmd = REQ_SASL_LIST },
     { .p = { .op = 0x21, .key = "PLAIN", .val = "\0u\0p", .nval = 4 }, .cmd = REQ_SASL_AUTH, .vlen = 4 },
     { .p = { .op = 0x22, .key = "PLAIN", .val = "xyz" }, .cmd = REQ_SASL_STEP, .vlen = 3 },
-    /* 1.6.18 has no binary verbosity: "Unknown command", body skipped */
-    /* verbosity: protocol-binary.txt's shape (1.6.18 does not know it) */
-    { .p = { .op = 0x1b, .ext = EXP4("\x00\x01"), .next = 4 }, .cmd = REQ_VERBOSITY, .delta = 1 },
+    /* memcached 1.6 has no binary verbosity (protocol-binary.txt lists it):
+     * an unknown opcode whatever its shape, answered "Unknown command" */
+    { .p = { .op = 0x1b, .ext = EXP4("\x00\x01"), .next = 4 }, .cmd = REQ_UNKNOWN_OPCODE },
+    { .p = { .op = 0x1b }, .cmd = REQ_UNKNOWN_OPCODE },
+    { .p = { .op = 0x1b, .val = "vv" }, .cmd = REQ_UNKNOWN_OPCODE, .vlen = 2 },
     { .p = { .op = 0x50, .key = "k", .val = "vv" }, .cmd = REQ_UNKNOWN_OPCODE, .vlen = 2 },
     { .p = { .op = 0xff }, .cmd = REQ_UNKNOWN_OPCODE },
     { .p = { .op = 0x00, .key = "0123456789012345678901234567890123456789012345678901234567890123456789"
@@ -295,6 +297,16 @@ static const struct bad_case bad_cases[] = {
     { "set key 251", { .op = 0x01, .key = key251, .ext = "12345678", .next = 8, .val = "v" },
       REQ_EKEY_TOO_LONG, REQ_SET },
     { "unknown op key 251", { .op = 0x50, .key = key251 }, REQ_EKEY_TOO_LONG, REQ_UNKNOWN_OPCODE },
+    /* memcached 1.6.45: a body over 1 GiB is refused from the header, before
+     * the key's length is looked at (1.6.18 waited for the body) */
+    { "set body 1 GiB + 1", { .op = 0x01, .key = "k", .ext = "12345678", .next = 8,
+                              .bodylen = 1024L * 1024 * 1024 + 1 }, REQ_EFORMAT, REQ_SET },
+    { "set body 2 GiB", { .op = 0x01, .key = "k", .ext = "12345678", .next = 8,
+                          .bodylen = 0x7fffffff }, REQ_EFORMAT, REQ_SET },
+    { "unknown op body 1 GiB + 1", { .op = 0x50, .bodylen = 1024L * 1024 * 1024 + 1 },
+      REQ_EFORMAT, REQ_UNKNOWN_OPCODE },
+    { "get key 251 body 4 GiB", { .op = 0x00, .key = key251, .bodylen = 0xffffffffL },
+      REQ_EFORMAT, REQ_GET },
     { "get with extras", { .op = 0x00, .key = "k", .ext = "xxxx", .next = 4 }, REQ_EFORMAT, REQ_GET },
     { "get no key", { .op = 0x00 }, REQ_EFORMAT, REQ_GET },
     { "getkq no key", { .op = 0x0d }, REQ_EFORMAT, REQ_GET },
@@ -353,6 +365,25 @@ static void test_bad_packets(void **state)
             assert_int_equal(req.opaque32, OPAQUE);
         }
     }
+}
+
+/* A body of exactly 1 GiB is memcached's largest: the header, extras and
+ * key parse, and the value that would follow is left to the caller. */
+static void test_body_limit(void **state)
+{
+    (void)state;
+    const struct pkt_spec spec = { .op = 0x01, .key = "k", .ext = "12345678", .next = 8,
+                                   .bodylen = 1024L * 1024 * 1024 };
+    uint8_t pk[64];
+    size_t len = build(&spec, pk);
+    struct request req;
+    size_t consumed = 0;
+
+    assert_int_equal(len, 24 + 8 + 1);
+    assert_int_equal(parse_copy(&req, pk, len, &consumed), PARSE_OK);
+    assert_int_equal(consumed, len);
+    assert_int_equal(req.cmd, REQ_SET);
+    assert_int_equal(req.vlen, 1024u * 1024 * 1024 - 9);
 }
 
 /* memcached leaves surplus body bytes of stat/touch/gat in the stream. */
@@ -636,7 +667,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_packets), cmocka_unit_test(test_bad_packets),
-        cmocka_unit_test(test_surplus_body),  cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_body_limit),    cmocka_unit_test(test_surplus_body),
+        cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_compose),       cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_compose_no_req), cmocka_unit_test(test_every_opcode),
         cmocka_unit_test(test_fuzz_seeds),

@@ -574,6 +574,30 @@ static enum store_status delta_ex(struct store *s, const char *key, size_t nkey,
     return st;
 }
 
+/* meta ms s: an append or prepend reports the joined value's length, a
+ * vivifying one the piece's; a refused one leaves vlen_out alone. */
+static void test_commit_vlen_out(void **state)
+{
+    struct store *s = mk(true);
+    uint32_t vlen = 99;
+    struct store_commit_opts o = {.vlen_out = &vlen};
+
+    set(s, "k", "abc", 0, 0);
+    assert_int_equal(commit_ex(s, "k", "de", 0, 0, STORE_APPEND, 0, &o, NULL), STORE_OK);
+    assert_int_equal(vlen, 5);
+    assert_int_equal(commit_ex(s, "k", "f", 0, 0, STORE_PREPEND, 0, &o, NULL), STORE_OK);
+    assert_int_equal(vlen, 6);
+    vlen = 99;
+    assert_int_equal(commit_ex(s, "miss", "xy", 0, 0, STORE_APPEND, 0, &o, NULL),
+                     STORE_NOT_STORED);
+    assert_int_equal(vlen, 99);
+    o.vivify = true;
+    assert_int_equal(commit_ex(s, "viv", "xyz", 0, 0, STORE_APPEND, 0, &o, NULL), STORE_OK);
+    assert_int_equal(vlen, 3);
+    store_destroy(&s);
+    (void)state;
+}
+
 /* ---- store_delta_ex ---- */
 
 /* memcached: "ma v N0 J10 v" on a miss answers 10, the next one 11. */
@@ -765,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_commit_new_cas),
         cmocka_unit_test(test_commit_invalidate),
         cmocka_unit_test(test_commit_append_vivify_and_cas),
+        cmocka_unit_test(test_commit_vlen_out),
         cmocka_unit_test(test_delta_ex),
         cmocka_unit_test(test_delta_keeps_state_in_place),
         cmocka_unit_test(test_hook_meta),
