@@ -240,6 +240,12 @@ static enum request_error m_oracle(char *line, char **t, struct moracle *o)
     for (size_t i = o->cmd == REQ_MS ? 3 : 2; i < lim; i++) {
         unsigned char b = (unsigned char)t[i][0];
         if (!(b > 64 && b < 123) && !(b >= '0' && b <= '9')) {
+            /* mnemod (a listed deviation): an ms whose length parsed skips
+             * its block, where 1.6.45 runs it as commands */
+            if (o->cmd == REQ_MS && ntok >= 4 && m_strict_i32(t[2], &o->vlen) && o->vlen >= 0 &&
+                o->vlen <= INT_MAX - 2) {
+                o->swallow = true;
+            }
             return REQ_EFORMAT;
         }
     }

@@ -12,8 +12,7 @@ that every name is a conversation.
 
 Bytes are normalised display lines (differential_harness.normalise), one
 string with a line per row; a list holds outcomes that depend on how the
-bytes arrive.  mnemod changes that are still on their way are not here but
-in pending_fixes.py.
+bytes arrive.
 """
 
 from collections import namedtuple
@@ -35,8 +34,24 @@ D_DELETE = ('1.6.45 ignores whatever follows the key of a delete (the time argum
             'protocol.txt dropped, or junk) and deletes; 1.6.18 rejected it with a usage line, '
             "and libmemcached's memccapable ('ascii delete', 'ascii delete noreply') expects that"
             ' rejection, so 1.6.45 fails those tests; mnemod keeps the rejection')
-D_SASL = ("until authentication exists mnemod answers the SASL opcodes 'Not supported' (issue "
-          "3); memcached built without SASL answers 'Unknown command'")
+D_LONG_GAT = ('a gat/gats line that passes 2048 bytes before its newline: 1.6.45 closes the '
+              'connection (only get/gets lines may grow), though it serves the same line when '
+              'it arrives in one read; mnemod lets gat/gats lines grow like get lines')
+D_ME_B = ("1.6.45's me ignores a b that ends the line (its check still counts the terminal token "
+          'of its old tokenizer) and looks up the base64 text itself; mnemod decodes the key, as '
+          'protocol.txt says and 1.6.18 did')
+D_OPAQUE = ("a too-long opaque: memcached (1.6.18 and 1.6.45) answers 'opaque token too long' "
+            'after ma has counted, mg has vivified or mg T has touched (it checks the opaque '
+            'while writing the reply); mnemod refuses the line before it does anything')
+D_BIN_VERBOSITY = ('a plain 1.6.45 bug (as in 1.6.18): binary verbosity is an opcode its '
+                   'dispatcher never had; with its 4 bytes of extras memcached skips the body '
+                   'counted after them and waits for bytes of the next request, answering '
+                   "nothing; mnemod answers 'Unknown command' and skips exactly the body")
+D_CLOSE_KEEPS = ('a plain 1.6.45 bug: when it closes a connection for an over-long line it '
+                 'drops the replies to earlier commands of the same read; mnemod sends them, then '
+                 'closes')
+D_STATS_OWN = ("mnemod prints memcached 1.6.45's general stats in its order, then its own "
+               'version (mnemo_version)')
 O_PARSER = ("1.6.45's new request parser answers 'CLIENT_ERROR bad command line format' where "
             '1.6.18 said ERROR (a command without its arguments, an empty or one-character line, '
             "the rest of a bad data chunk) and 'bad command line format' for some bad meta flags")
@@ -56,6 +71,29 @@ O_NEWER = ('flag added to the meta protocol after 1.6.18 (E, md x, ms MA with N,
            'rejects or ignores it')
 O_ME_EXP = ("1.6.18's me prints exp= as current_time - exptime, a negative number for an item "
             'that expires in the future')
+O_SHUTDOWN = ("1.6.45 answers 'SERVER_ERROR: shutdown not enabled' where 1.6.18 said "
+              "'ERROR: shutdown not enabled', whatever the mode")
+O_HTTP = ('1.6.45 closes the connection on an HTTP request line (an unknown command whose last '
+          'token starts HTTP/), also one shaped like a meta command; 1.6.18 answered ERROR')
+O_NOREPLY = ("1.6.45 honours a last 'noreply' on an unknown command (nothing is sent); 1.6.18 "
+             'answered ERROR')
+O_WORD = ("1.6.45's command word is the bytes before the first space: a leading space makes an "
+          "unknown command and the old 'bget' alias is gone; 1.6.18 skipped leading spaces")
+O_NUL = ('1.6.45 keeps NUL bytes in a command line (in keys; its number reading stops at one); '
+         '1.6.18 ended the line at the first NUL')
+O_STRICT = ("1.6.45 reads these numbers strictly (digits and, for signed fields, a leading '-'; "
+            "at most 11 bytes, 22 for 64-bit ones); 1.6.18 used strtol/strtoul ('+5', tabs)")
+O_FLAGS_WS = ("1.6.45 reads a storage line's flags and exptime with strtoul/strtol from the "
+              "token on, so a token of whitespace alone reads into the next one")
+O_FLAG_BYTE = ("1.6.45's tokenizer refuses a meta line whose flag token starts with neither a "
+               "letter A..z nor a digit: 'bad command line format' before anything else")
+O_META_TOKENS = ("1.6.45 allows 20 meta tokens (1.6.18: 19), says 'options flags are too long' "
+                 "for mg, md and ms (ma: 'invalid or duplicate flag'), and ms swallows its block")
+O_META_Q = ("1.6.45's q hides ma's success also when N created the counter; 1.6.18 showed it")
+O_ME_B = ("1.6.45's me ignores a b that ends the line and looks up the base64 text (see "
+          "DEVIATIONS: mnemod decodes it, as 1.6.18 did)")
+O_BODY = ("1.6.45 refuses a binary body over 1 GiB from the header ('Invalid arguments', then "
+          "close); 1.6.18 waited for the body")
 O_STATS = ("1.6.45's general stats drop slab_reassign_evictions_nomem and add "
            'slab_reassign_busy_nomem and slab_reassign_last_busy_status')
 
@@ -268,8 +306,75 @@ STORED\r\n
 CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
+    'bin-known-unknown-op-with-key': Deviation(
+        "a plain 1.6.45 bug (as in 1.6.18): after an unknown opcode whose request carries a key, memcached skips the body twice, loses its place in the stream and closes the connection (with or without sending the error first, depending on how the bytes arrive); mnemod answers 'Unknown command' and goes on",
+        memcached=[r"""
+<connection closed>
+""", r"""
+RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
+<connection closed>
+"""],
+        mnemod=r"""
+RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
+RES get status=0x0001 opaque=0x56 cas=0 value=Not found
+"""),
+    'text-long-gat-in-pieces': Deviation(
+        D_LONG_GAT,
+        memcached=r"""
+STORED\r\n
+VERSION <version>\r\n
+<connection closed>
+""",
+        mnemod=r"""
+STORED\r\n
+VERSION <version>\r\n
+VALUE key0007 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-delete-extra-tokens': Deviation(
+        D_DELETE,
+        memcached=r"""
+STORED\r\n
+STORED\r\n
+STORED\r\n
+DELETED\r\n
+DELETED\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+STORED\r\n
+STORED\r\n
+STORED\r\n
+ERROR\r\n
+CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n
+VALUE a 0 1\r\n
+  data: 1\r\n
+VALUE b 0 1\r\n
+  data: 2\r\n
+VALUE c 0 1\r\n
+  data: 3\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-known-exptime-2-pow-32-plus-1000': Deviation(
+        D_U32,
+        memcached=r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: x\r\n
+END\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+CLIENT_ERROR bad command line format\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
     'meta-me-base64': Deviation(
-        "1.6.45's me ignores the b flag when it is the only flag (it looks up the base64 text itself: EN); mnemod decodes the key, and prints it as the request spelled it",
+        D_ME_B,
         memcached=r"""
 HD\r\n
 EN\r\n
@@ -277,18 +382,30 @@ VERSION <version>\r\n
 """,
         mnemod=r"""
 HD\r\n
-ME aw== exp=-1 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+ME k exp=-1 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+"""),
+    'meta-me-b-key-not-base64': Deviation(
+        D_ME_B,
+        memcached=r"""
+HD\r\n
+ME k exp=-1 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
     'meta-ms-invalid-flag': Deviation(
         D_META_RUNS_DATA,
         memcached=r"""
 CLIENT_ERROR bad command line format\r\n
-CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
 VERSION <version>\r\n
 """,
         mnemod=r"""
-CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR bad command line format\r\n
 VERSION <version>\r\n
 """),
     'meta-swallow-ms-invalid-flag': Deviation(
@@ -303,83 +420,486 @@ VERSION <version>\r\n
 """,
         mnemod=r"""
 HD\r\n
-CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR bad command line format\r\n
 VA 5\r\n
   data: alive\r\n
 MN\r\n
 VERSION <version>\r\n
 """),
-    'meta-key-251-ma': Deviation(
-        "1.6.45's ma reports a too-long key as 'invalid or duplicate flag' (mg, ms and md say 'bad command line format', as 1.6.18's ma did); mnemod says 'bad command line format' for all four",
+    'meta-45-flag-byte-ms-no-swallow': Deviation(
+        D_META_RUNS_DATA,
         memcached=r"""
-CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR bad command line format\r\n
 MN\r\n
 VERSION <version>\r\n
 """,
         mnemod=r"""
 CLIENT_ERROR bad command line format\r\n
-MN\r\n
 VERSION <version>\r\n
 """),
-    'bin-verbosity-no-extras': Deviation(
-        "mnemod implements binary verbosity (protocol-binary.txt: 4 bytes of extras), so a verbosity packet without them is malformed like any other: 'Invalid arguments', then close; memcached does not know the opcode",
+    'meta-known-opaque-long-ma-no-effect': Deviation(
+        D_OPAQUE,
         memcached=r"""
-RES verbosity status=0x0081 opaque=0x0 cas=0 value=Unknown command
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 6\r\n
+VERSION <version>\r\n
 """,
         mnemod=r"""
-RES verbosity status=0x0004 opaque=0x0 cas=0 value=Invalid arguments
-<connection closed>
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
 """),
-    'bin-sasl-list-mechs': Deviation(
-        D_SASL,
+    'meta-known-opaque-long-mg-no-vivify': Deviation(
+        D_OPAQUE,
         memcached=r"""
-RES sasl_list status=0x0081 opaque=0x0 cas=0 value=Unknown command
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+CLIENT_ERROR opaque token too long\r\n
+VA 0\r\n
+  data: \r\n
+VERSION <version>\r\n
 """,
         mnemod=r"""
-RES sasl_list status=0x0083 opaque=0x0 cas=0 value=Not supported
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+CLIENT_ERROR opaque token too long\r\n
+EN\r\n
+VERSION <version>\r\n
 """),
-    'bin-sasl-auth': Deviation(
-        D_SASL,
+    'meta-known-opaque-long-mg-no-touch': Deviation(
+        D_OPAQUE,
         memcached=r"""
-RES sasl_auth status=0x0081 opaque=0x0 cas=0 value=Unknown command
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~0-9\r\n
+VERSION <version>\r\n
 """,
         mnemod=r"""
-RES sasl_auth status=0x0083 opaque=0x0 cas=0 value=Not supported
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
-"""),
-    'bin-sasl-step': Deviation(
-        D_SASL,
-        memcached=r"""
-RES sasl_step status=0x0081 opaque=0x0 cas=0 value=Unknown command
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
-""",
-        mnemod=r"""
-RES sasl_step status=0x0083 opaque=0x0 cas=0 value=Not supported
-RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+HD\r\n
+CLIENT_ERROR opaque token too long\r\n
+HD t~100\r\n
+VERSION <version>\r\n
 """),
     'bin-known-verbosity': Deviation(
-        "a plain 1.6.45 bug (as in 1.6.18): a well-formed binary verbosity request gets no answer (with more bytes behind it, it answers 'Unknown command' and eats the next request); protocol-binary.txt: verbosity answers success",
+        D_BIN_VERBOSITY,
         memcached=r"""
 
 """,
         mnemod=r"""
-RES verbosity status=0x0000 opaque=0x11 cas=0
+RES verbosity status=0x0081 opaque=0x11 cas=0 value=Unknown command
 """),
-    'bin-known-unknown-op-with-key': Deviation(
-        "a plain 1.6.45 bug (as in 1.6.18): after an unknown opcode whose request carries a key, memcached skips the body twice, loses its place in the stream and closes the connection (with or without sending the error first, depending on how the bytes arrive); mnemod answers 'Unknown command' and goes on",
-        memcached=[r"""
-<connection closed>
-""", r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-<connection closed>
-"""],
+    'text-stats-names': Deviation(
+        D_STATS_OWN,
+        memcached=r"""
+STAT pid <v>\r\n
+STAT uptime <v>\r\n
+STAT time <v>\r\n
+STAT version <v>\r\n
+STAT libevent <v>\r\n
+STAT pointer_size <v>\r\n
+STAT rusage_user <v>\r\n
+STAT rusage_system <v>\r\n
+STAT max_connections <v>\r\n
+STAT curr_connections <v>\r\n
+STAT total_connections <v>\r\n
+STAT rejected_connections <v>\r\n
+STAT connection_structures <v>\r\n
+STAT response_obj_oom <v>\r\n
+STAT response_obj_count <v>\r\n
+STAT response_obj_bytes <v>\r\n
+STAT read_buf_count <v>\r\n
+STAT read_buf_bytes <v>\r\n
+STAT read_buf_bytes_free <v>\r\n
+STAT read_buf_oom <v>\r\n
+STAT reserved_fds <v>\r\n
+STAT cmd_get <v>\r\n
+STAT cmd_set <v>\r\n
+STAT cmd_flush <v>\r\n
+STAT cmd_touch <v>\r\n
+STAT cmd_meta <v>\r\n
+STAT get_hits <v>\r\n
+STAT get_misses <v>\r\n
+STAT get_expired <v>\r\n
+STAT get_flushed <v>\r\n
+STAT delete_misses <v>\r\n
+STAT delete_hits <v>\r\n
+STAT incr_misses <v>\r\n
+STAT incr_hits <v>\r\n
+STAT decr_misses <v>\r\n
+STAT decr_hits <v>\r\n
+STAT cas_misses <v>\r\n
+STAT cas_hits <v>\r\n
+STAT cas_badval <v>\r\n
+STAT touch_hits <v>\r\n
+STAT touch_misses <v>\r\n
+STAT store_too_large <v>\r\n
+STAT store_no_memory <v>\r\n
+STAT auth_cmds <v>\r\n
+STAT auth_errors <v>\r\n
+STAT bytes_read <v>\r\n
+STAT bytes_written <v>\r\n
+STAT limit_maxbytes <v>\r\n
+STAT accepting_conns <v>\r\n
+STAT listen_disabled_num <v>\r\n
+STAT time_in_listen_disabled_us <v>\r\n
+STAT threads <v>\r\n
+STAT conn_yields <v>\r\n
+STAT hash_power_level <v>\r\n
+STAT hash_bytes <v>\r\n
+STAT hash_is_expanding <v>\r\n
+STAT slab_reassign_rescues <v>\r\n
+STAT slab_reassign_chunk_rescues <v>\r\n
+STAT slab_reassign_inline_reclaim <v>\r\n
+STAT slab_reassign_busy_items <v>\r\n
+STAT slab_reassign_busy_deletes <v>\r\n
+STAT slab_reassign_busy_nomem <v>\r\n
+STAT slab_reassign_last_busy_status <v>\r\n
+STAT slab_reassign_running <v>\r\n
+STAT slabs_moved <v>\r\n
+STAT lru_crawler_running <v>\r\n
+STAT lru_crawler_starts <v>\r\n
+STAT lru_maintainer_juggles <v>\r\n
+STAT malloc_fails <v>\r\n
+STAT log_worker_dropped <v>\r\n
+STAT log_worker_written <v>\r\n
+STAT log_watcher_skipped <v>\r\n
+STAT log_watcher_sent <v>\r\n
+STAT log_watchers <v>\r\n
+STAT unexpected_napi_ids <v>\r\n
+STAT round_robin_fallback <v>\r\n
+STAT bytes <v>\r\n
+STAT curr_items <v>\r\n
+STAT total_items <v>\r\n
+STAT slab_global_page_pool <v>\r\n
+STAT expired_unfetched <v>\r\n
+STAT evicted_unfetched <v>\r\n
+STAT evicted_active <v>\r\n
+STAT evictions <v>\r\n
+STAT reclaimed <v>\r\n
+STAT crawler_reclaimed <v>\r\n
+STAT crawler_items_checked <v>\r\n
+STAT lrutail_reflocked <v>\r\n
+STAT moves_to_cold <v>\r\n
+STAT moves_to_warm <v>\r\n
+STAT moves_within_lru <v>\r\n
+STAT direct_reclaims <v>\r\n
+STAT lru_bumps_dropped <v>\r\n
+END\r\n
+VERSION <version>\r\n
+""",
         mnemod=r"""
-RES 0x25 status=0x0081 opaque=0x55 cas=0 value=Unknown command
-RES get status=0x0001 opaque=0x56 cas=0 value=Not found
+STAT pid <v>\r\n
+STAT uptime <v>\r\n
+STAT time <v>\r\n
+STAT version <v>\r\n
+STAT libevent <v>\r\n
+STAT pointer_size <v>\r\n
+STAT rusage_user <v>\r\n
+STAT rusage_system <v>\r\n
+STAT max_connections <v>\r\n
+STAT curr_connections <v>\r\n
+STAT total_connections <v>\r\n
+STAT rejected_connections <v>\r\n
+STAT connection_structures <v>\r\n
+STAT response_obj_oom <v>\r\n
+STAT response_obj_count <v>\r\n
+STAT response_obj_bytes <v>\r\n
+STAT read_buf_count <v>\r\n
+STAT read_buf_bytes <v>\r\n
+STAT read_buf_bytes_free <v>\r\n
+STAT read_buf_oom <v>\r\n
+STAT reserved_fds <v>\r\n
+STAT cmd_get <v>\r\n
+STAT cmd_set <v>\r\n
+STAT cmd_flush <v>\r\n
+STAT cmd_touch <v>\r\n
+STAT cmd_meta <v>\r\n
+STAT get_hits <v>\r\n
+STAT get_misses <v>\r\n
+STAT get_expired <v>\r\n
+STAT get_flushed <v>\r\n
+STAT delete_misses <v>\r\n
+STAT delete_hits <v>\r\n
+STAT incr_misses <v>\r\n
+STAT incr_hits <v>\r\n
+STAT decr_misses <v>\r\n
+STAT decr_hits <v>\r\n
+STAT cas_misses <v>\r\n
+STAT cas_hits <v>\r\n
+STAT cas_badval <v>\r\n
+STAT touch_hits <v>\r\n
+STAT touch_misses <v>\r\n
+STAT store_too_large <v>\r\n
+STAT store_no_memory <v>\r\n
+STAT auth_cmds <v>\r\n
+STAT auth_errors <v>\r\n
+STAT bytes_read <v>\r\n
+STAT bytes_written <v>\r\n
+STAT limit_maxbytes <v>\r\n
+STAT accepting_conns <v>\r\n
+STAT listen_disabled_num <v>\r\n
+STAT time_in_listen_disabled_us <v>\r\n
+STAT threads <v>\r\n
+STAT conn_yields <v>\r\n
+STAT hash_power_level <v>\r\n
+STAT hash_bytes <v>\r\n
+STAT hash_is_expanding <v>\r\n
+STAT slab_reassign_rescues <v>\r\n
+STAT slab_reassign_chunk_rescues <v>\r\n
+STAT slab_reassign_inline_reclaim <v>\r\n
+STAT slab_reassign_busy_items <v>\r\n
+STAT slab_reassign_busy_deletes <v>\r\n
+STAT slab_reassign_busy_nomem <v>\r\n
+STAT slab_reassign_last_busy_status <v>\r\n
+STAT slab_reassign_running <v>\r\n
+STAT slabs_moved <v>\r\n
+STAT lru_crawler_running <v>\r\n
+STAT lru_crawler_starts <v>\r\n
+STAT lru_maintainer_juggles <v>\r\n
+STAT malloc_fails <v>\r\n
+STAT log_worker_dropped <v>\r\n
+STAT log_worker_written <v>\r\n
+STAT log_watcher_skipped <v>\r\n
+STAT log_watcher_sent <v>\r\n
+STAT log_watchers <v>\r\n
+STAT unexpected_napi_ids <v>\r\n
+STAT round_robin_fallback <v>\r\n
+STAT bytes <v>\r\n
+STAT curr_items <v>\r\n
+STAT total_items <v>\r\n
+STAT slab_global_page_pool <v>\r\n
+STAT expired_unfetched <v>\r\n
+STAT evicted_unfetched <v>\r\n
+STAT evicted_active <v>\r\n
+STAT evictions <v>\r\n
+STAT reclaimed <v>\r\n
+STAT crawler_reclaimed <v>\r\n
+STAT crawler_items_checked <v>\r\n
+STAT lrutail_reflocked <v>\r\n
+STAT moves_to_cold <v>\r\n
+STAT moves_to_warm <v>\r\n
+STAT moves_within_lru <v>\r\n
+STAT direct_reclaims <v>\r\n
+STAT lru_bumps_dropped <v>\r\n
+STAT mnemo_version <v>\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-bad-delete-alone': Deviation(
+        D_DELETE,
+        memcached=r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+""",
+        mnemod=r"""
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-no-newline-after-command': Deviation(
+        D_CLOSE_KEEPS,
+        memcached=r"""
+<connection closed>
+""",
+        mnemod=r"""
+STORED\r\n
+<connection closed>
+"""),
+    'bin-stat-all': Deviation(
+        D_STATS_OWN,
+        memcached=r"""
+RES stat status=0x0000 opaque=0x5 cas=0 key=pid value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=uptime value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=time value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=version value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=libevent value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=pointer_size value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rusage_user value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rusage_system value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=max_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=curr_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=total_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rejected_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=connection_structures value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_oom value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_count value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_count value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_bytes_free value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_oom value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=reserved_fds value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_get value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_set value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_flush value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_touch value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_meta value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_expired value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_flushed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=delete_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=delete_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=incr_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=incr_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=decr_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=decr_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_badval value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=touch_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=touch_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=store_too_large value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=store_no_memory value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=auth_cmds value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=auth_errors value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes_read value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes_written value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=limit_maxbytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=accepting_conns value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=listen_disabled_num value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=time_in_listen_disabled_us value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=threads value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=conn_yields value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_power_level value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_is_expanding value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_rescues value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_chunk_rescues value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_inline_reclaim value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_deletes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_nomem value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_last_busy_status value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_running value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slabs_moved value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_crawler_running value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_crawler_starts value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_maintainer_juggles value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=malloc_fails value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_worker_dropped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_worker_written value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watcher_skipped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watcher_sent value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watchers value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=unexpected_napi_ids value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=round_robin_fallback value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=curr_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=total_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_global_page_pool value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=expired_unfetched value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evicted_unfetched value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evicted_active value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evictions value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=reclaimed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=crawler_reclaimed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=crawler_items_checked value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lrutail_reflocked value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_to_cold value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_to_warm value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_within_lru value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=direct_reclaims value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_bumps_dropped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0
+RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
+""",
+        mnemod=r"""
+RES stat status=0x0000 opaque=0x5 cas=0 key=pid value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=uptime value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=time value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=version value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=libevent value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=pointer_size value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rusage_user value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rusage_system value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=max_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=curr_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=total_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=rejected_connections value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=connection_structures value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_oom value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_count value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=response_obj_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_count value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_bytes_free value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=read_buf_oom value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=reserved_fds value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_get value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_set value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_flush value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_touch value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cmd_meta value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_expired value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=get_flushed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=delete_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=delete_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=incr_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=incr_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=decr_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=decr_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=cas_badval value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=touch_hits value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=touch_misses value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=store_too_large value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=store_no_memory value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=auth_cmds value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=auth_errors value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes_read value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes_written value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=limit_maxbytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=accepting_conns value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=listen_disabled_num value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=time_in_listen_disabled_us value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=threads value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=conn_yields value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_power_level value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=hash_is_expanding value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_rescues value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_chunk_rescues value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_inline_reclaim value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_deletes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_busy_nomem value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_last_busy_status value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_reassign_running value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slabs_moved value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_crawler_running value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_crawler_starts value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_maintainer_juggles value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=malloc_fails value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_worker_dropped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_worker_written value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watcher_skipped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watcher_sent value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=log_watchers value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=unexpected_napi_ids value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=round_robin_fallback value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=bytes value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=curr_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=total_items value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=slab_global_page_pool value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=expired_unfetched value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evicted_unfetched value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evicted_active value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=evictions value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=reclaimed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=crawler_reclaimed value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=crawler_items_checked value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lrutail_reflocked value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_to_cold value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_to_warm value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=moves_within_lru value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=direct_reclaims value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=lru_bumps_dropped value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=mnemo_version value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0
+RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
 """),
 }
 
@@ -1306,6 +1826,716 @@ RES stat status=0x0000 opaque=0x5 cas=0
 RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
 """),
     'bin-huge-bodylen': Old("1.6.18 says nothing to a set announcing a 2 GB body; 1.6.45 answers 'Invalid arguments' and closes", r"""
+
+"""),
+    'text-shutdown-graceful-not-enabled': Old(O_SHUTDOWN, r"""
+ERROR: shutdown not enabled\r\n
+VERSION <version>\r\n
+"""),
+    'text-shutdown-bad-mode-not-enabled': Old(O_SHUTDOWN, r"""
+ERROR: shutdown not enabled\r\n
+VERSION <version>\r\n
+"""),
+    'text-refused-set-data-is-not-run': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-refused-cas-data-is-not-run': Old(O_SWALLOW, r"""
+STORED\r\n
+CLIENT_ERROR bad command line format\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-refused-set-noreply-data-is-not-run': Old(O_SWALLOW, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-bytes-plus-sign': Old(O_STRICT, r"""
+STORED\r\n
+VALUE k 0 3\r\n
+  data: xyz\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-http-meta-shaped': Old(O_HTTP, r"""
+ERROR\r\n
+"""),
+    'text-unknown-noreply': Old(O_NOREPLY, r"""
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-short-lines': Old(O_PARSER, r"""
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-short-stray-data-line': Old(O_PARSER, r"""
+STORED\r\n
+ERROR\r\n
+VALUE k 0 1\r\n
+  data: x\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-leading-space-get': Old(O_WORD, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-leading-space-meta': Old(O_WORD, r"""
+STORED\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'text-leading-space-stats': Old(O_WORD, r"""
+STAT pid <v>\r\n
+STAT uptime <v>\r\n
+STAT time <v>\r\n
+STAT version <v>\r\n
+STAT libevent <v>\r\n
+STAT pointer_size <v>\r\n
+STAT rusage_user <v>\r\n
+STAT rusage_system <v>\r\n
+STAT max_connections <v>\r\n
+STAT curr_connections <v>\r\n
+STAT total_connections <v>\r\n
+STAT rejected_connections <v>\r\n
+STAT connection_structures <v>\r\n
+STAT response_obj_oom <v>\r\n
+STAT response_obj_count <v>\r\n
+STAT response_obj_bytes <v>\r\n
+STAT read_buf_count <v>\r\n
+STAT read_buf_bytes <v>\r\n
+STAT read_buf_bytes_free <v>\r\n
+STAT read_buf_oom <v>\r\n
+STAT reserved_fds <v>\r\n
+STAT cmd_get <v>\r\n
+STAT cmd_set <v>\r\n
+STAT cmd_flush <v>\r\n
+STAT cmd_touch <v>\r\n
+STAT cmd_meta <v>\r\n
+STAT get_hits <v>\r\n
+STAT get_misses <v>\r\n
+STAT get_expired <v>\r\n
+STAT get_flushed <v>\r\n
+STAT delete_misses <v>\r\n
+STAT delete_hits <v>\r\n
+STAT incr_misses <v>\r\n
+STAT incr_hits <v>\r\n
+STAT decr_misses <v>\r\n
+STAT decr_hits <v>\r\n
+STAT cas_misses <v>\r\n
+STAT cas_hits <v>\r\n
+STAT cas_badval <v>\r\n
+STAT touch_hits <v>\r\n
+STAT touch_misses <v>\r\n
+STAT store_too_large <v>\r\n
+STAT store_no_memory <v>\r\n
+STAT auth_cmds <v>\r\n
+STAT auth_errors <v>\r\n
+STAT bytes_read <v>\r\n
+STAT bytes_written <v>\r\n
+STAT limit_maxbytes <v>\r\n
+STAT accepting_conns <v>\r\n
+STAT listen_disabled_num <v>\r\n
+STAT time_in_listen_disabled_us <v>\r\n
+STAT threads <v>\r\n
+STAT conn_yields <v>\r\n
+STAT hash_power_level <v>\r\n
+STAT hash_bytes <v>\r\n
+STAT hash_is_expanding <v>\r\n
+STAT slab_reassign_rescues <v>\r\n
+STAT slab_reassign_chunk_rescues <v>\r\n
+STAT slab_reassign_evictions_nomem <v>\r\n
+STAT slab_reassign_inline_reclaim <v>\r\n
+STAT slab_reassign_busy_items <v>\r\n
+STAT slab_reassign_busy_deletes <v>\r\n
+STAT slab_reassign_running <v>\r\n
+STAT slabs_moved <v>\r\n
+STAT lru_crawler_running <v>\r\n
+STAT lru_crawler_starts <v>\r\n
+STAT lru_maintainer_juggles <v>\r\n
+STAT malloc_fails <v>\r\n
+STAT log_worker_dropped <v>\r\n
+STAT log_worker_written <v>\r\n
+STAT log_watcher_skipped <v>\r\n
+STAT log_watcher_sent <v>\r\n
+STAT log_watchers <v>\r\n
+STAT unexpected_napi_ids <v>\r\n
+STAT round_robin_fallback <v>\r\n
+STAT bytes <v>\r\n
+STAT curr_items <v>\r\n
+STAT total_items <v>\r\n
+STAT slab_global_page_pool <v>\r\n
+STAT expired_unfetched <v>\r\n
+STAT evicted_unfetched <v>\r\n
+STAT evicted_active <v>\r\n
+STAT evictions <v>\r\n
+STAT reclaimed <v>\r\n
+STAT crawler_reclaimed <v>\r\n
+STAT crawler_items_checked <v>\r\n
+STAT lrutail_reflocked <v>\r\n
+STAT moves_to_cold <v>\r\n
+STAT moves_to_warm <v>\r\n
+STAT moves_within_lru <v>\r\n
+STAT direct_reclaims <v>\r\n
+STAT lru_bumps_dropped <v>\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-bget-is-unknown': Old(O_WORD, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-gats-no-key': Old(O_PARSER, r"""
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-gat-bad-exptime-no-key': Old(O_STRICT, r"""
+CLIENT_ERROR invalid exptime argument\r\n
+VERSION <version>\r\n
+"""),
+    'text-storage-too-few': Old(O_PARSER, r"""
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-decr-touch-too-few': Old(O_PARSER, r"""
+ERROR\r\n
+ERROR\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-get-only-spaces': Old(O_PARSER, r"""
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-extra-tokens-stores': Old(O_LENIENT, r"""
+ERROR\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-noreply-then-extra': Old(O_LENIENT, r"""
+ERROR\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-noreply-23rd-token': Old(O_LENIENT, r"""
+ERROR\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-noreply-24th-token': Old(O_LENIENT, r"""
+ERROR\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-cas-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+VALUE k 0 2 #1\r\n
+  data: v1\r\n
+END\r\n
+VERSION <version>\r\n
+ERROR\r\n
+ERROR\r\n
+VALUE k 0 2\r\n
+  data: v1\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-incr-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+ERROR\r\n
+4\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-touch-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-delete-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+STORED\r\n
+STORED\r\n
+ERROR\r\n
+CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n
+VALUE a 0 1\r\n
+  data: 1\r\n
+VALUE b 0 1\r\n
+  data: 2\r\n
+VALUE c 0 1\r\n
+  data: 3\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-delete-key-named-noreply': Old(O_LENIENT, r"""
+STORED\r\n
+DELETED\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-flush-all-extra-tokens': Old(O_LENIENT, r"""
+STORED\r\n
+ERROR\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-verbosity-extra-tokens': Old(O_LENIENT, r"""
+ERROR\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-noreply-alone': Old(O_NOREPLY, r"""
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-unknown-leading-space-noreply': Old(O_NOREPLY, r"""
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'text-incr-delta-tab': Old(O_STRICT, r"""
+STORED\r\n
+6\r\n
+VERSION <version>\r\n
+"""),
+    'text-incr-delta-23-digits': Old(O_STRICT, r"""
+STORED\r\n
+6\r\n
+VERSION <version>\r\n
+"""),
+    'text-touch-exptime-plus': Old(O_STRICT, r"""
+STORED\r\n
+TOUCHED\r\n
+VERSION <version>\r\n
+"""),
+    'text-touch-exptime-dash': Old(O_STRICT, r"""
+STORED\r\n
+CLIENT_ERROR invalid exptime argument\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-touch-exptime-over-int32': Old(O_STRICT, r"""
+STORED\r\n
+TOUCHED\r\n
+VERSION <version>\r\n
+"""),
+    'text-gat-exptime-plus': Old(O_STRICT, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-gat-exptime-dash': Old(O_STRICT, r"""
+STORED\r\n
+CLIENT_ERROR invalid exptime argument\r\n
+VERSION <version>\r\n
+"""),
+    'text-flush-all-delay-plus': Old(O_STRICT, r"""
+STORED\r\n
+OK\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-flush-all-delay-dash': Old(O_STRICT, r"""
+STORED\r\n
+CLIENT_ERROR invalid exptime argument\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-verbosity-strict': Old(O_STRICT, r"""
+OK\r\n
+OK\r\n
+OK\r\n
+OK\r\n
+OK\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-bytes-dash': Old(O_STRICT, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-bytes-tab': Old(O_STRICT, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: x\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-bytes-12-digits': Old(O_STRICT, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: x\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-cas-unique-plus': Old(O_STRICT, r"""
+STORED\r\n
+EXISTS\r\n
+VALUE k 0 1\r\n
+  data: v\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-set-flags-whitespace-token': Old(O_FLAGS_WS, r"""
+CLIENT_ERROR bad command line format\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-nul-in-key': Old(O_NUL, r"""
+STORED\r\n
+ERROR\r\n
+ERROR\r\n
+VALUE a 0 1\r\n
+  data: 1\r\n
+END\r\n
+VALUE a 0 1\r\n
+  data: 1\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-nul-after-flags': Old(O_NUL, r"""
+ERROR\r\n
+ERROR\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-nul-after-bytes': Old(O_NUL, r"""
+STORED\r\n
+VALUE k 0 1\r\n
+  data: x\r\n
+END\r\n
+VERSION <version>\r\n
+"""),
+    'text-nul-after-delta': Old(O_NUL, r"""
+STORED\r\n
+6\r\n
+VERSION <version>\r\n
+"""),
+    'text-nul-after-command': Old(O_NUL, r"""
+OK\r\n
+VERSION <version>\r\n
+VERSION <version>\r\n
+"""),
+    'meta-me-b-key-not-base64': Old(O_ME_B, r"""
+HD\r\n
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-flag-messages': Old(O_META_TEXT, r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-flag-messages': Old(O_META_TEXT, r"""
+CLIENT_ERROR bad command line format\r\n
+CLIENT_ERROR options flags too long\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+NF\r\n
+VERSION <version>\r\n
+"""),
+    'meta-md-too-many-flags': Old(O_META_TEXT, r"""
+CLIENT_ERROR options flags too long\r\n
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-M-takes-one-byte': Old(O_META_TEXT, r"""
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-flag-numbers-strict': Old(O_META_TEXT, r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+HD\r\n
+VA 1\r\n
+  data: w\r\n
+VERSION <version>\r\n
+"""),
+    'meta-flag-first-byte': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid flag\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ma-q-vivify-hidden': Old(O_META_TEXT, r"""
+HD\r\n
+VA 1\r\n
+  data: 7\r\n
+VA 1\r\n
+  data: 7\r\n
+VERSION <version>\r\n
+"""),
+    'meta-ms-too-many-flags-swallows': Old(O_META_TOKENS, r"""
+CLIENT_ERROR options flags too long\r\n
+MN\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-bang': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-brace': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-at': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-high': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-digit': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-md': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-ma': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-me': Old(O_FLAG_BYTE, r"""
+HD\r\n
+ME k exp=-1 la=~0-9 cas=#1 fetch=no cls=<n> size=<n>\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-ms-no-swallow': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-flag-byte-at-23-tokens': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-plus': Old(O_STRICT, r"""
+HD\r\n
+HD t~0-9\r\n
+HD t~0-9\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-12-bytes': Old(O_STRICT, r"""
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-T-minus-only': Old(O_STRICT, r"""
+HD\r\n
+CLIENT_ERROR bad token in command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-F-plus': Old(O_STRICT, r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-F-12-bytes': Old(O_STRICT, r"""
+HD\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-C-plus': Old(O_STRICT, r"""
+NF\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-C-23-bytes': Old(O_STRICT, r"""
+NF\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-D-plus': Old(O_STRICT, r"""
+HD\r\n
+VA 1\r\n
+  data: 6\r\n
+VA 1\r\n
+  data: 6\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-J-plus': Old(O_STRICT, r"""
+VA 1\r\n
+  data: 5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-N-plus': Old(O_STRICT, r"""
+VA 0 W\r\n
+  data: \r\n
+VA 0 Z\r\n
+  data: \r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-C': Old(O_META_TEXT, r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VA 1\r\n
+  data: v\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-F': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-F-then-T': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-bad-base64': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-duplicate': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-unknown': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-key-too-long': Old(O_META_TEXT, r"""
+CLIENT_ERROR bad command line format\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-bad-mode-bare': Old(O_META_TEXT, r"""
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-mode-first-byte': Old(O_META_TEXT, r"""
+HD\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+CLIENT_ERROR invalid or duplicate flag\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-mode-first-byte': Old(O_META_TEXT, r"""
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-mode-bare': Old(O_META_TEXT, r"""
+CLIENT_ERROR incorrect length for M token\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-mg-mode-ignored': Old(O_META_TEXT, r"""
+HD\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+CLIENT_ERROR incorrect length for M token\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-mg-20-tokens': Old(O_META_TOKENS, r"""
+CLIENT_ERROR options flags are too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-20-tokens': Old(O_META_TEXT, r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-md-21-tokens': Old(O_META_TEXT, r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-20-tokens': Old(O_META_TEXT, r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ma-21-tokens': Old(O_META_TEXT, r"""
+CLIENT_ERROR options flags too long\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-20-tokens': Old(O_META_TOKENS, r"""
+CLIENT_ERROR options flags too long\r\n
+ERROR\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-21-tokens': Old(O_META_TOKENS, r"""
+CLIENT_ERROR options flags too long\r\n
+ERROR\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-append': Old(O_NEWER, r"""
+HD\r\n
+HD\r\n
+HD c#1 kk O5\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-not-stored': Old(O_NEWER, r"""
+NS\r\n
+NS kk\r\n
+STORED\r\n
+NS\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-vivify': Old(O_NEWER, r"""
+NS\r\n
+EN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-cas': Old(O_NEWER, r"""
+NF\r\n
+HD\r\n
+EX\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-ms-s-q': Old(O_NEWER, r"""
+NS\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'meta-45-errors-ignore-q': Old(O_FLAG_BYTE, r"""
+CLIENT_ERROR invalid flag\r\n
+CLIENT_ERROR invalid mode for ma M token\r\n
+MN\r\n
+VERSION <version>\r\n
+"""),
+    'bin-45-body-over-1gib': Old(O_BODY, r"""
+
+"""),
+    'bin-45-body-over-1gib-unknown-op': Old(O_BODY, r"""
 
 """),
 }

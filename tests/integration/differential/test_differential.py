@@ -7,9 +7,6 @@ normalised reply streams are compared:
                        conversation: then 1.6.18 must give the listed bytes
     mnemod vs 1.6.45   equal, unless differences.DEVIATIONS lists it: then each
                        gives its own listed bytes
-    pending_fixes.PENDING_FIXES: mnemod is known to fail the second check
-    until the named fix merges (xfail; a pass fails the test, so the entry
-    is removed when the fix lands)
 
 See differential_harness.py for the rules.
 
@@ -30,14 +27,12 @@ from differences import DEVIATIONS, DIFFERS_IN_1_6_18
 from differential_harness import (MEMCACHED_NEW, MEMCACHED_OLD, NEW_VERSION, SELF_CHECK,
                                   SUBJECT_BIN, SUBJECT_NAME, Server, alternatives, diff_text,
                                   reference_problem, run_conversation)
-from pending_fixes import PENDING_FIXES
 
 CONVERSATIONS = conv_text.CONVERSATIONS + conv_meta.CONVERSATIONS + conv_binary.CONVERSATIONS
 
 _names = [c.name for c in CONVERSATIONS]
 assert len(_names) == len(set(_names)), sorted(n for n in _names if _names.count(n) > 1)
-for _list, _label in ((DEVIATIONS, "DEVIATIONS"), (DIFFERS_IN_1_6_18, "DIFFERS_IN_1_6_18"),
-                      (PENDING_FIXES, "PENDING_FIXES")):
+for _list, _label in ((DEVIATIONS, "DEVIATIONS"), (DIFFERS_IN_1_6_18, "DIFFERS_IN_1_6_18")):
     _stale = sorted(set(_list) - set(_names))
     assert not _stale, "%s names conversations that do not exist: %s" % (_label, _stale)
 
@@ -198,16 +193,10 @@ def test_conversation(conv, pool, executor):
     subject_ok = sub_lines in wants
     if failures:
         pytest.fail("\n\n".join(failures), pytrace=False)
-    pending = None if SELF_CHECK else PENDING_FIXES.get(conv.name)
-    if pending and subject_ok:
-        pytest.fail("%s now gives the expected bytes: remove %s from PENDING_FIXES (%s)"
-                    % (SUBJECT_NAME, conv.name, pending), pytrace=False)
     if not subject_ok:
         what = "the listed deviation" if conv.name in DEVIATIONS and not SELF_CHECK else NEW_NAME
         message = "%s differs from %s (%s):\n%s" % (
             SUBJECT_NAME, what, conv.proto, diff_text(wants[0], sub_lines, what, SUBJECT_NAME))
-        if pending:
-            pytest.xfail("pending fix: %s" % pending)
         if conv.name not in DEVIATIONS and not SELF_CHECK:
             message += ("\nA fix belongs in mnemod; a deliberate deviation is listed in DEVIATIONS "
                         "with its reason:\n%s" % listing(conv.name, "Deviation(%r, memcached=%s, mnemod=...)",

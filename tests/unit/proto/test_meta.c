@@ -318,7 +318,9 @@ static const struct error_case error_cases[] = {
     { "ms k 2 M\xff\r\n", REQ_EMETA_MODE_MS, true, 2 },
     { "ms k 2 M\r\n", REQ_EMETA_MODE_MS, true, 2 },
     { "ms k 2 F+1\r\n", REQ_EFORMAT, true, 2 },
-    { "ms k 2 !\r\n", REQ_EFORMAT, false, 0 }, /* 1.6.45: no tokens, no length */
+    /* 1.6.45 refuses before the length and runs the block; mnemod skips it */
+    { "ms k 2 !\r\n", REQ_EFORMAT, true, 2 },
+    { "ms k x !\r\n", REQ_EFORMAT, false, 0 },
     { "ms k 2 " O33 "\r\n", REQ_EMETA_OPAQUE, true, 2 },
     { "ms k 2 " O33 " Mx\r\n", REQ_EMETA_MODE_MS, true, 2 },
     { "ms k 2 c f h k l O s t u v q T1 N1 R1 C1 F1 I E1\r\n", REQ_EMETA_TOO_MANY_MG, true, 2 },
