@@ -328,7 +328,7 @@ static enum request_error ma_mode(struct request *req)
  * memcached 1.6.45's tokenizer refuses a line whose flag token starts with
  * a byte that is neither a digit nor in 'A'..'z': the command then has no
  * tokens at all, which it answers "bad command line format" (for ms before
- * the length is read: nothing is swallowed).
+ * the length is read, so it swallows nothing; mnemod does: meta_parse_line).
  */
 static bool flag_bytes_ok(const struct mtok *t, size_t first, size_t nt)
 {
@@ -457,7 +457,20 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
     default:
         return REQ_EUNKNOWN;
     }
-    if (nt < 2 || !flag_bytes_ok(t, req->cmd == REQ_MS ? 3 : 2, nt)) {
+    if (nt < 2) {
+        return REQ_EFORMAT;
+    }
+    if (!flag_bytes_ok(t, req->cmd == REQ_MS ? 3 : 2, nt)) {
+        /* A listed deviation: memcached 1.6.45 refuses such an ms before
+         * reading its length and so runs the data block as commands (the
+         * hole issue 18 closes); mnemod skips the block once the length
+         * parsed, as for every other refused ms. */
+        int32_t vlen;
+        if (req->cmd == REQ_MS && nt >= 3 && number_strict_i32(t[2].s, t[2].n, &vlen) &&
+            vlen >= 0 && vlen <= INT_MAX - 2) {
+            req->vlen = (uint32_t)vlen;
+            req->swallow_on_error = true;
+        }
         return REQ_EFORMAT;
     }
     return req->cmd == REQ_MS ? parse_ms(req, t, nt) : parse_keyed(req, t, nt);
