@@ -226,19 +226,6 @@ static char *uriencode(char *p, const char *s, size_t n)
     return p;
 }
 
-/* A key the text protocol cannot carry (a space, a control byte: stored
- * through meta's base64 "b" flag) is listed base64-encoded with " b", as
- * memcached lists keys it stored as binary. */
-static bool key_needs_base64(const char *k, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)k[i];
-        if (c <= ' ' || c == 0x7f)
-            return true;
-    }
-    return false;
-}
-
 #define LINE_MAX_BYTES (REQUEST_KEY_MAX * 3 + 256)
 
 static int dump_visit(const struct item *it, void *arg)
@@ -255,7 +242,9 @@ static int dump_visit(const struct item *it, void *arg)
     if (j->kind == JOB_MGDUMP) {
         memcpy(p, "mg ", 3);
         p += 3;
-        if (key_needs_base64(key, nkey)) {
+        /* a key stored through meta's base64 "b" is listed that way, as
+         * memcached lists keys it stored as binary */
+        if (item_key_binary(it)) {
             p += base64_encode((const unsigned char *)key, nkey, p);
             memcpy(p, " b", 2);
             p += 2;

@@ -311,6 +311,26 @@ def test_metadump_and_mgdump_list_the_keys_set(server_factory, ref_factory):
                 wait_crawler_idle(c)
 
 
+def test_dumps_list_a_key_stored_as_base64_that_way(server_factory, ref_factory):
+    """mgdump lists a key stored through meta's b flag base64-encoded with
+    " b" (memcached remembers it; an mg of that line finds the item), and
+    metadump lists its bytes URI-encoded."""
+    for label, srv in targets(server_factory, ref_factory):
+        with srv.client() as c:
+            c.call(b"ms cGxhaW5rZXk= 1 b F3\r\nx\r\n", b"HD\r\n")      # "plainkey"
+            c.call(b"ms aGVsbG8gd29ybGQ= 1 b F3\r\ny\r\n", b"HD\r\n")  # "hello world"
+            c.call(b"set normal 3 0 1\r\nz\r\n", b"STORED\r\n")
+            wait_crawler_idle(c)
+            blob = c.request(b"lru_crawler mgdump all\r\n", b"EN\r\n")
+            assert sorted(blob.split(b"\r\n")[1:-2]) == [
+                b"mg aGVsbG8gd29ybGQ= b", b"mg cGxhaW5rZXk= b", b"mg normal"], (label, blob)
+            wait_crawler_idle(c)
+            blob = c.request(b"lru_crawler metadump all\r\n", b"END\r\n")
+            assert b"key=hello%20world " in blob, (label, blob)
+            assert sorted(metadump_keys(blob)) == [b"hello world", b"normal", b"plainkey"], label
+            wait_crawler_idle(c)
+
+
 def test_metadump_format_of_one_item(server_factory, ref_factory):
     for label, srv in targets(server_factory, ref_factory):
         with srv.client() as c:
