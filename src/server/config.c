@@ -11,7 +11,7 @@
 #include "server/config.h"
 
 #include "server/config_extended.h"
-#include "server/server.h"
+#include "server/version.h"
 #include "store/store.h"
 
 #include <ctype.h>

@@ -12,17 +12,12 @@
 
 #include "server/admin.h"
 #include "server/config.h"
+#include "server/version.h"
 
 struct event_loop;
 struct store;
 struct worker;
 
-/* What "version" (text, meta and binary) and "stats" report: the memcached
- * release whose protocol, flags and stats mnemod follows, as a plain x.y.z
- * that version parsers accept (Perl's version->parse, Python's packaging,
- * node's semver all refused "1.6.18-mnemo-0.1.0"). mnemo's own version is
- * in "stats" (mnemo_version) and -V. */
-#define SERVER_VERSION "1.6.45"
 
 struct server {
     struct config cfg;
