@@ -522,27 +522,35 @@ ARENA_RESERVED = 16 * 1024 * MB + MB
 
 
 def _arena_smaps(pid, arena_bytes, field, combine):
-    """For each run of adjacent mappings of /proc/PID/smaps whose total size
-    is that of the item arena (ARENA_RESERVED, perhaps merged with a small
-    neighbour): combine() of the field's values (in its own unit: kB, or
-    0/1) over the run's readable mappings."""
-    runs = []  # [end address, total size, [values of readable mappings]]
-    readable = False
+    """combine() of a field of /proc/PID/smaps (in its own unit: kB, or 0/1)
+    over the writable mappings of each item arena: the reservation is
+    MAP_NORESERVE (VmFlags "nr"), a PROT_NONE tail with the segments handed
+    out below it, arena_bytes in all. Found from the tail down, so that
+    neighbouring mappings (thread stacks; a sanitizer's own) are left out."""
+    vmas = []  # [start, end, perms, {field: value}, vmflags]
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
             head = line.split()
-            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+            if "-" in head[0] and ":" not in head[0]:
                 start, end = (int(x, 16) for x in head[0].split("-"))
-                readable = head[1].startswith("r")
-                if runs and runs[-1][0] == start:
-                    runs[-1][0] = end
-                    runs[-1][1] += end - start
-                else:
-                    runs.append([end, end - start, []])
-            elif line.startswith(field + ":") and readable:
-                runs[-1][2].append(int(head[1]))
-    return [combine(vals) for _, size, vals in runs
-            if arena_bytes <= size < arena_bytes + 32 * MB and vals]
+                vmas.append([start, end, head[1], {}, ""])
+            elif line.startswith("VmFlags:"):
+                vmas[-1][4] = line
+            elif len(head) >= 2 and head[0].endswith(":"):
+                vmas[-1][3][head[0][:-1]] = head[1]
+    out = []
+    for i, (start, end, perms, _, flags) in enumerate(vmas):
+        if perms.startswith("---") and " nr" in flags and arena_bytes // 2 <= end - start <= arena_bytes:
+            size, values, k = end - start, [], i - 1
+            while k >= 0 and vmas[k][1] == vmas[k + 1][0] and " nr" in vmas[k][4] and \
+                    size + vmas[k][1] - vmas[k][0] <= arena_bytes:
+                size += vmas[k][1] - vmas[k][0]
+                if vmas[k][2].startswith("rw") and field in vmas[k][3]:
+                    values.append(int(vmas[k][3][field]))
+                k -= 1
+            if size == arena_bytes and values:
+                out.append(combine(values))
+    return out
 
 
 def _store_and_serve_4k(srv):
