@@ -116,17 +116,6 @@ void config_usage(void)
     config_extended_usage(stdout);
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* -m: "64", "64m", "512k", "2g"; a bare number is megabytes. */
 static int parse_memory(const char *s, size_t *out)
 {
@@ -281,7 +270,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             optarg++;
         switch (opt) {
         case 'p':
-            if (parse_long(optarg, 0, 65535, &v) != 0)
+            if (config_read_long(optarg, 0, 65535, &v) != 0)
                 goto bad;
             cfg->port = (int)v;
             port_given = true;
@@ -310,7 +299,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             break;
         }
         case 'U':
-            if (parse_long(optarg, 0, 65535, &v) != 0)
+            if (config_read_long(optarg, 0, 65535, &v) != 0)
                 goto bad;
             cfg->udpport = (int)v;
             break;
@@ -322,12 +311,12 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
                 goto bad;
             break;
         case 'c':
-            if (parse_long(optarg, 1, INT_MAX, &v) != 0)
+            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
                 goto bad;
             cfg->maxconns = (int)v;
             break;
         case 't':
-            if (parse_long(optarg, 1, 256, &v) != 0)
+            if (config_read_long(optarg, 1, 256, &v) != 0)
                 goto bad;
             cfg->num_threads = (int)v;
             break;
@@ -360,7 +349,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             break;
         case 'b':
             /* listen() takes any int: the kernel caps it at somaxconn */
-            if (parse_long(optarg, INT_MIN, INT_MAX, &v) != 0)
+            if (config_read_long(optarg, INT_MIN, INT_MAX, &v) != 0)
                 goto bad;
             cfg->backlog = (int)v;
             break;
@@ -376,12 +365,12 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             }
             break;
         case 'R':
-            if (parse_long(optarg, 1, INT_MAX, &v) != 0)
+            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
                 goto bad;
             cfg->reqs_per_event = (int)v;
             break;
         case 'N':
-            if (parse_long(optarg, 1, INT_MAX, &v) != 0)
+            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
                 goto bad;
             cfg->num_napi_ids = (int)v;
             break;
@@ -423,7 +412,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
             break;
         }
         case 'n':
-            if (parse_long(optarg, 1, INT_MAX, &v) != 0)
+            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
                 goto bad;
             cfg->chunk_size = (int)v;
             break;

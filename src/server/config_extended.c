@@ -207,7 +207,7 @@ void config_extended_defaults(struct config *cfg)
 
 /* ---- values --------------------------------------------------------------- */
 
-static int read_long(const char *s, long min, long max, long *out)
+int config_read_long(const char *s, long min, long max, long *out)
 {
     char *end;
     errno = 0;
@@ -273,13 +273,13 @@ static int apply(struct config *cfg, const struct xopt *o, const char *val, char
         }
         /* fall through */
     case X_INT:
-        if (val == NULL || read_long(val, (long)o->min, (long)o->max, &v) != 0)
+        if (val == NULL || config_read_long(val, (long)o->min, (long)o->max, &v) != 0)
             return bad(o, val, err, errlen);
         *(int *)field(cfg, o) = (int)v;
         return 0;
     case X_UINT:
     case X_U32:
-        if (val == NULL || val[0] == '-' || read_long(val, 0, UINT32_MAX, &v) != 0)
+        if (val == NULL || val[0] == '-' || config_read_long(val, 0, UINT32_MAX, &v) != 0)
             return bad(o, val, err, errlen);
         if (o->kind == X_U32)
             *(uint32_t *)field(cfg, o) = (uint32_t)v;
@@ -320,7 +320,7 @@ static int apply_no_slab_automove(struct config *cfg, const char *val)
 static int apply_slab_chunk_max(struct config *cfg, const char *val)
 {
     long kb;
-    if (val == NULL || read_long(val, 1, 1024, &kb) != 0)
+    if (val == NULL || config_read_long(val, 1, 1024, &kb) != 0)
         return -1;
     cfg->slab_chunk_max = (int)(kb * KB);
     cfg->slab_chunk_max_set = true;
@@ -381,7 +381,7 @@ static int apply_no_lru_maintainer(struct config *cfg, const char *val)
 static int apply_temporary_ttl(struct config *cfg, const char *val)
 {
     long v;
-    if (val == NULL || read_long(val, INT_MIN, INT_MAX, &v) != 0)
+    if (val == NULL || config_read_long(val, INT_MIN, INT_MAX, &v) != 0)
         return -1;
     cfg->temp_lru = true;
     cfg->temporary_ttl = (int)v;
@@ -407,7 +407,7 @@ static int apply_no_modern(struct config *cfg, const char *val)
 static int apply_io_uring_bufs(struct config *cfg, const char *val)
 {
     long v;
-    if (val == NULL || read_long(val, 0, 32768, &v) != 0 || (v & (v - 1)) != 0)
+    if (val == NULL || config_read_long(val, 0, 32768, &v) != 0 || (v & (v - 1)) != 0)
         return -1;
     cfg->io_uring_bufs = (int)v;
     return 0;
@@ -496,7 +496,7 @@ static int check_slab_sizes(const struct config *cfg, char *err, size_t errlen)
         num[len] = '\0';
         p += len + (p[len] == '-');
         long size;
-        if (read_long(num, cfg->chunk_size, cfg->slab_chunk_max, &size) != 0) {
+        if (config_read_long(num, cfg->chunk_size, cfg->slab_chunk_max, &size) != 0) {
             snprintf(err, errlen, "slab size %s is out of valid range (%d..%d)", num, cfg->chunk_size,
                      cfg->slab_chunk_max);
             return -1;

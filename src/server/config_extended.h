@@ -35,4 +35,8 @@ void config_extended_describe(const struct config *cfg, config_emit_fn emit, voi
 /* mnemo's own -o settings (io_uring, poll_us, ...), likewise. */
 void config_extended_describe_own(const struct config *cfg, config_emit_fn emit, void *arg);
 
+/* A whole decimal number in [min, max], nothing after it: 0, or -1. Shared
+ * by the short flags (config.c) and the -o table. */
+int config_read_long(const char *s, long min, long max, long *out);
+
 #endif
