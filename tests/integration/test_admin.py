@@ -73,7 +73,19 @@ def run_conversation(label, srv, conv):
             assert got == want, "%s: %r" % (label, line)
             if line.startswith(b"lru_crawler crawl") and want == b"OK\r\n":
                 wait_crawler_idle(c)
+            if line == b"lru_crawler disable" and want == b"OK\r\n":
+                wait_crawler_stopped(c)
         c.assert_nothing_pending()
+
+
+def wait_crawler_stopped(c):
+    """memcached's "lru_crawler disable" answers OK before its crawler thread
+    has stopped, and refuses a crawl with "ERROR an unknown error happened"
+    until it has; stats settings shows lru_crawler no once it has."""
+    deadline = time.monotonic() + scaled(5)
+    while c.stats("settings")["lru_crawler"] != "no":
+        assert time.monotonic() < deadline, "the crawler never stopped"
+        time.sleep(0.01)
 
 
 SLABS = [
