@@ -3,6 +3,7 @@
 and that no two source files include each other in a circle.
 
     scripts/check-includes.py [ROOT]      exit 0 when every arrow is allowed
+                                         (ctest runs it: include_rules)
 
 A folder's files may include headers of their own folder and of the folders
 listed for it below; nothing else. A circle (a.c includes b.h, b.c includes
@@ -26,6 +27,16 @@ ALLOWED = {
     "src/client": {"client", "mnemo", "common"},
     "tools": {"mnemo", "client", "common", "bench"},
     "tools/bench": {"mnemo", "client", "common", "bench"},
+}
+
+# The circles that remain (issue 24 breaks them): a new one, or one that
+# grows, fails the check; one that is broken must leave this list.
+KNOWN_CIRCLES = {
+    ("src/proto/meta", "src/proto/text"),
+    ("src/server/config", "src/server/config_extended"),
+    ("src/server/admin", "src/server/exec", "src/server/session", "src/server/stats",
+     "src/server/worker"),
+    ("src/store/shard", "src/store/store"),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -107,8 +118,12 @@ def main():
         for dest in reach_units(rel, direct, unit):
             if dest != unit[rel]:
                 graph.setdefault(unit[rel], set()).add(dest)
+    found = circles(graph)
     problems += ["circle among %s, e.g. %s" % (", ".join(comp), " -> ".join(c + [c[0]]))
-                 for comp, c in circles(graph)]
+                 for comp, c in found if tuple(comp) not in KNOWN_CIRCLES]
+    gone = set(KNOWN_CIRCLES) - {tuple(comp) for comp, _ in found}
+    problems += ["circle among %s is gone: take it off KNOWN_CIRCLES" % ", ".join(comp)
+                 for comp in sorted(gone)]
     for p in problems:
         print(p)
     print("%d files, %d problems" % (len(files), len(problems)))
