@@ -293,7 +293,8 @@ static enum request_error oracle_run(const char *line, size_t n, size_t total, s
         }
         return REQ_EOK;
     }
-    if (o_is(&word, "version") || o_is(&word, "quit") || o_is(&word, "stats")) {
+    if (o_is(&word, "version") || o_is(&word, "quit") || o_is(&word, "stats") ||
+        o_is(&word, "watch")) {
         return REQ_EOK;
     }
     /* not a main command: the admin commands, by the first token */
@@ -318,8 +319,20 @@ static enum request_error oracle_run(const char *line, size_t n, size_t total, s
         o->num = strtoull(b, NULL, 10);
         return o->num > UINT32_MAX ? REQ_EFORMAT : REQ_EOK;
     }
-    if (o_is(&t[0], "shutdown")) {
-        return REQ_EOK;
+    if (o_is(&t[0], "shutdown") || o_is(&t[0], "slabs") || o_is(&t[0], "lru") ||
+        o_is(&t[0], "lru_crawler")) {
+        return REQ_EOK; /* server/ reads the rest of the line */
+    }
+    if (o_is(&t[0], "cache_memlimit")) {
+        /* megabytes as strict digits (mcmc_toktou32); anything else: ERROR */
+        char b[16];
+        if (nt < 2 || t[1].n > 11 || strspn(t[1].s, "0123456789") < t[1].n) {
+            return REQ_EUNKNOWN;
+        }
+        memcpy(b, t[1].s, t[1].n);
+        b[t[1].n] = '\0';
+        o->num = strtoull(b, NULL, 10);
+        return o->num > UINT32_MAX ? REQ_EUNKNOWN : REQ_EOK;
     }
     if (nt > 1 && t[nt - 1].n >= 5 && memcmp(t[nt - 1].s, "HTTP/", 5) == 0) {
         o->noreply = false;
@@ -363,6 +376,7 @@ static void oracle_check(const struct request *req, const char *line, size_t n)
         case REQ_INCR:
         case REQ_DECR:
         case REQ_VERBOSITY:
+        case REQ_CACHE_MEMLIMIT:
             FUZZ_CHECK(o.num == req->delta);
             break;
         case REQ_FLUSH_ALL:
