@@ -227,7 +227,7 @@ def test_pipelined_floods_with_few_receive_buffers(server_factory, bufs):
     # in order. Workers poll before sleeping by default; poll_us=0 sleeps at
     # once, poll_us=50 looks longer.
     srv = server_factory("-t", "1", "-R", "4", "-I", "1m", "-m", "256",
-                         "-o", "io_uring_bufs=" + bufs)
+                         "-o", "io_uring=on", "-o", "io_uring_bufs=" + bufs)
     clients, errors = 4, []
     big = bytes(range(256)) * 400               # 100 KiB
 
@@ -277,7 +277,7 @@ def test_polling_workers_answer_sparse_and_bursty_traffic(server_factory):
     # requests before it sleeps, and backs off after looks that find nothing. Requests that
     # come while it looks, after it gave up, and after a long backoff (idle
     # gaps of up to 200 ms) must all be answered, on two workers at once.
-    srv = server_factory("-t", "2", "-o", "poll_us=200")
+    srv = server_factory("-t", "2", "-o", "io_uring=on", "-o", "poll_us=200")
     errors = []
 
     def client(tid):
@@ -314,7 +314,7 @@ def test_large_value_trickling_in(server_factory, bufs):
     # is received straight into item memory: a multishot receive is stopped
     # for that, and armed again after. The body comes in pieces, with
     # pauses, followed by more requests.
-    srv = server_factory("-t", "1", "-I", "1m", "-o", "io_uring_bufs=" + bufs)
+    srv = server_factory("-t", "1", "-I", "1m", "-o", "io_uring=on", "-o", "io_uring_bufs=" + bufs)
     value = bytes(range(256)) * 1024            # 256 KiB
     with srv.client() as c:
         c.send(b"set slow 0 0 %d\r\n" % len(value) + value[:1000])

@@ -57,6 +57,7 @@ import hashlib
 import os
 import re
 import select
+import shlex
 import socket
 import struct
 import subprocess
@@ -451,8 +452,12 @@ class Server:
         for _ in range(5):
             self.port = free_port()
             self.argv = [self.binary, "-U", "0", "-l", "127.0.0.1", "-p", str(self.port)]
-            if self.binary in (MEMCACHED_OLD, MEMCACHED_NEW) and os.geteuid() == 0:
-                self.argv += ["-u", "root"]
+            if self.binary in (MEMCACHED_OLD, MEMCACHED_NEW):
+                if os.geteuid() == 0:
+                    self.argv += ["-u", "root"]
+            else:
+                # as mnemo_harness: MNEMOD_EXTRA_ARGS="-o io_uring=off" runs on epoll
+                self.argv += shlex.split(os.environ.get("MNEMOD_EXTRA_ARGS", ""))
             self.argv += self.flags
             with open(self.stderr_path, "ab") as e:
                 self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
