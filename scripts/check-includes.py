@@ -36,11 +36,10 @@ ALLOWED = {
 # The circles that remain (issue 24 breaks them): a new one, or one that
 # grows, fails the check; one that is broken must leave this list.
 KNOWN_CIRCLES = {
-    ("src/proto/meta", "src/proto/text"),
     ("src/server/config", "src/server/config_extended"),
+    ("src/store/shard", "src/store/store"),
     ("src/server/admin", "src/server/exec", "src/server/exec_keys", "src/server/session",
      "src/server/stats", "src/server/worker"),
-    ("src/store/shard", "src/store/store"),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
