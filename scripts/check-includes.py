@@ -33,13 +33,6 @@ ALLOWED = {
     "tools/bench": {"mnemo", "client", "common", "bench"},
 }
 
-# The circles that remain (issue 24 breaks them): a new one, or one that
-# grows, fails the check; one that is broken must leave this list.
-KNOWN_CIRCLES = {
-    ("src/server/admin", "src/server/exec", "src/server/exec_keys", "src/server/session",
-     "src/server/stats", "src/server/worker"),
-}
-
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -125,10 +118,7 @@ def main():
                 why.setdefault((unit[rel], dest), set()).add(rel)
     found = circles(graph)
     problems += ["circle among %s, e.g. %s" % (", ".join(comp), " -> ".join(c + [c[0]]))
-                 for comp, c in found if tuple(comp) not in KNOWN_CIRCLES]
-    gone = set(KNOWN_CIRCLES) - {tuple(comp) for comp, _ in found}
-    problems += ["circle among %s is gone: take it off KNOWN_CIRCLES" % ", ".join(comp)
-                 for comp in sorted(gone)]
+                 for comp, c in found]
     for p in problems:
         print(p)
     if "--explain" in sys.argv:
