@@ -6,8 +6,7 @@
  * a surprising setting; -m takes k/m/g suffixes; and flags for what mnemo
  * does not have yet (TLS, SASL, ASCII auth, a restartable memory file,
  * extstore) are refused with the reason instead of being ignored. The -o
- * options live in config_extended.c (declared in config.h, called from here;
- * it calls nothing of this file).
+ * options live in config_extended.c.
  */
 #include "server/config.h"
 
