@@ -2,14 +2,18 @@
 """Check the include arrows of docs/DESIGN.md: which folder may include which,
 and that no two source files include each other in a circle.
 
-    scripts/check-includes.py [ROOT]      exit 0 when every arrow is allowed
-                                         (ctest runs it: include_rules)
+    scripts/check-includes.py [--explain] [ROOT]
+                          exit 0 when every arrow is allowed (ctest runs it:
+                          include_rules); --explain prints each circle's
+                          arrows and the files that make them
 
 A folder's files may include headers of their own folder and of the folders
 listed for it below; nothing else. A circle (a.c includes b.h, b.c includes
 a.h, ... back to a) is reported with its files, as the files of a circle
 cannot be understood, tested or replaced one at a time. A header and the .c
-file of the same name count as one file.
+file of the same name count as one file. A header with no .c of its own
+(client.h, exec_internal.h) is looked through: a file that includes it uses
+what it includes, and the files that define the functions it calls from it.
 """
 import re
 import sys
@@ -27,16 +31,6 @@ ALLOWED = {
     "src/client": {"client", "mnemo", "common"},
     "tools": {"mnemo", "client", "common", "bench"},
     "tools/bench": {"mnemo", "client", "common", "bench"},
-}
-
-# The circles that remain (issue 24 breaks them): a new one, or one that
-# grows, fails the check; one that is broken must leave this list.
-KNOWN_CIRCLES = {
-    ("src/proto/meta", "src/proto/text"),
-    ("src/server/config", "src/server/config_extended"),
-    ("src/server/admin", "src/server/exec", "src/server/session", "src/server/stats",
-     "src/server/worker"),
-    ("src/store/shard", "src/store/store"),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -92,7 +86,8 @@ def resolve(root, rel, target):
 
 
 def main():
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[1]).resolve()
+    args = [a for a in sys.argv[1:] if a != "--explain"]
+    root = Path(args[0] if args else Path(__file__).resolve().parents[1]).resolve()
     files = sorted(p.relative_to(root).as_posix()
                    for d in ("src", "tools") for p in (root / d).rglob("*.[ch]"))
     problems = []
@@ -109,30 +104,52 @@ def main():
             if top is not None and top not in ALLOWED[folder]:
                 problems.append("%s includes %s: %s may not use %s/" % (rel, target, folder, top))
             dest = resolve(root, rel, target)
-            if dest is not None and not (rel.endswith(".c") and implements(root, rel, dest)):
+            if dest is not None and not (rel.endswith(".c") and unit.get(dest) is not None and
+                                         implements(root, rel, dest)):
                 direct.setdefault(rel, set()).add(dest)
-    graph = {}
+    owner = owners(root, files, unit)
+    graph, why = {}, {}
     for rel in files:
         if unit.get(rel) is None:
             continue
-        for dest in reach_units(rel, direct, unit):
+        for dest in reach_units(root, rel, direct, unit, owner):
             if dest != unit[rel]:
                 graph.setdefault(unit[rel], set()).add(dest)
+                why.setdefault((unit[rel], dest), set()).add(rel)
     found = circles(graph)
     problems += ["circle among %s, e.g. %s" % (", ".join(comp), " -> ".join(c + [c[0]]))
-                 for comp, c in found if tuple(comp) not in KNOWN_CIRCLES]
-    gone = set(KNOWN_CIRCLES) - {tuple(comp) for comp, _ in found}
-    problems += ["circle among %s is gone: take it off KNOWN_CIRCLES" % ", ".join(comp)
-                 for comp in sorted(gone)]
+                 for comp, c in found]
     for p in problems:
         print(p)
+    if "--explain" in sys.argv:
+        for comp, _ in found:
+            print("edges among %s:" % ", ".join(comp))
+            for a in comp:
+                for b in sorted(graph.get(a, set()) & set(comp)):
+                    print("  %s -> %s  (%s)" % (a, b, ", ".join(sorted(why[(a, b)]))))
     print("%d files, %d problems" % (len(files), len(problems)))
     return 1 if problems else 0
 
 
-def reach_units(rel, direct, unit):
-    """The units rel includes, looking through headers that are no unit."""
+def owners(root, files, unit):
+    """For each header that is no unit, which unit defines each function it
+    declares: client.h declares pool.c's, conn.c's and async.c's functions,
+    so including it is using those files."""
+    defs = {}
+    for f in files:
+        if f.endswith(".c"):
+            for name in DEF.findall(code_of(root / f)):
+                defs.setdefault(name, set()).add(unit[f])
+    return {h: {name: defs[name] for name in set(DECL.findall(code_of(root / h))) if name in defs}
+            for h in files if h.endswith(".h") and unit[h] is None}
+
+
+def reach_units(root, rel, direct, unit, owner):
+    """The units rel includes, looking through headers that are no unit:
+    their includes, and the units that define the functions of theirs that
+    rel calls."""
     out, seen, todo = set(), {rel}, list(direct.get(rel, ()))
+    used = None
     while todo:
         f = todo.pop()
         if f in seen:
@@ -140,8 +157,13 @@ def reach_units(rel, direct, unit):
         seen.add(f)
         if unit.get(f) is not None:
             out.add(unit[f])
-        else:
-            todo.extend(direct.get(f, ()))
+            continue
+        todo.extend(direct.get(f, ()))
+        if owner.get(f):
+            if used is None:
+                used = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", code_of(root / rel)))
+            for name in used & set(owner[f]):
+                out |= owner[f][name]
     return out
 
 

@@ -62,7 +62,11 @@ struct mnemo_client {
     int in_callback;
 };
 
-int64_t client_now_ms(void);
+/*
+ * The files call each other one way: run.c and ops.c on top, then pool.c
+ * (failover fails a server's queue through async.c), async.c (submit and
+ * complete, reusing a connection through conn.c), conn.c at the bottom.
+ */
 
 /* pool.c */
 int pool_is_ejected(const struct server *s, int64_t now);
@@ -73,6 +77,8 @@ void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status sta
 void pool_server_ok(struct server *s);
 
 /* conn.c */
+/* Milliseconds on the monotonic clock (deadlines, ejection). */
+int64_t client_now_ms(void);
 /* Start a non-blocking connect; 0, or a status (connection closed). */
 mnemo_status conn_open(struct mnemo_client *c, struct server *s);
 /* Finish a connect after POLLOUT; 0 or MNEMO_ECONNECT. */

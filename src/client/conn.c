@@ -12,7 +12,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The connection keeps the deadlines, so the clock lives here, at the
+ * bottom of the client's files: pool.c, async.c and run.c read it too. */
+int64_t client_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 mnemo_status conn_open(struct mnemo_client *c, struct server *s)
 {

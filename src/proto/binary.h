@@ -15,7 +15,7 @@
 
 #include "proto/request.h"
 #include "proto/response.h"
-#include "proto/text.h" /* enum parse_status */
+#include "proto/line.h" /* enum parse_status */
 
 #define BINARY_HEADER_LEN 24
 #define BINARY_MAGIC_REQ 0x80

@@ -484,7 +484,7 @@ enum parse_status meta_parse(struct request *req, const char *buf, size_t len, s
     req->proto = REQ_PROTO_META;
     /* memcached closes a connection whose line passes 2048 bytes unless it
      * is a get/gets; a meta line never is. */
-    enum parse_status ps = text_frame(req, buf, len, false, &n, consumed);
+    enum parse_status ps = line_frame(req, buf, len, false, &n, consumed);
     if (ps != PARSE_OK) {
         return ps;
     }
@@ -775,7 +775,7 @@ size_t meta_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_STAT:
     case RSP_RESET:
     case RSP_LINE:
-        return text_compose(rsp, buf, cap);
+        return line_compose(rsp, buf, cap);
     default:
         break;
     }
@@ -805,7 +805,7 @@ size_t meta_compose_bound(const struct response *rsp)
     case RSP_STAT:
     case RSP_RESET:
     case RSP_LINE:
-        return text_compose_bound(rsp);
+        return line_compose_bound(rsp);
     default:
         break;
     }

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "proto/line.h"
 #include "proto/request.h"
 #include "proto/response.h"
-#include "proto/text.h"
 
 /* memcached's MFLAG_MAX_OPAQUE_LENGTH: the O token, 'O' included. */
 #define META_OPAQUE_MAX 32
@@ -82,7 +82,8 @@ bool meta_error_swallows(const struct request *req);
  *   RSP_MISS, RSP_END "EN" (mg miss; me miss)
  *   RSP_NOOP          "MN"
  *   RSP_DEBUG         "ME <key> <msg>" (key base64 when the request had 'b')
- *   RSP_CLIENT_ERROR, RSP_SERVER_ERROR, RSP_ERROR: as text_compose().
+ *   RSP_CLIENT_ERROR, RSP_SERVER_ERROR, RSP_ERROR: as text_compose() (both
+ *                     write them with line_compose(), proto/line.h).
  *
  * Return flags, in the order the request gave them (memcached 1.6.45):
  *   mg hit   s (vlen) t (ttl, -1 = none) c (cas) f (flags) l (last_access)

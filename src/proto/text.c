@@ -88,6 +88,7 @@
  */
 #include "proto/text.h"
 
+#include "proto/line.h"
 #include "proto/number.h"
 #include "proto/token.h"
 
@@ -597,59 +598,12 @@ static enum request_error parse_line(struct request *req, const char *line, size
     }
 }
 
-/*
- * memcached's rule for a buffer with no newline (try_read_command_ascii):
- * over 2048 bytes it closes the connection, without a reply, unless, after
- * at most 100 leading spaces, the line starts "get " or "gets ". We also let
- * gat/gats lines grow: memcached (1.6.18 and 1.6.45) closes those, though it
- * serves the same line when it arrives in one read (differences.DEVIATIONS).
- * Called only with len > 2048.
- */
-static bool is_long_get(const char *buf, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len && buf[i] == ' ') {
-        i++;
-    }
-    if (i > 100 || len - i < 5) {
-        return false;
-    }
-    const char *p = buf + i;
-    return CMD_IS(p, "get ") || CMD_IS(p, "gets ") || CMD_IS(p, "gat ") || CMD_IS(p, "gats ");
-}
-
-enum parse_status text_frame(struct request *req, const char *buf, size_t len, bool long_get_ok,
-                             size_t *line_len, size_t *consumed)
-{
-    size_t scan = len < TEXT_GET_LINE_MAX ? len : TEXT_GET_LINE_MAX;
-    const char *nl = memchr(buf, '\n', scan);
-
-    *consumed = 0;
-    if (nl == NULL) {
-        if (len <= TEXT_LINE_MAX ||
-            (long_get_ok && len < TEXT_GET_LINE_MAX && is_long_get(buf, len))) {
-            return PARSE_AGAIN;
-        }
-        req->error = REQ_ELINE_TOO_LONG;
-        *consumed = len;
-        return PARSE_ERROR;
-    }
-    size_t n = (size_t)(nl - buf);
-    *consumed = n + 1;
-    if (n > 0 && buf[n - 1] == '\r') {
-        n--;
-    }
-    *line_len = n;
-    return PARSE_OK;
-}
-
 enum parse_status text_parse(struct request *req, const char *buf, size_t len, size_t *consumed)
 {
     size_t n = 0;
 
     request_reset(req);
-    enum parse_status ps = text_frame(req, buf, len, true, &n, consumed);
+    enum parse_status ps = line_frame(req, buf, len, true, &n, consumed);
     if (ps != PARSE_OK) {
         return ps;
     }
@@ -730,13 +684,7 @@ static const struct piece fixed_reply[RSP_KIND_COUNT] = {
     [RSP_TOUCHED] = LIT("TOUCHED\r\n"),
     [RSP_OK] = LIT("OK\r\n"),
     [RSP_END] = LIT("END\r\n"),
-    [RSP_RESET] = LIT("RESET\r\n"),
     [RSP_VALUE] = LIT("VALUE "),
-    [RSP_VERSION] = LIT("VERSION"),
-    [RSP_STAT] = LIT("STAT "),
-    [RSP_ERROR] = LIT("ERROR"),
-    [RSP_CLIENT_ERROR] = LIT("CLIENT_ERROR"),
-    [RSP_SERVER_ERROR] = LIT("SERVER_ERROR"),
 };
 
 static const struct piece crlf = LIT("\r\n");
@@ -771,32 +719,6 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = (struct piece){ d, (size_t)(nb[0] + U64_DIGITS_MAX - d) };
         pc[np++] = crlf;
         break;
-    case RSP_STAT:
-        pc[np++] = fixed_reply[RSP_STAT];
-        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
-        pc[np++] = space;
-        pc[np++] = (struct piece){ rsp->msg2, rsp->nmsg2 };
-        pc[np++] = crlf;
-        break;
-    case RSP_ERROR:
-        pc[np++] = fixed_reply[RSP_ERROR];
-        pc[np++] = (struct piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
-        pc[np++] = crlf;
-        break;
-    case RSP_LINE:
-        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
-        pc[np++] = crlf;
-        break;
-    case RSP_VERSION:
-    case RSP_CLIENT_ERROR:
-    case RSP_SERVER_ERROR:
-        pc[np++] = fixed_reply[rsp->kind];
-        if (rsp->msg != NULL && rsp->nmsg > 0) {
-            pc[np++] = space;
-            pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
-        }
-        pc[np++] = crlf;
-        break;
     case RSP_STORED:
     case RSP_NOT_STORED:
     case RSP_EXISTS:
@@ -805,13 +727,13 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_TOUCHED:
     case RSP_OK:
     case RSP_END:
-    case RSP_RESET:
         pc[np++] = fixed_reply[rsp->kind];
         break;
     default:
-        /* RSP_MISS is silent in text (a missing key is simply not listed);
-         * RSP_NOOP and RSP_DEBUG exist only in meta and binary. */
-        return 0;
+        /* errors, VERSION, STAT, RESET and whole lines, as meta writes
+         * them; RSP_MISS is silent in text (a missing key is simply not
+         * listed); RSP_NOOP and RSP_DEBUG exist only in meta and binary. */
+        return line_compose(rsp, buf, cap);
     }
     return emit(buf, cap, pc, np);
 }
@@ -824,15 +746,6 @@ size_t text_compose_bound(const struct response *rsp)
         return 6 + rsp->nkey + 1 + 10 + 1 + 10 + 1 + U64_DIGITS_MAX + 2;
     case RSP_NUMBER:
         return U64_DIGITS_MAX + 2;
-    case RSP_STAT:
-        return 5 + rsp->nmsg + 1 + rsp->nmsg2 + 2;
-    case RSP_LINE:
-        return rsp->nmsg + 2;
-    case RSP_ERROR:
-    case RSP_VERSION:
-    case RSP_CLIENT_ERROR:
-    case RSP_SERVER_ERROR:
-        return fixed_reply[rsp->kind].n + 1 + rsp->nmsg + 2;
     case RSP_STORED:
     case RSP_NOT_STORED:
     case RSP_EXISTS:
@@ -841,9 +754,8 @@ size_t text_compose_bound(const struct response *rsp)
     case RSP_TOUCHED:
     case RSP_OK:
     case RSP_END:
-    case RSP_RESET:
         return fixed_reply[rsp->kind].n;
     default:
-        return 0;
+        return line_compose_bound(rsp);
     }
 }

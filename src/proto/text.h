@@ -11,23 +11,9 @@
 
 #include <stddef.h>
 
+#include "proto/line.h" /* enum parse_status, TEXT_LINE_MAX, TEXT_GET_LINE_MAX */
 #include "proto/request.h"
 #include "proto/response.h"
-
-enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
-
-#define TEXT_LINE_MAX 2048         /* longest non-retrieval command line, as memcached */
-/*
- * A get/gets line may be longer: memcached 1.6.45 lets it grow without any
- * bound (its read buffer is realloc'ed until the newline comes), and clients
- * send 60k keys and more in one line (pylibmc, python-memcache get_multi).
- * We serve such lines whole, as memcached does: answering keys before the
- * line ends could deadlock a client that writes the whole line before it
- * reads. But a client must not make the server buffer without bound, so a
- * line may hold 64 MiB: 250k keys of the longest length, 20 times what a
- * 60k-key multi-get of 20-byte keys takes. Past that the connection closes.
- */
-#define TEXT_GET_LINE_MAX (64u << 20)
 
 /*
  * Parse one command line at buf[0..len). PARSE_OK: *consumed = bytes of the line
@@ -62,16 +48,6 @@ enum parse_status { PARSE_OK = 0, PARSE_AGAIN = 1, PARSE_ERROR = -1 };
  * Pointers in *req point into buf. Never blocks, never allocates.
  */
 enum parse_status text_parse(struct request *req, const char *buf, size_t len, size_t *consumed);
-
-/*
- * The line framing text_parse and meta_parse share: find the command line at
- * buf[0..len). PARSE_OK: *line_len = its length without "\n" or "\r\n",
- * *consumed = with it. PARSE_AGAIN: no newline yet within TEXT_LINE_MAX
- * (TEXT_GET_LINE_MAX for a get/gets line when long_get_ok). PARSE_ERROR:
- * req->error = REQ_ELINE_TOO_LONG, *consumed = len.
- */
-enum parse_status text_frame(struct request *req, const char *buf, size_t len, bool long_get_ok,
-                             size_t *line_len, size_t *consumed);
 
 /*
  * Write the reply line(s) for rsp into buf. For RSP_VALUE only the header line

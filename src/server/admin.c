@@ -27,7 +27,7 @@
 #include "common/clock.h"
 #include "proto/admin.h"
 #include "proto/base64.h"
-#include "server/exec_internal.h"
+#include "server/exec_ctx.h"
 #include "server/server.h"
 #include "server/stream.h"
 #include "store/store.h"

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/exec.h"
+#include "server/exec_ctx.h" /* struct exec_ctx, enum exec_next */
 #include "server/prefix_stats.h"
 #include "server/watch.h"
 

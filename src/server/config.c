@@ -10,7 +10,6 @@
  */
 #include "server/config.h"
 
-#include "server/config_extended.h"
 #include "server/version.h"
 #include "store/store.h"
 

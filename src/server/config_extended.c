@@ -1,5 +1,5 @@
 /*
- * config_extended.c: see config_extended.h. The table below is the one
+ * config_extended.c: the -o half of config.h. The table below is the one
  * place an -o option is declared; memcached 1.6.45's list (memcached.c
  * main(), its "-o" switch; storage.c for slab_automove_freeratio) and its
  * rules for each value are followed, so a command line memcached accepts
@@ -9,7 +9,7 @@
  *
  * It knows struct config and nothing of the server that reads it.
  */
-#include "server/config_extended.h"
+#include "server/config.h"
 
 #include <errno.h>
 #include <float.h>

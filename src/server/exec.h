@@ -15,43 +15,9 @@
 
 #include "proto/request.h"
 #include "proto/response.h"
+#include "server/exec_ctx.h" /* struct exec_ctx, enum exec_next */
 
-struct event_loop;
 struct item;
-struct server;
-struct stream;
-struct thread_stats;
-
-/* Deliver one response. For RSP_VALUE, it carries a store reference whose
- * ownership passes to the callee (which sends the value from item memory and
- * releases it). */
-typedef void (*exec_reply_fn)(void *sink, const struct response *rsp, struct item *it);
-
-struct exec_ctx {
-    struct server *srv;
-    struct thread_stats *stats;
-    exec_reply_fn reply;
-    void *sink;
-    const struct request *req; /* the request being answered; set by exec */
-    struct event_loop *loop;   /* set by a front end that can take a streamed reply
-                                * (a TCP session), else NULL */
-    struct stream *stream;     /* out, with EXEC_STREAM: the rest of the reply */
-    int fd;                    /* the client's socket, as "watch" lines show it */
-};
-
-/* Deliver rsp (and it, for a VALUE) as the answer to x->req: every reply
- * leaves exec through here, so each carries its request (meta echoes its
- * flags, binary its opcode and opaque). */
-void exec_emit(struct exec_ctx *x, struct response *rsp, struct item *it);
-
-enum exec_next {
-    EXEC_CONTINUE = 0, /* go on with the next request */
-    EXEC_READ_DATA,    /* storage: read the data block into the reserved item */
-    EXEC_SWALLOW,      /* storage refused (already answered): skip the data block */
-    EXEC_CLOSE,        /* close the connection once replies are written */
-    EXEC_STREAM        /* the reply goes on in x->stream (a key dump): attach it and
-                        * serve later requests once it is done */
-};
 
 /* Run a request that has no data block. */
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req);
@@ -70,9 +36,5 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
  * EXEC_SWALLOW when a data block follows that must be skipped (ms failing
  * after its datalen, as memcached): vlen + 2 bytes. */
 enum exec_next exec_parse_error(struct exec_ctx *x, const struct request *req);
-
-/* Convert a protocol exptime (0 never; up to 30 days relative; above that
- * an absolute Unix time; negative already expired) to the store's clock. */
-uint32_t exec_exptime(int64_t exptime);
 
 #endif

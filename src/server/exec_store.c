@@ -4,6 +4,8 @@
  * front end calls exec_store_begin with the command line, reads the data
  * block into the reserved item, then calls exec_store_finish.
  */
+#include "server/exec.h"
+
 #include <string.h>
 
 #include "server/errors.h"

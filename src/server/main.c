@@ -28,6 +28,7 @@
 #include "net/listen.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/session.h"
 #include "server/udp.h"
 #include "server/worker.h"
 #include "store/store.h"
@@ -286,7 +287,7 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     }
     for (; started < cfg->num_threads; started++) {
-        if (worker_start(srv, started, &srv->workers[started]) != 0) {
+        if (worker_start(srv, started, &session_worker_ops, &srv->workers[started]) != 0) {
             snprintf(err, errlen, "cannot start worker thread %d", started);
             goto out;
         }

@@ -793,3 +793,14 @@ void session_unlink(struct session **head, struct session *s)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
 }
+
+const struct worker_conn_ops session_worker_ops = {
+    .open = session_open,
+    .close = session_close,
+    .close_idle = session_close_idle,
+    .stream_kick = session_stream_kick,
+    .is_idle = session_is_idle,
+    .idle_since = session_idle_since,
+    .next = session_next,
+    .describe = session_describe,
+};

@@ -18,6 +18,11 @@
 
 struct session;
 struct worker;
+struct worker_conn_ops;
+
+/* The functions below as the table a worker runs its connections through
+ * (worker.h): main.c hands it to worker_start. */
+extern const struct worker_conn_ops session_worker_ops;
 
 /* Take over an accepted socket. NULL (and the fd closed) on failure. */
 struct session *session_open(struct worker *w, int fd);

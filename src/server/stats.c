@@ -13,10 +13,8 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "server/exec.h"
-#include "server/exec_internal.h"
+#include "server/exec_ctx.h"
 #include "server/server.h"
-#include "server/session.h"
 #include "server/worker.h"
 #include "store/store.h"
 
@@ -345,13 +343,8 @@ static void emit_conn_stat(void *arg, const char *name, const char *value)
 static void stats_conns(struct exec_ctx *x)
 {
     struct conns_walk walk = {.x = x};
-    for (int i = 0; i < x->srv->nworkers; i++) {
-        struct worker *w = x->srv->workers[i];
-        pthread_mutex_lock(&w->lock);
-        for (struct session *s = w->sessions; s != NULL; s = session_next(s))
-            session_describe(s, emit_conn_stat, &walk);
-        pthread_mutex_unlock(&w->lock);
-    }
+    for (int i = 0; i < x->srv->nworkers; i++)
+        worker_describe_sessions(x->srv->workers[i], emit_conn_stat, &walk);
     end(x);
 }
 

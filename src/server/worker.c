@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "net/event.h"
 #include "server/server.h"
-#include "server/session.h"
 
 /* Submission queue depth; a full queue is flushed early, so this only
  * bounds how much one iteration batches. */
@@ -32,8 +31,8 @@ static void kick_streams(struct worker *w)
 {
     struct session *s = w->sessions;
     while (s != NULL && w->nstreams > 0) {
-        struct session *next = session_next(s);
-        session_stream_kick(s);
+        struct session *next = w->conns->next(s);
+        w->conns->stream_kick(s);
         s = next;
     }
 }
@@ -53,7 +52,7 @@ static void adopt_pending(struct event_loop *loop, void *arg)
         if (n == 0)
             return;
         for (size_t i = 0; i < n; i++) {
-            if (session_open(w, fds[i]) == NULL)
+            if (w->conns->open(w, fds[i]) == NULL)
                 atomic_fetch_sub(&w->srv->curr_conns, 1);
         }
     }
@@ -69,10 +68,10 @@ static void tick(struct event_loop *loop, void *arg)
     uint32_t now = clock_now();
     struct session *s = w->sessions;
     while (s != NULL) {
-        struct session *next = session_next(s);
-        if (session_is_idle(s) && now - session_idle_since(s) > (uint32_t)timeout) {
+        struct session *next = w->conns->next(s);
+        if (w->conns->is_idle(s) && now - w->conns->idle_since(s) > (uint32_t)timeout) {
             log_debug("closing a connection idle for over %d s", timeout);
-            session_close_idle(&s);
+            w->conns->close_idle(&s);
         }
         s = next;
     }
@@ -87,19 +86,21 @@ static void *worker_main(void *arg)
      * operations are cancelled and reaped before the ring goes. */
     while (w->sessions != NULL) {
         struct session *s = w->sessions;
-        session_close(&s);
+        w->conns->close(&s);
     }
     event_loop_finish(w->loop);
     return NULL;
 }
 
-int worker_start(struct server *srv, int id, struct worker **out)
+int worker_start(struct server *srv, int id, const struct worker_conn_ops *conns,
+                 struct worker **out)
 {
     struct worker *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return -1;
     w->id = id;
     w->srv = srv;
+    w->conns = conns;
     pthread_mutex_init(&w->lock, NULL);
     w->loop = event_loop_create();
     if (w->loop == NULL) {
@@ -144,6 +145,14 @@ int worker_handoff(struct worker *w, int fd)
     return 0;
 }
 
+void worker_describe_sessions(struct worker *w, worker_stat_fn emit, void *arg)
+{
+    pthread_mutex_lock(&w->lock);
+    for (struct session *s = w->sessions; s != NULL; s = w->conns->next(s))
+        w->conns->describe(s, emit, arg);
+    pthread_mutex_unlock(&w->lock);
+}
+
 void worker_stop(struct worker *w)
 {
     if (w == NULL)
@@ -159,7 +168,7 @@ void worker_destroy(struct worker **wp)
         return;
     while (w->sessions != NULL) {
         struct session *s = w->sessions;
-        session_close(&s);
+        w->conns->close(&s);
     }
     for (size_t i = 0; i < w->npending; i++) {
         close(w->pending[i]);

@@ -146,6 +146,10 @@ void item_init(struct item *it, const char *key, size_t nkey, uint32_t flags, ui
 /* Bytes the item takes in its segment. */
 size_t item_size(const struct item *it);
 
+/* The key's first byte (nkey bytes). Also part of store.h's face; declared
+ * here too so that the index (shard.c) needs only the item, not the store. */
+const char *item_key(const struct item *it);
+
 /* The explicit cas slot (only with ITEM_HAS_CAS). */
 uint64_t item_cas_slot(const struct item *it);
 void item_cas_slot_store(struct item *it, uint64_t cas);

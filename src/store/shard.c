@@ -12,7 +12,6 @@
 #include "common/hash.h"
 #include "store/item.h"
 #include "store/seg.h"
-#include "store/store.h"
 
 /* A bucket array is its own mapping: a 64-byte header holding the slot mask,
  * then the slots. The mask travels with the array so that a lockless reader
