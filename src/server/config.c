@@ -7,12 +7,17 @@
  * does not have yet (TLS, SASL, ASCII auth, a restartable memory file,
  * extstore) are refused with the reason instead of being ignored. The -o
  * options live in config_extended.c.
+ *
+ * Each flag is declared once, in flags[] below: its letter, long name,
+ * value, default, field, "stats settings" row and help. getopt's arrays,
+ * the defaults, the parser, --help and "stats settings" all come from it.
  */
 #include "server/config.h"
 
 #include "server/version.h"
 #include "store/store.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -26,94 +31,223 @@
 
 #define MB (1024ul * 1024ul)
 
-void config_defaults(struct config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->port = 11211;
-    cfg->listen = "127.0.0.1";
-    cfg->access = 0700;
-    cfg->maxconns = 1024;
-    cfg->maxbytes = 64 * MB;
-    cfg->item_size_max = 1 * MB;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->num_threads = cores > 0 ? (int)cores : 4;
-    cfg->evict_to_free = true;
-    cfg->use_cas = true;
-    cfg->flush_enabled = true;
-    cfg->backlog = 1024;
-    cfg->protocol = CONFIG_PROTO_AUTO;
-    cfg->reqs_per_event = 20;
-    cfg->factor = 1.25;
-    cfg->chunk_size = 48;
-    cfg->dump_enabled = true;
-    cfg->watch_enabled = true;
-    cfg->prefix_delimiter = ':';
-    config_extended_defaults(cfg);
-}
+enum flag_kind {
+    FLAG_INT,     /* int field: a whole number in [min, max] */
+    FLAG_STRING,  /* char * field: the value as given (argv outlives the config) */
+    FLAG_SET,     /* bool field: false, and the flag sets it */
+    FLAG_CLEAR,   /* bool field: true, and the flag clears it */
+    FLAG_COUNT,   /* int field: one more each time (-vv, --verbose=anything) */
+    FLAG_CUSTOM,  /* set() reads the value */
+    FLAG_REFUSED, /* a feature mnemo lacks: refused with why */
+};
 
-const char *config_protocol_name(enum config_protocol p)
+/* How a field reads in "stats settings". */
+enum flag_stat {
+    STAT_NONE,
+    STAT_INT,      /* int */
+    STAT_U32,      /* unsigned */
+    STAT_SIZE,     /* size_t */
+    STAT_BOOL,     /* yes|no */
+    STAT_ONOFF,    /* on|off */
+    STAT_OCTAL,    /* int, in octal */
+    STAT_DOUBLE2,  /* %.2f */
+    STAT_CHAR,     /* one char */
+    STAT_STRING,   /* char *, "NULL" when unset */
+    STAT_PROTOCOL, /* enum config_protocol */
+    STAT_DEFAULT,  /* FLAG_REFUSED: never set, so always its def */
+};
+
+enum flag_status {
+    FLAG_OK = 0,
+    FLAG_EINVAL = -1,   /* the value is bad: "invalid value for -x" */
+    FLAG_EREPORTED = -2 /* refused, with the reason already in err */
+};
+
+/* What the parser knows while it reads one command line. */
+struct flag_state {
+    bool defaults;               /* filling in defaults, not reading argv */
+    bool given[UCHAR_MAX + 1];   /* the letters read so far */
+};
+
+struct flag;
+typedef enum flag_status (*flag_set_fn)(struct config *cfg, const struct flag *f, const char *val,
+                                        const struct flag_state *st, char *err, size_t errlen);
+
+struct flag {
+    char letter;
+    const char *name;     /* --name; NULL: none */
+    const char *arg;      /* the value's name in --help ("<num>"); NULL: takes none */
+    enum flag_kind kind;
+    size_t off;           /* its field in struct config (FLAG_CUSTOM: the one stats shows) */
+    long min, max;        /* FLAG_INT */
+    flag_set_fn set;      /* FLAG_CUSTOM */
+    const char *def;      /* the default, read as the same value on the command line
+                           * would be; NULL: zero (FLAG_CLEAR: true) */
+    const char *stat;     /* its "stats settings" name; NULL: none */
+    enum flag_stat fmt;
+    const char *help;     /* its --help text (later lines are indented); NULL: none */
+    const char *why;      /* FLAG_REFUSED: the error */
+};
+
+#define F(field) offsetof(struct config, field)
+
+static enum flag_status set_listen(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_mask(struct config *cfg, const struct flag *f, const char *val,
+                                 const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_memory(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_item_size(struct config *cfg, const struct flag *f, const char *val,
+                                      const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_delimiter(struct config *cfg, const struct flag *f, const char *val,
+                                      const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_protocol(struct config *cfg, const struct flag *f, const char *val,
+                                     const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_factor(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen);
+static enum flag_status set_extended(struct config *cfg, const struct flag *f, const char *val,
+                                     const struct flag_state *st, char *err, size_t errlen);
+
+/* In --help order. -F and -X have their "stats settings" rows in the -o
+ * table (config_extended.c), where memcached prints them. */
+static const struct flag flags[] = {
+    {.letter = 'p', .name = "port", .arg = "<num>", .kind = FLAG_INT, .off = F(port),
+     .min = 0, .max = 65535, .def = "11211", .stat = "tcpport", .fmt = STAT_INT,
+     .help = "TCP port to listen on (default: 11211; 0 picks one)"},
+    {.letter = 'l', .name = "listen", .arg = "<addr>", .kind = FLAG_CUSTOM, .off = F(listen),
+     .set = set_listen, .def = "127.0.0.1", .stat = "inter", .fmt = STAT_STRING,
+     .help = "interface(s) to listen on, comma separated, each\n"
+             "optionally host:port (default: 127.0.0.1); -l repeats"},
+    {.letter = 's', .name = "unix-socket", .arg = "<file>", .kind = FLAG_STRING,
+     .off = F(socketpath), .stat = "domain_socket", .fmt = STAT_STRING,
+     .help = "UNIX socket to listen on (disables TCP)"},
+    {.letter = 'a', .name = "unix-mask", .arg = "<mask>", .kind = FLAG_CUSTOM, .off = F(access),
+     .set = set_mask, .def = "700", .stat = "umask", .fmt = STAT_OCTAL,
+     .help = "access mask for the UNIX socket, octal (default: 700)"},
+    {.letter = 'U', .name = "udp-port", .arg = "<num>", .kind = FLAG_INT, .off = F(udpport),
+     .min = 0, .max = 65535, .stat = "udpport", .fmt = STAT_INT,
+     .help = "UDP port for text and meta commands (default: 0, off)"},
+    {.letter = 'A', .name = "enable-shutdown", .kind = FLAG_SET, .off = F(shutdown_enabled),
+     .stat = "shutdown_command", .fmt = STAT_BOOL,
+     .help = "enable the ascii \"shutdown\" command"},
+    {.letter = 'm', .name = "memory-limit", .arg = "<num>", .kind = FLAG_CUSTOM,
+     .off = F(maxbytes), .set = set_memory, .def = "64", .stat = "maxbytes", .fmt = STAT_SIZE,
+     .help = "item memory in megabytes (default: 64; k/m/g suffixes;\n"
+             "at most 1048576, 1 TB)"},
+    {.letter = 'c', .name = "conn-limit", .arg = "<num>", .kind = FLAG_INT, .off = F(maxconns),
+     .min = 1, .max = INT_MAX, .def = "1024", .stat = "maxconns", .fmt = STAT_INT,
+     .help = "max simultaneous connections (default: 1024)"},
+    /* its default, the number of cores, is config_defaults()'s */
+    {.letter = 't', .name = "threads", .arg = "<num>", .kind = FLAG_INT, .off = F(num_threads),
+     .min = 1, .max = 256, .stat = "num_threads", .fmt = STAT_INT,
+     .help = "worker threads, 1..256 (default: number of cores)"},
+    {.letter = 'I', .name = "max-item-size", .arg = "<num>", .kind = FLAG_CUSTOM,
+     .off = F(item_size_max), .set = set_item_size, .def = "1m", .stat = "item_size_max",
+     .fmt = STAT_SIZE,
+     .help = "largest item, bytes or with a k/m suffix (default: 1m,\n"
+             "min: 1k, max: 1024m, a multiple of slab_chunk_max)"},
+    {.letter = 'M', .name = "disable-evictions", .kind = FLAG_CLEAR, .off = F(evict_to_free),
+     .stat = "evictions", .fmt = STAT_ONOFF,
+     .help = "return an error when memory is full instead of evicting"},
+    {.letter = 'C', .name = "disable-cas", .kind = FLAG_CLEAR, .off = F(use_cas),
+     .stat = "cas_enabled", .fmt = STAT_BOOL, .help = "do not use CAS"},
+    {.letter = 'F', .name = "disable-flush-all", .kind = FLAG_CLEAR, .off = F(flush_enabled),
+     .help = "disable the flush_all command"},
+    {.letter = 'X', .name = "disable-dumping", .kind = FLAG_CLEAR, .off = F(dump_enabled),
+     .help = "disable stats cachedump and lru_crawler metadump"},
+    {.letter = 'W', .name = "disable-watch", .kind = FLAG_CLEAR, .off = F(watch_enabled),
+     .help = "disable the watch command"},
+    {.letter = 'D', .arg = "<char>", .kind = FLAG_CUSTOM, .off = F(prefix_delimiter),
+     .set = set_delimiter, .def = ":", .stat = "stat_key_prefix", .fmt = STAT_CHAR,
+     .help = "delimiter of key prefixes for per-prefix stats; turns\n"
+             "them on (default: ':', off until \"stats detail on\")"},
+    /* listen() takes any int: the kernel caps it at somaxconn */
+    {.letter = 'b', .name = "listen-backlog", .arg = "<n>", .kind = FLAG_INT, .off = F(backlog),
+     .min = INT_MIN, .max = INT_MAX, .def = "1024", .stat = "tcp_backlog", .fmt = STAT_INT,
+     .help = "TCP listen backlog (default: 1024)"},
+    {.letter = 'B', .name = "protocol", .arg = "<name>", .kind = FLAG_CUSTOM, .off = F(protocol),
+     .set = set_protocol, .def = "auto", .stat = "binding_protocol", .fmt = STAT_PROTOCOL,
+     .help = "auto (by each connection's first byte), ascii, binary"},
+    {.letter = 'R', .name = "max-reqs-per-event", .arg = "<n>", .kind = FLAG_INT,
+     .off = F(reqs_per_event), .min = 1, .max = INT_MAX, .def = "20", .stat = "reqs_per_event",
+     .fmt = STAT_INT, .help = "requests handled per connection per event (default: 20)"},
+    {.letter = 'N', .name = "napi-ids", .arg = "<num>", .kind = FLAG_INT, .off = F(num_napi_ids),
+     .min = 1, .max = INT_MAX, .stat = "num_napi_ids", .fmt = STAT_INT,
+     .help = "number of NAPI ids, at most -t (accepted; connections\n"
+             "go to workers in turn)"},
+    {.letter = 'd', .name = "daemon", .kind = FLAG_SET, .off = F(daemonize),
+     .help = "run as a daemon"},
+    {.letter = 'P', .name = "pidfile", .arg = "<file>", .kind = FLAG_STRING, .off = F(pidfile),
+     .help = "write the process id here (a warning if it cannot)"},
+    {.letter = 'u', .name = "user", .arg = "<user>", .kind = FLAG_STRING, .off = F(username),
+     .help = "user to run as (when started as root)"},
+    {.letter = 'k', .name = "lock-memory", .kind = FLAG_SET, .off = F(lock_memory),
+     .stat = "lock_memory", .fmt = STAT_BOOL, .help = "lock all memory in RAM (mlockall)"},
+    {.letter = 'L', .name = "enable-largepages", .kind = FLAG_SET, .off = F(large_pages),
+     .stat = "large_pages", .fmt = STAT_BOOL,
+     .help = "preallocate all item memory (-m) at start: no page\n"
+             "faults while serving, as memcached's -L"},
+    {.letter = 'r', .name = "enable-coredumps", .kind = FLAG_SET, .off = F(maxcore),
+     .help = "raise the core file size limit to the maximum"},
+    /* "stats settings" shows the live level (config_describe) */
+    {.letter = 'v', .name = "verbose", .kind = FLAG_COUNT, .off = F(verbose),
+     .stat = "verbosity", .fmt = STAT_INT,
+     .help = "warnings; -vv adds connections and client commands;\n"
+             "-vvv debugging"},
+    {.letter = 'f', .name = "slab-growth-factor", .arg = "<f>", .kind = FLAG_CUSTOM,
+     .off = F(factor), .set = set_factor, .def = "1.25", .stat = "growth_factor",
+     .fmt = STAT_DOUBLE2, .help = "slab class growth factor, above 1 (default: 1.25)"},
+    {.letter = 'n', .name = "slab-min-size", .arg = "<n>", .kind = FLAG_INT, .off = F(chunk_size),
+     .min = 1, .max = INT_MAX, .def = "48", .stat = "chunk_size", .fmt = STAT_INT,
+     .help = "smallest slab chunk, above 0 (default: 48)\n"
+             "(-f, -n and the slab and LRU options below are checked\n"
+             "as memcached checks them and shown in \"stats settings\";\n"
+             "mnemo's store has no slab classes and evicts by S3-FIFO)"},
+    /* --help lists the refused flags on one line, the first one's */
+    {.letter = 'Z', .name = "enable-ssl", .kind = FLAG_REFUSED,
+     .help = "refused: mnemo has no TLS, SASL, ASCII auth file or\n"
+             "restartable memory file yet",
+     .why = "-Z (TLS): mnemo has no TLS yet (issue 22)"},
+    {.letter = 'S', .name = "enable-sasl", .kind = FLAG_REFUSED, .def = "no",
+     .stat = "auth_enabled_sasl", .fmt = STAT_DEFAULT,
+     .why = "-S (SASL): mnemo has no SASL authentication yet (issue 22)"},
+    {.letter = 'Y', .name = "auth-file", .arg = "<file>", .kind = FLAG_REFUSED, .def = "no",
+     .stat = "auth_enabled_ascii", .fmt = STAT_DEFAULT,
+     .why = "-Y (ASCII auth file): mnemo has no authentication yet (issue 22)"},
+    {.letter = 'e', .name = "memory-file", .arg = "<file>", .kind = FLAG_REFUSED, .def = "(null)",
+     .stat = "memory_file", .fmt = STAT_DEFAULT,
+     .why = "-e (memory file): mnemo has no restartable memory file (persistence: issue 19)"},
+    {.letter = 'V', .name = "version", .kind = FLAG_SET, .off = F(show_version),
+     .help = "print the version and exit"},
+    {.letter = 'h', .name = "help", .kind = FLAG_SET, .off = F(show_help),
+     .help = "print this help and exit"},
+    /* last: config_extended_usage() lists the options after its line */
+    {.letter = 'o', .name = "extended", .arg = "<opts>", .kind = FLAG_CUSTOM, .set = set_extended,
+     .help = "comma separated list of extended options:"},
+};
+
+#define NFLAGS (sizeof(flags) / sizeof(flags[0]))
+
+static const struct flag *flag_find(int letter)
 {
-    switch (p) {
-    case CONFIG_PROTO_ASCII:
-        return "ascii";
-    case CONFIG_PROTO_BINARY:
-        return "binary";
-    default:
-        return "auto-negotiate";
+    for (size_t i = 0; i < NFLAGS; i++) {
+        if (flags[i].letter == letter)
+            return &flags[i];
     }
+    return NULL;
 }
 
-void config_usage(void)
+static void *field(struct config *cfg, const struct flag *f)
 {
-    printf("mnemod %s (memcached %s compatible): a memcached-compatible in-memory cache\n"
-           "usage: mnemod [options]\n"
-           "-p, --port=<num>          TCP port to listen on (default: 11211; 0 picks one)\n"
-           "-l, --listen=<addr>       interface(s) to listen on, comma separated, each\n"
-           "                          optionally host:port (default: 127.0.0.1); -l repeats\n"
-           "-s, --unix-socket=<file>  UNIX socket to listen on (disables TCP)\n"
-           "-a, --unix-mask=<mask>    access mask for the UNIX socket, octal (default: 700)\n"
-           "-U, --udp-port=<num>      UDP port for text and meta commands (default: 0, off)\n"
-           "-A, --enable-shutdown     enable the ascii \"shutdown\" command\n"
-           "-m, --memory-limit=<num>  item memory in megabytes (default: 64; k/m/g suffixes;\n"
-           "                          at most 1048576, 1 TB)\n"
-           "-c, --conn-limit=<num>    max simultaneous connections (default: 1024)\n"
-           "-t, --threads=<num>       worker threads, 1..256 (default: number of cores)\n"
-           "-I, --max-item-size=<num> largest item, bytes or with a k/m suffix (default: 1m,\n"
-           "                          min: 1k, max: 1024m, a multiple of slab_chunk_max)\n"
-           "-M, --disable-evictions   return an error when memory is full instead of evicting\n"
-           "-C, --disable-cas         do not use CAS\n"
-           "-F, --disable-flush-all   disable the flush_all command\n"
-           "-X, --disable-dumping     disable stats cachedump and lru_crawler metadump\n"
-           "-W, --disable-watch       disable the watch command\n"
-           "-D <char>                 delimiter of key prefixes for per-prefix stats; turns\n"
-           "                          them on (default: ':', off until \"stats detail on\")\n"
-           "-b, --listen-backlog=<n>  TCP listen backlog (default: 1024)\n"
-           "-B, --protocol=<name>     auto (by each connection's first byte), ascii, binary\n"
-           "-R, --max-reqs-per-event=<n> requests handled per connection per event (default: 20)\n"
-           "-N, --napi-ids=<num>      number of NAPI ids, at most -t (accepted; connections\n"
-           "                          go to workers in turn)\n"
-           "-d, --daemon              run as a daemon\n"
-           "-P, --pidfile=<file>      write the process id here (a warning if it cannot)\n"
-           "-u, --user=<user>         user to run as (when started as root)\n"
-           "-k, --lock-memory         lock all memory in RAM (mlockall)\n"
-           "-L, --enable-largepages   preallocate all item memory (-m) at start: no page\n"
-           "                          faults while serving, as memcached's -L\n"
-           "-r, --enable-coredumps    raise the core file size limit to the maximum\n"
-           "-v, --verbose             warnings; -vv adds connections and client commands;\n"
-           "                          -vvv debugging\n"
-           "-f, --slab-growth-factor=<f> slab class growth factor, above 1 (default: 1.25)\n"
-           "-n, --slab-min-size=<n>   smallest slab chunk, above 0 (default: 48)\n"
-           "                          (-f, -n and the slab and LRU options below are checked\n"
-           "                          as memcached checks them and shown in \"stats settings\";\n"
-           "                          mnemo's store has no slab classes and evicts by S3-FIFO)\n"
-           "-Z, -S, -Y, -e            refused: mnemo has no TLS, SASL, ASCII auth file or\n"
-           "                          restartable memory file yet\n"
-           "-V, --version             print the version and exit\n"
-           "-h, --help                print this help and exit\n"
-           "-o, --extended=<opts>     comma separated list of extended options:\n",
-           MNEMO_VERSION, SERVER_VERSION);
-    config_extended_usage(stdout);
+    return (char *)cfg + f->off;
 }
+
+static const void *field_c(const struct config *cfg, size_t off)
+{
+    return (const char *)cfg + off;
+}
+
+/* ---- values ------------------------------------------------------------- */
 
 /* -m: "64", "64m", "512k", "2g"; a bare number is megabytes. */
 static int parse_memory(const char *s, size_t *out)
@@ -159,7 +293,7 @@ static int parse_item_size(const char *s, size_t *out)
     if (mult != 1 && end[1] != '\0')
         return -1;
     if (v > (2048 * MB) / mult)
-        v = (2048 * MB) / mult; /* far above the 1 GB limit: refused below */
+        v = (2048 * MB) / mult; /* far above the 1 GB limit: refused in config_parse() */
     *out = (size_t)v * mult;
     return 0;
 }
@@ -179,268 +313,244 @@ static bool has_listener_prefix(const char *list)
     return false;
 }
 
-/* -l may repeat: memcached joins the lists, skipping one already given. */
-static int add_listen(struct config *cfg, bool *given, const char *addr)
+/* -l may repeat: memcached joins the lists, skipping one already given;
+ * the first -l replaces the default. */
+static enum flag_status set_listen(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen)
 {
-    if (!*given) {
-        *given = true;
-        cfg->listen = (char *)addr;
-        return 0;
+    (void)f;
+    if (has_listener_prefix(val)) {
+        snprintf(err, errlen, "-l %s: per-listener protocols and tags (proto[...], tag[...]) "
+                 "are not supported yet; -B sets the protocol of every listener", val);
+        return FLAG_EREPORTED;
     }
-    if (strstr(cfg->listen, addr) != NULL)
-        return 0;
+    if (!st->given['l']) {
+        cfg->listen = (char *)val;
+        return FLAG_OK;
+    }
+    if (strstr(cfg->listen, val) != NULL)
+        return FLAG_OK;
     char joined[sizeof(cfg->listen_buf)];
-    int n = snprintf(joined, sizeof(joined), "%s,%s", cfg->listen, addr);
-    if (n < 0 || (size_t)n >= sizeof(joined))
-        return -1;
+    int n = snprintf(joined, sizeof(joined), "%s,%s", cfg->listen, val);
+    if (n < 0 || (size_t)n >= sizeof(joined)) {
+        snprintf(err, errlen, "-l: the list of addresses is too long");
+        return FLAG_EREPORTED;
+    }
     memcpy(cfg->listen_buf, joined, (size_t)n + 1);
     cfg->listen = cfg->listen_buf;
-    return 0;
+    return FLAG_OK;
 }
 
-static const struct option long_options[] = {
-    {"port", required_argument, NULL, 'p'},
-    {"listen", required_argument, NULL, 'l'},
-    {"unix-socket", required_argument, NULL, 's'},
-    {"unix-mask", required_argument, NULL, 'a'},
-    {"udp-port", required_argument, NULL, 'U'},
-    {"enable-shutdown", no_argument, NULL, 'A'},
-    {"memory-limit", required_argument, NULL, 'm'},
-    {"conn-limit", required_argument, NULL, 'c'},
-    {"threads", required_argument, NULL, 't'},
-    {"max-item-size", required_argument, NULL, 'I'},
-    {"disable-evictions", no_argument, NULL, 'M'},
-    {"disable-cas", no_argument, NULL, 'C'},
-    {"disable-flush-all", no_argument, NULL, 'F'},
-    {"disable-dumping", no_argument, NULL, 'X'},
-    {"disable-watch", no_argument, NULL, 'W'},
-    {"listen-backlog", required_argument, NULL, 'b'},
-    {"protocol", required_argument, NULL, 'B'},
-    {"max-reqs-per-event", required_argument, NULL, 'R'},
-    {"napi-ids", required_argument, NULL, 'N'},
-    {"daemon", no_argument, NULL, 'd'},
-    {"pidfile", required_argument, NULL, 'P'},
-    {"user", required_argument, NULL, 'u'},
-    {"lock-memory", no_argument, NULL, 'k'},
-    {"enable-largepages", no_argument, NULL, 'L'},
-    {"enable-coredumps", no_argument, NULL, 'r'},
-    {"verbose", optional_argument, NULL, 'v'},
-    {"extended", required_argument, NULL, 'o'},
-    {"slab-growth-factor", required_argument, NULL, 'f'},
-    {"slab-min-size", required_argument, NULL, 'n'},
-    {"enable-ssl", no_argument, NULL, 'Z'},
-    {"enable-sasl", no_argument, NULL, 'S'},
-    {"auth-file", required_argument, NULL, 'Y'},
-    {"memory-file", required_argument, NULL, 'e'},
-    {"version", no_argument, NULL, 'V'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static enum flag_status set_mask(struct config *cfg, const struct flag *f, const char *val,
+                                 const struct flag_state *st, char *err, size_t errlen)
+{
+    (void)st, (void)err, (void)errlen;
+    char *end;
+    errno = 0;
+    long mask = strtol(val, &end, 8);
+    if (errno != 0 || *end != '\0' || end == val || mask < 0 || mask > 0777)
+        return FLAG_EINVAL;
+    *(int *)field(cfg, f) = (int)mask;
+    return FLAG_OK;
+}
+
+static enum flag_status set_memory(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen)
+{
+    (void)st, (void)err, (void)errlen;
+    return parse_memory(val, field(cfg, f)) == 0 ? FLAG_OK : FLAG_EINVAL;
+}
+
+static enum flag_status set_item_size(struct config *cfg, const struct flag *f, const char *val,
+                                      const struct flag_state *st, char *err, size_t errlen)
+{
+    (void)st, (void)err, (void)errlen;
+    return parse_item_size(val, field(cfg, f)) == 0 ? FLAG_OK : FLAG_EINVAL;
+}
+
+/* -D on the command line also turns per-prefix stats on; its default does not. */
+static enum flag_status set_delimiter(struct config *cfg, const struct flag *f, const char *val,
+                                      const struct flag_state *st, char *err, size_t errlen)
+{
+    if (val[0] == '\0') {
+        snprintf(err, errlen, "-D: no delimiter given");
+        return FLAG_EREPORTED;
+    }
+    *(char *)field(cfg, f) = val[0];
+    if (!st->defaults)
+        cfg->detail_enabled = true;
+    return FLAG_OK;
+}
+
+static const char *const protocol_names[] = {
+    [CONFIG_PROTO_AUTO] = "auto",
+    [CONFIG_PROTO_ASCII] = "ascii",
+    [CONFIG_PROTO_BINARY] = "binary",
 };
 
-/* Flags for what mnemo does not have yet: refused with the reason. */
-static const char *lacking(int opt)
+static enum flag_status set_protocol(struct config *cfg, const struct flag *f, const char *val,
+                                     const struct flag_state *st, char *err, size_t errlen)
 {
-    switch (opt) {
-    case 'Z':
-        return "-Z (TLS): mnemo has no TLS yet (issue 22)";
-    case 'S':
-        return "-S (SASL): mnemo has no SASL authentication yet (issue 22)";
-    case 'Y':
-        return "-Y (ASCII auth file): mnemo has no authentication yet (issue 22)";
-    case 'e':
-        return "-e (memory file): mnemo has no restartable memory file (persistence: issue 19)";
-    default:
-        return NULL;
+    (void)st, (void)err, (void)errlen;
+    for (int p = CONFIG_PROTO_AUTO; p <= CONFIG_PROTO_BINARY; p++) {
+        if (strcmp(val, protocol_names[p]) == 0) {
+            *(enum config_protocol *)field(cfg, f) = (enum config_protocol)p;
+            return FLAG_OK;
+        }
     }
+    return FLAG_EINVAL;
+}
+
+static enum flag_status set_factor(struct config *cfg, const struct flag *f, const char *val,
+                                   const struct flag_state *st, char *err, size_t errlen)
+{
+    (void)st;
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (errno != 0 || *end != '\0' || end == val || !(v > 1.0) || !isfinite(v)) {
+        snprintf(err, errlen, "factor must be greater than 1: %s", val);
+        return FLAG_EREPORTED;
+    }
+    *(double *)field(cfg, f) = v;
+    return FLAG_OK;
+}
+
+static enum flag_status set_extended(struct config *cfg, const struct flag *f, const char *val,
+                                     const struct flag_state *st, char *err, size_t errlen)
+{
+    (void)f, (void)st;
+    return config_extended_parse(cfg, val, err, errlen) == 0 ? FLAG_OK : FLAG_EREPORTED;
+}
+
+const char *config_protocol_name(enum config_protocol p)
+{
+    switch (p) {
+    case CONFIG_PROTO_ASCII:
+        return "ascii";
+    case CONFIG_PROTO_BINARY:
+        return "binary";
+    default:
+        return "auto-negotiate";
+    }
+}
+
+/* Apply one flag with its value (NULL for those that take none): 0, or -1
+ * with the message in err. */
+static int flag_apply(struct config *cfg, const struct flag *f, const char *val,
+                      const struct flag_state *st, char *err, size_t errlen)
+{
+    enum flag_status rc = FLAG_OK;
+    long v;
+    switch (f->kind) {
+    case FLAG_INT:
+        if (config_read_long(val, f->min, f->max, &v) != 0)
+            rc = FLAG_EINVAL;
+        else
+            *(int *)field(cfg, f) = (int)v;
+        break;
+    case FLAG_STRING:
+        *(char **)field(cfg, f) = (char *)val;
+        break;
+    case FLAG_SET:
+    case FLAG_CLEAR:
+        *(bool *)field(cfg, f) = f->kind == FLAG_SET;
+        break;
+    case FLAG_COUNT:
+        /* As memcached: each -v (or --verbose, whatever its value) is one level more. */
+        (*(int *)field(cfg, f))++;
+        break;
+    case FLAG_CUSTOM:
+        rc = f->set(cfg, f, val, st, err, errlen);
+        break;
+    case FLAG_REFUSED:
+        snprintf(err, errlen, "%s", f->why);
+        rc = FLAG_EREPORTED;
+        break;
+    }
+    if (rc == FLAG_EINVAL)
+        snprintf(err, errlen, "invalid value for -%c: '%s'", f->letter, val);
+    return rc == FLAG_OK ? 0 : -1;
+}
+
+/* ---- defaults and the command line ---------------------------------------- */
+
+void config_defaults(struct config *cfg)
+{
+    struct flag_state st = {.defaults = true};
+    char err[256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NFLAGS; i++) {
+        const struct flag *f = &flags[i];
+        if (f->kind == FLAG_CLEAR) {
+            *(bool *)field(cfg, f) = true;
+        } else if (f->def != NULL && f->kind != FLAG_REFUSED) {
+            int rc = flag_apply(cfg, f, f->def, &st, err, sizeof(err));
+            assert(rc == 0); /* a default the parser refuses is a bug in flags[] */
+            (void)rc;
+        }
+    }
+    /* -t: the one default known only at run time */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->num_threads = cores > 0 ? (int)cores : 4;
+    config_extended_defaults(cfg);
+}
+
+/* getopt's arrays, from flags[]: shorts has room for 2 + 2 * NFLAGS + 1,
+ * longs for NFLAGS + 1. */
+static void getopt_tables(char *shorts, struct option *longs)
+{
+    char *s = shorts;
+    size_t n = 0;
+    *s++ = ':'; /* a missing value is ':', not '?' */
+    for (size_t i = 0; i < NFLAGS; i++) {
+        const struct flag *f = &flags[i];
+        int has_arg = f->kind == FLAG_COUNT ? optional_argument
+                      : f->arg != NULL      ? required_argument
+                                            : no_argument;
+        *s++ = f->letter;
+        if (has_arg == required_argument)
+            *s++ = ':';
+        if (f->name != NULL)
+            longs[n++] = (struct option){f->name, has_arg, NULL, f->letter};
+    }
+    *s = '\0';
+    longs[n] = (struct option){NULL, 0, NULL, 0};
 }
 
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-    long v;
+    char shorts[2 + 2 * NFLAGS + 1];
+    struct option longs[NFLAGS + 1];
+    struct flag_state st = {.defaults = false};
     int opt;
-    bool listen_given = false, port_given = false;
+    getopt_tables(shorts, longs);
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv,
-                              ":p:l:s:a:U:Am:c:t:I:MCFXWD:b:B:R:N:dP:u:kLrvo:f:n:ZSY:e:Vh",
-                              long_options, NULL)) != -1) {
-        /* memcached skips leading white space in every value */
-        while (optarg != NULL && isspace((unsigned char)optarg[0]))
-            optarg++;
-        switch (opt) {
-        case 'p':
-            if (config_read_long(optarg, 0, 65535, &v) != 0)
-                goto bad;
-            cfg->port = (int)v;
-            port_given = true;
-            break;
-        case 'l':
-            if (has_listener_prefix(optarg)) {
-                snprintf(err, errlen, "-l %s: per-listener protocols and tags (proto[...], tag[...]) "
-                         "are not supported yet; -B sets the protocol of every listener", optarg);
-                return -1;
-            }
-            if (add_listen(cfg, &listen_given, optarg) != 0) {
-                snprintf(err, errlen, "-l: the list of addresses is too long");
-                return -1;
-            }
-            break;
-        case 's':
-            cfg->socketpath = optarg;
-            break;
-        case 'a': {
-            char *end;
-            errno = 0;
-            long mask = strtol(optarg, &end, 8);
-            if (errno != 0 || *end != '\0' || end == optarg || mask < 0 || mask > 0777)
-                goto bad;
-            cfg->access = (int)mask;
-            break;
-        }
-        case 'U':
-            if (config_read_long(optarg, 0, 65535, &v) != 0)
-                goto bad;
-            cfg->udpport = (int)v;
-            break;
-        case 'A':
-            cfg->shutdown_enabled = true;
-            break;
-        case 'm':
-            if (parse_memory(optarg, &cfg->maxbytes) != 0)
-                goto bad;
-            break;
-        case 'c':
-            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
-                goto bad;
-            cfg->maxconns = (int)v;
-            break;
-        case 't':
-            if (config_read_long(optarg, 1, 256, &v) != 0)
-                goto bad;
-            cfg->num_threads = (int)v;
-            break;
-        case 'I':
-            if (parse_item_size(optarg, &cfg->item_size_max) != 0)
-                goto bad;
-            break;
-        case 'M':
-            cfg->evict_to_free = false;
-            break;
-        case 'C':
-            cfg->use_cas = false;
-            break;
-        case 'F':
-            cfg->flush_enabled = false;
-            break;
-        case 'X':
-            cfg->dump_enabled = false;
-            break;
-        case 'W':
-            cfg->watch_enabled = false;
-            break;
-        case 'D':
-            if (optarg[0] == '\0') {
-                snprintf(err, errlen, "-D: no delimiter given");
-                return -1;
-            }
-            cfg->prefix_delimiter = optarg[0];
-            cfg->detail_enabled = true;
-            break;
-        case 'b':
-            /* listen() takes any int: the kernel caps it at somaxconn */
-            if (config_read_long(optarg, INT_MIN, INT_MAX, &v) != 0)
-                goto bad;
-            cfg->backlog = (int)v;
-            break;
-        case 'B':
-            if (strcmp(optarg, "auto") == 0) {
-                cfg->protocol = CONFIG_PROTO_AUTO;
-            } else if (strcmp(optarg, "ascii") == 0) {
-                cfg->protocol = CONFIG_PROTO_ASCII;
-            } else if (strcmp(optarg, "binary") == 0) {
-                cfg->protocol = CONFIG_PROTO_BINARY;
-            } else {
-                goto bad;
-            }
-            break;
-        case 'R':
-            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
-                goto bad;
-            cfg->reqs_per_event = (int)v;
-            break;
-        case 'N':
-            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
-                goto bad;
-            cfg->num_napi_ids = (int)v;
-            break;
-        case 'd':
-            cfg->daemonize = true;
-            break;
-        case 'P':
-            cfg->pidfile = optarg;
-            break;
-        case 'u':
-            cfg->username = optarg;
-            break;
-        case 'k':
-            cfg->lock_memory = true;
-            break;
-        case 'L':
-            cfg->large_pages = true;
-            break;
-        case 'r':
-            cfg->maxcore = true;
-            break;
-        case 'v':
-            /* As memcached: each -v (or --verbose, whatever its value) is one level more. */
-            cfg->verbose++;
-            break;
-        case 'o':
-            if (config_extended_parse(cfg, optarg, err, errlen) != 0)
-                return -1;
-            break;
-        case 'f': {
-            char *end;
-            errno = 0;
-            double f = strtod(optarg, &end);
-            if (errno != 0 || *end != '\0' || end == optarg || !(f > 1.0) || !isfinite(f)) {
-                snprintf(err, errlen, "factor must be greater than 1: %s", optarg);
-                return -1;
-            }
-            cfg->factor = f;
-            break;
-        }
-        case 'n':
-            if (config_read_long(optarg, 1, INT_MAX, &v) != 0)
-                goto bad;
-            cfg->chunk_size = (int)v;
-            break;
-        case 'Z':
-        case 'S':
-        case 'Y':
-        case 'e':
-            snprintf(err, errlen, "%s", lacking(opt));
-            return -1;
-        case 'V':
-            cfg->show_version = true;
-            break;
-        case 'h':
-            cfg->show_help = true;
-            break;
-        case ':':
+    while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (opt == ':') {
             snprintf(err, errlen, "option -%c needs a value", optopt ? optopt : '?');
             return -1;
-        default:
+        }
+        const struct flag *f = opt == '?' ? NULL : flag_find(opt);
+        if (f == NULL) {
             if (optopt != 0)
                 snprintf(err, errlen, "unknown option -%c (see -h)", optopt);
             else
                 snprintf(err, errlen, "unknown option %s (see -h)", argv[optind - 1]);
             return -1;
         }
+        /* memcached skips leading white space in every value */
+        const char *val = optarg;
+        while (val != NULL && isspace((unsigned char)val[0]))
+            val++;
+        if (flag_apply(cfg, f, val, &st, err, errlen) != 0)
+            return -1;
+        st.given[(unsigned char)opt] = true;
     }
     /* memcached's quirk, which command lines rely on: -U without -p puts
      * TCP on the UDP port too. */
-    if (cfg->udpport != 0 && !port_given)
+    if (cfg->udpport != 0 && !st.given['p'])
         cfg->port = cfg->udpport;
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
@@ -479,57 +589,163 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
         return -1;
     }
     return config_extended_check(cfg, err, errlen);
-bad:
-    snprintf(err, errlen, "invalid value for -%c: '%s'", opt, optarg);
-    return -1;
 }
 
-/* "stats settings": memcached 1.6.45's names and order (server_stats_settings
- * in memcached.c); the -o rows come from config_extended.c's table. */
+/* ---- --help -------------------------------------------------------------- */
+
+/* One entry: its synopsis in a 26-column margin, then its help, each later
+ * line indented to the margin. */
+static void usage_entry(const char *synopsis, const char *help)
+{
+    printf("%-25s ", synopsis);
+    for (const char *p = help; *p != '\0'; p++) {
+        putchar(*p);
+        if (*p == '\n')
+            printf("%26s", "");
+    }
+    putchar('\n');
+}
+
+void config_usage(void)
+{
+    printf("mnemod %s (memcached %s compatible): a memcached-compatible in-memory cache\n"
+           "usage: mnemod [options]\n",
+           MNEMO_VERSION, SERVER_VERSION);
+    for (size_t i = 0; i < NFLAGS; i++) {
+        const struct flag *f = &flags[i];
+        char synopsis[64];
+        size_t n = 0;
+        if (f->help == NULL)
+            continue;
+        if (f->kind == FLAG_REFUSED) {
+            /* "-Z, -S, -Y, -e": every refused flag */
+            for (size_t j = 0; j < NFLAGS; j++) {
+                if (flags[j].kind == FLAG_REFUSED)
+                    n += (size_t)snprintf(synopsis + n, sizeof(synopsis) - n, "%s-%c",
+                                          n > 0 ? ", " : "", flags[j].letter);
+            }
+        } else if (f->name != NULL) {
+            snprintf(synopsis, sizeof(synopsis), "-%c, --%s%s%s", f->letter, f->name,
+                     f->arg != NULL ? "=" : "", f->arg != NULL ? f->arg : "");
+        } else {
+            snprintf(synopsis, sizeof(synopsis), "-%c %s", f->letter, f->arg);
+        }
+        usage_entry(synopsis, f->help);
+    }
+    config_extended_usage(stdout); /* after -o's line, the last */
+}
+
+/* ---- stats settings -------------------------------------------------------- */
+
+static void format_stat(const struct config *c, size_t off, enum flag_stat fmt, const char *def,
+                        char *buf, size_t len)
+{
+    const void *p = field_c(c, off);
+    switch (fmt) {
+    case STAT_NONE:
+        buf[0] = '\0';
+        break;
+    case STAT_INT:
+        snprintf(buf, len, "%d", *(const int *)p);
+        break;
+    case STAT_U32:
+        snprintf(buf, len, "%u", *(const unsigned *)p);
+        break;
+    case STAT_SIZE:
+        snprintf(buf, len, "%zu", *(const size_t *)p);
+        break;
+    case STAT_BOOL:
+        snprintf(buf, len, "%s", *(const bool *)p ? "yes" : "no");
+        break;
+    case STAT_ONOFF:
+        snprintf(buf, len, "%s", *(const bool *)p ? "on" : "off");
+        break;
+    case STAT_OCTAL:
+        snprintf(buf, len, "%o", (unsigned)*(const int *)p);
+        break;
+    case STAT_DOUBLE2:
+        snprintf(buf, len, "%.2f", *(const double *)p);
+        break;
+    case STAT_CHAR:
+        snprintf(buf, len, "%c", *(const char *)p);
+        break;
+    case STAT_STRING:
+        snprintf(buf, len, "%s", *(char *const *)p != NULL ? *(char *const *)p : "NULL");
+        break;
+    case STAT_PROTOCOL:
+        snprintf(buf, len, "%s", config_protocol_name(*(const enum config_protocol *)p));
+        break;
+    case STAT_DEFAULT:
+        snprintf(buf, len, "%s", def);
+        break;
+    }
+}
+
+/* memcached gives every thread to each UDP port unless -l lists several */
+static void threads_per_udp(const struct config *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%d",
+             c->listen != NULL && strchr(c->listen, ',') != NULL ? 1 : c->num_threads);
+}
+
+static void client_flags_size(const struct config *c, char *buf, size_t len)
+{
+    (void)c;
+    snprintf(buf, len, "%zu", sizeof(uint32_t));
+}
+
+/* A "stats settings" row: a flag's (flags[] names and formats it), a row
+ * of its own (a field, or a value worked out), or the -o table's rows. */
+struct setting_row {
+    char letter;
+    const char *name;
+    size_t off;
+    enum flag_stat fmt;
+    void (*value)(const struct config *c, char *buf, size_t len);
+    void (*group)(const struct config *c, config_emit_fn emit, void *arg);
+};
+
+/* memcached 1.6.45's order (server_stats_settings() in memcached.c). No
+ * ssl_enabled: memcached prints it only when built with TLS. */
+static const struct setting_row settings[] = {
+    {.letter = 'm'}, {.letter = 'c'}, {.letter = 'p'}, {.letter = 'U'}, {.letter = 'l'},
+    {.letter = 'v'},
+    {.name = "oldest", .off = F(oldest_live), .fmt = STAT_U32},
+    {.letter = 'M'}, {.letter = 's'}, {.letter = 'a'}, {.letter = 'A'}, {.letter = 'f'},
+    {.letter = 'n'}, {.letter = 't'},
+    {.name = "num_threads_per_udp", .value = threads_per_udp},
+    {.letter = 'D'},
+    {.name = "detail_enabled", .off = F(detail_enabled), .fmt = STAT_BOOL},
+    {.letter = 'R'}, {.letter = 'C'}, {.letter = 'b'}, {.letter = 'B'}, {.letter = 'S'},
+    {.letter = 'Y'}, {.letter = 'I'},
+    {.group = config_extended_describe},
+    {.letter = 'N'}, {.letter = 'e'},
+    {.name = "client_flags_size", .value = client_flags_size},
+    /* mnemo's own */
+    {.letter = 'k'}, {.letter = 'L'},
+    {.group = config_extended_describe_own},
+};
+
 void config_describe(const struct config *c, int verbosity, config_emit_fn emit, void *arg)
 {
+    struct config live = *c;
+    live.verbose = verbosity;
     char buf[64];
-#define EMIT_FMT(name, ...)                          \
-    do {                                             \
-        snprintf(buf, sizeof(buf), __VA_ARGS__);     \
-        emit(arg, name, buf);                        \
-    } while (0)
-#define EMIT_BOOL(name, v) emit(arg, name, (v) ? "yes" : "no")
-    EMIT_FMT("maxbytes", "%zu", c->maxbytes);
-    EMIT_FMT("maxconns", "%d", c->maxconns);
-    EMIT_FMT("tcpport", "%d", c->port);
-    EMIT_FMT("udpport", "%d", c->udpport);
-    emit(arg, "inter", c->listen != NULL ? c->listen : "NULL");
-    EMIT_FMT("verbosity", "%d", verbosity);
-    EMIT_FMT("oldest", "%u", c->oldest_live);
-    emit(arg, "evictions", c->evict_to_free ? "on" : "off");
-    emit(arg, "domain_socket", c->socketpath != NULL ? c->socketpath : "NULL");
-    EMIT_FMT("umask", "%o", (unsigned)c->access);
-    EMIT_BOOL("shutdown_command", c->shutdown_enabled);
-    EMIT_FMT("growth_factor", "%.2f", c->factor);
-    EMIT_FMT("chunk_size", "%d", c->chunk_size);
-    EMIT_FMT("num_threads", "%d", c->num_threads);
-    /* memcached gives every thread to each UDP port unless -l lists several */
-    EMIT_FMT("num_threads_per_udp", "%d",
-             c->listen != NULL && strchr(c->listen, ',') != NULL ? 1 : c->num_threads);
-    EMIT_FMT("stat_key_prefix", "%c", c->prefix_delimiter);
-    EMIT_BOOL("detail_enabled", c->detail_enabled);
-    EMIT_FMT("reqs_per_event", "%d", c->reqs_per_event);
-    EMIT_BOOL("cas_enabled", c->use_cas);
-    EMIT_FMT("tcp_backlog", "%d", c->backlog);
-    emit(arg, "binding_protocol", config_protocol_name(c->protocol));
-    EMIT_BOOL("auth_enabled_sasl", false);
-    EMIT_BOOL("auth_enabled_ascii", false);
-    EMIT_FMT("item_size_max", "%zu", c->item_size_max);
-    config_extended_describe(c, emit, arg);
-    /* (no ssl_enabled: memcached prints it only when built with TLS) */
-    EMIT_FMT("num_napi_ids", "%d", c->num_napi_ids);
-    emit(arg, "memory_file", "(null)");
-    EMIT_FMT("client_flags_size", "%zu", sizeof(uint32_t));
-    /* mnemo's own */
-    EMIT_BOOL("lock_memory", c->lock_memory);
-    EMIT_BOOL("large_pages", c->large_pages);
-    config_extended_describe_own(c, emit, arg);
-#undef EMIT_FMT
-#undef EMIT_BOOL
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+        const struct setting_row *r = &settings[i];
+        if (r->group != NULL) {
+            r->group(&live, emit, arg);
+        } else if (r->value != NULL) {
+            r->value(&live, buf, sizeof(buf));
+            emit(arg, r->name, buf);
+        } else if (r->letter != 0) {
+            const struct flag *f = flag_find(r->letter);
+            assert(f != NULL && f->stat != NULL);
+            format_stat(&live, f->off, f->fmt, f->def, buf, sizeof(buf));
+            emit(arg, f->stat, buf);
+        } else {
+            format_stat(&live, r->off, r->fmt, NULL, buf, sizeof(buf));
+            emit(arg, r->name, buf);
+        }
+    }
 }

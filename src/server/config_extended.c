@@ -11,6 +11,7 @@
  */
 #include "server/config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -50,6 +51,7 @@ struct xopt {
     const char *stat;
     enum xstat fmt;
     const char *help;
+    double def;      /* the field's default, in its own units (0: zero) */
 };
 
 #define F(field) offsetof(struct config, field)
@@ -65,99 +67,110 @@ static int apply_temporary_ttl(struct config *cfg, const char *val);
 static int apply_no_modern(struct config *cfg, const char *val);
 static int apply_io_uring_bufs(struct config *cfg, const char *val);
 
-/* In "stats settings" order (memcached's, then mnemo's own). */
+/* In "stats settings" order (memcached's, then mnemo's own). A default
+ * is memcached 1.6.45's (settings_init() and the threads main() starts);
+ * a field two options share has it on one of them. */
 static const struct xopt options[] = {
     {"maxconns_fast", X_SET, F(maxconns_fast), 0, 0, 0, NULL, "maxconns_fast", S_BOOL,
-     "close new connections over the limit at once (mnemo always does); no_maxconns_fast: off"},
-    {"no_maxconns_fast", X_CLEAR, F(maxconns_fast), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+     "close new connections over the limit at once (mnemo always does); no_maxconns_fast: off", 1},
+    {"no_maxconns_fast", X_CLEAR, F(maxconns_fast), 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
     {"hashpower", X_INT, F(hashpower_init), 12, 32, 0, NULL, "hashpower_init", S_INT,
-     "=N: initial hash table power, 12..32 (mnemo's index grows by itself)"},
+     "=N: initial hash table power, 12..32 (mnemo's index grows by itself)", 0},
     {"no_hashexpand", X_CLEAR, F(hash_expand), 0, 0, 0, NULL, NULL, S_NONE,
-     "do not grow the hash table (mnemo's index grows)"},
+     "do not grow the hash table (mnemo's index grows)", 1},
     {"slab_reassign", X_SET, F(slab_reassign), 0, 0, 0, NULL, "slab_reassign", S_BOOL,
-     "move slab pages between classes (mnemo has no slab classes); no_slab_reassign: off"},
-    {"no_slab_reassign", X_CLEAR, F(slab_reassign), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+     "move slab pages between classes (mnemo has no slab classes); no_slab_reassign: off", 1},
+    {"no_slab_reassign", X_CLEAR, F(slab_reassign), 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
     {"slab_automove", X_INT_OPT, F(slab_automove), 0, 2, 1, NULL, "slab_automove", S_INT,
-     "[=0|1|2]: how eagerly memcached moves slab pages (default 1); no_slab_automove: 0"},
-    {"no_slab_automove", X_CUSTOM, 0, 0, 0, 0, apply_no_slab_automove, NULL, S_NONE, NULL},
+     "[=0|1|2]: how eagerly memcached moves slab pages (default 1); no_slab_automove: 0", 1},
+    {"no_slab_automove", X_CUSTOM, 0, 0, 0, 0, apply_no_slab_automove, NULL, S_NONE, NULL, 0},
     {"slab_automove_ratio", X_DOUBLE, F(slab_automove_ratio), 0, 1, 0, NULL,
-     "slab_automove_ratio", S_DOUBLE2, "=R: free-chunk ratio for automove, 0 < R <= 1"},
+     "slab_automove_ratio", S_DOUBLE2, "=R: free-chunk ratio for automove, 0 < R <= 1", 0.8},
     {"slab_automove_window", X_INT, F(slab_automove_window), 3, 1800, 0, NULL,
-     "slab_automove_window", S_INT, "=N: automove window, 3..1800"},
+     "slab_automove_window", S_INT, "=N: automove window, 3..1800", 10},
     {"slab_chunk_max", X_CUSTOM, F(slab_chunk_max), 0, 0, 0, apply_slab_chunk_max,
-     "slab_chunk_max", S_INT, "=KB: largest slab chunk, 1..1024 KB; -I must be a multiple"},
+     "slab_chunk_max", S_INT, "=KB: largest slab chunk, 1..1024 KB; -I must be a multiple",
+     CONFIG_SLAB_PAGE_SIZE / 2},
     {"no_chunked_items", X_CUSTOM, 0, 0, 0, 0, apply_no_chunked_items, NULL, S_NONE,
-     "slab_chunk_max becomes the slab page (1 MB)"},
+     "slab_chunk_max becomes the slab page (1 MB)", 0},
     {"slab_sizes", X_CUSTOM, 0, 0, 0, 0, apply_slab_sizes, NULL, S_NONE,
-     "=A-B-...: explicit slab class sizes, rising by more than 8 bytes"},
+     "=A-B-...: explicit slab class sizes, rising by more than 8 bytes", 0},
     {"lru_crawler", X_SET, F(lru_crawler), 0, 0, 0, NULL, "lru_crawler", S_BOOL,
-     "background expiry (mnemo's reclaim thread always runs); no_lru_crawler: off"},
-    {"no_lru_crawler", X_CLEAR, F(lru_crawler), 0, 0, 0, NULL, NULL, S_NONE, NULL},
+     "background expiry (mnemo's reclaim thread always runs); no_lru_crawler: off", 1},
+    {"no_lru_crawler", X_CLEAR, F(lru_crawler), 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
     {"lru_crawler_sleep", X_INT, F(lru_crawler_sleep), 0, 1000000, 0, NULL,
-     "lru_crawler_sleep", S_INT, "=US: crawler pause between items, 0..1000000"},
+     "lru_crawler_sleep", S_INT, "=US: crawler pause between items, 0..1000000", 100},
     {"lru_crawler_tocrawl", X_U32, F(lru_crawler_tocrawl), 0, 0, 0, NULL,
-     "lru_crawler_tocrawl", S_U32, "=N: items per class per crawl (0 = all)"},
+     "lru_crawler_tocrawl", S_U32, "=N: items per class per crawl (0 = all)", 0},
     {"tail_repair_time", X_INT, F(tail_repair_time), 10, INT_MAX, 0, NULL,
-     "tail_repair_time", S_INT, "=S: at least 10"},
-    {NULL, X_STAT, F(flush_enabled), 0, 0, 0, NULL, "flush_enabled", S_BOOL, NULL}, /* -F */
-    {NULL, X_STAT, F(dump_enabled), 0, 0, 0, NULL, "dump_enabled", S_BOOL, NULL},   /* -X */
+     "tail_repair_time", S_INT, "=S: at least 10", 0},
+    {NULL, X_STAT, F(flush_enabled), 0, 0, 0, NULL, "flush_enabled", S_BOOL, NULL, 0}, /* -F */
+    {NULL, X_STAT, F(dump_enabled), 0, 0, 0, NULL, "dump_enabled", S_BOOL, NULL, 0},   /* -X */
     {"hash_algorithm", X_CUSTOM, F(hash_algorithm), 0, 0, 0, apply_hash_algorithm,
-     "hash_algorithm", S_HASH, "=jenkins|murmur3|xxh3 (mnemo's index always uses xxh3)"},
+     "hash_algorithm", S_HASH, "=jenkins|murmur3|xxh3 (mnemo's index always uses xxh3)", 0},
     {"lru_maintainer", X_CUSTOM, F(lru_maintainer), 0, 0, 0, apply_lru_maintainer,
-     "lru_maintainer_thread", S_BOOL, "segmented LRU (mnemo evicts by S3-FIFO); no_lru_maintainer: off"},
-    {"no_lru_maintainer", X_CUSTOM, 0, 0, 0, 0, apply_no_lru_maintainer, NULL, S_NONE, NULL},
-    {NULL, X_STAT, F(lru_segmented), 0, 0, 0, NULL, "lru_segmented", S_BOOL, NULL},
+     "lru_maintainer_thread", S_BOOL,
+     "segmented LRU (mnemo evicts by S3-FIFO); no_lru_maintainer: off", 1},
+    {"no_lru_maintainer", X_CUSTOM, 0, 0, 0, 0, apply_no_lru_maintainer, NULL, S_NONE, NULL, 0},
+    {NULL, X_STAT, F(lru_segmented), 0, 0, 0, NULL, "lru_segmented", S_BOOL, NULL, 1},
     {"hot_lru_pct", X_INT, F(hot_lru_pct), 1, 79, 0, NULL, "hot_lru_pct", S_INT,
-     "=P: 1..79; hot + warm at most 80"},
-    {"warm_lru_pct", X_INT, F(warm_lru_pct), 1, 79, 0, NULL, "warm_lru_pct", S_INT, "=P: 1..79"},
+     "=P: 1..79; hot + warm at most 80", 20},
+    {"warm_lru_pct", X_INT, F(warm_lru_pct), 1, 79, 0, NULL, "warm_lru_pct", S_INT, "=P: 1..79",
+     40},
     {"hot_max_factor", X_DOUBLE, F(hot_max_factor), 0, DBL_MAX, 0, NULL, "hot_max_factor",
-     S_DOUBLE2, "=F: above 0"},
+     S_DOUBLE2, "=F: above 0", 0.2},
     {"warm_max_factor", X_DOUBLE, F(warm_max_factor), 0, DBL_MAX, 0, NULL, "warm_max_factor",
-     S_DOUBLE2, "=F: above 0"},
-    {NULL, X_STAT, F(temp_lru), 0, 0, 0, NULL, "temp_lru", S_BOOL, NULL},
+     S_DOUBLE2, "=F: above 0", 2.0},
+    {NULL, X_STAT, F(temp_lru), 0, 0, 0, NULL, "temp_lru", S_BOOL, NULL, 0},
     {"temporary_ttl", X_CUSTOM, F(temporary_ttl), 0, 0, 0, apply_temporary_ttl, "temporary_ttl",
-     S_INT, "=S: needs lru_maintainer"},
+     S_INT, "=S: needs lru_maintainer", 61},
     {"idle_timeout", X_INT, F(idle_timeout), INT_MIN, INT_MAX, 0, NULL, "idle_timeout", S_INT,
-     "=S: close connections idle this long (0, the default: never)"},
+     "=S: close connections idle this long (0, the default: never)", 0},
     {"watcher_logbuf_size", X_UINT, F(watcher_logbuf_size), 0, 0, KB, NULL,
-     "watcher_logbuf_size", S_U64, "=KB: per-watcher buffer"},
+     "watcher_logbuf_size", S_U64, "=KB: per-watcher buffer", 256 * KB},
     {"worker_logbuf_size", X_UINT, F(worker_logbuf_size), 0, 0, KB, NULL, "worker_logbuf_size",
-     S_U64, "=KB: per-worker log buffer"},
+     S_U64, "=KB: per-worker log buffer", 64 * KB},
     {"read_buf_mem_limit", X_UINT, F(read_buf_mem_limit), 0, 0, MB, NULL, "read_buf_mem_limit",
-     S_U64, "=MB: limit of connection buffers (0 = none)"},
+     S_U64, "=MB: limit of connection buffers (0 = none)", 0},
     {"track_sizes", X_SET, F(track_sizes), 0, 0, 0, NULL, "track_sizes", S_BOOL,
-     "keep counts for \"stats sizes\""},
+     "keep counts for \"stats sizes\"", 0},
     {"inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, "inline_ascii_response", S_ALWAYS_NO,
-     "no effect, as in memcached; no_inline_ascii_resp likewise"},
-    {"no_inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, NULL},
-    {"modern", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "no effect, as in memcached"},
+     "no effect, as in memcached; no_inline_ascii_resp likewise", 0},
+    {"no_inline_ascii_resp", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
+    {"modern", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "no effect, as in memcached", 0},
     {"no_modern", X_CUSTOM, 0, 0, 0, 0, apply_no_modern, NULL, S_NONE,
      "memcached 1.4's defaults: no slab_reassign, slab_automove, maxconns_fast,\n"
-     "                          lru_crawler, lru_maintainer; hash_algorithm=jenkins"},
+     "                          lru_crawler, lru_maintainer; hash_algorithm=jenkins", 0},
     {"drop_privileges", X_SET, F(drop_privileges), 0, 0, 0, NULL, NULL, S_NONE,
-     "memcached's seccomp sandbox; no_drop_privileges: off"},
-    {"no_drop_privileges", X_CLEAR, F(drop_privileges), 0, 0, 0, NULL, NULL, S_NONE, NULL},
-    {"resp_obj_mem_limit", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE, "=N: no effect (deprecated in memcached)"},
+     "memcached's seccomp sandbox; no_drop_privileges: off", 0},
+    {"no_drop_privileges", X_CLEAR, F(drop_privileges), 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
+    {"resp_obj_mem_limit", X_INERT, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "=N: no effect (deprecated in memcached)", 0},
     {"slab_automove_freeratio", X_DOUBLE, F(slab_automove_freeratio), -DBL_MAX, DBL_MAX, 0, NULL,
-     "slab_automove_freeratio", S_DOUBLE3, "=R: free memory kept for automove"},
+     "slab_automove_freeratio", S_DOUBLE3, "=R: free memory kept for automove", 0.01},
     {"sock_cookie_id", X_U32, F(sock_cookie_id), 0, 0, 0, NULL, NULL, S_NONE,
-     "=N: SO_MARK of the TCP listening sockets, for firewalls"},
+     "=N: SO_MARK of the TCP listening sockets, for firewalls", 0},
     {"ext_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
-     "ext_*: refused: mnemo has no external storage (extstore)"},
+     "ext_*: refused: mnemo has no external storage (extstore)", 0},
     {"ssl_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
-     "ssl_*: refused: mnemo has no TLS yet (issue 22)"},
+     "ssl_*: refused: mnemo has no TLS yet (issue 22)", 0},
 };
 
 /* mnemo's own, shown after memcached's settings */
 static const struct xopt own_options[] = {
     {"io_uring", X_ONOFF, F(io_uring), 0, 0, 0, NULL, "io_uring", S_ONOFF,
-     "=on|off: connection I/O through io_uring (default on; epoll when off or refused)"},
+     "=on|off: connection I/O through io_uring (default on; epoll when off or refused)", 1},
+    /* A buffer goes back to the ring as soon as its bytes are copied out, so
+     * only arrivals not yet handled hold one; but the ring hands buffers
+     * out in turn, so every one of them ends up resident: 64 x 16 KiB is
+     * 1 MiB per worker (256 took 4 MiB and measured no faster). */
     {"io_uring_bufs", X_CUSTOM, F(io_uring_bufs), 0, 0, 0, apply_io_uring_bufs, "io_uring_bufs",
-     S_INT, "=N: 16 KiB receive buffers per worker, 0 or a power of two up to 32768 (64)"},
+     S_INT, "=N: 16 KiB receive buffers per worker, 0 or a power of two up to 32768 (64)", 64},
+    /* -1 until config_extended_check(): CONFIG_POLL_US_DEFAULT with io_uring, else 0 */
     {"poll_us", X_INT, F(poll_us), 0, 1000, 0, NULL, "poll_us", S_INT,
-     "=US: io_uring workers look for requests this long before sleeping, 0..1000 (5)"},
+     "=US: io_uring workers look for requests this long before sleeping, 0..1000 (5)", -1},
     {"hugepages", X_ONOFF, F(huge_pages), 0, 0, 0, NULL, "hugepages", S_ONOFF,
-     "=on|off: item memory in transparent huge pages (default on)"},
+     "=on|off: item memory in transparent huge pages (default on)", 1},
 };
 
 struct xtable {
@@ -172,37 +185,63 @@ static const struct xtable tables[] = {
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
+/* Write o's default into its field; the field's type is its kind's, or
+ * for the others its stat format's. */
+static void store_default(struct config *cfg, const struct xopt *o)
+{
+    void *f = (char *)cfg + o->off;
+    enum { T_BOOL, T_INT, T_U32, T_U64, T_DOUBLE } type;
+    switch (o->kind) {
+    case X_SET:
+    case X_CLEAR:
+    case X_ONOFF:
+        type = T_BOOL;
+        break;
+    case X_INT:
+    case X_INT_OPT:
+        type = T_INT;
+        break;
+    case X_UINT:
+        type = T_U64;
+        break;
+    case X_U32:
+        type = T_U32;
+        break;
+    case X_DOUBLE:
+        type = T_DOUBLE;
+        break;
+    default:
+        assert(o->fmt == S_BOOL || o->fmt == S_ONOFF || o->fmt == S_INT);
+        type = o->fmt == S_INT ? T_INT : T_BOOL;
+        break;
+    }
+    switch (type) {
+    case T_BOOL:
+        *(bool *)f = o->def != 0;
+        break;
+    case T_INT:
+        *(int *)f = (int)o->def;
+        break;
+    case T_U32:
+        *(uint32_t *)f = (uint32_t)o->def;
+        break;
+    case T_U64:
+        *(uint64_t *)f = (uint64_t)o->def;
+        break;
+    case T_DOUBLE:
+        *(double *)f = o->def;
+        break;
+    }
+}
+
 void config_extended_defaults(struct config *cfg)
 {
-    cfg->idle_timeout = 0;
-    cfg->io_uring = true;
-    cfg->huge_pages = true;
-    /* A buffer goes back to the ring as soon as its bytes are copied out, so
-     * only arrivals not yet handled hold one; but the ring hands buffers
-     * out in turn, so every one of them ends up resident: 64 x 16 KiB is
-     * 1 MiB per worker (256 took 4 MiB and measured no faster). */
-    cfg->io_uring_bufs = 64;
-    cfg->poll_us = -1; /* CONFIG_POLL_US_DEFAULT with io_uring, else 0 */
-    /* memcached 1.6.45's settings_init() and the threads main() starts */
-    cfg->maxconns_fast = true;
-    cfg->hash_expand = true;
-    cfg->slab_reassign = true;
-    cfg->slab_automove = 1;
-    cfg->slab_automove_ratio = 0.8;
-    cfg->slab_automove_window = 10;
-    cfg->slab_automove_freeratio = 0.01;
-    cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE / 2;
-    cfg->lru_crawler = true;
-    cfg->lru_crawler_sleep = 100;
-    cfg->lru_maintainer = true;
-    cfg->lru_segmented = true;
-    cfg->hot_lru_pct = 20;
-    cfg->warm_lru_pct = 40;
-    cfg->hot_max_factor = 0.2;
-    cfg->warm_max_factor = 2.0;
-    cfg->temporary_ttl = 61;
-    cfg->watcher_logbuf_size = 256 * KB;
-    cfg->worker_logbuf_size = 64 * KB;
+    for (size_t t = 0; t < NTABLES; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            if (tables[t].opt[i].def != 0)
+                store_default(cfg, &tables[t].opt[i]);
+        }
+    }
 }
 
 /* ---- values --------------------------------------------------------------- */

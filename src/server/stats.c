@@ -23,12 +23,12 @@ void stats_aggregate(struct server *srv, struct thread_stats *out)
     memset(out, 0, sizeof(*out));
     for (int i = 0; i < srv->nworkers; i++) {
         struct thread_stats *ts = &srv->workers[i]->stats;
-#define STATS_SUM(name)                                                                 \
+#define STATS_SUM(name, when)                                                               \
     atomic_store_explicit(&out->name,                                                   \
                           atomic_load_explicit(&out->name, memory_order_relaxed) +      \
                               atomic_load_explicit(&ts->name, memory_order_relaxed),    \
                           memory_order_relaxed);
-        THREAD_STATS_FIELDS(STATS_SUM)
+        THREAD_STATS_FIELDS(STATS_SUM, THREAD_STATS_NO_SLOT)
 #undef STATS_SUM
     }
 }
@@ -37,8 +37,8 @@ void stats_reset(struct server *srv)
 {
     for (int i = 0; i < srv->nworkers; i++) {
         struct thread_stats *ts = &srv->workers[i]->stats;
-#define STATS_ZERO(name) atomic_store_explicit(&ts->name, 0, memory_order_relaxed);
-        THREAD_STATS_FIELDS(STATS_ZERO)
+#define STATS_ZERO(name, when) atomic_store_explicit(&ts->name, 0, memory_order_relaxed);
+        THREAD_STATS_FIELDS(STATS_ZERO, THREAD_STATS_NO_SLOT)
 #undef STATS_ZERO
     }
     store_stats_reset(srv->store);
@@ -82,41 +82,44 @@ static uint64_t hash_power(uint64_t buckets)
 }
 
 /*
- * The general group, in memcached 1.6.45's order and with its names. What
- * mnemo's design has no counterpart for (response objects, slab mover,
- * segmented-LRU moves, the logger) reads 0; README's "Stats that have no
- * counterpart" table says what each such line reports.
+ * The general group, in memcached 1.6.45's order and with its names: the
+ * counters as THREAD_STATS_FIELDS lists them, and between them the parts
+ * below, one function each. What mnemo's design has no counterpart for
+ * (response objects, slab mover, segmented-LRU moves, the logger) reads 0;
+ * README's "Stats that have no counterpart" table says what each such line
+ * reports.
  */
-static void stats_general(struct exec_ctx *x)
-{
-    struct server *srv = x->srv;
+struct general_snapshot {
+    struct server *srv;
     struct thread_stats t;
     struct store_stats st;
     struct admin_state a;
-    stats_aggregate(srv, &t);
-    store_stats(srv->store, &st);
-    admin_snapshot(&srv->admin, &a);
     struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    char buf[48];
-    uint64_t conns = (uint64_t)atomic_load(&srv->curr_conns);
+    uint64_t conns;
+};
 
+static void stats_part_process(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    char buf[48];
     stat_u64(x, "pid", (uint64_t)getpid());
     stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
     stat_u64(x, "time", (uint64_t)time(NULL));
     stat_str(x, "version", SERVER_VERSION);
     stat_str(x, "libevent", "none"); /* mnemo has its own event loop */
     stat_u64(x, "pointer_size", sizeof(void *) * 8);
-    snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
+    snprintf(buf, sizeof(buf), "%ld.%06ld", (long)g->ru.ru_utime.tv_sec, (long)g->ru.ru_utime.tv_usec);
     stat_str(x, "rusage_user", buf);
-    snprintf(buf, sizeof(buf), "%ld.%06ld", (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+    snprintf(buf, sizeof(buf), "%ld.%06ld", (long)g->ru.ru_stime.tv_sec, (long)g->ru.ru_stime.tv_usec);
     stat_str(x, "rusage_system", buf);
-    stat_u64(x, "max_connections", (uint64_t)srv->cfg.maxconns);
-    stat_u64(x, "curr_connections", conns);
-    stat_u64(x, "total_connections", atomic_load(&t.total_connections));
-    stat_u64(x, "rejected_connections", atomic_load(&srv->rejected_conns));
+    stat_u64(x, "max_connections", (uint64_t)g->srv->cfg.maxconns);
+    stat_u64(x, "curr_connections", g->conns);
+}
+
+static void stats_part_connections(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    stat_u64(x, "rejected_connections", atomic_load(&g->srv->rejected_conns));
     /* memcached: connection objects allocated, listeners included */
-    stat_u64(x, "connection_structures", conns + (uint64_t)srv->nlisteners);
+    stat_u64(x, "connection_structures", g->conns + (uint64_t)g->srv->nlisteners);
     stat_u64(x, "response_obj_oom", 0);
     stat_u64(x, "response_obj_count", 0);
     stat_u64(x, "response_obj_bytes", 0);
@@ -125,45 +128,37 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "read_buf_bytes_free", 0);
     stat_u64(x, "read_buf_oom", 0);
     stat_u64(x, "reserved_fds", 0);
-#define STAT_T(name) stat_u64(x, #name, atomic_load_explicit(&t.name, memory_order_relaxed))
-    STAT_T(cmd_get);
-    STAT_T(cmd_set);
-    STAT_T(cmd_flush);
-    STAT_T(cmd_touch);
-    STAT_T(cmd_meta);
-    STAT_T(get_hits);
-    STAT_T(get_misses);
-    stat_u64(x, "get_expired", st.get_expired);
-    stat_u64(x, "get_flushed", st.get_flushed);
-    STAT_T(delete_misses);
-    STAT_T(delete_hits);
-    STAT_T(incr_misses);
-    STAT_T(incr_hits);
-    STAT_T(decr_misses);
-    STAT_T(decr_hits);
-    STAT_T(cas_misses);
-    STAT_T(cas_hits);
-    STAT_T(cas_badval);
-    STAT_T(touch_hits);
-    STAT_T(touch_misses);
-    STAT_T(store_too_large);
-    STAT_T(store_no_memory);
-    stat_u64(x, "auth_cmds", 0);   /* no authentication yet */
+}
+
+static void stats_part_get_expiry(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    stat_u64(x, "get_expired", g->st.get_expired);
+    stat_u64(x, "get_flushed", g->st.get_flushed);
+}
+
+static void stats_part_auth(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    (void)g;
+    stat_u64(x, "auth_cmds", 0); /* no authentication yet */
     stat_u64(x, "auth_errors", 0);
-    if (srv->cfg.idle_timeout > 0) /* memcached prints it only then */
-        stat_u64(x, "idle_kicks", atomic_load(&t.idle_kicks));
-    STAT_T(bytes_read);
-    STAT_T(bytes_written);
-#undef STAT_T
-    stat_u64(x, "limit_maxbytes", st.limit_maxbytes);
+}
+
+static void stats_part_server(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    stat_u64(x, "limit_maxbytes", g->st.limit_maxbytes);
     /* mnemo refuses connections over -c instead of pausing its listener */
     stat_u64(x, "accepting_conns", 1);
     stat_u64(x, "listen_disabled_num", 0);
     stat_u64(x, "time_in_listen_disabled_us", 0);
-    stat_u64(x, "threads", (uint64_t)srv->nworkers);
-    stat_u64(x, "conn_yields", atomic_load(&t.conn_yields));
-    stat_u64(x, "hash_power_level", hash_power(st.hash_buckets));
-    stat_u64(x, "hash_bytes", st.hash_bytes);
+    stat_u64(x, "threads", (uint64_t)g->srv->nworkers);
+}
+
+static void stats_part_store(struct exec_ctx *x, const struct general_snapshot *g)
+{
+    struct server *srv = g->srv;
+    const struct store_stats *st = &g->st;
+    stat_u64(x, "hash_power_level", hash_power(st->hash_buckets));
+    stat_u64(x, "hash_bytes", st->hash_bytes);
     stat_u64(x, "hash_is_expanding", 0);
     /* no slab pages to move between classes */
     stat_u64(x, "slab_reassign_rescues", 0);
@@ -175,8 +170,8 @@ static void stats_general(struct exec_ctx *x)
     stat_str(x, "slab_reassign_last_busy_status", "none");
     stat_u64(x, "slab_reassign_running", 0);
     stat_u64(x, "slabs_moved", 0);
-    stat_u64(x, "lru_crawler_running", a.crawler_busy ? 1 : 0);
-    stat_u64(x, "lru_crawler_starts", a.crawler_starts);
+    stat_u64(x, "lru_crawler_running", g->a.crawler_busy ? 1 : 0);
+    stat_u64(x, "lru_crawler_starts", g->a.crawler_starts);
     stat_u64(x, "lru_maintainer_juggles", 0);
     stat_u64(x, "malloc_fails", 0);
     uint64_t watchers, wsent, wskipped;
@@ -188,17 +183,17 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "log_watchers", watchers);
     stat_u64(x, "unexpected_napi_ids", 0);
     stat_u64(x, "round_robin_fallback", 0);
-    stat_u64(x, "bytes", st.bytes);
-    stat_u64(x, "curr_items", st.curr_items);
-    stat_u64(x, "total_items", st.total_items);
+    stat_u64(x, "bytes", st->bytes);
+    stat_u64(x, "curr_items", st->curr_items);
+    stat_u64(x, "total_items", st->total_items);
     stat_u64(x, "slab_global_page_pool", 0);
-    stat_u64(x, "expired_unfetched", st.expired_unfetched);
-    stat_u64(x, "evicted_unfetched", st.evicted_unfetched);
+    stat_u64(x, "expired_unfetched", st->expired_unfetched);
+    stat_u64(x, "evicted_unfetched", st->evicted_unfetched);
     stat_u64(x, "evicted_active", 0);
-    stat_u64(x, "evictions", st.evictions);
-    stat_u64(x, "reclaimed", st.reclaimed);
-    stat_u64(x, "crawler_reclaimed", a.crawler_reclaimed);
-    stat_u64(x, "crawler_items_checked", a.crawler_items_checked);
+    stat_u64(x, "evictions", st->evictions);
+    stat_u64(x, "reclaimed", st->reclaimed);
+    stat_u64(x, "crawler_reclaimed", g->a.crawler_reclaimed);
+    stat_u64(x, "crawler_items_checked", g->a.crawler_items_checked);
     stat_u64(x, "lrutail_reflocked", 0);
     stat_u64(x, "moves_to_cold", 0);
     stat_u64(x, "moves_to_warm", 0);
@@ -207,6 +202,48 @@ static void stats_general(struct exec_ctx *x)
     stat_u64(x, "lru_bumps_dropped", 0);
     /* mnemo's own, after memcached's names */
     stat_str(x, "mnemo_version", MNEMO_VERSION);
+}
+
+enum general_show { GENERAL_SHOW_ALWAYS, GENERAL_SHOW_IDLE_TIMEOUT };
+
+/* One row of the general group: a counter, or a part. */
+struct general_row {
+    const char *name; /* the counter's, NULL for a part */
+    size_t off;       /* the counter in struct thread_stats */
+    enum general_show show;
+    void (*part)(struct exec_ctx *x, const struct general_snapshot *g);
+};
+
+#define GENERAL_COUNTER(name, when) \
+    {#name, offsetof(struct thread_stats, name), GENERAL_SHOW_##when, NULL},
+#define GENERAL_PART(part) {NULL, 0, GENERAL_SHOW_ALWAYS, stats_part_##part},
+static const struct general_row general_rows[] = {
+    THREAD_STATS_FIELDS(GENERAL_COUNTER, GENERAL_PART)
+};
+#undef GENERAL_COUNTER
+#undef GENERAL_PART
+
+static void stats_general(struct exec_ctx *x)
+{
+    struct general_snapshot g = {.srv = x->srv};
+    stats_aggregate(g.srv, &g.t);
+    store_stats(g.srv->store, &g.st);
+    admin_snapshot(&g.srv->admin, &g.a);
+    getrusage(RUSAGE_SELF, &g.ru);
+    g.conns = (uint64_t)atomic_load(&g.srv->curr_conns);
+    for (size_t i = 0; i < sizeof(general_rows) / sizeof(general_rows[0]); i++) {
+        const struct general_row *r = &general_rows[i];
+        if (r->part != NULL) {
+            r->part(x, &g);
+            continue;
+        }
+        /* memcached prints idle_kicks only with -o idle_timeout */
+        if (r->show == GENERAL_SHOW_IDLE_TIMEOUT && g.srv->cfg.idle_timeout <= 0)
+            continue;
+        const _Atomic uint64_t *counter =
+            (const _Atomic uint64_t *)(const void *)((const char *)&g.t + r->off);
+        stat_u64(x, r->name, atomic_load_explicit(counter, memory_order_relaxed));
+    }
     end(x);
 }
 

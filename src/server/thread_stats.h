@@ -16,16 +16,38 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define THREAD_STATS_FIELDS(X)                                                          \
-    X(cmd_get) X(cmd_set) X(cmd_touch) X(cmd_flush) X(get_hits) X(get_misses)           \
-    X(delete_hits) X(delete_misses) X(incr_hits)          \
-    X(incr_misses) X(decr_hits) X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval)   \
-    X(touch_hits) X(touch_misses) X(bytes_read) X(bytes_written) X(conn_yields)          \
-    X(total_connections) X(cmd_meta) X(store_too_large) X(store_no_memory) X(idle_kicks)
+/*
+ * The per-thread counters, each declared once, in the order "stats" prints
+ * them (memcached 1.6.45's). X(name, when): the field and its stat name;
+ * when is ALWAYS, or IDLE_TIMEOUT for the row memcached prints only with
+ * -o idle_timeout. SLOT(part) marks where stats.c prints rows that are not
+ * counters (its stats_part_<part>()).
+ */
+#define THREAD_STATS_FIELDS(X, SLOT)                                                    \
+    SLOT(process)                                                                       \
+    X(total_connections, ALWAYS)                                                        \
+    SLOT(connections)                                                                   \
+    X(cmd_get, ALWAYS) X(cmd_set, ALWAYS) X(cmd_flush, ALWAYS) X(cmd_touch, ALWAYS)     \
+    X(cmd_meta, ALWAYS) X(get_hits, ALWAYS) X(get_misses, ALWAYS)                       \
+    SLOT(get_expiry)                                                                    \
+    X(delete_misses, ALWAYS) X(delete_hits, ALWAYS) X(incr_misses, ALWAYS)              \
+    X(incr_hits, ALWAYS) X(decr_misses, ALWAYS) X(decr_hits, ALWAYS)                    \
+    X(cas_misses, ALWAYS) X(cas_hits, ALWAYS) X(cas_badval, ALWAYS)                     \
+    X(touch_hits, ALWAYS) X(touch_misses, ALWAYS)                                       \
+    X(store_too_large, ALWAYS) X(store_no_memory, ALWAYS)                               \
+    SLOT(auth)                                                                          \
+    X(idle_kicks, IDLE_TIMEOUT)                                                         \
+    X(bytes_read, ALWAYS) X(bytes_written, ALWAYS)                                      \
+    SLOT(server)                                                                        \
+    X(conn_yields, ALWAYS)                                                              \
+    SLOT(store)
+
+/* For a use of THREAD_STATS_FIELDS that wants the counters only. */
+#define THREAD_STATS_NO_SLOT(part)
 
 struct thread_stats {
-#define STATS_DECLARE(name) _Atomic uint64_t name;
-    THREAD_STATS_FIELDS(STATS_DECLARE)
+#define STATS_DECLARE(name, when) _Atomic uint64_t name;
+    THREAD_STATS_FIELDS(STATS_DECLARE, THREAD_STATS_NO_SLOT)
 #undef STATS_DECLARE
 };
 

@@ -40,6 +40,69 @@ static void test_defaults(void **state)
     assert_true(CONFIG_POLL_US_DEFAULT > 0);
 }
 
+/* Every default, short flags and -o options, as config_defaults() fills
+ * them in before a command line is read: memcached 1.6.45's (settings_init()),
+ * mnemo's where mnemo differs or has its own. Issue 24 moved them into the
+ * flag tables; this pins them. */
+static void test_every_default(void **state)
+{
+    struct config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(cfg.port, 11211);
+    assert_string_equal(cfg.listen, "127.0.0.1");
+    assert_null(cfg.socketpath);
+    assert_int_equal(cfg.udpport, 0);
+    assert_int_equal(cfg.access, 0700);
+    assert_int_equal(cfg.maxconns, 1024);
+    assert_int_equal(cfg.maxbytes, 64u << 20);
+    assert_int_equal(cfg.item_size_max, 1u << 20);
+    assert_true(cfg.num_threads >= 1);
+    assert_int_equal(cfg.verbose, 0);
+    assert_false(cfg.daemonize || cfg.shutdown_enabled || cfg.lock_memory || cfg.large_pages);
+    assert_false(cfg.maxcore || cfg.show_help || cfg.show_version);
+    assert_null(cfg.pidfile);
+    assert_null(cfg.username);
+    assert_true(cfg.evict_to_free && cfg.use_cas && cfg.flush_enabled);
+    assert_true(cfg.dump_enabled && cfg.watch_enabled);
+    assert_int_equal(cfg.prefix_delimiter, ':');
+    assert_false(cfg.detail_enabled); /* -D's default does not turn them on */
+    assert_int_equal(cfg.num_napi_ids, 0);
+    assert_int_equal(cfg.backlog, 1024);
+    assert_int_equal(cfg.protocol, CONFIG_PROTO_AUTO);
+    assert_int_equal(cfg.reqs_per_event, 20);
+    assert_true(cfg.factor == 1.25);
+    assert_int_equal(cfg.chunk_size, 48);
+    /* -o */
+    assert_true(cfg.huge_pages && cfg.io_uring);
+    assert_int_equal(cfg.idle_timeout, 0);
+    assert_int_equal(cfg.io_uring_bufs, 64);
+    assert_int_equal(cfg.poll_us, -1); /* config_parse() picks it */
+    assert_true(cfg.maxconns_fast && cfg.hash_expand && cfg.slab_reassign);
+    assert_int_equal(cfg.hashpower_init, 0);
+    assert_int_equal(cfg.slab_automove, 1);
+    assert_true(cfg.slab_automove_ratio == 0.8);
+    assert_int_equal(cfg.slab_automove_window, 10);
+    assert_true(cfg.slab_automove_freeratio == 0.01);
+    assert_int_equal(cfg.slab_chunk_max, CONFIG_SLAB_PAGE_SIZE / 2);
+    assert_false(cfg.slab_chunk_max_set || cfg.slab_sizes_set);
+    assert_int_equal(cfg.tail_repair_time, 0);
+    assert_int_equal(cfg.hash_algorithm, CONFIG_HASH_DEFAULT);
+    assert_true(cfg.lru_crawler && cfg.lru_maintainer && cfg.lru_segmented);
+    assert_int_equal(cfg.lru_crawler_sleep, 100);
+    assert_int_equal(cfg.lru_crawler_tocrawl, 0);
+    assert_int_equal(cfg.hot_lru_pct, 20);
+    assert_int_equal(cfg.warm_lru_pct, 40);
+    assert_true(cfg.hot_max_factor == 0.2);
+    assert_true(cfg.warm_max_factor == 2.0);
+    assert_false(cfg.temp_lru);
+    assert_int_equal(cfg.temporary_ttl, 61);
+    assert_int_equal(cfg.watcher_logbuf_size, 256u << 10);
+    assert_int_equal(cfg.worker_logbuf_size, 64u << 10);
+    assert_int_equal(cfg.read_buf_mem_limit, 0);
+    assert_false(cfg.track_sizes || cfg.drop_privileges);
+    assert_int_equal(cfg.sock_cookie_id, 0);
+}
+
 static void test_io_uring_switch(void **state)
 {
     struct config cfg;
@@ -287,6 +350,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_default),
         cmocka_unit_test(test_huge_pages_switch),
         cmocka_unit_test(test_memcached_command_line),
         cmocka_unit_test(test_long_options),
