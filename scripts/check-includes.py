@@ -34,8 +34,8 @@ ALLOWED = {
 KNOWN_CIRCLES = {
     ("src/proto/meta", "src/proto/text"),
     ("src/server/config", "src/server/config_extended"),
-    ("src/server/admin", "src/server/exec", "src/server/session", "src/server/stats",
-     "src/server/worker"),
+    ("src/server/admin", "src/server/exec", "src/server/reqloop", "src/server/session",
+     "src/server/stats", "src/server/worker"),
     ("src/store/shard", "src/store/store"),
 }
 
