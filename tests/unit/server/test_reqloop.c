@@ -217,7 +217,8 @@ static size_t binary_packet(unsigned char *p, uint8_t opcode, const char *key, c
     p[10] = (unsigned char)(body >> 8);
     p[11] = (unsigned char)body;
     memcpy(p + 12, &opaque, 4);
-    memcpy(p + 24, extras, nextras);
+    if (nextras > 0)
+        memcpy(p + 24, extras, nextras);
     memcpy(p + 24 + nextras, key, nkey);
     if (nvalue > 0)
         memcpy(p + 24 + nextras + nkey, value, nvalue);
