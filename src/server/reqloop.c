@@ -211,7 +211,8 @@ static bool run_command(struct reqloop *rl, struct rbuf *in)
         if (next == EXEC_CLOSE) {
             rl->state = REQLOOP_CLOSING;
         } else if (next == EXEC_SWALLOW) {
-            rl->swallow_left = (size_t)req.vlen + 2;
+            /* the data block a storage line announced before it failed */
+            rl->swallow_left = (size_t)req.vlen + rl->ops->value_crlf;
             rl->state = REQLOOP_SWALLOW;
         }
         return true;
