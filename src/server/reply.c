@@ -2,9 +2,7 @@
 
 #include "common/outq.h"
 #include "common/prefetch.h"
-#include "proto/binary.h"
-#include "proto/meta.h"
-#include "proto/text.h"
+#include "proto/dialect.h"
 #include "store/store.h"
 
 /* Values up to this size are copied next to their header rather than
@@ -26,30 +24,13 @@
 #define REPLY_PREFETCH_BYTES 1024u
 
 int reply_append(struct outq *out, const struct response *rsp, struct item *it,
-                 enum request_proto fallback, struct store *store)
+                 const struct proto_ops *ops, struct store *store)
 {
-    enum request_proto proto = rsp->req != NULL ? rsp->req->proto : fallback;
-    size_t (*bound_fn)(const struct response *);
-    size_t (*compose_fn)(const struct response *, char *, size_t);
-    switch (proto) {
-    case REQ_PROTO_META:
-        bound_fn = meta_compose_bound;
-        compose_fn = meta_compose;
-        break;
-    case REQ_PROTO_BINARY:
-        bound_fn = binary_compose_bound;
-        compose_fn = binary_compose;
-        break;
-    default:
-        bound_fn = text_compose_bound;
-        compose_fn = text_compose;
-        break;
-    }
-    size_t bound = bound_fn(rsp);
+    size_t bound = ops->compose_bound(rsp);
     char *dst = outq_reserve(out, bound);
     if (dst == NULL)
         goto fail;
-    size_t n = compose_fn(rsp, dst, bound);
+    size_t n = ops->compose(rsp, dst, bound);
     if (outq_commit(out, n) != 0)
         goto fail;
     if (it == NULL)
@@ -59,7 +40,7 @@ int reply_append(struct outq *out, const struct response *rsp, struct item *it,
         return 0;
     }
     /* Text and meta values end in "\r\n", which item memory holds too. */
-    uint32_t len = item_vlen(it) + (proto == REQ_PROTO_BINARY ? 0u : 2u);
+    uint32_t len = item_vlen(it) + ops->value_crlf;
     if (len <= REPLY_COPY_MAX) {
         if (outq_append(out, item_value(it), len) != 0)
             goto fail;

@@ -1,9 +1,7 @@
 /*
- * session.c: see session.h. The state machine:
- *
- *   CMD ──storage line──▶ DATA ──block complete──▶ CMD
- *    │  └─refused──────▶ SWALLOW ──block skipped──▶ CMD
- *    └─quit / fatal───▶ CLOSING (replies flushed, then closed)
+ * session.c: see session.h. The requests run in the request loop
+ * (server/reqloop.h: CMD → DATA → SWALLOW → CMD, CLOSING); this file
+ * drives it from the socket.
  *
  * Fairness: at most -R requests are handled per wake-up; a session with
  * buffered input left asks for a write event, which fires at once, so other
@@ -36,10 +34,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
-#include "proto/binary.h"
-#include "proto/text.h"
-#include "server/exec.h"
-#include "server/reply.h"
+#include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stream.h"
 #include "server/watch.h"
@@ -66,26 +61,11 @@
  * below it, it is kept, as pipelined requests grow it to 64 KiB routinely. */
 #define IN_TRIM_ABOVE (1u << 20)
 
-enum session_state { SS_CMD, SS_DATA, SS_SWALLOW, SS_CLOSING };
-
 struct session {
     struct conn conn;
     struct worker *w;
     struct session *prev, *next;
-    enum session_state state;
-    bool noreply; /* replies of the current request are dropped */
     bool paused;  /* output over the high-water mark */
-    bool dialect_known;
-    enum request_proto dialect; /* TEXT (with meta) or BINARY, fixed by the first byte */
-    struct request pending; /* the storage request awaiting its data block */
-    char *line;             /* a copy of its command line, which replies may echo */
-    size_t line_cap;
-    struct item *item;
-    size_t data_have;
-    size_t data_need;
-    size_t swallow_left;
-    size_t line_clean; /* text: the first line_clean bytes buffered hold no "\n" */
-    uint32_t last_active;
     bool recv_direct; /* the receive in flight goes into the item */
     bool peer_done;   /* the peer's end of stream has been read */
     bool closed;      /* closed while operations were in flight; freed after */
@@ -93,195 +73,13 @@ struct session {
     const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
+    struct reqloop rl; /* the request half: parse, exec, reply */
 };
 
 static void release_item(void *ctx, void *ref)
 {
     struct item *it = ref;
     store_release(ctx, &it);
-}
-
-/* exec's reply callback: compose into the output queue; values by reference. */
-static void session_reply(void *sink, const struct response *rsp, struct item *it)
-{
-    struct session *s = sink;
-    struct outq *out = &s->conn.out;
-    if (s->noreply || s->state == SS_CLOSING) {
-        if (it != NULL)
-            store_release(s->w->srv->store, &it);
-        return;
-    }
-    if (reply_append(out, rsp, it, s->dialect, s->w->srv->store) != 0) {
-        /* No memory for the reply: the stream cannot stay in sync, so close. */
-        log_warn("out of memory queueing a reply; closing the connection");
-        s->state = SS_CLOSING;
-    }
-}
-
-static struct exec_ctx exec_for(struct session *s)
-{
-    struct exec_ctx x = {.srv = s->w->srv, .stats = &s->w->stats, .reply = session_reply, .sink = s,
-                         .loop = s->w->loop, .fd = s->fd};
-    return x;
-}
-
-/* Move buffered bytes of the data block into the item; commit when whole. */
-static bool take_data(struct session *s)
-{
-    struct rbuf *in = &s->conn.in;
-    size_t want = s->data_need - s->data_have;
-    size_t n = rbuf_len(in) < want ? rbuf_len(in) : want;
-    memcpy(item_data(s->item) + s->data_have, rbuf_head(in), n);
-    rbuf_consume(in, n);
-    s->data_have += n;
-    if (s->data_have < s->data_need)
-        return false;
-    /* A binary value has no "\r\n" of its own; item memory keeps one after
-     * every value (zero-copy text replies rely on it), so add it here. */
-    if (s->pending.proto == REQ_PROTO_BINARY)
-        memcpy(item_data(s->item) + s->pending.vlen, "\r\n", 2);
-    struct exec_ctx x = exec_for(s);
-    exec_store_finish(&x, &s->pending, &s->item);
-    s->noreply = false;
-    if (s->state == SS_DATA)
-        s->state = SS_CMD;
-    return true;
-}
-
-static bool take_swallow(struct session *s)
-{
-    struct rbuf *in = &s->conn.in;
-    size_t n = rbuf_len(in) < s->swallow_left ? rbuf_len(in) : s->swallow_left;
-    rbuf_consume(in, n);
-    s->swallow_left -= n;
-    if (s->swallow_left > 0)
-        return false;
-    s->state = SS_CMD;
-    return true;
-}
-
-static void after_close_request(struct session *s)
-{
-    s->state = SS_CLOSING;
-    struct server *srv = s->w->srv;
-    if (atomic_load(&srv->shutdown_requested))
-        event_loop_stop(srv->main_loop);
-}
-
-/* The first byte decides the dialect for the connection's lifetime, as in
- * memcached: 0x80 is the binary request magic; anything else is text (the
- * classic and meta commands share it). -B pins one dialect. */
-static void choose_dialect(struct session *s)
-{
-    enum config_protocol p = s->w->srv->cfg.protocol;
-    if (p == CONFIG_PROTO_BINARY)
-        s->dialect = REQ_PROTO_BINARY;
-    else if (p == CONFIG_PROTO_AUTO && (unsigned char)rbuf_head(&s->conn.in)[0] == 0x80)
-        s->dialect = REQ_PROTO_BINARY;
-    else
-        s->dialect = REQ_PROTO_TEXT;
-    s->dialect_known = true;
-}
-
-/* Keep a storage request past its command line: copy the line (replies may
- * echo its flags, opaque or key) and point the request at the copy. */
-static int keep_pending(struct session *s, const struct request *req, const char *line, size_t len)
-{
-    if (len > s->line_cap) {
-        char *p = realloc(s->line, len);
-        if (p == NULL)
-            return -1;
-        s->line = p;
-        s->line_cap = len;
-    }
-    memcpy(s->line, line, len);
-    request_copy(&s->pending, req);
-    request_relocate(&s->pending, line, len, s->line);
-    return 0;
-}
-
-/* Parse and run one command line from the buffer. False when more input
- * is needed. */
-static bool run_command(struct session *s)
-{
-    struct rbuf *in = &s->conn.in;
-    struct request req;
-    size_t consumed = 0;
-    if (!s->dialect_known)
-        choose_dialect(s);
-    /* A long get line arrives in many reads: look for its newline only in
-     * the bytes that came since the last look, not from the start each time
-     * (which costs the square of the line's length). Only once the parser
-     * has admitted the line as a long get, so its limits are kept. */
-    if (s->line_clean > TEXT_LINE_MAX && rbuf_len(in) < TEXT_GET_LINE_MAX &&
-        memchr(rbuf_head(in) + s->line_clean, '\n', rbuf_len(in) - s->line_clean) == NULL) {
-        s->line_clean = rbuf_len(in);
-        return false;
-    }
-    enum parse_status ps = s->dialect == REQ_PROTO_BINARY
-                               ? binary_parse(&req, rbuf_head(in), rbuf_len(in), &consumed)
-                               : text_parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
-    if (ps == PARSE_AGAIN) {
-        if (s->dialect != REQ_PROTO_BINARY)
-            s->line_clean = rbuf_len(in);
-        return false;
-    }
-    s->line_clean = 0;
-    /* -vv: each command, as memcached logs them ("<fd command key") */
-    log_info("<%d %s %.*s", s->fd, request_cmd_name(req.cmd), (int)(req.nkey < 64 ? req.nkey : 64),
-             req.key != NULL ? req.key : "");
-    s->last_active = clock_now();
-    struct exec_ctx x = exec_for(s);
-    if (ps == PARSE_ERROR) {
-        s->noreply = req.noreply;
-        enum exec_next next = exec_parse_error(&x, &req);
-        s->noreply = false;
-        rbuf_consume(in, consumed);
-        if (next == EXEC_CLOSE) {
-            s->state = SS_CLOSING;
-        } else if (next == EXEC_SWALLOW) {
-            s->swallow_left = (size_t)req.vlen + 2;
-            s->state = SS_SWALLOW;
-        }
-        return true;
-    }
-    s->noreply = req.noreply;
-    if (request_is_storage(req.cmd)) {
-        struct item *it = NULL;
-        size_t block = (size_t)req.vlen + (req.proto == REQ_PROTO_BINARY ? 0 : 2);
-        enum exec_next next = exec_store_begin(&x, &req, &it);
-        if (next == EXEC_READ_DATA) {
-            if (keep_pending(s, &req, rbuf_head(in), consumed) != 0) {
-                store_abort(s->w->srv->store, &it);
-                s->state = SS_CLOSING;
-                return true;
-            }
-            s->item = it;
-            s->data_have = 0;
-            s->data_need = block;
-            s->state = SS_DATA;
-        } else {
-            s->noreply = false;
-            s->swallow_left = block;
-            s->state = SS_SWALLOW;
-        }
-        rbuf_consume(in, consumed); /* only now: req points into the buffer */
-        return true;
-    }
-    enum exec_next next = exec_request(&x, &req);
-    rbuf_consume(in, consumed);
-    s->noreply = false;
-    if (next == EXEC_STREAM) {
-        s->stream = x.stream;
-        s->w->nstreams++;
-    } else if (next == EXEC_CLOSE) {
-        after_close_request(s);
-    } else if (req.proto == REQ_PROTO_BINARY && req.vlen > 0) {
-        /* a body the command does not use (unknown opcode, SASL data) */
-        s->swallow_left = req.vlen;
-        s->state = SS_SWALLOW;
-    }
-    return true;
 }
 
 /* Requests wait behind a stream (a watcher's are never run): past
@@ -310,7 +108,7 @@ static bool stream_feed(struct session *s)
     stream_detach(s);
     if (st == STREAM_ENOMEM) {
         log_warn("out of memory queueing a dump; closing the connection");
-        s->state = SS_CLOSING;
+        reqloop_close(&s->rl);
     }
     return true;
 }
@@ -320,34 +118,32 @@ static bool stream_feed(struct session *s)
  * requests after it wait until it is done. */
 static void process(struct session *s, int *budget)
 {
-    while (s->state != SS_CLOSING) {
+    while (!reqloop_closing(&s->rl)) {
         if (s->stream != NULL && !stream_feed(s))
             return;
-        if (s->state == SS_DATA) {
-            if (!take_data(s))
-                return;
+        switch (reqloop_run(&s->rl, &s->conn.in, OUT_HIGH_WATER, budget)) {
+        case REQLOOP_STREAM:
+            s->stream = reqloop_take_stream(&s->rl);
+            s->w->nstreams++;
             continue;
-        }
-        if (s->state == SS_SWALLOW) {
-            if (!take_swallow(s))
-                return;
-            continue;
-        }
-        if (rbuf_len(&s->conn.in) == 0) {
+        case REQLOOP_IDLE:
             /* A long multi-get line grew the buffer: give that back. */
             if (s->conn.in.cap > IN_TRIM_ABOVE)
                 rbuf_trim(&s->conn.in);
             return;
-        }
-        if (outq_pending(&s->conn.out) > OUT_HIGH_WATER) {
+        case REQLOOP_BACKLOG:
             s->paused = true;
             return;
+        case REQLOOP_CLOSED: {
+            /* quit, or a shutdown command: that one stops the server */
+            struct server *srv = s->w->srv;
+            if (atomic_load(&srv->shutdown_requested))
+                event_loop_stop(srv->main_loop);
+            return;
         }
-        if (*budget <= 0)
+        default:
             return;
-        if (!run_command(s))
-            return;
-        (*budget)--;
+        }
     }
 }
 
@@ -356,14 +152,12 @@ static enum conn_io read_some(struct session *s, bool *drained)
 {
     size_t n = 0;
     enum conn_io r;
-    if (s->state == SS_DATA && rbuf_len(&s->conn.in) == 0) {
-        r = conn_read_into(&s->conn, item_data(s->item) + s->data_have, s->data_need - s->data_have,
-                           &n, drained);
-        if (r == CONN_IO_OK) {
-            s->data_have += n;
-            if (s->data_have == s->data_need)
-                take_data(s);
-        }
+    size_t room = 0;
+    char *dest = rbuf_len(&s->conn.in) == 0 ? reqloop_data_dest(&s->rl, &room) : NULL;
+    if (dest != NULL) {
+        r = conn_read_into(&s->conn, dest, room, &n, drained);
+        if (r == CONN_IO_OK)
+            reqloop_data_received(&s->rl, n);
     } else {
         r = conn_read(&s->conn, &n, drained);
     }
@@ -420,7 +214,7 @@ static void on_event(struct event_handler *h, uint32_t events)
                 break;
             }
             process(s, &budget);
-            if (s->state == SS_CLOSING || s->paused || input_held(s) || budget <= 0)
+            if (reqloop_closing(&s->rl) || s->paused || input_held(s) || budget <= 0)
                 break;
         }
     }
@@ -438,8 +232,8 @@ static void on_event(struct event_handler *h, uint32_t events)
         process(s, &budget);
     }
     if (alive && peer_answered(s, budget))
-        s->state = SS_CLOSING;
-    if (!alive || (s->state == SS_CLOSING && outq_empty(&s->conn.out))) {
+        reqloop_close(&s->rl);
+    if (!alive || (reqloop_closing(&s->rl) && outq_empty(&s->conn.out))) {
         session_close(&s);
         return;
     }
@@ -447,7 +241,7 @@ static void on_event(struct event_handler *h, uint32_t events)
     if (yielded)
         STATS_INCR(&s->w->stats, conn_yields);
     uint32_t mask = 0;
-    if (s->state != SS_CLOSING && !s->paused && !input_held(s))
+    if (!reqloop_closing(&s->rl) && !s->paused && !input_held(s))
         mask |= EVENT_READ;
     if (!outq_empty(&s->conn.out) || yielded)
         mask |= EVENT_WRITE;
@@ -478,8 +272,8 @@ static void ring_step(struct session *s, int budget)
     if (conn_submit_send(c) != 0)
         goto fail;
     if (peer_answered(s, budget))
-        s->state = SS_CLOSING;
-    if (s->state == SS_CLOSING) {
+        reqloop_close(&s->rl);
+    if (reqloop_closing(&s->rl)) {
         conn_stop_recv(c);
         if (outq_empty(&c->out) && !(c->busy & CONN_OP_SEND))
             session_close(&s);
@@ -489,8 +283,7 @@ static void ring_step(struct session *s, int budget)
     /* A large rest of a value goes straight into the item; a small one
      * comes through the buffer with the requests that follow it, each
      * receive costing a loop iteration. */
-    bool direct = s->state == SS_DATA && rbuf_len(&c->in) == 0 &&
-                  s->data_need - s->data_have >= RING_DIRECT_MIN;
+    bool direct = rbuf_len(&c->in) == 0 && reqloop_data_left(&s->rl) >= RING_DIRECT_MIN;
     if (s->paused || direct || input_held(s) || (yielding && rbuf_len(&c->in) > IN_HIGH_WATER))
         conn_stop_recv(c);
     if (s->paused || (c->busy & CONN_OP_YIELD))
@@ -513,9 +306,10 @@ static void ring_step(struct session *s, int budget)
          * next bytes are rarely there yet: wait for readiness rather than
          * try a receive that fails with EAGAIN. */
         bool poll_first = !c->cr->recv_filled;
+        size_t room = 0;
+        char *dest = direct ? reqloop_data_dest(&s->rl, &room) : NULL;
         if (direct)
-            rc = conn_submit_recv(c, item_data(s->item) + s->data_have,
-                                  s->data_need - s->data_have, poll_first);
+            rc = conn_submit_recv(c, dest, room, poll_first);
         else
             rc = conn_submit_recv(c, NULL, 0, poll_first);
     }
@@ -530,11 +324,11 @@ fail:
 static void free_session(struct session *s);
 
 /* An arrival seen ahead of its batch: warm its keys' index entries. Only
- * at a command boundary; value bytes (SS_DATA) are not commands. */
+ * at a command boundary; value bytes (a data block) are not commands. */
 static void on_peek(struct conn *c, const char *data, size_t len)
 {
     struct session *s = c->ev.arg;
-    if (!s->closed && s->state == SS_CMD)
+    if (!s->closed && reqloop_at_command(&s->rl))
         prefetch_add(&s->w->prefetch, data, len);
 }
 
@@ -558,11 +352,8 @@ static void on_done(struct conn *c, unsigned op, int res)
             return;
         } else {
             STATS_ADD(&s->w->stats, bytes_read, (size_t)res);
-            if (s->recv_direct) {
-                s->data_have += (size_t)res;
-                if (s->data_have == s->data_need)
-                    take_data(s);
-            }
+            if (s->recv_direct)
+                reqloop_data_received(&s->rl, (size_t)res);
         }
     } else if (op == CONN_OP_SEND) {
         if (res < 0 && res != -EAGAIN && res != -EINTR) {
@@ -640,8 +431,7 @@ struct session *session_open(struct worker *w, int fd)
     }
     s->w = w;
     s->fd = fd;
-    s->state = SS_CMD;
-    s->last_active = clock_now();
+    reqloop_init(&s->rl, w->srv, &w->stats, &s->conn.out, w->loop, fd, w->srv->cfg.protocol, false);
     describe_peer(s);
     conn_init(&s->conn, fd, release_item, w->srv->store);
     struct uring *ring = event_loop_uring(w->loop);
@@ -683,7 +473,7 @@ void session_close(struct session **sp)
     if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS)) {
         /* memcached's reasons: the peer closed (or quit) is "normal" */
         const char *why = s->close_reason != NULL ? s->close_reason
-                          : (s->peer_done || s->state == SS_CLOSING) ? "normal" : "error";
+                          : (s->peer_done || reqloop_closing(&s->rl)) ? "normal" : "error";
         watch_conn_event(s, why);
     }
     stream_detach(s); /* stops a dump's producer at its next item */
@@ -699,10 +489,8 @@ void session_close(struct session **sp)
 
 static void free_session(struct session *s)
 {
-    if (s->item != NULL)
-        store_abort(s->w->srv->store, &s->item);
+    reqloop_free(&s->rl);
     conn_close(&s->conn);
-    free(s->line);
     free(s);
 }
 
@@ -718,12 +506,12 @@ void session_stream_kick(struct session *s)
 
 uint32_t session_idle_since(const struct session *s)
 {
-    return s->last_active;
+    return s->rl.last_active;
 }
 
 int session_is_idle(const struct session *s)
 {
-    return s->state == SS_CMD && s->stream == NULL && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
+    return reqloop_at_command(&s->rl) && s->stream == NULL && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
 }
 
 /* The address the client connected to, as memcached's listen_addr: "tcp:
@@ -753,7 +541,6 @@ static int local_addr(const struct session *s, char *out, size_t cap)
 
 void session_describe(const struct session *s, session_stat_fn emit, void *arg)
 {
-    static const char *const states[] = {"conn_parse_cmd", "conn_nread", "conn_swallow", "conn_closing"};
     char name[32], value[32];
     snprintf(name, sizeof(name), "%d:addr", s->fd);
     emit(arg, name, s->addr);
@@ -763,9 +550,9 @@ void session_describe(const struct session *s, session_stat_fn emit, void *arg)
         emit(arg, name, local);
     }
     snprintf(name, sizeof(name), "%d:state", s->fd);
-    emit(arg, name, states[s->state]);
+    emit(arg, name, reqloop_state_name(&s->rl));
     snprintf(name, sizeof(name), "%d:secs_since_last_cmd", s->fd);
-    snprintf(value, sizeof(value), "%u", clock_now() - s->last_active);
+    snprintf(value, sizeof(value), "%u", clock_now() - s->rl.last_active);
     emit(arg, name, value);
 }
 

@@ -1,8 +1,8 @@
 /*
- * session.h: one client connection of the text protocol, from bytes read to
- * replies queued: the per-connection state machine.
+ * session.h: one client connection (TCP or Unix socket), from bytes read to
+ * replies sent: the driver of its request loop (server/reqloop.h).
  *
- *   readable ─▶ rbuf ─▶ text_parse ─▶ exec ─▶ replies ─▶ outq ─▶ writev
+ *   readable ─▶ rbuf ─▶ reqloop (parse ─▶ exec ─▶ replies) ─▶ outq ─▶ writev
  *                          │ storage command
  *                          ▼
  *              value bytes read straight into the reserved item, then commit

@@ -1,18 +1,21 @@
 /*
  * udp.c: see udp.h. A datagram is handled completely in one callback: its
- * commands run through the same parser and exec as a TCP connection's, the
- * replies are queued as usual and then cut into framed datagrams.
+ * commands run through the same request loop as a TCP connection's
+ * (server/reqloop.h), the replies are queued as usual and then cut into
+ * framed datagrams.
  *
- *   datagram ─▶ frame header ─▶ text_parse   ─▶ exec ─▶ outq ─▶ 1400-byte frames ─▶ sendmsg
- *                               binary_parse
+ *   datagram ─▶ frame header ─▶ reqloop (parse ─▶ exec ─▶ outq) ─▶ 1400-byte frames ─▶ sendmsg
  *
  * As in memcached, each datagram's first payload byte picks its dialect
  * (0x80: binary), and a request spread over several datagrams (a frame
- * header whose count is not 1) is dropped without a reply.
+ * header whose count is not 1) is dropped without a reply. A data block
+ * must be in the same datagram as its command.
  */
 #include "server/udp.h"
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,10 @@
 #include <unistd.h>
 
 #include "common/outq.h"
+#include "common/rbuf.h"
 #include "net/event.h"
 #include "net/listen.h"
-#include "proto/binary.h"
-#include "proto/text.h"
-#include "server/exec.h"
-#include "server/reply.h"
+#include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stats.h"
 #include "server/worker.h"
@@ -39,8 +40,7 @@ struct udp_socket {
     struct server *srv;
     struct worker *w;
     struct outq out;
-    bool noreply;
-    enum request_proto dialect; /* of the datagram being answered */
+    struct reqloop rl; /* reset per datagram */
     char in[DATAGRAM_IN_MAX];
 };
 
@@ -55,111 +55,18 @@ static void release_item(void *ctx, void *ref)
     store_release(ctx, &it);
 }
 
-static void udp_reply(void *sink, const struct response *rsp, struct item *it)
+/* Run every request in payload[0..len): the loop stops at the end of the
+ * payload, a request cut short (an unterminated line, a truncated packet)
+ * going unanswered, or at a close (quit, a fatal parse error). */
+static void run_payload(struct udp_socket *u, char *payload, size_t len)
 {
-    struct udp_socket *u = sink;
-    if (u->noreply) {
-        if (it != NULL)
-            store_release(u->srv->store, &it);
-        return;
-    }
-    /* Out of memory here only loses this datagram's reply: UDP may drop. */
-    reply_append(&u->out, rsp, it, u->dialect, u->srv->store);
-}
-
-static void reply_error(struct exec_ctx *x, enum response_kind kind, const char *msg)
-{
-    struct response rsp = {.kind = kind, .msg = msg, .nmsg = strlen(msg)};
-    x->req = NULL;
-    exec_emit(x, &rsp, NULL);
-}
-
-/* Run every command in payload[0..len). A storage command's data block must
- * be in the same datagram. */
-static void run_payload(struct udp_socket *u, const char *payload, size_t len)
-{
-    struct exec_ctx x = {.srv = u->srv, .stats = &u->w->stats, .reply = udp_reply, .sink = u};
-    size_t off = 0;
-    while (off < len) {
-        struct request req;
-        size_t consumed = 0;
-        enum parse_status ps = text_parse(&req, payload + off, len - off, &consumed);
-        if (ps == PARSE_AGAIN)
-            return; /* an unterminated last line: nothing more to run */
-        u->noreply = req.noreply;
-        if (ps == PARSE_ERROR) {
-            enum exec_next next = exec_parse_error(&x, &req);
-            u->noreply = false;
-            if (next == EXEC_CLOSE)
-                return;
-            off += consumed;
-            if (next == EXEC_SWALLOW)
-                off += (size_t)req.vlen + 2 < len - off ? (size_t)req.vlen + 2 : len - off;
-            continue;
-        }
-        off += consumed;
-        if (request_is_storage(req.cmd)) {
-            size_t block = (size_t)req.vlen + 2;
-            struct item *it = NULL;
-            if (exec_store_begin(&x, &req, &it) == EXEC_READ_DATA) {
-                if (len - off < block) {
-                    store_abort(u->srv->store, &it);
-                    u->noreply = false;
-                    reply_error(&x, RSP_CLIENT_ERROR, "bad data chunk");
-                    return;
-                }
-                memcpy(item_data(it), payload + off, block);
-                exec_store_finish(&x, &req, &it);
-            }
-            off += block < len - off ? block : len - off;
-            u->noreply = false;
-            continue;
-        }
-        enum exec_next next = exec_request(&x, &req);
-        u->noreply = false;
-        if (next == EXEC_CLOSE)
-            return;
-    }
-}
-
-/* Run every binary request in payload[0..len): a value must be in the same
- * datagram. A malformed packet ends the datagram, as it ends a connection. */
-static void run_binary_payload(struct udp_socket *u, const char *payload, size_t len)
-{
-    struct exec_ctx x = {.srv = u->srv, .stats = &u->w->stats, .reply = udp_reply, .sink = u};
-    size_t off = 0;
-    while (off < len) {
-        struct request req;
-        size_t consumed = 0;
-        enum parse_status ps = binary_parse(&req, payload + off, len - off, &consumed);
-        if (ps == PARSE_AGAIN)
-            return; /* a truncated last packet: nothing more to run */
-        if (ps == PARSE_ERROR) {
-            exec_parse_error(&x, &req);
-            return;
-        }
-        off += consumed;
-        size_t body = req.vlen < len - off ? req.vlen : len - off;
-        if (request_is_storage(req.cmd)) {
-            struct item *it = NULL;
-            if (exec_store_begin(&x, &req, &it) == EXEC_READ_DATA) {
-                if (body < req.vlen) {
-                    store_abort(u->srv->store, &it);
-                    return; /* the value is cut short: drop it, as a closed stream would */
-                }
-                /* item memory keeps a "\r\n" after every value */
-                memcpy(item_data(it), payload + off, req.vlen);
-                memcpy(item_data(it) + req.vlen, "\r\n", 2);
-                exec_store_finish(&x, &req, &it);
-            }
-            off += body;
-            continue;
-        }
-        enum exec_next next = exec_request(&x, &req);
-        off += body; /* a body the command does not use (unknown opcode, SASL data) */
-        if (next == EXEC_CLOSE)
-            return;
-    }
+    /* The loop reads the datagram where it landed, through a buffer view
+     * of it (never grown or freed). */
+    struct rbuf in = {.data = payload, .cap = len, .start = 0, .end = len};
+    int budget = INT_MAX;
+    reqloop_reset(&u->rl);
+    reqloop_run(&u->rl, &in, SIZE_MAX, &budget);
+    reqloop_end_input(&u->rl);
 }
 
 /* Copy the queued replies out (UDP has to copy anyway) and release them. */
@@ -233,15 +140,7 @@ static void on_datagram(struct event_handler *h, uint32_t events)
          * payload, without a word; it does not look at the sequence number. */
         if (count != 1 || n == UDP_HEADER_LEN)
             continue;
-        const char *payload = u->in + UDP_HEADER_LEN;
-        size_t plen_in = (size_t)n - UDP_HEADER_LEN;
-        if ((unsigned char)payload[0] == BINARY_MAGIC_REQ) {
-            u->dialect = REQ_PROTO_BINARY;
-            run_binary_payload(u, payload, plen_in);
-        } else {
-            u->dialect = REQ_PROTO_TEXT;
-            run_payload(u, payload, plen_in);
-        }
+        run_payload(u, u->in + UDP_HEADER_LEN, (size_t)n - UDP_HEADER_LEN);
         send_frames(u, hdr, (struct sockaddr *)&peer, plen);
     }
 }
@@ -269,6 +168,8 @@ int udp_start(struct server *srv, struct udp_port **out, char *err, size_t errle
         u->srv = srv;
         u->w = w;
         outq_init(&u->out, release_item, srv->store);
+        /* UDP may drop: a reply that finds no memory is lost, not fatal */
+        reqloop_init(&u->rl, srv, &w->stats, &u->out, NULL, 0, CONFIG_PROTO_AUTO, true);
         if (event_add(w->loop, &u->ev, fds[i], EVENT_READ, on_datagram, u) != 0) {
             close(fds[i]);
             free(u);
@@ -287,6 +188,7 @@ void udp_stop(struct udp_port **pp)
         return;
     for (int i = 0; i < p->n; i++) {
         close(p->socks[i]->ev.fd);
+        reqloop_free(&p->socks[i]->rl);
         outq_free(&p->socks[i]->out);
         free(p->socks[i]);
     }

@@ -1,0 +1,292 @@
+/*
+ * reqloop.c: see reqloop.h. The state machine session.c and udp.c used to
+ * write twice, once for every front end; what differs between protocols
+ * comes from the table (proto/dialect.h), what differs between transports
+ * stays in the drivers.
+ */
+#include "server/reqloop.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/outq.h"
+#include "common/rbuf.h"
+#include "proto/binary.h"
+#include "proto/dialect.h"
+#include "proto/text.h"
+#include "server/reply.h"
+#include "server/server.h"
+#include "store/store.h"
+
+/* The first byte decides the dialect for the connection's lifetime (for
+ * UDP, the datagram's), as in memcached: 0x80 is the binary request magic;
+ * anything else is text (the classic and meta commands share it). -B pins
+ * one dialect. */
+static const struct proto_ops *pick_dialect(enum config_protocol pin, unsigned char first)
+{
+    if (pin == CONFIG_PROTO_BINARY || (pin == CONFIG_PROTO_AUTO && first == BINARY_MAGIC_REQ))
+        return &proto_binary_ops;
+    return &proto_text_ops;
+}
+
+/* exec's reply callback, and the one place replies are dropped: all of a
+ * request's under its noreply (errors included: the parsers set noreply on
+ * an error only where memcached stays silent), and everything once the loop
+ * closes. A reply with no request (a front end's own error) is never
+ * dropped. Composed by the table of the request it answers. */
+static void reqloop_reply(void *sink, const struct response *rsp, struct item *it)
+{
+    struct reqloop *rl = sink;
+    const struct request *req = rsp->req;
+    if ((req != NULL && req->noreply) || rl->state == REQLOOP_CLOSING) {
+        if (it != NULL)
+            store_release(rl->x.srv->store, &it);
+        return;
+    }
+    const struct proto_ops *ops = req != NULL ? proto_for_request(req) : rl->ops;
+    if (reply_append(rl->out, rsp, it, ops, rl->x.srv->store) != 0 && !rl->lossy) {
+        /* No memory for the reply: the stream cannot stay in sync, so close. */
+        log_warn("out of memory queueing a reply; closing the connection");
+        rl->state = REQLOOP_CLOSING;
+    }
+}
+
+void reqloop_init(struct reqloop *rl, struct server *srv, struct thread_stats *stats, struct outq *out,
+                  struct event_loop *loop, int fd, enum config_protocol pin, bool lossy)
+{
+    memset(rl, 0, offsetof(struct reqloop, pending));
+    rl->state = REQLOOP_CMD;
+    rl->pin = pin;
+    rl->lossy = lossy;
+    rl->out = out;
+    rl->x = (struct exec_ctx){.srv = srv, .stats = stats, .reply = reqloop_reply, .sink = rl,
+                              .loop = loop, .fd = fd};
+    rl->last_active = clock_now();
+}
+
+void reqloop_free(struct reqloop *rl)
+{
+    if (rl->item != NULL)
+        store_abort(rl->x.srv->store, &rl->item);
+    free(rl->line);
+    rl->line = NULL;
+    rl->line_cap = 0;
+}
+
+void reqloop_reset(struct reqloop *rl)
+{
+    if (rl->item != NULL)
+        store_abort(rl->x.srv->store, &rl->item);
+    rl->state = REQLOOP_CMD;
+    rl->ops = NULL;
+    rl->swallow_left = 0;
+    rl->line_clean = 0;
+}
+
+/* The data block is whole in the item: store it and answer. */
+static void finish_data(struct reqloop *rl)
+{
+    /* Item memory keeps a "\r\n" after every value (zero-copy text replies
+     * rely on it): add it where the wire carries none. */
+    if (rl->ops->value_crlf == 0)
+        memcpy(item_data(rl->item) + rl->pending.vlen, "\r\n", 2);
+    exec_store_finish(&rl->x, &rl->pending, &rl->item);
+    if (rl->state == REQLOOP_DATA)
+        rl->state = REQLOOP_CMD;
+}
+
+/* Move buffered bytes of the data block into the item; commit when whole. */
+static bool take_data(struct reqloop *rl, struct rbuf *in)
+{
+    size_t want = rl->data_need - rl->data_have;
+    size_t n = rbuf_len(in) < want ? rbuf_len(in) : want;
+    memcpy(item_data(rl->item) + rl->data_have, rbuf_head(in), n);
+    rbuf_consume(in, n);
+    rl->data_have += n;
+    if (rl->data_have < rl->data_need)
+        return false;
+    finish_data(rl);
+    return true;
+}
+
+static bool take_swallow(struct reqloop *rl, struct rbuf *in)
+{
+    size_t n = rbuf_len(in) < rl->swallow_left ? rbuf_len(in) : rl->swallow_left;
+    rbuf_consume(in, n);
+    rl->swallow_left -= n;
+    if (rl->swallow_left > 0)
+        return false;
+    rl->state = REQLOOP_CMD;
+    return true;
+}
+
+char *reqloop_data_dest(const struct reqloop *rl, size_t *room)
+{
+    if (rl->state != REQLOOP_DATA)
+        return NULL;
+    *room = rl->data_need - rl->data_have;
+    return item_data(rl->item) + rl->data_have;
+}
+
+void reqloop_data_received(struct reqloop *rl, size_t n)
+{
+    rl->data_have += n;
+    if (rl->data_have == rl->data_need)
+        finish_data(rl);
+}
+
+/* Keep a storage request past its command line: copy the line (replies may
+ * echo its flags, opaque or key) and point the request at the copy. */
+static int keep_pending(struct reqloop *rl, const struct request *req, const char *line, size_t len)
+{
+    if (len > rl->line_cap) {
+        char *p = realloc(rl->line, len);
+        if (p == NULL)
+            return -1;
+        rl->line = p;
+        rl->line_cap = len;
+    }
+    memcpy(rl->line, line, len);
+    request_copy(&rl->pending, req);
+    request_relocate(&rl->pending, line, len, rl->line);
+    return 0;
+}
+
+/* Run a storage request whose line is parsed: reserve the item and await
+ * its data block, or skip the block after the refusal. */
+static void run_storage(struct reqloop *rl, struct rbuf *in, const struct request *req, size_t consumed)
+{
+    struct item *it = NULL;
+    size_t block = (size_t)req->vlen + rl->ops->value_crlf;
+    if (exec_store_begin(&rl->x, req, &it) == EXEC_READ_DATA) {
+        if (keep_pending(rl, req, rbuf_head(in), consumed) != 0) {
+            store_abort(rl->x.srv->store, &it);
+            rl->state = REQLOOP_CLOSING;
+            return;
+        }
+        rl->item = it;
+        rl->data_have = 0;
+        rl->data_need = block;
+        rl->state = REQLOOP_DATA;
+    } else {
+        rl->swallow_left = block;
+        rl->state = REQLOOP_SWALLOW;
+    }
+}
+
+/* Parse and run one request from the buffer. False when more input is
+ * needed. */
+static bool run_command(struct reqloop *rl, struct rbuf *in)
+{
+    struct request req;
+    size_t consumed = 0;
+    if (rl->ops == NULL)
+        rl->ops = pick_dialect(rl->pin, (unsigned char)rbuf_head(in)[0]);
+    /* A long get line arrives in many reads: look for its newline only in
+     * the bytes that came since the last look, not from the start each time
+     * (which costs the square of the line's length). Only once the parser
+     * has admitted the line as a long get, so its limits are kept. */
+    if (rl->line_clean > TEXT_LINE_MAX && rbuf_len(in) < TEXT_GET_LINE_MAX &&
+        memchr(rbuf_head(in) + rl->line_clean, '\n', rbuf_len(in) - rl->line_clean) == NULL) {
+        rl->line_clean = rbuf_len(in);
+        return false;
+    }
+    enum parse_status ps = rl->ops->parse(&req, rbuf_head(in), rbuf_len(in), &consumed);
+    if (ps == PARSE_AGAIN) {
+        if (rl->ops->line_framed)
+            rl->line_clean = rbuf_len(in);
+        return false;
+    }
+    rl->line_clean = 0;
+    /* -vv: each command, as memcached logs them ("<fd command key") */
+    log_info("<%d %s %.*s", rl->x.fd, request_cmd_name(req.cmd), (int)(req.nkey < 64 ? req.nkey : 64),
+             req.key != NULL ? req.key : "");
+    rl->last_active = clock_now();
+    if (ps == PARSE_ERROR) {
+        enum exec_next next = exec_parse_error(&rl->x, &req);
+        rbuf_consume(in, consumed);
+        if (next == EXEC_CLOSE) {
+            rl->state = REQLOOP_CLOSING;
+        } else if (next == EXEC_SWALLOW) {
+            /* the data block a storage line announced before it failed */
+            rl->swallow_left = (size_t)req.vlen + rl->ops->value_crlf;
+            rl->state = REQLOOP_SWALLOW;
+        }
+        return true;
+    }
+    if (request_is_storage(req.cmd)) {
+        run_storage(rl, in, &req, consumed);
+        rbuf_consume(in, consumed); /* only now: req points into the buffer */
+        return true;
+    }
+    enum exec_next next = exec_request(&rl->x, &req);
+    rbuf_consume(in, consumed);
+    if (next == EXEC_CLOSE) {
+        rl->state = REQLOOP_CLOSING;
+    } else if (next != EXEC_STREAM && rl->ops->body_follows && req.vlen > 0) {
+        /* a body the command does not use (unknown opcode, SASL data) */
+        rl->swallow_left = req.vlen;
+        rl->state = REQLOOP_SWALLOW;
+    }
+    return true;
+}
+
+enum reqloop_stop reqloop_run(struct reqloop *rl, struct rbuf *in, size_t out_limit, int *budget)
+{
+    while (rl->state != REQLOOP_CLOSING) {
+        if (rl->state == REQLOOP_DATA) {
+            if (!take_data(rl, in))
+                return REQLOOP_NEED_INPUT;
+            continue;
+        }
+        if (rl->state == REQLOOP_SWALLOW) {
+            if (!take_swallow(rl, in))
+                return REQLOOP_NEED_INPUT;
+            continue;
+        }
+        if (rbuf_len(in) == 0)
+            return REQLOOP_IDLE;
+        if (outq_pending(rl->out) > out_limit)
+            return REQLOOP_BACKLOG;
+        if (*budget <= 0)
+            return REQLOOP_BUDGET;
+        if (!run_command(rl, in))
+            return REQLOOP_NEED_INPUT;
+        (*budget)--;
+        if (rl->x.stream != NULL)
+            return REQLOOP_STREAM;
+    }
+    return REQLOOP_CLOSED;
+}
+
+struct stream *reqloop_take_stream(struct reqloop *rl)
+{
+    struct stream *st = rl->x.stream;
+    rl->x.stream = NULL;
+    return st;
+}
+
+void reqloop_end_input(struct reqloop *rl)
+{
+    if (rl->state != REQLOOP_DATA)
+        return;
+    store_abort(rl->x.srv->store, &rl->item);
+    rl->state = REQLOOP_CMD;
+    if (rl->ops->value_crlf == 0)
+        return;
+    /* exec's answer to a block without its terminator; no request, so no
+     * noreply silences it */
+    struct response rsp = {.kind = RSP_CLIENT_ERROR, .msg = "bad data chunk"};
+    rsp.nmsg = strlen(rsp.msg);
+    rl->x.req = NULL;
+    exec_emit(&rl->x, &rsp, NULL);
+}
+
+const char *reqloop_state_name(const struct reqloop *rl)
+{
+    static const char *const names[] = {"conn_parse_cmd", "conn_nread", "conn_swallow", "conn_closing"};
+    return names[rl->state];
+}
