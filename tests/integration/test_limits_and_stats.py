@@ -541,14 +541,19 @@ def _arena_smaps(pid, arena_bytes, field, combine):
     out = []
     for i, (start, end, perms, _, flags) in enumerate(vmas):
         if perms.startswith("---") and " nr" in flags and arena_bytes // 2 <= end - start <= arena_bytes:
-            size, values, k = end - start, [], i - 1
-            while k >= 0 and vmas[k][1] == vmas[k + 1][0] and " nr" in vmas[k][4] and \
-                    size + vmas[k][1] - vmas[k][0] <= arena_bytes:
-                size += vmas[k][1] - vmas[k][0]
+            # The reservation is [end - arena_bytes, end). Its lowest mapping
+            # may reach below that: when the reservation happens to start
+            # segment-aligned, its lowest writable segments and a writable
+            # MAP_NORESERVE table mapped just below merge into one mapping
+            # (whose few table pages are then counted too).
+            low, values, k = end - arena_bytes, [], i - 1
+            covered = start <= low
+            while not covered and k >= 0 and vmas[k][1] == vmas[k + 1][0] and " nr" in vmas[k][4]:
                 if vmas[k][2].startswith("rw") and field in vmas[k][3]:
                     values.append(int(vmas[k][3][field]))
+                covered = vmas[k][0] <= low
                 k -= 1
-            if size == arena_bytes and values:
+            if covered and values:
                 out.append(combine(values))
     return out
 
