@@ -44,6 +44,12 @@ struct owner {
     size_t direct_need, direct_have, direct_landed;
     bool echo; /* answer each line (else only buffer input) */
     bool closing;
+    /* backpressure: each line's reply carries ref_len bytes of ref by
+     * reference; past pause_above queued, input waits for the queue to
+     * drain to half of that */
+    const char *ref;
+    size_t ref_len, pause_above;
+    bool paused;
 };
 
 struct fixture {
@@ -76,10 +82,10 @@ static void want_next(struct owner *o)
             conn_want(c, CONN_WANT_CLOSE, NULL, 0);
         return;
     }
-    unsigned want = CONN_WANT_INPUT;
+    unsigned want = o->paused ? CONN_WANT_OUTPUT : CONN_WANT_INPUT;
     char *direct = NULL;
     size_t len = 0;
-    if (c->budget <= 0 && rbuf_len(&c->in) > 0)
+    if (c->budget <= 0 && rbuf_len(&c->in) > 0 && !o->paused)
         want |= CONN_WANT_YIELD;
     if (o->direct_have < o->direct_need && rbuf_len(&c->in) == 0) {
         direct = o->dbuf + o->direct_have;
@@ -106,6 +112,10 @@ static int take_input(struct owner *o)
         o->direct_have += n;
     }
     while (o->echo && c->budget > 0 && rbuf_len(&c->in) > 0) {
+        if (o->pause_above > 0 && outq_pending(&c->out) > o->pause_above) {
+            o->paused = true;
+            break;
+        }
         const char *nl = memchr(rbuf_head(&c->in), '\n', rbuf_len(&c->in));
         if (nl == NULL)
             break;
@@ -113,6 +123,8 @@ static int take_input(struct owner *o)
         assert_int_equal(outq_append(&c->out, "ok ", 3), 0);
         assert_int_equal(outq_append(&c->out, rbuf_head(&c->in), len), 0);
         rbuf_consume(&c->in, len);
+        if (o->ref_len > 0)
+            assert_int_equal(outq_append_ref(&c->out, o->ref, o->ref_len, (void *)o->ref), 0);
         c->budget--;
         o->lines++;
         handled++;
@@ -136,6 +148,10 @@ static void on_event(struct conn *c, enum conn_event ev, size_t n)
     case CONN_EV_DIRECT:
         o->direct_have += n;
         o->direct_landed += n;
+        break;
+    case CONN_EV_OUTPUT:
+        if (o->paused && outq_pending(&c->out) <= o->pause_above / 2)
+            o->paused = false;
         break;
     default:
         break;
@@ -462,6 +478,51 @@ static void test_close_after_flush(void **state)
     free(big);
 }
 
+static bool a_paused(struct fixture *f)
+{
+    return f->a.paused;
+}
+
+static bool a_answered_all(struct fixture *f)
+{
+    return f->a.lines == 8 && outq_empty(&f->a.c.out);
+}
+
+/* Backpressure: replies of 256 KiB each (by reference) to 8 pipelined
+ * lines; past 512 KiB queued the owner stops taking input and waits on
+ * output (CONN_WANT_OUTPUT), resuming once the queue is down to 256 KiB.
+ * Once a reader drains (it starts after the pause), every line gets answered (none is left waiting
+ * with no more bytes to come), every byte arrives, every reference is
+ * released. */
+static void test_backpressure_pauses_and_resumes(void **state)
+{
+    struct fixture *f = *state;
+    open_owner(f, &f->a, 1, 20);
+    size_t len = 256u << 10;
+    char *big = calloc(1, len);
+    f->a.ref = big;
+    f->a.ref_len = len;
+    f->a.pause_above = 2 * len;
+    assert_int_equal(write(f->a.peer, "1\n2\n3\n4\n5\n6\n7\n8\n", 16), 16);
+    run_until(f, a_paused); /* nobody reads yet: the queue backs up */
+    assert_true(f->a.lines < 8);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, drain_peer, &f->a), 0);
+    run_until(f, a_answered_all);
+    bool paused_output = false;
+    for (int i = 0; i < f->a.ncalls; i++)
+        paused_output |= f->a.evs[i] == CONN_EV_OUTPUT;
+    assert_true(paused_output); /* it did wait on output */
+    conn_close(&f->a.c);
+    run_until(f, a_freed);
+    void *ret;
+    pthread_join(t, &ret);
+    assert_int_equal(*(size_t *)ret, 8 * (5 + len));
+    free(ret);
+    assert_int_equal(f->released, 8);
+    free(big);
+}
+
 /* Closed with its receive armed: the free fn runs exactly once, after the
  * cancelled operations complete (at once on epoll). */
 static void test_close_with_io_in_flight(void **state)
@@ -492,6 +553,7 @@ int main(void)
         {"test_input_larger_than_buffers io_uring tiny buffers", test_input_larger_than_buffers,
          setup, teardown, (void *)(uintptr_t)URING_TINY_BUFS},
         EACH(test_close_after_flush),
+        EACH(test_backpressure_pauses_and_resumes),
         EACH(test_close_with_io_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
