@@ -1,150 +1,162 @@
 /*
- * conn.h: the byte-moving half of a connection, shared by the server and
- * the proxy: a socket, its read buffer and its output queue. What the bytes
- * mean is the owner's business (server/session.c); this module only reads
- * into the buffer and writes the queue out, without blocking.
+ * conn.h: a connection as its owner sees it, whatever moves its bytes.
  *
- * Two ways to move the bytes, chosen per connection by the loop it is on:
- *   readiness (epoll): the owner calls conn_read/conn_flush when the socket
- *     is ready;
- *   completion (io_uring): the owner queues at most one receive, one send
- *     and one yield at a time (conn_submit_*); each finishes by calling
- *     the owner's conn_done_fn in the loop's thread. A receive into the
- *     buffer has already advanced it; a send has already consumed (and
- *     released) what it sent. Queued bytes stay valid while a send is in
- *     flight, because the queue only drops them on its completion.
+ * The owner (server/session.c; later the replication link) reads requests
+ * from c->in and queues replies on c->out. It never touches the socket: the
+ * connection's type does, and calls the owner back through ONE function
+ * with what happened (enum conn_event). Having handled it, the owner says
+ * what it wants next with conn_want(), and the type turns that into its own
+ * operations:
  *
- *     The receive may be multishot: armed once, it reports every arrival
- *     until stopped. Arrivals land in the ring's provided buffers (shared
- *     by the loop's connections), are appended to the input buffer here and
- *     the provided buffer handed straight back, so the kernel never writes
- *     into the input buffer and the owner may consume it meanwhile:
+ *   socket ─▶ type ─▶ c->in ─▶ owner's event fn ─▶ c->out ─▶ type ─▶ socket
+ *               ▲                    │
+ *               └──── conn_want() ◀──┘  input (or a direct receive)?
+ *                                       yield? news of output? close?
  *
- *       socket ─▶ provided buffer ─▶ memcpy ─▶ c->in ─▶ done(RECV, n)
- *                       ▲                │
- *                       └── recycled ────┘
+ * The loop picks the type of a new connection (conn_open): conn_uring.c
+ * (completions on net/uring.c) when the loop has a ring, else conn_epoll.c
+ * (readiness). Each keeps its thresholds and tricks to itself.
+ *
+ * TLS (later) is a third type: a readiness type like conn_epoll.c whose
+ * reads and sends go through the TLS library, with a handshake before the
+ * owner's first event; owners would not change.
+ *
+ * Lifetime: conn_close() may be called at any time (also from the event
+ * fn); the type then stops, cancels what is in flight, and calls the
+ * owner's free fn once nothing (no operation, no callback) uses c or the
+ * memory it names any more. Not thread-safe: the loop's thread only.
  */
 #ifndef MNEMO_NET_CONN_H
 #define MNEMO_NET_CONN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
-#include <sys/types.h>
+#include <stdint.h>
 
 #include "common/outq.h"
 #include "common/rbuf.h"
 #include "net/event.h"
-#include "net/uring.h"
-
-/* Completion-mode operations, as bits of conn.busy. */
-#define CONN_OP_RECV 0x1u
-#define CONN_OP_SEND 0x2u
-#define CONN_OP_YIELD 0x4u
-
-/* Replies gathered into one send; more wait for the next. */
-#define CONN_SEND_IOV 64
 
 struct conn;
-typedef void (*conn_done_fn)(struct conn *c, unsigned op, int res);
-/* len bytes have arrived at data, not yet in c->in, which holds no partial
- * request: a look ahead, before the batch is handled (uring_set_peek_end). */
+struct conn_type;
+
+/* What the owner's event fn is told. Each call is a wake-up of its own,
+ * except that a readiness type calls once per read of a single readiness
+ * event, all on one budget (c->budget). */
+enum conn_event {
+    CONN_EV_INPUT,       /* bytes were appended to c->in */
+    CONN_EV_DIRECT,      /* n bytes landed at the direct receive's destination */
+    CONN_EV_OUTPUT,      /* n bytes of c->out were sent (0: the socket is writable) */
+    CONN_EV_RESUME,      /* back after a yield, or kicked (conn_kick) */
+    CONN_EV_PEER_CLOSED, /* end of stream: nothing more will arrive */
+    CONN_EV_ERROR        /* the connection failed: the owner closes it */
+};
+
+/* What the owner wants next (conn_want). Output queued on c->out is always
+ * sent without being asked for. */
+#define CONN_WANT_INPUT 0x1u  /* receive: into c->in, or into the direct destination */
+#define CONN_WANT_YIELD 0x2u  /* its budget is spent with input buffered: call back
+                               * (RESUME) once the loop's other connections had a turn,
+                               * and not before (but for ERROR) */
+#define CONN_WANT_OUTPUT 0x4u /* call back (OUTPUT) when some output has been sent */
+#define CONN_WANT_CLOSE 0x8u  /* done: no more input; call back (OUTPUT) once c->out is
+                               * empty, and the owner then closes */
+
+typedef void (*conn_event_fn)(struct conn *c, enum conn_event ev, size_t n);
+/* The connection is finished with: free the memory that holds it. */
+typedef void (*conn_free_fn)(struct conn *c);
+/* Optional: len bytes that just arrived at data, not yet in c->in (which
+ * is empty), shown ahead of a batch of events (event_loop_set_peek_end);
+ * must change nothing. Only types that batch (io_uring) call it. */
 typedef void (*conn_peek_fn)(struct conn *c, const char *data, size_t len);
 
-/* What the completion mode needs, allocated only on a ring. */
-struct conn_ring {
-    struct uring *ring;
-    conn_done_fn done;
-    conn_peek_fn peek; /* NULL: arrivals are not shown ahead */
-    struct uring_op recv_op, send_op, yield_op;
-    bool recv_into_buffer;
-    bool recv_filled;    /* the last receive filled its space: likely more waiting */
-    bool recv_multishot; /* the receive in flight is multishot */
-    bool recv_stopping;  /* ... and its cancellation has been asked for */
-    size_t recv_len;
-    struct msghdr msg;
-    struct iovec iov[CONN_SEND_IOV];
+/* The owner's side, given to conn_open (copied). */
+struct conn_hooks {
+    conn_event_fn event;
+    conn_free_fn free;
+    conn_peek_fn peek;       /* NULL: none */
+    outq_release_fn release; /* for each zero-copy reference c->out drops */
+    void *release_ctx;
+    int budget;                    /* units of work per wake-up (mnemod: -R requests) */
+    _Atomic uint64_t *bytes_read;  /* counters the type adds to (relaxed, loop thread */
+    _Atomic uint64_t *bytes_written; /* the only writer); NULL: not counted */
 };
 
 struct conn {
-    struct event_handler ev; /* ev.fd is the socket; ev.arg the owner */
-    struct rbuf in;
-    struct outq out;
-    unsigned busy;           /* CONN_OP_* in flight (completion mode) */
-    struct conn_ring *cr;    /* NULL in readiness mode */
+    struct rbuf in;  /* the owner consumes from the front */
+    struct outq out; /* the owner appends; the type sends and consumes */
+    void *owner;
+    int budget;   /* work the owner may still do in this wake-up; refilled by the type */
+    bool in_filling; /* the type is receiving into c->in: the owner must not consume it now */
+
+    /* Below: the types' (and conn_want's). */
+    unsigned want;
+    char *direct; /* with CONN_WANT_INPUT: receive up to direct_len bytes here, */
+    size_t direct_len; /* bypassing c->in (the type may decline when it is small) */
+    bool calling; /* inside the owner's event fn: conn_want records, the type acts after */
+    bool closed;
+    int fd;
+    int budget_max;
+    conn_event_fn on_event;
+    conn_free_fn on_free;
+    conn_peek_fn on_peek;
+    _Atomic uint64_t *bytes_read, *bytes_written;
+    const struct conn_type *type;
+    struct event_loop *loop;
+    struct event_handler ev; /* readiness types: the socket's watch on the loop */
+    void *impl;              /* the type's own state, if it needs more */
 };
 
-enum conn_io {
-    CONN_IO_OK = 0,       /* progress made */
-    CONN_IO_AGAIN = 1,    /* would block */
-    CONN_IO_CLOSED = -1,  /* peer closed */
-    CONN_IO_ERROR = -2    /* socket error or out of memory */
+/* A connection type: one per way of moving bytes. */
+struct conn_type {
+    const char *name;
+    /* Take over c->fd on c->loop and start on c->want (initially input).
+     * 0, or -1 with nothing started (conn_open then cleans up). */
+    int (*start)(struct conn *c);
+    /* Act on c->want: receive, yield, send, watch (also after each call of
+     * the owner, without going through this table). */
+    void (*want)(struct conn *c);
+    /* Call the owner (RESUME) now, as a wake-up would; nothing during a
+     * yield, which ends in one anyway. */
+    void (*kick)(struct conn *c);
+    /* Stop and cancel; once nothing is in flight, close the socket, free
+     * the buffers and call on_free (conn_release). */
+    void (*close)(struct conn *c);
+    /* The peer, as memcached names it: "tcp:host:port", "tcp6:[host]:port",
+     * "unix", or "unknown". */
+    void (*describe)(const struct conn *c, char *buf, size_t cap);
 };
 
-/* Initialise buffers; release is called for each zero-copy reference. */
-void conn_init(struct conn *c, int fd, outq_release_fn release, void *release_ctx);
+/* Take over the accepted socket fd on loop, with the type the loop calls
+ * for, owned by owner through hooks; it starts wanting input. 0, or -1
+ * (fd closed, nothing to free, the free fn not called). */
+int conn_open(struct conn *c, struct event_loop *loop, int fd, const struct conn_hooks *hooks,
+              void *owner);
 
-/* Close the socket and free buffers (releasing queued references). */
+/* Say what the owner wants next: CONN_WANT_* bits and, with INPUT, a
+ * direct destination (or NULL). Inside the event fn it is recorded and
+ * acted on when the fn returns; elsewhere at once. */
+static inline void conn_want(struct conn *c, unsigned want, char *direct, size_t direct_len)
+{
+    c->want = want;
+    c->direct = direct;
+    c->direct_len = direct_len;
+    if (!c->calling && !c->closed)
+        c->type->want(c);
+}
+
+/* The owner has news of its own (a streamed reply got data): call its
+ * event fn back (RESUME) with a fresh budget, from the loop's thread. */
+void conn_kick(struct conn *c);
+
+/* Close (see the lifetime rule above); once is enough. */
 void conn_close(struct conn *c);
 
-/* One read(2) into the input buffer. *nread gets the byte count; *drained
- * is set when the read came back short, i.e. the socket is very likely
- * empty: with level-triggered epoll, reading again just to see EAGAIN costs
- * a syscall per request (memcached stops on a short read too). */
-enum conn_io conn_read(struct conn *c, size_t *nread, bool *drained);
+/* Describe the peer into buf (struct conn_type.describe). */
+void conn_describe(const struct conn *c, char *buf, size_t cap);
 
-/* One read(2) of up to len bytes straight into dst (a value being received
- * into item memory, bypassing the input buffer). */
-enum conn_io conn_read_into(struct conn *c, char *dst, size_t len, size_t *nread, bool *drained);
-
-/* writev(2) the queue until it is empty or the socket would block.
- * *nwritten gets the byte count. OK means the queue is empty. */
-enum conn_io conn_flush(struct conn *c, size_t *nwritten);
-
-/* Switch c to completion mode on ring; done(c, op, res) reports each
- * finished operation (res: bytes, 0 at end of stream, or -errno). owner
- * goes to c->ev.arg. 0, or -1 when out of memory. */
-int conn_use_ring(struct conn *c, struct uring *ring, conn_done_fn done, void *owner);
-
-/* On a ring: show arrivals to peek ahead of their batch (conn_peek_fn). */
-void conn_set_peek(struct conn *c, conn_peek_fn peek);
-
-/* Queue one receive: into the input buffer when dst is NULL (at least
- * 4 KiB of room), else up to len bytes straight into dst. poll_first: data
- * is unlikely to be there yet, so do not try before the socket is ready.
- * 0, or -1 (out of memory or a full ring). */
-int conn_submit_recv(struct conn *c, char *dst, size_t len, bool poll_first);
-
-/* Whether c's ring offers multishot receives (provided buffers). */
-bool conn_can_multishot(const struct conn *c);
-
-/* Arm a multishot receive (conn_can_multishot). Each arrival is appended to
- * the input buffer, then done(c, CONN_OP_RECV, bytes) runs with
- * CONN_OP_RECV still in busy. Its end reports done(c, CONN_OP_RECV, res)
- * with the bit cleared; res is then the bytes of a last arrival, 0 at end
- * of stream, -ENOBUFS when the ring ran out of buffers (the next receive
- * had better be a plain one), -ECANCELED after conn_stop_recv, -EAGAIN
- * when the kernel refused multishot receives (none are offered from then
- * on), or another -errno. 0, or -1 when the ring is full. */
-int conn_submit_recv_multishot(struct conn *c);
-
-/* True while a multishot receive is armed (possibly stopping). */
-bool conn_recv_multishot(const struct conn *c);
-
-/* Ask an armed multishot receive to end (once; no-op otherwise). Arrivals
- * already under way may still be reported before its end. */
-void conn_stop_recv(struct conn *c);
-
-/* Queue one send of the output queue's first bytes, unless one is in
- * flight or the queue is empty. 0 or -1. */
-int conn_submit_send(struct conn *c);
-
-/* Queue a no-op whose completion comes back after the others already
- * waiting: lets other connections run before this one continues. */
-int conn_submit_yield(struct conn *c);
-
-/* Ask to cancel the receive and send in flight. The owner must not free
- * c until busy is 0 (each op still completes). */
-void conn_cancel(struct conn *c);
+/* The type's name ("epoll", "io_uring"), for logs and tests. */
+const char *conn_type_name(const struct conn *c);
 
 #endif

@@ -36,6 +36,10 @@ struct event_loop {
     struct uring *ring;
     struct uring_op epoll_op; /* the ring's poll of epfd */
     bool epoll_armed;
+    /* The batch epoll_dispatch is working through: event_del clears a
+     * removed handler's later entries (see there). */
+    struct epoll_event *batch;
+    int batch_next, batch_len;
 };
 
 static int64_t now_ms(void)
@@ -115,10 +119,18 @@ int event_modify(struct event_loop *loop, struct event_handler *h, uint32_t mask
     return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, h->fd, &ev);
 }
 
+/* A handler removed while a batch is dispatched (its connection closed by
+ * an earlier handler of the batch: a stream's kick from the wake-up, say)
+ * may be freed at once, and may still have an entry further on in the
+ * batch: that entry is cleared so it is not dispatched. */
 void event_del(struct event_loop *loop, struct event_handler *h)
 {
     epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
     h->mask = 0;
+    for (int i = loop->batch_next; i < loop->batch_len; i++) {
+        if (loop->batch[i].data.ptr == h)
+            loop->batch[i].data.ptr = NULL;
+    }
 }
 
 void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn fn, void *arg)
@@ -148,7 +160,7 @@ void event_loop_set_poll(struct event_loop *loop, unsigned poll_us)
     loop->poll_us = poll_us;
 }
 
-void event_loop_set_peek_end(struct event_loop *loop, uring_peek_end_fn end, void *arg)
+void event_loop_set_peek_end(struct event_loop *loop, void (*end)(void *arg), void *arg)
 {
     loop->peek_end = end;
     loop->peek_arg = arg;
@@ -176,9 +188,14 @@ static int epoll_dispatch(struct event_loop *loop, int timeout)
     int n = epoll_wait(loop->epfd, events, MAX_EVENTS, timeout);
     if (n < 0)
         return errno == EINTR ? 0 : -1;
+    loop->batch = events;
+    loop->batch_len = n;
     for (int i = 0; i < n; i++) {
         struct event_handler *h = events[i].data.ptr;
         uint32_t e = events[i].events;
+        loop->batch_next = i + 1;
+        if (h == NULL)
+            continue; /* removed by an earlier handler of this batch */
         uint32_t mask = 0;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             mask |= EVENT_READ;
@@ -188,6 +205,7 @@ static int epoll_dispatch(struct event_loop *loop, int timeout)
             mask |= EVENT_ERROR;
         h->fn(h, mask);
     }
+    loop->batch_len = loop->batch_next = 0;
     return 0;
 }
 
@@ -235,6 +253,7 @@ int event_loop_run(struct event_loop *loop)
             loop->tick_fn(loop, loop->tick_arg);
         }
     }
+    atomic_store_explicit(&loop->stopping, false, memory_order_relaxed);
     return 0;
 }
 

@@ -17,8 +17,6 @@
 
 #include <stdint.h>
 
-#include "net/uring.h"
-
 #define EVENT_READ 0x1u
 #define EVENT_WRITE 0x2u
 #define EVENT_ERROR 0x4u /* hang-up or error; reported with READ so reads see it */
@@ -54,9 +52,10 @@ void event_loop_want_uring(struct event_loop *loop, unsigned entries, unsigned r
 void event_loop_set_poll(struct event_loop *loop, unsigned poll_us);
 
 /* With a ring, see uring_set_peek_end. Call before event_loop_run. */
-void event_loop_set_peek_end(struct event_loop *loop, uring_peek_end_fn end, void *arg);
+void event_loop_set_peek_end(struct event_loop *loop, void (*end)(void *arg), void *arg);
 
-/* The loop's ring, or NULL on an epoll-only loop. Loop thread only. */
+/* The loop's ring, or NULL on an epoll-only loop: what net/conn.c picks a
+ * new connection's type by. Loop thread only. */
 struct uring *event_loop_uring(const struct event_loop *loop);
 
 /* In the loop's thread, after event_loop_run returned and the owners of
@@ -77,10 +76,12 @@ void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn
  * event_loop_wake(). Used to hand over new connections. */
 void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg);
 
-/* Run until event_loop_stop(). Returns 0, or -1 on an epoll failure. */
+/* Run until event_loop_stop(), which it consumes: a later call runs again.
+ * Returns 0, or -1 on an epoll failure. */
 int event_loop_run(struct event_loop *loop);
 
-/* Thread-safe: make the loop call its wake callback / return from run. */
+/* Thread-safe: make the loop call its wake callback / return from its
+ * current run (or the next, if none is under way). */
 void event_loop_wake(struct event_loop *loop);
 void event_loop_stop(struct event_loop *loop);
 

@@ -1,0 +1,44 @@
+/*
+ * conn_type.h: what the connection types (conn_epoll.c, conn_uring.c) share
+ * with conn.c. Owners include net/conn.h only and never learn which type
+ * runs.
+ */
+#ifndef MNEMO_NET_CONN_TYPE_H
+#define MNEMO_NET_CONN_TYPE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/conn.h"
+
+extern const struct conn_type conn_type_epoll;
+extern const struct conn_type conn_type_uring;
+
+/* Call the owner's event fn. False when the owner closed c meanwhile: the
+ * type then releases c once nothing is in flight and touches it no more. */
+static inline bool conn_call(struct conn *c, enum conn_event ev, size_t n)
+{
+    c->calling = true;
+    c->on_event(c, ev, n);
+    c->calling = false;
+    return !c->closed;
+}
+
+/* Add n to one of the owner's counters (single writer: a plain add). */
+static inline void conn_count(_Atomic uint64_t *counter, size_t n)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* The end of a closed connection with nothing in flight: free its
+ * buffers (dropping queued references) and hand it to the owner's free fn.
+ * The type has closed the socket and freed its own state before. */
+void conn_release(struct conn *c);
+
+/* struct conn_type.describe for a socket (every type so far). */
+void conn_describe_socket(const struct conn *c, char *buf, size_t cap);
+
+#endif
