@@ -18,7 +18,7 @@ REFERENCE_SCRIPT ?= $(CURDIR)/../shared/reference/build-memcached.sh
 REFERENCE_DIR    ?= $(CURDIR)/$(BUILD)/reference
 MEMCACHED_NEW    ?= $(REFERENCE_DIR)/memcached-1.6.45/memcached
 
-.PHONY: all build run reference test test-epoll test-asan test-tsan fuzz deps deps-test clean
+.PHONY: all build run reference test test-asan test-tsan fuzz deps deps-test clean
 
 all: build
 
@@ -42,26 +42,24 @@ reference:
 # One build directory's worth of tests: C unit tests, then the integration
 # suites against the mnemod of that build (the differential suite also against
 # memcached 1.6.45, MEMCACHED_NEW).
+# The integration suites run twice, once on each of the workers' I/O backends
+# (io_uring, the default, and epoll readiness with -o io_uring=off), so both
+# connection types (net/conn_uring.c, net/conn_epoll.c) pass what they assert.
 define run_suite
 	$(2) ctest --test-dir $(1) --output-on-failure
 	MNEMOD=$(CURDIR)/$(1)/mnemod MNEMO_BUILD_DIR=$(CURDIR)/$(1) MEMCACHED_NEW=$(MEMCACHED_NEW) \
+		$(2) $(PYTEST) tests/integration
+	MNEMOD_EXTRA_ARGS="-o io_uring=off" MNEMOD=$(CURDIR)/$(1)/mnemod \
+		MNEMO_BUILD_DIR=$(CURDIR)/$(1) MEMCACHED_NEW=$(MEMCACHED_NEW) \
 		$(2) $(PYTEST) tests/integration
 endef
 
 test: deps-test build reference
 	$(call run_suite,$(BUILD))
-	$(MAKE) test-epoll
 	MNEMO_TEST_SERVER=memcached MNEMO_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/integration/client
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) fuzz
-
-# The workers' other I/O backend: the same integration suites with io_uring
-# off (epoll readiness), so both connection backends pass what they assert.
-test-epoll: reference
-	MNEMOD_EXTRA_ARGS="-o io_uring=off" MNEMOD=$(CURDIR)/$(BUILD)/mnemod \
-		MNEMO_BUILD_DIR=$(CURDIR)/$(BUILD) MEMCACHED_NEW=$(MEMCACHED_NEW) \
-		$(PYTEST) tests/integration
 
 test-asan: reference
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=ON
