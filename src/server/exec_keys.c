@@ -89,7 +89,7 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
     count_lookup(x, req, opts->touch, it != NULL);
     /* "stats detail": memcached counts text and binary gets (gat too),
      * not meta */
-    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+    if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, key, nkey,
                             it != NULL ? PREFIX_GET_HIT : PREFIX_GET_MISS);
     if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
@@ -105,12 +105,10 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
         return;
     }
     fill_item(&rsp, it, &info);
-    if (req->proto == REQ_PROTO_META)
-        rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
+    rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
     rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
     /* A meta get sends the value only when asked (v); the others always. */
-    bool want_value = req->proto != REQ_PROTO_META || exec_flag(req, 'v');
-    if (!want_value)
+    if (req->omit_value)
         store_release(x->srv->store, &it);
     exec_emit(x, &rsp, it); /* the reference, if any, goes with the reply */
 }
@@ -119,12 +117,12 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
 {
     struct store_get_opts opts;
     memset(&opts, 0, sizeof(opts));
-    bool meta = req->proto == REQ_PROTO_META;
-    if (req->cmd == REQ_GAT || req->cmd == REQ_GATS || (meta && exec_flag(req, 'T'))) {
+    if (req->cmd == REQ_GAT || req->cmd == REQ_GATS || exec_flag(req, 'T')) {
         opts.touch = true;
         opts.new_exptime = exec_exptime(req->exptime);
     }
-    if (meta) {
+    /* the meta options; one test keeps a classic get from looking at each */
+    if (req->mflags & (REQ_MFLAG('u') | REQ_MFLAG('N') | REQ_MFLAG('R'))) {
         opts.no_bump = exec_flag(req, 'u');
         if (exec_flag(req, 'N')) {
             opts.vivify = true;
@@ -137,7 +135,7 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
             opts.recache_first = req->recache_before_touch;
         }
     }
-    if (req->proto != REQ_PROTO_TEXT) {
+    if (req->single_key) {
         retrieve_one(x, req, req->key, req->nkey, &opts);
         return;
     }
@@ -175,16 +173,14 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
     struct store_delete_opts opts;
     memset(&opts, 0, sizeof(opts));
     opts.cas = req->cas; /* 0 for text; binary header cas; meta C */
-    if (req->proto == REQ_PROTO_META) {
-        opts.invalidate = exec_flag(req, 'I');
-        opts.clear_value = exec_flag(req, 'x');
-        opts.new_cas = req->new_cas;
-        if (exec_flag(req, 'T')) {
-            opts.touch = true;
-            opts.new_exptime = exec_exptime(req->exptime);
-        }
+    opts.invalidate = exec_flag(req, 'I');
+    opts.clear_value = exec_flag(req, 'x');
+    opts.new_cas = req->new_cas;
+    if (exec_flag(req, 'T')) {
+        opts.touch = true;
+        opts.new_exptime = exec_exptime(req->exptime);
     }
-    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+    if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_DELETE);
     /* "watch deletions" reports the value's size: look without side
      * effects first, only while someone watches */
@@ -200,8 +196,8 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
     }
     enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
     if (st == STORE_OK && watching)
-        watch_delete(&x->srv->admin.watch, req->key, req->nkey,
-                     req->proto == REQ_PROTO_META ? "md" : "delete", gone_size);
+        watch_delete(&x->srv->admin.watch, req->key, req->nkey, request_cmd_name(req->cmd),
+                     gone_size);
     if (st == STORE_OK) {
         STATS_INCR(x->stats, delete_hits);
         struct response rsp = {.kind = RSP_DELETED, .key = req->key, .nkey = req->nkey};
@@ -234,7 +230,7 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
             opts.touch = true;
             opts.new_exptime = exec_exptime(req->exptime);
         }
-    } else if (req->proto == REQ_PROTO_BINARY && req->has_initial) {
+    } else if (req->has_initial) {
         /* binary incr/decr create a missing counter with the initial value,
          * unless the expiration is 0xffffffff (the parser clears has_initial) */
         opts.vivify = true;
@@ -257,11 +253,11 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         exec_reply_store_error(x, st);
         return;
     }
-    /* A counter that ma N just created carries the win token (memcached
-     * answers W, and sends it even under q). */
+    /* A counter just created carries the win token (memcached's ma N
+     * answers W, and sends it even under q; binary has no place for it). */
     struct response rsp = {
         .kind = RSP_NUMBER, .number = res.value, .cas = res.cas, .ttl = exec_ttl_left(res.exptime),
-        .key = req->key, .nkey = req->nkey, .win = res.created && req->proto == REQ_PROTO_META,
+        .key = req->key, .nkey = req->nkey, .win = res.created,
     };
     exec_emit(x, &rsp, NULL);
 }
