@@ -17,14 +17,15 @@
 #include "server/watch.h"
 
 /* One hit: the response fields every dialect may want. */
-static void fill_item(struct response *rsp, const struct item *it, const struct store_get_info *info)
+static void fill_item(struct response *rsp, const struct store *s, const struct item *it,
+                      const struct store_get_info *info)
 {
     rsp->kind = RSP_VALUE;
     rsp->key = item_key(it);
     rsp->nkey = item_nkey(it);
     rsp->flags = item_flags(it);
     rsp->vlen = item_vlen(it);
-    rsp->cas = item_cas(it);
+    rsp->cas = store_item_cas(s, it);
     rsp->ttl = exec_ttl_left(item_exptime(it));
     rsp->key_item = true;
     rsp->key_binary = item_key_binary(it);
@@ -85,7 +86,7 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
 {
     struct store_get_info info;
     memset(&info, 0, sizeof(info));
-    struct item *it = store_get_ex(x->srv->store, key, nkey, opts, &info);
+    struct item *it = store_get(x->srv->store, key, nkey, opts, &info);
     count_lookup(x, req, opts->touch, it != NULL);
     /* "stats detail": memcached counts text and binary gets (gat too),
      * not meta */
@@ -104,7 +105,7 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
         exec_emit(x, &rsp, NULL);
         return;
     }
-    fill_item(&rsp, it, &info);
+    fill_item(&rsp, x->srv->store, it, &info);
     rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
     rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
     /* A meta get sends the value only when asked (v); the others always. */
@@ -153,7 +154,7 @@ void exec_touch(struct exec_ctx *x, const struct request *req)
     /* A touch is a lookup that sets the exptime (memcached counts it as a
      * fetch); binary's reply carries the item's flags and cas. */
     struct store_get_opts opts = {.touch = true, .new_exptime = exec_exptime(req->exptime)};
-    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, NULL);
+    struct item *it = store_get(x->srv->store, req->key, req->nkey, &opts, NULL);
     if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
         watch_fetch(&x->srv->admin.watch, req->key, req->nkey, it != NULL,
                     it != NULL ? item_vlen(it) : 0, x->fd);
@@ -163,7 +164,8 @@ void exec_touch(struct exec_ctx *x, const struct request *req)
         return;
     }
     STATS_INCR(x->stats, touch_hits);
-    struct response rsp = {.kind = RSP_TOUCHED, .flags = item_flags(it), .cas = item_cas(it)};
+    struct response rsp = {.kind = RSP_TOUCHED, .flags = item_flags(it),
+                           .cas = store_item_cas(x->srv->store, it)};
     store_release(x->srv->store, &it);
     exec_emit(x, &rsp, NULL);
 }
@@ -188,13 +190,13 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
     bool watching = watch_wants(&x->srv->admin.watch, ADMIN_WATCH_DELETIONS);
     if (watching) {
         struct store_get_opts peek = {.peek = true};
-        struct item *old = store_get_ex(x->srv->store, req->key, req->nkey, &peek, NULL);
+        struct item *old = store_get(x->srv->store, req->key, req->nkey, &peek, NULL);
         if (old != NULL) {
             gone_size = item_vlen(old);
             store_release(x->srv->store, &old);
         }
     }
-    enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
+    enum store_status st = store_delete(x->srv->store, req->key, req->nkey, &opts);
     if (st == STORE_OK && watching)
         watch_delete(&x->srv->admin.watch, req->key, req->nkey, request_cmd_name(req->cmd),
                      gone_size);
@@ -238,7 +240,8 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         opts.vivify_exptime = exec_exptime(req->exptime);
     }
     struct store_delta_result res;
-    enum store_status st = store_delta_ex(x->srv->store, req->key, req->nkey, incr, delta, &opts, &res);
+    enum store_status st =
+        store_delta(x->srv->store, req->key, req->nkey, incr, delta, &opts, &res);
     if (st == STORE_OK || st == STORE_NOT_FOUND) {
         if (incr && st == STORE_OK)
             STATS_INCR(x->stats, incr_hits);
@@ -269,7 +272,7 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
     struct store_get_opts opts = {.peek = true};
     struct store_get_info info;
     memset(&info, 0, sizeof(info));
-    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, &info);
+    struct item *it = store_get(x->srv->store, req->key, req->nkey, &opts, &info);
     struct response rsp;
     memset(&rsp, 0, sizeof(rsp));
     rsp.key = req->key;
@@ -282,7 +285,8 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
     char line[160];
     int n = snprintf(line, sizeof(line), "exp=%" PRId64 " la=%" PRIu32 " cas=%" PRIu64
                      " fetch=%s cls=1 size=%zu",
-                     exec_ttl_left(item_exptime(it)), info.last_access, item_cas(it),
+                     exec_ttl_left(item_exptime(it)), info.last_access,
+                     store_item_cas(x->srv->store, it),
                      info.hit_before ? "yes" : "no", item_nkey(it) + item_vlen(it) + 2);
     rsp.key_item = true;
     rsp.key_binary = item_key_binary(it);

@@ -18,7 +18,7 @@
 static void drop_stale_on_failed_set(struct exec_ctx *x, const struct request *req)
 {
     if (req->cmd == REQ_SET || (req->cmd == REQ_MS && req->mode == REQ_MODE_SET))
-        store_delete(x->srv->store, req->key, req->nkey, 0);
+        store_delete(x->srv->store, req->key, req->nkey, NULL);
 }
 
 static uint32_t flags_of(const struct request *req)
@@ -147,7 +147,7 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
     enum store_mode mode = mode_of(req, x->srv->cfg.use_cas);
     uint64_t cas = 0;
     STATS_INCR(x->stats, cmd_set);
-    enum store_status st = store_commit_ex(store, it, mode, req->cas, &opts, &cas);
+    enum store_status st = store_commit(store, it, mode, req->cas, &opts, &cas);
     if (mode == STORE_CAS) {
         if (st == STORE_OK)
             STATS_INCR(x->stats, cas_hits);
