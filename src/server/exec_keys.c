@@ -26,7 +26,6 @@ static void fill_item(struct response *rsp, const struct store *s, const struct 
     rsp->flags = item_flags(it);
     rsp->vlen = item_vlen(it);
     rsp->cas = store_item_cas(s, it);
-    rsp->ttl = exec_ttl_left(item_exptime(it));
     rsp->key_item = true;
     rsp->key_binary = item_key_binary(it);
     if (info != NULL) {
@@ -106,7 +105,9 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
         return;
     }
     fill_item(&rsp, x->srv->store, it, &info);
-    rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
+    /* only meta's t shows the TTL: skip the clock read for everyone else */
+    if (exec_flag(req, 't'))
+        rsp.ttl = ttl_at_flag(req, opts, &info, exec_ttl_left(item_exptime(it)));
     rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
     /* A meta get sends the value only when asked (v); the others always. */
     if (req->omit_value)
