@@ -259,9 +259,11 @@ static void fill(struct request *req, const struct op_info *oi, const char *ext,
         req->exptime = ld32(ext + 4);
         req->has_exptime = true;
         req->vlen = rest;
-        /* A non-zero cas makes these compare-and-swap in memcached; the
-         * parser reports what was sent and exec applies that rule (it also
-         * knows whether -C turned cas off). */
+        /* A non-zero cas makes these compare-and-swap in memcached; exec
+         * applies that rule, as it knows whether -C turned cas off. */
+        if (req->cas != 0) {
+            req->cas_rule = REQ_CAS_SET_ADD_REPLACE;
+        }
         break;
     case REQ_APPEND:
     case REQ_PREPEND:
@@ -321,6 +323,11 @@ enum parse_status binary_parse(struct request *req, const char *buf, size_t len,
     const struct op_info *oi = &op_info[opcode];
 
     req->proto = REQ_PROTO_BINARY;
+    /* One key per packet, answered alone; quit is answered; a bad packet
+     * leaves the stream's framing in doubt, so it closes. */
+    req->single_key = true;
+    req->answer_quit = true;
+    req->close_on_error = true;
     req->opcode = opcode;
     req->opaque32 = ld32(buf + 12);
     req->cas = ld64(buf + 16);

@@ -252,6 +252,9 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
                 has_error = true;
                 msg = REQ_EMETA_TOKEN;
             }
+            if (o == 'C') {
+                req->cas_rule = REQ_CAS_SET_REPLACE; /* memcached: ms C turns S and R into cas */
+            }
             break;
         case 'M':
             /* 1.6.45 takes the byte after M, whatever the token's length;
@@ -275,6 +278,7 @@ static enum request_error preparse(struct request *req, const struct mtok *t, si
         }
         req->mflags |= REQ_MFLAG(o);
     }
+    req->omit_value = !SEEN('v');
     return has_error ? msg : REQ_EOK;
 #undef SEEN
 }
@@ -432,6 +436,8 @@ enum request_error meta_parse_line(struct request *req, const char *line, size_t
     size_t nt = tokenize(line, n, t);
 
     req->proto = REQ_PROTO_META;
+    req->single_key = true;
+    req->skip_prefix_stats = true;
     if (nt == 0 || t[0].n != 2 || t[0].s[0] != 'm') {
         return REQ_EUNKNOWN;
     }

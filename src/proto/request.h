@@ -1,7 +1,7 @@
 /*
  * request.h: the protocol-neutral shape of one client request.
  *
- * Every front end (text today; meta and binary next) turns bytes into a
+ * Every front end (text, meta, binary) turns bytes into a
  * struct request, and server/exec gives it one meaning. The model follows the
  * meta protocol, the superset: a command, one key (or a list of keys for
  * multi-get), numeric arguments, and optional behaviour bits.
@@ -69,9 +69,20 @@ enum request_cmd {
     REQ_CMD_COUNT
 };
 
-/* The dialect a request arrived in. exec never looks at wire formats; the
- * front end uses this to pick the composer for the replies. */
+/* The dialect a request arrived in. exec never looks at wire formats (the
+ * parser states what the request asks for in the fields below); the front
+ * end uses this to pick the composer for the replies. */
 enum request_proto { REQ_PROTO_TEXT = 0, REQ_PROTO_META, REQ_PROTO_BINARY };
+
+/* What a compare value (cas) does to set, add and replace, ms modes
+ * included; the cas command always compares. */
+enum request_cas_rule {
+    REQ_CAS_NEVER = 0,       /* they store unconditionally (text) */
+    REQ_CAS_SET_REPLACE,     /* set and replace compare; add stays add (meta C) */
+    REQ_CAS_SET_ADD_REPLACE  /* set, add and replace compare, unless -C turned cas
+                              * off (binary with a non-zero cas: memcached keeps
+                              * it on the item, which has no room for it with -C) */
+};
 
 /* One bit per meta flag letter: REQ_MFLAG('v'), REQ_MFLAG('T'), ... */
 #define REQ_MFLAG(c) (((c) >= 'a' && (c) <= 'z') ? (1ull << ((c) - 'a'))                   \
@@ -139,6 +150,18 @@ struct request {
                        * cache_memlimit megabytes */
     bool has_delay;   /* flush_all was given a delay argument */
     bool noreply;     /* reply suppressed (the error replies are not) */
+    /* What the request asks of exec beyond its command and options, stated
+     * once by the parser; all false (zero) is the classic text behaviour.
+     * Kept in the padding after noreply: the struct does not grow. */
+    bool single_key;        /* key/nkey is the one key (a binary key may hold ' '):
+                             * no list to walk, no END after the answer */
+    bool omit_value;        /* a hit is answered without its value (meta without v) */
+    bool skip_prefix_stats; /* "stats detail" does not count it (memcached counts
+                             * text and binary commands, not meta ones) */
+    bool answer_quit;       /* quit is answered before the close (binary) */
+    bool close_on_error;    /* a parse error closes the connection: the stream
+                             * cannot be resynchronised (binary) */
+    uint8_t cas_rule;       /* enum request_cas_rule */
 
     /* stats: the group name and anything after it ("items", "slabs",
      * "settings", "reset", "detail on", ...); shutdown: optional "graceful";
@@ -214,6 +237,13 @@ void request_relocate(struct request *req, const char *buf, size_t len, const ch
 
 /* The command's name as the text protocol spells it ("get", "set", ...). */
 const char *request_cmd_name(enum request_cmd cmd);
+
+/* True for the meta commands (mg, ms, md, ma, mn, me): memcached counts
+ * them in meta_cmds. */
+static inline bool request_is_meta(enum request_cmd cmd)
+{
+    return cmd >= REQ_MG && cmd <= REQ_ME;
+}
 
 /* True for commands followed by a data block: set/add/replace/append/
  * prepend/cas, meta ms, and the binary set family (parsed onto the same

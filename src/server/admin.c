@@ -261,7 +261,7 @@ static int dump_visit(const struct item *it, void *arg)
         p += snprintf(p, (size_t)(line + sizeof(line) - p),
                       " exp=%" PRId64 " la=%" PRId64 " cas=%" PRIu64
                       " fetch=%s cls=%d size=%zu flags=%" PRIu32 " \n",
-                      exp_unix, clock_to_unix(item_atime(it)), item_cas(it),
+                      exp_unix, clock_to_unix(item_atime(it)), store_item_cas(j->srv->store, it),
                       item_fetched(it) ? "yes" : "no", ADMIN_ITEM_CLASS, item_size(it),
                       item_flags(it));
     }

@@ -105,7 +105,7 @@ static void exec_cache_memlimit(struct exec_ctx *x, const struct request *req)
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
-    if (req->proto == REQ_PROTO_META)
+    if (request_is_meta(req->cmd))
         STATS_INCR(x->stats, cmd_meta);
     switch (req->cmd) {
     case REQ_GET:
@@ -146,7 +146,7 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
         break;
     case REQ_QUIT:
         /* binary quit answers before closing (quietly for quitq) */
-        if (req->proto == REQ_PROTO_BINARY)
+        if (req->answer_quit)
             exec_reply_kind(x, RSP_OK);
         return EXEC_CLOSE;
     case REQ_SHUTDOWN:
@@ -179,15 +179,14 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 enum exec_next exec_parse_error(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
-    /* A binary stream whose framing is in doubt cannot be resynchronised:
-     * memcached answers (except to a bad magic byte) and closes. */
-    bool binary = req->proto == REQ_PROTO_BINARY;
     if (!errors_request_silent(req->error)) {
         struct response rsp;
         errors_request(req->error, &rsp);
         exec_emit(x, &rsp, NULL);
     }
-    if (binary || errors_request_fatal(req->error))
+    /* A binary stream whose framing is in doubt cannot be resynchronised:
+     * memcached answers (except to a bad magic byte) and closes. */
+    if (req->close_on_error || errors_request_fatal(req->error))
         return EXEC_CLOSE;
     return req->error != REQ_EOK && req->swallow_on_error ? EXEC_SWALLOW : EXEC_CONTINUE;
 }

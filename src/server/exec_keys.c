@@ -17,15 +17,15 @@
 #include "server/watch.h"
 
 /* One hit: the response fields every dialect may want. */
-static void fill_item(struct response *rsp, const struct item *it, const struct store_get_info *info)
+static void fill_item(struct response *rsp, const struct store *s, const struct item *it,
+                      const struct store_get_info *info)
 {
     rsp->kind = RSP_VALUE;
     rsp->key = item_key(it);
     rsp->nkey = item_nkey(it);
     rsp->flags = item_flags(it);
     rsp->vlen = item_vlen(it);
-    rsp->cas = item_cas(it);
-    rsp->ttl = exec_ttl_left(item_exptime(it));
+    rsp->cas = store_item_cas(s, it);
     rsp->key_item = true;
     rsp->key_binary = item_key_binary(it);
     if (info != NULL) {
@@ -85,11 +85,11 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
 {
     struct store_get_info info;
     memset(&info, 0, sizeof(info));
-    struct item *it = store_get_ex(x->srv->store, key, nkey, opts, &info);
+    struct item *it = store_get(x->srv->store, key, nkey, opts, &info);
     count_lookup(x, req, opts->touch, it != NULL);
     /* "stats detail": memcached counts text and binary gets (gat too),
      * not meta */
-    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+    if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, key, nkey,
                             it != NULL ? PREFIX_GET_HIT : PREFIX_GET_MISS);
     if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
@@ -104,13 +104,13 @@ static void retrieve_one(struct exec_ctx *x, const struct request *req, const ch
         exec_emit(x, &rsp, NULL);
         return;
     }
-    fill_item(&rsp, it, &info);
-    if (req->proto == REQ_PROTO_META)
-        rsp.ttl = ttl_at_flag(req, opts, &info, rsp.ttl);
+    fill_item(&rsp, x->srv->store, it, &info);
+    /* only meta's t shows the TTL: skip the clock read for everyone else */
+    if (exec_flag(req, 't'))
+        rsp.ttl = ttl_at_flag(req, opts, &info, exec_ttl_left(item_exptime(it)));
     rsp.with_cas = req->cmd == REQ_GETS || req->cmd == REQ_GATS;
     /* A meta get sends the value only when asked (v); the others always. */
-    bool want_value = req->proto != REQ_PROTO_META || exec_flag(req, 'v');
-    if (!want_value)
+    if (req->omit_value)
         store_release(x->srv->store, &it);
     exec_emit(x, &rsp, it); /* the reference, if any, goes with the reply */
 }
@@ -119,12 +119,12 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
 {
     struct store_get_opts opts;
     memset(&opts, 0, sizeof(opts));
-    bool meta = req->proto == REQ_PROTO_META;
-    if (req->cmd == REQ_GAT || req->cmd == REQ_GATS || (meta && exec_flag(req, 'T'))) {
+    if (req->cmd == REQ_GAT || req->cmd == REQ_GATS || exec_flag(req, 'T')) {
         opts.touch = true;
         opts.new_exptime = exec_exptime(req->exptime);
     }
-    if (meta) {
+    /* the meta options; one test keeps a classic get from looking at each */
+    if (req->mflags & (REQ_MFLAG('u') | REQ_MFLAG('N') | REQ_MFLAG('R'))) {
         opts.no_bump = exec_flag(req, 'u');
         if (exec_flag(req, 'N')) {
             opts.vivify = true;
@@ -137,7 +137,7 @@ void exec_retrieve(struct exec_ctx *x, const struct request *req)
             opts.recache_first = req->recache_before_touch;
         }
     }
-    if (req->proto != REQ_PROTO_TEXT) {
+    if (req->single_key) {
         retrieve_one(x, req, req->key, req->nkey, &opts);
         return;
     }
@@ -155,7 +155,7 @@ void exec_touch(struct exec_ctx *x, const struct request *req)
     /* A touch is a lookup that sets the exptime (memcached counts it as a
      * fetch); binary's reply carries the item's flags and cas. */
     struct store_get_opts opts = {.touch = true, .new_exptime = exec_exptime(req->exptime)};
-    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, NULL);
+    struct item *it = store_get(x->srv->store, req->key, req->nkey, &opts, NULL);
     if (watch_wants(&x->srv->admin.watch, ADMIN_WATCH_FETCHERS))
         watch_fetch(&x->srv->admin.watch, req->key, req->nkey, it != NULL,
                     it != NULL ? item_vlen(it) : 0, x->fd);
@@ -165,7 +165,8 @@ void exec_touch(struct exec_ctx *x, const struct request *req)
         return;
     }
     STATS_INCR(x->stats, touch_hits);
-    struct response rsp = {.kind = RSP_TOUCHED, .flags = item_flags(it), .cas = item_cas(it)};
+    struct response rsp = {.kind = RSP_TOUCHED, .flags = item_flags(it),
+                           .cas = store_item_cas(x->srv->store, it)};
     store_release(x->srv->store, &it);
     exec_emit(x, &rsp, NULL);
 }
@@ -175,16 +176,14 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
     struct store_delete_opts opts;
     memset(&opts, 0, sizeof(opts));
     opts.cas = req->cas; /* 0 for text; binary header cas; meta C */
-    if (req->proto == REQ_PROTO_META) {
-        opts.invalidate = exec_flag(req, 'I');
-        opts.clear_value = exec_flag(req, 'x');
-        opts.new_cas = req->new_cas;
-        if (exec_flag(req, 'T')) {
-            opts.touch = true;
-            opts.new_exptime = exec_exptime(req->exptime);
-        }
+    opts.invalidate = exec_flag(req, 'I');
+    opts.clear_value = exec_flag(req, 'x');
+    opts.new_cas = req->new_cas;
+    if (exec_flag(req, 'T')) {
+        opts.touch = true;
+        opts.new_exptime = exec_exptime(req->exptime);
     }
-    if (req->proto != REQ_PROTO_META && prefix_stats_on(&x->srv->admin.prefix))
+    if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_DELETE);
     /* "watch deletions" reports the value's size: look without side
      * effects first, only while someone watches */
@@ -192,16 +191,16 @@ void exec_delete(struct exec_ctx *x, const struct request *req)
     bool watching = watch_wants(&x->srv->admin.watch, ADMIN_WATCH_DELETIONS);
     if (watching) {
         struct store_get_opts peek = {.peek = true};
-        struct item *old = store_get_ex(x->srv->store, req->key, req->nkey, &peek, NULL);
+        struct item *old = store_get(x->srv->store, req->key, req->nkey, &peek, NULL);
         if (old != NULL) {
             gone_size = item_vlen(old);
             store_release(x->srv->store, &old);
         }
     }
-    enum store_status st = store_delete_ex(x->srv->store, req->key, req->nkey, &opts);
+    enum store_status st = store_delete(x->srv->store, req->key, req->nkey, &opts);
     if (st == STORE_OK && watching)
-        watch_delete(&x->srv->admin.watch, req->key, req->nkey,
-                     req->proto == REQ_PROTO_META ? "md" : "delete", gone_size);
+        watch_delete(&x->srv->admin.watch, req->key, req->nkey, request_cmd_name(req->cmd),
+                     gone_size);
     if (st == STORE_OK) {
         STATS_INCR(x->stats, delete_hits);
         struct response rsp = {.kind = RSP_DELETED, .key = req->key, .nkey = req->nkey};
@@ -234,7 +233,7 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
             opts.touch = true;
             opts.new_exptime = exec_exptime(req->exptime);
         }
-    } else if (req->proto == REQ_PROTO_BINARY && req->has_initial) {
+    } else if (req->has_initial) {
         /* binary incr/decr create a missing counter with the initial value,
          * unless the expiration is 0xffffffff (the parser clears has_initial) */
         opts.vivify = true;
@@ -242,7 +241,8 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         opts.vivify_exptime = exec_exptime(req->exptime);
     }
     struct store_delta_result res;
-    enum store_status st = store_delta_ex(x->srv->store, req->key, req->nkey, incr, delta, &opts, &res);
+    enum store_status st =
+        store_delta(x->srv->store, req->key, req->nkey, incr, delta, &opts, &res);
     if (st == STORE_OK || st == STORE_NOT_FOUND) {
         if (incr && st == STORE_OK)
             STATS_INCR(x->stats, incr_hits);
@@ -257,11 +257,11 @@ void exec_delta(struct exec_ctx *x, const struct request *req)
         exec_reply_store_error(x, st);
         return;
     }
-    /* A counter that ma N just created carries the win token (memcached
-     * answers W, and sends it even under q). */
+    /* A counter just created carries the win token (memcached's ma N
+     * answers W, and sends it even under q; binary has no place for it). */
     struct response rsp = {
         .kind = RSP_NUMBER, .number = res.value, .cas = res.cas, .ttl = exec_ttl_left(res.exptime),
-        .key = req->key, .nkey = req->nkey, .win = res.created && req->proto == REQ_PROTO_META,
+        .key = req->key, .nkey = req->nkey, .win = res.created,
     };
     exec_emit(x, &rsp, NULL);
 }
@@ -273,7 +273,7 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
     struct store_get_opts opts = {.peek = true};
     struct store_get_info info;
     memset(&info, 0, sizeof(info));
-    struct item *it = store_get_ex(x->srv->store, req->key, req->nkey, &opts, &info);
+    struct item *it = store_get(x->srv->store, req->key, req->nkey, &opts, &info);
     struct response rsp;
     memset(&rsp, 0, sizeof(rsp));
     rsp.key = req->key;
@@ -286,7 +286,8 @@ void exec_meta_debug(struct exec_ctx *x, const struct request *req)
     char line[160];
     int n = snprintf(line, sizeof(line), "exp=%" PRId64 " la=%" PRIu32 " cas=%" PRIu64
                      " fetch=%s cls=1 size=%zu",
-                     exec_ttl_left(item_exptime(it)), info.last_access, item_cas(it),
+                     exec_ttl_left(item_exptime(it)), info.last_access,
+                     store_item_cas(x->srv->store, it),
                      info.hit_before ? "yes" : "no", item_nkey(it) + item_vlen(it) + 2);
     rsp.key_item = true;
     rsp.key_binary = item_key_binary(it);

@@ -20,7 +20,7 @@
 static void drop_stale_on_failed_set(struct exec_ctx *x, const struct request *req)
 {
     if (req->cmd == REQ_SET || (req->cmd == REQ_MS && req->mode == REQ_MODE_SET))
-        store_delete(x->srv->store, req->key, req->nkey, 0);
+        store_delete(x->srv->store, req->key, req->nkey, NULL);
 }
 
 static uint32_t flags_of(const struct request *req)
@@ -30,9 +30,7 @@ static uint32_t flags_of(const struct request *req)
 
 static uint32_t exptime_of(const struct request *req)
 {
-    /* meta ms stores with no expiry unless T is given */
-    if (req->proto == REQ_PROTO_META && !req->has_exptime)
-        return 0;
+    /* meta ms without T leaves exptime 0: no expiry */
     return exec_exptime(req->exptime);
 }
 
@@ -42,9 +40,9 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
     x->req = req;
     *it = NULL;
     enum store_status st;
-    if (req->proto == REQ_PROTO_META)
+    if (request_is_meta(req->cmd))
         STATS_INCR(x->stats, cmd_meta);
-    else if (prefix_stats_on(&x->srv->admin.prefix))
+    if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_SET);
     if (!store_item_fits(store, req->nkey, req->vlen))
         st = STORE_TOO_LARGE;
@@ -88,11 +86,11 @@ static enum store_mode mode_of(const struct request *req, bool use_cas)
     default:
         break;
     }
-    bool compare = (req->proto == REQ_PROTO_META && (req->mflags & REQ_MFLAG('C'))) ||
-                   (req->proto == REQ_PROTO_BINARY && req->cas != 0 && use_cas);
+    bool compare = req->cas_rule == REQ_CAS_SET_REPLACE ||
+                   (req->cas_rule == REQ_CAS_SET_ADD_REPLACE && use_cas);
     switch (m) {
     case REQ_MODE_ADD:
-        return compare && req->proto == REQ_PROTO_BINARY ? STORE_CAS : STORE_ADD;
+        return compare && req->cas_rule == REQ_CAS_SET_ADD_REPLACE ? STORE_CAS : STORE_ADD;
     case REQ_MODE_REPLACE:
         return compare ? STORE_CAS : STORE_REPLACE;
     case REQ_MODE_APPEND:
@@ -142,18 +140,16 @@ void exec_store_finish(struct exec_ctx *x, const struct request *req, struct ite
     struct store_commit_opts opts;
     memset(&opts, 0, sizeof(opts));
     opts.vlen_out = &vlen; /* meta s: an append's reply gives the joined size */
-    if (req->proto == REQ_PROTO_META) {
-        opts.new_cas = req->new_cas;
-        opts.invalidate = exec_flag(req, 'I');
-        if (exec_flag(req, 'N')) {
-            opts.vivify = true;
-            opts.vivify_exptime = exec_exptime(req->vivify_ttl);
-        }
+    opts.new_cas = req->new_cas; /* meta E, I, N; 0 and unset elsewhere */
+    opts.invalidate = exec_flag(req, 'I');
+    if (exec_flag(req, 'N')) {
+        opts.vivify = true;
+        opts.vivify_exptime = exec_exptime(req->vivify_ttl);
     }
     enum store_mode mode = mode_of(req, x->srv->cfg.use_cas);
     uint64_t cas = 0;
     STATS_INCR(x->stats, cmd_set);
-    enum store_status st = store_commit_ex(store, it, mode, req->cas, &opts, &cas);
+    enum store_status st = store_commit(store, it, mode, req->cas, &opts, &cas);
     if (mode == STORE_CAS) {
         if (st == STORE_OK)
             STATS_INCR(x->stats, cas_hits);

@@ -1,7 +1,7 @@
 /*
  * item.c: the packed item layout (item.h) and the item accessors of
- * store.h that need nothing but the item (item_cas, which may derive the
- * cas from the item's place, is in store.c). Knows nothing of segments,
+ * store.h that need nothing but the item (store_item_cas, which may derive
+ * the cas from the item's place, is in store.c). Knows nothing of segments,
  * shards, locks or the memory limit.
  */
 #include "store/item.h"

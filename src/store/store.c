@@ -117,7 +117,6 @@
 #define ALLOC_ROUNDS 8        /* head refills before a reservation gives up */
 #define OBTAIN_TRIES 64       /* segments examined per refill */
 #define CLAIM_SKIP 64         /* referenced segments skipped per claim */
-#define REGISTRY_MAX 64       /* stores alive at once (item_cas finds its store) */
 #define ITEM_SIZE_MIN 1024u
 #define COMPACT_SCAN 64       /* oldest sealed segments a compaction considers */
 /* Seconds a free segment stays resident before it gives its pages back.
@@ -140,40 +139,6 @@
 #define SHED_PER_OBTAIN 4
 #define SHED_PER_PASS 64
 
-/* ---- the registry: from an item pointer to its store ---- */
-
-static _Atomic(struct store *) registry[REGISTRY_MAX];
-
-static bool registry_add(struct store *s)
-{
-    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
-        struct store *expect = NULL;
-        if (atomic_compare_exchange_strong(&registry[i], &expect, s))
-            return true;
-    }
-    return false;
-}
-
-static void registry_remove(struct store *s)
-{
-    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
-        struct store *expect = s;
-        if (atomic_compare_exchange_strong(&registry[i], &expect, NULL))
-            return;
-    }
-}
-
-static const struct store *store_of_item(const struct item *it)
-{
-    for (unsigned i = 0; i < REGISTRY_MAX; i++) {
-        struct store *s = atomic_load_explicit(&registry[i], memory_order_acquire);
-        if (s != NULL && (const char *)it >= s->mem &&
-            (const char *)it < s->mem + ((size_t)s->narenas << SEG_ARENA_SHIFT))
-            return s;
-    }
-    return NULL;
-}
-
 /* ---- items and their accounting ---- */
 
 uint64_t core_cas(const struct store *s, const struct item *it)
@@ -195,10 +160,9 @@ uint64_t core_cas_derived(const struct store *s, const struct item *it)
     return (a->segs[idx].seq << (a->seg_shift - 2)) | off;
 }
 
-uint64_t item_cas(const struct item *it)
+uint64_t store_item_cas(const struct store *s, const struct item *it)
 {
-    const struct store *s = store_of_item(it);
-    return s != NULL ? core_cas(s, it) : 0;
+    return core_cas(s, it);
 }
 
 void core_discard(struct store *s, struct item *it)
@@ -768,8 +732,6 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
         if (shard_init(&s->shards[i], INITIAL_BUCKETS) != 0)
             goto fail;
     }
-    if (!registry_add(s))
-        goto fail;
     *out = s;
     return STORE_OK;
 
@@ -787,7 +749,6 @@ void store_destroy(struct store **sp)
     if (sp == NULL || *sp == NULL)
         return;
     struct store *s = *sp;
-    registry_remove(s);
     for (unsigned i = 0; i < SHARD_COUNT; i++)
         shard_fini(&s->shards[i]);
     arenas_fini(s);

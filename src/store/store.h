@@ -109,12 +109,6 @@ bool store_item_fits(const struct store *s, size_t nkey, size_t vlen);
 
 /* ---- reads ---- */
 
-/* Look up a live item and take a reference to it (NULL on a miss: absent,
- * expired or flushed). Counts the item as fetched and refreshes its recency.
- * If touch is true the item's exptime is set to new_exptime first (gat). */
-struct item *store_get(struct store *s, const char *key, size_t nkey,
-                       bool touch, uint32_t new_exptime);
-
 /* Warming a batch of lookups. A lookup's cost is mostly two cache misses,
  * its bucket and its first item; done one after the other a batch pays
  * them in turn. Call store_prefetch_bucket for every key of the batch, then
@@ -138,9 +132,13 @@ const char *item_value(const struct item *it);
 uint32_t item_vlen(const struct item *it);
 uint32_t item_flags(const struct item *it);
 uint32_t item_exptime(const struct item *it);
-uint64_t item_cas(const struct item *it);
 
-/* ---- writes: reserve, fill, commit ---- */
+/* The item's cas (0 with -C). It takes the store because most items keep
+ * no cas of their own: it is derived from where the item sits in the
+ * store's memory. */
+uint64_t store_item_cas(const struct store *s, const struct item *it);
+
+/* ---- writes: reserve, fill, then commit (store_commit, below) ---- */
 
 /* Allocate an unlinked item for key with room for vlen value bytes plus the
  * "\r\n" terminator. May evict to make room. The caller fills item_data()
@@ -152,42 +150,22 @@ enum store_status store_reserve(struct store *s, const char *key, size_t nkey,
 /* Writable memory of a reserved item: vlen + 2 bytes. */
 char *item_data(struct item *it);
 
-/* Link a reserved item under its key, atomically for that key, according to
- * mode. cas is the compare value for STORE_CAS, and for APPEND/PREPEND when
- * not 0 (memcached checks it there too; ignored otherwise). For
- * APPEND/PREPEND the reserved item holds the piece to add and the existing
- * item's flags and exptime are kept. Consumes the reservation whatever the
- * result (sets *it to NULL). On STORE_OK, *cas_out (if not NULL) receives the
- * new item's cas. Results: OK, NOT_STORED, EXISTS, NOT_FOUND (cas on a missing
- * key), ENOMEM, TOO_LARGE (append growing past the limit). */
-enum store_status store_commit(struct store *s, struct item **it, enum store_mode mode,
-                               uint64_t cas, uint64_t *cas_out);
-
 /* Give back a reservation that will not be committed. Sets *it to NULL. */
 void store_abort(struct store *s, struct item **it);
-
-/* Unlink the key's item; if cas is not 0 only when it matches.
- * OK, NOT_FOUND, EXISTS. */
-enum store_status store_delete(struct store *s, const char *key, size_t nkey, uint64_t cas);
-
-/* incr (or decr) the decimal value under key by delta: incr wraps at 2^64,
- * decr stops at 0 (memcached). On OK *value_out holds the new value and
- * *cas_out (if not NULL) the new cas. OK, NOT_FOUND, NON_NUMERIC, ENOMEM. */
-enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
-                              uint64_t delta, uint64_t *value_out, uint64_t *cas_out);
 
 /* Invalidate every item stored at or before clock time `when` once the clock
  * reaches it (memcached's flush_all [delay]); when <= now means at once. */
 void store_flush(struct store *s, uint32_t when);
 
-/* ---- the meta protocol's richer verbs ----
+/* ---- the key verbs: get, commit, delete, incr/decr ----
  *
- * memcached's meta commands add per-item state the classic verbs never see:
- * whether an item was fetched before, when it was last accessed, and the
- * anti-stampede bits — stale (invalidated, X), and a win token handed to
- * exactly one client (W; later clients see Z) so that one client recaches
- * while the others keep serving the old value. These variants expose that
- * state; the classic verbs above behave as if every option were off. */
+ * Each verb takes an options struct; NULL (or all zero) is the classic
+ * verb: get/gets, set/add/replace/append/prepend/cas, delete, incr/decr.
+ * The options carry what memcached's meta commands add: per-item state the
+ * classic verbs never see (whether an item was fetched before, when it was
+ * last accessed) and the anti-stampede bits — stale (invalidated, X), and a
+ * win token handed to exactly one client (W; later clients see Z) so that
+ * one client recaches while the others keep serving the old value. */
 
 struct store_get_opts {
     bool touch;              /* set exptime to new_exptime (mg T, gat) */
@@ -214,8 +192,9 @@ struct store_get_info {
     uint32_t exptime_before; /* the exptime before this lookup's touch */
 };
 
-/* store_get with options; info (may be NULL) is filled on a hit or vivify.
- * Win-token rule (memcached's): a stale item, an item within recache_secs of
+/* Look up a live item and take a reference to it (NULL on a miss: absent,
+ * expired or flushed). opts may be NULL; info (may be NULL) is filled on a
+ * hit or vivify. Win-token rule (memcached's): a stale item, an item within recache_secs of
  * expiring (recache), and a vivified item each hand the token to the first
  * caller only; every later caller gets won = true until the item is
  * replaced. A caller passing info = NULL never takes the token (the classic
@@ -224,8 +203,8 @@ struct store_get_info {
  * counted as fetched by its creator (unless no_bump): hit_before is false
  * for the creator, true for the next lookup. A touch applies to a vivified
  * item too (memcached's mg N30 T60 leaves 60). */
-struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
-                          const struct store_get_opts *opts, struct store_get_info *info);
+struct item *store_get(struct store *s, const char *key, size_t nkey,
+                       const struct store_get_opts *opts, struct store_get_info *info);
 
 struct store_commit_opts {
     uint64_t new_cas;        /* non-zero: give the new item this cas (meta E) */
@@ -239,10 +218,18 @@ struct store_commit_opts {
                               * piece alone when vivify created the item) */
 };
 
-/* store_commit with options. Same results as store_commit. */
-enum store_status store_commit_ex(struct store *s, struct item **it, enum store_mode mode,
-                                  uint64_t cas, const struct store_commit_opts *opts,
-                                  uint64_t *cas_out);
+/* Link a reserved item under its key, atomically for that key, according to
+ * mode; opts may be NULL. cas is the compare value for STORE_CAS, and for APPEND/PREPEND when
+ * not 0 (memcached checks it there too; ignored otherwise). For
+ * APPEND/PREPEND the reserved item holds the piece to add and the existing
+ * item's flags and exptime are kept. Consumes the reservation whatever the
+ * result (sets *it to NULL). On STORE_OK, *cas_out (if not NULL) receives the
+ * new item's cas. Results: OK, NOT_STORED, EXISTS, NOT_FOUND (cas on a missing
+ * key), ENOMEM, TOO_LARGE (append growing past the limit). */
+enum store_status store_commit(struct store *s, struct item **it, enum store_mode mode,
+                               uint64_t cas, const struct store_commit_opts *opts,
+                               uint64_t *cas_out);
+
 
 struct store_delete_opts {
     uint64_t cas;        /* non-zero: only if it matches (else EXISTS) */
@@ -257,9 +244,10 @@ struct store_delete_opts {
     uint32_t new_flags;  /* md x F: the emptied item's client flags */
 };
 
-/* store_delete with options. OK, NOT_FOUND, EXISTS, ENOMEM (x needs a new item). */
-enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
-                                  const struct store_delete_opts *opts);
+/* Unlink the key's item (opts may be NULL). OK, NOT_FOUND, EXISTS, ENOMEM
+ * (x needs a new item). */
+enum store_status store_delete(struct store *s, const char *key, size_t nkey,
+                               const struct store_delete_opts *opts);
 
 struct store_delta_opts {
     uint64_t cas;            /* non-zero: only if it matches (else EXISTS) */
@@ -278,14 +266,16 @@ struct store_delta_result {
     bool created;     /* vivify made the item (meta answers W then) */
 };
 
-/* store_delta with options; *out (may be NULL) is filled on OK. On a vivify
+/* incr (or decr) the decimal value under key by delta: incr wraps at 2^64,
+ * decr stops at 0 (memcached). opts may be NULL; *out (may be NULL) is
+ * filled on OK. On a vivify
  * with touch, touch's exptime wins (memcached's ma N50 T70 leaves 70). A
  * result that fits the old length keeps the item's fetched/stale/win state
  * (memcached rewrites it in place); a longer one starts fresh.
  * OK, NOT_FOUND, EXISTS, NON_NUMERIC, ENOMEM. */
-enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
-                                 uint64_t delta, const struct store_delta_opts *opts,
-                                 struct store_delta_result *out);
+enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
+                              uint64_t delta, const struct store_delta_opts *opts,
+                              struct store_delta_result *out);
 
 /* The item's last access time on the server clock. */
 uint32_t item_atime(const struct item *it);

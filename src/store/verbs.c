@@ -1,9 +1,9 @@
 /*
  * verbs.c: the key verbs of store.h (get, touch, reserve, commit, delete,
  * incr/decr) and their meta-protocol variants (vivify, invalidate, stale
- * sets, win tokens, md x). Each operation has one code path: the classic
- * verb is its _ex variant with every option off. Follows the lock rules at
- * the top of store.c; knows nothing of protocols.
+ * sets, win tokens, md x). Each operation has one code path and one
+ * name: the classic verb is the call with every option off (opts NULL).
+ * Follows the lock rules at the top of store.c; knows nothing of protocols.
  *
  * Items are immutable apart from exptime, atime and state bits: every
  * change of value or cas (set, append, incr, md I, md x) writes a new item,
@@ -156,8 +156,8 @@ static struct item *find_for_get_locked(struct store *s, struct shard *sh, const
     return NULL;
 }
 
-struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
-                          const struct store_get_opts *opts, struct store_get_info *info)
+struct item *store_get(struct store *s, const char *key, size_t nkey,
+                       const struct store_get_opts *opts, struct store_get_info *info)
 {
     const struct store_get_opts *o = opts != NULL ? opts : &get_opts_none;
     struct item *fresh = NULL; /* vivify: allocated unlocked, linked only on a miss */
@@ -202,13 +202,6 @@ struct item *store_get_ex(struct store *s, const char *key, size_t nkey,
     return it;
 }
 
-struct item *store_get(struct store *s, const char *key, size_t nkey, bool touch,
-                       uint32_t new_exptime)
-{
-    struct store_get_opts o = {.touch = touch, .new_exptime = new_exptime};
-    return store_get_ex(s, key, nkey, &o, NULL);
-}
-
 uint64_t store_prefetch_bucket(const struct store *s, const char *key, size_t nkey)
 {
     uint64_t h = hash_key(key, nkey);
@@ -233,7 +226,8 @@ void store_release(struct store *s, struct item **it)
 enum store_status store_touch(struct store *s, const char *key, size_t nkey,
                               uint32_t new_exptime)
 {
-    struct item *it = store_get(s, key, nkey, true, new_exptime);
+    struct store_get_opts o = {.touch = true, .new_exptime = new_exptime};
+    struct item *it = store_get(s, key, nkey, &o, NULL);
     if (it == NULL)
         return (s == NULL || !key_ok(key, nkey)) ? STORE_EINVAL : STORE_NOT_FOUND;
     store_release(s, &it);
@@ -463,9 +457,9 @@ static enum store_status commit_check_locked(struct store *s, struct item *old,
     }
 }
 
-enum store_status store_commit_ex(struct store *s, struct item **itp, enum store_mode mode,
-                                  uint64_t cas, const struct store_commit_opts *opts,
-                                  uint64_t *cas_out)
+enum store_status store_commit(struct store *s, struct item **itp, enum store_mode mode,
+                               uint64_t cas, const struct store_commit_opts *opts,
+                               uint64_t *cas_out)
 {
     const struct store_commit_opts *o = opts != NULL ? opts : &commit_opts_none;
     if (s == NULL || itp == NULL || *itp == NULL)
@@ -506,12 +500,6 @@ enum store_status store_commit_ex(struct store *s, struct item **itp, enum store
     else
         core_discard(s, it);
     return st;
-}
-
-enum store_status store_commit(struct store *s, struct item **itp, enum store_mode mode,
-                               uint64_t cas, uint64_t *cas_out)
-{
-    return store_commit_ex(s, itp, mode, cas, NULL, cas_out);
 }
 
 /* md I without x: the item, marked stale with its win token dropped (so
@@ -602,8 +590,8 @@ static void clear_value_locked(struct store *s, struct shard *sh, uint32_t hv, s
     link_new_locked(s, sh, old, fresh, hv, now, cas);
 }
 
-enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
-                                  const struct store_delete_opts *opts)
+enum store_status store_delete(struct store *s, const char *key, size_t nkey,
+                               const struct store_delete_opts *opts)
 {
     const struct store_delete_opts *o = opts != NULL ? opts : &delete_opts_none;
     if (s == NULL || !key_ok(key, nkey))
@@ -650,12 +638,6 @@ enum store_status store_delete_ex(struct store *s, const char *key, size_t nkey,
     return st;
 }
 
-enum store_status store_delete(struct store *s, const char *key, size_t nkey, uint64_t cas)
-{
-    struct store_delete_opts o = {.cas = cas};
-    return store_delete_ex(s, key, nkey, &o);
-}
-
 /* incr/decr on a miss with vivify: create the counter with the initial
  * value, no delta applied (memcached's ma N J, binary incr's initial). Its
  * exptime is the vivify one, or the touch one if both are given (memcached
@@ -684,9 +666,9 @@ static enum store_status delta_vivify(struct store *s, const char *key, size_t n
     return STORE_OK;
 }
 
-enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
-                                 uint64_t delta, const struct store_delta_opts *opts,
-                                 struct store_delta_result *out)
+enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
+                              uint64_t delta, const struct store_delta_opts *opts,
+                              struct store_delta_result *out)
 {
     const struct store_delta_opts *o = opts != NULL ? opts : &delta_opts_none;
     if (s == NULL || !key_ok(key, nkey))
@@ -750,18 +732,4 @@ enum store_status store_delta_ex(struct store *s, const char *key, size_t nkey, 
             return STORE_EXISTS;
     }
     return STORE_EXISTS; /* the key kept changing under us */
-}
-
-enum store_status store_delta(struct store *s, const char *key, size_t nkey, bool incr,
-                              uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
-{
-    struct store_delta_result r;
-    enum store_status st = store_delta_ex(s, key, nkey, incr, delta, NULL, &r);
-    if (st == STORE_OK) {
-        if (value_out != NULL)
-            *value_out = r.value;
-        if (cas_out != NULL)
-            *cas_out = r.cas;
-    }
-    return st;
 }

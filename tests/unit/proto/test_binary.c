@@ -407,6 +407,47 @@ static void test_surplus_body(void **state)
     assert_int_equal(req.vlen, 0);
 }
 
+/* What a binary request asks of exec, in the protocol-neutral fields: one
+ * key answered alone, quit answered, any parse error closing, and a
+ * non-zero cas turning set, add and replace (not append) into cas. */
+static void test_request_fields(void **state)
+{
+    (void)state;
+    static const struct {
+        struct pkt_spec p;
+        enum parse_status ps;
+        uint8_t cas_rule;
+    } cases[] = {
+        { { .op = 0x00, .key = "k" }, PARSE_OK, REQ_CAS_NEVER },
+        { { .op = 0x07 }, PARSE_OK, REQ_CAS_NEVER },
+        { { .op = 0x01, .key = "k", .ext = "12345678", .next = 8, .val = "v" }, PARSE_OK,
+          REQ_CAS_NEVER },
+        { { .op = 0x01, .key = "k", .ext = "12345678", .next = 8, .val = "v", .cas = 7 },
+          PARSE_OK, REQ_CAS_SET_ADD_REPLACE },
+        { { .op = 0x12, .key = "k", .ext = "12345678", .next = 8, .val = "v", .cas = 7 },
+          PARSE_OK, REQ_CAS_SET_ADD_REPLACE },
+        { { .op = 0x03, .key = "k", .ext = "12345678", .next = 8, .val = "v", .cas = 7 },
+          PARSE_OK, REQ_CAS_SET_ADD_REPLACE },
+        { { .op = 0x0e, .key = "k", .val = "v", .cas = 7 }, PARSE_OK, REQ_CAS_NEVER },
+        { { .op = 0x00, .key = "k", .magic = 0x81 }, PARSE_ERROR, REQ_CAS_NEVER },
+        { { .op = 0x00, .key = "k", .ext = "1234", .next = 4 }, PARSE_ERROR, REQ_CAS_NEVER },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t pk[64];
+        size_t len = build(&cases[i].p, pk);
+        struct request req;
+        size_t consumed;
+        assert_int_equal(binary_parse(&req, (const char *)pk, len, &consumed), cases[i].ps);
+        assert_int_equal(req.proto, REQ_PROTO_BINARY);
+        assert_true(req.single_key);
+        assert_true(req.answer_quit);
+        assert_true(req.close_on_error);
+        assert_false(req.omit_value);
+        assert_false(req.skip_prefix_stats);
+        assert_int_equal(req.cas_rule, cases[i].cas_rule);
+    }
+}
+
 /* ---- pipelining ---------------------------------------------------------- */
 
 static void test_pipeline(void **state)
@@ -668,7 +709,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_packets), cmocka_unit_test(test_bad_packets),
         cmocka_unit_test(test_body_limit),    cmocka_unit_test(test_surplus_body),
-        cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_pipeline),      cmocka_unit_test(test_request_fields),
         cmocka_unit_test(test_compose),       cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_compose_no_req), cmocka_unit_test(test_every_opcode),
         cmocka_unit_test(test_fuzz_seeds),

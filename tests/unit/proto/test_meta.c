@@ -431,6 +431,58 @@ static void test_error_lines(void **state)
     }
 }
 
+/* What a meta request asks of exec, in the protocol-neutral fields: one key
+ * answered alone, the value only with v, no "stats detail" counting, C
+ * turning ms set and replace into cas, and no expiry without T. Through
+ * text_parse too, as a connection mixes both. */
+static void test_request_fields(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        enum parse_status ps;
+        bool omit_value;
+        uint8_t cas_rule;
+    } cases[] = {
+        { "mg k v\r\n", PARSE_OK, false, REQ_CAS_NEVER },
+        { "mg k k s\r\n", PARSE_OK, true, REQ_CAS_NEVER },
+        { "mg k C5 v\r\n", PARSE_OK, false, REQ_CAS_SET_REPLACE },
+        { "ms k 2 C5\r\n", PARSE_OK, true, REQ_CAS_SET_REPLACE },
+        { "ms k 2 ME C5\r\n", PARSE_OK, true, REQ_CAS_SET_REPLACE },
+        { "ms k 2 E5 T9\r\n", PARSE_OK, true, REQ_CAS_NEVER },
+        { "md k q\r\n", PARSE_OK, true, REQ_CAS_NEVER },
+        { "ma k v\r\n", PARSE_OK, false, REQ_CAS_NEVER },
+        { "mn\r\n", PARSE_OK, false, REQ_CAS_NEVER },
+        { "me k\r\n", PARSE_OK, false, REQ_CAS_NEVER },
+        { "mg k z\r\n", PARSE_ERROR, false, REQ_CAS_NEVER },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int via_text = 0; via_text < 2; via_text++) {
+            struct request req;
+            size_t consumed;
+            const char *line = cases[i].line;
+            enum parse_status ps = via_text ? text_parse(&req, line, strlen(line), &consumed)
+                                            : meta_parse(&req, line, strlen(line), &consumed);
+            assert_int_equal(ps, cases[i].ps);
+            assert_int_equal(req.proto, REQ_PROTO_META);
+            assert_true(req.single_key);
+            assert_true(req.skip_prefix_stats);
+            assert_false(req.answer_quit);
+            assert_false(req.close_on_error);
+            if (ps == PARSE_OK) {
+                assert_int_equal(req.omit_value, cases[i].omit_value);
+                assert_int_equal(req.cas_rule, cases[i].cas_rule);
+            }
+        }
+    }
+    /* ms without T: exptime 0, so the item never expires */
+    struct request req;
+    size_t consumed;
+    assert_int_equal(meta_parse(&req, "ms k 2\r\n", 8, &consumed), PARSE_OK);
+    assert_false(req.has_exptime);
+    assert_int_equal(req.exptime, 0);
+}
+
 /* A non-meta line given to meta_parse, and the text protocol left alone. */
 static void test_routing(void **state)
 {
@@ -731,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_routing),     cmocka_unit_test(test_compose),
         cmocka_unit_test(test_base64),      cmocka_unit_test(test_oracle_tables),
         cmocka_unit_test(test_fuzz_seeds),  cmocka_unit_test(test_flag_order),
+        cmocka_unit_test(test_request_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -477,6 +477,40 @@ static char *repeat(char c, size_t n, const char *prefix, const char *suffix)
     return s;
 }
 
+/* A text request asks nothing of exec beyond its command: every
+ * protocol-neutral field stays at its classic (zero) value, so a get walks
+ * its key list and ends with END, values are sent, "stats detail" counts,
+ * quit closes silently, a parse error does not close, and set/add/replace
+ * never compare (cas is its own command). */
+static void test_request_fields(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        enum parse_status ps;
+    } cases[] = {
+        { "get a b\r\n", PARSE_OK },       { "gets a\r\n", PARSE_OK },
+        { "gat 1 a b\r\n", PARSE_OK },     { "set k 0 0 1\r\n", PARSE_OK },
+        { "add k 0 0 1\r\n", PARSE_OK },   { "cas k 0 0 1 5\r\n", PARSE_OK },
+        { "delete k\r\n", PARSE_OK },      { "incr k 1\r\n", PARSE_OK },
+        { "quit\r\n", PARSE_OK },          { "bogus k\r\n", PARSE_ERROR },
+        { "set k 0 0 x\r\n", PARSE_ERROR },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct request req;
+        size_t consumed;
+        const char *line = cases[i].line;
+        assert_int_equal(text_parse(&req, line, strlen(line), &consumed), cases[i].ps);
+        assert_int_equal(req.proto, REQ_PROTO_TEXT);
+        assert_false(req.single_key);
+        assert_false(req.omit_value);
+        assert_false(req.skip_prefix_stats);
+        assert_false(req.answer_quit);
+        assert_false(req.close_on_error);
+        assert_int_equal(req.cas_rule, REQ_CAS_NEVER);
+    }
+}
+
 static void expect_error(const char *line, enum request_error err)
 {
     struct request req;
@@ -788,7 +822,7 @@ int main(void)
         cmocka_unit_test(test_valid_lines), cmocka_unit_test(test_error_lines),
         cmocka_unit_test(test_key_length),  cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_line_limits), cmocka_unit_test(test_cmd_names),
-        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_nul_bytes),   cmocka_unit_test(test_request_fields),
         cmocka_unit_test(test_compose),     cmocka_unit_test(test_fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

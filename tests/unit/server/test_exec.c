@@ -143,8 +143,8 @@ static void test_add_replace_cas(void **state)
     assert_int_equal(f->cap.kinds[0], RSP_NOT_STORED);
     store_cmd(f, REQ_CAS, "nope", "b\r\n", 1);
     assert_int_equal(f->cap.kinds[0], RSP_NOT_FOUND);
-    struct item *it = store_get(f->srv.store, "k", 1, false, 0);
-    uint64_t cas = item_cas(it);
+    struct item *it = store_get(f->srv.store, "k", 1, NULL, NULL);
+    uint64_t cas = store_item_cas(f->srv.store, it);
     store_release(f->srv.store, &it);
     store_cmd(f, REQ_CAS, "k", "c\r\n", cas + 1000);
     assert_int_equal(f->cap.kinds[0], RSP_EXISTS);

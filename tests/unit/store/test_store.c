@@ -18,6 +18,20 @@
 #define KB 1024u
 #define MB (1024u * 1024u)
 
+/* incr/decr with every option off, its value and cas read from the result. */
+static enum store_status delta_classic(struct store *s, const char *key, size_t nkey, bool incr,
+                                       uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
+{
+    struct store_delta_result r;
+    enum store_status st = store_delta(s, key, nkey, incr, delta, NULL, &r);
+    if (st == STORE_OK) {
+        *value_out = r.value;
+        if (cas_out != NULL)
+            *cas_out = r.cas;
+    }
+    return st;
+}
+
 static struct store *mk(size_t max_bytes, size_t item_size_max, bool evict, bool use_cas)
 {
     struct store_config cfg = {.max_bytes = max_bytes,
@@ -49,7 +63,7 @@ static enum store_status put_full(struct store *s, const char *key, const void *
     }
     memcpy(item_data(it), val, vlen);
     memcpy(item_data(it) + vlen, "\r\n", 2);
-    st = store_commit(s, &it, mode, cas, cas_out);
+    st = store_commit(s, &it, mode, cas, NULL, cas_out);
     assert_null(it);
     return st;
 }
@@ -63,7 +77,7 @@ static enum store_status put(struct store *s, const char *key, const char *val,
 /* The key's value as a string, or NULL on a miss (caller frees). */
 static char *get_str(struct store *s, const char *key)
 {
-    struct item *it = store_get(s, key, strlen(key), false, 0);
+    struct item *it = store_get(s, key, strlen(key), NULL, NULL);
     if (it == NULL)
         return NULL;
     char *out = malloc(item_vlen(it) + 1);
@@ -89,7 +103,7 @@ static void assert_value(struct store *s, const char *key, const char *want)
 
 static void assert_bytes(struct store *s, const char *key, const void *want, size_t len)
 {
-    struct item *it = store_get(s, key, strlen(key), false, 0);
+    struct item *it = store_get(s, key, strlen(key), NULL, NULL);
     assert_non_null(it);
     assert_int_equal(item_vlen(it), len);
     assert_memory_equal(item_value(it), want, len);
@@ -141,18 +155,18 @@ static void test_einval(void **state)
     assert_int_equal(store_reserve(s, big, 250, 0, 0, 1, &it), STORE_OK);
     store_abort(s, &it);
     assert_null(it);
-    assert_null(store_get(s, NULL, 1, false, 0));
-    assert_null(store_get(s, "k", 0, false, 0));
-    assert_null(store_get(s, big, 251, false, 0));
+    assert_null(store_get(s, NULL, 1, NULL, NULL));
+    assert_null(store_get(s, "k", 0, NULL, NULL));
+    assert_null(store_get(s, big, 251, NULL, NULL));
     assert_int_equal(store_touch(s, NULL, 1, 0), STORE_EINVAL);
     assert_int_equal(store_touch(s, big, 251, 0), STORE_EINVAL);
-    assert_int_equal(store_delete(s, NULL, 1, 0), STORE_EINVAL);
-    assert_int_equal(store_delete(s, "k", 0, 0), STORE_EINVAL);
-    assert_int_equal(store_delta(s, NULL, 1, true, 1, &v, NULL), STORE_EINVAL);
-    assert_int_equal(store_delta(s, big, 251, true, 1, &v, NULL), STORE_EINVAL);
-    assert_int_equal(store_commit(s, NULL, STORE_SET, 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_delete(s, NULL, 1, NULL), STORE_EINVAL);
+    assert_int_equal(store_delete(s, "k", 0, NULL), STORE_EINVAL);
+    assert_int_equal(delta_classic(s, NULL, 1, true, 1, &v, NULL), STORE_EINVAL);
+    assert_int_equal(delta_classic(s, big, 251, true, 1, &v, NULL), STORE_EINVAL);
+    assert_int_equal(store_commit(s, NULL, STORE_SET, 0, NULL, NULL), STORE_EINVAL);
     it = NULL;
-    assert_int_equal(store_commit(s, &it, STORE_SET, 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_commit(s, &it, STORE_SET, 0, NULL, NULL), STORE_EINVAL);
     store_release(s, &it);
     store_release(s, NULL);
     assert_int_equal(store_foreach(s, NULL, NULL), STORE_EINVAL);
@@ -171,7 +185,7 @@ static void test_set_get_roundtrip(void **state)
     assert_int_equal(put_full(s, "alpha", "hello", 5, 0xdeadbeef, exp, STORE_SET, 0, &cas),
                      STORE_OK);
     assert_int_not_equal(cas, 0);
-    struct item *it = store_get(s, "alpha", 5, false, 0);
+    struct item *it = store_get(s, "alpha", 5, NULL, NULL);
     assert_non_null(it);
     assert_int_equal(item_nkey(it), 5);
     assert_memory_equal(item_key(it), "alpha", 5);
@@ -179,14 +193,14 @@ static void test_set_get_roundtrip(void **state)
     assert_memory_equal(item_value(it), "hello\r\n", 7);
     assert_int_equal(item_flags(it), 0xdeadbeef);
     assert_int_equal(item_exptime(it), exp);
-    assert_int_equal(item_cas(it), cas);
+    assert_int_equal(store_item_cas(s, it), cas);
     store_release(s, &it);
 
     /* empty value, and a caller that scribbled over the terminator */
     struct item *r = NULL;
     assert_int_equal(store_reserve(s, "empty", 5, 0, 0, 0, &r), STORE_OK);
     memcpy(item_data(r), "xx", 2);
-    assert_int_equal(store_commit(s, &r, STORE_SET, 0, NULL), STORE_OK);
+    assert_int_equal(store_commit(s, &r, STORE_SET, 0, NULL, NULL), STORE_OK);
     assert_value(s, "empty", "");
 
     /* overwrite */
@@ -230,7 +244,7 @@ static void test_append_prepend(void **state)
     assert_int_equal(put_full(s, "k", "_end", 4, 7, 0, STORE_APPEND, 0, &cas2), STORE_OK);
     assert_int_not_equal(cas1, cas2);
     assert_int_equal(put_full(s, "k", "start_", 6, 9, 0, STORE_PREPEND, 0, NULL), STORE_OK);
-    struct item *it = store_get(s, "k", 1, false, 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
     assert_non_null(it);
     assert_int_equal(item_vlen(it), 13);
     assert_memory_equal(item_value(it), "start_mid_end\r\n", 15);
@@ -244,7 +258,7 @@ static void test_append_prepend(void **state)
     assert_int_equal(put_full(s, "k", piece, 600, 0, 0, STORE_APPEND, 0, NULL), STORE_OK);
     assert_int_equal(put_full(s, "k", piece, 600, 0, 0, STORE_APPEND, 0, NULL),
                      STORE_TOO_LARGE);
-    it = store_get(s, "k", 1, false, 0);
+    it = store_get(s, "k", 1, NULL, NULL);
     assert_int_equal(item_vlen(it), 613);
     store_release(s, &it);
     assert_int_equal(stats_of(s).curr_items, 1);
@@ -276,14 +290,14 @@ static void test_cas_disabled(void **state)
     uint64_t cas = 99;
     assert_int_equal(put_full(s, "k", "a", 1, 0, 0, STORE_SET, 0, &cas), STORE_OK);
     assert_int_equal(cas, 0);
-    struct item *it = store_get(s, "k", 1, false, 0);
-    assert_int_equal(item_cas(it), 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
+    assert_int_equal(store_item_cas(s, it), 0);
     store_release(s, &it);
     /* memcached -C: a cas command never matches an existing item */
     assert_int_equal(put_full(s, "k", "b", 1, 0, 0, STORE_CAS, 0, NULL), STORE_EXISTS);
     assert_int_equal(put_full(s, "k", "b", 1, 0, 0, STORE_CAS, 5, NULL), STORE_EXISTS);
     assert_int_equal(put_full(s, "x", "b", 1, 0, 0, STORE_CAS, 5, NULL), STORE_NOT_FOUND);
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_OK);
     store_destroy(&s);
 }
 
@@ -307,7 +321,7 @@ static void test_cas_unique(void **state)
             assert_int_equal(put_full(s, key, "1", 1, 0, 0, STORE_SET, 0, &seen[i]), STORE_OK);
         } else if (i % 3 == 1) {
             assert_int_equal(put_full(s, key, "1", 1, 0, 0, STORE_SET, 0, NULL), STORE_OK);
-            assert_int_equal(store_delta(s, key, strlen(key), true, 1, &v, &seen[i]), STORE_OK);
+            assert_int_equal(delta_classic(s, key, strlen(key), true, 1, &v, &seen[i]), STORE_OK);
         } else {
             assert_int_equal(put_full(s, key, "1", 1, 0, 0, STORE_SET, 0, NULL), STORE_OK);
             assert_int_equal(put_full(s, key, "2", 1, 0, 0, STORE_APPEND, 0, &seen[i]),
@@ -327,15 +341,16 @@ static void test_delete(void **state)
     struct store *s = mk_default();
     uint64_t cas = 0;
 
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_NOT_FOUND);
     assert_int_equal(put_full(s, "k", "a", 1, 0, 0, STORE_SET, 0, &cas), STORE_OK);
-    assert_int_equal(store_delete(s, "k", 1, cas + 1), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "k", 1, &(struct store_delete_opts){.cas = cas + 1}),
+                     STORE_EXISTS);
     assert_value(s, "k", "a");
-    assert_int_equal(store_delete(s, "k", 1, cas), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &(struct store_delete_opts){.cas = cas}), STORE_OK);
     assert_value(s, "k", NULL);
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_NOT_FOUND);
     assert_int_equal(put(s, "k", "b", STORE_SET), STORE_OK);
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_OK);
     assert_value(s, "k", NULL);
     struct store_stats st = stats_of(s);
     assert_int_equal(st.curr_items, 0);
@@ -352,59 +367,59 @@ static void test_delta(void **state)
     uint32_t exp = clock_now() + 300;
     uint64_t v = 0, cas = 0, cas2 = 0;
 
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_NOT_FOUND);
+    assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_NOT_FOUND);
     assert_int_equal(put_full(s, "n", "5", 1, 77, exp, STORE_SET, 0, &cas), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 3, &v, &cas2), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 3, &v, &cas2), STORE_OK);
     assert_int_equal(v, 8);
     assert_int_not_equal(cas, cas2);
-    struct item *it = store_get(s, "n", 1, false, 0);
+    struct item *it = store_get(s, "n", 1, NULL, NULL);
     assert_int_equal(item_flags(it), 77);
     assert_int_equal(item_exptime(it), exp);
-    assert_int_equal(item_cas(it), cas2);
+    assert_int_equal(store_item_cas(s, it), cas2);
     store_release(s, &it);
 
     /* length growth */
     assert_int_equal(put(s, "n", "99", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_OK);
     assert_int_equal(v, 100);
     assert_value(s, "n", "100");
     /* shrink keeps the length, padded with spaces (memcached's in-place rewrite) */
     assert_int_equal(put(s, "n", "10", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, false, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, false, 1, &v, NULL), STORE_OK);
     assert_int_equal(v, 9);
     assert_value(s, "n", "9 ");
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_OK);
     assert_int_equal(v, 10);
     assert_value(s, "n", "10");
     /* decr floor */
-    assert_int_equal(store_delta(s, "n", 1, false, 1000, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, false, 1000, &v, NULL), STORE_OK);
     assert_int_equal(v, 0);
     assert_value(s, "n", "0 ");
     /* wrap at 2^64 */
     assert_int_equal(put(s, "n", "18446744073709551615", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 2, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 2, &v, NULL), STORE_OK);
     assert_int_equal(v, 1);
     assert_int_equal(put(s, "n", "1", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, UINT64_MAX, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, UINT64_MAX, &v, NULL), STORE_OK);
     assert_int_equal(v, 0);
     /* memcached's safe_strtoull quirks */
     assert_int_equal(put(s, "n", "12 ab", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 2, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 2, &v, NULL), STORE_OK);
     assert_int_equal(v, 14);
     assert_value(s, "n", "14   ");
     assert_int_equal(put(s, "n", " +5", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_OK);
     assert_int_equal(v, 6);
     assert_int_equal(put(s, "n", "-0", STORE_SET), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_OK);
     assert_int_equal(v, 1);
 
     static const char *bad[] = {"", "abc", "12ab", "-5", " ", "+", "0x10",
                                 "18446744073709551616", "99999999999999999999999"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(put(s, "n", bad[i], STORE_SET), STORE_OK);
-        assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_NON_NUMERIC);
-        assert_int_equal(store_delta(s, "n", 1, false, 1, &v, NULL), STORE_NON_NUMERIC);
+        assert_int_equal(delta_classic(s, "n", 1, true, 1, &v, NULL), STORE_NON_NUMERIC);
+        assert_int_equal(delta_classic(s, "n", 1, false, 1, &v, NULL), STORE_NON_NUMERIC);
         assert_value(s, "n", bad[i]);
     }
     assert_int_equal(stats_of(s).curr_items, 1);
@@ -421,10 +436,11 @@ static void test_touch_gat(void **state)
     assert_int_equal(store_touch(s, "k", 1, now + 10), STORE_NOT_FOUND);
     assert_int_equal(put_full(s, "k", "v", 1, 0, now + 5, STORE_SET, 0, NULL), STORE_OK);
     assert_int_equal(store_touch(s, "k", 1, now + 100), STORE_OK);
-    struct item *it = store_get(s, "k", 1, false, 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
     assert_int_equal(item_exptime(it), now + 100);
     store_release(s, &it);
-    it = store_get(s, "k", 1, true, 0); /* gat to "never" */
+    /* gat to "never" */
+    it = store_get(s, "k", 1, &(struct store_get_opts){.touch = true, .new_exptime = 0}, NULL);
     assert_non_null(it);
     assert_int_equal(item_exptime(it), 0);
     store_release(s, &it);
@@ -451,11 +467,11 @@ static void test_expiry(void **state)
     clock_shift(1); /* exptime <= now: dead */
     assert_value(s, "k", NULL);
     assert_int_equal(store_touch(s, "k", 1, 0), STORE_NOT_FOUND);
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_NOT_FOUND);
     assert_int_equal(put(s, "k", "x", STORE_REPLACE), STORE_NOT_STORED);
     assert_int_equal(put(s, "k", "x", STORE_APPEND), STORE_NOT_STORED);
     uint64_t v;
-    assert_int_equal(store_delta(s, "k", 1, true, 1, &v, NULL), STORE_NOT_FOUND);
+    assert_int_equal(delta_classic(s, "k", 1, true, 1, &v, NULL), STORE_NOT_FOUND);
     assert_int_equal(put(s, "k", "new", STORE_ADD), STORE_OK);
     assert_value(s, "k", "new");
 
@@ -540,13 +556,13 @@ static void test_memory_bound_evicts(void **state)
     /* most recent present, oldest gone */
     for (int i = N - 100; i < N; i++) {
         snprintf(key, sizeof(key), "key:%d", i);
-        struct item *it = store_get(s, key, strlen(key), false, 0);
+        struct item *it = store_get(s, key, strlen(key), NULL, NULL);
         assert_non_null(it);
         store_release(s, &it);
     }
     for (int i = 0; i < 100; i++) {
         snprintf(key, sizeof(key), "key:%d", i);
-        assert_null(store_get(s, key, strlen(key), false, 0));
+        assert_null(store_get(s, key, strlen(key), NULL, NULL));
     }
     store_stats_reset(s);
     st = stats_of(s);
@@ -616,7 +632,7 @@ static void test_too_large(void **state)
     assert_false(store_item_fits(s, 3, (size_t)UINT32_MAX + 10));
     assert_int_equal(store_reserve(s, "big", 3, 0, 0, (uint32_t)max_vlen, &it), STORE_OK);
     memset(item_data(it), 'x', max_vlen);
-    assert_int_equal(store_commit(s, &it, STORE_SET, 0, NULL), STORE_OK);
+    assert_int_equal(store_commit(s, &it, STORE_SET, 0, NULL, NULL), STORE_OK);
     assert_int_equal(store_reserve(s, "big", 3, 0, 0, (uint32_t)max_vlen + 1, &it),
                      STORE_TOO_LARGE);
     assert_null(it);
@@ -635,7 +651,7 @@ static void test_ref_survives_overwrite_and_eviction(void **state)
     memcpy(val, "original", 8);
     memset(other, 'B', sizeof(other));
     assert_int_equal(put_full(s, "held", val, sizeof(val), 1, 0, STORE_SET, 0, NULL), STORE_OK);
-    struct item *held = store_get(s, "held", 4, false, 0);
+    struct item *held = store_get(s, "held", 4, NULL, NULL);
     assert_non_null(held);
 
     /* overwrite the key many times, under eviction pressure */
@@ -657,14 +673,14 @@ static void test_ref_survives_overwrite_and_eviction(void **state)
 
     /* a referenced linked item is skipped by eviction; deletion only unlinks */
     assert_int_equal(put_full(s, "pin", val, sizeof(val), 0, 0, STORE_SET, 0, NULL), STORE_OK);
-    struct item *pin = store_get(s, "pin", 3, false, 0);
+    struct item *pin = store_get(s, "pin", 3, NULL, NULL);
     for (int i = 0; i < 10000; i++) {
         snprintf(key, sizeof(key), "more:%d", i);
         assert_int_equal(put_full(s, key, other, sizeof(other), 0, 0, STORE_SET, 0, NULL),
                          STORE_OK);
     }
     assert_bytes(s, "pin", val, sizeof(val)); /* never evicted while referenced */
-    assert_int_equal(store_delete(s, "pin", 3, 0), STORE_OK);
+    assert_int_equal(store_delete(s, "pin", 3, NULL), STORE_OK);
     assert_value(s, "pin", NULL);
     assert_memory_equal(item_value(pin), val, sizeof(val));
     store_release(s, &pin);
@@ -721,7 +737,7 @@ static void test_foreach(void **state)
     }
     for (int i = 0; i < 1000; i += 10) { /* deleted or expired: not visited */
         snprintf(key, sizeof(key), "it:%d", i);
-        assert_int_equal(store_delete(s, key, strlen(key), 0), STORE_OK);
+        assert_int_equal(store_delete(s, key, strlen(key), NULL), STORE_OK);
         snprintf(key, sizeof(key), "it:%d", i + 1);
         assert_int_equal(store_touch(s, key, strlen(key), STORE_EXPIRED), STORE_OK);
     }
@@ -740,7 +756,7 @@ static void test_foreach(void **state)
         if (i % 10 == 1)
             continue; /* left for the reclaimer */
         snprintf(key, sizeof(key), "it:%d", i);
-        store_delete(s, key, strlen(key), 0);
+        store_delete(s, key, strlen(key), NULL);
     }
     assert_int_equal(store_reclaim_expired(s, 100000), 100); /* the touched-expired ones */
     assert_int_equal(stats_of(s).curr_items, 0);
@@ -790,13 +806,14 @@ static void test_hook(void **state)
     assert_int_equal(put(s, "k", "1", STORE_SET), STORE_OK);
     assert_int_equal(put(s, "k", "2", STORE_ADD), STORE_NOT_STORED); /* not a mutation */
     assert_int_equal(put(s, "k", "3", STORE_APPEND), STORE_OK);
-    assert_int_equal(store_delta(s, "k", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(delta_classic(s, "k", 1, true, 1, &v, NULL), STORE_OK);
     assert_int_equal(store_touch(s, "k", 1, now + 50), STORE_OK);
-    struct item *it = store_get(s, "k", 1, true, now + 60);
+    struct store_get_opts gat = {.touch = true, .new_exptime = now + 60};
+    struct item *it = store_get(s, "k", 1, &gat, NULL);
     store_release(s, &it);
-    it = store_get(s, "k", 1, false, 0); /* a plain read is not a mutation */
+    it = store_get(s, "k", 1, NULL, NULL); /* a plain read is not a mutation */
     store_release(s, &it);
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_OK);
     store_flush(s, now + 100);
 
     assert_int_equal(log.n, 7);

@@ -56,7 +56,7 @@ static enum store_status put(struct store *s, const char *key, const char *val, 
         return st;
     memcpy(item_data(it), val, vlen);
     memcpy(item_data(it) + vlen, "\r\n", 2);
-    return store_commit(s, &it, STORE_SET, 0, cas_out);
+    return store_commit(s, &it, STORE_SET, 0, NULL, cas_out);
 }
 
 /* Key i holds version v with flags and cas as given; returns its value's address. */
@@ -65,13 +65,13 @@ static const char *check(struct store *s, int i, int v, uint32_t flags, uint64_t
     char key[32], val[400];
     snprintf(key, sizeof(key), "far:%d", i);
     size_t n = fill_value(val, i, v);
-    struct item *it = store_get(s, key, strlen(key), false, 0);
+    struct item *it = store_get(s, key, strlen(key), NULL, NULL);
     assert_non_null(it);
     assert_int_equal(item_vlen(it), n);
     assert_memory_equal(item_value(it), val, n);
     assert_memory_equal(item_value(it) + n, "\r\n", 2);
     assert_int_equal(item_flags(it), flags);
-    assert_int_equal(item_cas(it), cas);
+    assert_int_equal(store_item_cas(s, it), cas);
     const char *where = item_value(it);
     store_release(s, &it);
     return where;
@@ -121,12 +121,12 @@ static void test_items_far_above_4gb(void **state)
     }
     for (int i = 0; i < N; i += 3) {
         snprintf(key, sizeof(key), "far:%d", i);
-        assert_int_equal(store_delete(s, key, strlen(key), 0), STORE_OK);
+        assert_int_equal(store_delete(s, key, strlen(key), NULL), STORE_OK);
     }
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof(key), "far:%d", i);
         if (i % 3 == 0) {
-            assert_null(store_get(s, key, strlen(key), false, 0));
+            assert_null(store_get(s, key, strlen(key), NULL, NULL));
             continue;
         }
         check(s, i, i % 2 == 0 ? 1 : 0, i % 2 == 0 ? 7u : (uint32_t)i, cas[i]);
@@ -150,7 +150,7 @@ static void test_items_far_above_4gb(void **state)
     /* the newest items are there */
     for (int i = 199000; i < 200000; i++) {
         snprintf(key, sizeof(key), "new:%d", i);
-        struct item *it = store_get(s, key, strlen(key), false, 0);
+        struct item *it = store_get(s, key, strlen(key), NULL, NULL);
         assert_non_null(it);
         assert_int_equal(item_vlen(it), 300);
         assert_memory_equal(item_value(it), val, 300);
@@ -170,7 +170,7 @@ static void test_size_bounds(void **state)
     char val[100];
     memset(val, 'x', sizeof(val));
     assert_int_equal(put(s, "k", val, sizeof(val), 3, NULL), STORE_OK);
-    struct item *it = store_get(s, "k", 1, false, 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
     assert_non_null(it);
     assert_int_equal(item_flags(it), 3);
     store_release(s, &it);
@@ -257,7 +257,7 @@ static void test_shrink_by_maintenance(void **state)
     assert_true(st.bytes <= 16 * MB);
     assert_true(st.evictions > 0);
     /* the newest item survives */
-    struct item *it = store_get(s, "s:79999", 7, false, 0);
+    struct item *it = store_get(s, "s:79999", 7, NULL, NULL);
     assert_non_null(it);
     store_release(s, &it);
     store_destroy(&s);

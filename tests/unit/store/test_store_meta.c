@@ -1,6 +1,6 @@
 /*
  * test_store_meta.c: unit tests of the store's meta-protocol verbs
- * (store_get_ex, store_commit_ex, store_delete_ex, store_delta_ex,
+ * options of store_get, store_commit, store_delete and store_delta, and
  * item_atime), through store.h only, plus clock_shift() to move time.
  * The expected behaviours are memcached 1.6's (see the store.h comments).
  */
@@ -47,7 +47,7 @@ static uint64_t set(struct store *s, const char *key, const char *val, uint32_t 
 {
     struct item *it = reserve(s, key, val, flags, exptime);
     uint64_t cas = 0;
-    assert_int_equal(store_commit(s, &it, STORE_SET, 0, &cas), STORE_OK);
+    assert_int_equal(store_commit(s, &it, STORE_SET, 0, NULL, &cas), STORE_OK);
     return cas;
 }
 
@@ -57,16 +57,16 @@ static enum store_status commit_ex(struct store *s, const char *key, const char 
                                    uint64_t *cas_out)
 {
     struct item *it = reserve(s, key, val, flags, exptime);
-    enum store_status st = store_commit_ex(s, &it, mode, cas, o, cas_out);
+    enum store_status st = store_commit(s, &it, mode, cas, o, cas_out);
     assert_null(it);
     return st;
 }
 
-/* store_get_ex, dropping the reference; true on a hit */
+/* store_get, dropping the reference; true on a hit */
 static bool get_info(struct store *s, const char *key, const struct store_get_opts *o,
                      struct store_get_info *info)
 {
-    struct item *it = store_get_ex(s, key, strlen(key), o, info);
+    struct item *it = store_get(s, key, strlen(key), o, info);
     if (it == NULL)
         return false;
     store_release(s, &it);
@@ -83,7 +83,7 @@ static struct store_get_info mg(struct store *s, const char *key)
 
 static void assert_value(struct store *s, const char *key, const char *want)
 {
-    struct item *it = store_get_ex(s, key, strlen(key), &(struct store_get_opts){.peek = true},
+    struct item *it = store_get(s, key, strlen(key), &(struct store_get_opts){.peek = true},
                                    NULL);
     assert_non_null(it);
     assert_int_equal(item_vlen(it), strlen(want));
@@ -100,15 +100,15 @@ struct snap {
 
 static struct snap peek(struct store *s, const char *key)
 {
-    struct item *it = store_get_ex(s, key, strlen(key), &(struct store_get_opts){.peek = true},
+    struct item *it = store_get(s, key, strlen(key), &(struct store_get_opts){.peek = true},
                                    NULL);
     assert_non_null(it);
-    struct snap v = {item_cas(it), item_exptime(it), item_flags(it), item_vlen(it)};
+    struct snap v = {store_item_cas(s, it), item_exptime(it), item_flags(it), item_vlen(it)};
     store_release(s, &it);
     return v;
 }
 
-/* ---- store_get_ex ---- */
+/* ---- store_get ---- */
 
 /* memcached: "mg k h l" answers h0 on the first fetch, h1 after; l counts
  * the seconds since the previous access, 0 right after one. */
@@ -131,7 +131,7 @@ static void test_hit_before_last_access(void **state)
     info = mg(s, "k");
     assert_int_equal(info.last_access, 0);
 
-    struct item *it = store_get(s, "k", 1, false, 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
     assert_int_equal(item_atime(it), clock_now());
     store_release(s, &it);
 
@@ -146,8 +146,8 @@ static void test_hit_before_last_access(void **state)
     memset(&info, 0xff, sizeof(info));
     assert_false(get_info(s, "nope", NULL, &info));
     assert_false(info.hit_before || info.win || info.vivified);
-    assert_null(store_get_ex(NULL, "k", 1, NULL, NULL));
-    assert_null(store_get_ex(s, "", 0, NULL, NULL));
+    assert_null(store_get(NULL, "k", 1, NULL, NULL));
+    assert_null(store_get(s, "", 0, NULL, NULL));
     store_destroy(&s);
 }
 
@@ -204,13 +204,13 @@ static void test_vivify(void **state)
     uint32_t now = clock_now();
     struct store_get_opts n = {.vivify = true, .vivify_exptime = now + 30};
 
-    struct item *it = store_get_ex(s, "v", 1, &n, &info);
+    struct item *it = store_get(s, "v", 1, &n, &info);
     assert_non_null(it);
     assert_int_equal(item_vlen(it), 0);
     assert_memory_equal(item_value(it), "\r\n", 2);
     assert_int_equal(item_flags(it), 0);
     assert_int_equal(item_exptime(it), now + 30);
-    assert_int_not_equal(item_cas(it), 0);
+    assert_int_not_equal(store_item_cas(s, it), 0);
     store_release(s, &it);
     assert_true(info.vivified && info.win);
     assert_false(info.won || info.hit_before || info.stale);
@@ -289,7 +289,7 @@ static void test_recache(void **state)
 
     /* the classic get never takes the token */
     set(s, "c", "v", 0, now + 10);
-    struct item *it = store_get(s, "c", 1, false, 0);
+    struct item *it = store_get(s, "c", 1, NULL, NULL);
     store_release(s, &it);
     assert_true(get_info(s, "c", &r30, &info));
     assert_true(info.win);
@@ -309,7 +309,7 @@ static void test_recache(void **state)
     store_destroy(&s);
 }
 
-/* ---- store_delete_ex ---- */
+/* ---- store_delete ---- */
 
 /* memcached: "md k I T30" keeps the item with a new cas; the next mg answers
  * X W, later ones Z X; a set clears both. */
@@ -322,7 +322,7 @@ static void test_invalidate(void **state)
     uint64_t cas = set(s, "k", "v", 3, now + 100);
     mg(s, "k");
     struct store_delete_opts inv = {.invalidate = true, .touch = true, .new_exptime = now + 30};
-    assert_int_equal(store_delete_ex(s, "k", 1, &inv), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &inv), STORE_OK);
     struct snap v = peek(s, "k");
     assert_int_not_equal(v.cas, cas);
     assert_true(v.cas > cas);
@@ -340,16 +340,16 @@ static void test_invalidate(void **state)
     /* invalidating again clears the token: the next meta get wins again,
      * and a classic get in between does not take it */
     struct store_delete_opts inv2 = {.invalidate = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &inv2), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &inv2), STORE_OK);
     assert_int_equal(peek(s, "k").exptime, now + 30); /* no touch: kept */
-    struct item *it = store_get(s, "k", 1, false, 0);
+    struct item *it = store_get(s, "k", 1, NULL, NULL);
     store_release(s, &it);
     info = mg(s, "k");
     assert_true(info.stale && info.win);
 
     /* E gives the invalidated item its cas */
     struct store_delete_opts inv_e = {.invalidate = true, .new_cas = 999};
-    assert_int_equal(store_delete_ex(s, "k", 1, &inv_e), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &inv_e), STORE_OK);
     assert_int_equal(peek(s, "k").cas, 999);
 
     set(s, "k", "new", 0, 0);
@@ -359,7 +359,7 @@ static void test_invalidate(void **state)
     /* with -C, the new cas is 0 */
     struct store *c = mk(false);
     set(c, "k", "v", 0, 0);
-    assert_int_equal(store_delete_ex(c, "k", 1, &inv2), STORE_OK);
+    assert_int_equal(store_delete(c, "k", 1, &inv2), STORE_OK);
     assert_int_equal(peek(c, "k").cas, 0);
     store_destroy(&c);
     store_destroy(&s);
@@ -373,17 +373,17 @@ static void test_delete_ex(void **state)
 
     uint64_t cas = set(s, "k", "v", 0, 0);
     struct store_delete_opts bad = {.cas = cas + 1};
-    assert_int_equal(store_delete_ex(s, "k", 1, &bad), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "k", 1, &bad), STORE_EXISTS);
     assert_value(s, "k", "v");
     struct store_delete_opts bad_inv = {.cas = cas + 1, .invalidate = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &bad_inv), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "k", 1, &bad_inv), STORE_EXISTS);
     assert_false(mg(s, "k").stale);
     struct store_delete_opts good = {.cas = cas};
-    assert_int_equal(store_delete_ex(s, "k", 1, &good), STORE_OK);
-    assert_int_equal(store_delete_ex(s, "k", 1, NULL), STORE_NOT_FOUND);
-    assert_int_equal(store_delete_ex(s, "k", 1, &good), STORE_NOT_FOUND);
-    assert_int_equal(store_delete_ex(s, "", 0, NULL), STORE_EINVAL);
-    assert_int_equal(store_delete_ex(NULL, "k", 1, NULL), STORE_EINVAL);
+    assert_int_equal(store_delete(s, "k", 1, &good), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "k", 1, &good), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "", 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_delete(NULL, "k", 1, NULL), STORE_EINVAL);
     store_stats(s, &st);
     assert_int_equal(st.used_bytes, st0.used_bytes);
     store_destroy(&s);
@@ -400,7 +400,7 @@ static void test_clear_value(void **state)
     uint64_t cas = set(s, "k", "hello", 7, now + 100);
     mg(s, "k");
     struct store_delete_opts x = {.clear_value = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &x), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &x), STORE_OK);
     struct snap v = peek(s, "k");
     assert_int_equal(v.vlen, 0);
     assert_int_equal(v.flags, 0);
@@ -412,7 +412,7 @@ static void test_clear_value(void **state)
 
     struct store_delete_opts xt = {.clear_value = true, .touch = true, .new_exptime = now + 30,
                                    .new_flags = 9, .new_cas = 31337, .cas = cas};
-    assert_int_equal(store_delete_ex(s, "k", 1, &xt), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &xt), STORE_OK);
     v = peek(s, "k");
     assert_int_equal(v.exptime, now + 30);
     assert_int_equal(v.flags, 9);
@@ -420,7 +420,7 @@ static void test_clear_value(void **state)
 
     /* x with I: emptied and invalidated, with a new cas */
     struct store_delete_opts xi = {.clear_value = true, .invalidate = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &xi), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &xi), STORE_OK);
     v = peek(s, "k");
     assert_true(v.cas != 31337 && v.cas != 0);
     info = mg(s, "k");
@@ -429,22 +429,22 @@ static void test_clear_value(void **state)
     /* failures give the empty item back */
     struct store_stats st0, st;
     store_stats(s, &st0);
-    assert_int_equal(store_delete_ex(s, "nope", 4, &x), STORE_NOT_FOUND);
+    assert_int_equal(store_delete(s, "nope", 4, &x), STORE_NOT_FOUND);
     struct store_delete_opts xbad = {.clear_value = true, .cas = 1};
-    assert_int_equal(store_delete_ex(s, "k", 1, &xbad), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "k", 1, &xbad), STORE_EXISTS);
     store_stats(s, &st);
     assert_int_equal(st.used_bytes, st0.used_bytes);
     assert_int_equal(st.curr_items, st0.curr_items);
 
     /* and the replaced item's memory is freed once deleted */
-    assert_int_equal(store_delete(s, "k", 1, 0), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, NULL), STORE_OK);
     store_stats(s, &st);
     assert_int_equal(st.curr_items, 0);
     assert_int_equal(st.used_bytes, 0);
     store_destroy(&s);
 }
 
-/* ---- store_commit_ex ---- */
+/* ---- store_commit ---- */
 
 static void test_commit_new_cas(void **state)
 {
@@ -485,7 +485,7 @@ static void test_commit_invalidate(void **state)
 
     /* md I then mg: token sent; then ms I with an older cas */
     struct store_delete_opts md = {.invalidate = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &md), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &md), STORE_OK);
     info = mg(s, "k");
     assert_true(info.win);
     uint64_t cas = 0;
@@ -547,7 +547,7 @@ static void test_commit_append_vivify_and_cas(void **state)
 
     /* an append makes a new item: stale and token are gone */
     struct store_delete_opts md = {.invalidate = true};
-    assert_int_equal(store_delete_ex(s, "a", 1, &md), STORE_OK);
+    assert_int_equal(store_delete(s, "a", 1, &md), STORE_OK);
     mg(s, "a");
     assert_int_equal(commit_ex(s, "a", "f", 0, 0, STORE_APPEND, 0, NULL, NULL), STORE_OK);
     struct store_get_info info = mg(s, "a");
@@ -555,14 +555,14 @@ static void test_commit_append_vivify_and_cas(void **state)
     store_destroy(&s);
 }
 
-/* store_delta_ex with the result spread into optional pointers, as the
+/* store_delta with the result spread into optional pointers, as the
  * assertions below read best. */
 static enum store_status delta_ex(struct store *s, const char *key, size_t nkey, bool incr,
                                   uint64_t delta, const struct store_delta_opts *opts,
                                   uint64_t *value, uint64_t *cas, uint32_t *exptime)
 {
     struct store_delta_result r;
-    enum store_status st = store_delta_ex(s, key, nkey, incr, delta, opts, &r);
+    enum store_status st = store_delta(s, key, nkey, incr, delta, opts, &r);
     if (st == STORE_OK) {
         if (value != NULL)
             *value = r.value;
@@ -598,7 +598,7 @@ static void test_commit_vlen_out(void **state)
     (void)state;
 }
 
-/* ---- store_delta_ex ---- */
+/* ---- store_delta ---- */
 
 /* memcached: "ma v N0 J10 v" on a miss answers 10, the next one 11. */
 static void test_delta_ex(void **state)
@@ -671,16 +671,16 @@ static void test_delta_keeps_state_in_place(void **state)
 
     set(s, "n", "5", 0, 0);
     mg(s, "n");
-    assert_int_equal(store_delete_ex(s, "n", 1, &md), STORE_OK);
-    assert_int_equal(store_delta(s, "n", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(store_delete(s, "n", 1, &md), STORE_OK);
+    assert_int_equal(delta_ex(s, "n", 1, true, 1, NULL, &v, NULL, NULL), STORE_OK);
     assert_int_equal(v, 6);
     info = mg(s, "n");
     assert_true(info.stale && info.win && info.hit_before);
 
     set(s, "g", "9", 0, 0);
     mg(s, "g");
-    assert_int_equal(store_delete_ex(s, "g", 1, &md), STORE_OK);
-    assert_int_equal(store_delta(s, "g", 1, true, 1, &v, NULL), STORE_OK);
+    assert_int_equal(store_delete(s, "g", 1, &md), STORE_OK);
+    assert_int_equal(delta_ex(s, "g", 1, true, 1, NULL, &v, NULL, NULL), STORE_OK);
     assert_int_equal(v, 10);
     info = mg(s, "g");
     assert_false(info.stale || info.win || info.won || info.hit_before);
@@ -698,6 +698,7 @@ struct ev {
 };
 
 struct evlog {
+    struct store *store; /* the hook is given items, not their store */
     struct ev evs[32];
     int n;
 };
@@ -714,7 +715,7 @@ static void record(void *arg, enum store_event ev, const char *key, size_t nkey,
         memcpy(e->key, key, nkey < 15 ? nkey : 15);
     e->it = it;
     if (it != NULL) {
-        e->cas = item_cas(it);
+        e->cas = store_item_cas(log->store, it);
         e->vlen = item_vlen(it);
     }
     e->exptime = exptime;
@@ -723,7 +724,7 @@ static void record(void *arg, enum store_event ev, const char *key, size_t nkey,
 static void test_hook_meta(void **state)
 {
     struct store *s = mk(true);
-    struct evlog log = {.n = 0};
+    struct evlog log = {.store = s, .n = 0};
     uint32_t now = clock_now();
     store_set_hook(s, record, &log);
 
@@ -743,7 +744,7 @@ static void test_hook_meta(void **state)
     set(s, "k", "val", 0, 0);
     const struct item *linked = log.evs[1].it;
     struct store_delete_opts inv = {.invalidate = true, .touch = true, .new_exptime = now + 9};
-    assert_int_equal(store_delete_ex(s, "k", 1, &inv), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &inv), STORE_OK);
     assert_int_equal(log.n, 3);
     assert_int_equal(log.evs[2].ev, STORE_EV_LINK);
     assert_ptr_equal(log.evs[2].it, linked);
@@ -753,7 +754,7 @@ static void test_hook_meta(void **state)
 
     /* md x: LINK of the emptied item */
     struct store_delete_opts x = {.clear_value = true};
-    assert_int_equal(store_delete_ex(s, "k", 1, &x), STORE_OK);
+    assert_int_equal(store_delete(s, "k", 1, &x), STORE_OK);
     assert_int_equal(log.n, 4);
     assert_int_equal(log.evs[3].ev, STORE_EV_LINK);
     assert_int_equal(log.evs[3].vlen, 0);
@@ -769,7 +770,7 @@ static void test_hook_meta(void **state)
     assert_int_equal(log.evs[5].ev, STORE_EV_LINK);
     assert_int_equal(log.evs[5].vlen, 1);
     struct store_delete_opts bad = {.cas = 1, .invalidate = true};
-    assert_int_equal(store_delete_ex(s, "c", 1, &bad), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "c", 1, &bad), STORE_EXISTS);
     assert_int_equal(log.n, 6);
 
     store_set_hook(s, NULL, NULL);

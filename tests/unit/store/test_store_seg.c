@@ -41,12 +41,12 @@ static enum store_status put(struct store *s, const char *key, const void *val, 
     if (st != STORE_OK)
         return st;
     memcpy(item_data(it), val, vlen);
-    return store_commit(s, &it, STORE_SET, 0, cas_out);
+    return store_commit(s, &it, STORE_SET, 0, NULL, cas_out);
 }
 
 static bool has(struct store *s, const char *key, const void *val, size_t vlen)
 {
-    struct item *it = store_get(s, key, strlen(key), false, 0);
+    struct item *it = store_get(s, key, strlen(key), NULL, NULL);
     if (it == NULL)
         return false;
     bool ok = item_vlen(it) == vlen && memcmp(item_value(it), val, vlen) == 0 &&
@@ -85,9 +85,9 @@ static void test_cas_unique_across_segment_reuse(void **state)
     /* and the cas read back is the one the set returned */
     uint64_t cas = 0;
     assert_int_equal(put(s, "last", val, 10, 7, 0, &cas), STORE_OK);
-    struct item *it = store_get(s, "last", 4, false, 0);
+    struct item *it = store_get(s, "last", 4, NULL, NULL);
     assert_non_null(it);
-    assert_int_equal(item_cas(it), cas);
+    assert_int_equal(store_item_cas(s, it), cas);
     assert_int_equal(item_flags(it), 7);
     store_release(s, &it);
     free(seen);
@@ -104,10 +104,10 @@ static void test_held_item_survives_eviction_and_reclaim(void **state)
     memset(val, 'h', sizeof(val));
     memset(other, 'o', sizeof(other));
     assert_int_equal(put(s, "held", val, sizeof(val), 3, 0, NULL), STORE_OK);
-    struct item *held = store_get(s, "held", 4, false, 0);
+    struct item *held = store_get(s, "held", 4, NULL, NULL);
     assert_non_null(held);
-    uint64_t cas = item_cas(held);
-    assert_int_equal(store_delete(s, "held", 4, 0), STORE_OK);
+    uint64_t cas = store_item_cas(s, held);
+    assert_int_equal(store_delete(s, "held", 4, NULL), STORE_OK);
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 8000; i++) {
             snprintf(key, sizeof(key), "f:%d", i);
@@ -120,7 +120,7 @@ static void test_held_item_survives_eviction_and_reclaim(void **state)
     assert_memory_equal(item_value(held), val, sizeof(val));
     assert_memory_equal(item_value(held) + sizeof(val), "\r\n", 2);
     assert_int_equal(item_flags(held), 3);
-    assert_int_equal(item_cas(held), cas);
+    assert_int_equal(store_item_cas(s, held), cas);
     store_release(s, &held);
     for (int i = 0; i < 8000; i++) {
         snprintf(key, sizeof(key), "g:%d", i);
@@ -277,7 +277,7 @@ static void test_no_evict_compacts_deleted_space(void **state)
     assert_true(stored > 1000);
     for (int i = 0; i < stored; i += 3) {
         snprintf(key, sizeof(key), "m:%d", i);
-        assert_int_equal(store_delete(s, key, strlen(key), 0), STORE_OK);
+        assert_int_equal(store_delete(s, key, strlen(key), NULL), STORE_OK);
     }
     for (int i = 0; i < stored / 4; i++) {
         snprintf(key, sizeof(key), "n:%d", i);
@@ -344,17 +344,17 @@ static void test_invalidate_repeatedly(void **state)
     assert_int_equal(put(s, "k", "v", 1, 0, 0, &cas[0]), STORE_OK);
     struct store_delete_opts inv = {.invalidate = true};
     for (int i = 1; i < 4; i++) {
-        assert_int_equal(store_delete_ex(s, "k", 1, &inv), STORE_OK);
-        struct item *it = store_get(s, "k", 1, false, 0);
+        assert_int_equal(store_delete(s, "k", 1, &inv), STORE_OK);
+        struct item *it = store_get(s, "k", 1, NULL, NULL);
         assert_non_null(it);
-        cas[i] = item_cas(it);
+        cas[i] = store_item_cas(s, it);
         assert_memory_equal(item_value(it), "v\r\n", 3);
         store_release(s, &it);
         for (int j = 0; j < i; j++)
             assert_true(cas[i] != cas[j]);
     }
     struct store_delete_opts bad = {.invalidate = true, .cas = cas[1]};
-    assert_int_equal(store_delete_ex(s, "k", 1, &bad), STORE_EXISTS);
+    assert_int_equal(store_delete(s, "k", 1, &bad), STORE_EXISTS);
     store_destroy(&s);
 }
 

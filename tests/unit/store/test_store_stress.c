@@ -140,7 +140,7 @@ static enum store_status store_value_ex(const char *key, unsigned k, const char 
         return st;
     memcpy(item_data(it), val, n);
     memcpy(item_data(it) + n, "\r\n", 2);
-    return store_commit_ex(g_store, &it, mode, cas, o, NULL);
+    return store_commit(g_store, &it, mode, cas, o, NULL);
 }
 
 static enum store_status store_value(const char *key, unsigned k, const char *val, size_t n,
@@ -157,7 +157,7 @@ static void viv_op(unsigned i, uint64_t r)
     if (r & 0x10) {
         struct store_get_opts o = {.vivify = true, .no_bump = (r & 0x20) != 0};
         struct store_get_info info;
-        struct item *it = store_get_ex(g_store, key, strlen(key), &o, &info);
+        struct item *it = store_get(g_store, key, strlen(key), &o, &info);
         if (it != NULL) {
             CHECK(item_vlen(it) == 0 && memcmp(item_value(it), "\r\n", 2) == 0);
             CHECK(!(info.win && info.won));
@@ -167,7 +167,7 @@ static void viv_op(unsigned i, uint64_t r)
     } else {
         struct store_delete_opts o = {.clear_value = (r & 0x20) != 0,
                                       .invalidate = (r & 0x40) != 0};
-        enum store_status st = store_delete_ex(g_store, key, strlen(key), &o);
+        enum store_status st = store_delete(g_store, key, strlen(key), &o);
         CHECK(st == STORE_OK || st == STORE_NOT_FOUND || st == STORE_ENOMEM);
     }
 }
@@ -197,8 +197,8 @@ static void *worker(void *arg)
                                        .recache = (r & 0x200) != 0,
                                        .recache_secs = 10};
             struct store_get_info info;
-            struct item *it = (r & 0x400) ? store_get_ex(g_store, key, strlen(key), &o, &info)
-                                          : store_get(g_store, key, strlen(key), false, 0);
+            struct item *it = (r & 0x400) ? store_get(g_store, key, strlen(key), &o, &info)
+                                          : store_get(g_store, key, strlen(key), NULL, NULL);
             if (it != NULL) {
                 atomic_fetch_add(&g_gets_hit, 1);
                 CHECK(check_item(it, k));
@@ -218,7 +218,7 @@ static void *worker(void *arg)
             ok_or_enomem(store_value(key, k, val, n, STORE_SET, 0));
         } else if (dice < 70) { /* delete, or md I */
             struct store_delete_opts o = {.invalidate = (r & 0x100) != 0};
-            enum store_status st = store_delete_ex(g_store, key, strlen(key), &o);
+            enum store_status st = store_delete(g_store, key, strlen(key), &o);
             CHECK(st == STORE_OK || st == STORE_NOT_FOUND);
         } else if (dice < 80) { /* append / prepend */
             size_t n = make_segment(val, k, rnd(&seed) % 100, &seed);
@@ -227,15 +227,15 @@ static void *worker(void *arg)
             CHECK(st == STORE_OK || st == STORE_NOT_STORED || st == STORE_TOO_LARGE ||
                         st == STORE_ENOMEM);
             if (st == STORE_TOO_LARGE)
-                store_delete(g_store, key, strlen(key), 0);
+                store_delete(g_store, key, strlen(key), NULL);
         } else if (dice < 85) { /* add / replace */
             size_t n = make_segment(val, k, 10 + rnd(&seed) % 200, &seed);
             enum store_status st = store_value(key, k, val, n, dice & 1 ? STORE_ADD : STORE_REPLACE, 0);
             CHECK(st == STORE_OK || st == STORE_NOT_STORED || st == STORE_ENOMEM);
         } else if (dice < 88) { /* cas round trip */
-            struct item *it = store_get(g_store, key, strlen(key), false, 0);
+            struct item *it = store_get(g_store, key, strlen(key), NULL, NULL);
             if (it != NULL) {
-                uint64_t cas = item_cas(it);
+                uint64_t cas = store_item_cas(g_store, it);
                 store_release(g_store, &it);
                 size_t n = make_segment(val, k, 10 + rnd(&seed) % 200, &seed);
                 /* now and then an ms I with an older cas: a stale set */
@@ -252,7 +252,7 @@ static void *worker(void *arg)
             struct store_delta_result res;
             snprintf(key, sizeof(key), "n:%u", c);
             struct store_delta_opts o = {.vivify = (r & 0x100) != 0, .initial = 100};
-            enum store_status st = store_delta_ex(g_store, key, strlen(key), dice & 1,
+            enum store_status st = store_delta(g_store, key, strlen(key), dice & 1,
                                                   rnd(&seed) % 1000, &o, &res);
             if (st == STORE_NOT_FOUND) {
                 st = store_value(key, c, "100", 3, STORE_ADD, 0);
@@ -260,7 +260,7 @@ static void *worker(void *arg)
             } else {
                 CHECK(st == STORE_OK || st == STORE_ENOMEM);
             }
-            struct item *it = store_get(g_store, key, strlen(key), false, 0);
+            struct item *it = store_get(g_store, key, strlen(key), NULL, NULL);
             if (it != NULL) {
                 CHECK(check_number(it));
                 store_release(g_store, &it);
@@ -347,7 +347,7 @@ static void test_stress(void **state)
 
     /* everything freed once every key is gone: no leaked charge */
     for (uint64_t i = 0; i < w.count; i++)
-        assert_int_equal(store_delete(g_store, w.keys[i], strlen(w.keys[i]), 0), STORE_OK);
+        assert_int_equal(store_delete(g_store, w.keys[i], strlen(w.keys[i]), NULL), STORE_OK);
     store_stats(g_store, &st);
     assert_int_equal(st.curr_items, 0);
     assert_int_equal(st.bytes, 0);
@@ -406,7 +406,7 @@ static void test_prefetch_while_tables_grow(void **state)
         assert_int_equal(store_reserve(g_store, key, (size_t)len, i, 0, (uint32_t)len, &it),
                          STORE_OK);
         memcpy(item_data(it), key, (size_t)len);
-        assert_int_equal(store_commit(g_store, &it, STORE_SET, 0, NULL), STORE_OK);
+        assert_int_equal(store_commit(g_store, &it, STORE_SET, 0, NULL, NULL), STORE_OK);
     }
     atomic_store(&g_growing, false);
     pthread_join(th, NULL);
@@ -416,7 +416,7 @@ static void test_prefetch_while_tables_grow(void **state)
     assert_int_equal(st.curr_items, GROW_KEYS);
     for (unsigned i = 0; i < GROW_KEYS; i++) {
         int len = grow_key(key, sizeof(key), i);
-        struct item *it = store_get(g_store, key, (size_t)len, false, 0);
+        struct item *it = store_get(g_store, key, (size_t)len, NULL, NULL);
         assert_non_null(it);
         assert_int_equal(item_vlen(it), (size_t)len);
         assert_memory_equal(item_value(it), key, (size_t)len);
