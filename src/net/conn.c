@@ -80,23 +80,83 @@ void conn_release(struct conn *c)
     c->on_free(c);
 }
 
-void conn_describe_socket(const struct conn *c, char *buf, size_t cap)
+/* One end of fd (the peer's, or the local one): its family, the host as
+ * text and the port; a unix socket's path goes to path. -1 when it cannot
+ * be told. */
+static int socket_end(int fd, bool peer, char *host, size_t hostcap, unsigned *port,
+                      char *path, size_t pathcap)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    snprintf(buf, cap, "unknown");
-    if (getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
-    char host[INET6_ADDRSTRLEN] = "";
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                  : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        return -1;
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-        snprintf(buf, cap, "tcp:%s:%u", host, ntohs(a->sin_port));
+        inet_ntop(AF_INET, &a->sin_addr, host, (socklen_t)hostcap);
+        *port = ntohs(a->sin_port);
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-        snprintf(buf, cap, "tcp6:[%s]:%u", host, ntohs(a->sin6_port));
+        inet_ntop(AF_INET6, &a->sin6_addr, host, (socklen_t)hostcap);
+        *port = ntohs(a->sin6_port);
     } else if (ss.ss_family == AF_UNIX) {
-        snprintf(buf, cap, "unix");
+        if (path != NULL && pathcap > 0) {
+            const char *sp = ((struct sockaddr_un *)&ss)->sun_path;
+            size_t n = strnlen(sp, sizeof(((struct sockaddr_un *)0)->sun_path));
+            n = n < pathcap ? n : pathcap - 1;
+            memcpy(path, sp, n);
+            path[n] = '\0';
+        }
+    } else {
+        return -1;
     }
+    return ss.ss_family;
+}
+
+/* memcached's spelling of a socket end: "tcp:host:port", "tcp6:[host]:port",
+ * or for a unix socket "unix" and, when its path is wanted, ":path". */
+static int describe_end(int fd, bool peer, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN] = "", path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1] = "";
+    unsigned port = 0;
+    switch (socket_end(fd, peer, host, sizeof(host), &port, path, sizeof(path))) {
+    case AF_INET:
+        snprintf(buf, cap, "tcp:%s:%u", host, port);
+        return 0;
+    case AF_INET6:
+        snprintf(buf, cap, "tcp6:[%s]:%u", host, port);
+        return 0;
+    case AF_UNIX:
+        if (peer)
+            snprintf(buf, cap, "unix");
+        else
+            snprintf(buf, cap, "unix:%.*s", (int)(cap > 6 ? cap - 6 : 0), path);
+        return 0;
+    default:
+        snprintf(buf, cap, "unknown");
+        return -1;
+    }
+}
+
+void conn_describe_socket(const struct conn *c, char *buf, size_t cap)
+{
+    describe_end(c->fd, true, buf, cap);
+}
+
+int conn_describe_local(const struct conn *c, char *buf, size_t cap)
+{
+    return describe_end(c->fd, false, buf, cap);
+}
+
+void conn_peer_parts(const struct conn *c, char *host, size_t cap, unsigned *port,
+                     const char **transport)
+{
+    *port = 0;
+    *transport = "tcp";
+    int family = socket_end(c->fd, true, host, cap, port, NULL, 0);
+    if (family == AF_UNIX)
+        *transport = "local";
+    if (family != AF_INET && family != AF_INET6)
+        snprintf(host, cap, "unknown");
 }

@@ -156,6 +156,15 @@ void conn_close(struct conn *c);
 /* Describe the peer into buf (struct conn_type.describe). */
 void conn_describe(const struct conn *c, char *buf, size_t cap);
 
+/* The end the client connected to, as memcached's listen_addr: "tcp:host:
+ * port", "tcp6:[host]:port" or "unix:path". 0, or -1 ("unknown"). */
+int conn_describe_local(const struct conn *c, char *buf, size_t cap);
+
+/* The peer in parts, as "watch connevents" shows it: host ("unknown" but
+ * for TCP), port (0) and transport ("tcp", or "local" for a unix socket). */
+void conn_peer_parts(const struct conn *c, char *host, size_t cap, unsigned *port,
+                     const char **transport);
+
 /* The type's name ("epoll", "io_uring"), for logs and tests. */
 const char *conn_type_name(const struct conn *c);
 

@@ -55,65 +55,38 @@ enum parse_status line_frame(struct request *req, const char *buf, size_t len, b
     return PARSE_OK;
 }
 
-struct piece {
-    const char *s;
-    size_t n;
+static const struct line_piece word[RSP_KIND_COUNT] = {
+    [RSP_RESET] = LINE_PIECE("RESET\r\n"),
+    [RSP_VERSION] = LINE_PIECE("VERSION"),
+    [RSP_STAT] = LINE_PIECE("STAT "),
+    [RSP_ERROR] = LINE_PIECE("ERROR"),
+    [RSP_CLIENT_ERROR] = LINE_PIECE("CLIENT_ERROR"),
+    [RSP_SERVER_ERROR] = LINE_PIECE("SERVER_ERROR"),
 };
 
-#define LIT(s) { s, sizeof(s) - 1 }
-
-static const struct piece word[RSP_KIND_COUNT] = {
-    [RSP_RESET] = LIT("RESET\r\n"),
-    [RSP_VERSION] = LIT("VERSION"),
-    [RSP_STAT] = LIT("STAT "),
-    [RSP_ERROR] = LIT("ERROR"),
-    [RSP_CLIENT_ERROR] = LIT("CLIENT_ERROR"),
-    [RSP_SERVER_ERROR] = LIT("SERVER_ERROR"),
-};
-
-static const struct piece crlf = LIT("\r\n");
-static const struct piece space = LIT(" ");
-
-/* Concatenate pieces into buf if they fit; returns the total either way. */
-static size_t emit(char *buf, size_t cap, const struct piece *pc, size_t npc)
-{
-    size_t total = 0;
-
-    for (size_t i = 0; i < npc; i++) {
-        total += pc[i].n;
-    }
-    if (total > cap) {
-        return total;
-    }
-    for (size_t i = 0; i < npc; i++) {
-        if (pc[i].n > 0) {
-            memcpy(buf, pc[i].s, pc[i].n);
-            buf += pc[i].n;
-        }
-    }
-    return total;
-}
+static const struct line_piece crlf = LINE_PIECE("\r\n");
+static const struct line_piece space = LINE_PIECE(" ");
 
 size_t line_compose(const struct response *rsp, char *buf, size_t cap)
 {
-    struct piece pc[5];
+    struct line_piece pc[5];
     size_t np = 0;
 
     switch (rsp->kind) {
     case RSP_STAT:
         pc[np++] = word[RSP_STAT];
-        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+        pc[np++] = (struct line_piece){ rsp->msg, rsp->nmsg };
         pc[np++] = space;
-        pc[np++] = (struct piece){ rsp->msg2, rsp->nmsg2 };
+        pc[np++] = (struct line_piece){ rsp->msg2, rsp->nmsg2 };
         pc[np++] = crlf;
         break;
     case RSP_ERROR:
         pc[np++] = word[RSP_ERROR];
-        pc[np++] = (struct piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
+        pc[np++] = (struct line_piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
         pc[np++] = crlf;
         break;
     case RSP_LINE:
-        pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+        pc[np++] = (struct line_piece){ rsp->msg, rsp->nmsg };
         pc[np++] = crlf;
         break;
     case RSP_VERSION:
@@ -122,7 +95,7 @@ size_t line_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = word[rsp->kind];
         if (rsp->msg != NULL && rsp->nmsg > 0) {
             pc[np++] = space;
-            pc[np++] = (struct piece){ rsp->msg, rsp->nmsg };
+            pc[np++] = (struct line_piece){ rsp->msg, rsp->nmsg };
         }
         pc[np++] = crlf;
         break;
@@ -132,7 +105,7 @@ size_t line_compose(const struct response *rsp, char *buf, size_t cap)
     default:
         return 0;
     }
-    return emit(buf, cap, pc, np);
+    return line_emit(buf, cap, pc, np);
 }
 
 size_t line_compose_bound(const struct response *rsp)

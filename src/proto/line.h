@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "proto/request.h"
 #include "proto/response.h"
@@ -55,5 +56,36 @@ size_t line_compose(const struct response *rsp, char *buf, size_t cap);
 
 /* An upper bound on line_compose's output for rsp. */
 size_t line_compose_bound(const struct response *rsp);
+
+/* A reply is composed from pieces (a literal, a key, a number's digits):
+ * their lengths are summed before a byte is written, so a reply that does
+ * not fit its buffer costs no copy. Shared by the text and line composers;
+ * inline, as the VALUE line of every hit is composed this way. */
+struct line_piece {
+    const char *s;
+    size_t n;
+};
+
+#define LINE_PIECE(lit) { lit, sizeof(lit) - 1 }
+
+/* Concatenate pieces into buf if they fit; returns the total either way. */
+static inline size_t line_emit(char *buf, size_t cap, const struct line_piece *pc, size_t npc)
+{
+    size_t total = 0;
+
+    for (size_t i = 0; i < npc; i++) {
+        total += pc[i].n;
+    }
+    if (total > cap) {
+        return total;
+    }
+    for (size_t i = 0; i < npc; i++) {
+        if (pc[i].n > 0) {
+            memcpy(buf, pc[i].s, pc[i].n);
+            buf += pc[i].n;
+        }
+    }
+    return total;
+}
 
 #endif

@@ -648,75 +648,48 @@ static char *u64_rev(char *end, uint64_t v)
     return end;
 }
 
-struct piece {
-    const char *s;
-    size_t n;
+static const struct line_piece fixed_reply[RSP_KIND_COUNT] = {
+    [RSP_STORED] = LINE_PIECE("STORED\r\n"),
+    [RSP_NOT_STORED] = LINE_PIECE("NOT_STORED\r\n"),
+    [RSP_EXISTS] = LINE_PIECE("EXISTS\r\n"),
+    [RSP_NOT_FOUND] = LINE_PIECE("NOT_FOUND\r\n"),
+    [RSP_DELETED] = LINE_PIECE("DELETED\r\n"),
+    [RSP_TOUCHED] = LINE_PIECE("TOUCHED\r\n"),
+    [RSP_OK] = LINE_PIECE("OK\r\n"),
+    [RSP_END] = LINE_PIECE("END\r\n"),
+    [RSP_VALUE] = LINE_PIECE("VALUE "),
 };
 
-#define LIT(s) { s, sizeof(s) - 1 }
-
-/* Concatenate pieces into buf if they fit; returns the total either way. */
-static size_t emit(char *buf, size_t cap, const struct piece *pc, size_t npc)
-{
-    size_t total = 0;
-
-    for (size_t i = 0; i < npc; i++) {
-        total += pc[i].n;
-    }
-    if (total > cap) {
-        return total;
-    }
-    for (size_t i = 0; i < npc; i++) {
-        if (pc[i].n > 0) {
-            memcpy(buf, pc[i].s, pc[i].n);
-            buf += pc[i].n;
-        }
-    }
-    return total;
-}
-
-static const struct piece fixed_reply[RSP_KIND_COUNT] = {
-    [RSP_STORED] = LIT("STORED\r\n"),
-    [RSP_NOT_STORED] = LIT("NOT_STORED\r\n"),
-    [RSP_EXISTS] = LIT("EXISTS\r\n"),
-    [RSP_NOT_FOUND] = LIT("NOT_FOUND\r\n"),
-    [RSP_DELETED] = LIT("DELETED\r\n"),
-    [RSP_TOUCHED] = LIT("TOUCHED\r\n"),
-    [RSP_OK] = LIT("OK\r\n"),
-    [RSP_END] = LIT("END\r\n"),
-    [RSP_VALUE] = LIT("VALUE "),
-};
-
-static const struct piece crlf = LIT("\r\n");
-static const struct piece space = LIT(" ");
+static const struct line_piece crlf = LINE_PIECE("\r\n");
+static const struct line_piece space = LINE_PIECE(" ");
 
 size_t text_compose(const struct response *rsp, char *buf, size_t cap)
 {
     char nb[3][U64_DIGITS_MAX];
-    struct piece pc[8];
+    struct line_piece pc[8];
     size_t np = 0;
     char *d;
 
     switch (rsp->kind) {
     case RSP_VALUE:
         pc[np++] = fixed_reply[RSP_VALUE];
-        pc[np++] = (struct piece){ rsp->key, rsp->nkey };
+        pc[np++] = (struct line_piece){ rsp->key, rsp->nkey };
         d = u64_rev(nb[0] + U64_DIGITS_MAX, rsp->flags);
-        pc[np++] = (struct piece){ d - 1, (size_t)(nb[0] + U64_DIGITS_MAX - d) + 1 };
+        pc[np++] = (struct line_piece){ d - 1, (size_t)(nb[0] + U64_DIGITS_MAX - d) + 1 };
         d[-1] = ' ';
         d = u64_rev(nb[1] + U64_DIGITS_MAX, rsp->vlen);
-        pc[np++] = (struct piece){ d - 1, (size_t)(nb[1] + U64_DIGITS_MAX - d) + 1 };
+        pc[np++] = (struct line_piece){ d - 1, (size_t)(nb[1] + U64_DIGITS_MAX - d) + 1 };
         d[-1] = ' ';
         if (rsp->with_cas) {
             d = u64_rev(nb[2] + U64_DIGITS_MAX, rsp->cas);
             pc[np++] = space;
-            pc[np++] = (struct piece){ d, (size_t)(nb[2] + U64_DIGITS_MAX - d) };
+            pc[np++] = (struct line_piece){ d, (size_t)(nb[2] + U64_DIGITS_MAX - d) };
         }
         pc[np++] = crlf;
         break;
     case RSP_NUMBER:
         d = u64_rev(nb[0] + U64_DIGITS_MAX, rsp->number);
-        pc[np++] = (struct piece){ d, (size_t)(nb[0] + U64_DIGITS_MAX - d) };
+        pc[np++] = (struct line_piece){ d, (size_t)(nb[0] + U64_DIGITS_MAX - d) };
         pc[np++] = crlf;
         break;
     case RSP_STORED:
@@ -735,7 +708,7 @@ size_t text_compose(const struct response *rsp, char *buf, size_t cap)
          * listed); RSP_NOOP and RSP_DEBUG exist only in meta and binary. */
         return line_compose(rsp, buf, cap);
     }
-    return emit(buf, cap, pc, np);
+    return line_emit(buf, cap, pc, np);
 }
 
 size_t text_compose_bound(const struct response *rsp)

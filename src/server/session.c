@@ -16,15 +16,10 @@
  * resumes once the queue is down to half of that.
  */
 #include "server/session.h"
-#include "server/session.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -228,26 +223,13 @@ static void free_session(struct conn *c)
     free(s);
 }
 
+/* "watch connevents": conn_new (reason NULL) or conn_close. */
 static void watch_conn_event(struct session *s, const char *reason)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    char host[INET6_ADDRSTRLEN] = "unknown";
-    unsigned port = 0;
-    const char *transport = "tcp";
-    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET) {
-            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-            port = ntohs(a->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-            port = ntohs(a->sin6_port);
-        } else if (ss.ss_family == AF_UNIX) {
-            transport = "local";
-        }
-    }
+    char host[64];
+    unsigned port;
+    const char *transport;
+    conn_peer_parts(&s->conn, host, sizeof(host), &port, &transport);
     watch_conn(&s->w->srv->admin.watch, host, port, transport, reason, s->fd);
 }
 
@@ -333,38 +315,13 @@ int session_is_idle(const struct session *s)
     return reqloop_at_command(&s->rl) && s->stream == NULL && rbuf_len(&s->conn.in) == 0 && outq_empty(&s->conn.out);
 }
 
-/* The address the client connected to, as memcached's listen_addr: "tcp:
- * host:port", "tcp6:[host]:port" or the unix socket's path. 0 or -1. */
-static int local_addr(const struct session *s, char *out, size_t cap)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    char host[INET6_ADDRSTRLEN] = "";
-    if (getsockname(s->fd, (struct sockaddr *)&ss, &len) != 0)
-        return -1;
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-        snprintf(out, cap, "tcp:%s:%u", host, ntohs(a->sin_port));
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-        snprintf(out, cap, "tcp6:[%s]:%u", host, ntohs(a->sin6_port));
-    } else if (ss.ss_family == AF_UNIX) {
-        snprintf(out, cap, "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
-    } else {
-        return -1;
-    }
-    return 0;
-}
-
 void session_describe(const struct session *s, session_stat_fn emit, void *arg)
 {
     char name[32], value[32];
     snprintf(name, sizeof(name), "%d:addr", s->fd);
     emit(arg, name, s->addr);
     char local[160];
-    if (local_addr(s, local, sizeof(local)) == 0) {
+    if (conn_describe_local(&s->conn, local, sizeof(local)) == 0) {
         snprintf(name, sizeof(name), "%d:listen_addr", s->fd);
         emit(arg, name, local);
     }
