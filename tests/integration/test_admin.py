@@ -303,6 +303,15 @@ def mgdump_keys(blob):
     return keys
 
 
+def listed(label, keys):
+    """The keys a dump listed, sorted, to compare with the keys stored.
+    memcached 1.6.45's crawler walks a class's HOT, WARM and COLD queues in
+    turn while its LRU maintainer thread moves fresh items between them, so
+    it may list an item twice (seen once in a full make test); mnemod lists
+    each live item exactly once, and is held to that."""
+    return sorted(keys) if label == "mnemod" else sorted(set(keys))
+
+
 def test_metadump_and_mgdump_list_the_keys_set(server_factory, ref_factory):
     for label, srv in targets(server_factory, ref_factory):
         with srv.client() as c:
@@ -314,12 +323,11 @@ def test_metadump_and_mgdump_list_the_keys_set(server_factory, ref_factory):
             wait_crawler_idle(c)
             for arg in (b"all", b"hash", b"1", b"1,2"):
                 blob = c.request(b"lru_crawler metadump %s\r\n" % arg, b"END\r\n")
-                keys = metadump_keys(blob)
-                assert sorted(keys) == sorted(KEYS), (label, arg)
+                assert listed(label, metadump_keys(blob)) == sorted(KEYS), (label, arg)
                 assert b"fetch=yes" in [ln for ln in blob.split(b"\n") if b"key=k1 " in ln][0]
                 wait_crawler_idle(c)
                 blob = c.request(b"lru_crawler mgdump %s\r\n" % arg, b"EN\r\n")
-                assert sorted(mgdump_keys(blob)) == sorted(KEYS), (label, arg)
+                assert listed(label, mgdump_keys(blob)) == sorted(KEYS), (label, arg)
                 wait_crawler_idle(c)
 
 
@@ -334,12 +342,12 @@ def test_dumps_list_a_key_stored_as_base64_that_way(server_factory, ref_factory)
             c.call(b"set normal 3 0 1\r\nz\r\n", b"STORED\r\n")
             wait_crawler_idle(c)
             blob = c.request(b"lru_crawler mgdump all\r\n", b"EN\r\n")
-            assert sorted(blob.split(b"\r\n")[1:-2]) == [
+            assert listed(label, blob.split(b"\r\n")[1:-2]) == [
                 b"mg aGVsbG8gd29ybGQ= b", b"mg cGxhaW5rZXk= b", b"mg normal"], (label, blob)
             wait_crawler_idle(c)
             blob = c.request(b"lru_crawler metadump all\r\n", b"END\r\n")
             assert b"key=hello%20world " in blob, (label, blob)
-            assert sorted(metadump_keys(blob)) == [b"hello world", b"normal", b"plainkey"], label
+            assert listed(label, metadump_keys(blob)) == [b"hello world", b"normal", b"plainkey"], label
             wait_crawler_idle(c)
 
 
