@@ -74,6 +74,12 @@ static enum exec_next exec_shutdown(struct exec_ctx *x, const struct request *re
         fputs("Gracefully stopping\n", stderr);
     log_info("shutdown requested by a client");
     atomic_store(&x->srv->shutdown_requested, true);
+    /* Stopped here, whichever front end the request came through (TCP,
+     * Unix socket or UDP, as memcached); the listener's loop then stops
+     * the workers. A server with no listener loop (unit tests) only
+     * records the request. */
+    if (x->srv->main_loop != NULL)
+        event_loop_stop(x->srv->main_loop);
     return EXEC_CLOSE;
 }
 

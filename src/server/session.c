@@ -118,14 +118,7 @@ static void process(struct session *s, int *budget)
         case REQLOOP_BACKLOG:
             s->paused = true;
             return;
-        case REQLOOP_CLOSED: {
-            /* quit, or a shutdown command: that one stops the server */
-            struct server *srv = s->w->srv;
-            if (atomic_load(&srv->shutdown_requested))
-                event_loop_stop(srv->main_loop);
-            return;
-        }
-        default:
+        default: /* closed (quit, shutdown: exec stops the server), or waiting */
             return;
         }
     }

@@ -173,3 +173,14 @@ def test_issue_18_binary_over_udp(udp):
     # a malformed packet is answered and ends the datagram
     got = bin_call(udp, 6, bin_req(0x01, b"k", b"v", b"\0" * 4) + bin_req(0x0a), 1)
     assert got == [(0x01, 4, 0, b"", b"Invalid arguments")]
+
+
+def test_shutdown_over_udp_stops_the_server(server_factory):
+    """With -A, "shutdown" in a datagram stops the server (exit 0) without a
+    reply, as memcached 1.6.45 does: the command is the same whichever
+    front end it arrives through."""
+    port = free_udp_port()
+    srv = server_factory("-A", "-U", str(port))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(FRAME.pack(7, 0, 1, 0) + b"shutdown\r\n", ("127.0.0.1", port))
+    assert srv.proc.wait(scaled(10)) == 0
