@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh test    that, plus what `make test` runs against
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev)
+build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev libisal-dev)
 test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
            clang libclang-rt-14-dev
            automake libevent-dev)   # memcached 1.6.45, the reference (make reference)

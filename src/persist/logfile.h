@@ -1,0 +1,66 @@
+/*
+ * logfile.h: an append-log segment on disk, and reading one back.
+ *
+ * The log is a series of segment files, DIR/log.<seq as 16 hex digits>,
+ * each a header followed by records (record.h) back to back:
+ *
+ *   0   "MNEMOLOG"   8 bytes
+ *   8   u32 version  LOGFILE_VERSION
+ *   12  u32 0
+ *   16  u64 seq      the segment's number (as in its name)
+ *   24  u32 crc      CRC32C of bytes 0..23
+ *   28  u32 0
+ *   32  records
+ *
+ * A reader tells three endings apart: clean (the last record ends at the
+ * end of the file), torn (the file ends inside the last record: a write cut
+ * short by a crash, which recovery cuts off) and damaged (a record that
+ * fails its checks: recovery refuses to start, or keeps the prefix when told
+ * to). Reading is pure of any store or clock.
+ */
+#ifndef MNEMO_PERSIST_LOGFILE_H
+#define MNEMO_PERSIST_LOGFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "persist/record.h"
+
+#define LOGFILE_HEADER 32u
+#define LOGFILE_VERSION 1u
+
+void logfile_header_encode(uint64_t seq, char out[LOGFILE_HEADER]);
+
+/* 0 and *seq, or -1 when buf does not start with a valid header. */
+int logfile_header_decode(const char *buf, size_t len, uint64_t *seq);
+
+enum logfile_end {
+    LOGFILE_CLEAN,   /* every byte belongs to a valid record */
+    LOGFILE_TORN,    /* the file ends inside its last record */
+    LOGFILE_DAMAGED, /* a record (or the header) fails its checks */
+    LOGFILE_STOPPED  /* the callback returned nonzero */
+};
+
+struct logfile_scan {
+    enum logfile_end end;
+    uint64_t seq;        /* from the header (0 if the header is damaged) */
+    uint64_t records;    /* valid records passed to the callback */
+    uint64_t valid_end;  /* offset just after the last valid record (or the header) */
+    uint64_t file_size;
+};
+
+/* Called for each valid record in order; offset is the record's position
+ * in the file. Nonzero stops the scan (returned by logfile_scan_*). */
+typedef int (*logfile_rec_fn)(void *arg, const struct rec *r, uint64_t offset);
+
+/* Read the segment open on fd from its start, calling fn (may be NULL) for
+ * each valid record, until its end or the first record that is not valid.
+ * Fills *out. Returns 0, the callback's nonzero value, or -1 on a read
+ * error (errno set). Memory: bounded by the largest record. */
+int logfile_scan_fd(int fd, logfile_rec_fn fn, void *arg, struct logfile_scan *out);
+
+/* The same over bytes in memory (the fuzz target's entry). */
+int logfile_scan_buf(const char *buf, size_t len, logfile_rec_fn fn, void *arg,
+                     struct logfile_scan *out);
+
+#endif
