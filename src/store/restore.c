@@ -2,8 +2,8 @@
  * restore.c: what persistence and replication need from the store (the
  * "restoring" section of store.h): linking an item exactly as it was, the
  * cas floor and high mark that keep cas values from being reused across a
- * restart, and the pending delayed flush. Knows nothing of file or stream
- * formats, nor of protocols.
+ * restart, sizing the index ahead of a restore, and the pending delayed
+ * flush. Knows nothing of file or stream formats, nor of protocols.
  *
  * Where cas values come from (store.c's top comment): an item written by a
  * set derives its cas from its place, (segment sequence << (seg_shift - 2))
@@ -100,6 +100,24 @@ enum store_status store_restore(struct store *s, const struct store_restore *r)
     if (it != NULL)
         core_unref(s, it); /* the reservation's reference: the link holds it now */
     return STORE_OK;
+}
+
+void store_expect_items(struct store *s, uint64_t items)
+{
+    if (s == NULL)
+        return;
+    /* no more than the smallest items would fill max_bytes with */
+    uint64_t cap = __atomic_load_n(&s->cfg.max_bytes, __ATOMIC_RELAXED) / ITEM_SIZE_MIN_BYTES;
+    if (items > cap)
+        items = cap;
+    /* keys spread evenly over the shards; the few above the mean grow as usual */
+    size_t per_shard = (size_t)(items / SHARD_COUNT);
+    for (unsigned i = 0; i < SHARD_COUNT; i++) {
+        struct shard *sh = &s->shards[i];
+        pthread_mutex_lock(&sh->lock);
+        shard_expect_locked(sh, core_shard_arena(s, sh), per_shard);
+        pthread_mutex_unlock(&sh->lock);
+    }
 }
 
 void store_raise_cas(struct store *s, uint64_t cas)

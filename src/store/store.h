@@ -346,14 +346,23 @@ struct store_restore {
  * key, live or not), evicting as a set would to make room. Does NOT call the
  * mutation hook: recovery and a replica apply what was already logged. The
  * item's access time is now. An item already expired (exptime != 0 and not
- * after clock_now(), STORE_EXPIRED included) is not linked: the key's old
- * item is unlinked (the key then holds what it held, nothing live) and
+ * after clock_now(), STORE_EXPIRED included) is accepted but not linked:
+ * the key's old item is unlinked (replaced by one no lookup returns) and
  * STORE_OK is returned without taking memory, so a dead item never evicts a
  * live one. A restored cas is kept in the item (8 bytes more than a set's
  * item, which derives its cas from its place). Takes one shard lock; may
  * evict. STORE_OK, ENOMEM (no room: -M, or all referenced), TOO_LARGE
- * (beyond item_size_max), EINVAL (NULL, empty or too long key). */
+ * (beyond item_size_max), EINVAL (NULL, empty or too long key, value NULL
+ * with vlen > 0). */
 enum store_status store_restore(struct store *s, const struct store_restore *r);
+
+/* A hint before restoring about `items` items (a snapshot's header knows
+ * how many): the index grows to hold them now, instead of doubling and
+ * rehashing as they arrive (a 4M-item recovery spent about a third of
+ * its restore time there). Capped by what max_bytes could hold. Takes each
+ * shard lock in turn and rehashes what is already stored: meant for
+ * before serving. */
+void store_expect_items(struct store *s, uint64_t items);
 
 /* From now on every cas the store hands out is above cas: every item
  * allocated after the call returns gets a larger one (derived from its

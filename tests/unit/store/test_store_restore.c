@@ -2,7 +2,8 @@
  * test_store_restore.c: unit tests of store.h's restoring section (what
  * persistence and replication need): store_restore puts an item back
  * exactly (value, flags, exptime, cas, meta state), replaces, never calls
- * the hook and evicts under pressure; store_raise_cas puts every later cas
+ * the hook and evicts under pressure; store_expect_items sizes the index;
+ * store_raise_cas puts every later cas
  * above a floor, store_cas_high stays above every cas handed out (also
  * with threads), store_flush_pending. Through store.h only, plus
  * clock_shift() to move time.
@@ -412,6 +413,57 @@ static void test_restore_evicts(void **state)
     store_destroy(&s);
 }
 
+/* ---- sizing the index ahead ---- */
+
+static void test_expect_items(void **state)
+{
+    (void)state;
+    struct store *s = mk(64 * MB, true, true);
+    char key[32];
+    struct store_stats st;
+    for (unsigned i = 0; i < 5000; i++) {
+        snprintf(key, sizeof(key), "pre:%u", i);
+        set(s, key, "v");
+    }
+    store_stats(s, &st);
+    uint64_t buckets0 = st.hash_buckets;
+
+    store_expect_items(s, 400000);
+    store_stats(s, &st);
+    assert_true(st.hash_buckets > buckets0);
+    assert_true(st.hash_buckets * 3 / 2 >= 400000 - 64); /* each shard's load limit */
+    uint64_t buckets1 = st.hash_buckets;
+    /* what was stored is still found (rehashed) */
+    for (unsigned i = 0; i < 5000; i++) {
+        snprintf(key, sizeof(key), "pre:%u", i);
+        assert_true(cas_of(s, key) != 0);
+    }
+    /* restoring about that many does not grow it much further (only shards
+     * above the mean, by one doubling) */
+    for (unsigned i = 0; i < 300000; i++) {
+        snprintf(key, sizeof(key), "r:%u", i);
+        struct store_restore r = rec(key, "v", 0, 0, 1u + i);
+        assert_int_equal(store_restore(s, &r), STORE_OK);
+    }
+    store_stats(s, &st);
+    assert_int_equal(st.curr_items, 305000);
+    assert_true(st.hash_buckets <= buckets1 * 2);
+    /* a smaller hint, or a NULL store, changes nothing */
+    store_expect_items(s, 10);
+    store_expect_items(NULL, 10);
+    store_stats(s, &st);
+    uint64_t buckets2 = st.hash_buckets;
+    store_destroy(&s);
+
+    /* capped by what max_bytes could hold */
+    s = mk(1 * MB, true, true);
+    store_expect_items(s, UINT64_MAX);
+    store_stats(s, &st);
+    assert_true(st.hash_buckets <= 2 * (1 * MB / 20));
+    assert_true(st.hash_buckets < buckets2);
+    store_destroy(&s);
+}
+
 /* ---- the cas floor and high mark ---- */
 
 #define FLOOR_THREADS 4
@@ -724,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_restore_without_cas),
         cmocka_unit_test(test_restore_no_hook),
         cmocka_unit_test(test_restore_evicts),
+        cmocka_unit_test(test_expect_items),
         cmocka_unit_test(test_raise_cas),
         cmocka_unit_test(test_cas_high_mixed),
         cmocka_unit_test(test_cas_high_threads),
