@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from mnemo_harness import (PersistServer, base_command, free_port, mnemod_only, scaled,
+from mnemo_harness import (base_command, free_port, mnemod_only, scaled,
                            start_persist, wait_until)
 
 pytestmark = mnemod_only
