@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
+#include "persist/persist.h"
 #include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stream.h"
@@ -57,6 +58,11 @@ struct session {
     const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
+    /* appendfsync always: replies held until the log is fsynced up to
+     * hold_lsn; the session is then on its worker's held list */
+    bool held;
+    uint64_t hold_lsn;
+    struct session *held_next;
     struct reqloop rl; /* the request half: parse, exec, reply */
 };
 
@@ -124,13 +130,78 @@ static void process(struct session *s, int *budget)
     }
 }
 
-/* One read: large data blocks go straight into item memory. */
 /* The peer is done sending and everything it sent has been handled:
  * process() stopped for want of input, not for the -R budget or a pause.
  * What is left is to send the replies and close. */
 static bool peer_answered(const struct session *s)
 {
     return s->peer_done && !s->paused && (s->conn.budget > 0 || rbuf_len(&s->conn.in) == 0);
+}
+
+/*
+ * The requests just handled changed the store: their replies may leave
+ * only once the append log holds the changes. The session holds its output
+ * and joins the worker's held list; at the end of the loop's batch the
+ * worker writes the log once for every session of the batch (group
+ * commit) and lets them go (session_release_held). With appendfsync
+ * always they wait on for the fsync, which wakes the worker.
+ */
+static void session_hold(struct session *s)
+{
+    struct worker *w = s->w;
+    s->hold_lsn = persist_thread_lsn();
+    if (!s->held) {
+        s->held = true;
+        s->held_next = w->held;
+        w->held = s;
+    }
+}
+
+static void held_unlink(struct session *s)
+{
+    struct session **pp = &s->w->held;
+    while (*pp != NULL && *pp != s)
+        pp = &(*pp)->held_next;
+    if (*pp == s)
+        *pp = s->held_next;
+    s->held = false;
+    s->held_next = NULL;
+}
+
+static void session_want(struct session *s);
+
+void session_release_held(struct worker *w)
+{
+    struct persist *p = w->srv->persist;
+    struct session *list = w->held;
+    w->held = NULL;
+    /* Write what the batch logged. If that fails, the replies held for it
+     * must never go: those sessions close without them (not acknowledged). */
+    bool failed = persist_commit(p) != 0;
+    /* Flag first, then look: the fsync thread moves durable, then looks at
+     * the flag, so one of the two sees the other (no lost wake-up). */
+    if (persist_holds_replies(p))
+        atomic_store(&w->held_any, true);
+    uint64_t ready = persist_ready(p);
+    bool failing = failed || persist_refusing(p) != 0;
+    while (list != NULL) {
+        struct session *s = list;
+        list = s->held_next;
+        s->held_next = NULL;
+        if (ready >= s->hold_lsn) {
+            s->held = false;
+            session_want(s); /* sends what it held (and may close) */
+        } else if (failing) {
+            s->held = false;
+            s->close_reason = "error";
+            session_close(&s);
+        } else {
+            s->held_next = w->held;
+            w->held = s;
+        }
+    }
+    if (w->held == NULL)
+        atomic_store(&w->held_any, false);
 }
 
 /* After handling an event: close, or tell the connection what comes next.
@@ -141,16 +212,17 @@ static bool peer_answered(const struct session *s)
 static void session_want(struct session *s)
 {
     struct conn *c = &s->conn;
+    unsigned hold = s->held ? CONN_WANT_HOLD : 0;
     if (peer_answered(s))
         reqloop_close(&s->rl);
     if (reqloop_closing(&s->rl)) {
         if (outq_empty(&c->out))
             session_close(&s);
         else
-            conn_want(c, CONN_WANT_CLOSE, NULL, 0);
+            conn_want(c, CONN_WANT_CLOSE | hold, NULL, 0);
         return;
     }
-    unsigned want = 0;
+    unsigned want = hold;
     char *direct = NULL;
     size_t direct_len = 0;
     if (!s->paused && !input_held(s)) {
@@ -194,8 +266,12 @@ static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
      * may not be consumed (the connection receiving into it, or paused). */
     if (s->stream != NULL)
         stream_feed(s);
-    if (!c->in_filling && !s->paused)
+    if (!c->in_filling && !s->paused) {
+        uint64_t changes = persist_thread_changes();
         process(s, &c->budget);
+        if (s->w->srv->persist != NULL && persist_thread_changes() != changes)
+            session_hold(s);
+    }
     session_want(s);
 }
 
@@ -279,6 +355,8 @@ void session_close(struct session **sp)
     pthread_mutex_lock(&w->lock);
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
+    if (s->held)
+        held_unlink(s);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
     if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS)) {
         /* memcached's reasons: the peer closed (or quit) is "normal" */
@@ -359,5 +437,6 @@ const struct worker_conn_ops session_worker_ops = {
     .idle_since = session_idle_since,
     .next = session_next,
     .describe = session_describe,
+    .release_held = session_release_held,
 };
 
