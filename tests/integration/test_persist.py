@@ -130,6 +130,14 @@ def persist(server_factory, pdir, mode="everysec", *options, flags=("-t", "2")):
     return start_persist(server_factory, pdir, "appendfsync=" + mode, *options, flags=flags)
 
 
+def log_segments(pdir):
+    return sorted(n for n in os.listdir(pdir) if re.fullmatch(r"log\.[0-9a-f]{16}", n))
+
+
+def snapshots(pdir):
+    return sorted(n for n in os.listdir(pdir) if re.fullmatch(r"snapshot\.[0-9a-f]{16}", n))
+
+
 def crash_and_restart(srv):
     t0 = time.monotonic()
     srv.kill9()
@@ -279,24 +287,34 @@ def test_every_mutation_survives_kill9(server_factory, pdir, mode):
         assert status == 0 and rcas > fresh
 
 
-@pytest.mark.parametrize("mode", ["always", "no"])
-def test_vivified_item_keeps_its_win_token(server_factory, pdir, mode):
-    """mg N on a miss creates an empty item and hands its win token (W) to
-    that client; others see Z until it is filled.  After a crash the item is
-    there (it was logged), so its 'token sent' mark must be too: otherwise the
-    empty placeholder reads as a plain hit (neither W nor Z)."""
-    srv = persist(server_factory, pdir, mode)
+WIN_TOKEN_CASES = {
+    # mg N on a miss creates an empty item and hands its win token to that
+    # client; others see Z until it is filled
+    "vivified": [b"mg tok N30 v c\r\n"],
+    # md I marks it stale; the first mg after wins (W), the next see Z
+    "stale": [b"ms tok 2 T100\r\nhi\r\n", b"md tok I T30\r\n", b"mg tok v c\r\n"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(WIN_TOKEN_CASES))
+def test_win_token_handed_out_before_crash(server_factory, pdir, case):
+    """Once a client holds an item's win token, the others see Z.  After a
+    crash the item is back (it was logged) and must not hand out a second
+    W, nor lose its Z (an empty placeholder then reads as a plain hit)."""
+    srv = persist(server_factory, pdir, "always")
     with srv.client() as c:
-        c.call(b"mg viv N30 v c\r\n", b"")
-        first = c.recv_line()
-        assert first.startswith(b"VA 0 ") and b" W" in first, first
-        c.recv_line()
-        before = mg_state(c, [b"viv"])
-    assert b"Z" in before[b"viv"][0], before
+        for req in WIN_TOKEN_CASES[case]:
+            c.send(req)
+            line = c.recv_line()
+            if line.startswith(b"VA "):
+                assert b" W" in line, line      # this client won
+                c.recv_exact(int(line.split()[1]) + 2)
+        before = mg_state(c, [b"tok"])
+    assert b"Z" in before[b"tok"][0], before
     t0 = crash_and_restart(srv)
     with srv.client() as c:
-        after = mg_state(c, [b"viv"])
-    assert_same_state(before, after, time.monotonic() - t0, "vivified")
+        after = mg_state(c, [b"tok"])
+    assert_same_state(before, after, time.monotonic() - t0, case)
 
 
 def test_delayed_flush_all_survives_kill9(server_factory, pdir):
@@ -311,11 +329,24 @@ def test_delayed_flush_all_survives_kill9(server_factory, pdir):
         # the pending flush still takes effect: both go, without a new command
         wait_until(lambda: c.request(b"get x1 x2\r\n", b"END\r\n") == b"END\r\n", 3 + 4,
                    "the delayed flush_all to take effect after the restart")
-        c.call(b"set x3 0 0 1\r\ny\r\n", b"STORED\r\n")
-    # and once it has, a later crash does not flush again what came after
-    crash_and_restart(srv)
+    # Once clients saw it take effect, it has: crashes right after (each
+    # restart's clock starts at its own fraction of a second, so several)
+    # neither bring back what it flushed nor flush what was set after it.
+    later = b""
+    for i in range(5):
+        with srv.client() as c:
+            c.call(b"set y%d 0 0 1\r\ny\r\n" % i, b"STORED\r\n")
+            later += b"VALUE y%d 0 1\r\ny\r\n" % i
+        crash_and_restart(srv)
+        with srv.client() as c:
+            c.call(b"get x1 x2 " + b" ".join(b"y%d" % j for j in range(i + 1)) + b"\r\n",
+                   later + b"END\r\n")
+    # and still so once the flush's time has surely come by every clock
     with srv.client() as c:
-        c.call(b"get x1 x2 x3\r\n", b"VALUE x3 0 1\r\ny\r\nEND\r\n")
+        now = int(c.stats()["time"])
+        wait_until(lambda: int(c.stats()["time"]) >= now + 2, 5, "two seconds of server time")
+        c.call(b"get x1 x2 " + b" ".join(b"y%d" % j for j in range(5)) + b"\r\n",
+               later + b"END\r\n")
 
 
 def test_expired_items_not_loaded(server_factory, pdir):
@@ -351,8 +382,14 @@ def test_snapshot_then_writes_then_kill9(server_factory, pdir):
         before_snaps = int(c.stats("persistence")["snapshots"])
         c.call(b"snapshot\r\n", b"OK\r\n")
         srv.wait_persist_stat("snapshots", lambda v: v > before_snaps)
-        assert any(n.startswith("snapshot.") and not n.endswith(".tmp")
-                   for n in os.listdir(pdir)), os.listdir(pdir)
+        srv.wait_persist_stat("snapshot_in_progress", lambda v: v == 0)
+        snaps = snapshots(pdir)
+        assert snaps, os.listdir(pdir)
+        # the log before the snapshot is dropped
+        older = [n for n in log_segments(pdir) if n[4:] < snaps[-1][9:]]
+        assert not older, os.listdir(pdir)
+        st = c.stats("persistence")
+        assert int(st["last_snapshot_items"]) == 200 and int(st["last_snapshot_time"]) > 0, st
         # after it: overwrite, delete, append, incr, touch
         for k in keys[:20]:
             ms_cas(c, k, b"new" + k)
@@ -369,14 +406,6 @@ def test_snapshot_then_writes_then_kill9(server_factory, pdir):
         after = mg_state(c, keys + [b"num"])
     assert_same_state(before, after, time.monotonic() - t0, "snapshot + log")
     assert after[b"k25"] is None and after[b"k45"][1] == b"v45+" and after[b"num"][1] == b"42"
-
-
-def log_segments(pdir):
-    return sorted(n for n in os.listdir(pdir) if re.fullmatch(r"log\.[0-9a-f]{16}", n))
-
-
-def snapshots(pdir):
-    return sorted(n for n in os.listdir(pdir) if re.fullmatch(r"snapshot\.[0-9a-f]{16}", n))
 
 
 def test_clean_stop_snapshots_and_drops_old_log(server_factory, pdir):
@@ -402,6 +431,28 @@ def test_clean_stop_snapshots_and_drops_old_log(server_factory, pdir):
         after = mg_state(c, keys)
         assert int(c.stats("persistence")["recovered_items"]) == 90
     assert_same_state(before, after, time.monotonic() - t0, "clean stop")
+
+
+def test_timed_snapshots(server_factory, pdir):
+    srv = persist(server_factory, pdir, "everysec", "snapshot_every=1")
+    with srv.client() as c:
+        c.call(b"set timed 0 0 1\r\nt\r\n", b"STORED\r\n")
+    srv.wait_persist_stat("snapshots", lambda v: v >= 2, limit=5)
+    assert snapshots(pdir), os.listdir(pdir)
+
+
+def test_leftover_tmp_snapshot_is_removed(server_factory, pdir):
+    srv = persist(server_factory, pdir)
+    with srv.client() as c:
+        c.call(b"set kept 0 0 1\r\nk\r\n", b"STORED\r\n")
+    srv.kill9()
+    # a crash in the middle of writing a snapshot leaves its temporary file
+    tmp = pdir / ("snapshot.%016x.tmp" % 99)
+    tmp.write_bytes(b"MNEMOSNP" + b"\x01" * 100)
+    srv.start()
+    with srv.client() as c:
+        c.call(b"get kept\r\n", b"VALUE kept 0 1\r\nk\r\nEND\r\n")
+    assert not tmp.exists(), os.listdir(pdir)
 
 
 def test_smaller_memory_on_restart(server_factory, pdir):

@@ -523,7 +523,7 @@ def test_kill9_under_write_load(server_factory, tmp_path, mode):
     for w in writers:
         w.start()
     deadline = time.monotonic() + scaled(5)
-    while len(acks) < 2000 and time.monotonic() < deadline:
+    while len(acks) < 6000 and time.monotonic() < deadline:
         assert srv.alive(), srv.run_stderr()[-3000:]
         time.sleep(0.01)
     srv.kill9()
