@@ -603,6 +603,8 @@ def test_full_disk(server_factory, tmp_path, mode):
         st = c.stats("persistence")
         assert int(st["write_errors"]) > 0 and st["log_state"] == "error", st
         assert st["last_error"] not in ("", "none"), st
+        assert st["last_error"] in srv.run_stderr(), "the error is not logged:\n" + \
+            srv.run_stderr()
         subprocess.run(["prlimit", "--pid", str(srv.proc.pid), "--fsize=unlimited"],
                        check=True, timeout=scaled(10))
 
