@@ -17,10 +17,11 @@ import time
 
 import pytest
 
-from mnemo_harness import (base_command, free_port, mnemod_only, scaled,
+from mnemo_harness import (IS_MEMCACHED, base_command, free_port, scaled,
                            start_persist, wait_until)
 
-pytestmark = mnemod_only
+pytestmark = pytest.mark.skipif(IS_MEMCACHED,
+                                reason="persistence is mnemod's own: memcached has none")
 
 MODES = ["always", "everysec", "no"]
 

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from mnemo_harness import (IO_TIMEOUT, SERVER_BIN, PersistServer, ServerFactory,
-                           mnemod_only, sanitizer_report, scaled, start_persist, wait_until)
+from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, SERVER_BIN, PersistServer, ServerFactory,
+                           sanitizer_report, scaled, start_persist, wait_until)
 from test_persist import assert_same_state, bin_call, log_segments, mg_state, snapshots
 
-pytestmark = mnemod_only
+pytestmark = pytest.mark.skipif(IS_MEMCACHED,
+                                reason="persistence is mnemod's own: memcached has none")
 
 LOG_HEADER = 32            # logfile.h: the segment header before the first record
 # Bytes no checksum covers, so a flip there may go unnoticed (and harmlessly so):
@@ -165,6 +166,7 @@ class Prober:
             if self.srv.try_start():
                 with self.srv.client() as c:
                     state = mg_state(c, KEYS)
+                    self.last_stats = c.stats("persistence")
                 self.srv.kill9()
                 out = ("started", state, self.srv.run_stderr())
             else:
@@ -208,6 +210,8 @@ def test_log_cut_at_every_offset(tmp_path, written):
             path, off, nbytes = torn[0]
             assert path.endswith("/" + log.name), (where, path)
             assert (int(off), int(nbytes)) == (log.ends[k], cut - log.ends[k]), (where, torn)
+            assert int(prober.last_stats["torn_bytes"]) == cut - log.ends[k], (
+                where, prober.last_stats["torn_bytes"])
         elif cut == len(log.data) or cut in log.ends:
             assert not torn, "%s: a clean log reported torn:\n%s" % (where, err)
 
@@ -563,7 +567,7 @@ def limit_fsize():
 @pytest.mark.parametrize("mode", ["always", "everysec"])
 def test_full_disk(server_factory, tmp_path, mode):
     if not shutil.which("prlimit"):
-        pytest.skip("needs prlimit(1) (util-linux) to lift the file-size limit of a running mnemod")
+        pytest.skip("needs prlimit(1) (util-linux) to lift the file-size limit of mnemod")
     srv = start_persist(server_factory, tmp_path / "persist", "appendfsync=" + mode,
                         flags=("-t", "2"), preexec_fn=limit_fsize)
     acked = {}
