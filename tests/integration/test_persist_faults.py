@@ -629,3 +629,41 @@ def test_full_disk(server_factory, tmp_path, mode):
     for k, (v, f, cas) in acked.items():
         assert got[k] is not None, "%r acknowledged, lost" % k
         assert got[k][1] == v and flag_of(got[k]) == f and b"c%d" % cas in got[k][0], (k, got[k])
+
+
+# ---------------------------------------------------------------------------
+# kill -9 while a snapshot is being written
+
+@pytest.mark.mnemo_timeout(60)
+def test_kill9_during_snapshot(server_factory, tmp_path):
+    """The crash lands while the snapshot runs (or just after: either way
+    nothing may be lost): the log before it must still be there, and the
+    writes made after it began must be too."""
+    pdir = tmp_path / "persist"
+    srv = start_persist(server_factory, pdir, "appendfsync=no", flags=("-t", "2"))
+    n = 20000
+    value = b"s" * 100
+    keys = [b"snap%05d" % i for i in range(n)]
+    with srv.client() as c:
+        for i in range(0, n, 500):
+            c.send(b"".join(b"set %s %d 0 %d noreply\r\n%s\r\n" % (keys[j], j % 7, len(value),
+                                                                     value)
+                            for j in range(i, i + 500)))
+        c.call(b"mn\r\n", b"MN\r\n")
+        c.call(b"snapshot\r\n", b"OK\r\n")
+        # while it runs: an overwrite, a delete, a new key
+        c.call(b"set snap00000 9 0 3\r\nnew\r\n", b"STORED\r\n")
+        c.call(b"delete snap00001\r\n", b"DELETED\r\n")
+        c.call(b"set during 0 0 1\r\nd\r\n", b"STORED\r\n")
+    srv.kill9()
+    srv.start()
+    assert not [p for p in os.listdir(pdir) if p.endswith(".tmp")], os.listdir(pdir)
+    with srv.client() as c:
+        c.call(b"get snap00000 snap00001 during\r\n",
+               b"VALUE snap00000 9 3\r\nnew\r\nVALUE during 0 1\r\nd\r\nEND\r\n")
+        for i in range(2, n, 2000):
+            batch = keys[i:i + 2000]
+            reply = c.request(b"get " + b" ".join(batch) + b"\r\n", b"END\r\n")
+            want = b"".join(b"VALUE %s %d %d\r\n%s\r\n" % (k, (i + j) % 7, len(value), value)
+                            for j, k in enumerate(batch)) + b"END\r\n"
+            assert reply == want, "items %d.. differ after a crash during a snapshot" % i
