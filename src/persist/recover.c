@@ -168,7 +168,8 @@ static int list_dir(struct place *p, struct listing *ls, char *err, size_t errle
         }
     }
     closedir(d);
-    qsort(ls->logs, ls->nlogs, sizeof(*ls->logs), cmp_u64);
+    if (ls->nlogs > 1) /* logs is NULL when there are none: qsort(NULL, 0) is undefined */
+        qsort(ls->logs, ls->nlogs, sizeof(*ls->logs), cmp_u64);
     return 0;
 }
 
