@@ -18,7 +18,7 @@ static const char usage[] =
     "  -t, --threads N             load threads (default 1)\n"
     "  -c, --conns N               connections per thread, each to every server (default 4)\n"
     "  -P, --pipeline N            requests in flight per connection (default 1)\n"
-    "      --protocol P            text | meta | binary (default text)\n"
+    "      --protocol P            text | meta | binary | redis (RESP2) (default text)\n"
     "      --ratio G:S             get:set mix (default 9:1)\n"
     "      --keys N                key space size (default 10000)\n"
     "      --key-pattern P         uniform | zipf (default uniform)\n"
@@ -253,8 +253,10 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
                 o->protocol = PROTO_META;
             else if (strcmp(v, "binary") == 0)
                 o->protocol = PROTO_BINARY;
+            else if (strcmp(v, "redis") == 0 || strcmp(v, "resp") == 0)
+                o->protocol = PROTO_REDIS;
             else
-                return fail(err, errlen, "--protocol: '%s' is not text, meta or binary", v);
+                return fail(err, errlen, "--protocol: '%s' is not text, meta, binary or redis", v);
         } else if (strcmp(name, "--ratio") == 0) {
             const char *c = strchr(v, ':');
             char g[24];

@@ -112,6 +112,10 @@ static void test_every_flag(void **state)
     assert_true(opts.duration == 2.5);
     assert_int_equal(opts.pipeline, 4);
     assert_int_equal(opts.threads, 3);
+    assert_int_equal(parse("--protocol", "redis", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.protocol, PROTO_REDIS);
+    assert_int_equal(parse("--protocol=resp", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.protocol, PROTO_REDIS);
     assert_int_equal(parse("--ratio", "0:1", "--value-size", "0", NULL), BENCH_OPT_OK);
     assert_int_equal(opts.ratio_get, 0);
     assert_int_equal(opts.value_max, 0);
