@@ -54,7 +54,7 @@ enum conn_event {
 };
 
 /* What the owner wants next (conn_want). Output queued on c->out is always
- * sent without being asked for. */
+ * sent without being asked for, except while held (CONN_WANT_HOLD). */
 #define CONN_WANT_INPUT 0x1u  /* receive: into c->in, or into the direct destination */
 #define CONN_WANT_YIELD 0x2u  /* its budget is spent with input buffered: call back
                                * (RESUME) once the loop's other connections had a turn,
@@ -62,6 +62,10 @@ enum conn_event {
 #define CONN_WANT_OUTPUT 0x4u /* call back (OUTPUT) when some output has been sent */
 #define CONN_WANT_CLOSE 0x8u  /* done: no more input; call back (OUTPUT) once c->out is
                                * empty, and the owner then closes */
+#define CONN_WANT_HOLD 0x10u  /* do not send c->out for now: the replies queued wait for
+                               * something (the append log's fsync, with appendfsync
+                               * always); a later want without it sends them. The owner
+                               * is not called back for it: it is told (conn_kick) */
 
 typedef void (*conn_event_fn)(struct conn *c, enum conn_event ev, size_t n);
 /* The connection is finished with: free the memory that holds it. */

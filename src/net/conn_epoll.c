@@ -69,12 +69,14 @@ static enum io sock_read(struct conn *c, size_t *nread, bool *drained, bool *dir
 }
 
 /* Send the queue until it is empty or the socket would block; *sent gets
- * the byte count. IO_OK (empty), IO_AGAIN or IO_ERROR. No syscall when the
+ * the byte count. IO_OK (empty, or held: CONN_WANT_HOLD), IO_AGAIN or IO_ERROR. No syscall when the
  * queue is empty. */
 static enum io sock_send(struct conn *c, size_t *sent)
 {
     struct iovec iov[FLUSH_IOV_MAX];
     *sent = 0;
+    if (c->want & CONN_WANT_HOLD)
+        return IO_OK;
     while (!outq_empty(&c->out)) {
         size_t n = outq_iov(&c->out, iov, FLUSH_IOV_MAX);
         ssize_t w;
@@ -140,7 +142,7 @@ static void settle(struct conn *c)
     uint32_t mask = 0;
     if (c->want & CONN_WANT_INPUT)
         mask |= EVENT_READ;
-    if (!outq_empty(&c->out) || (c->want & CONN_WANT_YIELD) ||
+    if ((!outq_empty(&c->out) && !(c->want & CONN_WANT_HOLD)) || (c->want & CONN_WANT_YIELD) ||
         (sent > 0 && (c->want & CONN_WANT_OUTPUT)))
         mask |= EVENT_WRITE;
     if (event_modify(c->loop, &c->ev, mask) != 0)

@@ -94,7 +94,7 @@ static bool call(struct conn *c, enum conn_event ev, size_t n)
 
 static int submit_send(struct conn *c, struct ring_conn *r)
 {
-    if ((r->busy & OP_SEND) || outq_empty(&c->out))
+    if ((r->busy & OP_SEND) || outq_empty(&c->out) || (c->want & CONN_WANT_HOLD))
         return 0;
     /* The iovecs are copied here, so the queue may grow (and move its
      * entry array) meanwhile; the bytes they point at stay put until the

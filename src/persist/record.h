@@ -44,7 +44,7 @@ enum rec_type {
 #define REC_BIT_FETCHED 0x08u    /* read since linked */
 
 #define REC_HEAD 8u        /* body_len + crc */
-#define REC_BODY_FIXED 36u /* the body's fixed fields */
+#define REC_BODY_FIXED 32u /* the body's fixed fields: type .. cas above */
 #define REC_KEY_MAX 250u
 /* The largest value a record may carry: a reader rejects longer ones as
  * damaged instead of trusting a corrupt length (1 GiB, above any -I). */

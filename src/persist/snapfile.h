@@ -82,7 +82,8 @@ struct snapfile_read {
     uint64_t bad_offset; /* DAMAGED/INCOMPLETE: where the first bad byte is */
 };
 
-/* Read a snapshot: the header into out->meta, then every record to fn
+/* Read a snapshot: the header into out->meta (filled before fn sees the
+ * first record, so fn may read it through its arg), then every record to fn
  * (block by block; a block is checked whole before any of its records is
  * passed on). fn's offset is the record's position in the file. Returns
  * 0 when status is OK, else -1 (or the callback's value for STOPPED).

@@ -63,6 +63,7 @@ static const char *const cmd_names[REQ_CMD_COUNT] = {
     [REQ_SHUTDOWN] = "shutdown",
     [REQ_STATS] = "stats",
     [REQ_CACHE_MEMLIMIT] = "cache_memlimit",
+    [REQ_SNAPSHOT] = "snapshot",
     [REQ_SLABS] = "slabs",
     [REQ_LRU] = "lru",
     [REQ_LRU_CRAWLER] = "lru_crawler",

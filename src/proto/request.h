@@ -48,6 +48,7 @@ enum request_cmd {
     REQ_SHUTDOWN,
     REQ_STATS,
     REQ_CACHE_MEMLIMIT, /* cache_memlimit <megabytes>: delta holds them */
+    REQ_SNAPSHOT,       /* mnemo's own: start a snapshot (persistence) */
     /* operator commands (proto/admin.h parses their arguments from arg) */
     REQ_SLABS,
     REQ_LRU,

@@ -216,6 +216,7 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
         break;
     case 8:
         if (CMD_IS(s, "shutdown")) return REQ_SHUTDOWN;
+        if (CMD_IS(s, "snapshot")) return REQ_SNAPSHOT;
         break;
     case 9:
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
@@ -544,6 +545,9 @@ static enum request_error parse_admin(struct request *req, const char *line, siz
         return REQ_EOK;
     case REQ_CACHE_MEMLIMIT:
         return parse_cache_memlimit(req, a, nt);
+    case REQ_SNAPSHOT:
+        /* no arguments, but noreply */
+        return nt == 1 || (nt == 2 && req->noreply) ? REQ_EOK : REQ_EFORMAT;
     default:
         return REQ_EUNKNOWN;
     }

@@ -26,6 +26,9 @@ enum config_protocol { CONFIG_PROTO_AUTO, CONFIG_PROTO_ASCII, CONFIG_PROTO_BINAR
  * hashes with XXH3, see common/hash.h) */
 enum config_hash { CONFIG_HASH_DEFAULT, CONFIG_HASH_JENKINS, CONFIG_HASH_MURMUR3, CONFIG_HASH_XXH3 };
 
+/* -o appendfsync: when the append log is fsynced (persist/log.h's order). */
+enum config_fsync { CONFIG_FSYNC_NO, CONFIG_FSYNC_EVERYSEC, CONFIG_FSYNC_ALWAYS };
+
 struct config {
     int port;                  /* -p */
     char *listen;              /* -l, comma-separated list (several -l are joined) */
@@ -69,6 +72,10 @@ struct config {
     int io_uring_bufs;         /* io_uring_bufs=N: provided receive buffers per worker */
     int poll_us;               /* poll_us=N: poll this long before sleeping (0: never;
                                 * -1 until config_parse() picks the default) */
+    char persist_dir[1024];    /* persist_dir=DIR: persistence on ("": off, the default) */
+    int appendfsync;           /* appendfsync=always|everysec|no: enum config_fsync */
+    int snapshot_every;        /* snapshot_every=S: timed snapshots (0: none) */
+    bool persist_keep_prefix;  /* load the valid prefix of a damaged log or snapshot */
     /* memcached's tuning of its slab allocator, LRU, crawler, logger and
      * hash table: checked as memcached checks it and reported by "stats
      * settings" under memcached's names; mnemo's store has its own way of

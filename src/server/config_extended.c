@@ -38,7 +38,7 @@ enum xkind {
     X_STAT,    /* no option: a "stats settings" line only */
 };
 
-enum xstat { S_NONE, S_BOOL, S_ONOFF, S_INT, S_U32, S_U64, S_DOUBLE2, S_DOUBLE3, S_HASH,
+enum xstat { S_NONE, S_BOOL, S_ONOFF, S_INT, S_U32, S_U64, S_DOUBLE2, S_DOUBLE3, S_HASH, S_FSYNC,
              S_ALWAYS_NO /* a dead setting memcached still prints as "no" */ };
 
 struct xopt {
@@ -66,6 +66,8 @@ static int apply_no_lru_maintainer(struct config *cfg, const char *val);
 static int apply_temporary_ttl(struct config *cfg, const char *val);
 static int apply_no_modern(struct config *cfg, const char *val);
 static int apply_io_uring_bufs(struct config *cfg, const char *val);
+static int apply_persist_dir(struct config *cfg, const char *val);
+static int apply_appendfsync(struct config *cfg, const char *val);
 
 /* In "stats settings" order (memcached's, then mnemo's own). A default
  * is memcached 1.6.45's (settings_init() and the threads main() starts);
@@ -171,6 +173,19 @@ static const struct xopt own_options[] = {
      "=US: io_uring workers look for requests this long before sleeping, 0..1000 (5)", -1},
     {"hugepages", X_ONOFF, F(huge_pages), 0, 0, 0, NULL, "hugepages", S_ONOFF,
      "=on|off: item memory in transparent huge pages (default on)", 1},
+    /* Persistence (persist/persist.h); the names are Redis's where it has one. */
+    {"persist_dir", X_CUSTOM, 0, 0, 0, 0, apply_persist_dir, NULL, S_NONE,
+     "=DIR: keep the cache across restarts: an append log and snapshots in DIR\n"
+     "                          (created if missing; off by default)", 0},
+    {"appendfsync", X_CUSTOM, F(appendfsync), 0, 0, 0, apply_appendfsync, "appendfsync", S_FSYNC,
+     "=always|everysec|no: with persist_dir, fsync the log before each reply (always),\n"
+     "                          about once a second (everysec, the default) or never (no);\n"
+     "                          in every case a reply leaves only once its change is written", CONFIG_FSYNC_EVERYSEC},
+    {"snapshot_every", X_INT, F(snapshot_every), 0, INT_MAX, 0, NULL, "snapshot_every", S_INT,
+     "=S: with persist_dir, a snapshot every S seconds (0: only on request, at\n"
+     "                          shutdown and when the log has grown; default 3600)", 3600},
+    {"persist_keep_prefix", X_SET, F(persist_keep_prefix), 0, 0, 0, NULL, "persist_keep_prefix",
+     S_BOOL, "start with the valid part of a damaged log or snapshot instead of refusing", 0},
 };
 
 struct xtable {
@@ -211,8 +226,8 @@ static void store_default(struct config *cfg, const struct xopt *o)
         type = T_DOUBLE;
         break;
     default:
-        assert(o->fmt == S_BOOL || o->fmt == S_ONOFF || o->fmt == S_INT);
-        type = o->fmt == S_INT ? T_INT : T_BOOL;
+        assert(o->fmt == S_BOOL || o->fmt == S_ONOFF || o->fmt == S_INT || o->fmt == S_FSYNC);
+        type = o->fmt == S_INT || o->fmt == S_FSYNC ? T_INT : T_BOOL;
         break;
     }
     switch (type) {
@@ -443,6 +458,30 @@ static int apply_no_modern(struct config *cfg, const char *val)
     return 0;
 }
 
+static int apply_persist_dir(struct config *cfg, const char *val)
+{
+    if (val == NULL || val[0] == '\0' || strlen(val) >= sizeof(cfg->persist_dir))
+        return -1;
+    strcpy(cfg->persist_dir, val);
+    return 0;
+}
+
+static const char *const fsync_names[] = {[CONFIG_FSYNC_NO] = "no",
+                                          [CONFIG_FSYNC_EVERYSEC] = "everysec",
+                                          [CONFIG_FSYNC_ALWAYS] = "always"};
+
+static int apply_appendfsync(struct config *cfg, const char *val)
+{
+    const char *const *names = fsync_names;
+    for (int i = 0; val != NULL && i < 3; i++) {
+        if (strcmp(val, names[i]) == 0) {
+            cfg->appendfsync = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int apply_io_uring_bufs(struct config *cfg, const char *val)
 {
     long v;
@@ -666,6 +705,9 @@ static void describe(const struct xtable *table, const struct config *cfg, confi
             break;
         case S_HASH:
             snprintf(buf, sizeof(buf), "%s", hash_names[*(const enum config_hash *)f]);
+            break;
+        case S_FSYNC:
+            snprintf(buf, sizeof(buf), "%s", fsync_names[*(const int *)f]);
             break;
         case S_ALWAYS_NO:
             snprintf(buf, sizeof(buf), "no");

@@ -17,6 +17,7 @@
 #include "server/exec_internal.h"
 #include "server/server.h"
 #include "server/stats.h"
+#include "persist/persist.h"
 #include "store/store.h"
 
 static void exec_flush(struct exec_ctx *x, const struct request *req)
@@ -108,11 +109,58 @@ static void exec_cache_memlimit(struct exec_ctx *x, const struct request *req)
     }
 }
 
+/* Does the request change the store (so the append log must take it)?
+ * Storage commands are judged in exec_store_begin. */
+static bool request_mutates(const struct request *req)
+{
+    switch (req->cmd) {
+    case REQ_DELETE:
+    case REQ_MD:
+    case REQ_INCR:
+    case REQ_DECR:
+    case REQ_MA:
+    case REQ_TOUCH:
+    case REQ_FLUSH_ALL:
+    case REQ_GAT:
+    case REQ_GATS:
+        return true;
+    case REQ_MG:
+        return exec_flag(req, 'T') || exec_flag(req, 'N');
+    default:
+        return false;
+    }
+}
+
+bool exec_write_refused(struct exec_ctx *x)
+{
+    int e;
+    if (x->srv->persist == NULL || (e = persist_refusing(x->srv->persist)) == 0)
+        return false;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "persistence: %s", strerror(e));
+    exec_reply_message(x, RSP_SERVER_ERROR, RSP_EOK, msg);
+    return true;
+}
+
+static void exec_snapshot(struct exec_ctx *x)
+{
+    if (x->srv->persist == NULL) {
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_EOK, "persistence is off");
+        return;
+    }
+    persist_snapshot_request(x->srv->persist);
+    exec_reply_kind(x, RSP_OK);
+}
+
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
     if (request_is_meta(req->cmd))
         STATS_INCR(x->stats, cmd_meta);
+    /* While the append log cannot be written, writes are refused before
+     * they change anything: nothing is done that cannot be logged. */
+    if (x->srv->persist != NULL && request_mutates(req) && exec_write_refused(x))
+        return EXEC_CONTINUE;
     switch (req->cmd) {
     case REQ_GET:
     case REQ_GETS:
@@ -162,6 +210,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
         break;
     case REQ_CACHE_MEMLIMIT:
         exec_cache_memlimit(x, req);
+        break;
+    case REQ_SNAPSHOT:
+        exec_snapshot(x);
         break;
     case REQ_SLABS:
     case REQ_LRU:

@@ -17,6 +17,10 @@ static inline bool exec_flag(const struct request *req, char c)
 }
 
 /* The per-key commands (exec_keys.c). */
+/* Persistence refuses writes (the append log cannot be written): answer
+ * SERVER_ERROR and return true; false otherwise (nothing answered). */
+bool exec_write_refused(struct exec_ctx *x);
+
 void exec_retrieve(struct exec_ctx *x, const struct request *req);
 void exec_touch(struct exec_ctx *x, const struct request *req);
 void exec_delete(struct exec_ctx *x, const struct request *req);

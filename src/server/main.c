@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "net/event.h"
 #include "net/listen.h"
+#include "persist/persist.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -217,6 +218,39 @@ static int daemonize(bool verbose, char *err, size_t errlen)
     return 0;
 }
 
+/* The append log's fsync moved on (or failed): wake the workers holding
+ * replies for it (session_release_held runs on their wake-up). */
+static void on_durable(void *arg)
+{
+    struct server *srv = arg;
+    for (int i = 0; i < srv->nworkers; i++) {
+        if (atomic_load(&srv->workers[i]->held_any))
+            event_loop_wake(srv->workers[i]->loop);
+    }
+}
+
+/* -o persist_dir: recover the store and log from here on. After the
+ * workers start (the fsync thread wakes them) and before any listener
+ * accepts, so nothing is served before recovery is done. */
+static int open_persistence(struct server *srv, char *err, size_t errlen)
+{
+    static const enum plog_fsync policies[] = {[CONFIG_FSYNC_NO] = PLOG_FSYNC_NO,
+                                               [CONFIG_FSYNC_EVERYSEC] = PLOG_FSYNC_EVERYSEC,
+                                               [CONFIG_FSYNC_ALWAYS] = PLOG_FSYNC_ALWAYS};
+    const struct config *cfg = &srv->cfg;
+    if (cfg->persist_dir[0] == '\0')
+        return 0;
+    struct persist_config pc = {.dir = cfg->persist_dir,
+                                .fsync = policies[cfg->appendfsync],
+                                .snapshot_every = cfg->snapshot_every,
+                                .keep_prefix = cfg->persist_keep_prefix,
+                                .on_durable = on_durable,
+                                .arg = srv};
+    if (persist_open(&pc, srv->store, &srv->persist, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
 static int open_listeners(struct server *srv, int *fds, char *err, size_t errlen)
 {
     const struct config *cfg = &srv->cfg;
@@ -300,6 +334,8 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     }
     maintainer_started = true;
+    if (open_persistence(srv, err, errlen) != 0)
+        goto out;
     /* As memcached: a unix socket replaces the network listeners, UDP too. */
     if (cfg->udpport != 0 && cfg->socketpath == NULL && udp_start(srv, &udp, err, errlen) != 0)
         goto out;
@@ -332,6 +368,8 @@ out:
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(srv->workers[i]);
     udp_stop(&udp);
+    /* Nothing mutates any more: a clean stop ends with a snapshot. */
+    persist_close(&srv->persist, rc == 0);
     for (int i = 0; i < srv->nworkers; i++)
         worker_destroy(&srv->workers[i]);
     free(srv->workers);
@@ -371,6 +409,9 @@ int main(int argc, char **argv)
     srv.started_unix = (int64_t)time(NULL);
     admin_init(&srv.admin, &srv.cfg);
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit reached while writing the append log is an error
+     * to report (EFBIG), not a reason to die. */
+    signal(SIGXFSZ, SIG_IGN);
     if (srv.cfg.maxcore) {
         struct rlimit rl;
         if (getrlimit(RLIMIT_CORE, &rl) == 0) {

@@ -15,6 +15,7 @@
 #include "server/version.h"
 
 struct event_loop;
+struct persist;
 struct store;
 struct worker;
 
@@ -22,6 +23,7 @@ struct worker;
 struct server {
     struct config cfg;
     struct store *store;
+    struct persist *persist;       /* NULL without -o persist_dir */
     struct worker **workers;
     int nworkers;
     atomic_uint next_worker;       /* round-robin hand-off of new connections */

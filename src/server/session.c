@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
+#include "persist/persist.h"
 #include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stream.h"
@@ -57,6 +58,11 @@ struct session {
     const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
+    /* appendfsync always: replies held until the log is fsynced up to
+     * hold_lsn; the session is then on its worker's held list */
+    bool held;
+    uint64_t hold_lsn;
+    struct session *held_next;
     struct reqloop rl; /* the request half: parse, exec, reply */
 };
 
@@ -124,13 +130,91 @@ static void process(struct session *s, int *budget)
     }
 }
 
-/* One read: large data blocks go straight into item memory. */
 /* The peer is done sending and everything it sent has been handled:
  * process() stopped for want of input, not for the -R budget or a pause.
  * What is left is to send the replies and close. */
 static bool peer_answered(const struct session *s)
 {
     return s->peer_done && !s->paused && (s->conn.budget > 0 || rbuf_len(&s->conn.in) == 0);
+}
+
+/*
+ * The batch just handled changed the store: its replies may leave only
+ * once the append log holds the changes. Write them (group commit: with
+ * everyone's buffered so far). If that fails, the replies must not go at
+ * all: the session closes without them, so nothing unlogged is
+ * acknowledged. With appendfsync always the replies also wait for the
+ * fsync: the session holds its output and joins the worker's held list
+ * (session_release_held lets it go). False when the session was closed.
+ */
+static bool session_log(struct session *s)
+{
+    struct persist *p = s->w->srv->persist;
+    if (persist_commit(p) != 0) {
+        s->close_reason = "error";
+        session_close(&s);
+        return false;
+    }
+    if (!persist_holds_replies(p))
+        return true;
+    /* Flag first, then look: the sync thread sets durable, then looks at
+     * the flag, so one of the two sees the other (no lost wake-up). */
+    atomic_store(&s->w->held_any, true);
+    uint64_t lsn = persist_pending(p);
+    if (lsn == 0) {
+        if (s->w->held == NULL)
+            atomic_store(&s->w->held_any, false);
+        return true;
+    }
+    if (lsn > s->hold_lsn)
+        s->hold_lsn = lsn;
+    if (!s->held) {
+        s->held = true;
+        s->held_next = s->w->held;
+        s->w->held = s;
+    }
+    return true;
+}
+
+static void held_unlink(struct session *s)
+{
+    struct session **pp = &s->w->held;
+    while (*pp != NULL && *pp != s)
+        pp = &(*pp)->held_next;
+    if (*pp == s)
+        *pp = s->held_next;
+    s->held = false;
+    s->held_next = NULL;
+}
+
+void session_release_held(struct worker *w)
+{
+    struct persist *p = w->srv->persist;
+    struct session *list = w->held;
+    w->held = NULL;
+    atomic_store(&w->held_any, true); /* as in session_log: before looking */
+    uint64_t durable = persist_durable(p);
+    bool failing = persist_refusing(p) != 0;
+    while (list != NULL) {
+        struct session *s = list;
+        list = s->held_next;
+        s->held_next = NULL;
+        if (durable >= s->hold_lsn) {
+            s->held = false;
+            s->hold_lsn = 0;
+            conn_kick(&s->conn); /* the driver runs and sends (it may hold again) */
+        } else if (failing) {
+            /* Its replies may never be backed by the disk: not acknowledged. */
+            s->held = false;
+            s->close_reason = "error";
+            session_close(&s);
+        } else {
+            s->held_next = w->held;
+            w->held = s;
+        }
+    }
+    if (w->held == NULL)
+        atomic_store(&w->held_any, false);
 }
 
 /* After handling an event: close, or tell the connection what comes next.
@@ -141,16 +225,17 @@ static bool peer_answered(const struct session *s)
 static void session_want(struct session *s)
 {
     struct conn *c = &s->conn;
+    unsigned hold = s->held ? CONN_WANT_HOLD : 0;
     if (peer_answered(s))
         reqloop_close(&s->rl);
     if (reqloop_closing(&s->rl)) {
         if (outq_empty(&c->out))
             session_close(&s);
         else
-            conn_want(c, CONN_WANT_CLOSE, NULL, 0);
+            conn_want(c, CONN_WANT_CLOSE | hold, NULL, 0);
         return;
     }
-    unsigned want = 0;
+    unsigned want = hold;
     char *direct = NULL;
     size_t direct_len = 0;
     if (!s->paused && !input_held(s)) {
@@ -194,8 +279,12 @@ static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
      * may not be consumed (the connection receiving into it, or paused). */
     if (s->stream != NULL)
         stream_feed(s);
-    if (!c->in_filling && !s->paused)
+    if (!c->in_filling && !s->paused) {
+        uint64_t changes = persist_thread_changes();
         process(s, &c->budget);
+        if (s->w->srv->persist != NULL && persist_thread_changes() != changes && !session_log(s))
+            return;
+    }
     session_want(s);
 }
 
@@ -279,6 +368,8 @@ void session_close(struct session **sp)
     pthread_mutex_lock(&w->lock);
     session_unlink(&w->sessions, s);
     pthread_mutex_unlock(&w->lock);
+    if (s->held)
+        held_unlink(s);
     atomic_fetch_sub(&w->srv->curr_conns, 1);
     if (watch_wants(&w->srv->admin.watch, ADMIN_WATCH_CONNEVENTS)) {
         /* memcached's reasons: the peer closed (or quit) is "normal" */
@@ -359,5 +450,6 @@ const struct worker_conn_ops session_worker_ops = {
     .idle_since = session_idle_since,
     .next = session_next,
     .describe = session_describe,
+    .release_held = session_release_held,
 };
 

@@ -35,6 +35,11 @@ void session_close(struct session **s);
  * session. Loop thread only. */
 void session_stream_kick(struct session *s);
 
+/* Let go the worker's sessions whose held replies the append log's fsync
+ * now covers (appendfsync always); close those it never will (the log
+ * failed). Loop thread; on a wake-up. */
+void session_release_held(struct worker *w);
+
 /* session_close for -o idle_timeout ("watch connevents" says why). */
 void session_close_idle(struct session **s);
 

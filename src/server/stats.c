@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "persist/persist.h"
 #include "server/exec_ctx.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -435,6 +436,15 @@ static void stats_detail(struct exec_ctx *x, const char *arg, size_t narg)
     }
 }
 
+/* mnemo's own group: the append log and snapshots (persist/persist.h). */
+static void stats_persistence(struct exec_ctx *x)
+{
+    stat_str(x, "persist_enabled", x->srv->persist != NULL ? "1" : "0");
+    if (x->srv->persist != NULL)
+        persist_stats(x->srv->persist, emit_setting, x);
+    end(x);
+}
+
 /* The group is the first word. memcached 1.6.45 matches reset, detail,
  * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
  * is cachedump, which mnemo does not have), in that order, then the rest
@@ -463,6 +473,8 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
         stats_items(x);
     } else if (arg_is(arg, n, "slabs")) {
         stats_slabs(x);
+    } else if (arg_is(arg, n, "persistence")) {
+        stats_persistence(x);
     } else if (arg_is(arg, n, "sizes")) {
         /* 1.6.45 tracks sizes only when started with -o track_sizes,
          * which has nothing to histogram here (no slab classes) */

@@ -26,6 +26,7 @@
 #include "common/rbuf.h"
 #include "net/event.h"
 #include "net/listen.h"
+#include "persist/persist.h"
 #include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stats.h"
@@ -122,6 +123,17 @@ static void send_frames(struct udp_socket *u, const unsigned char *hdr_in, const
     free(flat);
 }
 
+/* The datagram's changes are in the append log (and, with appendfsync
+ * always, fsynced: a datagram cannot be held back the way a connection's
+ * replies are, so this thread waits). False: they could not be logged. */
+static bool logged(struct persist *p)
+{
+    if (persist_commit(p) != 0)
+        return false;
+    uint64_t lsn = persist_pending(p);
+    return lsn == 0 || persist_wait_durable(p, lsn) == 0;
+}
+
 static void on_datagram(struct event_handler *h, uint32_t events)
 {
     struct udp_socket *u = h->arg;
@@ -140,7 +152,13 @@ static void on_datagram(struct event_handler *h, uint32_t events)
          * payload, without a word; it does not look at the sequence number. */
         if (count != 1 || n == UDP_HEADER_LEN)
             continue;
+        uint64_t changes = persist_thread_changes();
         run_payload(u, u->in + UDP_HEADER_LEN, (size_t)n - UDP_HEADER_LEN);
+        if (u->w->srv->persist != NULL && persist_thread_changes() != changes &&
+            !logged(u->w->srv->persist)) {
+            outq_consume(&u->out, outq_pending(&u->out)); /* not acknowledged */
+            continue;
+        }
         send_frames(u, hdr, (struct sockaddr *)&peer, plen);
     }
 }

@@ -43,6 +43,8 @@ static void adopt_pending(struct event_loop *loop, void *arg)
     struct worker *w = arg;
     int fds[64];
     kick_streams(w);
+    if (w->held != NULL)
+        w->conns->release_held(w);
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&w->lock);

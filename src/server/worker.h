@@ -10,6 +10,8 @@
 #define MNEMO_SERVER_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +43,9 @@ struct worker_conn_ops {
     uint32_t (*idle_since)(const struct session *s);
     struct session *(*next)(const struct session *s);
     void (*describe)(const struct session *s, worker_stat_fn emit, void *arg);
+    /* Replies held for the append log's fsync: let go those now durable
+     * (on a wake-up while held_any). */
+    void (*release_held)(struct worker *w);
 };
 
 struct worker {
@@ -57,6 +62,8 @@ struct worker {
     size_t cap;
     struct session *sessions;
     int nstreams; /* sessions with a streaming reply (loop thread only) */
+    struct session *held; /* sessions whose replies wait for an fsync (loop thread) */
+    atomic_bool held_any; /* held may be non-empty: the fsync thread wakes the loop */
 };
 
 /* Create the worker and start its thread; it runs its connections through

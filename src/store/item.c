@@ -201,6 +201,16 @@ bool item_fetched(const struct item *it)
     return (item_state(it) & ITEM_FETCHED) != 0;
 }
 
+bool item_stale(const struct item *it)
+{
+    return (item_state(it) & ITEM_STALE) != 0;
+}
+
+bool item_win_sent(const struct item *it)
+{
+    return (item_state(it) & ITEM_WIN_SENT) != 0;
+}
+
 char *item_data(struct item *it)
 {
     return (char *)&it->var[key_off(it)] + it->nkey;

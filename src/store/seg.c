@@ -279,6 +279,20 @@ void seg_seal_head(struct arena *a, unsigned h)
     pthread_mutex_unlock(&hd->lock);
 }
 
+void seg_seal_head_before(struct arena *a, unsigned h, uint64_t seq)
+{
+    struct seg_head *hd = &a->heads[h];
+
+    pthread_mutex_lock(&hd->lock);
+    if (hd->seg != SEG_NONE && a->segs[hd->seg].seq < seq) {
+        pthread_mutex_lock(&a->pool_lock);
+        seal_locked(a, hd->seg);
+        pthread_mutex_unlock(&a->pool_lock);
+        hd->seg = SEG_NONE;
+    }
+    pthread_mutex_unlock(&hd->lock);
+}
+
 /* ---- the pool ---- */
 
 static bool empty_unreferenced(struct arena *a, uint32_t idx)

@@ -204,6 +204,10 @@ void seg_install(struct arena *a, unsigned h, uint32_t idx, size_t size, uint32_
 /* Seal head h's segment onto the FIFO (so that eviction may take it). */
 void seg_seal_head(struct arena *a, unsigned h);
 
+/* Seal head h's segment if it became the head's with a sequence below seq
+ * (store_raise_cas: places in it would derive cas values under a floor). */
+void seg_seal_head_before(struct arena *a, unsigned h, uint64_t seq);
+
 /* A free segment: from the free stack, else a drained or sealed segment
  * with no reference and no linked item. SEG_NONE if none. */
 uint32_t seg_obtain_free(struct arena *a);

@@ -121,6 +121,16 @@ static void grow_locked(struct shard *sh, const struct arena *a)
     sh->retired[sh->nretired++] = old;
 }
 
+void shard_expect_locked(struct shard *sh, const struct arena *a, size_t items)
+{
+    while (items > sh->nbuckets + sh->nbuckets / 2) {
+        size_t n = sh->nbuckets;
+        grow_locked(sh, a);
+        if (sh->nbuckets == n)
+            break; /* no memory, or the largest table: it grows later if it can */
+    }
+}
+
 void shard_link_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv)
 {
     assert((item_state(it) & ITEM_LINKED) == 0);

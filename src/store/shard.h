@@ -56,6 +56,10 @@ struct item *shard_find_locked(struct shard *sh, const struct arena *a, const ch
  * under the lock; if that fails the table just stays smaller). */
 void shard_link_locked(struct shard *sh, const struct arena *a, struct item *it, uint32_t hv);
 
+/* Grow the table (by doublings, as links would) until it holds items at
+ * its load limit. Rehashes what is linked. */
+void shard_expect_locked(struct shard *sh, const struct arena *a, size_t items);
+
 /* Take a linked item (of item_size() size) out of the table and uncount it.
  * Clearing ITEM_LINKED (release) is its last access to the item: an evictor
  * that sees the bit clear (acquire) without the lock may reuse the memory. */

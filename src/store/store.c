@@ -17,7 +17,9 @@
  * Items are written once, at a new place for every version; the cas of an
  * item is derived from its place, (segment sequence << bits) | offset, and
  * stored explicitly only when a caller chose it (meta E), when md x keeps
- * it, or when eviction/compaction copies an item forward. An in-place md I
+ * it, when eviction/compaction copies an item forward, or when a restore
+ * brings an item back (restore.c, which also keeps every later cas above
+ * a floor across restarts). An in-place md I
  * sets ITEM_CAS_BUMP: derived cas + 1, which no other item can have (items
  * are at least 5 address units long); a second md I writes a copy.
  *
@@ -680,6 +682,7 @@ static int arenas_init(struct store *s, const struct store_config *cfg)
         (void)madvise(s->map, s->map_len, MADV_HUGEPAGE); /* EINVAL without THP */
     s->mem = (char *)(((uintptr_t)s->map + seg - 1) & ~(uintptr_t)(seg - 1));
     atomic_init(&s->next_seq, 1);
+    atomic_init(&s->cas_chosen_max, 0);
     uint32_t limit = arena_limit(s, shift, cfg->max_bytes);
     for (unsigned i = 0; i < s->narenas; i++) {
         struct arena *a = &s->arenas[i];

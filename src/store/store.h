@@ -323,4 +323,68 @@ typedef void (*store_hook_fn)(void *arg, enum store_event ev, const char *key, s
                               const struct item *it, uint32_t exptime);
 void store_set_hook(struct store *s, store_hook_fn hook, void *arg);
 
+/* ---- restoring (persist/, repl/) ----
+ *
+ * Recovery and a replica put items back exactly as they were: value, client
+ * flags, exptime, cas and meta state. cas values are never reused across a
+ * restart: a snapshot records store_cas_high(), and recovery raises the
+ * store's floor above every cas it read (store_raise_cas) before serving. */
+
+struct store_restore {
+    const char *key;
+    size_t nkey;
+    const char *value; /* vlen bytes, without "\r\n" (may be NULL if vlen is 0) */
+    uint32_t vlen;
+    uint32_t flags;
+    uint32_t exptime;  /* server clock (common/clock.h), 0 = never */
+    uint64_t cas;      /* the item's cas, kept exactly; 0 = derive one (and with
+                        * use_cas off every item has cas 0 anyway) */
+    bool stale, win_sent, fetched, key_binary; /* the meta state bits */
+};
+
+/* Link an item as it was, unconditionally (replacing any item under the
+ * key, live or not), evicting as a set would to make room. Does NOT call the
+ * mutation hook: recovery and a replica apply what was already logged. The
+ * item's access time is now. An item already expired (exptime != 0 and not
+ * after clock_now(), STORE_EXPIRED included) is accepted but not linked:
+ * the key's old item is unlinked (replaced by one no lookup returns) and
+ * STORE_OK is returned without taking memory, so a dead item never evicts a
+ * live one. A restored cas is kept in the item (8 bytes more than a set's
+ * item, which derives its cas from its place). Takes one shard lock; may
+ * evict. STORE_OK, ENOMEM (no room: -M, or all referenced), TOO_LARGE
+ * (beyond item_size_max), EINVAL (NULL, empty or too long key, value NULL
+ * with vlen > 0). */
+enum store_status store_restore(struct store *s, const struct store_restore *r);
+
+/* A hint before restoring about `items` items (a snapshot's header knows
+ * how many): the index grows to hold them now, instead of doubling and
+ * rehashing as they arrive (a 4M-item recovery spent about a third of
+ * its restore time there). Capped by what max_bytes could hold. Takes each
+ * shard lock in turn and rehashes what is already stored: meant for
+ * before serving. */
+void store_expect_items(struct store *s, uint64_t items);
+
+/* From now on every cas the store hands out is above cas: every item
+ * allocated after the call returns gets a larger one (derived from its
+ * place, or that + 1 for an in-place md I). A cas chosen by a client (meta
+ * E) is the client's and is left alone, as are the cas values of items
+ * already stored. Floors at or above 2^63 count as 2^63 - 1: only a client's
+ * E reaches that high, and the top half keeps derivation from wrapping.
+ * Thread-safe; cheap (it starts every writer head on a new segment). */
+void store_raise_cas(struct store *s, uint64_t cas);
+
+/* A value at least as large as every cas handed out so far (for a
+ * snapshot's header: no cas handed out before this call is above it),
+ * client-chosen ones (meta E, restores) included. Lock-free: two loads. */
+uint64_t store_cas_high(const struct store *s);
+
+/* The server-clock time of a pending delayed flush_all (flush_all N whose
+ * time has not come), or 0. */
+uint32_t store_flush_pending(const struct store *s);
+
+/* For the hook and snapshots: the item's meta state (item_fetched and
+ * item_key_binary are above). */
+bool item_stale(const struct item *it);
+bool item_win_sent(const struct item *it);
+
 #endif

@@ -32,6 +32,7 @@ struct store {
     size_t map_len;
     struct store_config cfg; /* max_bytes: __atomic loads/stores (store_set_max_bytes) */
     _Alignas(64) _Atomic uint64_t next_seq; /* segment sequences, for every arena */
+    _Atomic uint64_t cas_chosen_max; /* the largest cas a caller chose (meta E, restore) */
     _Alignas(64) _Atomic uint64_t flush_state;
     store_hook_fn hook; /* atomic loads/stores (__atomic builtins) */
     void *hook_arg;
@@ -121,6 +122,17 @@ uint64_t core_cas(const struct store *s, const struct item *it);
 
 /* The cas the item's place gives it (segment sequence, offset). */
 uint64_t core_cas_derived(const struct store *s, const struct item *it);
+
+/* A caller chose this cas for an item (meta E, a restore): keep
+ * store_cas_high() above it. Not on the path of a plain set. */
+static inline void core_note_cas(struct store *s, uint64_t cas)
+{
+    uint64_t cur = atomic_load_explicit(&s->cas_chosen_max, memory_order_relaxed);
+    while (cas > cur && !atomic_compare_exchange_weak_explicit(
+                            &s->cas_chosen_max, &cur, cas, memory_order_relaxed,
+                            memory_order_relaxed)) {
+    }
+}
 
 /* Drop a reference (a lookup's, or a reservation's once linked). */
 static inline void core_unref(struct store *s, struct item *it)

@@ -38,8 +38,11 @@ static const struct store_delta_opts delta_opts_none;
 static void link_new_locked(struct store *s, struct shard *sh, struct item *old,
                             struct item *fresh, uint32_t hv, uint32_t now, uint64_t want)
 {
-    if (item_state(fresh) & ITEM_HAS_CAS)
+    if (item_state(fresh) & ITEM_HAS_CAS) {
+        if (want != 0)
+            core_note_cas(s, want); /* E: store_cas_high() covers it */
         item_cas_slot_store(fresh, want != 0 ? want : core_cas_derived(s, fresh));
+    }
     item_atime_store(fresh, now);
     if (old != NULL) {
         /* A new version of an item that proved itself (read since written, or

@@ -1,0 +1,475 @@
+/*
+ * log.c: see log.h.
+ *
+ * Locks, in the order they may nest: io_lock (the file, the buffer being
+ * written, `written`), then buf_lock (the buffer being appended to). The
+ * mutation hook runs under a store shard lock and takes buf_lock only, so
+ * records of one key enter the buffer in the order the store made them.
+ * The sync thread fsyncs holding neither (sync_lock only guards its own
+ * state), so a worker writing never waits for an fsync.
+ */
+#include "persist/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "persist/logfile.h"
+
+#define BUF_INITIAL (1u << 20)
+
+struct plog {
+    char dir[4096];
+    enum plog_fsync policy;
+
+    pthread_mutex_t buf_lock;
+    char *buf; /* appended to */
+    size_t len, cap;
+    uint64_t appended; /* LSN at the end of buf */
+    uint64_t records;
+
+    pthread_mutex_t io_lock;
+    char *wbuf; /* taken from buf, being written (kept while a write fails) */
+    size_t wlen, wcap;
+    uint64_t wend; /* LSN at the end of wbuf */
+    int fd;
+    uint64_t seq;
+    uint64_t off; /* where the next write goes in the segment */
+
+    _Atomic uint64_t written;
+    _Atomic uint64_t durable;
+    _Atomic int failing; /* errno of a failure not yet recovered from */
+
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_cond;
+    bool stop;
+    bool syncing; /* an fdatasync of fd is running outside the locks */
+    bool thread_started;
+    pthread_t thread;
+    plog_durable_fn on_durable;
+    void *arg;
+
+    /* statistics (relaxed) */
+    _Atomic uint64_t st_bytes, st_writes, st_fsyncs, st_fsync_usec, st_errors;
+    _Atomic uint64_t st_hist[PLOG_FSYNC_BUCKETS];
+    _Atomic int last_errno;
+};
+
+static int64_t now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void seg_path(const char *dir, uint64_t seq, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/log.%016" PRIx64, dir, seq);
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* pwrite all of it, or -1 (errno). */
+static int pwrite_all(int fd, const char *p, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Create a segment with its header, fsynced with the directory. */
+static int segment_create(const char *dir, uint64_t seq, char *err, size_t errlen)
+{
+    char path[4200];
+    seg_path(dir, seq, path, sizeof(path));
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char head[LOGFILE_HEADER];
+    logfile_header_encode(seq, head);
+    if (pwrite_all(fd, head, sizeof(head), 0) != 0 || fdatasync(fd) != 0 || fsync_dir(dir) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    return fd;
+}
+
+/* Broadcast: the sync thread and plog_wait_durable()'s callers share it. */
+static void wake_sync(struct plog *l)
+{
+    pthread_mutex_lock(&l->sync_lock);
+    pthread_cond_broadcast(&l->sync_cond);
+    pthread_mutex_unlock(&l->sync_lock);
+}
+
+static void note_failure(struct plog *l, int e)
+{
+    atomic_fetch_add_explicit(&l->st_errors, 1, memory_order_relaxed);
+    atomic_store_explicit(&l->last_errno, e, memory_order_relaxed);
+    if (atomic_exchange(&l->failing, e) == 0) {
+        log_error("persist: writing the append log failed: %s; writes are refused until it "
+                  "succeeds again", strerror(e));
+        /* Whoever waits for an fsync must hear of it: their replies won't go. */
+        if (l->on_durable != NULL)
+            l->on_durable(l->arg);
+    }
+    wake_sync(l);
+}
+
+static void note_recovered(struct plog *l)
+{
+    if (atomic_exchange(&l->failing, 0) != 0)
+        log_error("persist: the append log is written again; writes are accepted");
+}
+
+/* Write everything buffered up to now (io_lock held). 0 or -1 (errno). */
+static int write_pending(struct plog *l)
+{
+    for (int round = 0; round < 2; round++) {
+        if (l->wlen == 0) {
+            /* Take the appended records; the empty buffer goes to the appenders. */
+            pthread_mutex_lock(&l->buf_lock);
+            char *b = l->wbuf;
+            size_t c = l->wcap;
+            l->wbuf = l->buf;
+            l->wcap = l->cap;
+            l->wlen = l->len;
+            l->wend = l->appended;
+            l->buf = b;
+            l->cap = c;
+            l->len = 0;
+            pthread_mutex_unlock(&l->buf_lock);
+            if (l->wlen == 0)
+                return 0;
+        }
+        if (pwrite_all(l->fd, l->wbuf, l->wlen, l->off) != 0) {
+            int e = errno;
+            note_failure(l, e);
+            errno = e;
+            return -1;
+        }
+        l->off += l->wlen;
+        atomic_fetch_add_explicit(&l->st_bytes, l->wlen, memory_order_relaxed);
+        atomic_fetch_add_explicit(&l->st_writes, 1, memory_order_relaxed);
+        l->wlen = 0;
+        atomic_store_explicit(&l->written, l->wend, memory_order_release);
+        /* A retry after a failure wrote the old records first: go round
+         * once more for what was appended meanwhile. */
+    }
+    return 0;
+}
+
+int plog_wait_durable(struct plog *l, uint64_t lsn)
+{
+    pthread_mutex_lock(&l->sync_lock);
+    while (atomic_load(&l->durable) < lsn && atomic_load(&l->failing) == 0)
+        pthread_cond_wait(&l->sync_cond, &l->sync_lock);
+    bool ok = atomic_load(&l->durable) >= lsn;
+    pthread_mutex_unlock(&l->sync_lock);
+    return ok ? 0 : -1;
+}
+
+uint64_t plog_append(struct plog *l, const struct rec *r)
+{
+    size_t need = rec_size(r);
+    pthread_mutex_lock(&l->buf_lock);
+    if (l->len + need > l->cap) {
+        size_t cap = l->cap ? l->cap : BUF_INITIAL;
+        while (cap < l->len + need)
+            cap *= 2;
+        char *b = realloc(l->buf, cap);
+        if (b == NULL) {
+            pthread_mutex_unlock(&l->buf_lock);
+            note_failure(l, ENOMEM);
+            return 0;
+        }
+        l->buf = b;
+        l->cap = cap;
+    }
+    rec_encode(r, l->buf + l->len);
+    l->len += need;
+    l->appended += need;
+    l->records++;
+    uint64_t lsn = l->appended;
+    pthread_mutex_unlock(&l->buf_lock);
+    return lsn;
+}
+
+int plog_write(struct plog *l, uint64_t lsn)
+{
+    if (atomic_load_explicit(&l->written, memory_order_acquire) >= lsn)
+        return 0;
+    pthread_mutex_lock(&l->io_lock);
+    int rc = 0;
+    if (atomic_load_explicit(&l->written, memory_order_relaxed) < lsn)
+        rc = write_pending(l);
+    pthread_mutex_unlock(&l->io_lock);
+    if (rc == 0) {
+        if (atomic_load(&l->failing) != 0 && l->policy != PLOG_FSYNC_ALWAYS)
+            note_recovered(l);
+        if (l->policy == PLOG_FSYNC_ALWAYS)
+            wake_sync(l);
+    }
+    return rc;
+}
+
+uint64_t plog_written(const struct plog *l)
+{
+    return atomic_load_explicit(&l->written, memory_order_acquire);
+}
+
+uint64_t plog_durable(const struct plog *l)
+{
+    return atomic_load_explicit(&l->durable, memory_order_acquire);
+}
+
+int plog_failing(const struct plog *l)
+{
+    return atomic_load_explicit(&l->failing, memory_order_relaxed);
+}
+
+enum plog_fsync plog_policy(const struct plog *l)
+{
+    return l->policy;
+}
+
+static void count_fsync(struct plog *l, int64_t usec)
+{
+    static const int64_t bounds[PLOG_FSYNC_BUCKETS - 1] = {100, 1000, 10000, 100000};
+    int b = 0;
+    while (b < PLOG_FSYNC_BUCKETS - 1 && usec > bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&l->st_hist[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->st_fsyncs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->st_fsync_usec, (uint64_t)usec, memory_order_relaxed);
+}
+
+/* One round of the sync thread: retry a failed write, then fsync what is
+ * written and not yet durable. Called with sync_lock held; returns with it. */
+static void sync_round(struct plog *l)
+{
+    pthread_mutex_unlock(&l->sync_lock);
+    if (atomic_load(&l->failing) != 0) {
+        pthread_mutex_lock(&l->io_lock);
+        int rc = write_pending(l);
+        pthread_mutex_unlock(&l->io_lock);
+        if (rc != 0) {
+            pthread_mutex_lock(&l->sync_lock);
+            return;
+        }
+        if (l->policy != PLOG_FSYNC_ALWAYS) /* always: once the fsync below succeeds */
+            note_recovered(l);
+    }
+    /* fd and the target under io_lock; the fsync itself outside it, marked
+     * `syncing` so a rotation does not close fd under us. */
+    pthread_mutex_lock(&l->io_lock);
+    uint64_t target = atomic_load(&l->written);
+    int fd = l->fd;
+    pthread_mutex_lock(&l->sync_lock);
+    bool due = l->policy != PLOG_FSYNC_NO && target > atomic_load(&l->durable);
+    l->syncing = due;
+    pthread_mutex_unlock(&l->sync_lock);
+    pthread_mutex_unlock(&l->io_lock);
+    if (due) {
+        int64_t t0 = now_usec();
+        int rc = fdatasync(fd);
+        int e = errno;
+        count_fsync(l, now_usec() - t0);
+        if (rc == 0) {
+            /* durable only grows: a rotation may have moved it further */
+            uint64_t d = atomic_load(&l->durable);
+            while (d < target && !atomic_compare_exchange_weak(&l->durable, &d, target))
+                ;
+            note_recovered(l);
+        } else {
+            note_failure(l, e);
+        }
+        if (l->on_durable != NULL)
+            l->on_durable(l->arg);
+    }
+    pthread_mutex_lock(&l->sync_lock);
+    l->syncing = false;
+    pthread_cond_broadcast(&l->sync_cond);
+}
+
+static void *sync_main(void *arg)
+{
+    struct plog *l = arg;
+    pthread_mutex_lock(&l->sync_lock);
+    while (!l->stop) {
+        bool failing = atomic_load(&l->failing) != 0;
+        /* "no" keeps the thread only to retry failed writes. */
+        if (!failing && (l->policy == PLOG_FSYNC_NO ||
+                         (l->policy == PLOG_FSYNC_ALWAYS &&
+                          atomic_load(&l->written) <= atomic_load(&l->durable)))) {
+            pthread_cond_wait(&l->sync_cond, &l->sync_lock);
+            continue;
+        }
+        if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            long ms = failing ? PLOG_RETRY_MS : 1000;
+            until.tv_nsec += ms * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
+            if (l->stop)
+                break;
+        }
+        sync_round(l);
+    }
+    pthread_mutex_unlock(&l->sync_lock);
+    return NULL;
+}
+
+int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durable_fn on_durable,
+              void *arg, struct plog **out, char *err, size_t errlen)
+{
+    struct plog *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(l->dir, sizeof(l->dir), "%s", dir);
+    l->policy = policy;
+    l->seq = seq;
+    l->off = LOGFILE_HEADER;
+    l->on_durable = on_durable;
+    l->arg = arg;
+    pthread_mutex_init(&l->buf_lock, NULL);
+    pthread_mutex_init(&l->io_lock, NULL);
+    pthread_mutex_init(&l->sync_lock, NULL);
+    pthread_cond_init(&l->sync_cond, NULL);
+    l->fd = segment_create(dir, seq, err, errlen);
+    if (l->fd < 0) {
+        free(l);
+        return -1;
+    }
+    if (pthread_create(&l->thread, NULL, sync_main, l) != 0) {
+        snprintf(err, errlen, "cannot start the log's sync thread");
+        close(l->fd);
+        free(l);
+        return -1;
+    }
+    l->thread_started = true;
+    *out = l;
+    return 0;
+}
+
+int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&l->io_lock);
+    if (write_pending(l) != 0 || fdatasync(l->fd) != 0) {
+        snprintf(err, errlen, "cannot finish log segment %016" PRIx64 ": %s", l->seq,
+                 strerror(errno));
+        pthread_mutex_unlock(&l->io_lock);
+        return -1;
+    }
+    int fd = segment_create(l->dir, l->seq + 1, err, errlen);
+    if (fd < 0) {
+        pthread_mutex_unlock(&l->io_lock);
+        return -1;
+    }
+    /* Everything written is now on disk, in the old segment. */
+    uint64_t w = atomic_load(&l->written);
+    uint64_t d = atomic_load(&l->durable);
+    while (d < w && !atomic_compare_exchange_weak(&l->durable, &d, w))
+        ;
+    pthread_mutex_lock(&l->sync_lock);
+    while (l->syncing)
+        pthread_cond_wait(&l->sync_cond, &l->sync_lock);
+    int old = l->fd;
+    l->fd = fd;
+    l->seq++;
+    l->off = LOGFILE_HEADER;
+    pthread_mutex_unlock(&l->sync_lock);
+    pthread_mutex_unlock(&l->io_lock);
+    close(old);
+    if (l->on_durable != NULL)
+        l->on_durable(l->arg);
+    *new_seq = l->seq;
+    return 0;
+}
+
+void plog_stats(struct plog *l, struct plog_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&l->io_lock);
+    out->seq = l->seq;
+    out->segment_bytes = l->off;
+    pthread_mutex_unlock(&l->io_lock);
+    pthread_mutex_lock(&l->buf_lock);
+    out->records = l->records;
+    pthread_mutex_unlock(&l->buf_lock);
+    out->bytes = atomic_load_explicit(&l->st_bytes, memory_order_relaxed);
+    out->writes = atomic_load_explicit(&l->st_writes, memory_order_relaxed);
+    out->fsyncs = atomic_load_explicit(&l->st_fsyncs, memory_order_relaxed);
+    out->fsync_usec_total = atomic_load_explicit(&l->st_fsync_usec, memory_order_relaxed);
+    for (int i = 0; i < PLOG_FSYNC_BUCKETS; i++)
+        out->fsync_hist[i] = atomic_load_explicit(&l->st_hist[i], memory_order_relaxed);
+    out->write_errors = atomic_load_explicit(&l->st_errors, memory_order_relaxed);
+    out->last_errno = atomic_load_explicit(&l->last_errno, memory_order_relaxed);
+    out->failing = atomic_load(&l->failing) != 0;
+}
+
+void plog_close(struct plog **lp)
+{
+    struct plog *l = *lp;
+    if (l == NULL)
+        return;
+    *lp = NULL;
+    if (l->thread_started) {
+        pthread_mutex_lock(&l->sync_lock);
+        l->stop = true;
+        pthread_cond_broadcast(&l->sync_cond);
+        pthread_mutex_unlock(&l->sync_lock);
+        pthread_join(l->thread, NULL);
+    }
+    pthread_mutex_lock(&l->io_lock);
+    if (write_pending(l) != 0 || fdatasync(l->fd) != 0)
+        log_error("persist: closing the append log: %s", strerror(errno));
+    pthread_mutex_unlock(&l->io_lock);
+    close(l->fd);
+    free(l->buf);
+    free(l->wbuf);
+    pthread_mutex_destroy(&l->buf_lock);
+    pthread_mutex_destroy(&l->io_lock);
+    pthread_mutex_destroy(&l->sync_lock);
+    pthread_cond_destroy(&l->sync_cond);
+    free(l);
+}

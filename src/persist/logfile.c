@@ -1,0 +1,239 @@
+/*
+ * logfile.c: a log segment's header, and reading a segment back record by
+ * record (logfile.h).
+ *
+ * Knows the segment layout and record.h; knows nothing of the store, of
+ * how records are applied or of when segments are written. One scanner
+ * serves a file and bytes in memory: it looks at the input through a
+ * window that, for a file, is a buffer refilled with pread() (the fd's
+ * offset is left alone) and grown only to hold the largest record met.
+ * A length is trusted for growing only when the record's fixed fields
+ * agree with it (rec_decode) and the file is long enough to hold it, so a
+ * damaged length never makes the scanner allocate what it claims.
+ */
+#include "persist/logfile.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char magic[8] = {'M', 'N', 'E', 'M', 'O', 'L', 'O', 'G'};
+
+/* The window's first size; a test build may make it tiny so that refills
+ * and growth are exercised by small files (tests/fuzz). */
+#ifndef LOGFILE_WINDOW
+#define LOGFILE_WINDOW (64u * 1024)
+#endif
+
+static void put32(char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (char)(uint8_t)(v >> (8 * i));
+    }
+}
+
+static uint32_t get32(const char *p)
+{
+    const uint8_t *u = (const uint8_t *)p;
+    return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+void logfile_header_encode(uint64_t seq, char out[LOGFILE_HEADER])
+{
+    memcpy(out, magic, sizeof(magic));
+    put32(out + 8, LOGFILE_VERSION);
+    put32(out + 12, 0);
+    put32(out + 16, (uint32_t)seq);
+    put32(out + 20, (uint32_t)(seq >> 32));
+    put32(out + 24, rec_crc32c(0, out, 24));
+    put32(out + 28, 0);
+}
+
+int logfile_header_decode(const char *buf, size_t len, uint64_t *seq)
+{
+    if (len < LOGFILE_HEADER || memcmp(buf, magic, sizeof(magic)) != 0 ||
+        get32(buf + 8) != LOGFILE_VERSION || get32(buf + 12) != 0 || get32(buf + 28) != 0 ||
+        get32(buf + 24) != rec_crc32c(0, buf, 24)) {
+        return -1;
+    }
+    *seq = (uint64_t)get32(buf + 16) | (uint64_t)get32(buf + 20) << 32;
+    return 0;
+}
+
+/* ---- the window ---------------------------------------------------------- */
+
+struct window {
+    int fd;           /* -1: data holds the whole input */
+    const char *data; /* the bytes from file offset base */
+    char *buf;        /* owned (fd >= 0): data == buf */
+    size_t cap;
+    size_t fill;      /* bytes valid at data */
+    uint64_t base;
+    bool eof;         /* nothing after data + fill */
+    bool failed;      /* a read or an allocation failed (errno says why) */
+};
+
+/* Slide the buffer to start at off (growing it for a larger n) and read
+ * until it holds n bytes or the file ends. -1 on a failed read or
+ * allocation (errno set). */
+static int fill_to(struct window *w, uint64_t off, size_t n)
+{
+    size_t keep = (size_t)(w->base + w->fill - off);
+    size_t cap = w->cap;
+
+    if (n > w->cap) {
+        struct stat st;
+        if (fstat(w->fd, &st) != 0) {
+            return -1;
+        }
+        /* Never grow past the end of the file: a record that claims more
+         * is a torn tail, told by the bytes there are. */
+        cap = (uint64_t)st.st_size > off ? (size_t)((uint64_t)st.st_size - off) : 0;
+        cap = cap < n ? cap : n;
+    }
+    if (cap > w->cap) {
+        char *nb = malloc(cap);
+        if (nb == NULL) {
+            return -1;
+        }
+        memcpy(nb, w->buf + (off - w->base), keep);
+        free(w->buf);
+        w->buf = nb;
+        w->data = nb;
+        w->cap = cap;
+    } else {
+        memmove(w->buf, w->buf + (off - w->base), keep);
+    }
+    w->base = off;
+    w->fill = keep;
+    while (w->fill < n && w->fill < w->cap) {
+        ssize_t got = pread(w->fd, w->buf + w->fill, w->cap - w->fill, (off_t)(off + w->fill));
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            return -1;
+        }
+        if (got == 0) {
+            w->eof = true;
+            break;
+        }
+        w->fill += (size_t)got;
+    }
+    return 0;
+}
+
+/* Make the bytes [off, off + n) visible at *p, or as many of them as the
+ * input has: *avail is what is there from off (more than n when it is at
+ * hand, fewer only at the end of the input). off never goes back. -1 on a
+ * read error (errno set, w->failed). */
+static int window_at(struct window *w, uint64_t off, size_t n, const char **p, size_t *avail)
+{
+    if (off + n > w->base + w->fill && !w->eof && fill_to(w, off, n) != 0) {
+        w->failed = true;
+        return -1;
+    }
+    *p = w->data + (off - w->base);
+    *avail = off < w->base + w->fill ? (size_t)(w->base + w->fill - off) : 0;
+    return 0;
+}
+
+/* ---- the scan ------------------------------------------------------------ */
+
+static int scan(struct window *w, logfile_rec_fn fn, void *arg, struct logfile_scan *out)
+{
+    const char *p;
+    size_t avail;
+
+    memset(out, 0, sizeof(*out));
+    if (window_at(w, 0, LOGFILE_HEADER, &p, &avail) != 0) {
+        return -1;
+    }
+    if (avail < LOGFILE_HEADER) {
+        out->end = LOGFILE_TORN; /* a crash while the header was written */
+        return 0;
+    }
+    if (logfile_header_decode(p, avail, &out->seq) != 0) {
+        out->end = LOGFILE_DAMAGED;
+        return 0;
+    }
+    uint64_t off = LOGFILE_HEADER;
+    out->valid_end = off;
+    for (;;) {
+        struct rec r;
+        size_t used;
+        if (window_at(w, off, REC_HEAD + REC_BODY_FIXED, &p, &avail) != 0) {
+            return -1;
+        }
+        if (avail == 0) {
+            out->end = LOGFILE_CLEAN;
+            return 0;
+        }
+        enum rec_result rc = rec_decode(p, avail, &r, &used);
+        if (rc == REC_SHORT && avail >= REC_HEAD + REC_BODY_FIXED) {
+            /* The fixed fields vouch for body_len: fetch the whole record. */
+            if (window_at(w, off, REC_HEAD + (size_t)get32(p), &p, &avail) != 0) {
+                return -1;
+            }
+            rc = rec_decode(p, avail, &r, &used);
+        }
+        if (rc != REC_OK) {
+            out->end = rc == REC_SHORT ? LOGFILE_TORN : LOGFILE_DAMAGED;
+            return 0;
+        }
+        /* A record handed to fn counts as read, even when fn stops here. */
+        out->records++;
+        out->valid_end = off + used;
+        if (fn != NULL) {
+            int stop = fn(arg, &r, off);
+            if (stop != 0) {
+                out->end = LOGFILE_STOPPED;
+                return stop;
+            }
+        }
+        off += used;
+    }
+}
+
+int logfile_scan_buf(const char *buf, size_t len, logfile_rec_fn fn, void *arg,
+                     struct logfile_scan *out)
+{
+    struct window w = {.fd = -1, .data = buf, .fill = len, .eof = true};
+    int rc = scan(&w, fn, arg, out);
+    out->file_size = len;
+    return rc;
+}
+
+/* The window's buffer lives for the scan; a record passed to fn points
+ * into it and is valid only during the call. */
+int logfile_scan_fd(int fd, logfile_rec_fn fn, void *arg, struct logfile_scan *out)
+{
+    struct window w = {.fd = fd, .cap = LOGFILE_WINDOW};
+    int rc = -1;
+
+    w.buf = malloc(w.cap);
+    if (w.buf == NULL) {
+        return -1;
+    }
+    w.data = w.buf;
+    rc = scan(&w, fn, arg, out);
+    if (w.failed) {
+        rc = -1;
+    } else {
+        struct stat st;
+        if (w.eof) {
+            out->file_size = w.base + w.fill;
+        } else if (fstat(fd, &st) == 0) {
+            out->file_size = (uint64_t)st.st_size;
+        } else {
+            rc = -1;
+        }
+    }
+    int saved = errno;
+    free(w.buf);
+    errno = saved;
+    return rc;
+}

@@ -1,0 +1,295 @@
+/*
+ * persist.c: see persist.h. The directory and its lock, the mutation hook,
+ * the per-thread commit, statistics. Recovery is recover.c, snapshots
+ * snapshot.c, the log's writer log.c.
+ *
+ * Which records must be written before a thread's replies go: each thread
+ * remembers the LSN of the last record it appended (a thread-local), since
+ * the hook runs in the thread that made the change. Its replies can go once
+ * the log is written (or, with always, fsynced) up to that LSN; records of
+ * other threads that came earlier ride along in the same write.
+ */
+#include "persist/persist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "persist/itemrec.h"
+#include "persist/log.h"
+#include "persist/recover.h"
+#include "persist/snapshot.h"
+#include "store/store.h"
+
+struct persist {
+    struct persist_config cfg;
+    char dir[4096];
+    struct store *store;
+    struct plog *log;
+    struct snapshotter *snap;
+    struct recover_result recovered;
+    int lock_fd;
+};
+
+static _Thread_local uint64_t thread_lsn;   /* last record this thread appended */
+static _Thread_local bool thread_lost;      /* a record could not even be buffered */
+static _Thread_local uint64_t thread_changes; /* hook calls in this thread */
+
+/* The store's hook: under the key's lock, in the thread making the change. */
+static void on_mutation(void *arg, enum store_event ev, const char *key, size_t nkey,
+                        const struct item *it, uint32_t exptime)
+{
+    struct persist *p = arg;
+    struct rec r;
+    int64_t now = itemrec_now_unix();
+    switch (ev) {
+    case STORE_EV_LINK:
+        itemrec_of(p->store, it, now, &r);
+        break;
+    case STORE_EV_UNLINK:
+    case STORE_EV_TOUCH:
+    case STORE_EV_FLUSH:
+        memset(&r, 0, sizeof(r));
+        r.type = ev == STORE_EV_UNLINK ? REC_DELETE : ev == STORE_EV_TOUCH ? REC_TOUCH : REC_FLUSH;
+        r.key = key;
+        r.nkey = (uint8_t)nkey;
+        r.stamp = (uint32_t)now;
+        /* A flush at once (when in the past) takes effect now. */
+        if (ev == STORE_EV_FLUSH)
+            r.exptime = exptime > clock_now() ? itemrec_exptime_unix(exptime) : now;
+        else if (ev == STORE_EV_TOUCH)
+            r.exptime = itemrec_exptime_unix(exptime);
+        break;
+    default:
+        return;
+    }
+    thread_changes++;
+    uint64_t lsn = plog_append(p->log, &r);
+    if (lsn == 0)
+        thread_lost = true;
+    else
+        thread_lsn = lsn;
+}
+
+uint64_t persist_thread_changes(void)
+{
+    return thread_changes;
+}
+
+bool persist_holds_replies(const struct persist *p)
+{
+    return plog_policy(p->log) == PLOG_FSYNC_ALWAYS;
+}
+
+int persist_wait_durable(struct persist *p, uint64_t lsn)
+{
+    return plog_wait_durable(p->log, lsn);
+}
+
+int persist_commit(struct persist *p)
+{
+    if (thread_lost) {
+        thread_lost = false;
+        errno = ENOMEM;
+        return -1;
+    }
+    if (thread_lsn == 0)
+        return 0;
+    return plog_write(p->log, thread_lsn);
+}
+
+uint64_t persist_pending(struct persist *p)
+{
+    if (plog_policy(p->log) != PLOG_FSYNC_ALWAYS || plog_durable(p->log) >= thread_lsn)
+        return 0;
+    return thread_lsn;
+}
+
+uint64_t persist_durable(const struct persist *p)
+{
+    return plog_durable(p->log);
+}
+
+int persist_refusing(const struct persist *p)
+{
+    return plog_failing(p->log);
+}
+
+/* Make the directory (one level) and take its lock; the pid of the holder
+ * goes into the lock file, for the message a second mnemod gives. */
+static int lock_dir(struct persist *p, char *err, size_t errlen)
+{
+    struct stat st;
+    if (mkdir(p->dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "persist: cannot create %s: %s", p->dir, strerror(errno));
+        return -1;
+    }
+    if (stat(p->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "persist: %s is not a directory", p->dir);
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/LOCK", p->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "persist: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        snprintf(err, errlen, "persist: %s is in use by another mnemod (pid %s)", p->dir,
+                 pid[0] ? pid : "unknown");
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        snprintf(err, errlen, "persist: cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    p->lock_fd = fd;
+    return 0;
+}
+
+int persist_open(const struct persist_config *cfg, struct store *store, struct persist **out,
+                 char *err, size_t errlen)
+{
+    struct persist *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        snprintf(err, errlen, "persist: out of memory");
+        return -1;
+    }
+    p->cfg = *cfg;
+    p->store = store;
+    p->lock_fd = -1;
+    snprintf(p->dir, sizeof(p->dir), "%s", cfg->dir);
+    p->cfg.dir = p->dir;
+    char why[3800];
+    if (lock_dir(p, err, errlen) != 0)
+        goto fail;
+    if (recover_dir(p->dir, store, cfg->keep_prefix, &p->recovered, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "persist: %s", why);
+        goto fail;
+    }
+    if (plog_open(p->dir, p->recovered.next_seq, cfg->fsync, cfg->on_durable, cfg->arg, &p->log,
+                  why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "persist: %s", why);
+        goto fail;
+    }
+    store_set_hook(store, on_mutation, p);
+    if (snapshotter_start(p->dir, store, p->log, cfg->snapshot_every, &p->snap) != 0) {
+        store_set_hook(store, NULL, NULL);
+        plog_close(&p->log);
+        snprintf(err, errlen, "persist: cannot start the snapshot thread");
+        goto fail;
+    }
+    *out = p;
+    return 0;
+fail:
+    if (p->lock_fd >= 0)
+        close(p->lock_fd);
+    free(p);
+    return -1;
+}
+
+void persist_snapshot_request(struct persist *p)
+{
+    snapshotter_request(p->snap);
+}
+
+/* Bytes of all log segments in the directory. */
+static uint64_t log_bytes(const struct persist *p)
+{
+    uint64_t total = 0;
+    DIR *d = opendir(p->dir);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "log.", 4) != 0 || strlen(e->d_name) != 20)
+            continue;
+        char path[4400];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", p->dir, e->d_name);
+        if (stat(path, &st) == 0)
+            total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+void persist_stats(struct persist *p, persist_emit_fn emit, void *arg)
+{
+    static const char *const policies[] = {"no", "everysec", "always"};
+    static const char *const hist[PLOG_FSYNC_BUCKETS] = {
+        "fsync_usec_le_100", "fsync_usec_le_1000", "fsync_usec_le_10000",
+        "fsync_usec_le_100000", "fsync_usec_gt_100000"};
+    struct plog_stats ls;
+    struct snapshot_stats ss;
+    plog_stats(p->log, &ls);
+    snapshotter_stats(p->snap, &ss);
+    char v[64];
+#define EMIT_U64(name, val)                                                   \
+    do {                                                                      \
+        snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)(val));                  \
+        emit(arg, name, v);                                                   \
+    } while (0)
+    emit(arg, "appendfsync", policies[plog_policy(p->log)]);
+    emit(arg, "persist_dir", p->dir);
+    snprintf(v, sizeof(v), "%016" PRIx64, ls.seq);
+    emit(arg, "log_segment", v);
+    EMIT_U64("log_bytes", log_bytes(p));
+    EMIT_U64("records_written", ls.records);
+    EMIT_U64("bytes_written", ls.bytes);
+    EMIT_U64("writes", ls.writes);
+    EMIT_U64("fsyncs", ls.fsyncs);
+    EMIT_U64("fsync_usec_total", ls.fsync_usec_total);
+    for (int i = 0; i < PLOG_FSYNC_BUCKETS; i++)
+        EMIT_U64(hist[i], ls.fsync_hist[i]);
+    EMIT_U64("write_errors", ls.write_errors);
+    emit(arg, "log_state", ls.failing ? "error" : "ok");
+    emit(arg, "last_error", ls.last_errno ? strerror(ls.last_errno) : "none");
+    EMIT_U64("snapshots", ss.snapshots);
+    EMIT_U64("snapshot_in_progress", ss.running ? 1 : 0);
+    EMIT_U64("last_snapshot_time", ss.last_time);
+    EMIT_U64("last_snapshot_usec", ss.last_usec);
+    EMIT_U64("last_snapshot_items", ss.last_items);
+    EMIT_U64("snapshot_errors", ss.errors);
+    EMIT_U64("recovered_items", p->recovered.items);
+    EMIT_U64("recovery_usec", p->recovered.usec);
+    EMIT_U64("torn_bytes", p->recovered.torn_bytes);
+#undef EMIT_U64
+}
+
+void persist_close(struct persist **pp, bool snapshot)
+{
+    struct persist *p = *pp;
+    if (p == NULL)
+        return;
+    *pp = NULL;
+    if (snapshot) {
+        char err[512];
+        if (snapshotter_write(p->snap, err, sizeof(err)) != 0)
+            log_error("persist: the snapshot at shutdown failed: %s", err);
+    }
+    snapshotter_stop(&p->snap);
+    store_set_hook(p->store, NULL, NULL);
+    plog_close(&p->log);
+    close(p->lock_fd);
+    free(p);
+}

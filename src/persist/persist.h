@@ -1,0 +1,89 @@
+/*
+ * persist.h: persistence as the server sees it — one directory holding an
+ * append log and snapshots of one store.
+ *
+ * persist_open() locks the directory, recovers the store from it (the
+ * newest snapshot, then the log after it), starts a new log segment and
+ * hooks the store, so every mutation from then on is logged (store.h's
+ * hook, in key order). The server's part is to let no reply leave before
+ * the log holds what it acknowledges:
+ *
+ *   after handling a batch of requests, in the thread that handled them:
+ *     persist_commit()      writes this thread's records (and everyone's
+ *                           buffered with them) to the log; -1: they could
+ *                           not be written, so their replies must not go
+ *     persist_pending()     with appendfsync always: the LSN the replies
+ *                           must wait for (persist_durable() >= it), else 0
+ *   before a mutation: persist_refusing() -> an errno while the log cannot
+ *                           be written (the write is refused, not done)
+ *
+ * Snapshots run in a thread of their own (timed, on request, and at close).
+ * Knows store.h and the record format; nothing of protocols or sockets.
+ */
+#ifndef MNEMO_PERSIST_PERSIST_H
+#define MNEMO_PERSIST_PERSIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "persist/log.h"
+
+struct store;
+struct persist;
+
+struct persist_config {
+    const char *dir;
+    enum plog_fsync fsync;
+    int snapshot_every;  /* seconds; 0: no timed snapshots */
+    bool keep_prefix;    /* load the valid prefix of a damaged file instead of refusing */
+    /* Called (from the log's sync thread) when the durable LSN moved:
+     * wake the threads holding replies. May be NULL. */
+    void (*on_durable)(void *arg);
+    void *arg;
+};
+
+/* Create/lock the directory, recover into store (empty, hook unset), open
+ * a new log segment, hook the store. Messages about what recovery did (a
+ * torn tail cut off, the valid prefix kept) go to stderr. 0, or -1 with a
+ * one-line reason in err (the directory is then left as it was found, but
+ * for a torn tail cut off). */
+int persist_open(const struct persist_config *cfg, struct store *store, struct persist **out,
+                 char *err, size_t errlen);
+
+/* How many changes this thread has logged (or failed to log) so far: a
+ * caller compares it before and after a batch to know whether the batch
+ * changed anything. Thread-local; cheap. */
+uint64_t persist_thread_changes(void);
+
+/* Write what this thread logged (see above). 0, or -1 (errno set). */
+int persist_commit(struct persist *p);
+
+/* appendfsync always: replies of writes wait for an fsync. */
+bool persist_holds_replies(const struct persist *p);
+
+/* appendfsync always: the LSN this thread's replies wait for, or 0 when
+ * they may go (fsynced already, or another policy). */
+uint64_t persist_pending(struct persist *p);
+
+uint64_t persist_durable(const struct persist *p);
+
+/* Block until the log is fsynced up to lsn (or fails: -1). For a caller
+ * that cannot hold its replies (UDP). */
+int persist_wait_durable(struct persist *p, uint64_t lsn);
+
+/* An errno while writes must be refused, else 0. Cheap (one load). */
+int persist_refusing(const struct persist *p);
+
+/* Start a snapshot in the background (coalesced with one running). */
+void persist_snapshot_request(struct persist *p);
+
+/* "stats persistence": each field through emit. */
+typedef void (*persist_emit_fn)(void *arg, const char *name, const char *value);
+void persist_stats(struct persist *p, persist_emit_fn emit, void *arg);
+
+/* Stop: with snapshot, write one first (a clean shutdown), then close the
+ * log and unlock. No mutation may run any more. Sets *p NULL. */
+void persist_close(struct persist **p, bool snapshot);
+
+#endif

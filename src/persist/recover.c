@@ -1,0 +1,359 @@
+/*
+ * recover.c: putting the store back from the directory at start.
+ *
+ *   newest snapshot.<S>  (its items, then a delayed flush_all it carried)
+ *   log.<S>, log.<S+1>, ... in order, each record applied as the store
+ *   made it (records carry whole items, so replaying is idempotent)
+ *
+ * Expired items are not loaded; flush_all is applied by its time and the
+ * stamps of the records after it (a delayed flush invalidates what was
+ * stored before its time, as memcached's does). A torn tail — the last
+ * record of a segment cut short — is cut off and reported. Anything else
+ * that fails its checks stops the start, naming the file and offset,
+ * unless keep_prefix: then what came before it is kept, and the damaged
+ * file and the segments after it are set aside as *.damaged.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "persist/itemrec.h"
+#include "persist/logfile.h"
+#include "persist/recover.h"
+#include "persist/snapfile.h"
+#include "store/store.h"
+
+/* What recovery knows of where it works. */
+struct place {
+    const char *dir;
+    struct store *store;
+    bool keep_prefix;
+    uint64_t torn_bytes;
+};
+
+struct replay {
+    struct place *p;
+    int64_t now;
+    int64_t flush_at;  /* the last flush_all's time, 0: none */
+    uint64_t max_cas;
+    uint64_t skipped;  /* items that did not fit */
+    const struct snapfile_read *snap; /* while loading a snapshot: its header */
+    bool snap_flush_applied;
+};
+
+static void apply_flush(struct replay *rp, int64_t at)
+{
+    rp->flush_at = at;
+    /* Due: everything so far goes now. Not yet: the store keeps it pending
+     * and applies it, to what is loaded from here on too, at its time. */
+    store_flush(rp->p->store, at <= rp->now ? 0 : itemrec_exptime_clock(at));
+}
+
+static void apply_set(struct replay *rp, const struct rec *r)
+{
+    struct store *s = rp->p->store;
+    /* Stored before a flush_all that has come: invalid (the key's older
+     * version, if any, went with the flush or with this record). */
+    bool flushed = rp->flush_at != 0 && rp->flush_at <= rp->now && (int64_t)r->stamp < rp->flush_at;
+    bool expired = r->exptime != 0 && r->exptime <= rp->now;
+    if (flushed || expired) {
+        store_delete(s, r->key, r->nkey, NULL);
+        return;
+    }
+    struct store_restore sr = {
+        .key = r->key,
+        .nkey = r->nkey,
+        .value = r->value,
+        .vlen = r->vlen,
+        .flags = r->flags,
+        .exptime = itemrec_exptime_clock(r->exptime),
+        .cas = r->cas,
+        .stale = (r->bits & REC_BIT_STALE) != 0,
+        .win_sent = (r->bits & REC_BIT_WIN_SENT) != 0,
+        .fetched = (r->bits & REC_BIT_FETCHED) != 0,
+        .key_binary = (r->bits & REC_BIT_KEY_BINARY) != 0,
+    };
+    if (store_restore(s, &sr) != STORE_OK) {
+        /* It cannot be kept (an -I or -m lower than before): the key must
+         * not keep an older value either. */
+        store_delete(s, r->key, r->nkey, NULL);
+        rp->skipped++;
+    }
+}
+
+static int apply(void *arg, const struct rec *r, uint64_t offset)
+{
+    (void)offset;
+    struct replay *rp = arg;
+    if (rp->snap != NULL && !rp->snap_flush_applied) {
+        /* A delayed flush pending when the snapshot began: the items of
+         * the snapshot are judged by it as records after it are. */
+        rp->snap_flush_applied = true;
+        if (rp->snap->meta.flush_at != 0)
+            apply_flush(rp, rp->snap->meta.flush_at);
+    }
+    if (r->cas > rp->max_cas)
+        rp->max_cas = r->cas;
+    switch (r->type) {
+    case REC_SET:
+        apply_set(rp, r);
+        break;
+    case REC_DELETE:
+        store_delete(rp->p->store, r->key, r->nkey, NULL);
+        break;
+    case REC_TOUCH:
+        store_touch(rp->p->store, r->key, r->nkey, itemrec_exptime_clock(r->exptime));
+        break;
+    case REC_FLUSH:
+        apply_flush(rp, r->exptime);
+        break;
+    }
+    return 0;
+}
+
+struct listing {
+    uint64_t *logs;
+    size_t nlogs;
+    uint64_t snap; /* newest snapshot's seq, 0: none */
+    bool has_snap;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* List the directory; leftover temporary files of an interrupted snapshot go. */
+static int list_dir(struct place *p, struct listing *ls, char *err, size_t errlen)
+{
+    DIR *d = opendir(p->dir);
+    if (d == NULL) {
+        snprintf(err, errlen, "cannot read %s: %s", p->dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t seq;
+        size_t n = strlen(e->d_name);
+        if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0 && strncmp(e->d_name, "snapshot.", 9) == 0) {
+            char path[4400];
+            snprintf(path, sizeof(path), "%s/%s", p->dir, e->d_name);
+            unlink(path);
+        } else if (itemrec_parse_name(e->d_name, "snapshot", &seq)) {
+            if (!ls->has_snap || seq > ls->snap)
+                ls->snap = seq;
+            ls->has_snap = true;
+        } else if (itemrec_parse_name(e->d_name, "log", &seq)) {
+            if (ls->nlogs == cap) {
+                cap = cap ? cap * 2 : 16;
+                uint64_t *a = realloc(ls->logs, cap * sizeof(*a));
+                if (a == NULL) {
+                    closedir(d);
+                    snprintf(err, errlen, "out of memory");
+                    return -1;
+                }
+                ls->logs = a;
+            }
+            ls->logs[ls->nlogs++] = seq;
+        }
+    }
+    closedir(d);
+    qsort(ls->logs, ls->nlogs, sizeof(*ls->logs), cmp_u64);
+    return 0;
+}
+
+/* Set a damaged file aside under path.damaged. */
+static void set_aside(const char *path)
+{
+    char to[4500];
+    snprintf(to, sizeof(to), "%s.damaged", path);
+    if (rename(path, to) != 0)
+        log_error("persist: cannot rename %s: %s", path, strerror(errno));
+    else
+        fprintf(stderr, "mnemod: persist: %s set aside as %s\n", path, to);
+}
+
+static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char *err,
+                         size_t errlen)
+{
+    char path[4400];
+    itemrec_path(p->dir, "snapshot", seq, path, sizeof(path));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct snapfile_read res;
+    memset(&res, 0, sizeof(res));
+    rp->snap = &res;
+    rp->snap_flush_applied = false;
+    snapfile_read_fd(fd, apply, rp, &res);
+    close(fd);
+    if (res.status == SNAPFILE_OK && !rp->snap_flush_applied && res.meta.flush_at != 0)
+        apply_flush(rp, res.meta.flush_at); /* an empty snapshot */
+    rp->snap = NULL;
+    if (res.meta.cas_high > rp->max_cas)
+        rp->max_cas = res.meta.cas_high;
+    if (res.status == SNAPFILE_OK)
+        return 0;
+    if (res.status == SNAPFILE_IO_ERROR) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *what = res.status == SNAPFILE_INCOMPLETE ? "incomplete (ends early)" : "damaged";
+    if (!p->keep_prefix) {
+        snprintf(err, errlen,
+                 "%s: snapshot %s at offset %" PRIu64 "; refusing to start "
+                 "(-o persist_keep_prefix loads the %" PRIu64 " items before it)",
+                 path, what, res.bad_offset, res.items);
+        return -1;
+    }
+    fprintf(stderr,
+            "mnemod: persist: %s: snapshot %s at offset %" PRIu64 "; kept the %" PRIu64
+            " items before it (persist_keep_prefix)\n",
+            path, what, res.bad_offset, res.items);
+    return 0;
+}
+
+/* Replay one segment. 0: go on; 1: stop here (damage kept as a prefix);
+ * -1: refuse (err). */
+static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char *err,
+                          size_t errlen)
+{
+    char path[4400];
+    itemrec_path(p->dir, "log", seq, path, sizeof(path));
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct logfile_scan sc;
+    int rc = logfile_scan_fd(fd, apply, rp, &sc);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (sc.end == LOGFILE_TORN) {
+        uint64_t cut = sc.file_size - sc.valid_end;
+        if (sc.valid_end < LOGFILE_HEADER) {
+            /* Cut short while being created: it holds no record. */
+            close(fd);
+            unlink(path);
+        } else {
+            if (ftruncate(fd, (off_t)sc.valid_end) != 0 || fdatasync(fd) != 0) {
+                snprintf(err, errlen, "cannot cut the torn tail of %s: %s", path, strerror(errno));
+                close(fd);
+                return -1;
+            }
+            close(fd);
+        }
+        p->torn_bytes += cut;
+        fprintf(stderr, "mnemod: persist: %s: torn tail at offset %" PRIu64 " (%" PRIu64
+                " bytes) cut off\n", path, sc.valid_end, cut);
+        return 0;
+    }
+    close(fd);
+    if (sc.end == LOGFILE_CLEAN)
+        return 0;
+    if (!p->keep_prefix) {
+        snprintf(err, errlen,
+                 "%s: damaged %s at offset %" PRIu64 "; refusing to start "
+                 "(-o persist_keep_prefix keeps the %" PRIu64 " records before it)",
+                 path, sc.valid_end == 0 ? "header" : "record", sc.valid_end, sc.records);
+        return -1;
+    }
+    fprintf(stderr,
+            "mnemod: persist: %s: damaged %s at offset %" PRIu64 "; kept the %" PRIu64
+            " records before it (persist_keep_prefix)\n",
+            path, sc.valid_end == 0 ? "header" : "record", sc.valid_end, sc.records);
+    return 1;
+}
+
+int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct recover_result *out,
+                char *err, size_t errlen)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct place place = {.dir = dir, .store = store, .keep_prefix = keep_prefix};
+    struct place *p = &place;
+    struct listing ls = {0};
+    struct replay rp = {.p = p, .now = itemrec_now_unix()};
+    memset(out, 0, sizeof(*out));
+    int rc = -1;
+    if (list_dir(p, &ls, err, errlen) != 0)
+        goto out;
+    uint64_t from = 0, last = 0;
+    if (ls.has_snap) {
+        if (load_snapshot(p, &rp, ls.snap, err, errlen) != 0)
+            goto out;
+        from = ls.snap;
+        last = ls.snap;
+    }
+    bool stopped = false;
+    bool first = true;
+    uint64_t expect = from;
+    for (size_t i = 0; i < ls.nlogs; i++) {
+        char path[4400];
+        uint64_t seq = ls.logs[i];
+        itemrec_path(p->dir, "log", seq, path, sizeof(path));
+        if (seq < from) {
+            unlink(path); /* superseded by the snapshot; its removal was cut short */
+            continue;
+        }
+        if (stopped) {
+            set_aside(path);
+            continue;
+        }
+        /* Segments follow each other (from the snapshot's on): a missing
+         * one is lost records. */
+        bool gap = (ls.has_snap || !first) && seq != expect;
+        first = false;
+        expect = seq + 1;
+        if (gap) {
+            if (!p->keep_prefix) {
+                snprintf(err, errlen, "%s: the log segment before it is missing; refusing to start "
+                         "(-o persist_keep_prefix keeps what comes before the gap)", path);
+                goto out;
+            }
+            fprintf(stderr, "mnemod: persist: %s: the segment before it is missing; kept what came "
+                    "before (persist_keep_prefix)\n", path);
+            stopped = true;
+            set_aside(path);
+            continue;
+        }
+        int r = replay_segment(p, &rp, seq, err, errlen);
+        if (r < 0)
+            goto out;
+        if (r > 0) {
+            stopped = true;
+            set_aside(path);
+        }
+        if (seq > last)
+            last = seq;
+    }
+    store_raise_cas(p->store, rp.max_cas);
+    out->next_seq = last + 1;
+    struct store_stats st;
+    store_stats(p->store, &st);
+    out->items = st.curr_items;
+    out->torn_bytes = p->torn_bytes;
+    if (rp.skipped > 0)
+        fprintf(stderr, "mnemod: persist: %" PRIu64 " items did not fit (-m/-I) and were not "
+                "loaded\n", rp.skipped);
+    rc = 0;
+out:
+    free(ls.logs);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    out->usec = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+    return rc;
+}
