@@ -29,7 +29,7 @@ ALLOWED = {
     "src/repl": {"repl", "persist", "store", "net", "common"},
     "src/server": {"server", "repl", "persist", "net", "store", "proto", "common"},
     "src/client": {"client", "mnemo", "common"},
-    "tools": {"mnemo", "client", "common", "bench"},
+    "tools": {"mnemo", "client", "common", "bench", "persist"},
     "tools/bench": {"mnemo", "client", "common", "bench"},
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_check.h"
 #include "mnemo/mnemo.h"
 
 enum { EXIT_MISS = 1, EXIT_ERR = 2 };
@@ -38,6 +39,8 @@ static const char usage[] =
     "  ping                    check every server\n"
     "  version                 \"host:port version\" for every server\n"
     "  where KEY...|-          print \"KEY host:port\" (keys from stdin with -)\n"
+    "  check FILE              verify a log segment or snapshot offline (no server): exit 0\n"
+    "                          clean, 1 torn tail, 2 damaged or incomplete, 64 unreadable\n"
     "\n"
     "options:\n"
     "  -s, --servers LIST      default 127.0.0.1:11211\n"
@@ -330,6 +333,8 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_ERR;
     }
+    if (strcmp(argv[optind], "check") == 0)
+        return cli_check(prog, argc - optind - 1, argv + optind + 1);
     o.connect_timeout_ms = (int)timeout;
     o.io_timeout_ms = (int)timeout;
     o.failure_limit = 0; /* one command: report errors, never move keys */

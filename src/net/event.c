@@ -26,6 +26,8 @@ struct event_loop {
     void *wake_arg;
     event_tick_fn tick_fn;
     void *tick_arg;
+    event_tick_fn batch_end_fn;
+    void *batch_end_arg;
     int tick_ms;
     int64_t next_tick_ms;
     unsigned uring_entries; /* wanted; 0 = epoll only */
@@ -141,6 +143,12 @@ void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn
     loop->next_tick_ms = now_ms() + interval_ms;
 }
 
+void event_loop_set_batch_end(struct event_loop *loop, event_tick_fn fn, void *arg)
+{
+    loop->batch_end_fn = fn;
+    loop->batch_end_arg = arg;
+}
+
 void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg)
 {
     loop->wake_fn = fn;
@@ -248,6 +256,8 @@ int event_loop_run(struct event_loop *loop)
         int rc = loop->ring != NULL ? uring_iteration(loop, timeout) : epoll_dispatch(loop, timeout);
         if (rc != 0)
             return -1;
+        if (loop->batch_end_fn != NULL)
+            loop->batch_end_fn(loop, loop->batch_end_arg);
         if (loop->tick_fn != NULL && now_ms() >= loop->next_tick_ms) {
             loop->next_tick_ms = now_ms() + loop->tick_ms;
             loop->tick_fn(loop, loop->tick_arg);

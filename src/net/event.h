@@ -72,6 +72,12 @@ void event_del(struct event_loop *loop, struct event_handler *h);
 /* Call fn(loop, arg) about every interval_ms while the loop runs. */
 void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn fn, void *arg);
 
+/* Call fn(loop, arg) after each batch of events has been handled, before
+ * the loop hands queued operations to the kernel and sleeps: the place to
+ * do once per batch what each handler would otherwise do (a worker writes
+ * the append log there for every connection of the batch). */
+void event_loop_set_batch_end(struct event_loop *loop, event_tick_fn fn, void *arg);
+
 /* A callback for the wake-up descriptor: runs in the loop's thread after
  * event_loop_wake(). Used to hand over new connections. */
 void event_loop_set_wake(struct event_loop *loop, event_tick_fn fn, void *arg);

@@ -143,6 +143,8 @@ static int window_at(struct window *w, uint64_t off, size_t n, const char **p, s
 
 /* ---- the scan ------------------------------------------------------------ */
 
+/* The one scan behind both entries: fills *out, returns 0, fn's nonzero
+ * value, or -1 when the window could not read (w->failed). */
 static int scan(struct window *w, logfile_rec_fn fn, void *arg, struct logfile_scan *out)
 {
     const char *p;

@@ -108,16 +108,14 @@ int persist_commit(struct persist *p)
     return plog_write(p->log, thread_lsn);
 }
 
-uint64_t persist_pending(struct persist *p)
+uint64_t persist_thread_lsn(void)
 {
-    if (plog_policy(p->log) != PLOG_FSYNC_ALWAYS || plog_durable(p->log) >= thread_lsn)
-        return 0;
     return thread_lsn;
 }
 
-uint64_t persist_durable(const struct persist *p)
+uint64_t persist_ready(const struct persist *p)
 {
-    return plog_durable(p->log);
+    return plog_policy(p->log) == PLOG_FSYNC_ALWAYS ? plog_durable(p->log) : plog_written(p->log);
 }
 
 int persist_refusing(const struct persist *p)

@@ -8,12 +8,17 @@
  * hook, in key order). The server's part is to let no reply leave before
  * the log holds what it acknowledges:
  *
- *   after handling a batch of requests, in the thread that handled them:
+ *   a connection's requests changed something (persist_thread_changes()
+ *   moved): hold its replies for persist_thread_lsn();
+ *   at the end of the loop's batch, in the same thread:
  *     persist_commit()      writes this thread's records (and everyone's
- *                           buffered with them) to the log; -1: they could
- *                           not be written, so their replies must not go
- *     persist_pending()     with appendfsync always: the LSN the replies
- *                           must wait for (persist_durable() >= it), else 0
+ *                           buffered with them) in one write; -1: they
+ *                           could not be written, so their replies must
+ *                           not go at all
+ *     persist_ready()       replies held for an LSN up to this may go: the
+ *                           LSN written, or with appendfsync always the LSN
+ *                           fsynced (the fsync thread calls on_durable as
+ *                           it moves)
  *   before a mutation: persist_refusing() -> an errno while the log cannot
  *                           be written (the write is refused, not done)
  *
@@ -56,17 +61,18 @@ int persist_open(const struct persist_config *cfg, struct store *store, struct p
  * changed anything. Thread-local; cheap. */
 uint64_t persist_thread_changes(void);
 
+/* The LSN just past the last record this thread logged. */
+uint64_t persist_thread_lsn(void);
+
 /* Write what this thread logged (see above). 0, or -1 (errno set). */
 int persist_commit(struct persist *p);
 
 /* appendfsync always: replies of writes wait for an fsync. */
 bool persist_holds_replies(const struct persist *p);
 
-/* appendfsync always: the LSN this thread's replies wait for, or 0 when
- * they may go (fsynced already, or another policy). */
-uint64_t persist_pending(struct persist *p);
+/* Replies held for an LSN up to this may leave (see above). */
+uint64_t persist_ready(const struct persist *p);
 
-uint64_t persist_durable(const struct persist *p);
 
 /* Block until the log is fsynced up to lsn (or fails: -1). For a caller
  * that cannot hold its replies (UDP). */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -167,7 +168,8 @@ static int list_dir(struct place *p, struct listing *ls, char *err, size_t errle
         }
     }
     closedir(d);
-    qsort(ls->logs, ls->nlogs, sizeof(*ls->logs), cmp_u64);
+    if (ls->nlogs > 1) /* logs is NULL when there are none: qsort(NULL, 0) is undefined */
+        qsort(ls->logs, ls->nlogs, sizeof(*ls->logs), cmp_u64);
     return 0;
 }
 
@@ -224,6 +226,27 @@ static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char 
     return 0;
 }
 
+/* Is everything from `from` to the end of the file zero bytes? A file
+ * system may leave a file's last blocks zeroed after a crash (its size
+ * written, its data not): no record is all zeros, so that is a torn tail,
+ * not damage. */
+static bool zero_tail(int fd, uint64_t from, uint64_t size)
+{
+    char buf[65536];
+    while (from < size) {
+        size_t want = size - from < sizeof(buf) ? (size_t)(size - from) : sizeof(buf);
+        ssize_t n = pread(fd, buf, want, (off_t)from);
+        if (n <= 0)
+            return false;
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] != 0)
+                return false;
+        }
+        from += (uint64_t)n;
+    }
+    return true;
+}
+
 /* Replay one segment. 0: go on; 1: stop here (damage kept as a prefix);
  * -1: refuse (err). */
 static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char *err,
@@ -243,6 +266,9 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
         close(fd);
         return -1;
     }
+    if (sc.end == LOGFILE_DAMAGED && sc.valid_end >= LOGFILE_HEADER &&
+        zero_tail(fd, sc.valid_end, sc.file_size))
+        sc.end = LOGFILE_TORN;
     if (sc.end == LOGFILE_TORN) {
         uint64_t cut = sc.file_size - sc.valid_end;
         if (sc.valid_end < LOGFILE_HEADER) {
@@ -279,6 +305,33 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
     return 1;
 }
 
+/* About how many items recovery will restore: the snapshot's count (its
+ * trailer says) and the log's size over the snapshot's bytes per item.
+ * The store sizes its index for them at once instead of growing it step
+ * by step under the load (most of a large recovery's time otherwise). */
+static uint64_t expected_items(const struct place *p, const struct listing *ls)
+{
+    uint64_t items = 0, per_item = 64, log_bytes = 0;
+    char path[4400];
+    struct stat st;
+    if (ls->has_snap) {
+        itemrec_path(p->dir, "snapshot", ls->snap, path, sizeof(path));
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (snapfile_peek_items(fd, &items) == 0 && items > 0 && fstat(fd, &st) == 0 &&
+                (uint64_t)st.st_size / items > REC_HEAD + REC_BODY_FIXED)
+                per_item = (uint64_t)st.st_size / items;
+            close(fd);
+        }
+    }
+    for (size_t i = 0; i < ls->nlogs; i++) {
+        itemrec_path(p->dir, "log", ls->logs[i], path, sizeof(path));
+        if ((!ls->has_snap || ls->logs[i] >= ls->snap) && stat(path, &st) == 0)
+            log_bytes += (uint64_t)st.st_size;
+    }
+    return items + log_bytes / per_item;
+}
+
 int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct recover_result *out,
                 char *err, size_t errlen)
 {
@@ -292,6 +345,7 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
     int rc = -1;
     if (list_dir(p, &ls, err, errlen) != 0)
         goto out;
+    store_expect_items(store, expected_items(p, &ls));
     uint64_t from = 0, last = 0;
     if (ls.has_snap) {
         if (load_snapshot(p, &rp, ls.snap, err, errlen) != 0)

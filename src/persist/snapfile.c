@@ -495,3 +495,17 @@ int snapfile_read_fd(int fd, logfile_rec_fn fn, void *arg, struct snapfile_read 
     errno = saved;
     return rc;
 }
+
+int snapfile_peek_items(int fd, uint64_t *items)
+{
+    struct stat st;
+    char t[TRAILER];
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)(SNAPFILE_HEADER + TRAILER))
+        return -1;
+    uint64_t off = (uint64_t)st.st_size - TRAILER;
+    if (pread(fd, t, sizeof(t), (off_t)off) != (ssize_t)sizeof(t) || get32(t) != 0 ||
+        get32(t + 4) != rec_crc32c(0, t + 8, 16) || get64(t + 16) != off)
+        return -1;
+    *items = get64(t + 8);
+    return 0;
+}

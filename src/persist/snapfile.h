@@ -90,6 +90,11 @@ struct snapfile_read {
  * Garbage is never passed to fn. A caller that must load all or nothing
  * checks first with fn = NULL. */
 int snapfile_read_fd(int fd, logfile_rec_fn fn, void *arg, struct snapfile_read *out);
+
+/* The item count of a complete snapshot, from its trailer alone (for
+ * sizing the store's index before loading): 0, or -1 when the trailer is
+ * not valid (reading the whole file then tells what is wrong). */
+int snapfile_peek_items(int fd, uint64_t *items);
 int snapfile_read_buf(const char *buf, size_t len, logfile_rec_fn fn, void *arg,
                       struct snapfile_read *out);
 

@@ -14,9 +14,10 @@ struct snapshotter;
 
 /* A log segment grown past both of these since the last snapshot starts
  * one, so the log never grows without bound between timed snapshots
- * (Redis's auto-aof-rewrite rule, with its 64 MB floor). */
+ * (Redis's auto-aof-rewrite rule, with its 64 MB floor), and a recovery
+ * reads at most about twice the snapshot's bytes. */
 #define SNAPSHOT_AUTO_MIN_BYTES (64ull << 20)
-#define SNAPSHOT_AUTO_FACTOR 2
+#define SNAPSHOT_AUTO_FACTOR 1
 
 struct snapshot_stats {
     uint64_t snapshots, errors, last_items, last_usec, last_bytes;

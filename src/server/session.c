@@ -139,41 +139,22 @@ static bool peer_answered(const struct session *s)
 }
 
 /*
- * The batch just handled changed the store: its replies may leave only
- * once the append log holds the changes. Write them (group commit: with
- * everyone's buffered so far). If that fails, the replies must not go at
- * all: the session closes without them, so nothing unlogged is
- * acknowledged. With appendfsync always the replies also wait for the
- * fsync: the session holds its output and joins the worker's held list
- * (session_release_held lets it go). False when the session was closed.
+ * The requests just handled changed the store: their replies may leave
+ * only once the append log holds the changes. The session holds its output
+ * and joins the worker's held list; at the end of the loop's batch the
+ * worker writes the log once for every session of the batch (group
+ * commit) and lets them go (session_release_held). With appendfsync
+ * always they wait on for the fsync, which wakes the worker.
  */
-static bool session_log(struct session *s)
+static void session_hold(struct session *s)
 {
-    struct persist *p = s->w->srv->persist;
-    if (persist_commit(p) != 0) {
-        s->close_reason = "error";
-        session_close(&s);
-        return false;
-    }
-    if (!persist_holds_replies(p))
-        return true;
-    /* Flag first, then look: the sync thread sets durable, then looks at
-     * the flag, so one of the two sees the other (no lost wake-up). */
-    atomic_store(&s->w->held_any, true);
-    uint64_t lsn = persist_pending(p);
-    if (lsn == 0) {
-        if (s->w->held == NULL)
-            atomic_store(&s->w->held_any, false);
-        return true;
-    }
-    if (lsn > s->hold_lsn)
-        s->hold_lsn = lsn;
+    struct worker *w = s->w;
+    s->hold_lsn = persist_thread_lsn();
     if (!s->held) {
         s->held = true;
-        s->held_next = s->w->held;
-        s->w->held = s;
+        s->held_next = w->held;
+        w->held = s;
     }
-    return true;
 }
 
 static void held_unlink(struct session *s)
@@ -187,24 +168,30 @@ static void held_unlink(struct session *s)
     s->held_next = NULL;
 }
 
+static void session_want(struct session *s);
+
 void session_release_held(struct worker *w)
 {
     struct persist *p = w->srv->persist;
     struct session *list = w->held;
     w->held = NULL;
-    atomic_store(&w->held_any, true); /* as in session_log: before looking */
-    uint64_t durable = persist_durable(p);
-    bool failing = persist_refusing(p) != 0;
+    /* Write what the batch logged. If that fails, the replies held for it
+     * must never go: those sessions close without them (not acknowledged). */
+    bool failed = persist_commit(p) != 0;
+    /* Flag first, then look: the fsync thread moves durable, then looks at
+     * the flag, so one of the two sees the other (no lost wake-up). */
+    if (persist_holds_replies(p))
+        atomic_store(&w->held_any, true);
+    uint64_t ready = persist_ready(p);
+    bool failing = failed || persist_refusing(p) != 0;
     while (list != NULL) {
         struct session *s = list;
         list = s->held_next;
         s->held_next = NULL;
-        if (durable >= s->hold_lsn) {
+        if (ready >= s->hold_lsn) {
             s->held = false;
-            s->hold_lsn = 0;
-            conn_kick(&s->conn); /* the driver runs and sends (it may hold again) */
+            session_want(s); /* sends what it held (and may close) */
         } else if (failing) {
-            /* Its replies may never be backed by the disk: not acknowledged. */
             s->held = false;
             s->close_reason = "error";
             session_close(&s);
@@ -282,8 +269,8 @@ static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
     if (!c->in_filling && !s->paused) {
         uint64_t changes = persist_thread_changes();
         process(s, &c->budget);
-        if (s->w->srv->persist != NULL && persist_thread_changes() != changes && !session_log(s))
-            return;
+        if (s->w->srv->persist != NULL && persist_thread_changes() != changes)
+            session_hold(s);
     }
     session_want(s);
 }

@@ -35,9 +35,10 @@ void session_close(struct session **s);
  * session. Loop thread only. */
 void session_stream_kick(struct session *s);
 
-/* Let go the worker's sessions whose held replies the append log's fsync
- * now covers (appendfsync always); close those it never will (the log
- * failed). Loop thread; on a wake-up. */
+/* Write the append log for the worker's held sessions and let go those
+ * whose replies it now covers (with appendfsync always: once fsynced);
+ * close those it never will (the log failed). Loop thread: at the end of
+ * each batch, and on a wake-up from the fsync thread. */
 void session_release_held(struct worker *w);
 
 /* session_close for -o idle_timeout ("watch connevents" says why). */

@@ -130,8 +130,7 @@ static bool logged(struct persist *p)
 {
     if (persist_commit(p) != 0)
         return false;
-    uint64_t lsn = persist_pending(p);
-    return lsn == 0 || persist_wait_durable(p, lsn) == 0;
+    return !persist_holds_replies(p) || persist_wait_durable(p, persist_thread_lsn()) == 0;
 }
 
 static void on_datagram(struct event_handler *h, uint32_t events)

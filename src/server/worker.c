@@ -60,6 +60,15 @@ static void adopt_pending(struct event_loop *loop, void *arg)
     }
 }
 
+/* The end of a batch (with persistence): write the append log once for
+ * every session that changed something, and send what it now covers. */
+static void batch_end(struct event_loop *loop, void *arg)
+{
+    struct worker *w = arg;
+    if (w->held != NULL)
+        w->conns->release_held(w);
+}
+
 /* Once a second: close sessions idle past -o idle_timeout. */
 static void tick(struct event_loop *loop, void *arg)
 {
@@ -118,6 +127,8 @@ int worker_start(struct server *srv, int id, const struct worker_conn_ops *conns
         event_loop_set_peek_end(w->loop, prefetch_finish, &w->prefetch);
     }
     event_loop_set_wake(w->loop, adopt_pending, w);
+    if (srv->cfg.persist_dir[0] != '\0')
+        event_loop_set_batch_end(w->loop, batch_end, w);
     event_loop_set_tick(w->loop, 1000, tick, w);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         event_loop_destroy(&w->loop);

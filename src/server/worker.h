@@ -43,8 +43,8 @@ struct worker_conn_ops {
     uint32_t (*idle_since)(const struct session *s);
     struct session *(*next)(const struct session *s);
     void (*describe)(const struct session *s, worker_stat_fn emit, void *arg);
-    /* Replies held for the append log's fsync: let go those now durable
-     * (on a wake-up while held_any). */
+    /* Replies held for the append log: write it, let go those it covers
+     * (at each batch's end, and on a wake-up while held_any). */
     void (*release_held)(struct worker *w);
 };
 
@@ -62,7 +62,7 @@ struct worker {
     size_t cap;
     struct session *sessions;
     int nstreams; /* sessions with a streaming reply (loop thread only) */
-    struct session *held; /* sessions whose replies wait for an fsync (loop thread) */
+    struct session *held; /* sessions whose replies wait for the log (loop thread) */
     atomic_bool held_any; /* held may be non-empty: the fsync thread wakes the loop */
 };
 

@@ -110,6 +110,8 @@ def sanitizer_report(text):
 class Server:
     """One server process.  host/port (or unix_path) say where it listens."""
 
+    ready_poll = 0.05   # seconds between 'version' probes while starting
+
     def __init__(self, flags, workdir, unix=False, name="server"):
         self.flags = list(flags)
         self.workdir = Path(workdir)
@@ -190,7 +192,7 @@ class Server:
                         return True
             except OSError:
                 pass
-            time.sleep(0.05)
+            time.sleep(self.ready_poll)
         return False
 
     def alive(self):
@@ -439,3 +441,115 @@ def parse_stats(blob):
 
 def stat_delta(before, after, names):
     return {n: int(after[n]) - int(before[n]) for n in names}
+
+
+# ---------------------------------------------------------------------------
+# persistence (issue 19): a server on a persist_dir, killed and restarted
+
+def wait_until(predicate, limit, what):
+    """Poll predicate() (truthy ends the wait) for at most `limit` scaled
+    seconds; return its value or fail naming `what`."""
+    deadline = time.monotonic() + scaled(limit)
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out after %.1fs waiting for %s" % (
+            scaled(limit), what)
+        time.sleep(0.01)
+
+
+class PersistServer(Server):
+    """mnemod with -o persist_dir=DIR (plus more -o options): kill9() it and
+    start() it again on the same directory.  Each run appends to the same
+    stderr file; run_stderr() is the current run's part."""
+
+    ready_poll = 0.005   # the fault tests start mnemod hundreds of times
+
+    def __init__(self, persist_dir, options, flags, workdir, name, preexec_fn=None):
+        self.persist_dir = Path(persist_dir)
+        opts = ",".join(["persist_dir=%s" % self.persist_dir] + list(options))
+        super().__init__(["-o", opts] + list(flags), workdir, name=name)
+        self.preexec_fn = preexec_fn
+        self.run_offset = 0
+        self.kill9ed = False
+
+    def _spawn(self):
+        self.kill9ed = False
+        self.killed = False
+        self.stopped_rc = None
+        self.run_offset = self.stderr_path.stat().st_size if self.stderr_path.exists() else 0
+        with open(self.stderr_path, "ab") as err, open(self.stdout_path, "ab") as out:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, cwd=self.workdir,
+                                         preexec_fn=self.preexec_fn)
+
+    def run_stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            f.seek(self.run_offset)
+            return f.read().decode(errors="replace")
+
+    def start(self):
+        """Start (again) and wait until it answers.  Retries only when the
+        port was taken meanwhile, never on a busy persist_dir."""
+        for _attempt in range(5):
+            if self.try_start():
+                return self
+            if "Address already in use" not in self.run_stderr():
+                break
+        raise AssertionError("server failed to start (rc=%r): %r\n%s"
+                             % (self.proc.returncode, self.argv, self.run_stderr()[-4000:]))
+
+    def try_start(self):
+        """Spawn on a fresh port; True once it answers, False if it exited
+        (self.proc.returncode says how).  Fails if it neither answers nor
+        exits in time."""
+        self.port = free_port()
+        self.argv = base_command() + ["-p", str(self.port), "-l", self.host, "-U", "0"] \
+            + self.flags
+        self._spawn()
+        if self._wait_ready():
+            return True
+        if self.proc.poll() is None:
+            self._kill()
+            raise AssertionError("server neither answered nor exited within %.0fs: %r\n%s"
+                                 % (START_TIMEOUT, self.argv, self.run_stderr()[-4000:]))
+        return False
+
+    def kill9(self):
+        """SIGKILL and reap: no snapshot, no flush, as a crash."""
+        assert self.alive(), "server died before kill -9:\n" + self.run_stderr()[-3000:]
+        self.proc.kill()
+        self.proc.wait(STOP_TIMEOUT)
+        self.kill9ed = True
+
+    def restart(self):
+        if self.alive():
+            self.kill9()
+        return self.start()
+
+    def problems(self):
+        if self.kill9ed:
+            # the last run was killed on purpose: only sanitizer reports count
+            found = sanitizer_report(self.stderr_text())
+            return ["sanitizer report %s in stderr" % found] if found else []
+        return super().problems()
+
+    def persistence(self):
+        return self.stats("persistence")
+
+    def wait_persist_stat(self, name, predicate, limit=10):
+        """Poll `stats persistence` until predicate(int(value)) holds."""
+        def check():
+            v = int(self.persistence()[name])
+            return predicate(v)
+        return wait_until(check, limit, "stats persistence %s" % name)
+
+
+def start_persist(factory, persist_dir, *options, flags=(), preexec_fn=None):
+    """Start a PersistServer under a ServerFactory (stopped and checked at
+    teardown like the factory's other servers)."""
+    srv = PersistServer(persist_dir, options, [str(f) for f in flags], factory.workdir,
+                        name="server%d" % len(factory.servers), preexec_fn=preexec_fn)
+    factory.servers.append(srv)
+    return srv.start()
