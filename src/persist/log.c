@@ -53,6 +53,9 @@ struct plog {
     bool stop;
     bool syncing; /* an fdatasync of fd is running outside the locks */
     bool rotating; /* the old segment's fsync is pending: durable stays put */
+    int64_t last_fsync_us;      /* sync thread only: how long the last fsync took, */
+    uint64_t last_batch_writes; /*   how many writes it covered, */
+    uint64_t writes_synced;     /*   and the write count it covered up to */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -307,10 +310,14 @@ static void sync_round(struct plog *l)
     pthread_mutex_unlock(&l->sync_lock);
     pthread_mutex_unlock(&l->io_lock);
     if (due) {
+        uint64_t writes = atomic_load_explicit(&l->st_writes, memory_order_relaxed);
+        l->last_batch_writes = writes - l->writes_synced;
+        l->writes_synced = writes;
         int64_t t0 = now_usec();
         int rc = fdatasync(fd);
         int e = errno;
-        count_fsync(l, now_usec() - t0);
+        l->last_fsync_us = now_usec() - t0;
+        count_fsync(l, l->last_fsync_us);
         if (rc == 0) {
             /* durable only grows: a rotation may have moved it further */
             uint64_t d = atomic_load(&l->durable);
@@ -328,6 +335,45 @@ static void sync_round(struct plog *l)
     pthread_cond_broadcast(&l->sync_cond);
 }
 
+/*
+ * Group commit with appendfsync always: when an fsync ends, the replies it
+ * covers go out, and their clients' next writes arrive a little later. An
+ * fsync started at once would carry only what came in meanwhile, and
+ * those clients would wait through it and the next one: batches settle at
+ * a fraction of the writers (measured: 13.5 writes per fsync with 32
+ * writers at pipeline 1). So when the last fsync covered several writes
+ * (several connections or batches), first gather: wait while writes keep
+ * coming, each within GATHER_QUIET_US of the last, for at most as long as
+ * the last fsync took (at most GATHER_MAX_US): about 31 writes per fsync
+ * then. A lone writer (one write per fsync) does not wait.
+ */
+#define GATHER_QUIET_US 100
+#define GATHER_MAX_US 1000
+
+static void add_us(struct timespec *t, int64_t us)
+{
+    t->tv_nsec += us * 1000;
+    t->tv_sec += t->tv_nsec / 1000000000L;
+    t->tv_nsec %= 1000000000L;
+}
+
+static void gather(struct plog *l)
+{
+    if (l->last_batch_writes < 2)
+        return;
+    int64_t budget = l->last_fsync_us < GATHER_MAX_US ? l->last_fsync_us : GATHER_MAX_US;
+    int64_t start = now_usec();
+    while (!l->stop && now_usec() - start < budget) {
+        uint64_t before = atomic_load(&l->written);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        add_us(&until, GATHER_QUIET_US);
+        pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
+        if (atomic_load(&l->written) == before)
+            break; /* quiet: this is the batch */
+    }
+}
+
 static void *sync_main(void *arg)
 {
     struct plog *l = arg;
@@ -341,6 +387,8 @@ static void *sync_main(void *arg)
             pthread_cond_wait(&l->sync_cond, &l->sync_lock);
             continue;
         }
+        if (l->policy == PLOG_FSYNC_ALWAYS && !failing)
+            gather(l);
         if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
