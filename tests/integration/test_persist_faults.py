@@ -216,6 +216,30 @@ def test_log_cut_at_every_offset(tmp_path, written):
             assert not torn, "%s: a clean log reported torn:\n%s" % (where, err)
 
 
+def test_log_zeroed_tail(tmp_path, written):
+    """A crash (power loss) can leave a segment's end as zeroed blocks: an
+    all-zero remainder is a torn tail; zeros followed by data are damage."""
+    prober = Prober(tmp_path)
+    log = written
+    for k in range(len(log.ends) - 1):
+        files = dict(log.files)
+        files[log.name] = log.data[:log.ends[k]] + bytes(len(log.data) - log.ends[k])
+        where = "zeroed after %d writes" % k
+        kind, what, err = prober.run(files)
+        assert kind == "started", "%s: refused (exit %r):\n%s" % (where, what, err[-2000:])
+        assert same_state(log.states[k], what), (where, what, log.states[k][0])
+        torn = TORN_RE.findall(err)
+        assert len(torn) == 1 and torn[0][0].endswith("/" + log.name), (where, err)
+        assert (int(torn[0][1]), int(torn[0][2])) == (log.ends[k], len(log.data) - log.ends[k])
+    # zeros where the 2nd write's records were, the rest intact: not a tail
+    files = dict(log.files)
+    files[log.name] = (log.data[:log.ends[1]] + bytes(log.ends[2] - log.ends[1])
+                       + log.data[log.ends[2]:])
+    kind, what, err = prober.run(files)
+    assert kind == "exited" and what == 1, (kind, what, err)
+    assert re.search(DAMAGED_RE, err), err
+
+
 # ---------------------------------------------------------------------------
 # (3) single bit flips in a log and in a snapshot
 
