@@ -52,6 +52,7 @@ struct plog {
     pthread_cond_t sync_cond;
     bool stop;
     bool syncing; /* an fdatasync of fd is running outside the locks */
+    bool rotating; /* the old segment's fsync is pending: durable stays put */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -301,7 +302,7 @@ static void sync_round(struct plog *l)
     uint64_t target = atomic_load(&l->written);
     int fd = l->fd;
     pthread_mutex_lock(&l->sync_lock);
-    bool due = l->policy != PLOG_FSYNC_NO && target > atomic_load(&l->durable);
+    bool due = l->policy != PLOG_FSYNC_NO && !l->rotating && target > atomic_load(&l->durable);
     l->syncing = due;
     pthread_mutex_unlock(&l->sync_lock);
     pthread_mutex_unlock(&l->io_lock);
@@ -334,9 +335,9 @@ static void *sync_main(void *arg)
     while (!l->stop) {
         bool failing = atomic_load(&l->failing) != 0;
         /* "no" keeps the thread only to retry failed writes. */
-        if (!failing && (l->policy == PLOG_FSYNC_NO ||
-                         (l->policy == PLOG_FSYNC_ALWAYS &&
-                          atomic_load(&l->written) <= atomic_load(&l->durable)))) {
+        if (l->rotating || (!failing && (l->policy == PLOG_FSYNC_NO ||
+                                         (l->policy == PLOG_FSYNC_ALWAYS &&
+                                          atomic_load(&l->written) <= atomic_load(&l->durable))))) {
             pthread_cond_wait(&l->sync_cond, &l->sync_lock);
             continue;
         }
@@ -391,38 +392,64 @@ int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durabl
     return 0;
 }
 
+/*
+ * The pause a rotation makes workers wait through is one ordinary write:
+ * the new segment is made (header, fsync, directory fsync) before any
+ * lock, and the old one is fsynced after the switch. Until that fsync is
+ * done the sync thread does not move `durable` (rotating), so no reply
+ * held for a record of the old segment leaves before it is on disk.
+ * Rotations come one at a time (the snapshotter's lock).
+ */
 int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
 {
+    uint64_t next = l->seq + 1;
+    int fd = segment_create(l->dir, next, err, errlen);
+    if (fd < 0)
+        return -1;
     pthread_mutex_lock(&l->io_lock);
-    if (write_pending(l) != 0 || fdatasync(l->fd) != 0) {
+    if (write_pending(l) != 0) {
         snprintf(err, errlen, "cannot finish log segment %016" PRIx64 ": %s", l->seq,
                  strerror(errno));
         pthread_mutex_unlock(&l->io_lock);
+        close(fd);
+        char path[4200];
+        seg_path(l->dir, next, path, sizeof(path));
+        unlink(path);
         return -1;
     }
-    int fd = segment_create(l->dir, l->seq + 1, err, errlen);
-    if (fd < 0) {
-        pthread_mutex_unlock(&l->io_lock);
-        return -1;
-    }
-    /* Everything written is now on disk, in the old segment. */
-    uint64_t w = atomic_load(&l->written);
-    uint64_t d = atomic_load(&l->durable);
-    while (d < w && !atomic_compare_exchange_weak(&l->durable, &d, w))
-        ;
+    uint64_t old_written = atomic_load(&l->written);
     pthread_mutex_lock(&l->sync_lock);
     while (l->syncing)
         pthread_cond_wait(&l->sync_cond, &l->sync_lock);
     int old = l->fd;
+    uint64_t old_seq = l->seq;
     l->fd = fd;
-    l->seq++;
+    l->seq = next;
     l->off = LOGFILE_HEADER;
+    l->rotating = true;
     pthread_mutex_unlock(&l->sync_lock);
     pthread_mutex_unlock(&l->io_lock);
+
+    int rc = fdatasync(old);
+    int e = errno;
     close(old);
+    pthread_mutex_lock(&l->sync_lock);
+    l->rotating = false;
+    if (rc == 0) {
+        uint64_t d = atomic_load(&l->durable);
+        while (d < old_written && !atomic_compare_exchange_weak(&l->durable, &d, old_written))
+            ;
+    }
+    pthread_cond_broadcast(&l->sync_cond);
+    pthread_mutex_unlock(&l->sync_lock);
+    if (rc != 0) {
+        note_failure(l, e);
+        snprintf(err, errlen, "cannot fsync log segment %016" PRIx64 ": %s", old_seq, strerror(e));
+        return -1;
+    }
     if (l->on_durable != NULL)
         l->on_durable(l->arg);
-    *new_seq = l->seq;
+    *new_seq = next;
     return 0;
 }
 
