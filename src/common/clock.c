@@ -1,34 +1,44 @@
 /*
  * clock.c: see clock.h. The monotonic coarse clock is a vDSO read (no
  * syscall), cheap enough to call per request.
+ *
+ * The clock ticks when the wall clock's second turns (as seen at start),
+ * not a whole second after the process started: every process then agrees
+ * on which second it is. That matters once data outlives the process (the
+ * append log): an item a client saw expire, or a flush_all it saw take
+ * effect, has done so by the wall clock too, so the next process, reading
+ * the log, agrees.
  */
 #include "common/clock.h"
 
 #include <stdatomic.h>
 #include <time.h>
 
-static int64_t mono_start;
+static int64_t wall_minus_mono_ns; /* wall time = monotonic time + this, at start */
 static int64_t unix_base;
 static _Atomic int32_t shift;
 
-static int64_t mono_seconds(void)
+static int64_t ns_of(const struct timespec *ts)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec;
+    return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
 /* Runs before main (and before any test), so clock_now() needs no lazy init. */
 __attribute__((constructor)) static void clock_start(void)
 {
-    mono_start = mono_seconds();
-    unix_base = (int64_t)time(NULL) - CLOCK_EPOCH_OFFSET;
+    struct timespec wall, mono;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+    wall_minus_mono_ns = ns_of(&wall) - ns_of(&mono);
+    unix_base = (int64_t)wall.tv_sec - CLOCK_EPOCH_OFFSET;
 }
 
 uint32_t clock_now(void)
 {
-    return (uint32_t)(mono_seconds() - mono_start + CLOCK_EPOCH_OFFSET +
-                      atomic_load_explicit(&shift, memory_order_relaxed));
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t wall_s = (ns_of(&ts) + wall_minus_mono_ns) / 1000000000;
+    return (uint32_t)(wall_s - unix_base + atomic_load_explicit(&shift, memory_order_relaxed));
 }
 
 int64_t clock_unix_base(void)

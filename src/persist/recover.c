@@ -1,13 +1,17 @@
 /*
  * recover.c: putting the store back from the directory at start.
  *
- *   newest snapshot.<S>  (its items, then a delayed flush_all it carried)
+ *   newest snapshot.<S>  (its items, and a delayed flush_all pending then)
  *   log.<S>, log.<S+1>, ... in order, each record applied as the store
  *   made it (records carry whole items, so replaying is idempotent)
  *
- * Expired items are not loaded; flush_all is applied by its time and the
- * stamps of the records after it (a delayed flush invalidates what was
- * stored before its time, as memcached's does). A torn tail — the last
+ * Expired items are not loaded. A flush_all is applied where the log says
+ * it took effect: an immediate one at its record, a delayed one at the
+ * record the store wrote when its time came (a FLUSH "at once", see
+ * store.h's hook). A delayed one with no such record never took effect
+ * while the server ran: at the end of the replay it is applied if its time
+ * has passed (everything loaded was stored before it), else left pending
+ * in the store, as memcached would have it. A torn tail — the last
  * record of a segment cut short — is cut off and reported. Anything else
  * that fails its checks stops the start, naming the file and offset,
  * unless keep_prefix: then what came before it is kept, and the damaged
@@ -42,29 +46,29 @@ struct place {
 struct replay {
     struct place *p;
     int64_t now;
-    int64_t flush_at;  /* the last flush_all's time, 0: none */
+    int64_t pending_flush; /* a delayed flush_all not yet in effect: its time, 0: none */
     uint64_t max_cas;
     uint64_t skipped;  /* items that did not fit */
-    const struct snapfile_read *snap; /* while loading a snapshot: its header */
-    bool snap_flush_applied;
 };
 
-static void apply_flush(struct replay *rp, int64_t at)
+static void apply_flush(struct replay *rp, const struct rec *r)
 {
-    rp->flush_at = at;
-    /* Due: everything so far goes now. Not yet: the store keeps it pending
-     * and applies it, to what is loaded from here on too, at its time. */
-    store_flush(rp->p->store, at <= rp->now ? 0 : itemrec_exptime_clock(at));
+    if (r->exptime > (int64_t)r->stamp) {
+        /* flush_all with a delay: pending (a later one replaces it, as in
+         * memcached) until a record says it took effect */
+        rp->pending_flush = r->exptime;
+        return;
+    }
+    /* in effect here: everything loaded so far goes */
+    rp->pending_flush = 0;
+    store_flush(rp->p->store, 0);
 }
 
 static void apply_set(struct replay *rp, const struct rec *r)
 {
     struct store *s = rp->p->store;
-    /* Stored before a flush_all that has come: invalid (the key's older
-     * version, if any, went with the flush or with this record). */
-    bool flushed = rp->flush_at != 0 && rp->flush_at <= rp->now && (int64_t)r->stamp < rp->flush_at;
-    bool expired = r->exptime != 0 && r->exptime <= rp->now;
-    if (flushed || expired) {
+    /* Expired: not loaded (and the key's older version, if any, goes). */
+    if (r->exptime != 0 && r->exptime <= rp->now) {
         store_delete(s, r->key, r->nkey, NULL);
         return;
     }
@@ -93,13 +97,6 @@ static int apply(void *arg, const struct rec *r, uint64_t offset)
 {
     (void)offset;
     struct replay *rp = arg;
-    if (rp->snap != NULL && !rp->snap_flush_applied) {
-        /* A delayed flush pending when the snapshot began: the items of
-         * the snapshot are judged by it as records after it are. */
-        rp->snap_flush_applied = true;
-        if (rp->snap->meta.flush_at != 0)
-            apply_flush(rp, rp->snap->meta.flush_at);
-    }
     if (r->cas > rp->max_cas)
         rp->max_cas = r->cas;
     switch (r->type) {
@@ -113,7 +110,7 @@ static int apply(void *arg, const struct rec *r, uint64_t offset)
         store_touch(rp->p->store, r->key, r->nkey, itemrec_exptime_clock(r->exptime));
         break;
     case REC_FLUSH:
-        apply_flush(rp, r->exptime);
+        apply_flush(rp, r);
         break;
     }
     return 0;
@@ -196,13 +193,9 @@ static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char 
     }
     struct snapfile_read res;
     memset(&res, 0, sizeof(res));
-    rp->snap = &res;
-    rp->snap_flush_applied = false;
     snapfile_read_fd(fd, apply, rp, &res);
     close(fd);
-    if (res.status == SNAPFILE_OK && !rp->snap_flush_applied && res.meta.flush_at != 0)
-        apply_flush(rp, res.meta.flush_at); /* an empty snapshot */
-    rp->snap = NULL;
+    rp->pending_flush = res.meta.flush_at; /* pending when the snapshot began */
     if (res.meta.cas_high > rp->max_cas)
         rp->max_cas = res.meta.cas_high;
     if (res.status == SNAPFILE_OK)
@@ -340,7 +333,10 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
     struct place place = {.dir = dir, .store = store, .keep_prefix = keep_prefix};
     struct place *p = &place;
     struct listing ls = {0};
-    struct replay rp = {.p = p, .now = itemrec_now_unix()};
+    /* Wall time, not the server clock: a fresh process's clock lags the
+     * wall by up to a second (it counts whole seconds from its start), and
+     * a flush_all clients saw take effect must be due here too. */
+    struct replay rp = {.p = p, .now = (int64_t)time(NULL)};
     memset(out, 0, sizeof(*out));
     int rc = -1;
     if (list_dir(p, &ls, err, errlen) != 0)
@@ -395,6 +391,8 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
         if (seq > last)
             last = seq;
     }
+    if (rp.pending_flush != 0)
+        store_flush(p->store, rp.pending_flush <= rp.now ? 0 : itemrec_exptime_clock(rp.pending_flush));
     store_raise_cas(p->store, rp.max_cas);
     out->next_seq = last + 1;
     struct store_stats st;

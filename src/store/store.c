@@ -781,6 +781,13 @@ bool store_item_fits(const struct store *s, size_t nkey, size_t vlen)
     return item_total(nkey, vlen) <= s->cfg.item_size_max;
 }
 
+void core_flush_came(struct store *s)
+{
+    /* Races with a set at the same instant as store_flush's report does
+     * (see there): replay may lose that set, never resurrect flushed data. */
+    hook_call(s, STORE_EV_FLUSH, NULL, 0, NULL, 0);
+}
+
 void store_flush(struct store *s, uint32_t when)
 {
     if (s == NULL)
@@ -790,10 +797,12 @@ void store_flush(struct store *s, uint32_t when)
     pthread_mutex_lock(&s->maint_lock);
     uint64_t v = atomic_load_explicit(&s->flush_state, memory_order_acquire);
     uint64_t nv;
+    bool came;
     do {
         uint32_t gen = (uint32_t)(v >> 32);
         uint32_t pending = (uint32_t)v;
-        if (pending != 0 && now >= pending)
+        came = pending != 0 && now >= pending;
+        if (came)
             gen++; /* a delayed flush already due: apply it before replacing it */
         if (when <= now)
             nv = (uint64_t)(gen + 1u) << 32;
@@ -804,6 +813,8 @@ void store_flush(struct store *s, uint32_t when)
     /* Reported after the switch: a set racing with the flush may be logged
      * before it yet survive in memory; replay then loses it (a miss), never
      * resurrects flushed data. */
+    if (came)
+        core_flush_came(s);
     hook_call(s, STORE_EV_FLUSH, NULL, 0, NULL, when);
     pthread_mutex_unlock(&s->maint_lock);
 }

@@ -312,12 +312,14 @@ int store_foreach(struct store *s, store_visit_fn visit, void *arg);
 /* A hook on every mutation, for the append log and replication. It is called
  * with the key's lock held, so the mutations of one key reach it in order; it
  * must not block or call the store. it is the new item (LINK, TOUCH) or NULL
- * (UNLINK: delete; FLUSH: key is NULL, when in exptime). Evictions and expiry
+ * (UNLINK: delete; FLUSH: key is NULL, when in exptime; a delayed flush
+ * is reported again, with when 0, at the moment it takes effect). Evictions and expiry
  * are not reported: they follow from the memory limit and the clock. The
  * meta verbs report: a vivify (get, append, delta) as LINK of the new item;
  * an invalidation (md I) as LINK of the same item, now carrying its new cas
- * and exptime; md x as LINK of the emptied item. Handing out a win token and
- * the fetched bit are not mutations. */
+ * and exptime; md x as LINK of the emptied item; handing out a win token
+ * (others then see Z) as LINK of the same item, once per item version. The
+ * fetched bit is not a mutation. */
 enum store_event { STORE_EV_LINK, STORE_EV_UNLINK, STORE_EV_TOUCH, STORE_EV_FLUSH };
 typedef void (*store_hook_fn)(void *arg, enum store_event ev, const char *key, size_t nkey,
                               const struct item *it, uint32_t exptime);

@@ -53,6 +53,10 @@ static inline unsigned shard_of_hash(uint64_t h)
 
 /* The current flush generation; applies a pending delayed flush whose time
  * has come. Lock-free: one acquire load on the common path. */
+/* A delayed flush_all has just come due (flush_gen switched to it): report
+ * it to the hook as a flush at once, so the log marks where it took effect. */
+void core_flush_came(struct store *s);
+
 static inline uint32_t flush_gen(struct store *s, uint32_t now)
 {
     uint64_t v = atomic_load_explicit(&s->flush_state, memory_order_acquire);
@@ -62,8 +66,10 @@ static inline uint32_t flush_gen(struct store *s, uint32_t now)
             return (uint32_t)(v >> 32);
         uint64_t nv = (uint64_t)((uint32_t)(v >> 32) + 1u) << 32;
         if (atomic_compare_exchange_weak_explicit(&s->flush_state, &v, nv,
-                                                  memory_order_acq_rel, memory_order_acquire))
+                                                  memory_order_acq_rel, memory_order_acquire)) {
+            core_flush_came(s);
             return (uint32_t)(nv >> 32);
+        }
     }
 }
 

@@ -135,6 +135,11 @@ static void get_hit_locked(struct store *s, struct item *it, const struct store_
             item_state_set(it, ITEM_WIN_SENT);
             if (info != NULL)
                 info->win = true;
+            /* The token is state others act on (they see Z): the log must
+             * keep it, or a restart hands it out twice (and a vivified
+             * placeholder would read as a plain empty hit). Rare: once per
+             * item version. */
+            hook_call(s, STORE_EV_LINK, item_key(it), it->nkey, it, item_exptime_load(it));
         }
     }
     if (!o->no_bump) {

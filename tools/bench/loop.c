@@ -52,6 +52,9 @@ struct conn {
 
 struct client {
     struct conn *conns; /* one per server */
+    const struct bench_group *group;
+    struct bench_stats *st; /* where this phase's completions count */
+    unsigned window;        /* requests in flight allowed in this phase */
     unsigned outstanding;
     uint64_t next_due;  /* open loop */
 };
@@ -73,8 +76,6 @@ struct tctx {
     /* the phase */
     int preload;
     int open_loop;
-    struct bench_stats *st;
-    unsigned window;
     uint64_t quota, issued;
     uint64_t deadline;
     uint64_t preload_next, preload_end;
@@ -152,6 +153,7 @@ static int reserve(struct conn *c, size_t need)
 static void issue_one(struct tctx *t, struct client *cl, uint64_t start)
 {
     const struct bench_options *o = t->o;
+    const struct bench_group *g = cl->group;
     uint64_t index;
     int is_get;
     if (t->preload) {
@@ -159,7 +161,7 @@ static void issue_one(struct tctx *t, struct client *cl, uint64_t start)
         is_get = 0;
     } else {
         index = keygen_next(&t->keys);
-        is_get = rng_below(&t->rng, o->ratio_get + o->ratio_set) < o->ratio_get;
+        is_get = rng_below(&t->rng, g->ratio_get + g->ratio_set) < g->ratio_get;
     }
     char key[BENCH_MAX_KEY + 1];
     size_t klen = key_format(key, sizeof(key), o->key_prefix, t->prefix_len, index);
@@ -179,7 +181,7 @@ static void issue_one(struct tctx *t, struct client *cl, uint64_t start)
                       : t->proto->encode_set(c->wbuf + c->wlen, key, klen, t->w->sh->value, vlen,
                                              opaque);
     c->wlen += n;
-    t->st->bytes_out += n;
+    cl->st->bytes_out += n;
     unsigned slot = (c->qhead + c->qcount) % c->qcap;
     c->q[slot].start = start;
     c->q[slot].is_get = is_get;
@@ -196,12 +198,12 @@ static void issue_one(struct tctx *t, struct client *cl, uint64_t start)
 static void fill_client(struct tctx *t, struct client *cl)
 {
     if (t->open_loop) {
-        while (cl->outstanding < t->window && cl->next_due <= t->now && can_issue(t)) {
+        while (cl->outstanding < cl->window && cl->next_due <= t->now && can_issue(t)) {
             issue_one(t, cl, cl->next_due);
             cl->next_due += t->interval;
         }
     } else {
-        while (cl->outstanding < t->window && can_issue(t))
+        while (cl->outstanding < cl->window && can_issue(t))
             issue_one(t, cl, t->now);
     }
 }
@@ -214,7 +216,7 @@ static void on_response(void *ctx, enum resp_kind kind)
         char name[300];
         fail(t, "%s: reply without a request (the stream is out of sync; %llu error replies "
                 "so far: does the server speak the %s protocol?)",
-             server_name(t, c->server, name, sizeof(name)), (unsigned long long)t->st->errors,
+             server_name(t, c->server, name, sizeof(name)), (unsigned long long)c->cl->st->errors,
              t->proto->name);
         return;
     }
@@ -222,7 +224,7 @@ static void on_response(void *ctx, enum resp_kind kind)
     c->qhead = (c->qhead + 1) % c->qcap;
     c->qcount--;
     uint64_t lat = t->now > f->start ? t->now - f->start : 0;
-    struct bench_stats *st = t->st;
+    struct bench_stats *st = c->cl->st;
     if (f->is_get) {
         st->gets++;
         hist_record(&st->get_lat, lat);
@@ -292,7 +294,7 @@ static void on_readable(struct tctx *t, struct conn *c)
     char name[300];
     ssize_t n = recv(c->fd, t->rbuf, RBUF_SIZE, 0);
     if (n > 0) {
-        t->st->bytes_in += (uint64_t)n;
+        c->cl->st->bytes_in += (uint64_t)n;
         if (t->proto->parse(&c->parser, t->rbuf, (size_t)n, on_response, c) < 0)
             fail(t, "%s: bad reply: %s", server_name(t, c->server, name, sizeof(name)),
                  c->parser.error);
@@ -319,37 +321,76 @@ static uint64_t wait_ns(struct tctx *t, uint64_t drain_until)
     if (t->open_loop && !drain_until) {
         for (unsigned i = 0; i < t->nclients; i++) {
             struct client *cl = &t->clients[i];
-            if (cl->outstanding < t->window && cl->next_due < wake)
+            if (cl->outstanding < cl->window && cl->next_due < wake)
                 wake = cl->next_due;
         }
     }
     return wake > t->now ? wake - t->now : 0;
 }
 
-static void run_phase(struct tctx *t, struct bench_stats *st, int preload)
+/* Point every client at this phase's stats and window: the preload counts
+ * into w->preload with a deep window, the run into its group's stats. */
+static void phase_clients(struct tctx *t, int preload)
+{
+    struct worker *w = t->w;
+    unsigned deep = bench_options_max_pipeline(t->o);
+    if (deep < 64)
+        deep = 64;
+    for (unsigned i = 0; i < t->nclients; i++) {
+        struct client *cl = &t->clients[i];
+        size_t gi = (size_t)(cl->group - t->o->groups);
+        cl->st = preload ? &w->preload : &w->run[gi];
+        cl->st->start_ns = t->now;
+        cl->window = preload ? deep : cl->group->pipeline;
+    }
+}
+
+/* Every stats object of the phase spans the same window, from the phase's
+ * start to the thread's last completion, so the groups' rates compare. */
+static void phase_end(struct tctx *t, uint64_t start)
+{
+    uint64_t end = t->last_done > start ? t->last_done : t->now;
+    for (unsigned i = 0; i < t->nclients; i++)
+        t->clients[i].st->end_ns = end;
+}
+
+/* The measured phase's totals over the groups, for the progress line. */
+static void publish_progress(struct tctx *t)
+{
+    struct worker *w = t->w;
+    uint64_t ops = 0, gets = 0, hits = 0;
+    for (size_t g = 0; g < t->o->group_count; g++) {
+        ops += w->run[g].gets + w->run[g].sets;
+        gets += w->run[g].gets;
+        hits += w->run[g].hits;
+    }
+    __atomic_store_n(&w->progress_ops, ops, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->progress_gets, gets, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->progress_hits, hits, __ATOMIC_RELAXED);
+}
+
+static void run_phase(struct tctx *t, int preload)
 {
     const struct bench_options *o = t->o;
     struct worker *w = t->w;
     unsigned threads = o->threads;
-    t->st = st;
     t->preload = preload;
     t->issued = 0;
     t->now = bench_now_ns();
-    st->start_ns = t->now;
     t->last_done = t->now;
+    uint64_t start = t->now;
+    phase_clients(t, preload);
     if (preload) {
         t->preload_next = o->keys * w->id / threads;
         t->preload_end = o->keys * (w->id + 1) / threads;
         t->quota = t->preload_end - t->preload_next;
         t->deadline = 0;
-        t->window = o->pipeline > 64 ? o->pipeline : 64;
         t->open_loop = 0;
     } else {
         t->quota = UINT64_MAX;
         if (o->requests)
             t->quota = o->requests / threads + (w->id < o->requests % threads ? 1 : 0);
         t->deadline = o->duration > 0 ? t->now + (uint64_t)(o->duration * 1e9) : 0;
-        t->window = o->pipeline;
         t->open_loop = o->rate > 0;
         if (t->open_loop) {
             double per_req = 1e9 / o->rate; /* spacing of the whole fleet's requests */
@@ -394,17 +435,14 @@ static void run_phase(struct tctx *t, struct bench_stats *st, int preload)
             for (unsigned i = 0; i < t->nclients; i++)
                 fill_client(t, &t->clients[i]);
         flush_dirty(t);
-        if (!preload) {
-            __atomic_store_n(&w->progress_ops, st->gets + st->sets, __ATOMIC_RELAXED);
-            __atomic_store_n(&w->progress_gets, st->gets, __ATOMIC_RELAXED);
-            __atomic_store_n(&w->progress_hits, st->hits, __ATOMIC_RELAXED);
-        }
+        if (!preload)
+            publish_progress(t);
     }
     if (!t->fatal && t->outstanding) {
         fail(t, "%llu requests got no reply within 2 s of the end",
              (unsigned long long)t->outstanding);
     }
-    st->end_ns = t->last_done > st->start_ns ? t->last_done : t->now;
+    phase_end(t, start);
 }
 
 static int setup(struct tctx *t, struct worker *w)
@@ -420,7 +458,9 @@ static int setup(struct tctx *t, struct worker *w)
     keygen_init(&t->keys, o->key_pattern, o->keys, o->zipf_s, o->seed * 1000003u + w->id);
     rng_seed(&t->rng, (o->seed ^ UINT64_C(0x5bd1e995)) * 7919u + w->id);
     unsigned total = t->nclients * t->nservers;
-    unsigned qcap = o->pipeline > 64 ? o->pipeline : 64;
+    unsigned qcap = bench_options_max_pipeline(o);
+    if (qcap < 64)
+        qcap = 64; /* the preload's window */
     t->ep = epoll_create1(EPOLL_CLOEXEC);
     t->clients = calloc(t->nclients, sizeof(*t->clients));
     t->conns = calloc(total, sizeof(*t->conns));
@@ -431,7 +471,17 @@ static int setup(struct tctx *t, struct worker *w)
             t->conns[i].fd = w->fds[i]; /* owned from here on: teardown closes them */
     if (t->ep < 0 || !t->clients || !t->conns || !t->dirty || !t->rbuf)
         return -1;
+    /* clients are laid out group after group: the first groups[0].conns
+     * clients are group 0's, and so on */
+    size_t gi = 0;
+    unsigned in_group = 0;
     for (unsigned i = 0; i < t->nclients; i++) {
+        while (in_group == o->groups[gi].conns) {
+            gi++;
+            in_group = 0;
+        }
+        in_group++;
+        t->clients[i].group = &o->groups[gi];
         t->clients[i].conns = &t->conns[i * t->nservers];
         for (unsigned s = 0; s < t->nservers; s++) {
             struct conn *c = &t->conns[i * t->nservers + s];
@@ -475,7 +525,8 @@ void *worker_main(void *arg)
     struct worker *w = arg;
     struct tctx *t = malloc(sizeof(*t));
     stats_init(&w->preload);
-    stats_init(&w->run);
+    for (size_t g = 0; g < w->sh->o->group_count; g++)
+        stats_init(&w->run[g]);
     /* the open loop sleeps for microseconds: ask for tight timer slack */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     int ok = t && setup(t, w) == 0;
@@ -485,10 +536,10 @@ void *worker_main(void *arg)
         __atomic_store_n(&w->sh->stop, 1, __ATOMIC_RELAXED);
     }
     if (ok && w->sh->o->preload)
-        run_phase(t, &w->preload, 1);
+        run_phase(t, 1);
     pthread_barrier_wait(&w->sh->barrier);
     if (ok && !__atomic_load_n(&w->sh->stop, __ATOMIC_RELAXED))
-        run_phase(t, &w->run, 0);
+        run_phase(t, 0);
     if (t)
         teardown(t);
     free(t);

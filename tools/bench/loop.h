@@ -8,6 +8,10 @@
  *   client 1 ── ...                  one socket per server; a request goes
  *                                    to the server that owns its key
  *
+ * Each client belongs to a group (--group; one group "all" without it):
+ * the group gives its mix and pipeline depth, and its completions are
+ * counted in the group's own struct bench_stats.
+ *
  * Closed loop: each completion immediately issues the next request.  Open
  * loop (--rate): every client has a schedule of intended send times and
  * latency is measured from the intended time, so a stalled server is
@@ -41,7 +45,7 @@ struct worker {
     struct bench_shared *sh;
     int *fds;                   /* conns * server_count sockets, client-major */
     struct bench_stats preload; /* the preload phase */
-    struct bench_stats run;     /* the measured phase */
+    struct bench_stats *run;    /* the measured phase: one per group, o->group_count */
     uint64_t progress_ops;      /* atomic, for the progress line */
     uint64_t progress_hits;
     uint64_t progress_gets;
@@ -49,8 +53,9 @@ struct worker {
     char error[256];            /* set when the thread failed */
 };
 
-/* The thread body: arg is a struct worker *.  Runs preload (if asked),
- * waits on sh->barrier, runs the measured phase, closes its sockets. */
+/* The thread body: arg is a struct worker * whose run array the caller
+ * allocated.  Runs preload (if asked), waits on sh->barrier, runs the
+ * measured phase, closes its sockets. */
 void *worker_main(void *arg);
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -132,7 +132,8 @@ int main(int argc, char **argv)
         w[t].id = t;
         w[t].sh = &shared;
         w[t].fds = malloc(per_thread * sizeof(int));
-        if (!w[t].fds)
+        w[t].run = calloc(o.group_count, sizeof(*w[t].run));
+        if (!w[t].fds || !w[t].run)
             die("out of memory");
         for (unsigned i = 0; i < per_thread; i++) {
             if (__atomic_load_n(&shared.stop, __ATOMIC_RELAXED))
@@ -167,26 +168,33 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
-    static struct bench_stats pre, run;
+    static struct bench_stats pre, run, groups[BENCH_MAX_GROUPS];
     stats_init(&pre);
     stats_init(&run);
+    for (size_t g = 0; g < o.group_count; g++)
+        stats_init(&groups[g]);
     for (unsigned t = 0; t < o.threads; t++) {
         stats_merge(&pre, &w[t].preload);
-        stats_merge(&run, &w[t].run);
+        for (size_t g = 0; g < o.group_count; g++) {
+            stats_merge(&groups[g], &w[t].run[g]);
+            stats_merge(&run, &w[t].run[g]);
+        }
     }
     if (rc == 0 && __atomic_load_n(&shared.stop, __ATOMIC_RELAXED))
         fprintf(stderr, "mnemo-bench: interrupted: the report covers the run until then\n");
     if (rc == 0) {
         if (o.json)
-            report_json(stdout, &o, o.preload ? &pre : NULL, &run);
+            report_json(stdout, &o, o.preload ? &pre : NULL, &run, groups);
         else
-            report_text(stdout, &o, o.preload ? &pre : NULL, &run);
+            report_text(stdout, &o, o.preload ? &pre : NULL, &run, groups);
         if (run.errors)
             fprintf(stderr, "mnemo-bench: warning: %llu error replies from the server(s)\n",
                     (unsigned long long)run.errors);
     }
-    for (unsigned t = 0; t < o.threads; t++)
+    for (unsigned t = 0; t < o.threads; t++) {
         free(w[t].fds);
+        free(w[t].run);
+    }
     free(w);
     free(value);
     ring_destroy(&ring);

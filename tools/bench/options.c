@@ -18,7 +18,11 @@ static const char usage[] =
     "  -t, --threads N             load threads (default 1)\n"
     "  -c, --conns N               connections per thread, each to every server (default 4)\n"
     "  -P, --pipeline N            requests in flight per connection (default 1)\n"
-    "      --protocol P            text | meta | binary (default text)\n"
+    "      --group NAME,conns=N[,ratio=G:S][,pipeline=N]\n"
+    "                              a group of connections (per thread) with its own mix\n"
+    "                              and pipeline, reported on its own; repeat for more\n"
+    "                              groups (up to 8; replaces --conns)\n"
+    "      --protocol P            text | meta | binary | redis (RESP2) (default text)\n"
     "      --ratio G:S             get:set mix (default 9:1)\n"
     "      --keys N                key space size (default 10000)\n"
     "      --key-pattern P         uniform | zipf (default uniform)\n"
@@ -104,6 +108,137 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* "G:S" with G + S > 0; 0 on success. */
+static int parse_ratio(const char *v, size_t n, unsigned *get, unsigned *set)
+{
+    const char *c = memchr(v, ':', n);
+    char g[24], st[24];
+    uint64_t gv, sv;
+    if (!c || (size_t)(c - v) >= sizeof(g) || (size_t)(v + n - c - 1) >= sizeof(st))
+        return -1;
+    memcpy(g, v, (size_t)(c - v));
+    g[c - v] = '\0';
+    memcpy(st, c + 1, (size_t)(v + n - c - 1));
+    st[v + n - c - 1] = '\0';
+    if (parse_u64(g, 0, 1000000, &gv) || parse_u64(st, 0, 1000000, &sv) || gv + sv == 0)
+        return -1;
+    *get = (unsigned)gv;
+    *set = (unsigned)sv;
+    return 0;
+}
+
+/*
+ * "NAME,conns=N[,ratio=G:S][,pipeline=N]" into the next group; a pipeline
+ * or ratio left out is 0 here and resolved to --pipeline / --ratio once the
+ * whole command line is read.
+ */
+static int parse_group(struct bench_options *o, const char *v, char *err, size_t errlen)
+{
+    if (o->group_count == BENCH_MAX_GROUPS)
+        return fail(err, errlen, "--group: more than %d groups", BENCH_MAX_GROUPS);
+    struct bench_group *g = &o->groups[o->group_count];
+    memset(g, 0, sizeof(*g));
+    const char *p = v;
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n == 0 || n >= sizeof(g->name))
+        return fail(err, errlen, "--group: '%s' needs a name of 1..%d characters first",
+                    v, BENCH_GROUP_NAME - 1);
+    for (size_t i = 0; i < n; i++)
+        if (!(p[i] == '-' || p[i] == '_' || (p[i] >= '0' && p[i] <= '9') ||
+              (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return fail(err, errlen, "--group: name '%.*s' may hold only letters, digits, - and _",
+                        (int)n, p);
+    memcpy(g->name, p, n);
+    g->name[n] = '\0';
+    for (size_t i = 0; i < o->group_count; i++)
+        if (strcmp(o->groups[i].name, g->name) == 0)
+            return fail(err, errlen, "--group: '%s' is named twice", g->name);
+    while (comma) {
+        p = comma + 1;
+        comma = strchr(p, ',');
+        n = comma ? (size_t)(comma - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (!eq)
+            return fail(err, errlen, "--group %s: '%.*s' is not key=value", g->name, (int)n, p);
+        size_t klen = (size_t)(eq - p), vlen = n - klen - 1;
+        char val[32];
+        uint64_t u;
+        if (vlen >= sizeof(val))
+            return fail(err, errlen, "--group %s: value of '%.*s' too long", g->name, (int)klen,
+                        p);
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = '\0';
+        if (klen == 5 && memcmp(p, "conns", 5) == 0) {
+            if (parse_u64(val, 1, BENCH_MAX_CONNS, &u))
+                return fail(err, errlen, "--group %s: conns '%s' is not in 1..%d", g->name, val,
+                            BENCH_MAX_CONNS);
+            g->conns = (unsigned)u;
+        } else if (klen == 8 && memcmp(p, "pipeline", 8) == 0) {
+            if (parse_u64(val, 1, BENCH_MAX_PIPELINE, &u))
+                return fail(err, errlen, "--group %s: pipeline '%s' is not in 1..%d", g->name,
+                            val, BENCH_MAX_PIPELINE);
+            g->pipeline = (unsigned)u;
+        } else if (klen == 5 && memcmp(p, "ratio", 5) == 0) {
+            if (parse_ratio(val, vlen, &g->ratio_get, &g->ratio_set))
+                return fail(err, errlen, "--group %s: ratio '%s' is not GET:SET (e.g. 9:1)",
+                            g->name, val);
+        } else {
+            return fail(err, errlen, "--group %s: unknown key '%.*s' (conns, ratio, pipeline)",
+                        g->name, (int)klen, p);
+        }
+    }
+    if (!g->conns)
+        return fail(err, errlen, "--group %s: conns=N is required", g->name);
+    o->group_count++;
+    return 0;
+}
+
+/* After the whole command line: fill the groups' defaults, or make the one
+ * implicit group of --conns connections. */
+static int resolve_groups(struct bench_options *o, int saw_conns, char *err, size_t errlen)
+{
+    if (o->group_count == 0) {
+        struct bench_group *g = &o->groups[0];
+        memset(g, 0, sizeof(*g));
+        strcpy(g->name, "all");
+        g->conns = o->conns;
+        g->pipeline = o->pipeline;
+        g->ratio_get = o->ratio_get;
+        g->ratio_set = o->ratio_set;
+        o->group_count = 1;
+        return 0;
+    }
+    if (saw_conns)
+        return fail(err, errlen, "--conns and --group exclude each other (each group says its conns)");
+    o->groups_given = 1;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < o->group_count; i++) {
+        struct bench_group *g = &o->groups[i];
+        if (!g->pipeline)
+            g->pipeline = o->pipeline;
+        if (g->ratio_get + g->ratio_set == 0) {
+            g->ratio_get = o->ratio_get;
+            g->ratio_set = o->ratio_set;
+        }
+        sum += g->conns;
+    }
+    if (sum > BENCH_MAX_CONNS)
+        return fail(err, errlen, "--group: %llu connections in all, more than %d per thread",
+                    (unsigned long long)sum, BENCH_MAX_CONNS);
+    o->conns = (unsigned)sum;
+    return 0;
+}
+
+unsigned bench_options_max_pipeline(const struct bench_options *o)
+{
+    unsigned m = o->pipeline;
+    for (size_t i = 0; i < o->group_count; i++)
+        if (o->groups[i].pipeline > m)
+            m = o->groups[i].pipeline;
+    return m;
+}
+
 static int parse_servers(struct bench_options *o, const char *list, char *err, size_t errlen)
 {
     o->server_count = 0;
@@ -180,7 +315,7 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
     bench_options_defaults(o);
     if (errlen)
         err[0] = '\0';
-    int saw_duration = 0, saw_requests = 0;
+    int saw_duration = 0, saw_requests = 0, saw_conns = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         uint64_t u;
@@ -214,7 +349,7 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
             {NULL, "--keys"}, {NULL, "--key-pattern"}, {NULL, "--zipf-s"},
             {NULL, "--key-prefix"}, {NULL, "--value-size"}, {"-d", "--duration"},
             {"-n", "--requests"}, {NULL, "--rate"}, {NULL, "--connect-timeout"},
-            {NULL, "--seed"},
+            {NULL, "--seed"}, {NULL, "--group"},
         };
         const char *name = NULL;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
@@ -241,6 +376,7 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
             if (parse_u64(v, 1, BENCH_MAX_CONNS, &u))
                 return fail(err, errlen, "--conns: '%s' is not in 1..%d", v, BENCH_MAX_CONNS);
             o->conns = (unsigned)u;
+            saw_conns = 1;
         } else if (strcmp(name, "--pipeline") == 0) {
             if (parse_u64(v, 1, BENCH_MAX_PIPELINE, &u))
                 return fail(err, errlen, "--pipeline: '%s' is not in 1..%d", v,
@@ -253,21 +389,16 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
                 o->protocol = PROTO_META;
             else if (strcmp(v, "binary") == 0)
                 o->protocol = PROTO_BINARY;
+            else if (strcmp(v, "redis") == 0 || strcmp(v, "resp") == 0)
+                o->protocol = PROTO_REDIS;
             else
-                return fail(err, errlen, "--protocol: '%s' is not text, meta or binary", v);
+                return fail(err, errlen, "--protocol: '%s' is not text, meta, binary or redis", v);
         } else if (strcmp(name, "--ratio") == 0) {
-            const char *c = strchr(v, ':');
-            char g[24];
-            uint64_t gv, sv;
-            if (!c || (size_t)(c - v) >= sizeof(g))
+            if (parse_ratio(v, strlen(v), &o->ratio_get, &o->ratio_set))
                 return fail(err, errlen, "--ratio: '%s' is not GET:SET (e.g. 9:1)", v);
-            memcpy(g, v, (size_t)(c - v));
-            g[c - v] = '\0';
-            if (parse_u64(g, 0, 1000000, &gv) || parse_u64(c + 1, 0, 1000000, &sv) ||
-                gv + sv == 0)
-                return fail(err, errlen, "--ratio: '%s' is not GET:SET (e.g. 9:1)", v);
-            o->ratio_get = (unsigned)gv;
-            o->ratio_set = (unsigned)sv;
+        } else if (strcmp(name, "--group") == 0) {
+            if (parse_group(o, v, err, errlen))
+                return BENCH_OPT_EINVAL;
         } else if (strcmp(name, "--keys") == 0) {
             if (parse_u64(v, 1, UINT64_C(1) << 40, &u))
                 return fail(err, errlen, "--keys: '%s' is not a key count >= 1", v);
@@ -341,6 +472,8 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
         return fail(err, errlen, "--duration and --requests exclude each other");
     if (saw_requests)
         o->duration = 0;
+    if (resolve_groups(o, saw_conns, err, errlen))
+        return BENCH_OPT_EINVAL;
     /* the longest key must fit the protocols' 250-byte limit */
     char probe[BENCH_MAX_KEY + 1];
     if (key_format(probe, BENCH_MAX_KEY, o->key_prefix, strlen(o->key_prefix), o->keys - 1) == 0)

@@ -17,6 +17,21 @@
 #define BENCH_MAX_PIPELINE 4096
 #define BENCH_MAX_VALUE (1u << 20) /* memcached's default item size limit */
 #define BENCH_MAX_KEY 250
+#define BENCH_MAX_GROUPS 8
+#define BENCH_GROUP_NAME 32
+
+/*
+ * A group of connections with its own mix and pipeline depth, measured on
+ * its own (e.g. 32 writers and 8 readers in one run, issue 19).  Without
+ * --group there is one group, "all", of --conns connections.
+ */
+struct bench_group {
+    char name[BENCH_GROUP_NAME];
+    unsigned conns;       /* per thread */
+    unsigned pipeline;
+    unsigned ratio_get;
+    unsigned ratio_set;
+};
 
 struct bench_server {
     char host[256];
@@ -48,6 +63,9 @@ struct bench_options {
     int version;
     size_t server_count;
     struct bench_server servers[BENCH_MAX_SERVERS];
+    int groups_given;     /* --group was used: report each group */
+    size_t group_count;   /* >= 1 after a successful parse */
+    struct bench_group groups[BENCH_MAX_GROUPS];
 };
 
 enum bench_opt_status {
@@ -56,15 +74,21 @@ enum bench_opt_status {
 };
 
 /* The defaults: 1 thread, 4 connections, pipeline 1, text, 9:1, 10000 keys
- * uniform, 32-byte values, 10 s, 127.0.0.1:11211. */
+ * uniform, 32-byte values, 10 s, 127.0.0.1:11211 (group_count is 0 until
+ * bench_options_parse fills the groups in). */
 void bench_options_defaults(struct bench_options *o);
 
 /*
  * Parse argv[1..argc) into *o (which this first resets to the defaults).
  * On error returns BENCH_OPT_EINVAL with one line (no newline) in err.
+ * On success o->groups holds every group with its conns, pipeline and
+ * ratio resolved, and o->conns is the sum of the groups' conns.
  */
 enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, char **argv,
                                           char *err, size_t errlen);
+
+/* The deepest pipeline of any group. */
+unsigned bench_options_max_pipeline(const struct bench_options *o);
 
 /* The --help text. */
 const char *bench_options_usage(void);

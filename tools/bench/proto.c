@@ -9,6 +9,7 @@ static const struct proto_ops protos[] = {
     [PROTO_TEXT] = {"text", text_encode_get, text_encode_set, text_parse},
     [PROTO_META] = {"meta", meta_encode_get, meta_encode_set, meta_parse},
     [PROTO_BINARY] = {"binary", binary_encode_get, binary_encode_set, binary_parse},
+    [PROTO_REDIS] = {"redis", redis_encode_get, redis_encode_set, redis_parse},
 };
 
 const struct proto_ops *proto_ops_of(enum proto_kind kind)

@@ -1,7 +1,8 @@
 /*
- * proto.h: the three wire protocols mnemo-bench speaks (memcached text,
- * meta and binary), each as a request encoder and an incremental response
- * parser.  Pure byte work: no sockets, no clocks.
+ * proto.h: the wire protocols mnemo-bench speaks (memcached text, meta and
+ * binary, and Redis's RESP2 for side-by-side runs against redis-server),
+ * each as a request encoder and an incremental response parser.  Pure byte
+ * work: no sockets, no clocks.
  *
  * A parser keeps its state in struct resp_parser, so it can be fed any
  * split of the byte stream (down to one byte at a time): it consumes every
@@ -18,6 +19,7 @@ enum proto_kind {
     PROTO_TEXT = 0,
     PROTO_META = 1,
     PROTO_BINARY = 2,
+    PROTO_REDIS = 3,
 };
 
 enum resp_kind {
@@ -25,7 +27,7 @@ enum resp_kind {
     RESP_MISS = 1,       /* get did not */
     RESP_STORED = 2,     /* set stored */
     RESP_NOT_STORED = 3, /* set refused (NOT_STORED, EXISTS, NOT_FOUND) */
-    RESP_ERROR = 4,      /* ERROR, CLIENT_ERROR, SERVER_ERROR, binary error status */
+    RESP_ERROR = 4,      /* ERROR, CLIENT_ERROR, SERVER_ERROR, binary error status, -ERR */
 };
 
 #define PROTO_LINE_MAX 1024
@@ -80,7 +82,8 @@ int proto_skip(struct resp_parser *p, size_t len, size_t *pos);
 /* Parse a decimal number of up to 19 digits at s[0..n); -1 when none. */
 int64_t proto_parse_u64(const char *s, size_t n);
 
-/* Each protocol's functions: proto_text.c, proto_meta.c and proto_binary.c. */
+/* Each protocol's functions: proto_text.c, proto_meta.c, proto_binary.c and
+ * proto_redis.c. */
 size_t text_encode_get(char *out, const char *key, size_t klen, uint32_t opaque);
 size_t text_encode_set(char *out, const char *key, size_t klen, const char *value, size_t vlen,
                        uint32_t opaque);
@@ -93,5 +96,9 @@ size_t binary_encode_get(char *out, const char *key, size_t klen, uint32_t opaqu
 size_t binary_encode_set(char *out, const char *key, size_t klen, const char *value,
                          size_t vlen, uint32_t opaque);
 int binary_parse(struct resp_parser *p, const char *buf, size_t len, resp_fn cb, void *ctx);
+size_t redis_encode_get(char *out, const char *key, size_t klen, uint32_t opaque);
+size_t redis_encode_set(char *out, const char *key, size_t klen, const char *value, size_t vlen,
+                        uint32_t opaque);
+int redis_parse(struct resp_parser *p, const char *buf, size_t len, resp_fn cb, void *ctx);
 
 #endif

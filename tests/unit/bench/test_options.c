@@ -112,12 +112,69 @@ static void test_every_flag(void **state)
     assert_true(opts.duration == 2.5);
     assert_int_equal(opts.pipeline, 4);
     assert_int_equal(opts.threads, 3);
+    assert_int_equal(parse("--protocol", "redis", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.protocol, PROTO_REDIS);
+    assert_int_equal(parse("--protocol=resp", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.protocol, PROTO_REDIS);
     assert_int_equal(parse("--ratio", "0:1", "--value-size", "0", NULL), BENCH_OPT_OK);
     assert_int_equal(opts.ratio_get, 0);
     assert_int_equal(opts.value_max, 0);
     assert_int_equal(parse("-h", NULL), BENCH_OPT_OK);
     assert_true(opts.help);
     assert_non_null(strstr(bench_options_usage(), "--pipeline"));
+}
+
+static void test_groups(void **state)
+{
+    (void)state;
+    /* without --group: one group "all" that is exactly --conns/--pipeline/--ratio */
+    assert_int_equal(parse("-c", "6", "-P", "3", "--ratio", "2:5", NULL), BENCH_OPT_OK);
+    assert_false(opts.groups_given);
+    assert_int_equal(opts.group_count, 1);
+    assert_string_equal(opts.groups[0].name, "all");
+    assert_int_equal(opts.groups[0].conns, 6);
+    assert_int_equal(opts.groups[0].pipeline, 3);
+    assert_int_equal(opts.groups[0].ratio_get, 2);
+    assert_int_equal(opts.groups[0].ratio_set, 5);
+    assert_int_equal(bench_options_max_pipeline(&opts), 3);
+
+    /* a group's missing ratio and pipeline come from --ratio / --pipeline,
+     * wherever those stand on the line */
+    assert_int_equal(parse("--group", "writers,conns=32,ratio=0:1", "--group=readers,conns=8,pipeline=16",
+                           "--ratio", "1:0", "-P", "2", NULL),
+                     BENCH_OPT_OK);
+    assert_true(opts.groups_given);
+    assert_int_equal(opts.group_count, 2);
+    assert_int_equal(opts.conns, 40);
+    assert_string_equal(opts.groups[0].name, "writers");
+    assert_int_equal(opts.groups[0].conns, 32);
+    assert_int_equal(opts.groups[0].pipeline, 2);
+    assert_int_equal(opts.groups[0].ratio_get, 0);
+    assert_int_equal(opts.groups[0].ratio_set, 1);
+    assert_string_equal(opts.groups[1].name, "readers");
+    assert_int_equal(opts.groups[1].conns, 8);
+    assert_int_equal(opts.groups[1].pipeline, 16);
+    assert_int_equal(opts.groups[1].ratio_get, 1);
+    assert_int_equal(opts.groups[1].ratio_set, 0);
+    assert_int_equal(bench_options_max_pipeline(&opts), 16);
+
+    bad("conns=N is required", "--group", "w", NULL);
+    bad("conns=N is required", "--group", "w,ratio=1:1", NULL);
+    bad("needs a name", "--group", ",conns=2", NULL);
+    bad("needs a name", "--group", "", NULL);
+    bad("only letters", "--group", "a b,conns=2", NULL);
+    bad("named twice", "--group", "w,conns=1", "--group", "w,conns=2", NULL);
+    bad("not key=value", "--group", "w,conns", NULL);
+    bad("unknown key", "--group", "w,conns=1,depth=2", NULL);
+    bad("conns '0'", "--group", "w,conns=0", NULL);
+    bad("pipeline 'x'", "--group", "w,conns=1,pipeline=x", NULL);
+    bad("ratio '0:0'", "--group", "w,conns=1,ratio=0:0", NULL);
+    bad("ratio '1'", "--group", "w,conns=1,ratio=1", NULL);
+    bad("exclude each other", "-c", "4", "--group", "w,conns=1", NULL);
+    bad("more than 4096", "--group", "a,conns=4000", "--group", "b,conns=200", NULL);
+    bad("more than 8 groups", "--group", "a,conns=1", "--group", "b,conns=1", "--group",
+        "c,conns=1", "--group", "d,conns=1", "--group", "e,conns=1", "--group", "f,conns=1",
+        "--group", "g,conns=1", "--group", "h,conns=1", "--group", "i,conns=1", NULL);
 }
 
 static void test_bad_flags(void **state)
@@ -179,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_every_flag),
+        cmocka_unit_test(test_groups),
         cmocka_unit_test(test_bad_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * test_proto.c: request encoders byte for byte, and the three response
+ * test_proto.c: request encoders byte for byte, and the four response
  * parsers on valid streams (whole, split at every byte, one byte at a
  * time) and on bad input.
  */
@@ -74,6 +74,14 @@ static const struct stream_case cases[] = {
       RESP_HIT, RESP_ERROR}},
     {PROTO_BINARY, bin_stream, sizeof(bin_stream) - 1, 5,
      {RESP_HIT, RESP_MISS, RESP_STORED, RESP_NOT_STORED, RESP_ERROR}},
+    /* a bulk string holding CR LF and "$-1", an empty one, a nil, OK, errors */
+    {PROTO_REDIS,
+     S("$5\r\nhello\r\n$-1\r\n+OK\r\n$7\r\n$-1\r\n+O\r\n$0\r\n\r\n"
+       "-ERR wrong number of arguments for 'set' command\r\n"
+       "-OOM command not allowed when used memory > 'maxmemory'.\r\n+OK\r\n"),
+     8,
+     {RESP_HIT, RESP_MISS, RESP_STORED, RESP_HIT, RESP_HIT, RESP_ERROR, RESP_ERROR,
+      RESP_STORED}},
 };
 
 static void feed(const struct stream_case *c, const size_t *cuts, size_t ncuts,
@@ -161,6 +169,13 @@ static void test_bad_input(void **state)
     expect_error(PROTO_META, S("VA\r\n"));
     expect_error(PROTO_META, S("VA -1\r\n"));
     expect_error(PROTO_META, S("OK\r\n"));
+    expect_error(PROTO_REDIS, S(":1\r\n"));          /* an integer: not a GET/SET reply */
+    expect_error(PROTO_REDIS, S("*1\r\n$1\r\na\r\n")); /* an array */
+    expect_error(PROTO_REDIS, S("$\r\n"));           /* no length */
+    expect_error(PROTO_REDIS, S("$-2\r\n"));         /* only -1 is the nil */
+    expect_error(PROTO_REDIS, S("$1x\r\n"));
+    expect_error(PROTO_REDIS, S("\r\n"));            /* an empty line */
+    expect_error(PROTO_REDIS, S("STORED\r\n"));      /* a memcached reply */
     expect_error(PROTO_BINARY, S("\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
                                  "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"));
     /* a line longer than the parser's line buffer, fed in pieces */
@@ -192,6 +207,16 @@ static void test_encoders(void **state)
     n = meta_encode_set(out, "k", 1, "hello", 5, 0);
     assert_memory_equal(out, "ms k 5\r\nhello\r\n", n);
 
+    n = redis_encode_get(out, "key:1", 5, 0);
+    assert_memory_equal(out, "*2\r\n$3\r\nGET\r\n$5\r\nkey:1\r\n", n);
+    assert_int_equal(n, 24);
+    n = redis_encode_set(out, "k", 1, "hello", 5, 0);
+    assert_memory_equal(out, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n", n);
+    assert_int_equal(n, 31);
+    n = redis_encode_set(out, "k", 1, "", 0, 0);
+    assert_memory_equal(out, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n", n);
+    assert_int_equal(n, 26);
+
     n = binary_encode_get(out, "abc", 3, 0x01020304);
     assert_int_equal(n, 27);
     static const unsigned char get_hdr[24] = {0x80, 0x00, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3,
@@ -204,9 +229,21 @@ static void test_encoders(void **state)
                                               0,    0,    0, 7, 0, 0, 0, 0, 0, 0, 0, 0};
     assert_memory_equal(out, set_hdr, 24);
     assert_memory_equal(out + 24, "\0\0\0\0\0\0\0\0abchello", 16);
-    for (size_t k = 0; k < 3; k++) /* every encoder stays within the advertised overhead */
-        assert_true(proto_ops_of((enum proto_kind)k)->encode_set(out, "k", 1, "v", 1, 0) <=
-                    2 + PROTO_REQ_OVERHEAD);
+    /* every encoder stays within the advertised overhead, at the longest key
+     * and a value whose length has the most digits the bench sends */
+    char key[250], *value = malloc(1u << 20);
+    memset(key, 'k', sizeof(key));
+    memset(value, 'v', 1u << 20);
+    char *big = malloc(sizeof(key) + (1u << 20) + PROTO_REQ_OVERHEAD);
+    for (size_t k = 0; k <= PROTO_REDIS; k++) {
+        const struct proto_ops *ops = proto_ops_of((enum proto_kind)k);
+        assert_true(ops->encode_set(out, "k", 1, "v", 1, 0) <= 2 + PROTO_REQ_OVERHEAD);
+        assert_true(ops->encode_set(big, key, sizeof(key), value, 1u << 20, 0) <=
+                    sizeof(key) + (1u << 20) + PROTO_REQ_OVERHEAD);
+        assert_true(ops->encode_get(big, key, sizeof(key), 0) <= sizeof(key) + PROTO_REQ_OVERHEAD);
+    }
+    free(big);
+    free(value);
 }
 
 int main(void)
