@@ -216,6 +216,60 @@ def test_log_cut_at_every_offset(tmp_path, written):
             assert not torn, "%s: a clean log reported torn:\n%s" % (where, err)
 
 
+def test_torn_tail_then_second_crash(tmp_path, written):
+    """Crash, recover past a torn tail, write more, crash again: the second
+    recovery must not find the first tail in the way (a torn tail left in a
+    segment that is no longer the last would read as damage)."""
+    log = written
+    k = 6
+    srv = PersistServer(tmp_path / "persist", ["appendfsync=no"], list(SMALL), tmp_path,
+                        name="twice")
+    srv.persist_dir.mkdir()
+    (srv.persist_dir / log.name).write_bytes(log.data[:log.ends[k] + 9])
+    try:
+        srv.start()
+        assert TORN_RE.search(srv.run_stderr()), srv.run_stderr()
+        with srv.client() as c:
+            c.call(b"set b 3 0 5\r\nagain\r\n", b"STORED\r\n")
+            c.call(b"set zz 4 0 2\r\nzz\r\n", b"STORED\r\n")
+            expected = mg_state(c, KEYS + [b"zz"])
+        srv.kill9()
+        srv.start()
+        with srv.client() as c:
+            got = mg_state(c, KEYS + [b"zz"])
+        srv.kill9()
+    finally:
+        if srv.alive():
+            srv.kill9()
+    assert not sanitizer_report(srv.stderr_text()), srv.stderr_text()[-4000:]
+    assert_same_state(expected, got, 5, "after the second crash")
+    assert got[b"b"][1] == b"again" and got[b"a"] == expected[b"a"]
+
+
+def test_log_zeroed_tail(tmp_path, written):
+    """A crash (power loss) can leave a segment's end as zeroed blocks: an
+    all-zero remainder is a torn tail; zeros followed by data are damage."""
+    prober = Prober(tmp_path)
+    log = written
+    for k in range(len(log.ends) - 1):
+        files = dict(log.files)
+        files[log.name] = log.data[:log.ends[k]] + bytes(len(log.data) - log.ends[k])
+        where = "zeroed after %d writes" % k
+        kind, what, err = prober.run(files)
+        assert kind == "started", "%s: refused (exit %r):\n%s" % (where, what, err[-2000:])
+        assert same_state(log.states[k], what), (where, what, log.states[k][0])
+        torn = TORN_RE.findall(err)
+        assert len(torn) == 1 and torn[0][0].endswith("/" + log.name), (where, err)
+        assert (int(torn[0][1]), int(torn[0][2])) == (log.ends[k], len(log.data) - log.ends[k])
+    # zeros where the 2nd write's records were, the rest intact: not a tail
+    files = dict(log.files)
+    files[log.name] = (log.data[:log.ends[1]] + bytes(log.ends[2] - log.ends[1])
+                       + log.data[log.ends[2]:])
+    kind, what, err = prober.run(files)
+    assert kind == "exited" and what == 1, (kind, what, err)
+    assert re.search(DAMAGED_RE, err), err
+
+
 # ---------------------------------------------------------------------------
 # (3) single bit flips in a log and in a snapshot
 
