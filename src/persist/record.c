@@ -10,22 +10,24 @@
 #include "persist/record.h"
 
 #include <assert.h>
+#include <endian.h>
 #include <string.h>
 
 #include <isa-l/crc.h>
 
+/* Little-endian stores. htole + memcpy compiles to one store on a
+ * little-endian machine (the byte loop did not: rec_encode is on every
+ * mutation's path with persistence on). */
 static void put32(char *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) {
-        p[i] = (char)(uint8_t)(v >> (8 * i));
-    }
+    uint32_t le = htole32(v);
+    memcpy(p, &le, sizeof(le));
 }
 
 static void put64(char *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) {
-        p[i] = (char)(uint8_t)(v >> (8 * i));
-    }
+    uint64_t le = htole64(v);
+    memcpy(p, &le, sizeof(le));
 }
 
 static uint32_t get32(const char *p)
