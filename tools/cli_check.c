@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,10 @@ static int check_log(const char *prog, const char *path, int fd)
     if (logfile_scan_fd(fd, count_type, by_type, &sc) != 0) {
         return unreadable(prog, path);
     }
+    bool zeroed = sc.end == LOGFILE_DAMAGED && sc.valid_end >= LOGFILE_HEADER &&
+                  logfile_zero_tail(fd, sc.valid_end, sc.file_size);
+    if (zeroed)
+        sc.end = LOGFILE_TORN; /* as recovery reads it */
     printf("%s: log segment, seq %" PRIu64 " (log.%016" PRIx64 ")\n", path, sc.seq, sc.seq);
     printf("records %" PRIu64 " (set %" PRIu64 ", delete %" PRIu64 ", touch %" PRIu64
            ", flush %" PRIu64 "), valid up to offset %" PRIu64 " of %" PRIu64 " bytes\n",
@@ -57,8 +62,9 @@ static int check_log(const char *prog, const char *path, int fd)
         printf("clean\n");
         return CHECK_CLEAN;
     case LOGFILE_TORN:
-        printf("torn tail: the last record is cut short; recovery cuts the file at offset %" PRIu64
-               " (%" PRIu64 " bytes)\n", sc.valid_end, sc.file_size - sc.valid_end);
+        printf("torn tail: %s; recovery cuts the file at offset %" PRIu64 " (%" PRIu64 " bytes)\n",
+               zeroed ? "zeroed blocks after the last record" : "the last record is cut short",
+               sc.valid_end, sc.file_size - sc.valid_end);
         return CHECK_TORN;
     default:
         if (sc.valid_end == 0) {

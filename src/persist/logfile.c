@@ -239,3 +239,22 @@ int logfile_scan_fd(int fd, logfile_rec_fn fn, void *arg, struct logfile_scan *o
     errno = saved;
     return rc;
 }
+
+int logfile_zero_tail(int fd, uint64_t from, uint64_t size)
+{
+    char buf[65536];
+    while (from < size) {
+        size_t want = size - from < sizeof(buf) ? (size_t)(size - from) : sizeof(buf);
+        ssize_t n = pread(fd, buf, want, (off_t)from);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] != 0)
+                return 0;
+        }
+        from += (uint64_t)n;
+    }
+    return 1;
+}

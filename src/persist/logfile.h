@@ -59,6 +59,13 @@ typedef int (*logfile_rec_fn)(void *arg, const struct rec *r, uint64_t offset);
  * error (errno set). Memory: bounded by the largest record. */
 int logfile_scan_fd(int fd, logfile_rec_fn fn, void *arg, struct logfile_scan *out);
 
+/* Is everything from `from` to `size` zero bytes? A file system may leave
+ * a file's last blocks zeroed after a crash (its size written, its data
+ * not): no record is all zeros, so a DAMAGED scan whose rest is zeros is a
+ * torn tail (recovery and `mnemo-cli check` both read it so). 1 or 0 (also
+ * on a read error). */
+int logfile_zero_tail(int fd, uint64_t from, uint64_t size);
+
 /* The same over bytes in memory (the fuzz target's entry). */
 int logfile_scan_buf(const char *buf, size_t len, logfile_rec_fn fn, void *arg,
                      struct logfile_scan *out);

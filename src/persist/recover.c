@@ -43,8 +43,23 @@ struct place {
     uint64_t torn_bytes;
 };
 
+/*
+ * Items are restored in batches: a log's records come in no order the
+ * index likes, so each restore would wait for its bucket and then its
+ * item to come from memory, one after the other. A batch asks for all the
+ * buckets first, then the items, then restores (store.h's prefetch
+ * protocol): the misses overlap. Small values only (they are copied: a
+ * record lives only during the reader's call).
+ */
+#define BATCH 16
+#define BATCH_VALUE_MAX 4096u
+
 struct replay {
     struct place *p;
+    struct rec batch[BATCH];
+    uint64_t hash[BATCH];
+    char *space; /* BATCH slots of REC_KEY_MAX + BATCH_VALUE_MAX bytes */
+    int n;
     int64_t now;
     int64_t pending_flush; /* a delayed flush_all not yet in effect: its time, 0: none */
     uint64_t max_cas;
@@ -93,12 +108,42 @@ static void apply_set(struct replay *rp, const struct rec *r)
     }
 }
 
+static void flush_batch(struct replay *rp)
+{
+    for (int i = 0; i < rp->n; i++)
+        store_prefetch_item(rp->p->store, rp->hash[i]);
+    for (int i = 0; i < rp->n; i++)
+        apply_set(rp, &rp->batch[i]);
+    rp->n = 0;
+}
+
+/* Queue a SET into the batch (copied); false when it must go at once. */
+static bool batch_add(struct replay *rp, const struct rec *r)
+{
+    if (rp->space == NULL || r->vlen > BATCH_VALUE_MAX)
+        return false;
+    char *slot = rp->space + (size_t)rp->n * (REC_KEY_MAX + BATCH_VALUE_MAX);
+    struct rec *b = &rp->batch[rp->n];
+    *b = *r;
+    memcpy(slot, r->key, r->nkey);
+    memcpy(slot + r->nkey, r->value, r->vlen);
+    b->key = slot;
+    b->value = slot + r->nkey;
+    rp->hash[rp->n] = store_prefetch_bucket(rp->p->store, b->key, b->nkey);
+    if (++rp->n == BATCH)
+        flush_batch(rp);
+    return true;
+}
+
 static int apply(void *arg, const struct rec *r, uint64_t offset)
 {
     (void)offset;
     struct replay *rp = arg;
     if (r->cas > rp->max_cas)
         rp->max_cas = r->cas;
+    if (r->type == REC_SET && batch_add(rp, r))
+        return 0;
+    flush_batch(rp); /* in order: what came before goes first */
     switch (r->type) {
     case REC_SET:
         apply_set(rp, r);
@@ -194,6 +239,7 @@ static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char 
     struct snapfile_read res;
     memset(&res, 0, sizeof(res));
     snapfile_read_fd(fd, apply, rp, &res);
+    flush_batch(rp);
     close(fd);
     rp->pending_flush = res.meta.flush_at; /* pending when the snapshot began */
     if (res.meta.cas_high > rp->max_cas)
@@ -219,27 +265,6 @@ static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char 
     return 0;
 }
 
-/* Is everything from `from` to the end of the file zero bytes? A file
- * system may leave a file's last blocks zeroed after a crash (its size
- * written, its data not): no record is all zeros, so that is a torn tail,
- * not damage. */
-static bool zero_tail(int fd, uint64_t from, uint64_t size)
-{
-    char buf[65536];
-    while (from < size) {
-        size_t want = size - from < sizeof(buf) ? (size_t)(size - from) : sizeof(buf);
-        ssize_t n = pread(fd, buf, want, (off_t)from);
-        if (n <= 0)
-            return false;
-        for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] != 0)
-                return false;
-        }
-        from += (uint64_t)n;
-    }
-    return true;
-}
-
 /* Replay one segment. 0: go on; 1: stop here (damage kept as a prefix);
  * -1: refuse (err). */
 static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char *err,
@@ -254,13 +279,14 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
     }
     struct logfile_scan sc;
     int rc = logfile_scan_fd(fd, apply, rp, &sc);
+    flush_batch(rp);
     if (rc < 0) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
     if (sc.end == LOGFILE_DAMAGED && sc.valid_end >= LOGFILE_HEADER &&
-        zero_tail(fd, sc.valid_end, sc.file_size))
+        logfile_zero_tail(fd, sc.valid_end, sc.file_size))
         sc.end = LOGFILE_TORN;
     if (sc.end == LOGFILE_TORN) {
         uint64_t cut = sc.file_size - sc.valid_end;
@@ -337,6 +363,7 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
      * wall by up to a second (it counts whole seconds from its start), and
      * a flush_all clients saw take effect must be due here too. */
     struct replay rp = {.p = p, .now = (int64_t)time(NULL)};
+    rp.space = malloc((size_t)BATCH * (REC_KEY_MAX + BATCH_VALUE_MAX)); /* NULL: no batching */
     memset(out, 0, sizeof(*out));
     int rc = -1;
     if (list_dir(p, &ls, err, errlen) != 0)
@@ -405,6 +432,7 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
     rc = 0;
 out:
     free(ls.logs);
+    free(rp.space);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->usec = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
     return rc;

@@ -63,8 +63,15 @@ struct snapfile_writer {
     size_t cap;   /* of block */
     size_t used;  /* of block, BLOCK_HEAD included */
     uint64_t written; /* bytes in the file */
+    uint64_t synced;  /* bytes handed to writeback (sync_file_range) */
     uint64_t items;
 };
+
+/* Hand what is written to writeback every this many bytes (RocksDB's
+ * bytes_per_sync): a snapshot of a large cache otherwise leaves gigabytes
+ * dirty, and the kernel's dirty-page throttling then stalls every writer
+ * of the machine — the server's append log among them — at once. */
+#define WRITEBACK_EVERY (8u << 20)
 
 static int fail(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -169,6 +176,13 @@ static int flush_block(struct snapfile_writer *w, char *err, size_t errlen)
     }
     w->written += w->used;
     w->used = BLOCK_HEAD;
+    if (w->written - w->synced >= WRITEBACK_EVERY) {
+        /* start writeback, without waiting: a hint, its failure is harmless
+         * (the fsync at commit reports what matters) */
+        (void)sync_file_range(w->fd, (off64_t)w->synced, (off64_t)(w->written - w->synced),
+                              SYNC_FILE_RANGE_WRITE);
+        w->synced = w->written;
+    }
     /* A record larger than a block grew the buffer: give that memory back. */
     if (w->cap > BLOCK_HEAD + SNAPFILE_BLOCK) {
         char *nb = realloc(w->block, BLOCK_HEAD + SNAPFILE_BLOCK);

@@ -183,15 +183,17 @@ void session_release_held(struct worker *w)
     if (persist_holds_replies(p))
         atomic_store(&w->held_any, true);
     uint64_t ready = persist_ready(p);
-    bool failing = failed || persist_refusing(p) != 0;
+    bool failing = persist_refusing(p) != 0;
     while (list != NULL) {
         struct session *s = list;
         list = s->held_next;
         s->held_next = NULL;
-        if (ready >= s->hold_lsn) {
+        if (!failed && ready >= s->hold_lsn) {
             s->held = false;
             session_want(s); /* sends what it held (and may close) */
-        } else if (failing) {
+        } else if (failed || failing) {
+            /* (a failed commit may have lost any of the batch's records,
+             * one that could not even be buffered among them) */
             s->held = false;
             s->close_reason = "error";
             session_close(&s);
