@@ -946,55 +946,93 @@ void store_stats_reset(struct store *s)
 
 /* Take references to a shard's live items into *arr (grown as needed, never
  * under the lock). Returns the count, or SIZE_MAX if memory ran out. */
-static size_t collect_shard(struct store *s, struct shard *sh, struct item ***arr, size_t *cap)
+/*
+ * The walk takes a shard's lock for a slice of its buckets at a time
+ * (FOREACH_SLICE items, whole buckets), references what it found and
+ * visits it unlocked: held for a whole shard (150,000 items of a 10M-item
+ * cache, a cache miss each) the lock stalled that shard's requests for
+ * tens of milliseconds. Between slices the index may double; buckets are
+ * hash & (n - 1), so bucket b's items then sit in b or b + n/2, and going
+ * on from the same bucket number in the bigger table visits every item
+ * not yet visited (and some again): none is missed.
+ */
+#define FOREACH_SLICE 256
+
+/* Collect from *cursor on into arr (room for *cap); advances *cursor and
+ * sets *done at the shard's end. Returns the count (0 is possible before
+ * the end: a slice also stops after FOREACH_SLICE * 4 buckets, so empty
+ * ones are not walked under the lock all at once), or SIZE_MAX when arr
+ * cannot grow. */
+static size_t collect_slice(struct store *s, struct shard *sh, size_t *cursor, bool *done,
+                            struct item ***arr, size_t *cap)
 {
     for (;;) {
         uint32_t now = clock_now();
+        size_t n = 0, need = 0, scanned = 0;
         pthread_mutex_lock(&sh->lock);
-        if (sh->curr_items <= *cap) {
-            uint32_t gen = flush_gen(s, now);
-            size_t n = 0;
-            for (size_t b = 0; b < sh->nbuckets; b++) {
-                for (uint32_t addr = sh->buckets[b]; addr != 0;) {
-                    struct item *it = seg_item(core_shard_arena(s, sh), addr);
-                    addr = it->next;
-                    if (!item_dead(s, it, now, gen)) {
-                        seg_ref(core_shard_arena(s, sh), it);
-                        (*arr)[n++] = it;
-                    }
+        uint32_t gen = flush_gen(s, now);
+        const struct arena *a = core_shard_arena(s, sh);
+        while (*cursor < sh->nbuckets) {
+            size_t len = 0;
+            for (uint32_t addr = sh->buckets[*cursor]; addr != 0; addr = seg_item(a, addr)->next)
+                len++;
+            if (n + len > *cap) {
+                need = n + len;
+                break;
+            }
+            for (uint32_t addr = sh->buckets[*cursor]; addr != 0;) {
+                struct item *it = seg_item(a, addr);
+                addr = it->next;
+                if (!item_dead(s, it, now, gen)) {
+                    seg_ref(core_shard_arena(s, sh), it);
+                    (*arr)[n++] = it;
                 }
             }
-            pthread_mutex_unlock(&sh->lock);
-            return n;
+            (*cursor)++;
+            if (n >= FOREACH_SLICE || ++scanned >= FOREACH_SLICE * 4)
+                break;
         }
-        size_t want = sh->curr_items + sh->curr_items / 4 + 16;
+        *done = *cursor >= sh->nbuckets;
         pthread_mutex_unlock(&sh->lock);
-        struct item **grown = realloc(*arr, want * sizeof(**arr));
+        if (n > 0 || need == 0)
+            return n;
+        /* one bucket's chain is longer than arr: grow it and look again */
+        struct item **grown = realloc(*arr, need * sizeof(**arr));
         if (grown == NULL)
             return SIZE_MAX;
         *arr = grown;
-        *cap = want;
+        *cap = need;
     }
 }
 
 int store_foreach(struct store *s, store_visit_fn visit, void *arg)
 {
-    struct item **arr = NULL;
-    size_t cap = 0;
+    size_t cap = FOREACH_SLICE * 2;
+    struct item **arr = malloc(cap * sizeof(*arr));
     int rc = 0;
 
-    if (s == NULL || visit == NULL)
+    if (s == NULL || visit == NULL) {
+        free(arr);
         return STORE_EINVAL;
+    }
+    if (arr == NULL)
+        return STORE_ENOMEM;
     for (unsigned i = 0; i < SHARD_COUNT && rc == 0; i++) {
-        size_t n = collect_shard(s, &s->shards[i], &arr, &cap);
-        if (n == SIZE_MAX) {
-            rc = STORE_ENOMEM;
-            break;
-        }
-        for (size_t j = 0; j < n; j++) {
-            if (rc == 0)
-                rc = visit(arr[j], arg);
-            core_unref(s, arr[j]);
+        size_t cursor = 0;
+        bool done = false;
+        while (!done) {
+            size_t n = collect_slice(s, &s->shards[i], &cursor, &done, &arr, &cap);
+            if (n == SIZE_MAX) {
+                rc = STORE_ENOMEM;
+                break;
+            }
+            for (size_t j = 0; j < n; j++) {
+                if (rc == 0)
+                    rc = visit(arr[j], arg);
+                core_unref(s, arr[j]);
+            }
+            if (rc != 0)
+                break;
         }
     }
     free(arr);

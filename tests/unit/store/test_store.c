@@ -724,6 +724,54 @@ static int visit_count(const struct item *it, void *arg)
     return 0;
 }
 
+/* A walk while the index grows under it (a snapshot while serving):
+ * every item there before the walk and left alone is visited. */
+#define GROW_BEFORE 20000
+struct grow_state {
+    struct store *s;
+    unsigned char seen[GROW_BEFORE];
+    int added;
+};
+
+static int visit_and_grow(const struct item *it, void *arg)
+{
+    struct grow_state *g = arg;
+    int idx;
+    char key[32];
+    memcpy(key, item_key(it), item_nkey(it));
+    key[item_nkey(it)] = '\0';
+    if (sscanf(key, "old:%d", &idx) == 1) {
+        assert_true(idx >= 0 && idx < GROW_BEFORE);
+        g->seen[idx] = 1;
+    }
+    /* four new keys per item visited: the index doubles several times */
+    for (int i = 0; i < 4; i++) {
+        snprintf(key, sizeof(key), "new:%d", g->added++);
+        assert_int_equal(put(g->s, key, "n", STORE_SET), STORE_OK);
+    }
+    return 0;
+}
+
+static void test_foreach_while_growing(void **state)
+{
+    static struct grow_state g;
+    char key[32];
+    memset(&g, 0, sizeof(g));
+    g.s = mk(256u << 20, 1u << 20, true, true);
+    for (int i = 0; i < GROW_BEFORE; i++) {
+        snprintf(key, sizeof(key), "old:%d", i);
+        assert_int_equal(put(g.s, key, "o", STORE_SET), STORE_OK);
+    }
+    struct store_stats before, after;
+    store_stats(g.s, &before);
+    assert_int_equal(store_foreach(g.s, visit_and_grow, &g), 0);
+    store_stats(g.s, &after);
+    assert_true(after.hash_buckets >= 4 * before.hash_buckets); /* it did grow */
+    for (int i = 0; i < GROW_BEFORE; i++)
+        assert_int_equal(g.seen[i], 1);
+    store_destroy(&g.s);
+}
+
 static void test_foreach(void **state)
 {
     struct store *s = mk_default();
@@ -927,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_ref_survives_overwrite_and_eviction),
         cmocka_unit_test(test_foreach),
+        cmocka_unit_test(test_foreach_while_growing),
         cmocka_unit_test(test_hook),
         cmocka_unit_test(test_reclaim_expired),
         cmocka_unit_test(test_table_growth),
