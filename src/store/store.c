@@ -973,21 +973,25 @@ static size_t collect_slice(struct store *s, struct shard *sh, size_t *cursor, b
         uint32_t gen = flush_gen(s, now);
         const struct arena *a = core_shard_arena(s, sh);
         while (*cursor < sh->nbuckets) {
-            size_t len = 0;
-            for (uint32_t addr = sh->buckets[*cursor]; addr != 0; addr = seg_item(a, addr)->next)
-                len++;
-            if (n + len > *cap) {
-                need = n + len;
-                break;
-            }
-            for (uint32_t addr = sh->buckets[*cursor]; addr != 0;) {
+            size_t start = n;
+            for (uint32_t addr = sh->buckets[*cursor]; addr != 0 && need == 0;) {
                 struct item *it = seg_item(a, addr);
                 addr = it->next;
-                if (!item_dead(s, it, now, gen)) {
-                    seg_ref(core_shard_arena(s, sh), it);
-                    (*arr)[n++] = it;
+                if (item_dead(s, it, now, gen))
+                    continue;
+                if (n == *cap) {
+                    /* the bucket does not fit: give its items back, stop
+                     * before it (and grow arr if it is the slice's first) */
+                    while (n > start)
+                        core_unref(s, (*arr)[--n]);
+                    need = *cap * 2;
+                    break;
                 }
+                seg_ref(core_shard_arena(s, sh), it);
+                (*arr)[n++] = it;
             }
+            if (need != 0)
+                break;
             (*cursor)++;
             if (n >= FOREACH_SLICE || ++scanned >= FOREACH_SLICE * 4)
                 break;
