@@ -55,6 +55,7 @@ struct plog {
     bool rotating; /* the old segment's fsync is pending: durable stays put */
     int64_t last_fsync_us;      /* sync thread only: how long the last fsync took, */
     uint64_t last_batch_writes; /*   how many writes it covered, */
+    uint64_t last_batch_bytes;  /*   how many bytes, */
     uint64_t writes_synced;     /*   and the write count it covered up to */
     bool thread_started;
     pthread_t thread;
@@ -311,6 +312,7 @@ static void sync_round(struct plog *l)
     pthread_mutex_unlock(&l->io_lock);
     if (due) {
         uint64_t writes = atomic_load_explicit(&l->st_writes, memory_order_relaxed);
+        l->last_batch_bytes = target - atomic_load(&l->durable);
         l->last_batch_writes = writes - l->writes_synced;
         l->writes_synced = writes;
         int64_t t0 = now_usec();
@@ -342,10 +344,11 @@ static void sync_round(struct plog *l)
  * those clients would wait through it and the next one: batches settle at
  * a fraction of the writers (measured: 13.5 writes per fsync with 32
  * writers at pipeline 1). So when the last fsync covered several writes
- * (several connections or batches), first gather: wait while writes keep
- * coming, each within GATHER_QUIET_US of the last, for at most as long as
- * the last fsync took (at most GATHER_MAX_US): about 31 writes per fsync
- * then. A lone writer (one write per fsync) does not wait.
+ * (several connections or batches), first gather: until as many bytes wait
+ * as the last fsync carried (its writers are back), or no write came for
+ * GATHER_QUIET_US, or for at most as long as the last fsync took (at most
+ * GATHER_MAX_US): about 30 writes per fsync then. A lone writer (one write
+ * per fsync) does not wait.
  */
 #define GATHER_QUIET_US 100
 #define GATHER_MAX_US 1000
@@ -365,6 +368,8 @@ static void gather(struct plog *l)
     int64_t start = now_usec();
     while (!l->stop && now_usec() - start < budget) {
         uint64_t before = atomic_load(&l->written);
+        if (before - atomic_load(&l->durable) >= l->last_batch_bytes)
+            break; /* as much as last time: the batch is back */
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         add_us(&until, GATHER_QUIET_US);

@@ -304,8 +304,11 @@ void store_stats_reset(struct store *s); /* resets the cumulative counters */
 
 /* Call visit for every live item (for snapshots). Items are visited with a
  * reference held and no lock held, so visit may block; a nonzero return stops
- * the walk and is returned. Items changed during the walk may or may not be
- * seen; each item visited is a consistent version. */
+ * the walk and is returned. A shard's lock is taken for a slice of a few
+ * hundred items at a time, so requests wait no longer than that. Items
+ * changed during the walk may or may not be seen; every item live and left
+ * alone for the whole walk is seen, possibly twice (the index may grow
+ * meanwhile); each item visited is a consistent version. */
 typedef int (*store_visit_fn)(const struct item *it, void *arg);
 int store_foreach(struct store *s, store_visit_fn visit, void *arg);
 
