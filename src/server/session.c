@@ -58,8 +58,9 @@ struct session {
     const char *close_reason; /* for "watch connevents": NULL = normal or error */
     int fd;
     char addr[80];
-    /* appendfsync always: replies held until the log is fsynced up to
-     * hold_lsn; the session is then on its worker's held list */
+    /* persistence: replies held until the log holds hold_lsn (written;
+     * with appendfsync always, fsynced); the session is then on its
+     * worker's held list */
     bool held;
     uint64_t hold_lsn;
     struct session *held_next;

@@ -457,26 +457,15 @@ static void test_fuzz_seeds(void **state)
     seed_replay(MNEMO_LOGFILE_SEEDS_DIR, LLVMFuzzerTestOneInput, 5);
 }
 
-static void write_file(const char *dir, const char *name, const char *b, size_t n)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
-        perror(path);
-        exit(1);
-    }
-}
-
 static int write_seeds(const char *dir)
 {
     struct log l;
     small_log(&l);
-    write_file(dir, "header_only", l.buf, LOGFILE_HEADER);
-    write_file(dir, "mixed", l.buf, l.len);
-    write_file(dir, "torn", l.buf, l.offs[12] + 9);
+    seed_write(dir, "header_only", l.buf, LOGFILE_HEADER);
+    seed_write(dir, "mixed", l.buf, l.len);
+    seed_write(dir, "torn", l.buf, l.offs[12] + 9);
     l.buf[l.offs[5] + 20] ^= 0x10;
-    write_file(dir, "damaged", l.buf, l.len);
+    seed_write(dir, "damaged", l.buf, l.len);
     log_free(&l);
     log_init(&l, 77);
     struct rec r = {.type = REC_SET, .nkey = 3, .key = "big", .vlen = 3000, .value = values,
@@ -486,7 +475,7 @@ static int write_seeds(const char *dir)
     log_add(&l, &r);
     log_add(&l, &t);
     log_add(&l, &f);
-    write_file(dir, "big_value", l.buf, l.len);
+    seed_write(dir, "big_value", l.buf, l.len);
     log_free(&l);
     return 0;
 }

@@ -651,34 +651,23 @@ static void test_fuzz_seeds(void **state)
     seed_replay(MNEMO_SNAPFILE_SEEDS_DIR, LLVMFuzzerTestOneInput, 5);
 }
 
-static void write_file(const char *dir, const char *name, const char *b, size_t n)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
-        perror(path);
-        exit(1);
-    }
-}
-
 static int write_seeds(const char *dir)
 {
     struct snap *s = malloc(sizeof(*s));
     snap_build(s, 0, 1);
-    write_file(dir, "empty", s->buf, s->len);
+    seed_write(dir, "empty", s->buf, s->len);
     free(s->buf);
     snap_build(s, 15, 4);
-    write_file(dir, "four_blocks", s->buf, s->len);
-    write_file(dir, "incomplete", s->buf, s->block_of[8] + 20);
+    seed_write(dir, "four_blocks", s->buf, s->len);
+    seed_write(dir, "incomplete", s->buf, s->block_of[8] + 20);
     s->buf[s->offs[6] + 3] ^= 0x01;
-    write_file(dir, "damaged", s->buf, s->len);
+    seed_write(dir, "damaged", s->buf, s->len);
     free(s->buf);
     snap_build(s, 6, 6);
-    write_file(dir, "one_block", s->buf, s->len);
+    seed_write(dir, "one_block", s->buf, s->len);
     free(s->buf);
     snap_build(s, 5, 1);
-    write_file(dir, "one_per_block", s->buf, s->len);
+    seed_write(dir, "one_per_block", s->buf, s->len);
     free(s->buf);
     free(s);
     return 0;

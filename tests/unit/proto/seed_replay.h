@@ -2,7 +2,9 @@
  * seed_replay.h: the fuzz seeds double as unit-test inputs. Every seed file
  * in a folder, and every prefix of it (as a connection sees bytes arrive),
  * goes through the fuzz target's own invariant checks. Shared by the three
- * protocol tests; each includes its fuzz target's source for the target.
+ * protocol tests and the persist format tests; each includes its fuzz
+ * target's source for the target. seed_write() is how a test that makes
+ * its seeds writes one.
  */
 #ifndef MNEMO_TESTS_SEED_REPLAY_H
 #define MNEMO_TESTS_SEED_REPLAY_H
@@ -12,6 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static inline void seed_write(const char *dir, const char *name, const char *b, size_t n)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+}
 
 static void seed_replay(const char *dir, int (*target)(const uint8_t *, size_t), size_t min_seeds)
 {
