@@ -41,6 +41,8 @@ static const char usage[] =
     "  where KEY...|-          print \"KEY host:port\" (keys from stdin with -)\n"
     "  check FILE              verify a log segment or snapshot offline (no server): exit 0\n"
     "                          clean, 1 torn tail, 2 damaged or incomplete, 64 unreadable\n"
+    "  check --repair FILE     cut a damaged or torn log segment back to its valid records\n"
+    "                          (the original kept as FILE.damaged); exit 0 once done\n"
     "\n"
     "options:\n"
     "  -s, --servers LIST      default 127.0.0.1:11211\n"

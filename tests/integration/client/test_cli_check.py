@@ -112,7 +112,55 @@ def test_unknown_and_unreadable(tmp_path):
     assert rc == 64 and "Is a directory" in err
 
 
-@pytest.mark.parametrize("args", [[], ["a", "b"]])
+@pytest.mark.parametrize("args", [[], ["a", "b"], ["--repair"]])
 def test_usage(args):
     rc, _, err = check(*args)
-    assert rc == 64 and "usage: check FILE" in err
+    assert rc == 64 and "usage: check [--repair] FILE" in err
+
+
+@pytest.mark.parametrize("how", ["flipped", "torn"])
+def test_repair_cuts_a_log_to_its_valid_records(tmp_path, how):
+    data = bytearray(seed("logfile", "mixed"))
+    if how == "flipped":
+        data[200] ^= 0x40
+    else:
+        data = data[:-3]
+    path = write(tmp_path, "log.r", bytes(data))
+    rc, out, _ = check(path)
+    valid = int(re.search(r"valid up to offset (\d+)", out).group(1))
+    kept = int(re.search(r"records (\d+)", out).group(1))
+    rc, out, _ = check("--repair", path)
+    assert rc == 0, out
+    assert "repaired: cut at offset %d, the %d records before it kept" % (valid, kept) in out
+    with open(path + ".damaged", "rb") as f:
+        assert f.read() == bytes(data)  # the original, whole
+    with open(path, "rb") as f:
+        assert f.read() == bytes(data[:valid])
+    rc, out, _ = check(path)
+    assert rc == 0 and out.rstrip().endswith("clean")
+    assert "records %d " % kept in out
+    # a clean log: nothing to do, nothing set aside again
+    rc, out, _ = check("--repair", path)
+    assert rc == 0 and out.rstrip().endswith("clean")
+
+
+def test_repair_keeps_an_earlier_copy(tmp_path):
+    data = seed("logfile", "mixed")[:-3]
+    path = write(tmp_path, "log.r", data)
+    write(tmp_path, "log.r.damaged", b"an earlier copy")
+    rc, _, err = check("--repair", path)
+    assert rc == 64 and "cannot keep the original" in err
+    with open(path, "rb") as f:
+        assert f.read() == data  # untouched
+    with open(path + ".damaged", "rb") as f:
+        assert f.read() == b"an earlier copy"
+
+
+def test_repair_leaves_a_snapshot_alone(tmp_path):
+    data = seed("snapfile", "four_blocks")[:-1]
+    path = write(tmp_path, "snapshot.r", data)
+    rc, out, _ = check("--repair", path)
+    assert rc == 2 and "not repaired" in out and "persist_keep_prefix" in out
+    with open(path, "rb") as f:
+        assert f.read() == data
+    assert not os.path.exists(path + ".damaged")
