@@ -14,7 +14,11 @@
 #include <stdatomic.h>
 #include <time.h>
 
-static int64_t wall_minus_mono_ns; /* wall time = monotonic time + this, at start */
+/* wall time = monotonic time + wall_minus_mono_s seconds + phase_ns, as at
+ * start (phase_ns in [0, 1e9)); clock_now() adds base_s = wall_minus_mono_s
+ * - unix_base, and needs no division. */
+static int64_t base_s;
+static long phase_ns;
 static int64_t unix_base;
 static _Atomic int32_t shift;
 
@@ -29,16 +33,21 @@ __attribute__((constructor)) static void clock_start(void)
     struct timespec wall, mono;
     clock_gettime(CLOCK_REALTIME, &wall);
     clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
-    wall_minus_mono_ns = ns_of(&wall) - ns_of(&mono);
+    int64_t d = ns_of(&wall) - ns_of(&mono);
+    int64_t s = d / 1000000000;
+    if (d - s * 1000000000 < 0)
+        s--; /* floor */
+    phase_ns = (long)(d - s * 1000000000);
     unix_base = (int64_t)wall.tv_sec - CLOCK_EPOCH_OFFSET;
+    base_s = s - unix_base;
 }
 
 uint32_t clock_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t wall_s = (ns_of(&ts) + wall_minus_mono_ns) / 1000000000;
-    return (uint32_t)(wall_s - unix_base + atomic_load_explicit(&shift, memory_order_relaxed));
+    int64_t t = (int64_t)ts.tv_sec + base_s + (ts.tv_nsec + phase_ns >= 1000000000L);
+    return (uint32_t)(t + atomic_load_explicit(&shift, memory_order_relaxed));
 }
 
 int64_t clock_unix_base(void)
