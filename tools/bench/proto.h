@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum proto_kind {
     PROTO_TEXT = 0,
@@ -29,6 +30,28 @@ enum resp_kind {
     RESP_NOT_STORED = 3, /* set refused (NOT_STORED, EXISTS, NOT_FOUND) */
     RESP_ERROR = 4,      /* ERROR, CLIENT_ERROR, SERVER_ERROR, binary error status, -ERR */
 };
+
+/* The encoders' writers (text, meta, Redis): n bytes, or v in decimal, at
+ * o; each returns the end of what it wrote. Inline: they are the load
+ * generator's inner loop. */
+static inline char *proto_put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static inline char *proto_put_u64(char *o, uint64_t v)
+{
+    char d[20];
+    size_t n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *o++ = d[--n];
+    return o;
+}
 
 #define PROTO_LINE_MAX 1024
 #define PROTO_REQ_OVERHEAD 64 /* encoded size <= key + value + this */

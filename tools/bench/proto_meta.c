@@ -9,43 +9,24 @@
 
 enum { META_LINE = 0, META_DATA = 1 };
 
-static char *put(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_u64(char *o, uint64_t v)
-{
-    char d[20];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *o++ = d[--n];
-    return o;
-}
-
 size_t meta_encode_get(char *out, const char *key, size_t klen, uint32_t opaque)
 {
-    char *o = put(out, "mg ", 3);
-    o = put(o, key, klen);
-    o = put(o, " v\r\n", 4);
+    char *o = proto_put(out, "mg ", 3);
+    o = proto_put(o, key, klen);
+    o = proto_put(o, " v\r\n", 4);
     return (size_t)(o - out);
 }
 
 size_t meta_encode_set(char *out, const char *key, size_t klen, const char *value, size_t vlen,
                        uint32_t opaque)
 {
-    char *o = put(out, "ms ", 3);
-    o = put(o, key, klen);
+    char *o = proto_put(out, "ms ", 3);
+    o = proto_put(o, key, klen);
     *o++ = ' ';
-    o = put_u64(o, vlen);
-    o = put(o, "\r\n", 2);
-    o = put(o, value, vlen);
-    o = put(o, "\r\n", 2);
+    o = proto_put_u64(o, vlen);
+    o = proto_put(o, "\r\n", 2);
+    o = proto_put(o, value, vlen);
+    o = proto_put(o, "\r\n", 2);
     return (size_t)(o - out);
 }
 

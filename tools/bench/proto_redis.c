@@ -13,39 +13,20 @@
 
 enum { REDIS_LINE = 0, REDIS_DATA = 1 };
 
-static char *put(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_u64(char *o, uint64_t v)
-{
-    char d[20];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *o++ = d[--n];
-    return o;
-}
-
 /* "$<n>\r\n<bytes>\r\n" */
 static char *put_bulk(char *o, const char *s, size_t n)
 {
     *o++ = '$';
-    o = put_u64(o, n);
-    o = put(o, "\r\n", 2);
-    o = put(o, s, n);
-    return put(o, "\r\n", 2);
+    o = proto_put_u64(o, n);
+    o = proto_put(o, "\r\n", 2);
+    o = proto_put(o, s, n);
+    return proto_put(o, "\r\n", 2);
 }
 
 size_t redis_encode_get(char *out, const char *key, size_t klen, uint32_t opaque)
 {
     (void)opaque;
-    char *o = put(out, "*2\r\n$3\r\nGET\r\n", 13);
+    char *o = proto_put(out, "*2\r\n$3\r\nGET\r\n", 13);
     o = put_bulk(o, key, klen);
     return (size_t)(o - out);
 }
@@ -54,7 +35,7 @@ size_t redis_encode_set(char *out, const char *key, size_t klen, const char *val
                         uint32_t opaque)
 {
     (void)opaque;
-    char *o = put(out, "*3\r\n$3\r\nSET\r\n", 13);
+    char *o = proto_put(out, "*3\r\n$3\r\nSET\r\n", 13);
     o = put_bulk(o, key, klen);
     o = put_bulk(o, value, vlen);
     return (size_t)(o - out);

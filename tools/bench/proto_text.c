@@ -8,43 +8,24 @@
 
 enum { TEXT_LINE = 0, TEXT_DATA = 1 };
 
-static char *put(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_u64(char *o, uint64_t v)
-{
-    char d[20];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *o++ = d[--n];
-    return o;
-}
-
 size_t text_encode_get(char *out, const char *key, size_t klen, uint32_t opaque)
 {
-    char *o = put(out, "get ", 4);
-    o = put(o, key, klen);
-    o = put(o, "\r\n", 2);
+    char *o = proto_put(out, "get ", 4);
+    o = proto_put(o, key, klen);
+    o = proto_put(o, "\r\n", 2);
     return (size_t)(o - out);
 }
 
 size_t text_encode_set(char *out, const char *key, size_t klen, const char *value, size_t vlen,
                        uint32_t opaque)
 {
-    char *o = put(out, "set ", 4);
-    o = put(o, key, klen);
-    o = put(o, " 0 0 ", 5);
-    o = put_u64(o, vlen);
-    o = put(o, "\r\n", 2);
-    o = put(o, value, vlen);
-    o = put(o, "\r\n", 2);
+    char *o = proto_put(out, "set ", 4);
+    o = proto_put(o, key, klen);
+    o = proto_put(o, " 0 0 ", 5);
+    o = proto_put_u64(o, vlen);
+    o = proto_put(o, "\r\n", 2);
+    o = proto_put(o, value, vlen);
+    o = proto_put(o, "\r\n", 2);
     return (size_t)(o - out);
 }
 
