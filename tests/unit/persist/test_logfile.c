@@ -28,6 +28,7 @@
 #define FUZZ_CHECK(cond) assert_true(cond)
 #include "fuzz_logfile.c"
 #include "../proto/seed_replay.h"
+#include "rec_assert.h"
 
 /* ---- a log built in memory -------------------------------------------------- */
 
@@ -122,17 +123,7 @@ static int expect_rec(void *arg, const struct rec *r, uint64_t offset)
     assert_true(e->seen < e->l->n);
     const struct rec *w = &e->l->recs[e->seen];
     assert_int_equal(offset, e->l->offs[e->seen]);
-    assert_int_equal(r->type, w->type);
-    assert_int_equal(r->bits, w->bits);
-    assert_int_equal(r->nkey, w->nkey);
-    assert_int_equal(r->stamp, w->stamp);
-    assert_int_equal(r->flags, w->flags);
-    assert_int_equal(r->vlen, w->vlen);
-    assert_true(r->exptime == w->exptime && r->cas == w->cas);
-    assert_memory_equal(r->key, w->key, w->nkey);
-    if (w->vlen) {
-        assert_memory_equal(r->value, w->value, w->vlen);
-    }
+    assert_rec_equal(r, w);
     e->seen++;
     return (int)e->seen - 1 == e->stop_at ? 7 : 0;
 }

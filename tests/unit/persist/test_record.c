@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "rec_assert.h"
+
 #include "persist/record.h"
 
 static char *encode(const struct rec *r, size_t *n)
@@ -25,22 +27,6 @@ static char *encode(const struct rec *r, size_t *n)
     return b;
 }
 
-static void assert_same(const struct rec *a, const struct rec *b)
-{
-    assert_int_equal(a->type, b->type);
-    assert_int_equal(a->bits, b->bits);
-    assert_int_equal(a->nkey, b->nkey);
-    assert_int_equal(a->stamp, b->stamp);
-    assert_int_equal(a->flags, b->flags);
-    assert_int_equal(a->vlen, b->vlen);
-    assert_true(a->exptime == b->exptime);
-    assert_true(a->cas == b->cas);
-    assert_memory_equal(a->key, b->key, a->nkey);
-    if (a->vlen > 0) {
-        assert_memory_equal(a->value, b->value, a->vlen);
-    }
-}
-
 static void round_trip(const struct rec *r)
 {
     size_t n, used = 0;
@@ -49,7 +35,7 @@ static void round_trip(const struct rec *r)
 
     assert_int_equal(rec_decode(b, n, &out, &used), REC_OK);
     assert_int_equal(used, n);
-    assert_same(r, &out);
+    assert_rec_equal(r, &out);
     assert_ptr_equal(out.key, b + REC_HEAD + REC_BODY_FIXED);
     assert_ptr_equal(out.value, b + REC_HEAD + REC_BODY_FIXED + r->nkey);
     free(b);
@@ -352,7 +338,7 @@ static void test_decode_in_longer_buffer(void **state)
     memset(b + n, 0xee, 10);
     assert_int_equal(rec_decode(b, n + 10, &out, &used), REC_OK);
     assert_int_equal(used, n);
-    assert_same(&r, &out);
+    assert_rec_equal(&r, &out);
     free(b);
 }
 

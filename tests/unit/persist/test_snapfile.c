@@ -35,6 +35,7 @@
 #define FUZZ_CHECK(cond) assert_true(cond)
 #include "fuzz_snapfile.c"
 #include "../proto/seed_replay.h"
+#include "rec_assert.h"
 
 static char tmpdir[] = "/tmp/test_snapfile.XXXXXX";
 static char keybuf[64][16];
@@ -142,17 +143,7 @@ static int expect_item(void *arg, const struct rec *r, uint64_t offset)
     if (e->offs != NULL) {
         assert_int_equal(offset, e->offs[e->seen]);
     }
-    assert_int_equal(r->type, w->type);
-    assert_int_equal(r->bits, w->bits);
-    assert_int_equal(r->nkey, w->nkey);
-    assert_int_equal(r->stamp, w->stamp);
-    assert_int_equal(r->flags, w->flags);
-    assert_int_equal(r->vlen, w->vlen);
-    assert_true(r->exptime == w->exptime && r->cas == w->cas);
-    assert_memory_equal(r->key, w->key, w->nkey);
-    if (w->vlen) {
-        assert_memory_equal(r->value, w->value, w->vlen);
-    }
+    assert_rec_equal(r, w);
     e->seen++;
     return e->seen == e->stop_at ? 9 : 0;
 }
