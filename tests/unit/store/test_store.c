@@ -89,6 +89,18 @@ static char *get_str(struct store *s, const char *key)
     return out;
 }
 
+/* The server clock's current second, read just after it turned: a test
+ * that steps the clock by hand (clock_shift) and checks exact boundaries
+ * then has about a second before the real clock moves it too. Waits for
+ * the tick (at most a second), never for a guessed time. */
+static uint32_t now_fresh(void)
+{
+    uint32_t t = clock_now();
+    while (clock_now() == t)
+        ;
+    return clock_now();
+}
+
 static void assert_value(struct store *s, const char *key, const char *want)
 {
     char *got = get_str(s, key);
@@ -431,7 +443,7 @@ static void test_delta(void **state)
 static void test_touch_gat(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     assert_int_equal(store_touch(s, "k", 1, now + 10), STORE_NOT_FOUND);
     assert_int_equal(put_full(s, "k", "v", 1, 0, now + 5, STORE_SET, 0, NULL), STORE_OK);
@@ -456,7 +468,7 @@ static void test_touch_gat(void **state)
 static void test_expiry(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     assert_int_equal(put_full(s, "k", "v", 1, 0, now + 10, STORE_SET, 0, NULL), STORE_OK);
     assert_int_equal(put_full(s, "gone", "v", 1, 0, STORE_EXPIRED, STORE_SET, 0, NULL), STORE_OK);
@@ -504,7 +516,7 @@ static void test_flush_immediate(void **state)
 static void test_flush_delayed(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     assert_int_equal(put(s, "a", "1", STORE_SET), STORE_OK);
     store_flush(s, now + 5);
@@ -522,7 +534,7 @@ static void test_flush_delayed(void **state)
     assert_value(s, "c", "3"); /* the delayed flush fires once */
 
     /* a later flush_all replaces a pending one (memcached) */
-    now = clock_now();
+    now = now_fresh();
     store_flush(s, now + 5);
     store_flush(s, now + 50);
     clock_shift(10);
@@ -577,7 +589,7 @@ static void test_no_evict_mode(void **state)
     struct store *s = mk(MB, 1024, false, true);
     char key[32], val[200];
     int stored = 0;
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     memset(val, 'v', sizeof(val));
     for (int i = 0; i < 20000; i++) {
@@ -847,7 +859,7 @@ static void test_hook(void **state)
     struct store *s = mk_default();
     struct hook_log log;
     uint64_t v;
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     memset(&log, 0, sizeof(log));
     store_set_hook(s, record_hook, &log);
@@ -896,7 +908,7 @@ static void test_reclaim_expired(void **state)
     enum { N = 3000 };
     struct store *s = mk_default();
     char key[32];
-    uint32_t now = clock_now();
+    uint32_t now = now_fresh();
 
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof(key), "e:%d", i);
