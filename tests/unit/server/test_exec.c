@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../clock_fresh.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -213,7 +215,7 @@ static void test_flush_and_disabled_commands(void **state)
 
 static void test_exptime_rules(void **state)
 {
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     assert_int_equal(exec_exptime(0), 0);
     assert_int_equal(exec_exptime(-1), STORE_EXPIRED);
     assert_int_equal(exec_exptime(100), now + 100);

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "../clock_fresh.h"
+
 #include "common/clock.h"
 #include "store/store.h"
 
@@ -87,18 +89,6 @@ static char *get_str(struct store *s, const char *key)
     store_release(s, &it);
     assert_null(it);
     return out;
-}
-
-/* The server clock's current second, read just after it turned: a test
- * that steps the clock by hand (clock_shift) and checks exact boundaries
- * then has about a second before the real clock moves it too. Waits for
- * the tick (at most a second), never for a guessed time. */
-static uint32_t now_fresh(void)
-{
-    uint32_t t = clock_now();
-    while (clock_now() == t)
-        ;
-    return clock_now();
 }
 
 static void assert_value(struct store *s, const char *key, const char *want)
@@ -443,7 +433,7 @@ static void test_delta(void **state)
 static void test_touch_gat(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     assert_int_equal(store_touch(s, "k", 1, now + 10), STORE_NOT_FOUND);
     assert_int_equal(put_full(s, "k", "v", 1, 0, now + 5, STORE_SET, 0, NULL), STORE_OK);
@@ -468,7 +458,7 @@ static void test_touch_gat(void **state)
 static void test_expiry(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     assert_int_equal(put_full(s, "k", "v", 1, 0, now + 10, STORE_SET, 0, NULL), STORE_OK);
     assert_int_equal(put_full(s, "gone", "v", 1, 0, STORE_EXPIRED, STORE_SET, 0, NULL), STORE_OK);
@@ -516,7 +506,7 @@ static void test_flush_immediate(void **state)
 static void test_flush_delayed(void **state)
 {
     struct store *s = mk_default();
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     assert_int_equal(put(s, "a", "1", STORE_SET), STORE_OK);
     store_flush(s, now + 5);
@@ -534,7 +524,7 @@ static void test_flush_delayed(void **state)
     assert_value(s, "c", "3"); /* the delayed flush fires once */
 
     /* a later flush_all replaces a pending one (memcached) */
-    now = now_fresh();
+    now = clock_fresh_now();
     store_flush(s, now + 5);
     store_flush(s, now + 50);
     clock_shift(10);
@@ -589,7 +579,7 @@ static void test_no_evict_mode(void **state)
     struct store *s = mk(MB, 1024, false, true);
     char key[32], val[200];
     int stored = 0;
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     memset(val, 'v', sizeof(val));
     for (int i = 0; i < 20000; i++) {
@@ -859,7 +849,7 @@ static void test_hook(void **state)
     struct store *s = mk_default();
     struct hook_log log;
     uint64_t v;
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     memset(&log, 0, sizeof(log));
     store_set_hook(s, record_hook, &log);
@@ -908,7 +898,7 @@ static void test_reclaim_expired(void **state)
     enum { N = 3000 };
     struct store *s = mk_default();
     char key[32];
-    uint32_t now = now_fresh();
+    uint32_t now = clock_fresh_now();
 
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof(key), "e:%d", i);

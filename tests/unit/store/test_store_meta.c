@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../clock_fresh.h"
+
 #include "common/clock.h"
 #include "store/store.h"
 
@@ -161,7 +163,7 @@ static void test_no_bump_and_peek(void **state)
     struct store_get_opts me = {.peek = true, .touch = true, .new_exptime = 5,
                                 .vivify = true, .vivify_exptime = 0};
 
-    uint32_t t0 = clock_now();
+    uint32_t t0 = clock_fresh_now();
     set(s, "k", "v", 0, t0 + 100);
     clock_shift(2);
     assert_true(get_info(s, "k", &u, &info));
@@ -201,7 +203,7 @@ static void test_vivify(void **state)
 {
     struct store *s = mk(true);
     struct store_get_info info;
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     struct store_get_opts n = {.vivify = true, .vivify_exptime = now + 30};
 
     struct item *it = store_get(s, "v", 1, &n, &info);
@@ -271,7 +273,7 @@ static void test_recache(void **state)
 {
     struct store *s = mk(true);
     struct store_get_info info;
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
 
     set(s, "r", "v", 0, now + 100);
     struct store_get_opts r30 = {.recache = true, .recache_secs = 30};
@@ -317,7 +319,7 @@ static void test_invalidate(void **state)
 {
     struct store *s = mk(true);
     struct store_get_info info;
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
 
     uint64_t cas = set(s, "k", "v", 3, now + 100);
     mg(s, "k");
@@ -395,7 +397,7 @@ static void test_clear_value(void **state)
 {
     struct store *s = mk(true);
     struct store_get_info info;
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
 
     uint64_t cas = set(s, "k", "hello", 7, now + 100);
     mg(s, "k");
@@ -471,7 +473,7 @@ static void test_commit_invalidate(void **state)
 {
     struct store *s = mk(true);
     struct store_get_info info;
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     struct store_commit_opts inv = {.invalidate = true};
 
     uint64_t c1 = set(s, "k", "one", 0, now + 50);
@@ -511,7 +513,7 @@ static void test_commit_invalidate(void **state)
 static void test_commit_append_vivify_and_cas(void **state)
 {
     struct store *s = mk(true);
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     struct store_commit_opts n = {.vivify = true, .vivify_exptime = now + 40};
     uint64_t cas = 0;
 
@@ -604,7 +606,7 @@ static void test_commit_vlen_out(void **state)
 static void test_delta_ex(void **state)
 {
     struct store *s = mk(true);
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     uint64_t v = 0, cas = 0;
     uint32_t exp = 1;
 
@@ -725,7 +727,7 @@ static void test_hook_meta(void **state)
 {
     struct store *s = mk(true);
     struct evlog log = {.store = s, .n = 0};
-    uint32_t now = clock_now();
+    uint32_t now = clock_fresh_now();
     store_set_hook(s, record, &log);
 
     /* vivify: LINK, and LINK again of the same item as its creator takes
