@@ -323,6 +323,11 @@ static enum request_error oracle_run(const char *line, size_t n, size_t total, s
         o_is(&t[0], "lru_crawler")) {
         return REQ_EOK; /* server/ reads the rest of the line */
     }
+    if (o_is(&t[0], "snapshot")) {
+        /* mnemo's own (persistence), not memcached's: no arguments but an
+         * optional noreply */
+        return nt == 1 || (nt == 2 && last_nr) ? REQ_EOK : REQ_EFORMAT;
+    }
     if (o_is(&t[0], "cache_memlimit")) {
         /* megabytes as strict digits (mcmc_toktou32); anything else: ERROR */
         char b[16];
