@@ -5,12 +5,17 @@
 #               under ThreadSanitizer
 #   make reference  build memcached 1.6.45, the differential suite's reference, from
 #               ../shared/reference into $(BUILD)/reference (make test does this first)
+#   make install PREFIX=/usr/local   (DESTDIR too) the programs, libmnemo, its header
+#               and pkg-config file, the man pages
+#   make deb    the Debian packages (dpkg-buildpackage, lintian-clean) into $(BUILD)/deb
+#   make deb-check  build them, install into a throwaway root and check (make test runs it)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 PYTHON     ?= /usr/bin/python3
 JOBS       ?= $(shell nproc)
 PORT       ?= 11211
+PREFIX     ?= /usr/local
 PYTEST      = $(PYTHON) -m pytest -q -p no:cacheprovider
 # The reference memcached lives beside the repository (CI puts a read-only copy of
 # shared/ there), so it is built into the build tree, never into shared/.
@@ -18,7 +23,7 @@ REFERENCE_SCRIPT ?= $(CURDIR)/../shared/reference/build-memcached.sh
 REFERENCE_DIR    ?= $(CURDIR)/$(BUILD)/reference
 MEMCACHED_NEW    ?= $(REFERENCE_DIR)/memcached-1.6.45/memcached
 
-.PHONY: all build run reference test test-asan test-tsan fuzz deps deps-test clean
+.PHONY: all build run reference install deb deb-check test test-asan test-tsan fuzz deps deps-test clean
 
 all: build
 
@@ -54,9 +59,19 @@ define run_suite
 		$(2) $(PYTEST) tests/integration
 endef
 
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb: deps-test
+	scripts/build-deb.sh $(CURDIR)/$(BUILD)/deb
+
+deb-check: deps-test
+	scripts/check-deb.sh
+
 test: deps-test build reference
 	$(call run_suite,$(BUILD))
 	MNEMO_TEST_SERVER=memcached MNEMO_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/integration/client
+	scripts/check-deb.sh
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) fuzz

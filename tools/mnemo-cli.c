@@ -16,43 +16,10 @@
 #include <time.h>
 
 #include "cli_check.h"
+#include "cli_usage.h"
 #include "mnemo/mnemo.h"
 
 enum { EXIT_MISS = 1, EXIT_ERR = 2 };
-
-static const char usage[] =
-    "usage: mnemo-cli [--servers host:port[:weight],...] [options] COMMAND [ARGS]\n"
-    "       (options come before COMMAND; everything after it is taken as is)\n"
-    "\n"
-    "commands:\n"
-    "  get KEY...              one key: print its value bytes as stored;\n"
-    "                          several: \"VALUE key flags bytes\" + value per hit\n"
-    "  set KEY VALUE|-         store (- reads the value from stdin)\n"
-    "  add KEY VALUE|-         store only if absent\n"
-    "  replace KEY VALUE|-     store only if present\n"
-    "  append|prepend KEY VALUE|-\n"
-    "  delete KEY\n"
-    "  incr|decr KEY [DELTA]   print the new value (DELTA defaults to 1)\n"
-    "  touch KEY [TTL]         set a new TTL (default --ttl)\n"
-    "  stats [GROUP]           \"host:port name value\" for every server\n"
-    "  flush                   flush_all on every server\n"
-    "  ping                    check every server\n"
-    "  version                 \"host:port version\" for every server\n"
-    "  where KEY...|-          print \"KEY host:port\" (keys from stdin with -)\n"
-    "  check FILE              verify a log segment or snapshot offline (no server): exit 0\n"
-    "                          clean, 1 torn tail, 2 damaged or incomplete, 64 unreadable\n"
-    "  check --repair FILE     cut a damaged or torn log segment back to its valid records\n"
-    "                          (the original kept as FILE.damaged); exit 0 once done\n"
-    "\n"
-    "options:\n"
-    "  -s, --servers LIST      default 127.0.0.1:11211\n"
-    "  -t, --ttl SECONDS       TTL for set/add/replace/touch (default 0: none)\n"
-    "  -f, --flags N           client flags for set/add/replace (default 0)\n"
-    "  -T, --timeout MS        connect and I/O timeout (default 1000)\n"
-    "  -m, --modula            modula distribution instead of ketama\n"
-    "  -h, --help\n"
-    "\n"
-    "exit status: 0 ok, 1 not found / not stored, 2 error\n";
 
 static const char *prog = "mnemo-cli";
 
@@ -296,7 +263,7 @@ int main(int argc, char **argv)
         {"servers", required_argument, NULL, 's'}, {"ttl", required_argument, NULL, 't'},
         {"flags", required_argument, NULL, 'f'},   {"timeout", required_argument, NULL, 'T'},
         {"modula", no_argument, NULL, 'm'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     const char *servers = "127.0.0.1:11211";
     int64_t ttl = 0, flags = 0, timeout = 1000;
@@ -306,7 +273,7 @@ int main(int argc, char **argv)
 
     mnemo_options_init(&o);
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+s:t:f:T:mh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:t:f:T:mhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 's': servers = optarg; break;
         case 't':
@@ -322,7 +289,8 @@ int main(int argc, char **argv)
                 return die("bad --timeout (milliseconds)", optarg, NULL);
             break;
         case 'm': o.distribution = MNEMO_DIST_MODULA; break;
-        case 'h': fputs(usage, stdout); return 0;
+        case 'h': fputs(cli_usage(), stdout); return 0;
+        case 'V': printf("mnemo-cli %s\n", MNEMO_VERSION); return 0;
         default:
             if (optopt)
                 fprintf(stderr, "%s: bad option -%c (see --help)\n", prog, optopt);
@@ -332,7 +300,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fputs(usage, stderr);
+        fputs(cli_usage(), stderr);
         return EXIT_ERR;
     }
     if (strcmp(argv[optind], "check") == 0)

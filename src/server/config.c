@@ -606,11 +606,8 @@ static void usage_entry(const char *synopsis, const char *help)
     putchar('\n');
 }
 
-void config_usage(void)
+void config_help_foreach(config_help_fn fn, void *arg)
 {
-    printf("mnemod %s (memcached %s compatible): a memcached-compatible in-memory cache\n"
-           "usage: mnemod [options]\n",
-           MNEMO_VERSION, SERVER_VERSION);
     for (size_t i = 0; i < NFLAGS; i++) {
         const struct flag *f = &flags[i];
         char synopsis[64];
@@ -630,8 +627,22 @@ void config_usage(void)
         } else {
             snprintf(synopsis, sizeof(synopsis), "-%c %s", f->letter, f->arg);
         }
-        usage_entry(synopsis, f->help);
+        fn(arg, synopsis, f->help);
     }
+}
+
+static void usage_visit(void *arg, const char *synopsis, const char *help)
+{
+    (void)arg;
+    usage_entry(synopsis, help);
+}
+
+void config_usage(void)
+{
+    printf("mnemod %s (memcached %s compatible): %s\n"
+           "usage: mnemod [options]\n",
+           MNEMO_VERSION, SERVER_VERSION, CONFIG_SUMMARY);
+    config_help_foreach(usage_visit, NULL);
     config_extended_usage(stdout); /* after -o's line, the last */
 }
 

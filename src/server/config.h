@@ -124,8 +124,17 @@ void config_defaults(struct config *cfg);
  * Strings in cfg point into argv or are static. */
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
 
+/* What mnemod is, in a line (--help's first, the man page's NAME). */
+#define CONFIG_SUMMARY "a memcached-compatible in-memory cache"
+
 /* Print the usage text to stdout. */
 void config_usage(void);
+
+/* Each flag with help, in --help order: its synopsis ("-p, --port=<num>")
+ * and its help (lines separated by '\n'). --help and the man page
+ * (tools/man) are both written from this. */
+typedef void (*config_help_fn)(void *arg, const char *synopsis, const char *help);
+void config_help_foreach(config_help_fn fn, void *arg);
 
 /* Every setting under memcached's "stats settings" name (mnemo's own after
  * them), in memcached's order; verbosity is the live level. */
@@ -157,6 +166,10 @@ int config_extended_check(struct config *cfg, char *err, size_t errlen);
 
 /* One help line per -o option, to out. */
 void config_extended_usage(FILE *out);
+
+/* Each -o option with help, in --help order: "name=N" style synopsis (""
+ * for a refused family, whose help says it all) and its help. */
+void config_extended_help_foreach(config_help_fn fn, void *arg);
 
 /* memcached's -o settings that have a "stats settings" name, in its order. */
 void config_extended_describe(const struct config *cfg, config_emit_fn emit, void *arg);

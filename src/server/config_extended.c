@@ -657,6 +657,40 @@ int config_extended_check(struct config *cfg, char *err, size_t errlen)
 
 /* ---- help and stats -------------------------------------------------------- */
 
+void config_extended_help_foreach(config_help_fn fn, void *arg)
+{
+    for (size_t t = 0; t < NTABLES; t++) {
+        for (size_t i = 0; i < tables[t].n; i++) {
+            const struct xopt *o = &tables[t].opt[i];
+            if (o->name == NULL || o->help == NULL)
+                continue;
+            if (o->kind == X_REFUSED) {
+                fn(arg, "", o->help);
+            } else {
+                /* "name=N: what" splits at the ": " after the name's part */
+                char synopsis[96];
+                const char *help = o->help;
+                size_t n = 0;
+                size_t skip = 0;
+                if (sep(o)[0] == '\0') {
+                    /* "=N: what", or "=a|b (what)" */
+                    const char *end = strstr(help, ": ");
+                    skip = 2;
+                    if (end == NULL) {
+                        end = strchr(help, ' ');
+                        skip = 1;
+                    }
+                    n = end != NULL ? (size_t)(end - help) : strlen(help);
+                    if (end == NULL)
+                        skip = 0;
+                }
+                snprintf(synopsis, sizeof(synopsis), "%s%.*s", o->name, (int)n, help);
+                fn(arg, synopsis, help + n + skip);
+            }
+        }
+    }
+}
+
 void config_extended_usage(FILE *out)
 {
     for (size_t t = 0; t < NTABLES; t++) {

@@ -1,0 +1,45 @@
+/*
+ * cli_usage.c: mnemo-cli's --help text. Its own file so that the man page
+ * generator (tools/man) writes mnemo-cli(1) from the same text.
+ */
+#include "cli_usage.h"
+
+static const char usage[] =
+    "usage: mnemo-cli [--servers host:port[:weight],...] [options] COMMAND [ARGS]\n"
+    "       (options come before COMMAND; everything after it is taken as is)\n"
+    "\n"
+    "commands:\n"
+    "  get KEY...              one key: print its value bytes as stored;\n"
+    "                          several: \"VALUE key flags bytes\" + value per hit\n"
+    "  set KEY VALUE|-         store (- reads the value from stdin)\n"
+    "  add KEY VALUE|-         store only if absent\n"
+    "  replace KEY VALUE|-     store only if present\n"
+    "  append|prepend KEY VALUE|-\n"
+    "  delete KEY\n"
+    "  incr|decr KEY [DELTA]   print the new value (DELTA defaults to 1)\n"
+    "  touch KEY [TTL]         set a new TTL (default --ttl)\n"
+    "  stats [GROUP]           \"host:port name value\" for every server\n"
+    "  flush                   flush_all on every server\n"
+    "  ping                    check every server\n"
+    "  version                 \"host:port version\" for every server\n"
+    "  where KEY...|-          print \"KEY host:port\" (keys from stdin with -)\n"
+    "  check FILE              verify a log segment or snapshot offline (no server): exit 0\n"
+    "                          clean, 1 torn tail, 2 damaged or incomplete, 64 unreadable\n"
+    "  check --repair FILE     cut a damaged or torn log segment back to its valid records\n"
+    "                          (the original kept as FILE.damaged); exit 0 once done\n"
+    "\n"
+    "options:\n"
+    "  -s, --servers LIST      default 127.0.0.1:11211\n"
+    "  -t, --ttl SECONDS       TTL for set/add/replace/touch (default 0: none)\n"
+    "  -f, --flags N           client flags for set/add/replace (default 0)\n"
+    "  -T, --timeout MS        connect and I/O timeout (default 1000)\n"
+    "  -m, --modula            modula distribution instead of ketama\n"
+    "  -h, --help              print this help and exit\n"
+    "  -V, --version           print the version and exit\n"
+    "\n"
+    "exit status: 0 ok, 1 not found / not stored, 2 error\n";
+
+const char *cli_usage(void)
+{
+    return usage;
+}
