@@ -28,6 +28,11 @@ done
 # A throwaway root: an empty dpkg database; dependencies are the host's.
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/etc" "$R/usr/sbin"
 touch "$R/var/lib/dpkg/status"
+# As in any chroot: services are not started (deb-systemd-invoke asks
+# $DPKG_ROOT/usr/sbin/policy-rc.d; 101 is "forbidden"), so nothing of the
+# host's init system runs the packaged unit.
+printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
+chmod +x "$R/usr/sbin/policy-rc.d"
 dpk() { timeout 300 dpkg --root="$R" --force-script-chrootless --force-depends --force-not-root "$@"; }
 dpk -i "${debs[@]}" >"$out/install.log" 2>&1 || { cat "$out/install.log" >&2; fail "dpkg -i failed"; }
 for p in libmnemo0 libmnemo-dev mnemo-server mnemo-tools; do
@@ -62,7 +67,7 @@ grep -q "^-p $port$" "$out/mnemod.conf" || fail "the shipped conf has no '-p 112
 MNEMOD_BIN="$R/usr/bin/mnemod" "$R/usr/libexec/mnemo/mnemod-start" "$out/mnemod.conf" 2>"$out/mnemod.log" &
 pid=$!
 cli() { timeout 10 "$R/usr/bin/mnemo-cli" -s "127.0.0.1:$port" "$@"; }
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do # at most 30 s
     cli ping >/dev/null 2>&1 && break
     kill -0 "$pid" 2>/dev/null || fail "mnemod exited: $(cat "$out/mnemod.log")"
     sleep 0.05
