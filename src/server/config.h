@@ -76,6 +76,7 @@ struct config {
     int appendfsync;           /* appendfsync=always|everysec|no: enum config_fsync */
     int snapshot_every;        /* snapshot_every=S: timed snapshots (0: none) */
     bool persist_keep_prefix;  /* load the valid prefix of a damaged log or snapshot */
+    const char *persist_option; /* a persistence option given (it needs persist_dir), or NULL */
     /* memcached's tuning of its slab allocator, LRU, crawler, logger and
      * hash table: checked as memcached checks it and reported by "stats
      * settings" under memcached's names; mnemo's store has its own way of

@@ -547,6 +547,9 @@ int config_extended_parse(struct config *cfg, const char *list, char *err, size_
         }
         if (apply(cfg, o, val, err, errlen) != 0)
             return -1;
+        if (o->off == F(appendfsync) || o->off == F(snapshot_every) ||
+            o->off == F(persist_keep_prefix))
+            cfg->persist_option = o->name;
     }
     return 0;
 }
@@ -611,6 +614,12 @@ static int lock_power(int threads)
 
 int config_extended_check(struct config *cfg, char *err, size_t errlen)
 {
+    /* An option that would do nothing is refused rather than ignored. */
+    if (cfg->persist_option != NULL && cfg->persist_dir[0] == '\0') {
+        snprintf(err, errlen, "-o %s needs -o persist_dir=DIR (persistence is off without it)",
+                 cfg->persist_option);
+        return -1;
+    }
     /* An -I above 1 MB brings chunked items back unless slab_chunk_max was given. */
     if (cfg->item_size_max > CONFIG_SLAB_PAGE_SIZE && !cfg->slab_chunk_max_set)
         cfg->slab_chunk_max = CONFIG_SLAB_PAGE_SIZE / 2;

@@ -520,6 +520,17 @@ def test_bad_appendfsync_is_usage_error(tmp_path):
     assert "appendfsync" in proc.stderr.decode(errors="replace")
 
 
+@pytest.mark.parametrize("option", ["appendfsync=always", "snapshot_every=5",
+                                    "persist_keep_prefix"])
+def test_persistence_option_without_persist_dir_is_refused(option):
+    """An option that would do nothing (persistence is off) stops mnemod at
+    start with one line naming it, rather than being ignored."""
+    proc = run_to_exit(["-o", option])
+    assert proc.returncode == 64, proc
+    err = proc.stderr.decode(errors="replace")
+    assert "-o %s needs -o persist_dir=DIR" % option.split("=")[0] in err, err
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_stats_persistence(server_factory, pdir, mode):
     srv = persist(server_factory, pdir, mode)
