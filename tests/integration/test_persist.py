@@ -446,6 +446,32 @@ def test_timed_snapshots(server_factory, pdir):
     assert snapshots(pdir), os.listdir(pdir)
 
 
+@pytest.mark.skipif(not os.path.exists("/usr/bin/fincore"), reason="needs util-linux's fincore")
+def test_fsynced_log_leaves_the_page_cache(server_factory, pdir):
+    """Once fsynced, the log's pages are dropped from the page cache (the
+    log is read back only by recovery): after 8 MB of writes and the fsyncs
+    that cover them, the segment holds under 2 MB of resident pages."""
+    srv = persist(server_factory, pdir, "everysec")
+    value = b"p" * 10000
+    with srv.client() as c:
+        for i in range(0, 800, 100):
+            c.send(b"".join(b"set page%d 0 0 %d noreply\r\n%s\r\n" % (j, len(value), value)
+                            for j in range(i, i + 100)))
+        c.call(b"set last 0 0 1\r\nl\r\n", b"STORED\r\n")
+        # Each fsync round drops what the one before it covered (it reads
+        # its target when it starts): three rounds, each after a write,
+        # put every byte above behind a finished drop.
+        for k in range(3):
+            before = int(srv.persistence()["fsyncs"])
+            c.call(b"set tick 0 0 1\r\n%d\r\n" % k, b"STORED\r\n")
+            srv.wait_persist_stat("fsyncs", lambda v, b=before: v > b)
+    segment = pdir / log_segments(pdir)[-1]
+    assert segment.stat().st_size > 8_000_000
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(segment)],
+                         capture_output=True, text=True, check=True).stdout
+    assert int(out.split()[0]) < 2 << 20, out
+
+
 def test_leftover_tmp_snapshot_is_removed(server_factory, pdir):
     srv = persist(server_factory, pdir)
     with srv.client() as c:
