@@ -286,6 +286,9 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
         goto out;
+    /* From here (the process it will stay), no thread waits for stderr. */
+    if (log_start() != 0)
+        log_warn("cannot start the log writer thread: logging writes at once");
     if (cfg->pidfile != NULL)
         pidfile_written = write_pidfile(cfg->pidfile);
     if (cfg->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
@@ -384,6 +387,7 @@ out:
         unlink(cfg->pidfile);
     if (cfg->socketpath != NULL)
         unlink(cfg->socketpath);
+    log_stop();
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "persist/persist.h"
 #include "server/exec_ctx.h"
 #include "server/server.h"
@@ -177,7 +178,9 @@ static void stats_part_store(struct exec_ctx *x, const struct general_snapshot *
     stat_u64(x, "malloc_fails", 0);
     uint64_t watchers, wsent, wskipped;
     watch_counts(&srv->admin.watch, &watchers, &wsent, &wskipped);
-    stat_u64(x, "log_worker_dropped", 0); /* events are never dropped before the watchers */
+    /* lines -v/-vv/-vvv dropped while stderr was behind (common/log.h);
+     * watch events are never dropped before the watchers */
+    stat_u64(x, "log_worker_dropped", log_dropped());
     stat_u64(x, "log_worker_written", atomic_load(&srv->admin.watch.gid));
     stat_u64(x, "log_watcher_skipped", wskipped);
     stat_u64(x, "log_watcher_sent", wsent);

@@ -459,6 +459,20 @@ def wait_until(predicate, limit, what):
         time.sleep(0.01)
 
 
+def wait_answering(proc, port, what="mnemod", limit=20):
+    """Wait until a process started outside the Server class (proc, a Popen)
+    answers `version` on 127.0.0.1:port; fail at once if it exits."""
+    def answers():
+        assert proc.poll() is None, "%s exited (status %s)" % (what, proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"version\r\n")
+                return s.recv(64).startswith(b"VERSION ")
+        except OSError:
+            return False
+    wait_until(answers, limit, "%s to answer" % what)
+
+
 class PersistServer(Server):
     """mnemod with -o persist_dir=DIR (plus more -o options): kill9() it and
     start() it again on the same directory.  Each run appends to the same

@@ -8,13 +8,12 @@ without a warning and documents what the program's --help lists.
 import os
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from mnemo_harness import free_port, wait_until
+from mnemo_harness import free_port, wait_answering
 
 BUILD = Path(os.environ.get("MNEMO_BUILD_DIR", Path(__file__).resolve().parents[2] / "build"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,17 +122,8 @@ def installed_server(prefix, tmp_path):
         argv += ["-u", "root"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log)
 
-    def answers():
-        assert proc.poll() is None, "installed mnemod exited: %s" % (tmp_path / "mnemod.stderr").read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"version\r\n")
-                return s.recv(64).startswith(b"VERSION ")
-        except OSError:
-            return False
-
     try:
-        wait_until(answers, 20, "the installed mnemod to answer")
+        wait_answering(proc, port, "the installed mnemod")
         yield "127.0.0.1:%d" % port
     finally:
         proc.terminate()
