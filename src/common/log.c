@@ -36,7 +36,7 @@ static struct {
     size_t head, len; /* bytes [head, head + len) mod RING_BYTES are queued */
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-static _Atomic uint64_t dropped, written;
+static _Atomic uint64_t dropped;
 
 void log_set_level(int level)
 {
@@ -46,11 +46,6 @@ void log_set_level(int level)
 uint64_t log_dropped(void)
 {
     return atomic_load_explicit(&dropped, memory_order_relaxed);
-}
-
-uint64_t log_written(void)
-{
-    return atomic_load_explicit(&written, memory_order_relaxed);
 }
 
 static void write_all(const char *p, size_t n)
@@ -106,7 +101,6 @@ void log_write(enum log_level level, const char *fmt, ...)
     /* Not started (or stopped): at once, one write per line, so lines of
      * threads never interleave. */
     write_all(line, (size_t)n);
-    atomic_fetch_add_explicit(&written, 1, memory_order_relaxed);
 }
 
 static void *drain_main(void *arg)
@@ -127,11 +121,7 @@ static void *drain_main(void *arg)
         q.head = (q.head + n) % RING_BYTES;
         q.len = 0;
         pthread_mutex_unlock(&q.lock);
-        uint64_t lines = 0;
-        for (size_t i = 0; i < n; i++)
-            lines += chunk[i] == '\n';
         write_all(chunk, n);
-        atomic_fetch_add_explicit(&written, lines, memory_order_relaxed);
         pthread_mutex_lock(&q.lock);
     }
     pthread_mutex_unlock(&q.lock);

@@ -23,9 +23,8 @@ int log_start(void);
 /* Write what is queued (waiting at most a second for stderr) and go back
  * to writing lines at once. */
 void log_stop(void);
-/* Lines dropped because the queue was full, and lines written. */
+/* Lines dropped because the queue was full. */
 uint64_t log_dropped(void);
-uint64_t log_written(void);
 void log_write(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
