@@ -74,3 +74,14 @@ void clock_shift(int32_t secs)
 {
     atomic_fetch_add(&shift, secs);
 }
+
+void clock_deadline_ms(struct timespec *out, int id, long ms)
+{
+    clock_gettime((clockid_t)id, out);
+    out->tv_sec += ms / 1000;
+    out->tv_nsec += (ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}

@@ -26,6 +26,12 @@ uint32_t clock_from_unix(int64_t unix_time);
 /* Server clock -> Unix time. */
 int64_t clock_to_unix(uint32_t t);
 
+/* The time ms milliseconds from now on clock id (a deadline for
+ * pthread_cond_timedwait: CLOCK_REALTIME unless the condition variable
+ * was set to another clock). */
+struct timespec;
+void clock_deadline_ms(struct timespec *out, int id, long ms);
+
 /* For tests only: move the clock forward by secs (cumulative). */
 void clock_shift(int32_t secs);
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "persist/logfile.h"
 
@@ -424,11 +425,7 @@ static void *sync_main(void *arg)
             gather(l);
         if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            long ms = failing ? PLOG_RETRY_MS : 1000;
-            until.tv_nsec += ms * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
+            clock_deadline_ms(&until, CLOCK_REALTIME, failing ? PLOG_RETRY_MS : 1000);
             pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
             if (l->stop)
                 break;

@@ -182,6 +182,8 @@ static int scan(struct window *w, logfile_rec_fn fn, void *arg, struct logfile_s
             }
             rc = rec_decode(p, avail, &r, &used);
         }
+        if (rc == REC_OK && r.type == REC_SYNC)
+            rc = REC_DAMAGED; /* the replication stream's marker: never in a log */
         if (rc != REC_OK) {
             out->end = rc == REC_SHORT ? LOGFILE_TORN : LOGFILE_DAMAGED;
             return 0;

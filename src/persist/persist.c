@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "persist/itemrec.h"
+#include "persist/journal.h"
 #include "persist/log.h"
 #include "persist/recover.h"
 #include "persist/snapshot.h"
@@ -45,36 +46,13 @@ static _Thread_local uint64_t thread_lsn;   /* last record this thread appended 
 static _Thread_local bool thread_lost;      /* a record could not even be buffered */
 static _Thread_local uint64_t thread_changes; /* hook calls in this thread */
 
-/* The store's hook: under the key's lock, in the thread making the change. */
-static void on_mutation(void *arg, enum store_event ev, const char *key, size_t nkey,
-                        const struct item *it, uint32_t exptime)
+/* The journal's log sink: under the key's lock, in the thread making the
+ * change. */
+static void log_sink(void *arg, const struct rec *r)
 {
     struct persist *p = arg;
-    struct rec r;
-    int64_t now = itemrec_now_unix();
-    switch (ev) {
-    case STORE_EV_LINK:
-        itemrec_of(p->store, it, now, &r);
-        break;
-    case STORE_EV_UNLINK:
-    case STORE_EV_TOUCH:
-    case STORE_EV_FLUSH:
-        memset(&r, 0, sizeof(r));
-        r.type = ev == STORE_EV_UNLINK ? REC_DELETE : ev == STORE_EV_TOUCH ? REC_TOUCH : REC_FLUSH;
-        r.key = key;
-        r.nkey = (uint8_t)nkey;
-        r.stamp = (uint32_t)now;
-        /* A flush at once (when in the past) takes effect now. */
-        if (ev == STORE_EV_FLUSH)
-            r.exptime = exptime > clock_now() ? itemrec_exptime_unix(exptime) : now;
-        else if (ev == STORE_EV_TOUCH)
-            r.exptime = itemrec_exptime_unix(exptime);
-        break;
-    default:
-        return;
-    }
     thread_changes++;
-    uint64_t lsn = plog_append(p->log, &r);
+    uint64_t lsn = plog_append(p->log, r);
     if (lsn == 0)
         thread_lost = true;
     else
@@ -189,9 +167,9 @@ int persist_open(const struct persist_config *cfg, struct store *store, struct p
         snprintf(err, errlen, "persist: %s", why);
         goto fail;
     }
-    store_set_hook(store, on_mutation, p);
+    journal_set_sink(cfg->journal, JOURNAL_LOG, log_sink, p);
     if (snapshotter_start(p->dir, store, p->log, cfg->snapshot_every, &p->snap) != 0) {
-        store_set_hook(store, NULL, NULL);
+        journal_set_sink(cfg->journal, JOURNAL_LOG, NULL, NULL);
         plog_close(&p->log);
         snprintf(err, errlen, "persist: cannot start the snapshot thread");
         goto fail;
@@ -286,7 +264,7 @@ void persist_close(struct persist **pp, bool snapshot)
             log_error("persist: the snapshot at shutdown failed: %s", err);
     }
     snapshotter_stop(&p->snap);
-    store_set_hook(p->store, NULL, NULL);
+    journal_set_sink(p->cfg.journal, JOURNAL_LOG, NULL, NULL);
     plog_close(&p->log);
     close(p->lock_fd);
     free(p);

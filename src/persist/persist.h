@@ -4,8 +4,8 @@
  *
  * persist_open() locks the directory, recovers the store from it (the
  * newest snapshot, then the log after it), starts a new log segment and
- * hooks the store, so every mutation from then on is logged (store.h's
- * hook, in key order). The server's part is to let no reply leave before
+ * becomes the journal's log sink, so every mutation from then on is
+ * logged (journal.h, in key order). The server's part is to let no reply leave before
  * the log holds what it acknowledges:
  *
  *   a connection's requests changed something (persist_thread_changes()
@@ -37,8 +37,11 @@
 struct store;
 struct persist;
 
+struct journal;
+
 struct persist_config {
     const char *dir;
+    struct journal *journal; /* of the store: persist becomes its log sink */
     enum plog_fsync fsync;
     int snapshot_every;  /* seconds; 0: no timed snapshots */
     bool keep_prefix;    /* load the valid prefix of a damaged file instead of refusing */
@@ -48,8 +51,8 @@ struct persist_config {
     void *arg;
 };
 
-/* Create/lock the directory, recover into store (empty, hook unset), open
- * a new log segment, hook the store. Messages about what recovery did (a
+/* Create/lock the directory, recover into store (empty, no sink set), open
+ * a new log segment, become the journal's log sink. Messages about what recovery did (a
  * torn tail cut off, the valid prefix kept) go to stderr. 0, or -1 with a
  * one-line reason in err (the directory is then left as it was found, but
  * for a torn tail cut off). */

@@ -114,6 +114,7 @@ static bool fields_valid(const char *b, uint32_t body_len)
         }
         break;
     case REC_FLUSH:
+    case REC_SYNC:
         if (nkey != 0 || vlen != 0) {
             return false;
         }

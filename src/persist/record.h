@@ -1,8 +1,7 @@
 /*
  * record.h: one mutation (or one item of a snapshot), as bytes on disk.
  *
- * One format serves the append log, snapshots and (later) the replication
- * stream: a record carries everything needed to rebuild an item exactly —
+ * One format serves the append log, snapshots and the replication stream: a record carries everything needed to rebuild an item exactly —
  * key, value, client flags, cas, absolute expiry and the meta state bits —
  * and its own CRC32C, so a reader can tell a record cut short (the torn
  * tail of a log) from one that is damaged.
@@ -12,14 +11,14 @@
  *   8   body:
  *       u8  type       enum rec_type
  *       u8  bits       REC_BIT_* below
- *       u8  nkey       1..250 for SET/DELETE/TOUCH, 0 for FLUSH
+ *       u8  nkey       1..250 for SET/DELETE/TOUCH, 0 for FLUSH/SYNC
  *       u8  reserved   0
  *       u32 stamp      Unix time (seconds, mod 2^32) when the change was made
  *       u32 flags      client flags
  *       u32 vlen       value bytes (SET only; 0 otherwise)
  *       i64 exptime    absolute Unix time; 0 = never. TOUCH: the new one;
  *                      FLUSH: the time the flush takes effect
- *       u64 cas        SET: the item's cas. Other types: 0
+ *       u64 cas        SET: the item's cas. SYNC: the stream's offset. Others: 0
  *       key, value     (no "\r\n")
  *
  * All integers little-endian. Pure code: no I/O, no store, no clock.
@@ -35,7 +34,9 @@ enum rec_type {
     REC_SET = 1,    /* link this item under its key, replacing any */
     REC_DELETE = 2, /* unlink the key */
     REC_TOUCH = 3,  /* set the live item's exptime */
-    REC_FLUSH = 4   /* flush_all: items stored before exptime are invalid from then on */
+    REC_FLUSH = 4,  /* flush_all: items stored before exptime are invalid from then on */
+    REC_SYNC = 5    /* replication stream only: a full sync's items end here and the
+                     * stream goes on at offset cas (logs never hold one) */
 };
 
 #define REC_BIT_STALE 0x01u      /* marked stale by an invalidation (meta I) */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "persist/apply.h"
 #include "persist/itemrec.h"
 #include "persist/logfile.h"
 #include "persist/recover.h"
@@ -43,121 +44,17 @@ struct place {
     uint64_t torn_bytes;
 };
 
-/*
- * Items are restored in batches: a log's records come in no order the
- * index likes, so each restore would wait for its bucket and then its
- * item to come from memory, one after the other. A batch asks for all the
- * buckets first, then the items, then restores (store.h's prefetch
- * protocol): the misses overlap. Small values only (they are copied: a
- * record lives only during the reader's call).
- */
-#define BATCH 16
-#define BATCH_VALUE_MAX 4096u
-
+/* The replay: records applied in order (persist/apply.h). */
 struct replay {
     struct place *p;
-    struct rec batch[BATCH];
-    uint64_t hash[BATCH];
-    char *space; /* BATCH slots of REC_KEY_MAX + BATCH_VALUE_MAX bytes */
-    int n;
-    int64_t now;
-    int64_t pending_flush; /* a delayed flush_all not yet in effect: its time, 0: none */
-    uint64_t max_cas;
-    uint64_t skipped;  /* items that did not fit */
+    struct rec_apply a;
 };
-
-static void apply_flush(struct replay *rp, const struct rec *r)
-{
-    if (r->exptime > (int64_t)r->stamp) {
-        /* flush_all with a delay: pending (a later one replaces it, as in
-         * memcached) until a record says it took effect */
-        rp->pending_flush = r->exptime;
-        return;
-    }
-    /* in effect here: everything loaded so far goes */
-    rp->pending_flush = 0;
-    store_flush(rp->p->store, 0);
-}
-
-static void apply_set(struct replay *rp, const struct rec *r)
-{
-    struct store *s = rp->p->store;
-    /* Expired: not loaded (and the key's older version, if any, goes). */
-    if (r->exptime != 0 && r->exptime <= rp->now) {
-        store_delete(s, r->key, r->nkey, NULL);
-        return;
-    }
-    struct store_restore sr = {
-        .key = r->key,
-        .nkey = r->nkey,
-        .value = r->value,
-        .vlen = r->vlen,
-        .flags = r->flags,
-        .exptime = itemrec_exptime_clock(r->exptime),
-        .cas = r->cas,
-        .stale = (r->bits & REC_BIT_STALE) != 0,
-        .win_sent = (r->bits & REC_BIT_WIN_SENT) != 0,
-        .fetched = (r->bits & REC_BIT_FETCHED) != 0,
-        .key_binary = (r->bits & REC_BIT_KEY_BINARY) != 0,
-    };
-    if (store_restore(s, &sr) != STORE_OK) {
-        /* It cannot be kept (an -I or -m lower than before): the key must
-         * not keep an older value either. */
-        store_delete(s, r->key, r->nkey, NULL);
-        rp->skipped++;
-    }
-}
-
-static void flush_batch(struct replay *rp)
-{
-    for (int i = 0; i < rp->n; i++)
-        store_prefetch_item(rp->p->store, rp->hash[i]);
-    for (int i = 0; i < rp->n; i++)
-        apply_set(rp, &rp->batch[i]);
-    rp->n = 0;
-}
-
-/* Queue a SET into the batch (copied); false when it must go at once. */
-static bool batch_add(struct replay *rp, const struct rec *r)
-{
-    if (rp->space == NULL || r->vlen > BATCH_VALUE_MAX)
-        return false;
-    char *slot = rp->space + (size_t)rp->n * (REC_KEY_MAX + BATCH_VALUE_MAX);
-    struct rec *b = &rp->batch[rp->n];
-    *b = *r;
-    memcpy(slot, r->key, r->nkey);
-    memcpy(slot + r->nkey, r->value, r->vlen);
-    b->key = slot;
-    b->value = slot + r->nkey;
-    rp->hash[rp->n] = store_prefetch_bucket(rp->p->store, b->key, b->nkey);
-    if (++rp->n == BATCH)
-        flush_batch(rp);
-    return true;
-}
 
 static int apply(void *arg, const struct rec *r, uint64_t offset)
 {
     (void)offset;
     struct replay *rp = arg;
-    if (r->cas > rp->max_cas)
-        rp->max_cas = r->cas;
-    if (r->type == REC_SET && batch_add(rp, r))
-        return 0;
-    flush_batch(rp); /* in order: what came before goes first */
-    switch (r->type) {
-    case REC_SET:
-        apply_set(rp, r);
-        break;
-    case REC_DELETE:
-        store_delete(rp->p->store, r->key, r->nkey, NULL);
-        break;
-    case REC_TOUCH:
-        store_touch(rp->p->store, r->key, r->nkey, itemrec_exptime_clock(r->exptime));
-        break;
-    case REC_FLUSH:
-        apply_flush(rp, r);
-        break;
-    }
+    rec_apply(&rp->a, r);
     return 0;
 }
 
@@ -239,11 +136,11 @@ static int load_snapshot(struct place *p, struct replay *rp, uint64_t seq, char 
     struct snapfile_read res;
     memset(&res, 0, sizeof(res));
     snapfile_read_fd(fd, apply, rp, &res);
-    flush_batch(rp);
+    rec_apply_drain(&rp->a);
     close(fd);
-    rp->pending_flush = res.meta.flush_at; /* pending when the snapshot began */
-    if (res.meta.cas_high > rp->max_cas)
-        rp->max_cas = res.meta.cas_high;
+    rp->a.pending_flush = res.meta.flush_at; /* pending when the snapshot began */
+    if (res.meta.cas_high > rp->a.max_cas)
+        rp->a.max_cas = res.meta.cas_high;
     if (res.status == SNAPFILE_OK)
         return 0;
     if (res.status == SNAPFILE_IO_ERROR) {
@@ -279,7 +176,7 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
     }
     struct logfile_scan sc;
     int rc = logfile_scan_fd(fd, apply, rp, &sc);
-    flush_batch(rp);
+    rec_apply_drain(&rp->a);
     if (rc < 0) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         close(fd);
@@ -362,8 +259,8 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
     /* Wall time, not the server clock: a fresh process's clock lags the
      * wall by up to a second (it counts whole seconds from its start), and
      * a flush_all clients saw take effect must be due here too. */
-    struct replay rp = {.p = p, .now = (int64_t)time(NULL)};
-    rp.space = malloc((size_t)BATCH * (REC_KEY_MAX + BATCH_VALUE_MAX)); /* NULL: no batching */
+    struct replay rp = {.p = p};
+    rec_apply_init(&rp.a, store, (int64_t)time(NULL));
     memset(out, 0, sizeof(*out));
     int rc = -1;
     if (list_dir(p, &ls, err, errlen) != 0)
@@ -418,21 +315,22 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
         if (seq > last)
             last = seq;
     }
-    if (rp.pending_flush != 0)
-        store_flush(p->store, rp.pending_flush <= rp.now ? 0 : itemrec_exptime_clock(rp.pending_flush));
-    store_raise_cas(p->store, rp.max_cas);
+    if (rp.a.pending_flush != 0)
+        store_flush(p->store, rp.a.pending_flush <= rp.a.now ? 0
+                                                          : itemrec_exptime_clock(rp.a.pending_flush));
+    store_raise_cas(p->store, rp.a.max_cas);
     out->next_seq = last + 1;
     struct store_stats st;
     store_stats(p->store, &st);
     out->items = st.curr_items;
     out->torn_bytes = p->torn_bytes;
-    if (rp.skipped > 0)
+    if (rp.a.skipped > 0)
         fprintf(stderr, "mnemod: persist: %" PRIu64 " items did not fit (-m/-I) and were not "
-                "loaded\n", rp.skipped);
+                "loaded\n", rp.a.skipped);
     rc = 0;
 out:
     free(ls.logs);
-    free(rp.space);
+    rec_apply_free(&rp.a);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->usec = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
     return rc;

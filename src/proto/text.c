@@ -221,6 +221,10 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 9:
         if (CMD_IS(s, "flush_all")) return REQ_FLUSH_ALL;
         if (CMD_IS(s, "verbosity")) return REQ_VERBOSITY;
+        if (CMD_IS(s, "repl_sync")) return REQ_REPL_SYNC;
+        break;
+    case 10:
+        if (CMD_IS(s, "replica_of")) return REQ_REPLICA_OF;
         break;
     case 11:
         if (CMD_IS(s, "lru_crawler")) return REQ_LRU_CRAWLER;
@@ -539,8 +543,11 @@ static enum request_error parse_admin(struct request *req, const char *line, siz
     case REQ_SLABS:
     case REQ_LRU:
     case REQ_LRU_CRAWLER:
+    case REQ_REPLICA_OF:
+    case REQ_REPL_SYNC:
         /* operator commands: server/admin.c reads the arguments through
-         * proto/admin.h, off the get/set path */
+         * proto/admin.h (replication's: server/replication.c), off the
+         * get/set path */
         parse_rest_arg(req, &rest);
         return REQ_EOK;
     case REQ_CACHE_MEMLIMIT:

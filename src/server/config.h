@@ -77,6 +77,10 @@ struct config {
     int snapshot_every;        /* snapshot_every=S: timed snapshots (0: none) */
     bool persist_keep_prefix;  /* load the valid prefix of a damaged log or snapshot */
     const char *persist_option; /* a persistence option given (it needs persist_dir), or NULL */
+    char replica_of[300];      /* replica_of=HOST:PORT: follow that primary ("": none) */
+    char replica_host[256];    /* replica_of, parsed */
+    int replica_port;
+    int repl_backlog_mb;       /* repl_backlog_size=MB: the replication backlog */
     /* memcached's tuning of its slab allocator, LRU, crawler, logger and
      * hash table: checked as memcached checks it and reported by "stats
      * settings" under memcached's names; mnemo's store has its own way of

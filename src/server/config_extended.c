@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hostport.h"
+
 #define KB 1024u
 #define MB (1024u * 1024u)
 
@@ -67,6 +69,7 @@ static int apply_temporary_ttl(struct config *cfg, const char *val);
 static int apply_no_modern(struct config *cfg, const char *val);
 static int apply_io_uring_bufs(struct config *cfg, const char *val);
 static int apply_persist_dir(struct config *cfg, const char *val);
+static int apply_replica_of(struct config *cfg, const char *val);
 static int apply_appendfsync(struct config *cfg, const char *val);
 
 /* In "stats settings" order (memcached's, then mnemo's own). A default
@@ -186,6 +189,14 @@ static const struct xopt own_options[] = {
      "                          shutdown and when the log has grown; default 3600)", 3600},
     {"persist_keep_prefix", X_SET, F(persist_keep_prefix), 0, 0, 0, NULL, "persist_keep_prefix",
      S_BOOL, "start with the valid part of a damaged log or snapshot instead of refusing", 0},
+    /* Replication (repl/repl.h). */
+    {"replica_of", X_CUSTOM, 0, 0, 0, 0, apply_replica_of, NULL, S_NONE,
+     "=HOST:PORT: follow that primary as a replica (same items, cas values and\n"
+     "                          expiry; writes from clients refused); at run time:\n"
+     "                          replica_of HOST:PORT, and replica_of none to promote", 0},
+    {"repl_backlog_size", X_INT, F(repl_backlog_mb), 1, 65536, 0, NULL, "repl_backlog_size", S_INT,
+     "=MB: the replication backlog: a replica that reconnects within it continues\n"
+     "                          instead of copying everything again (default 16)", 16},
 };
 
 struct xtable {
@@ -299,12 +310,16 @@ static const char *sep(const struct xopt *o)
     return o->help[0] == '=' || o->help[0] == '[' ? "" : ": ";
 }
 
+/* The error names the option with the first line of its help: one line. */
 static int bad(const struct xopt *o, const char *val, char *err, size_t errlen)
 {
+    int first = (int)strcspn(o->help, "\n");
     if (val == NULL)
-        snprintf(err, errlen, "-o %s needs a value (%s%s%s)", o->name, o->name, sep(o), o->help);
+        snprintf(err, errlen, "-o %s needs a value (%s%s%.*s)", o->name, o->name, sep(o), first,
+                 o->help);
     else
-        snprintf(err, errlen, "invalid -o %s=%s (%s%s%s)", o->name, val, o->name, sep(o), o->help);
+        snprintf(err, errlen, "invalid -o %s=%s (%s%s%.*s)", o->name, val, o->name, sep(o), first,
+                 o->help);
     return -1;
 }
 
@@ -455,6 +470,16 @@ static int apply_no_modern(struct config *cfg, const char *val)
     cfg->hash_algorithm = CONFIG_HASH_JENKINS;
     cfg->lru_crawler = false;
     cfg->lru_maintainer = false;
+    return 0;
+}
+
+static int apply_replica_of(struct config *cfg, const char *val)
+{
+    if (val == NULL || strlen(val) >= sizeof(cfg->replica_of) ||
+        hostport_parse(val, strlen(val), cfg->replica_host, sizeof(cfg->replica_host),
+                       &cfg->replica_port) != 0)
+        return -1;
+    strcpy(cfg->replica_of, val);
     return 0;
 }
 

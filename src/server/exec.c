@@ -14,6 +14,7 @@
 #include "net/event.h"
 #include "server/admin.h"
 #include "server/errors.h"
+#include "server/replication.h"
 #include "server/exec_internal.h"
 #include "server/server.h"
 #include "server/stats.h"
@@ -134,6 +135,8 @@ static bool request_mutates(const struct request *req)
 bool exec_write_refused(struct exec_ctx *x)
 {
     int e;
+    if (x->srv->repl != NULL && replication_refuses_write(x))
+        return true;
     if (x->srv->persist == NULL || (e = persist_refusing(x->srv->persist)) == 0)
         return false;
     char msg[160];
@@ -158,8 +161,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     if (request_is_meta(req->cmd))
         STATS_INCR(x->stats, cmd_meta);
     /* While the append log cannot be written, writes are refused before
-     * they change anything: nothing is done that cannot be logged. */
-    if (x->srv->persist != NULL && request_mutates(req) && exec_write_refused(x))
+     * they change anything: nothing is done that cannot be logged. A
+     * replica refuses them too: its primary's are the only ones. */
+    if (request_mutates(req) && exec_write_refused(x))
         return EXEC_CONTINUE;
     switch (req->cmd) {
     case REQ_GET:
@@ -214,6 +218,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
     case REQ_SNAPSHOT:
         exec_snapshot(x);
         break;
+    case REQ_REPLICA_OF:
+    case REQ_REPL_SYNC:
+        return replication_command(x, req);
     case REQ_SLABS:
     case REQ_LRU:
     case REQ_LRU_CRAWLER:

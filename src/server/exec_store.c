@@ -44,7 +44,7 @@ enum exec_next exec_store_begin(struct exec_ctx *x, const struct request *req, s
         STATS_INCR(x->stats, cmd_meta);
     if (!req->skip_prefix_stats && prefix_stats_on(&x->srv->admin.prefix))
         prefix_stats_record(&x->srv->admin.prefix, req->key, req->nkey, PREFIX_SET);
-    if (x->srv->persist != NULL && exec_write_refused(x))
+    if (exec_write_refused(x))
         return EXEC_SWALLOW;
     if (!store_item_fits(store, req->nkey, req->vlen))
         st = STORE_TOO_LARGE;

@@ -26,7 +26,9 @@
 #include "common/log.h"
 #include "net/event.h"
 #include "net/listen.h"
+#include "persist/journal.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -67,12 +69,7 @@ static void *maintainer_main(void *arg)
                                  : (pause_ms * 2 > RECLAIM_IDLE_MAX_MS ? RECLAIM_IDLE_MAX_MS : pause_ms * 2);
         pthread_mutex_lock(&m->lock);
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += pause_ms * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
-        }
+        clock_deadline_ms(&until, CLOCK_REALTIME, pause_ms);
         if (!m->stop)
             pthread_cond_timedwait(&m->cond, &m->lock, &until);
     }
@@ -241,6 +238,7 @@ static int open_persistence(struct server *srv, char *err, size_t errlen)
     if (cfg->persist_dir[0] == '\0')
         return 0;
     struct persist_config pc = {.dir = cfg->persist_dir,
+                                .journal = srv->journal,
                                 .fsync = policies[cfg->appendfsync],
                                 .snapshot_every = cfg->snapshot_every,
                                 .keep_prefix = cfg->persist_keep_prefix,
@@ -248,6 +246,25 @@ static int open_persistence(struct server *srv, char *err, size_t errlen)
                                 .arg = srv};
     if (persist_open(&pc, srv->store, &srv->persist, err, errlen) != 0)
         return -1;
+    return 0;
+}
+
+/* Replication: every server can be followed; with -o replica_of it
+ * follows (before serving, so no client write slips in first). */
+static int open_replication(struct server *srv, char *err, size_t errlen)
+{
+    struct repl_config rc = {.store = srv->store,
+                             .journal = srv->journal,
+                             .persist = srv->persist,
+                             .backlog_bytes = (size_t)srv->cfg.repl_backlog_mb << 20};
+    srv->repl = repl_create(&rc);
+    if (srv->repl == NULL) {
+        snprintf(err, errlen, "cannot allocate the replication backlog (%d MB)",
+                 srv->cfg.repl_backlog_mb);
+        return -1;
+    }
+    if (srv->cfg.replica_of[0] != '\0')
+        return repl_follow(srv->repl, srv->cfg.replica_host, srv->cfg.replica_port, err, errlen);
     return 0;
 }
 
@@ -307,6 +324,11 @@ static int run(struct server *srv, char *err, size_t errlen)
                  cfg->item_size_max);
         goto out;
     }
+    srv->journal = journal_create(srv->store);
+    if (srv->journal == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
 
     /* Workers inherit a mask with SIGTERM/SIGINT blocked: only the
      * signalfd below sees them. */
@@ -338,6 +360,8 @@ static int run(struct server *srv, char *err, size_t errlen)
     }
     maintainer_started = true;
     if (open_persistence(srv, err, errlen) != 0)
+        goto out;
+    if (open_replication(srv, err, errlen) != 0)
         goto out;
     /* As memcached: a unix socket replaces the network listeners, UDP too. */
     if (cfg->udpport != 0 && cfg->socketpath == NULL && udp_start(srv, &udp, err, errlen) != 0)
@@ -371,8 +395,11 @@ out:
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(srv->workers[i]);
     udp_stop(&udp);
+    /* The feeds' connections are closed; the link stops applying. */
+    repl_free(&srv->repl);
     /* Nothing mutates any more: a clean stop ends with a snapshot. */
     persist_close(&srv->persist, rc == 0);
+    journal_free(&srv->journal);
     for (int i = 0; i < srv->nworkers; i++)
         worker_destroy(&srv->workers[i]);
     free(srv->workers);

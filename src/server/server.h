@@ -15,7 +15,9 @@
 #include "server/version.h"
 
 struct event_loop;
+struct journal;
 struct persist;
+struct repl;
 struct store;
 struct worker;
 
@@ -23,7 +25,9 @@ struct worker;
 struct server {
     struct config cfg;
     struct store *store;
+    struct journal *journal;       /* the store's mutations as records (persist, repl) */
     struct persist *persist;       /* NULL without -o persist_dir */
+    struct repl *repl;             /* replication: primary, or replica of cfg.replica_of */
     struct worker **workers;
     int nworkers;
     atomic_uint next_worker;       /* round-robin hand-off of new connections */

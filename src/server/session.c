@@ -100,6 +100,8 @@ static bool stream_feed(struct session *s)
     if (st == STREAM_ENOMEM) {
         log_warn("out of memory queueing a dump; closing the connection");
         reqloop_close(&s->rl);
+    } else if (st == STREAM_CLOSE) {
+        reqloop_close(&s->rl); /* the stream's end ends the connection (a replica's feed) */
     }
     return true;
 }

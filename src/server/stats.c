@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
 #include "server/exec_ctx.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -448,6 +449,15 @@ static void stats_persistence(struct exec_ctx *x)
     end(x);
 }
 
+/* mnemo's own group: the role, the stream's offsets, the link or the
+ * replicas (repl/repl.h). */
+static void stats_replication(struct exec_ctx *x)
+{
+    if (x->srv->repl != NULL)
+        repl_stats(x->srv->repl, emit_setting, x);
+    end(x);
+}
+
 /* The group is the first word. memcached 1.6.45 matches reset, detail,
  * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
  * is cachedump, which mnemo does not have), in that order, then the rest
@@ -478,6 +488,8 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
         stats_slabs(x);
     } else if (arg_is(arg, n, "persistence")) {
         stats_persistence(x);
+    } else if (arg_is(arg, n, "replication")) {
+        stats_replication(x);
     } else if (arg_is(arg, n, "sizes")) {
         /* 1.6.45 tracks sizes only when started with -o track_sizes,
          * which has nothing to histogram here (no slab classes) */

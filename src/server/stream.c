@@ -26,6 +26,7 @@ struct stream {
     unsigned head, count;
     struct chunk *staging; /* producer only */
     bool finished;  /* the producer published its last chunk */
+    bool close_after; /* and the connection is to close then */
     bool cancelled; /* the consumer has gone */
     bool live;      /* stream_offer: staging is shared, under the lock */
     bool woken;     /* live: a wake-up is on its way to the consumer */
@@ -171,6 +172,32 @@ int stream_write(struct stream *st, const char *data, size_t n)
     return 0;
 }
 
+int stream_flush(struct stream *st)
+{
+    if (st->staging->len == 0)
+        return stream_gone(st) ? -1 : 0;
+    return publish(st, false);
+}
+
+bool stream_gone(struct stream *st)
+{
+    pthread_mutex_lock(&st->lock);
+    bool gone = st->cancelled;
+    pthread_mutex_unlock(&st->lock);
+    return gone;
+}
+
+void stream_finish_close(struct stream **stp)
+{
+    struct stream *st = *stp;
+    if (st == NULL)
+        return;
+    pthread_mutex_lock(&st->lock);
+    st->close_after = true;
+    pthread_mutex_unlock(&st->lock);
+    stream_finish(stp);
+}
+
 void stream_finish(struct stream **stp)
 {
     struct stream *st = *stp;
@@ -213,7 +240,7 @@ enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low)
             st->staging->len = 0;
     }
     if (rc == STREAM_MORE && st->count == 0 && st->finished)
-        rc = STREAM_DONE;
+        rc = st->close_after ? STREAM_CLOSE : STREAM_DONE;
     if (took)
         pthread_cond_signal(&st->cond);
     pthread_mutex_unlock(&st->lock);

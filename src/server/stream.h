@@ -35,6 +35,7 @@ struct outq;
 enum stream_status {
     STREAM_MORE = 0,  /* nothing more to take now; a kick follows when there is */
     STREAM_DONE = 1,  /* everything was taken and the producer finished */
+    STREAM_CLOSE = 2, /* as DONE, and the connection is to close once it is sent */
     STREAM_ENOMEM = -1 /* the output queue could not take a chunk */
 };
 
@@ -61,10 +62,22 @@ unsigned long long stream_skipped_total(struct stream *st);
  * 0, or -1 when the consumer has gone (stop producing). */
 int stream_write(struct stream *st, const char *data, size_t n);
 
+/* Publish what is staged now, without waiting for a full chunk (a
+ * stream whose data trickles in: the replication feed). 0, or -1 when the
+ * consumer has gone. */
+int stream_flush(struct stream *st);
+
+/* Has the consumer gone (stream_write would return -1)? */
+bool stream_gone(struct stream *st);
+
 /* No more data: publish what is staged, then drop the producer's
  * reference. Sets *st to NULL. (A live stream's producer side just drops
  * its reference.) */
 void stream_finish(struct stream **st);
+
+/* As stream_finish, and the consumer closes its connection once the data
+ * is sent (STREAM_CLOSE). */
+void stream_finish_close(struct stream **st);
 
 /* ---- consumer side (the session's worker thread) ---- */
 

@@ -320,7 +320,7 @@ static enum request_error oracle_run(const char *line, size_t n, size_t total, s
         return o->num > UINT32_MAX ? REQ_EFORMAT : REQ_EOK;
     }
     if (o_is(&t[0], "shutdown") || o_is(&t[0], "slabs") || o_is(&t[0], "lru") ||
-        o_is(&t[0], "lru_crawler")) {
+        o_is(&t[0], "lru_crawler") || o_is(&t[0], "replica_of") || o_is(&t[0], "repl_sync")) {
         return REQ_EOK; /* server/ reads the rest of the line */
     }
     if (o_is(&t[0], "snapshot")) {

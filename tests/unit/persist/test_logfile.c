@@ -251,6 +251,33 @@ static void check_cuts(scan_fn scan)
     log_free(&l);
 }
 
+/* The replication stream's SYNC marker is a valid record, but never one a
+ * log holds: a log with one is damaged there, the records before it kept. */
+static void check_sync_marker(scan_fn scan)
+{
+    struct log l;
+    log_init(&l, 9);
+    struct rec set = {.type = REC_SET, .nkey = 1, .key = "k", .vlen = 1, .value = "v"};
+    struct rec sync = {.type = REC_SYNC, .cas = 1234};
+    log_add(&l, &set);
+    log_add(&l, &sync);
+    log_add(&l, &set);
+    struct logfile_scan sc;
+    size_t seen;
+    assert_int_equal(scan(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_DAMAGED);
+    assert_int_equal(sc.records, 1);
+    assert_int_equal(sc.valid_end, l.offs[1]);
+    log_free(&l);
+}
+
+static void test_sync_marker_is_damage_in_a_log(void **state)
+{
+    (void)state;
+    check_sync_marker(scan_mem);
+    check_sync_marker(scan_file);
+}
+
 static void test_cut_every_byte(void **state)
 {
     (void)state;
@@ -481,6 +508,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_clean),
         cmocka_unit_test(test_cut_every_byte),
+        cmocka_unit_test(test_sync_marker_is_damage_in_a_log),
         cmocka_unit_test(test_flip_every_bit),
         cmocka_unit_test(test_big_records_from_file),
         cmocka_unit_test(test_long_claim_is_torn),

@@ -115,6 +115,8 @@ static void test_round_trip_types(void **state)
     struct rec del = {.type = REC_DELETE, .nkey = 3, .key = "foo", .stamp = 5};
     struct rec touch = {.type = REC_TOUCH, .nkey = 1, .key = "k", .exptime = 1800000000};
     struct rec flush = {.type = REC_FLUSH, .exptime = 1700000100, .stamp = 1700000000};
+    struct rec sync = {.type = REC_SYNC, .cas = 123456789, .stamp = 1700000000};
+    round_trip(&sync);
     round_trip(&set);
     round_trip(&del);
     round_trip(&touch);
@@ -225,7 +227,7 @@ static void test_decode_rejects_fields(void **state)
 {
     (void)state;
     expect_damaged(REC_SET, 3, 2, 0, 0);       /* type 0 */
-    expect_damaged(REC_SET, 3, 2, 0, 5);       /* type 5 */
+    expect_damaged(REC_SET, 3, 2, 0, 6);       /* type 6 */
     expect_damaged(REC_SET, 3, 2, 0, 0xff);    /* type 255 */
     expect_damaged(REC_SET, 3, 2, 3, 1);       /* reserved */
     expect_damaged(REC_SET, 3, 2, 3, 0x80);    /* reserved */
@@ -233,6 +235,8 @@ static void test_decode_rejects_fields(void **state)
     expect_damaged(REC_TOUCH, 3, 0, 12, 1);    /* TOUCH with a value */
     expect_damaged(REC_FLUSH, 0, 0, 12, 1);    /* FLUSH with a value */
     expect_damaged(REC_FLUSH, 0, 0, 2, 1);     /* FLUSH with a key */
+    expect_damaged(REC_SYNC, 0, 0, 12, 1);     /* SYNC with a value */
+    expect_damaged(REC_SYNC, 0, 0, 2, 1);      /* SYNC with a key */
 
     /* nkey 0 for the keyed types, body_len kept consistent. */
     static const enum rec_type keyed[] = {REC_SET, REC_DELETE, REC_TOUCH};

@@ -1,0 +1,232 @@
+/*
+ * repl.c: see repl.h. The role (primary or replica), the replication ids,
+ * the backlog and its journal sink, statistics. The primary's side of a
+ * replica's connection is feed.c; the replica's side is link.c.
+ */
+#include "repl/repl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "persist/itemrec.h"
+#include "persist/journal.h"
+#include "repl/backlog.h"
+#include "repl/feed.h"
+#include "repl/link.h"
+#include "repl/state.h"
+#include "store/store.h"
+
+/* A fresh random replication id into id (REPL_ID_LEN + 1 bytes). */
+static void new_id(char *id)
+{
+    unsigned char raw[REPL_ID_LEN / 2];
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+        /* no entropy to be had: time and address still make it unlikely
+         * that two servers pick the same id */
+        uint64_t t = (uint64_t)clock_unix_base() ^ (uint64_t)(uintptr_t)id;
+        for (size_t i = 0; i < sizeof(raw); i++)
+            raw[i] = (unsigned char)((t >> ((i % 8) * 8)) ^ (i * 131));
+    }
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(id + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* The journal's replication sink: under the key's lock. */
+static void backlog_sink(void *arg, const struct rec *r)
+{
+    backlog_append_rec(arg, r);
+}
+
+static void sink_set_locked(struct repl *r, bool on)
+{
+    if (r->sink_on == on)
+        return;
+    journal_set_sink(r->journal, JOURNAL_REPL, on ? backlog_sink : NULL, on ? r->backlog : NULL);
+    r->sink_on = on;
+}
+
+struct repl *repl_create(const struct repl_config *cfg)
+{
+    struct repl *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->store = cfg->store;
+    r->journal = cfg->journal;
+    r->persist = cfg->persist;
+    r->backlog = backlog_create(cfg->backlog_bytes);
+    if (r->backlog == NULL) {
+        free(r);
+        return NULL;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    new_id(r->replid);
+    return r;
+}
+
+void repl_free(struct repl **rp)
+{
+    struct repl *r = *rp;
+    if (r == NULL)
+        return;
+    *rp = NULL;
+    atomic_store(&r->stopping, true);
+    pthread_mutex_lock(&r->lock);
+    struct link *l = r->link;
+    r->link = NULL;
+    pthread_mutex_unlock(&r->lock);
+    link_stop(&l);
+    pthread_mutex_lock(&r->lock);
+    feeds_reap_locked(r, true);
+    sink_set_locked(r, false);
+    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_destroy(&r->lock);
+    backlog_free(&r->backlog);
+    free(r);
+}
+
+int repl_follow(struct repl *r, const char *host, int port, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&r->lock);
+    struct link *old = r->link;
+    r->link = NULL;
+    pthread_mutex_unlock(&r->lock);
+    link_stop(&old); /* (a replica told to follow another) */
+    pthread_mutex_lock(&r->lock);
+    /* From now on the backlog takes the primary's stream, not our writes
+     * (there are none: clients' writes are refused). */
+    atomic_store(&r->replica, true);
+    sink_set_locked(r, false);
+    r->link = link_start(r, host, port);
+    int rc = r->link != NULL ? 0 : -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start the replication link");
+        atomic_store(&r->replica, false);
+        sink_set_locked(r, true);
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (rc == 0)
+        log_info("replication: following %s:%d", host, port);
+    return rc;
+}
+
+void repl_promote(struct repl *r)
+{
+    pthread_mutex_lock(&r->lock);
+    struct link *l = r->link;
+    r->link = NULL;
+    pthread_mutex_unlock(&r->lock);
+    if (l == NULL)
+        return;
+    int64_t pending_flush = link_stop(&l);
+    struct store *s = r->store;
+    /* cas values handed out from now on must be above every one the
+     * primary gave (they came in with the items) */
+    store_raise_cas(s, store_cas_high(s));
+    if (pending_flush != 0)
+        store_flush(s, pending_flush <= itemrec_now_unix() ? 0 : itemrec_exptime_clock(pending_flush));
+    pthread_mutex_lock(&r->lock);
+    uint64_t start, end;
+    backlog_range(r->backlog, &start, &end);
+    /* Siblings that followed the same primary continue from us: the old
+     * id is answered up to where its stream stops here. */
+    memcpy(r->replid2, r->replid, sizeof(r->replid2));
+    r->replid2_end = end;
+    new_id(r->replid);
+    sink_set_locked(r, true);
+    atomic_store(&r->replica, false);
+    pthread_mutex_unlock(&r->lock);
+    log_info("replication: promoted to primary at offset %" PRIu64, end);
+}
+
+bool repl_is_replica(const struct repl *r)
+{
+    return atomic_load_explicit(&r->replica, memory_order_relaxed);
+}
+
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
+                    const struct repl_feed_io *io, char *err, size_t errlen)
+{
+    struct feed *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    f->r = r;
+    f->io = *io;
+    snprintf(f->peer, sizeof(f->peer), "%s", peer);
+    pthread_mutex_lock(&r->lock);
+    feeds_reap_locked(r, false);
+    if (r->link != NULL && !link_up(r->link)) {
+        pthread_mutex_unlock(&r->lock);
+        free(f);
+        snprintf(err, errlen, "this replica is syncing with its primary; try again");
+        return -1;
+    }
+    uint64_t start, end;
+    backlog_range(r->backlog, &start, &end);
+    /* Its stream is ours (or the one we followed before a promotion, up to
+     * where we left it) and the backlog still holds what comes next. */
+    bool ours = strcmp(replid, r->replid) == 0;
+    bool before = r->replid2[0] != '\0' && strcmp(replid, r->replid2) == 0 &&
+                  offset <= r->replid2_end;
+    f->full = !((ours || before) && offset >= start && offset <= end);
+    f->from = offset;
+    memcpy(f->replid, r->replid, sizeof(f->replid));
+    if (f->full)
+        sink_set_locked(r, !atomic_load(&r->replica)); /* a replica's backlog has its stream */
+    int rc = feed_start_locked(r, f);
+    pthread_mutex_unlock(&r->lock);
+    if (rc != 0) {
+        free(f);
+        snprintf(err, errlen, "cannot start a replication thread");
+        return -1;
+    }
+    return 0;
+}
+
+void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
+{
+    char v[160], name[32];
+#define EMIT_U64(n, val)                                                      \
+    do {                                                                      \
+        snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)(val));                  \
+        emit(arg, n, v);                                                      \
+    } while (0)
+    pthread_mutex_lock(&r->lock);
+    uint64_t start, end;
+    backlog_range(r->backlog, &start, &end);
+    emit(arg, "role", atomic_load(&r->replica) ? "replica" : "primary");
+    emit(arg, "replid", r->replid);
+    emit(arg, "replid2", r->replid2[0] ? r->replid2 : "none");
+    EMIT_U64("replid2_offset", r->replid2_end);
+    EMIT_U64("repl_offset", end);
+    EMIT_U64("repl_backlog_size", backlog_size(r->backlog));
+    EMIT_U64("repl_backlog_first_offset", start);
+    EMIT_U64("repl_backlog_bytes", end - start);
+    if (r->link != NULL)
+        link_stats(r->link, emit, arg);
+    unsigned n = 0;
+    for (struct feed *f = r->feeds; f != NULL; f = f->next)
+        n += atomic_load(&f->state) != FEED_DONE;
+    EMIT_U64("connected_replicas", n);
+    n = 0;
+    for (struct feed *f = r->feeds; f != NULL; f = f->next) {
+        int st = atomic_load(&f->state);
+        if (st == FEED_DONE)
+            continue;
+        uint64_t sent = atomic_load(&f->sent);
+        snprintf(name, sizeof(name), "replica%u", n++);
+        snprintf(v, sizeof(v), "addr=%s,state=%s,offset=%" PRIu64 ",lag_bytes=%" PRIu64, f->peer,
+                 st == FEED_SYNC ? "sync" : "online", sent, st == FEED_SYNC || sent > end ? 0 : end - sent);
+        emit(arg, name, v);
+    }
+    EMIT_U64("full_syncs_served", atomic_load(&r->full_syncs_served));
+    EMIT_U64("partial_syncs_served", atomic_load(&r->partial_syncs_served));
+    pthread_mutex_unlock(&r->lock);
+#undef EMIT_U64
+}

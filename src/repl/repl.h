@@ -1,0 +1,76 @@
+/*
+ * repl.h: replication as the server sees it — a replica follows a primary
+ * and holds the same items (same cas, flags and absolute expiry).
+ *
+ *   primary                                       replica
+ *   journal ─▶ backlog (ring, offsets)            link thread (link.c)
+ *                 │                                 connect, "repl_sync <id> <offset>"
+ *   a replica's "repl_sync" on the client port ◀──┘
+ *   runs a feed thread (feed.c):                    FULLSYNC: flush, apply the items
+ *     FULLSYNC <id> <offset>, every live item,        up to the SYNC record, then
+ *       a SYNC record, then the stream from offset     the stream
+ *     or CONTINUE <id> <offset>, then the stream   CONTINUE: the stream
+ *   into the connection's stream (io below),      each record applied (persist/apply.h),
+ *   which the session's worker sends               logged (journal_log_only) and put
+ *                                                  into its own backlog byte for byte,
+ *                                                  so its offsets are its primary's
+ *
+ * The stream is records (persist/record.h). A replica's offsets equal its
+ * primary's, so a replica that reconnects within the backlog continues
+ * ("partial resync"), and after a promotion its siblings continue from
+ * the promoted one: it answers to the old replication id up to the offset
+ * where it left it (as Redis's replid2).
+ *
+ * Knows store.h, the record format, persist's journal; nothing of
+ * protocols or sessions: the server hands each feed its output as
+ * functions (struct repl_feed_io, repl/types.h).
+ */
+#ifndef MNEMO_REPL_REPL_H
+#define MNEMO_REPL_REPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repl/types.h"
+
+struct store;
+struct journal;
+struct persist;
+struct repl;
+
+struct repl_config {
+    struct store *store;
+    struct journal *journal;
+    struct persist *persist; /* NULL: persistence off (a replica logs what it applies) */
+    size_t backlog_bytes;
+};
+
+/* NULL: no memory. Serves as a primary until told to follow. */
+struct repl *repl_create(const struct repl_config *cfg);
+
+/* Stop following and every feed (waits for their threads). Nothing else
+ * may call in any more. Sets *r NULL. */
+void repl_free(struct repl **r);
+
+/* Follow host:port (dropping what this server holds at the first full
+ * sync): writes from clients are refused from now on. 0, or -1 (err). */
+int repl_follow(struct repl *r, const char *host, int port, char *err, size_t errlen);
+
+/* Stop following and serve as a primary (a new replication id; the old
+ * one is still answered up to the current offset). No-op on a primary. */
+void repl_promote(struct repl *r);
+
+/* Does this server follow a primary (so clients' writes are refused)? */
+bool repl_is_replica(const struct repl *r);
+
+/* A replica's "repl_sync <replid> <offset>" (replid "?": none): start a
+ * feed thread writing to io (which it then owns). peer names the replica
+ * in stats. 0, or -1 with a one-line reason in err (io untouched). */
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
+                    const struct repl_feed_io *io, char *err, size_t errlen);
+
+/* "stats replication": each field through emit. */
+void repl_stats(struct repl *r, repl_emit_fn emit, void *arg);
+
+#endif

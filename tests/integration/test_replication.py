@@ -1,0 +1,494 @@
+"""Replication (issue 20): replicas that follow a primary and hold the same
+items — same values, flags, cas values and absolute expiry.
+
+Every server here is a real mnemod on its own port; links are cut through a
+real proxy (cutproxy.py), replicas really stopped with SIGSTOP, primaries
+really killed.  Tests wait for the event they need (the replica's offset
+reaching the primary's, a link coming up), never for a fixed time.
+"""
+
+import os
+import signal
+import socket
+import struct
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from cutproxy import CutProxy
+from mnemo_harness import IS_MEMCACHED, RawClient, wait_until
+
+pytestmark = pytest.mark.skipif(IS_MEMCACHED,
+                                reason="replication is mnemod's own: memcached has none")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+def repl_stats(srv):
+    return srv.stats("replication")
+
+
+def offset(srv):
+    return int(repl_stats(srv)["repl_offset"])
+
+
+def wait_caught_up(primary, *replicas, limit=20):
+    """Wait until each replica's link is up and its offset is the primary's
+    (the primary taking no more writes meanwhile)."""
+    def done():
+        want = offset(primary)
+        for r in replicas:
+            st = repl_stats(r)
+            if st.get("primary_link_status") != "up" or int(st["repl_offset"]) != want:
+                return False
+        return True
+    wait_until(done, limit, "replicas to catch up with the primary")
+
+
+def state(srv):
+    """Everything a client can see of every live item: key -> (value, flags,
+    cas, absolute exptime). Keys come from lru_crawler metadump."""
+    with srv.client() as c:
+        c.send(b"lru_crawler metadump all\r\n")
+        blob = c.recv_until(b"END\r\n")
+        keys = {}
+        for line in blob.splitlines():
+            if not line.startswith(b"key="):
+                continue
+            f = dict(tok.split(b"=", 1) for tok in line.split())
+            keys[urllib.parse.unquote_to_bytes(f[b"key"])] = (int(f[b"exp"]), int(f[b"cas"]))
+        out = {}
+        for k, (exp, cas) in keys.items():
+            c.send(b"mg " + k + b" v f c\r\n")
+            head = c.recv_line()
+            if head.startswith(b"EN"):
+                continue  # expired or deleted since the dump
+            toks = head.split()
+            assert toks[0] == b"VA", head
+            n = int(toks[1])
+            value = c.recv_exact(n + 2)[:-2]
+            flags = {t[:1]: t[1:] for t in toks[2:]}
+            assert int(flags[b"c"]) == cas, (k, head, cas)
+            out[k] = (value, int(flags[b"f"]), cas, exp)
+        return out
+
+
+def assert_same(primary, *replicas):
+    want = state(primary)
+    for r in replicas:
+        got = state(r)
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        differ = sorted(k for k in set(want) & set(got) if want[k] != got[k])[:5]
+        assert not missing and not extra and not differ, (
+            "replica %s differs: missing %r extra %r differ %r" % (
+                r.addr, missing, extra, [(k, want[k], got[k]) for k in differ]))
+    return want
+
+
+def gets_cas(srv, key):
+    """The cas a gets of key answers on srv."""
+    with srv.client() as c:
+        line = c.request(b"gets " + key + b"\r\n")
+        assert line.startswith(b"VALUE "), line
+        c.recv_until(b"END\r\n")
+        return int(line.split()[4])
+
+
+def start_replica(server_factory, primary_port, *flags):
+    return server_factory("-o", "replica_of=127.0.0.1:%d" % primary_port, *flags)
+
+
+def fill(srv, n, prefix=b"k", size=10):
+    with srv.client() as c:
+        req = b"".join(b"set %s%d %d 0 %d noreply\r\n%s\r\n" % (
+            prefix, i, i % 7, size, (b"%010d" % i)[:size].ljust(size, b"x")) for i in range(n))
+        c.send(req)
+        c.call(b"mn\r\n", b"MN\r\n")
+
+
+class Writers:
+    """Three clients writing (set, delete, incr, touch, append) to one server
+    until stopped; bounded by `limit` operations each."""
+
+    def __init__(self, srv, limit=200000):
+        self.srv = srv
+        self.stop_flag = threading.Event()
+        self.errors = []
+        self.ops = [0, 0, 0]
+        self.threads = [threading.Thread(target=self.run, args=(i, limit), daemon=True)
+                        for i in range(3)]
+        for t in self.threads:
+            t.start()
+
+    def run(self, w, limit):
+        try:
+            with self.srv.client() as c:
+                i = 0
+                while not self.stop_flag.is_set() and i < limit:
+                    k = b"w%d_%d" % (w, i % 500)
+                    batch = (b"set %s %d 0 6 noreply\r\nv%05d\r\n" % (k, i % 9, i % 100000) +
+                             b"set n%d 0 0 1 noreply\r\n1\r\n" % w +
+                             b"incr n%d 5 noreply\r\n" % w +
+                             b"touch w%d_%d 3600 noreply\r\n" % (w, (i * 7) % 500) +
+                             b"append %s 0 0 1 noreply\r\nA\r\n" % k +
+                             b"delete w%d_%d noreply\r\n" % (w, (i * 13) % 500) +
+                             b"mn\r\n")
+                    c.call(batch, b"MN\r\n")
+                    i += 1
+                    self.ops[w] = i
+        except Exception as e:  # noqa: BLE001 - reported by stop()
+            self.errors.append(repr(e))
+
+    def stop(self):
+        """Stop now (each writer has done at least one batch)."""
+        wait_until(lambda: all(self.ops) or self.errors, 20, "every writer to start")
+        self.stop_flag.set()
+        self.finish()
+
+    def finish(self):
+        """Wait until each writer has done its `limit` batches."""
+        for t in self.threads:
+            t.join(timeout=30)
+        assert not self.errors, self.errors
+        assert all(n > 0 for n in self.ops), self.ops
+
+
+# ---------------------------------------------------------------------------
+# the copy is exact
+
+def test_full_sync_then_stream_copy_items_exactly(server_factory):
+    primary = server_factory()
+    with primary.client() as c:
+        c.call(b"set a 5 0 3\r\nabc\r\n", b"STORED\r\n")
+        c.call(b"set b 7 3600 2\r\nxy\r\n", b"STORED\r\n")
+        c.call(b"ms meta 4 F9 T0 E12345\r\nmeta\r\n", b"HD\r\n")
+        c.call(b"set gone 0 0 1\r\nz\r\n", b"STORED\r\n")
+        c.call(b"delete gone\r\n", b"DELETED\r\n")
+    fill(primary, 300)
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+    items = assert_same(primary, replica)
+    assert items[b"meta"][2] == 12345  # a client's cas (E) travels as it is
+    assert b"gone" not in items and len(items) == 303
+    st = repl_stats(replica)
+    assert st["role"] == "replica" and st["full_syncs"] == "1" and st["partial_syncs"] == "0"
+    assert st["replid"] == repl_stats(primary)["replid"]
+
+    # then the stream: every kind of change travels
+    with primary.client() as c:
+        c.call(b"set c 1 0 1\r\nC\r\n", b"STORED\r\n")
+        c.call(b"append a 0 0 2\r\nde\r\n", b"STORED\r\n")
+        c.call(b"incr nokey 10\r\n", b"NOT_FOUND\r\n")
+        c.call(b"incr k1 10\r\n", b"11\r\n")
+        c.call(b"set n 0 0 1\r\n5\r\n", b"STORED\r\n")
+        c.call(b"incr n 10\r\n", b"15\r\n")
+        c.call(b"touch b 100\r\n", b"TOUCHED\r\n")
+        c.call(b"delete k2\r\n", b"DELETED\r\n")
+        c.call(b"md meta I T30\r\n", b"HD\r\n")  # invalidation: stale, new cas
+        c.call(b"gat 0 k3\r\n", b"VALUE k3 3 10\r\n0000000003\r\nEND\r\n")
+    wait_caught_up(primary, replica)
+    items = assert_same(primary, replica)
+    assert items[b"a"][0] == b"abcde" and items[b"n"][0] == b"15" and b"k2" not in items
+    # the stale mark too (a win token each server hands out itself: it asks
+    # the one client that gets it to write, and writes go to the primary)
+    with replica.client() as c:
+        assert b" X" in c.request(b"mg meta v\r\n")
+        c.recv_line()
+        c.call(b"flush_all\r\n", b"SERVER_ERROR replica: writes go to its primary\r\n")
+    with primary.client() as c:
+        c.call(b"flush_all\r\n", b"OK\r\n")
+    wait_caught_up(primary, replica)
+    assert state(replica) == {}
+
+
+def test_gets_on_replica_cas_on_primary(server_factory):
+    primary = server_factory()
+    replica = start_replica(server_factory, primary.port)
+    with primary.client() as c:
+        c.call(b"set x 0 0 2\r\nv1\r\n", b"STORED\r\n")
+    wait_caught_up(primary, replica)
+    cas = gets_cas(replica, b"x")
+    with primary.client() as c:
+        c.call(b"cas x 0 0 2 %d\r\nv2\r\n" % cas, b"STORED\r\n")
+
+
+def test_expired_items_are_hidden_on_the_replica(server_factory):
+    primary = server_factory()
+    replica = start_replica(server_factory, primary.port)
+    with primary.client() as c:
+        c.call(b"set short 0 1 1\r\ns\r\n", b"STORED\r\n")
+        c.call(b"set long 0 0 1\r\nl\r\n", b"STORED\r\n")
+    wait_caught_up(primary, replica)
+
+    def expired_on_both():
+        with primary.client() as p, replica.client() as r:
+            return (p.request(b"get short\r\n") == b"END\r\n" and
+                    r.request(b"get short\r\n") == b"END\r\n")
+    wait_until(expired_on_both, 10, "the 1 s item to expire on both")
+    with replica.client() as c:
+        c.call(b"get long\r\n", b"VALUE long 0 1\r\nl\r\nEND\r\n")
+
+
+def test_delayed_flush_travels_and_takes_effect(server_factory):
+    primary = server_factory()
+    replica = start_replica(server_factory, primary.port)
+    with primary.client() as c:
+        c.call(b"set f 0 0 1\r\nf\r\n", b"STORED\r\n")
+        c.call(b"flush_all 2\r\n", b"OK\r\n")
+    wait_caught_up(primary, replica)
+    with replica.client() as c:
+        c.call(b"get f\r\n", b"VALUE f 0 1\r\nf\r\nEND\r\n")
+
+    def flushed():
+        with replica.client() as c:
+            return c.request(b"get f\r\n") == b"END\r\n"
+    wait_until(flushed, 10, "the delayed flush to reach the replica")
+
+
+def test_evictions_on_the_primary_do_not_delete_on_the_replica(server_factory):
+    primary = server_factory("-m", "8")
+    replica = start_replica(server_factory, primary.port, "-m", "64")
+    fill(primary, 12000, size=1000)  # ~12 MB into 8 MB: the primary evicts
+    wait_caught_up(primary, replica)
+    assert int(primary.stats()["evictions"]) > 0
+    with replica.client() as c:
+        c.call(b"get k0\r\n", b"VALUE k0 0 1000\r\n" + b"0000000000".ljust(1000, b"x") +
+               b"\r\nEND\r\n")
+    assert int(replica.stats()["curr_items"]) > int(primary.stats()["curr_items"])
+
+
+# ---------------------------------------------------------------------------
+# writes on a replica
+
+def test_writes_are_refused_in_every_protocol(server_factory):
+    primary = server_factory()
+    with primary.client() as c:
+        c.call(b"set k 3 0 1\r\nv\r\n", b"STORED\r\n")
+        c.call(b"set n 0 0 1\r\n1\r\n", b"STORED\r\n")
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+    before = state(replica)
+    refused = b"SERVER_ERROR replica: writes go to its primary\r\n"
+    with replica.client() as c:
+        for req in (b"set k 0 0 1\r\nX\r\n", b"add z 0 0 1\r\nX\r\n", b"replace k 0 0 1\r\nX\r\n",
+                    b"append k 0 0 1\r\nX\r\n", b"prepend k 0 0 1\r\nX\r\n",
+                    b"cas k 0 0 1 1\r\nX\r\n", b"incr n 1\r\n", b"decr n 1\r\n",
+                    b"delete k\r\n", b"touch k 10\r\n", b"gat 10 k\r\n", b"flush_all\r\n",
+                    b"ms k 1\r\nX\r\n", b"md k\r\n", b"ma n\r\n", b"mg k T10 v\r\n",
+                    b"mg new N30 v\r\n"):
+            c.call(req, refused)
+        # a data block after a refused storage command is data, not a command
+        c.call(b"set k 0 0 11\r\nflush_all\r\n\r\n", refused)
+        c.call(b"get k\r\n", b"VALUE k 3 1\r\nv\r\nEND\r\n")
+        c.call(b"mg k v\r\n", b"VA 1\r\nv\r\n")
+    # binary: set and delete answer status 0x83 (not supported) with the message
+    with replica.client() as c:
+        for opcode, extras, value in ((0x01, struct.pack(">II", 0, 0), b"X"), (0x04, b"", b"")):
+            key = b"k"
+            body = extras + key + value
+            c.send(struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
+                               len(body), 7, 0) + body)
+            head = c.recv_exact(24)
+            magic, op, _kl, _el, _dt, status, blen, opaque, _cas = struct.unpack(
+                ">BBHBBHIIQ", head)
+            msg = c.recv_exact(blen)
+            assert (magic, op, status, opaque) == (0x81, opcode, 0x83, 7), (head, msg)
+    assert state(replica) == before
+    # the primary itself is not read-only
+    with primary.client() as c:
+        c.call(b"set k 0 0 1\r\nP\r\n", b"STORED\r\n")
+
+
+# ---------------------------------------------------------------------------
+# faults
+
+def test_link_cut_every_while_three_writers_run(server_factory):
+    """Writers never stop; the replica's link is cut six times.  Each
+    reconnection continues from its offset (partial resync); only the first
+    sync is a full one, and at the end the replica equals the primary."""
+    primary = server_factory()
+    fill(primary, 2000)
+    proxy = CutProxy(primary.port)
+    try:
+        replica = start_replica(server_factory, proxy.port)
+        wait_caught_up(primary, replica)
+        writers = Writers(primary)
+        try:
+            for cut in range(6):
+                seen = proxy.accepted
+                applied = int(repl_stats(replica)["records_applied"])
+                # cut only once records flowed since the last reconnection
+                wait_until(lambda: int(repl_stats(replica)["records_applied"]) > applied + 100,
+                           20, "records to flow over the link")
+                proxy.cut()
+                wait_until(lambda: proxy.accepted > seen and
+                           repl_stats(replica)["primary_link_status"] == "up",
+                           20, "the replica to reconnect (cut %d)" % cut)
+        finally:
+            writers.stop()
+        wait_caught_up(primary, replica)
+        assert_same(primary, replica)
+        st = repl_stats(replica)
+        assert st["full_syncs"] == "1", st
+        assert int(st["partial_syncs"]) == 6, st
+        assert int(repl_stats(primary)["partial_syncs_served"]) == 6
+    finally:
+        proxy.close()
+
+
+def test_replica_stopped_past_the_backlog_syncs_again_in_full(server_factory):
+    primary = server_factory("-o", "repl_backlog_size=1")
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+    os.kill(replica.proc.pid, signal.SIGSTOP)
+    try:
+        # 3 MB of writes through a 1 MB backlog while the replica sleeps
+        fill(primary, 3000, prefix=b"big", size=1000)
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    wait_until(lambda: repl_stats(replica)["full_syncs"] == "2", 20, "a second full sync")
+    wait_caught_up(primary, replica)
+    assert_same(primary, replica)
+
+
+def test_promotion_under_load_and_the_old_primary_follows(server_factory):
+    a = server_factory()
+    b = start_replica(server_factory, a.port)
+    fill(a, 1000)
+    wait_caught_up(a, b)
+    Writers(a, limit=300).finish()
+    wait_caught_up(a, b)
+    # promote b; a becomes its replica
+    highest = max(v[2] for v in state(b).values())
+    with b.client() as c:
+        c.call(b"replica_of none\r\n", b"OK\r\n")
+        c.call(b"set after 0 0 1\r\nP\r\n", b"STORED\r\n")
+    assert repl_stats(b)["role"] == "primary"
+    with a.client() as c:
+        c.call(b"replica_of 127.0.0.1:%d\r\n" % b.port, b"OK\r\n")
+        c.call(b"set x 0 0 1\r\nX\r\n", b"SERVER_ERROR replica: writes go to its primary\r\n")
+    Writers(b, limit=300).finish()
+    wait_caught_up(b, a)
+    assert_same(b, a)
+    # a gets on the old primary, a cas on the new one
+    cas = gets_cas(a, b"k5")
+    with b.client() as c:
+        c.call(b"cas k5 0 0 2 %d\r\nnv\r\n" % cas, b"STORED\r\n")
+    # cas values the new primary hands out are above every one it took in
+    items = state(b)
+    assert items[b"after"][2] > highest and items[b"k5"][2] > highest
+
+
+def test_siblings_continue_from_the_promoted_replica(server_factory):
+    a = server_factory()
+    b = start_replica(server_factory, a.port)
+    c_ = start_replica(server_factory, a.port)
+    fill(a, 500)
+    wait_caught_up(a, b, c_)
+    a.stop()
+    with b.client() as c:
+        c.call(b"replica_of none\r\n", b"OK\r\n")
+    with c_.client() as c:
+        c.call(b"replica_of 127.0.0.1:%d\r\n" % b.port, b"OK\r\n")
+    with b.client() as c:
+        c.call(b"set new 0 0 1\r\nN\r\n", b"STORED\r\n")
+    wait_caught_up(b, c_)
+    st = repl_stats(c_)
+    assert st["full_syncs"] == "0" and st["partial_syncs"] == "1", st
+    assert st["replid"] == repl_stats(b)["replid"]
+    assert_same(b, c_)
+
+
+def test_a_chain_of_replicas(server_factory):
+    a = server_factory()
+    fill(a, 200)
+    b = start_replica(server_factory, a.port)
+    wait_caught_up(a, b)
+    c_ = start_replica(server_factory, b.port)
+    fill(a, 400, prefix=b"more")
+    wait_caught_up(a, b)
+    wait_caught_up(b, c_)
+    assert_same(a, b, c_)
+    assert offset(c_) == offset(a)
+
+
+def test_replica_of_a_dead_address_keeps_trying(server_factory):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, never listening: refused
+        replica = start_replica(server_factory, port)
+        st = repl_stats(replica)
+        assert st["role"] == "replica" and st["primary_link_status"] == "connecting"
+        with replica.client() as c:
+            c.call(b"get x\r\n", b"END\r\n")  # reads are served meanwhile
+            c.call(b"replica_of none\r\n", b"OK\r\n")
+            c.call(b"set x 0 0 1\r\nx\r\n", b"STORED\r\n")
+
+
+# ---------------------------------------------------------------------------
+# bad input
+
+def test_bad_replica_of_and_repl_sync(server_factory):
+    srv = server_factory()
+    usage = b"CLIENT_ERROR usage: replica_of HOST:PORT | none\r\n"
+    with srv.client() as c:
+        for arg in (b"", b"nohost", b"host:", b":11211", b"host:0", b"host:65536",
+                    b"host:12x", b"a b:1", b"::1:11211", b"[::1]x:1"):
+            c.call(b"replica_of " + arg + b"\r\n" if arg else b"replica_of\r\n", usage)
+        c.call(b"replica_of none\r\n", b"OK\r\n")  # a primary stays one
+        bad = b"CLIENT_ERROR bad command line format\r\n"
+        for arg in (b"", b"abc 1", b"? x", b"? 1 2", b"? -1x"):
+            c.call(b"repl_sync " + arg + b"\r\n" if arg else b"repl_sync\r\n", bad)
+        c.call(b"get k\r\n", b"END\r\n")
+    assert repl_stats(srv)["role"] == "primary"
+
+
+def test_bad_replica_of_option_stops_the_start(tmp_path):
+    import subprocess
+    from mnemo_harness import base_command
+    for bad in ("replica_of=nohost", "replica_of=h:99999", "repl_backlog_size=0"):
+        r = subprocess.run(base_command() + ["-p", "0", "-o", bad], capture_output=True,
+                           timeout=20, cwd=tmp_path)
+        assert r.returncode != 0 and b"mnemod:" in r.stderr, (bad, r)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_primary_that_is_not_mnemod_is_reported(server_factory, tmp_path):
+    """A plain memcached-style server answers repl_sync with ERROR: the link
+    says so in the log and keeps trying; the replica serves reads."""
+    fake = socket.socket()
+    fake.bind(("127.0.0.1", 0))
+    fake.listen(4)
+    port = fake.getsockname()[1]
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                s, _ = fake.accept()
+            except OSError:
+                return
+            with s:
+                try:
+                    s.recv(100)
+                    s.sendall(b"ERROR\r\n")
+                except OSError:
+                    pass
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        replica = start_replica(server_factory, port)
+        wait_until(lambda: 'answered "ERROR"' in replica.stderr_text() or
+                   int(repl_stats(replica)["link_errors"]) >= 2, 10, "the link to give up once")
+        assert repl_stats(replica)["primary_link_status"] != "up"
+        with replica.client() as c:
+            c.call(b"get k\r\n", b"END\r\n")
+    finally:
+        stop.set()
+        fake.shutdown(socket.SHUT_RDWR)
+        fake.close()
+        t.join(timeout=5)
