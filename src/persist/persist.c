@@ -183,6 +183,16 @@ fail:
     return -1;
 }
 
+bool persist_recovered_cleanly(const struct persist *p)
+{
+    return p->recovered.log_records == 0;
+}
+
+const char *persist_dir(const struct persist *p)
+{
+    return p->dir;
+}
+
 void persist_snapshot_request(struct persist *p)
 {
     snapshotter_request(p->snap);

@@ -84,6 +84,14 @@ int persist_wait_durable(struct persist *p, uint64_t lsn);
 /* An errno while writes must be refused, else 0. Cheap (one load). */
 int persist_refusing(const struct persist *p);
 
+/* Did the start find the store as a clean stop left it: a snapshot and
+ * no change logged after it? (Replication then resumes its stream where
+ * the stop left it: repl.h.) */
+bool persist_recovered_cleanly(const struct persist *p);
+
+/* The directory. */
+const char *persist_dir(const struct persist *p);
+
 /* Start a snapshot in the background (coalesced with one running). */
 void persist_snapshot_request(struct persist *p);
 

@@ -42,6 +42,7 @@ struct place {
     struct store *store;
     bool keep_prefix;
     uint64_t torn_bytes;
+    uint64_t log_records;
 };
 
 /* The replay: records applied in order (persist/apply.h). */
@@ -176,6 +177,7 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
     }
     struct logfile_scan sc;
     int rc = logfile_scan_fd(fd, apply, rp, &sc);
+    p->log_records += sc.records;
     rec_apply_drain(&rp->a);
     if (rc < 0) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
@@ -324,6 +326,7 @@ int recover_dir(const char *dir, struct store *store, bool keep_prefix, struct r
     store_stats(p->store, &st);
     out->items = st.curr_items;
     out->torn_bytes = p->torn_bytes;
+    out->log_records = p->log_records;
     if (rp.a.skipped > 0)
         fprintf(stderr, "mnemod: persist: %" PRIu64 " items did not fit (-m/-I) and were not "
                 "loaded\n", rp.a.skipped);

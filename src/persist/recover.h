@@ -15,6 +15,7 @@ struct recover_result {
     uint64_t items;      /* live items in the store afterwards */
     uint64_t usec;       /* how long it took */
     uint64_t torn_bytes; /* cut off torn tails */
+    uint64_t log_records; /* replayed from the log after the snapshot (0 after a clean stop) */
 };
 
 /* Load dir into store (empty, no hook): the newest snapshot, then the

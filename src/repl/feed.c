@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "persist/itemrec.h"
@@ -104,6 +105,43 @@ static int send_items(struct feed *f, uint64_t offset)
     return rc;
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The stream up to offset has just been written. */
+static void sample(struct feed *f, uint64_t offset)
+{
+    pthread_mutex_lock(&f->sample_lock);
+    unsigned i = f->nsamples++ % FEED_SAMPLES;
+    f->sample_off[i] = offset;
+    f->sample_ms[i] = now_ms();
+    pthread_mutex_unlock(&f->sample_lock);
+}
+
+void feed_ack_locked(struct feed *f, uint64_t offset)
+{
+    if (offset <= f->acked || offset > atomic_load(&f->sent))
+        return; /* old news, or an offset never sent: not an ack of ours */
+    f->acked = offset;
+    /* the earliest write that covered offset: when it left */
+    uint64_t when = 0;
+    pthread_mutex_lock(&f->sample_lock);
+    unsigned n = f->nsamples < FEED_SAMPLES ? f->nsamples : FEED_SAMPLES;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (f->nsamples - 1 - k) % FEED_SAMPLES;
+        if (f->sample_off[i] < offset)
+            break;
+        when = f->sample_ms[i];
+    }
+    pthread_mutex_unlock(&f->sample_lock);
+    uint64_t now = now_ms();
+    f->lag_ms = when != 0 && now > when ? now - when : 0;
+}
+
 static void *feed_main(void *arg)
 {
     struct feed *f = arg;
@@ -127,6 +165,7 @@ static void *feed_main(void *arg)
         log_info("replication: %s continues from offset %" PRIu64, f->peer, pos);
         rc = put(f, line, (size_t)n);
     }
+    sample(f, pos);
     atomic_store(&f->state, FEED_STREAM);
     char *buf = rc == 0 ? malloc(PIECE) : NULL;
     while (buf != NULL && !atomic_load(&r->stopping)) {
@@ -147,6 +186,7 @@ static void *feed_main(void *arg)
             break;
         pos += (uint64_t)n;
         atomic_store(&f->sent, pos);
+        sample(f, pos);
     }
     free(buf);
     f->io.finish(f->io.arg);
@@ -158,8 +198,11 @@ int feed_start_locked(struct repl *r, struct feed *f)
 {
     atomic_store(&f->state, FEED_SYNC);
     atomic_store(&f->sent, f->from);
-    if (pthread_create(&f->thread, NULL, feed_main, f) != 0)
+    pthread_mutex_init(&f->sample_lock, NULL);
+    if (pthread_create(&f->thread, NULL, feed_main, f) != 0) {
+        pthread_mutex_destroy(&f->sample_lock);
         return -1;
+    }
     f->next = r->feeds;
     r->feeds = f;
     return 0;
@@ -173,6 +216,7 @@ void feeds_reap_locked(struct repl *r, bool all)
         if (all || atomic_load(&f->state) == FEED_DONE) {
             *pp = f->next;
             pthread_join(f->thread, NULL);
+            pthread_mutex_destroy(&f->sample_lock);
             free(f);
         } else {
             pp = &f->next;

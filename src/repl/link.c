@@ -16,6 +16,11 @@
  * this server's backlog as they came: its offsets are its primary's, so
  * its own replicas and, after a promotion, its siblings continue from it.
  *
+ * After each batch it applied, it tells the primary how far it got
+ * ("repl_ack <offset>", on the same connection), and at least once a
+ * second while nothing arrives: the primary's per-replica lag comes from
+ * these.
+ *
  * A lost connection is tried again at once, then after 100 ms, doubling
  * up to a second. stop shuts the socket down, which wakes a blocked read.
  */
@@ -49,6 +54,8 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
 #define READ_CHUNK (256u * 1024)
+#define IDLE_ACK_MS 1000 /* an ack at least this often while nothing arrives */
+#define READ_TIMEOUT (-2)
 
 enum link_state { LINK_CONNECTING, LINK_SYNC, LINK_UP };
 
@@ -64,6 +71,7 @@ struct link {
     atomic_int state;
     _Atomic uint64_t full_syncs, partial_syncs, link_errors, records, last_io;
     struct rec_apply apply;
+    uint64_t acked; /* the offset last acknowledged */
     char *buf; /* the bytes read and not yet applied: [0, len) */
     size_t len, cap;
 };
@@ -105,6 +113,8 @@ static int open_socket(struct link *l)
         return -1;
     int flags = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &flags, sizeof(flags));
+    struct timeval idle = {.tv_sec = IDLE_ACK_MS / 1000, .tv_usec = (IDLE_ACK_MS % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
     /* blocking from here: this thread has nothing else to do */
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
@@ -115,7 +125,8 @@ static int open_socket(struct link *l)
 }
 
 /* Read more into buf (growing it to hold at least want bytes). >0 bytes
- * read; 0 the primary closed; -1 an error (or stop). */
+ * read; 0 the primary closed; READ_TIMEOUT nothing for IDLE_ACK_MS; -1 an
+ * error (or stop). */
 static ssize_t read_more(struct link *l, size_t want)
 {
     if (want > l->cap || l->cap - l->len < 4096) {
@@ -136,6 +147,8 @@ static ssize_t read_more(struct link *l, size_t want)
         l->len += (size_t)n;
         atomic_store(&l->last_io, clock_now());
     }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return READ_TIMEOUT;
     return n;
 }
 
@@ -170,7 +183,8 @@ static int read_line(struct link *l, char *line, size_t cap)
             consume(l, n + 1);
             return 0;
         }
-        if (l->len > 1024 || read_more(l, 0) <= 0)
+        ssize_t n = l->len > 1024 ? -1 : read_more(l, 0);
+        if (n == 0 || n == -1)
             return -1;
     }
 }
@@ -253,7 +267,8 @@ static int full_sync(struct link *l, const char *id, uint64_t offset)
             log_warn("replication: the full sync from %s:%d is damaged", l->host, l->port);
             return -1;
         }
-        if (!synced && read_more(l, front_need(l)) <= 0)
+        ssize_t n = synced ? 1 : read_more(l, front_need(l));
+        if (n == 0 || n == -1)
             return -1;
     }
     pthread_mutex_lock(&r->lock);
@@ -265,6 +280,22 @@ static int full_sync(struct link *l, const char *id, uint64_t offset)
     atomic_fetch_add(&l->full_syncs, 1);
     log_info("replication: full sync from %s:%d done (%" PRIu64 " records), offset %" PRIu64,
              l->host, l->port, l->apply.applied, offset);
+    return 0;
+}
+
+/* Tell the primary how far this replica has applied the stream (force:
+ * even if that has not moved). -1: the connection failed. */
+static int ack(struct link *l, bool force)
+{
+    uint64_t start, end;
+    backlog_range(l->r->backlog, &start, &end);
+    if (end == l->acked && !force)
+        return 0;
+    char line[48];
+    int n = snprintf(line, sizeof(line), "repl_ack %" PRIu64 "\r\n", end);
+    if (send(l->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+        return -1;
+    l->acked = end;
     return 0;
 }
 
@@ -318,12 +349,16 @@ static void session(struct link *l)
         return;
     }
     atomic_store(&l->state, LINK_UP);
+    l->acked = 0;
     for (;;) {
         if (apply_buffered(l, NULL, NULL) != 0) {
             log_warn("replication: a damaged record in the stream from %s:%d", l->host, l->port);
             return;
         }
-        if (read_more(l, front_need(l)) <= 0)
+        if (ack(l, false) != 0) /* the batch is applied (and logged) */
+            return;
+        ssize_t got = read_more(l, front_need(l));
+        if (got == 0 || got == -1 || (got == READ_TIMEOUT && ack(l, true) != 0))
             return;
     }
 }

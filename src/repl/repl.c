@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -143,13 +145,80 @@ void repl_promote(struct repl *r)
     log_info("replication: promoted to primary at offset %" PRIu64, end);
 }
 
+#define POSITION_FILE "replication"
+#define POSITION_MAGIC "mnemo-replication 1"
+
+int repl_save_position(struct repl *r, const char *dir)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof(path), "%s/" POSITION_FILE, dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    /* nothing may be applied after the position is taken */
+    pthread_mutex_lock(&r->lock);
+    struct link *l = r->link;
+    r->link = NULL;
+    pthread_mutex_unlock(&r->lock);
+    link_stop(&l);
+    uint64_t start, end;
+    pthread_mutex_lock(&r->lock);
+    backlog_range(r->backlog, &start, &end);
+    FILE *f = fopen(tmp, "we");
+    int rc = -1;
+    if (f != NULL) {
+        fprintf(f, POSITION_MAGIC "\nreplid %s\noffset %" PRIu64 "\n", r->replid, end);
+        rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
+        rc = fclose(f) == 0 ? rc : -1;
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        log_error("replication: cannot save the stream's position in %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    log_info("replication: saved offset %" PRIu64 " of %s", end, r->replid);
+    return 0;
+}
+
+void repl_resume(struct repl *r, const char *dir, bool store_as_saved)
+{
+    char path[4200], magic[32], id[REPL_ID_LEN + 2];
+    snprintf(path, sizeof(path), "%s/" POSITION_FILE, dir);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    uint64_t offset;
+    int n = fscanf(f, "%31[^\n]\nreplid %41s\noffset %" SCNu64, magic, id, &offset);
+    fclose(f);
+    /* used once: a crash from here on must not find it again */
+    if (unlink(path) != 0)
+        log_error("replication: cannot remove %s: %s", path, strerror(errno));
+    if (n != 3 || strcmp(magic, POSITION_MAGIC) != 0 || strlen(id) != REPL_ID_LEN) {
+        log_warn("replication: %s is not a saved position; ignored", path);
+        return;
+    }
+    if (!store_as_saved) {
+        log_info("replication: the store changed after the saved position; starting a new stream");
+        return;
+    }
+    pthread_mutex_lock(&r->lock);
+    memcpy(r->replid, id, sizeof(r->replid));
+    backlog_reset(r->backlog, offset);
+    /* Replicas may continue from here: every write from now on must be in
+     * the backlog (repl_follow turns this off again on a replica). */
+    sink_set_locked(r, !atomic_load(&r->replica));
+    pthread_mutex_unlock(&r->lock);
+    log_info("replication: resuming %s at offset %" PRIu64, id, offset);
+}
+
 bool repl_is_replica(const struct repl *r)
 {
     return atomic_load_explicit(&r->replica, memory_order_relaxed);
 }
 
 int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
-                    const struct repl_feed_io *io, char *err, size_t errlen)
+                    const struct repl_feed_io *io, uint64_t *id, char *err, size_t errlen)
 {
     struct feed *f = calloc(1, sizeof(*f));
     if (f == NULL) {
@@ -176,9 +245,12 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
                   offset <= r->replid2_end;
     f->full = !((ours || before) && offset >= start && offset <= end);
     f->from = offset;
+    f->acked = f->full ? 0 : offset;
+    f->id = *id = ++r->next_feed_id;
     memcpy(f->replid, r->replid, sizeof(f->replid));
-    if (f->full)
-        sink_set_locked(r, !atomic_load(&r->replica)); /* a replica's backlog has its stream */
+    /* a primary's backlog takes its writes from now on (a replica's has
+     * its primary's stream) */
+    sink_set_locked(r, !atomic_load(&r->replica));
     int rc = feed_start_locked(r, f);
     pthread_mutex_unlock(&r->lock);
     if (rc != 0) {
@@ -187,6 +259,18 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
         return -1;
     }
     return 0;
+}
+
+void repl_feed_ack(struct repl *r, uint64_t id, uint64_t offset)
+{
+    pthread_mutex_lock(&r->lock);
+    for (struct feed *f = r->feeds; f != NULL; f = f->next) {
+        if (f->id == id) {
+            feed_ack_locked(f, offset);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
 }
 
 void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
@@ -219,10 +303,11 @@ void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
         int st = atomic_load(&f->state);
         if (st == FEED_DONE)
             continue;
-        uint64_t sent = atomic_load(&f->sent);
         snprintf(name, sizeof(name), "replica%u", n++);
-        snprintf(v, sizeof(v), "addr=%s,state=%s,offset=%" PRIu64 ",lag_bytes=%" PRIu64, f->peer,
-                 st == FEED_SYNC ? "sync" : "online", sent, st == FEED_SYNC || sent > end ? 0 : end - sent);
+        snprintf(v, sizeof(v),
+                 "addr=%s,state=%s,sent=%" PRIu64 ",acked=%" PRIu64 ",lag_bytes=%" PRIu64
+                 ",lag_ms=%" PRIu64, f->peer, st == FEED_SYNC ? "sync" : "online",
+                 atomic_load(&f->sent), f->acked, f->acked < end ? end - f->acked : 0, f->lag_ms);
         emit(arg, name, v);
     }
     EMIT_U64("full_syncs_served", atomic_load(&r->full_syncs_served));

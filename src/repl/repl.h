@@ -53,6 +53,20 @@ struct repl *repl_create(const struct repl_config *cfg);
  * may call in any more. Sets *r NULL. */
 void repl_free(struct repl **r);
 
+/*
+ * Across a clean restart with persistence on, the stream goes on where it
+ * stopped: at the stop, once nothing changes any more, repl_save_position
+ * writes the replication id and offset to DIR/replication; at the next
+ * start, repl_resume reads it — and removes it, so a crash after that
+ * start never reuses it — and, if the store came back exactly as the stop
+ * left it (persist_recovered_cleanly), takes the stream up under that id
+ * at that offset: a replica asks its primary to continue from there, and
+ * a primary's replicas that had everything continue from it. After a
+ * crash there is no file: a new id, and replicas sync in full.
+ */
+int repl_save_position(struct repl *r, const char *dir); /* stops following first */
+void repl_resume(struct repl *r, const char *dir, bool store_as_saved);
+
 /* Follow host:port (dropping what this server holds at the first full
  * sync): writes from clients are refused from now on. 0, or -1 (err). */
 int repl_follow(struct repl *r, const char *host, int port, char *err, size_t errlen);
@@ -65,10 +79,15 @@ void repl_promote(struct repl *r);
 bool repl_is_replica(const struct repl *r);
 
 /* A replica's "repl_sync <replid> <offset>" (replid "?": none): start a
- * feed thread writing to io (which it then owns). peer names the replica
- * in stats. 0, or -1 with a one-line reason in err (io untouched). */
+ * feed thread writing to io (which it then owns); *id names it to
+ * repl_feed_ack. peer names the replica in stats. 0, or -1 with a
+ * one-line reason in err (io untouched). */
 int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
-                    const struct repl_feed_io *io, char *err, size_t errlen);
+                    const struct repl_feed_io *io, uint64_t *id, char *err, size_t errlen);
+
+/* The replica fed by feed id has applied the stream up to offset (its
+ * "repl_ack <offset>" line). Unknown ids (a feed gone) are ignored. */
+void repl_feed_ack(struct repl *r, uint64_t id, uint64_t offset);
 
 /* "stats replication": each field through emit. */
 void repl_stats(struct repl *r, repl_emit_fn emit, void *arg);

@@ -263,6 +263,8 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
                  srv->cfg.repl_backlog_mb);
         return -1;
     }
+    if (srv->persist != NULL)
+        repl_resume(srv->repl, persist_dir(srv->persist), persist_recovered_cleanly(srv->persist));
     if (srv->cfg.replica_of[0] != '\0')
         return repl_follow(srv->repl, srv->cfg.replica_host, srv->cfg.replica_port, err, errlen);
     return 0;
@@ -395,7 +397,10 @@ out:
     for (int i = 0; i < srv->nworkers; i++)
         worker_stop(srv->workers[i]);
     udp_stop(&udp);
-    /* The feeds' connections are closed; the link stops applying. */
+    /* The feeds' connections are closed; the link stops applying. A clean
+     * stop keeps the stream's position with the snapshot it ends with. */
+    if (srv->repl != NULL && srv->persist != NULL && rc == 0)
+        repl_save_position(srv->repl, persist_dir(srv->persist));
     repl_free(&srv->repl);
     /* Nothing mutates any more: a clean stop ends with a snapshot. */
     persist_close(&srv->persist, rc == 0);

@@ -45,6 +45,22 @@ static void io_finish(void *arg)
     stream_finish_close(&st);
 }
 
+/* A line from a replica on its feed's connection: "repl_ack OFFSET". */
+static void on_replica_line(void *arg, uint64_t feed, const char *line, size_t n)
+{
+    static const char word[] = "repl_ack ";
+    char digits[24];
+    size_t w = sizeof(word) - 1;
+    if (n <= w || n - w >= sizeof(digits) || memcmp(line, word, w) != 0)
+        return; /* nothing else is expected: ignored */
+    memcpy(digits, line + w, n - w);
+    digits[n - w] = '\0';
+    char *end;
+    uint64_t offset = strtoull(digits, &end, 10);
+    if (*end == '\0' && digits[0] >= '0' && digits[0] <= '9')
+        repl_feed_ack(arg, feed, offset);
+}
+
 static void peer_name(int fd, char *buf, size_t cap)
 {
     struct sockaddr_storage ss;
@@ -94,13 +110,15 @@ static enum exec_next sync_command(struct exec_ctx *x, const struct request *req
     peer_name(x->fd, peer, sizeof(peer));
     struct repl_feed_io io = {.write = io_write, .flush = io_flush, .gone = io_gone,
                               .finish = io_finish, .arg = st};
-    if (repl_feed_start(x->srv->repl, id, offset, peer, &io, err, sizeof(err)) != 0) {
+    uint64_t feed;
+    if (repl_feed_start(x->srv->repl, id, offset, peer, &io, &feed, err, sizeof(err)) != 0) {
         struct stream *producer = st;
         stream_cancel(&st);
         stream_finish(&producer);
         reply_line(x, RSP_SERVER_ERROR, RSP_EOK, err);
         return EXEC_CONTINUE;
     }
+    stream_set_input(st, on_replica_line, x->srv->repl, feed);
     x->stream = st; /* the session's reference; the feed holds the producer's */
     return EXEC_STREAM;
 }

@@ -27,6 +27,9 @@ struct stream {
     struct chunk *staging; /* producer only */
     bool finished;  /* the producer published its last chunk */
     bool close_after; /* and the connection is to close then */
+    stream_input_fn input; /* the consumer's input lines go here (set once, before) */
+    void *input_arg;
+    uint64_t input_tag;
     bool cancelled; /* the consumer has gone */
     bool live;      /* stream_offer: staging is shared, under the lock */
     bool woken;     /* live: a wake-up is on its way to the consumer */
@@ -170,6 +173,29 @@ int stream_write(struct stream *st, const char *data, size_t n)
     memcpy(st->staging->data + st->staging->len, data, n);
     st->staging->len += n;
     return 0;
+}
+
+void stream_set_input(struct stream *st, stream_input_fn fn, void *arg, uint64_t tag)
+{
+    st->input = fn;
+    st->input_arg = arg;
+    st->input_tag = tag;
+}
+
+size_t stream_take_input(struct stream *st, const char *in, size_t n)
+{
+    if (st->input == NULL)
+        return 0;
+    size_t used = 0;
+    const char *nl;
+    while (used < n && (nl = memchr(in + used, '\n', n - used)) != NULL) {
+        size_t len = (size_t)(nl - (in + used));
+        if (len > 0 && in[used + len - 1] == '\r')
+            len--;
+        st->input(st->input_arg, st->input_tag, in + used, len);
+        used = (size_t)(nl - in) + 1;
+    }
+    return used;
 }
 
 int stream_flush(struct stream *st)

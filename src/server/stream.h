@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define STREAM_CHUNK (64u * 1024)
 #define STREAM_CHUNKS 4
@@ -79,7 +80,19 @@ void stream_finish(struct stream **st);
  * is sent (STREAM_CLOSE). */
 void stream_finish_close(struct stream **st);
 
+/* A stream whose consumer's connection also carries lines back (a
+ * replica's acknowledgements to its feed): while the stream runs, the
+ * session hands each whole input line (without "\r\n") to fn instead of
+ * leaving requests to wait behind the stream. Set before the session
+ * takes the stream; fn runs on the consumer's thread. */
+typedef void (*stream_input_fn)(void *arg, uint64_t tag, const char *line, size_t n);
+void stream_set_input(struct stream *st, stream_input_fn fn, void *arg, uint64_t tag);
+
 /* ---- consumer side (the session's worker thread) ---- */
+
+/* Hand the whole lines at the front of in[0, n) to the input fn; the
+ * bytes used. 0 when the stream takes no input. */
+size_t stream_take_input(struct stream *st, const char *in, size_t n);
 
 /* Move ready chunks into out while it holds fewer than low bytes. */
 enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low);

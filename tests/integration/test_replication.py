@@ -18,7 +18,7 @@ import urllib.parse
 import pytest
 
 from cutproxy import CutProxy
-from mnemo_harness import IS_MEMCACHED, RawClient, wait_until
+from mnemo_harness import IS_MEMCACHED, start_persist, wait_until
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED,
                                 reason="replication is mnemod's own: memcached has none")
@@ -261,6 +261,42 @@ def test_evictions_on_the_primary_do_not_delete_on_the_replica(server_factory):
     assert int(replica.stats()["curr_items"]) > int(primary.stats()["curr_items"])
 
 
+def replicas_seen(primary):
+    """The primary's view of its replicas: [{addr, state, sent, acked, ...}]."""
+    st = repl_stats(primary)
+    out = []
+    for i in range(int(st["connected_replicas"])):
+        out.append(dict(kv.split("=", 1) for kv in st["replica%d" % i].split(",")))
+    return out
+
+
+def test_the_primary_sees_each_replica_acknowledge(server_factory):
+    primary = server_factory()
+    r1 = start_replica(server_factory, primary.port)
+    r2 = start_replica(server_factory, primary.port)
+    fill(primary, 500)
+
+    def all_acked():
+        end = offset(primary)
+        seen = replicas_seen(primary)
+        return len(seen) == 2 and all(int(x["acked"]) == end and x["lag_bytes"] == "0" and
+                                      x["state"] == "online" for x in seen)
+    wait_until(all_acked, 20, "both replicas to acknowledge the whole stream")
+    os.kill(r2.proc.pid, signal.SIGSTOP)
+    try:
+        fill(primary, 500, prefix=b"later")
+        end = offset(primary)
+
+        def one_behind():
+            seen = {int(x["addr"].rsplit(":", 1)[1]): x for x in replicas_seen(primary)}
+            lags = sorted(int(x["lag_bytes"]) for x in seen.values())
+            return lags[0] == 0 and lags[1] > 0 and max(int(x["acked"]) for x in seen.values()) == end
+        wait_until(one_behind, 20, "the running replica to catch up while the stopped one lags")
+    finally:
+        os.kill(r2.proc.pid, signal.SIGCONT)
+    wait_until(all_acked, 20, "the stopped replica to catch up once it runs again")
+
+
 # ---------------------------------------------------------------------------
 # writes on a replica
 
@@ -427,6 +463,72 @@ def test_replica_of_a_dead_address_keeps_trying(server_factory):
             c.call(b"get x\r\n", b"END\r\n")  # reads are served meanwhile
             c.call(b"replica_of none\r\n", b"OK\r\n")
             c.call(b"set x 0 0 1\r\nx\r\n", b"STORED\r\n")
+
+
+# ---------------------------------------------------------------------------
+# restarts with persistence
+
+def restart_same_port(srv, kill9=False):
+    """Stop (SIGTERM, or kill -9) and start again on the same port and
+    directory: a replica following it finds it where it was."""
+    if kill9:
+        srv.kill9()
+    else:
+        assert srv.stop() == 0, srv.run_stderr()[-2000:]
+    srv._spawn()  # same argv: same port, same persist_dir
+    assert srv._wait_ready(), srv.run_stderr()[-2000:]
+
+
+def test_primary_restarted_cleanly_is_continued_by_its_replica(server_factory, tmp_path):
+    primary = start_persist(server_factory, tmp_path / "p")
+    fill(primary, 300)
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+    before = repl_stats(primary)
+    restart_same_port(primary)
+    st = repl_stats(primary)
+    assert (st["replid"], st["repl_offset"]) == (before["replid"], before["repl_offset"])
+    assert not (tmp_path / "p" / "replication").exists()  # used once
+    wait_until(lambda: repl_stats(replica)["partial_syncs"] == "1", 20,
+               "the replica to continue from the restarted primary")
+    fill(primary, 100, prefix=b"after")
+    wait_caught_up(primary, replica)
+    assert repl_stats(replica)["full_syncs"] == "1"
+    assert_same(primary, replica)
+
+
+def test_primary_crash_means_a_new_stream_and_a_full_sync(server_factory, tmp_path):
+    primary = start_persist(server_factory, tmp_path / "p")
+    fill(primary, 300)
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+    old = repl_stats(primary)["replid"]
+    restart_same_port(primary)  # a clean stop leaves the position...
+    restart_same_port(primary, kill9=True)  # ...which the crash must not reuse
+    assert repl_stats(primary)["replid"] != old
+    wait_until(lambda: repl_stats(replica)["full_syncs"] == "2", 20, "a second full sync")
+    wait_caught_up(primary, replica)
+    assert_same(primary, replica)
+
+
+def test_replica_restarted_cleanly_continues(server_factory, tmp_path):
+    primary = server_factory()
+    fill(primary, 300)
+    replica = start_persist(server_factory, tmp_path / "r", "replica_of=127.0.0.1:%d" % primary.port)
+    wait_caught_up(primary, replica)
+    assert replica.stop() == 0
+    fill(primary, 200, prefix=b"while_away")
+    replica.start()
+    wait_caught_up(primary, replica)
+    st = repl_stats(replica)
+    assert (st["full_syncs"], st["partial_syncs"]) == ("0", "1"), st
+    assert_same(primary, replica)
+    # and a crashed one syncs in full
+    replica.kill9()
+    replica.start()
+    wait_caught_up(primary, replica)
+    assert repl_stats(replica)["full_syncs"] == "1"
+    assert_same(primary, replica)
 
 
 # ---------------------------------------------------------------------------
