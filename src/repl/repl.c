@@ -230,6 +230,15 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
     snprintf(f->peer, sizeof(f->peer), "%s", peer);
     pthread_mutex_lock(&r->lock);
     feeds_reap_locked(r, false);
+    unsigned feeds = 0;
+    for (struct feed *g = r->feeds; g != NULL; g = g->next)
+        feeds++;
+    if (feeds >= REPL_MAX_REPLICAS) {
+        pthread_mutex_unlock(&r->lock);
+        free(f);
+        snprintf(err, errlen, "too many replicas (%d)", REPL_MAX_REPLICAS);
+        return -1;
+    }
     if (r->link != NULL && !link_up(r->link)) {
         pthread_mutex_unlock(&r->lock);
         free(f);

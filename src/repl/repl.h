@@ -39,6 +39,9 @@ struct journal;
 struct persist;
 struct repl;
 
+/* Feeds a primary runs at once (each a thread): more replicas are refused. */
+#define REPL_MAX_REPLICAS 64
+
 struct repl_config {
     struct store *store;
     struct journal *journal;

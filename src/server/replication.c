@@ -89,7 +89,11 @@ static enum exec_next sync_command(struct exec_ctx *x, const struct request *req
     char id[REPL_ID_LEN + 2], extra[2];
     char args[160];
     uint64_t offset;
-    if (req->narg >= sizeof(args) || x->loop == NULL) {
+    if (x->loop == NULL) { /* UDP: no connection to stream on */
+        reply_line(x, RSP_SERVER_ERROR, RSP_EOK, "replication needs a stream connection");
+        return EXEC_CONTINUE;
+    }
+    if (req->narg >= sizeof(args)) {
         reply_line(x, RSP_CLIENT_ERROR, RSP_EFORMAT, "bad command line format");
         return EXEC_CONTINUE;
     }

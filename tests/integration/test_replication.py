@@ -549,6 +549,31 @@ def test_bad_replica_of_and_repl_sync(server_factory):
     assert repl_stats(srv)["role"] == "primary"
 
 
+def test_replicas_beyond_the_limit_are_refused(server_factory):
+    """Each replica costs the primary a thread: the 65th is refused, and a
+    place frees up when one goes."""
+    srv = server_factory()
+    conns = []
+    try:
+        for _ in range(64):
+            c = srv.client()
+            conns.append(c)
+            c.send(b"repl_sync ? 0\r\n")
+            assert c.recv_line().startswith(b"FULLSYNC ")
+        with srv.client() as c:
+            c.call(b"repl_sync ? 0\r\n", b"SERVER_ERROR too many replicas (64)\r\n")
+        conns.pop().close()
+
+        def room_again():
+            with srv.client() as c:
+                line = c.request(b"repl_sync ? 0\r\n")
+                return line.startswith(b"FULLSYNC ")
+        wait_until(room_again, 10, "a place for a replica once one left")
+    finally:
+        for c in conns:
+            c.close()
+
+
 def test_bad_replica_of_option_stops_the_start(tmp_path):
     import subprocess
     from mnemo_harness import base_command
