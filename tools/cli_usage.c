@@ -27,6 +27,15 @@ static const char usage[] =
     "                          clean, 1 torn tail, 2 damaged or incomplete, 64 unreadable\n"
     "  check --repair FILE     cut a damaged or torn log segment back to its valid records\n"
     "                          (the original kept as FILE.damaged); exit 0 once done\n"
+    "  compare [--max-diffs N] HOST:PORT HOST:PORT...\n"
+    "                          do these servers hold the same items? \"ADDR digest HEX\n"
+    "                          items N\" per server (stats digest: key, value, flags,\n"
+    "                          cas, expiry; exact while nothing writes); exit 0 all\n"
+    "                          equal, 1 they differ, 2 error. On a difference, the keys\n"
+    "                          (lru_crawler metadump) missing, extra or with another\n"
+    "                          cas, exp or flags than on the first, up to N (default 20)\n"
+    "                          per server, then the counts. -T bounds the connect; each\n"
+    "                          answer may take 60 s (or -T if longer)\n"
     "\n"
     "options:\n"
     "  -s, --servers LIST      default 127.0.0.1:11211\n"
@@ -37,7 +46,7 @@ static const char usage[] =
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
-    "exit status: 0 ok, 1 not found / not stored, 2 error\n";
+    "exit status: 0 ok, 1 not found / not stored / servers differ, 2 error\n";
 
 const char *cli_usage(void)
 {

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli_check.h"
+#include "cli_compare.h"
 #include "cli_usage.h"
 #include "mnemo/mnemo.h"
 
@@ -305,6 +306,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[optind], "check") == 0)
         return cli_check(prog, argc - optind - 1, argv + optind + 1);
+    if (strcmp(argv[optind], "compare") == 0)
+        return cli_compare(prog, argc - optind - 1, argv + optind + 1, (int)timeout);
     o.connect_timeout_ms = (int)timeout;
     o.io_timeout_ms = (int)timeout;
     o.failure_limit = 0; /* one command: report errors, never move keys */

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "persist/persist.h"
+#include "repl/digest.h"
 #include "repl/repl.h"
 #include "server/exec_ctx.h"
 #include "server/server.h"
@@ -458,6 +459,26 @@ static void stats_replication(struct exec_ctx *x)
     end(x);
 }
 
+/* mnemo's own group: a hash of every live item and their count
+ * (repl/digest.h), equal on two servers that hold the same items. The walk
+ * runs here, on the worker thread, and hashes every value: the worker's
+ * other connections wait for it (0.14 s for a million 10-byte items).
+ * Fine for a check an operator runs now and then. Binary stats reach it
+ * too, with the key "digest". */
+static void stats_digest(struct exec_ctx *x)
+{
+    struct digest d;
+    char hex[DIGEST_HEX_LEN + 1];
+    if (digest_store(x->srv->store, &d) != DIGEST_OK) {
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_ENOMEM, "out of memory");
+        return;
+    }
+    digest_hex(&d, hex);
+    stat_str(x, "digest", hex);
+    stat_u64(x, "digest_items", d.items);
+    end(x);
+}
+
 /* The group is the first word. memcached 1.6.45 matches reset, detail,
  * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
  * is cachedump, which mnemo does not have), in that order, then the rest
@@ -490,6 +511,8 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
         stats_persistence(x);
     } else if (arg_is(arg, n, "replication")) {
         stats_replication(x);
+    } else if (arg_is(arg, n, "digest")) {
+        stats_digest(x);
     } else if (arg_is(arg, n, "sizes")) {
         /* 1.6.45 tracks sizes only when started with -o track_sizes,
          * which has nothing to histogram here (no slab classes) */

@@ -10,15 +10,20 @@ reaching the primary's, a link coming up), never for a fixed time.
 import os
 import signal
 import socket
+import subprocess
 import struct
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
 from cutproxy import CutProxy
 from mnemo_harness import IS_MEMCACHED, start_persist, wait_until
+
+CLI = os.path.join(os.environ.get("MNEMO_BUILD_DIR", str(Path(__file__).resolve().parents[2] / "build")),
+                   "mnemo-cli")
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED,
                                 reason="replication is mnemod's own: memcached has none")
@@ -76,9 +81,17 @@ def state(srv):
         return out
 
 
+def digest(srv):
+    st = srv.stats("digest")
+    return st["digest"], st["digest_items"]
+
+
 def assert_same(primary, *replicas):
+    """What clients see, item by item, and stats digest agree."""
     want = state(primary)
+    want_digest = digest(primary)
     for r in replicas:
+        assert digest(r) == want_digest, "digest of %s differs" % r.addr
         got = state(r)
         missing = sorted(set(want) - set(got))[:5]
         extra = sorted(set(got) - set(want))[:5]
@@ -173,6 +186,9 @@ def test_full_sync_then_stream_copy_items_exactly(server_factory):
     wait_caught_up(primary, replica)
     items = assert_same(primary, replica)
     assert items[b"meta"][2] == 12345  # a client's cas (E) travels as it is
+    cli = subprocess.run([CLI, "compare", primary.addr, replica.addr], capture_output=True,
+                         timeout=60)
+    assert cli.returncode == 0, cli
     assert b"gone" not in items and len(items) == 303
     st = repl_stats(replica)
     assert st["role"] == "replica" and st["full_syncs"] == "1" and st["partial_syncs"] == "0"
@@ -575,7 +591,6 @@ def test_replicas_beyond_the_limit_are_refused(server_factory):
 
 
 def test_bad_replica_of_option_stops_the_start(tmp_path):
-    import subprocess
     from mnemo_harness import base_command
     for bad in ("replica_of=nohost", "replica_of=h:99999", "repl_backlog_size=0"):
         r = subprocess.run(base_command() + ["-p", "0", "-o", bad], capture_output=True,
