@@ -1,6 +1,6 @@
 /*
- * feed.c: the primary's side of one replica — a thread that writes the
- * replica's stream into its connection (repl_feed_io).
+ * feed.c: the primary's side of one replica — a thread that owns the
+ * replica's socket and writes its stream straight from the backlog:
  *
  *   full sync:  "FULLSYNC <id> <offset>\r\n"; a delayed flush_all pending
  *               here, as a FLUSH record; every live item as a SET record
@@ -10,19 +10,32 @@
  *
  * The offset is the backlog's end when the walk begins, taken with the
  * journal's replication sink already set: a change made before it is in
- * the store when the walk gets there, a change after it is in the
- * backlog after offset, and replaying records is idempotent (apply.h), so
- * the replica ends with each key's last state whichever the walk saw.
+ * the store when the walk gets there, a change after it is in the backlog
+ * after offset, and replaying records is idempotent (apply.h), so the
+ * replica ends with each key's last state whichever the walk saw.
  *
- * Writing blocks while the replica is slow (the connection's stream is
- * bounded); the backlog goes on meanwhile, and a replica that falls out
- * of it is cut off and syncs again.
+ * Why a thread with the socket rather than the worker's connection: the
+ * stream is one long write that never waits for a request, and the
+ * worker would copy it twice more (into a stream, into its output queue)
+ * and be woken for every piece of it while serving its clients. Here it
+ * is one copy out of the ring and one send. The socket is the worker's
+ * connection's, duplicated (server/replication.c), so it stays
+ * non-blocking: every call says MSG_DONTWAIT and waits in poll().
+ *
+ * The replica's "repl_ack <offset>" lines come back on the same socket
+ * and are read between writes. A replica that falls out of the backlog
+ * (it read slower than the primary wrote for longer than the backlog
+ * holds) is cut off and syncs again.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "persist/itemrec.h"
@@ -32,18 +45,103 @@
 #include "repl/state.h"
 #include "store/store.h"
 
-#define PIECE (64u * 1024) /* the most repl_feed_io.write takes at once */
-#define WAIT_MS 200        /* how often an idle feed looks whether its replica went */
+#define PIECE (256u * 1024) /* bytes read from the backlog (and buffered by the walk) at once */
+#define WAIT_MS 100         /* how often an idle feed reads acks and looks whether to stop */
 
-/* Write n bytes, in pieces. 0, or -1 once the connection has gone. */
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The stream up to offset has just been written. */
+static void sample(struct feed *f, uint64_t offset)
+{
+    unsigned i = f->nsamples++ % FEED_SAMPLES;
+    f->sample_off[i] = offset;
+    f->sample_ms[i] = now_ms();
+}
+
+/* The replica has applied the stream up to offset. */
+static void acked(struct feed *f, uint64_t offset)
+{
+    if (offset <= atomic_load(&f->acked) || offset > atomic_load(&f->sent))
+        return; /* old news, or an offset never sent: not an ack of ours */
+    atomic_store(&f->acked, offset);
+    /* the earliest write that covered offset: when it left */
+    uint64_t when = 0;
+    unsigned n = f->nsamples < FEED_SAMPLES ? f->nsamples : FEED_SAMPLES;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (f->nsamples - 1 - k) % FEED_SAMPLES;
+        if (f->sample_off[i] < offset)
+            break;
+        when = f->sample_ms[i];
+    }
+    uint64_t now = now_ms();
+    atomic_store(&f->lag_ms, when != 0 && now > when ? now - when : 0);
+}
+
+/* One line from the replica: "repl_ack OFFSET"; anything else is ignored. */
+static void on_line(struct feed *f, const char *line, size_t n)
+{
+    static const char word[] = "repl_ack ";
+    size_t w = sizeof(word) - 1;
+    char digits[24];
+    if (n <= w || n - w >= sizeof(digits) || memcmp(line, word, w) != 0)
+        return;
+    memcpy(digits, line + w, n - w);
+    digits[n - w] = '\0';
+    char *end;
+    uint64_t offset = strtoull(digits, &end, 10);
+    if (*end == '\0' && digits[0] >= '0' && digits[0] <= '9')
+        acked(f, offset);
+}
+
+/* Read what the replica sent, without waiting. 0, or -1 when it has gone
+ * (end of stream or an error). */
+static int read_acks(struct feed *f)
+{
+    for (;;) {
+        ssize_t n = recv(f->fd, f->in + f->nin, sizeof(f->in) - f->nin, MSG_DONTWAIT);
+        if (n == 0)
+            return -1;
+        if (n < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+        f->nin += (size_t)n;
+        size_t used = 0;
+        char *nl;
+        while ((nl = memchr(f->in + used, '\n', f->nin - used)) != NULL) {
+            size_t len = (size_t)(nl - (f->in + used));
+            on_line(f, f->in + used, len > 0 && nl[-1] == '\r' ? len - 1 : len);
+            used += len + 1;
+        }
+        if (used == 0 && f->nin == sizeof(f->in))
+            used = f->nin; /* a line longer than any ack: dropped */
+        memmove(f->in, f->in + used, f->nin - used);
+        f->nin -= used;
+    }
+}
+
+/* Write n bytes, waiting for room as long as the replica reads and the
+ * server runs. 0, or -1 once the replica has gone (or at stop). */
 static int put(struct feed *f, const char *data, size_t n)
 {
     while (n > 0) {
-        size_t k = n < PIECE ? n : PIECE;
-        if (f->io.write(f->io.arg, data, k) != 0)
+        ssize_t k = send(f->fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (k > 0) {
+            data += k;
+            n -= (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return -1;
-        data += k;
-        n -= k;
+        if (atomic_load(&f->r->stopping))
+            return -1;
+        struct pollfd p = {.fd = f->fd, .events = POLLOUT | POLLIN};
+        if (poll(&p, 1, WAIT_MS) > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP)) &&
+            read_acks(f) != 0)
+            return -1;
     }
     return 0;
 }
@@ -51,23 +149,36 @@ static int put(struct feed *f, const char *data, size_t n)
 struct walk {
     struct feed *f;
     char *buf;
-    size_t cap;
+    size_t len, cap;
     int64_t now;
     uint64_t items;
 };
 
+static int walk_flush(struct walk *w)
+{
+    int rc = put(w->f, w->buf, w->len);
+    w->len = 0;
+    return rc;
+}
+
+/* Buffer r; written once PIECE bytes are buffered. 0, or -1. */
 static int put_rec(struct walk *w, const struct rec *r)
 {
     size_t n = rec_size(r);
-    if (n > w->cap) {
-        char *b = realloc(w->buf, n);
-        if (b == NULL)
+    if (w->len + n > w->cap) {
+        if (w->len > 0 && walk_flush(w) != 0)
             return -1;
-        w->buf = b;
-        w->cap = n;
+        if (n > w->cap) {
+            char *b = realloc(w->buf, n);
+            if (b == NULL)
+                return -1;
+            w->buf = b;
+            w->cap = n;
+        }
     }
-    rec_encode(r, w->buf);
-    return put(w->f, w->buf, n);
+    rec_encode(r, w->buf + w->len);
+    w->len += n;
+    return w->len >= PIECE ? walk_flush(w) : 0;
 }
 
 static int visit(const struct item *it, void *arg)
@@ -85,7 +196,10 @@ static int visit(const struct item *it, void *arg)
 static int send_items(struct feed *f, uint64_t offset)
 {
     struct store *s = f->r->store;
-    struct walk w = {.f = f, .now = itemrec_now_unix()};
+    struct walk w = {.f = f, .now = itemrec_now_unix(), .cap = PIECE};
+    w.buf = malloc(w.cap);
+    if (w.buf == NULL)
+        return -1;
     int rc = 0;
     uint32_t pending = store_flush_pending(s);
     if (pending != 0) {
@@ -99,47 +213,12 @@ static int send_items(struct feed *f, uint64_t offset)
         struct rec end = {.type = REC_SYNC, .stamp = (uint32_t)itemrec_now_unix(), .cas = offset};
         rc = put_rec(&w, &end);
     }
+    if (rc == 0)
+        rc = walk_flush(&w);
     free(w.buf);
     if (rc == 0)
         log_info("replication: full sync of %" PRIu64 " items to %s done", w.items, f->peer);
     return rc;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The stream up to offset has just been written. */
-static void sample(struct feed *f, uint64_t offset)
-{
-    pthread_mutex_lock(&f->sample_lock);
-    unsigned i = f->nsamples++ % FEED_SAMPLES;
-    f->sample_off[i] = offset;
-    f->sample_ms[i] = now_ms();
-    pthread_mutex_unlock(&f->sample_lock);
-}
-
-void feed_ack_locked(struct feed *f, uint64_t offset)
-{
-    if (offset <= f->acked || offset > atomic_load(&f->sent))
-        return; /* old news, or an offset never sent: not an ack of ours */
-    f->acked = offset;
-    /* the earliest write that covered offset: when it left */
-    uint64_t when = 0;
-    pthread_mutex_lock(&f->sample_lock);
-    unsigned n = f->nsamples < FEED_SAMPLES ? f->nsamples : FEED_SAMPLES;
-    for (unsigned k = 0; k < n; k++) {
-        unsigned i = (f->nsamples - 1 - k) % FEED_SAMPLES;
-        if (f->sample_off[i] < offset)
-            break;
-        when = f->sample_ms[i];
-    }
-    pthread_mutex_unlock(&f->sample_lock);
-    uint64_t now = now_ms();
-    f->lag_ms = when != 0 && now > when ? now - when : 0;
 }
 
 static void *feed_main(void *arg)
@@ -176,20 +255,20 @@ static void *feed_main(void *arg)
             break;
         }
         if (n == 0) {
-            f->io.flush(f->io.arg);
-            if (f->io.gone(f->io.arg))
-                break;
+            if (read_acks(f) != 0)
+                break; /* the replica went */
             backlog_wait(r->backlog, pos, WAIT_MS);
             continue;
         }
-        if (put(f, buf, (size_t)n) != 0)
+        if (put(f, buf, (size_t)n) != 0 || read_acks(f) != 0)
             break;
         pos += (uint64_t)n;
         atomic_store(&f->sent, pos);
         sample(f, pos);
     }
     free(buf);
-    f->io.finish(f->io.arg);
+    close(f->fd);
+    f->fd = -1;
     atomic_store(&f->state, FEED_DONE);
     return NULL;
 }
@@ -198,11 +277,8 @@ int feed_start_locked(struct repl *r, struct feed *f)
 {
     atomic_store(&f->state, FEED_SYNC);
     atomic_store(&f->sent, f->from);
-    pthread_mutex_init(&f->sample_lock, NULL);
-    if (pthread_create(&f->thread, NULL, feed_main, f) != 0) {
-        pthread_mutex_destroy(&f->sample_lock);
+    if (pthread_create(&f->thread, NULL, feed_main, f) != 0)
         return -1;
-    }
     f->next = r->feeds;
     r->feeds = f;
     return 0;
@@ -216,7 +292,6 @@ void feeds_reap_locked(struct repl *r, bool all)
         if (all || atomic_load(&f->state) == FEED_DONE) {
             *pp = f->next;
             pthread_join(f->thread, NULL);
-            pthread_mutex_destroy(&f->sample_lock);
             free(f);
         } else {
             pp = &f->next;

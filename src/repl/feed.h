@@ -17,40 +17,35 @@ enum feed_state { FEED_SYNC, FEED_STREAM, FEED_DONE };
 
 #define FEED_SAMPLES 64
 
-/* One replica being fed (primary side), one thread. */
+/* One replica being fed (primary side): one thread, which owns the
+ * replica's socket. */
 struct feed {
     struct repl *r;
     pthread_t thread;
-    struct repl_feed_io io;
+    int fd;
     char peer[80];
     char replid[REPL_ID_LEN + 1]; /* the stream it is told it follows */
     bool full;
-    uint64_t from;         /* the offset its stream starts at */
-    _Atomic uint64_t sent; /* the offset written so far */
-    uint64_t id;           /* names it to repl_feed_ack */
-    /* acknowledgements (under r's lock): the offset the replica has
-     * applied, and how long the last one took from leaving here */
-    uint64_t acked;
-    uint64_t lag_ms;
-    /* when the stream up to an offset was written (the feed's lock): the
-     * last FEED_SAMPLES writes, for lag_ms */
-    pthread_mutex_t sample_lock;
-    uint64_t sample_off[FEED_SAMPLES];
+    uint64_t from;                 /* the offset its stream starts at */
+    _Atomic uint64_t sent;         /* the offset written so far */
+    _Atomic uint64_t acked;        /* the offset the replica says it has applied */
+    _Atomic uint64_t lag_ms;       /* how long the last ack took from the write it covers */
+    atomic_int state;              /* enum feed_state */
+    struct feed *next;             /* r's list (r's lock) */
+    /* the feed thread's own */
+    uint64_t sample_off[FEED_SAMPLES]; /* when the stream up to an offset was written */
     uint64_t sample_ms[FEED_SAMPLES];
     unsigned nsamples;
-    atomic_int state;      /* enum feed_state */
-    struct feed *next;
+    char in[256]; /* the replica's ack lines, read so far */
+    size_t nin;
 };
 
-/* Start f's thread and link it into r's list (r's lock held). 0, or -1. */
+/* Start f's thread (it owns f->fd from now on, and closes it) and link it
+ * into r's list (r's lock held). 0, or -1 (f->fd untouched). */
 int feed_start_locked(struct repl *r, struct feed *f);
 
-/* The replica applied the stream up to offset (r's lock held): acked,
- * and lag_ms from when that offset was written. */
-void feed_ack_locked(struct feed *f, uint64_t offset);
-
-/* Join and free the finished feeds, or all of them (at stop: their
- * connections are gone by then). r's lock held. */
+/* Join and free the finished feeds, or all of them (at stop: they end
+ * within their wait once r->stopping is set). r's lock held. */
 void feeds_reap_locked(struct repl *r, bool all);
 
 #endif

@@ -217,8 +217,8 @@ bool repl_is_replica(const struct repl *r)
     return atomic_load_explicit(&r->replica, memory_order_relaxed);
 }
 
-int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
-                    const struct repl_feed_io *io, uint64_t *id, char *err, size_t errlen)
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd, const char *peer,
+                    char *err, size_t errlen)
 {
     struct feed *f = calloc(1, sizeof(*f));
     if (f == NULL) {
@@ -226,7 +226,7 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
         return -1;
     }
     f->r = r;
-    f->io = *io;
+    f->fd = fd;
     snprintf(f->peer, sizeof(f->peer), "%s", peer);
     pthread_mutex_lock(&r->lock);
     feeds_reap_locked(r, false);
@@ -254,8 +254,7 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
                   offset <= r->replid2_end;
     f->full = !((ours || before) && offset >= start && offset <= end);
     f->from = offset;
-    f->acked = f->full ? 0 : offset;
-    f->id = *id = ++r->next_feed_id;
+    atomic_store(&f->acked, f->full ? 0 : offset);
     memcpy(f->replid, r->replid, sizeof(f->replid));
     /* a primary's backlog takes its writes from now on (a replica's has
      * its primary's stream) */
@@ -268,18 +267,6 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const c
         return -1;
     }
     return 0;
-}
-
-void repl_feed_ack(struct repl *r, uint64_t id, uint64_t offset)
-{
-    pthread_mutex_lock(&r->lock);
-    for (struct feed *f = r->feeds; f != NULL; f = f->next) {
-        if (f->id == id) {
-            feed_ack_locked(f, offset);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&r->lock);
 }
 
 void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
@@ -313,10 +300,15 @@ void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
         if (st == FEED_DONE)
             continue;
         snprintf(name, sizeof(name), "replica%u", n++);
+        /* lag: how far the replica's applied offset is behind the stream
+         * (none while it syncs: it has no offset in it yet) */
+        uint64_t acked = atomic_load(&f->acked);
+        bool online = st != FEED_SYNC;
         snprintf(v, sizeof(v),
                  "addr=%s,state=%s,sent=%" PRIu64 ",acked=%" PRIu64 ",lag_bytes=%" PRIu64
-                 ",lag_ms=%" PRIu64, f->peer, st == FEED_SYNC ? "sync" : "online",
-                 atomic_load(&f->sent), f->acked, f->acked < end ? end - f->acked : 0, f->lag_ms);
+                 ",lag_ms=%" PRIu64, f->peer, online ? "online" : "sync", atomic_load(&f->sent),
+                 acked, online && acked < end ? end - acked : 0,
+                 online ? (uint64_t)atomic_load(&f->lag_ms) : 0);
         emit(arg, name, v);
     }
     EMIT_U64("full_syncs_served", atomic_load(&r->full_syncs_served));

@@ -6,12 +6,12 @@
  *   journal ─▶ backlog (ring, offsets)            link thread (link.c)
  *                 │                                 connect, "repl_sync <id> <offset>"
  *   a replica's "repl_sync" on the client port ◀──┘
- *   runs a feed thread (feed.c):                    FULLSYNC: flush, apply the items
+ *   hands the socket to a feed thread (feed.c):     FULLSYNC: flush, apply the items
  *     FULLSYNC <id> <offset>, every live item,        up to the SYNC record, then
  *       a SYNC record, then the stream from offset     the stream
  *     or CONTINUE <id> <offset>, then the stream   CONTINUE: the stream
- *   into the connection's stream (io below),      each record applied (persist/apply.h),
- *   which the session's worker sends               logged (journal_log_only) and put
+ *   written straight from the backlog,            each record applied (persist/apply.h),
+ *   acks ("repl_ack <offset>") read back           logged (journal_log_only) and put
  *                                                  into its own backlog byte for byte,
  *                                                  so its offsets are its primary's
  *
@@ -22,8 +22,7 @@
  * where it left it (as Redis's replid2).
  *
  * Knows store.h, the record format, persist's journal; nothing of
- * protocols or sessions: the server hands each feed its output as
- * functions (struct repl_feed_io, repl/types.h).
+ * protocols or sessions: the server hands each feed its socket.
  */
 #ifndef MNEMO_REPL_REPL_H
 #define MNEMO_REPL_REPL_H
@@ -81,16 +80,13 @@ void repl_promote(struct repl *r);
 /* Does this server follow a primary (so clients' writes are refused)? */
 bool repl_is_replica(const struct repl *r);
 
-/* A replica's "repl_sync <replid> <offset>" (replid "?": none): start a
- * feed thread writing to io (which it then owns); *id names it to
- * repl_feed_ack. peer names the replica in stats. 0, or -1 with a
- * one-line reason in err (io untouched). */
-int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, const char *peer,
-                    const struct repl_feed_io *io, uint64_t *id, char *err, size_t errlen);
-
-/* The replica fed by feed id has applied the stream up to offset (its
- * "repl_ack <offset>" line). Unknown ids (a feed gone) are ignored. */
-void repl_feed_ack(struct repl *r, uint64_t id, uint64_t offset);
+/* A replica's "repl_sync <replid> <offset>" (replid "?": none) on the
+ * connected socket fd: start a feed thread that owns fd from then on (it
+ * writes the stream, reads the replica's acks, closes it). peer names the
+ * replica in stats. 0, or -1 with a one-line reason in err (fd untouched:
+ * the caller still owns it). */
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd, const char *peer,
+                    char *err, size_t errlen);
 
 /* "stats replication": each field through emit. */
 void repl_stats(struct repl *r, repl_emit_fn emit, void *arg);

@@ -34,7 +34,6 @@ struct repl {
     atomic_bool replica;
     atomic_bool stopping;
     _Atomic uint64_t full_syncs_served, partial_syncs_served;
-    uint64_t next_feed_id;
 };
 
 #endif

@@ -4,61 +4,23 @@
 #include "server/replication.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/hostport.h"
 #include "repl/repl.h"
 #include "server/server.h"
-#include "server/stream.h"
 
 static void reply_line(struct exec_ctx *x, enum response_kind kind, enum response_error e,
                        const char *msg)
 {
     exec_reply_message(x, kind, e, msg);
-}
-
-/* ---- the feed's output: a stream into this connection ---- */
-
-static int io_write(void *arg, const char *data, size_t n)
-{
-    return stream_write(arg, data, n);
-}
-
-static void io_flush(void *arg)
-{
-    (void)stream_flush(arg);
-}
-
-static bool io_gone(void *arg)
-{
-    return stream_gone(arg);
-}
-
-static void io_finish(void *arg)
-{
-    struct stream *st = arg;
-    stream_finish_close(&st);
-}
-
-/* A line from a replica on its feed's connection: "repl_ack OFFSET". */
-static void on_replica_line(void *arg, uint64_t feed, const char *line, size_t n)
-{
-    static const char word[] = "repl_ack ";
-    char digits[24];
-    size_t w = sizeof(word) - 1;
-    if (n <= w || n - w >= sizeof(digits) || memcmp(line, word, w) != 0)
-        return; /* nothing else is expected: ignored */
-    memcpy(digits, line + w, n - w);
-    digits[n - w] = '\0';
-    char *end;
-    uint64_t offset = strtoull(digits, &end, 10);
-    if (*end == '\0' && digits[0] >= '0' && digits[0] <= '9')
-        repl_feed_ack(arg, feed, offset);
 }
 
 static void peer_name(int fd, char *buf, size_t cap)
@@ -105,26 +67,22 @@ static enum exec_next sync_command(struct exec_ctx *x, const struct request *req
         reply_line(x, RSP_CLIENT_ERROR, RSP_EFORMAT, "bad command line format");
         return EXEC_CONTINUE;
     }
-    struct stream *st = stream_create(x->loop);
-    if (st == NULL) {
-        reply_line(x, RSP_SERVER_ERROR, RSP_ENOMEM, "out of memory");
+    /* The feed thread takes the socket (a duplicate: this connection then
+     * closes its own descriptor with nothing left to send): the stream
+     * goes straight from the backlog to the replica (repl/feed.c). */
+    int fd = fcntl(x->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        reply_line(x, RSP_SERVER_ERROR, RSP_EOK, "cannot hand the connection to replication");
         return EXEC_CONTINUE;
     }
     char peer[80], err[160];
     peer_name(x->fd, peer, sizeof(peer));
-    struct repl_feed_io io = {.write = io_write, .flush = io_flush, .gone = io_gone,
-                              .finish = io_finish, .arg = st};
-    uint64_t feed;
-    if (repl_feed_start(x->srv->repl, id, offset, peer, &io, &feed, err, sizeof(err)) != 0) {
-        struct stream *producer = st;
-        stream_cancel(&st);
-        stream_finish(&producer);
+    if (repl_feed_start(x->srv->repl, id, offset, fd, peer, err, sizeof(err)) != 0) {
+        close(fd);
         reply_line(x, RSP_SERVER_ERROR, RSP_EOK, err);
         return EXEC_CONTINUE;
     }
-    stream_set_input(st, on_replica_line, x->srv->repl, feed);
-    x->stream = st; /* the session's reference; the feed holds the producer's */
-    return EXEC_STREAM;
+    return EXEC_CLOSE;
 }
 
 /* "replica_of HOST:PORT" or "replica_of none" */

@@ -100,8 +100,6 @@ static bool stream_feed(struct session *s)
     if (st == STREAM_ENOMEM) {
         log_warn("out of memory queueing a dump; closing the connection");
         reqloop_close(&s->rl);
-    } else if (st == STREAM_CLOSE) {
-        reqloop_close(&s->rl); /* the stream's end ends the connection (a replica's feed) */
     }
     return true;
 }
@@ -112,9 +110,6 @@ static bool stream_feed(struct session *s)
 static void process(struct session *s, int *budget)
 {
     while (!reqloop_closing(&s->rl)) {
-        if (s->stream != NULL && rbuf_len(&s->conn.in) > 0)
-            rbuf_consume(&s->conn.in,
-                         stream_take_input(s->stream, rbuf_head(&s->conn.in), rbuf_len(&s->conn.in)));
         if (s->stream != NULL && !stream_feed(s))
             return;
         switch (reqloop_run(&s->rl, &s->conn.in, OUT_HIGH_WATER, budget)) {

@@ -26,10 +26,6 @@ struct stream {
     unsigned head, count;
     struct chunk *staging; /* producer only */
     bool finished;  /* the producer published its last chunk */
-    bool close_after; /* and the connection is to close then */
-    stream_input_fn input; /* the consumer's input lines go here (set once, before) */
-    void *input_arg;
-    uint64_t input_tag;
     bool cancelled; /* the consumer has gone */
     bool live;      /* stream_offer: staging is shared, under the lock */
     bool woken;     /* live: a wake-up is on its way to the consumer */
@@ -175,55 +171,6 @@ int stream_write(struct stream *st, const char *data, size_t n)
     return 0;
 }
 
-void stream_set_input(struct stream *st, stream_input_fn fn, void *arg, uint64_t tag)
-{
-    st->input = fn;
-    st->input_arg = arg;
-    st->input_tag = tag;
-}
-
-size_t stream_take_input(struct stream *st, const char *in, size_t n)
-{
-    if (st->input == NULL)
-        return 0;
-    size_t used = 0;
-    const char *nl;
-    while (used < n && (nl = memchr(in + used, '\n', n - used)) != NULL) {
-        size_t len = (size_t)(nl - (in + used));
-        if (len > 0 && in[used + len - 1] == '\r')
-            len--;
-        st->input(st->input_arg, st->input_tag, in + used, len);
-        used = (size_t)(nl - in) + 1;
-    }
-    return used;
-}
-
-int stream_flush(struct stream *st)
-{
-    if (st->staging->len == 0)
-        return stream_gone(st) ? -1 : 0;
-    return publish(st, false);
-}
-
-bool stream_gone(struct stream *st)
-{
-    pthread_mutex_lock(&st->lock);
-    bool gone = st->cancelled;
-    pthread_mutex_unlock(&st->lock);
-    return gone;
-}
-
-void stream_finish_close(struct stream **stp)
-{
-    struct stream *st = *stp;
-    if (st == NULL)
-        return;
-    pthread_mutex_lock(&st->lock);
-    st->close_after = true;
-    pthread_mutex_unlock(&st->lock);
-    stream_finish(stp);
-}
-
 void stream_finish(struct stream **stp)
 {
     struct stream *st = *stp;
@@ -266,7 +213,7 @@ enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low)
             st->staging->len = 0;
     }
     if (rc == STREAM_MORE && st->count == 0 && st->finished)
-        rc = st->close_after ? STREAM_CLOSE : STREAM_DONE;
+        rc = STREAM_DONE;
     if (took)
         pthread_cond_signal(&st->cond);
     pthread_mutex_unlock(&st->lock);

@@ -24,7 +24,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #define STREAM_CHUNK (64u * 1024)
 #define STREAM_CHUNKS 4
@@ -36,7 +35,6 @@ struct outq;
 enum stream_status {
     STREAM_MORE = 0,  /* nothing more to take now; a kick follows when there is */
     STREAM_DONE = 1,  /* everything was taken and the producer finished */
-    STREAM_CLOSE = 2, /* as DONE, and the connection is to close once it is sent */
     STREAM_ENOMEM = -1 /* the output queue could not take a chunk */
 };
 
@@ -63,36 +61,12 @@ unsigned long long stream_skipped_total(struct stream *st);
  * 0, or -1 when the consumer has gone (stop producing). */
 int stream_write(struct stream *st, const char *data, size_t n);
 
-/* Publish what is staged now, without waiting for a full chunk (a
- * stream whose data trickles in: the replication feed). 0, or -1 when the
- * consumer has gone. */
-int stream_flush(struct stream *st);
-
-/* Has the consumer gone (stream_write would return -1)? */
-bool stream_gone(struct stream *st);
-
 /* No more data: publish what is staged, then drop the producer's
  * reference. Sets *st to NULL. (A live stream's producer side just drops
  * its reference.) */
 void stream_finish(struct stream **st);
 
-/* As stream_finish, and the consumer closes its connection once the data
- * is sent (STREAM_CLOSE). */
-void stream_finish_close(struct stream **st);
-
-/* A stream whose consumer's connection also carries lines back (a
- * replica's acknowledgements to its feed): while the stream runs, the
- * session hands each whole input line (without "\r\n") to fn instead of
- * leaving requests to wait behind the stream. Set before the session
- * takes the stream; fn runs on the consumer's thread. */
-typedef void (*stream_input_fn)(void *arg, uint64_t tag, const char *line, size_t n);
-void stream_set_input(struct stream *st, stream_input_fn fn, void *arg, uint64_t tag);
-
 /* ---- consumer side (the session's worker thread) ---- */
-
-/* Hand the whole lines at the front of in[0, n) to the input fn; the
- * bytes used. 0 when the stream takes no input. */
-size_t stream_take_input(struct stream *st, const char *in, size_t n);
 
 /* Move ready chunks into out while it holds fewer than low bytes. */
 enum stream_status stream_pull(struct stream *st, struct outq *out, size_t low);

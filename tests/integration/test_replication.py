@@ -398,8 +398,11 @@ def test_replica_stopped_past_the_backlog_syncs_again_in_full(server_factory):
     wait_caught_up(primary, replica)
     os.kill(replica.proc.pid, signal.SIGSTOP)
     try:
-        # 3 MB of writes through a 1 MB backlog while the replica sleeps
-        fill(primary, 3000, prefix=b"big", size=1000)
+        # 48 MB of writes through a 1 MB backlog while the replica sleeps:
+        # more than the backlog and every socket buffer between the two
+        # can hold (loopback's grow to a few MB each way)
+        for part in range(4):
+            fill(primary, 12000, prefix=b"big%d_" % part, size=1000)
     finally:
         os.kill(replica.proc.pid, signal.SIGCONT)
     wait_until(lambda: repl_stats(replica)["full_syncs"] == "2", 20, "a second full sync")
