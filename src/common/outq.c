@@ -94,6 +94,7 @@ int outq_commit(struct outq *q, size_t n)
     char *start = c->data + c->used;
     c->used += n;
     q->pending += n;
+    q->appended += n;
     /* Coalesce with the previous entry when it ends exactly here. */
     if (q->count > q->head) {
         struct outq_entry *last = &q->entries[q->count - 1];
@@ -106,6 +107,7 @@ int outq_commit(struct outq *q, size_t n)
     if (e == NULL) {
         c->used -= n;
         q->pending -= n;
+        q->appended -= n;
         return -1;
     }
     e->iov.iov_base = start;
@@ -139,7 +141,26 @@ int outq_append_ref(struct outq *q, const void *data, size_t n, void *ref)
     e->iov.iov_len = n;
     e->ref = ref;
     q->pending += n;
+    q->appended += n;
     return 0;
+}
+
+void outq_drop_since(struct outq *q, size_t mark)
+{
+    size_t n = q->appended - mark;
+    while (n > 0 && q->count > q->head) {
+        struct outq_entry *e = &q->entries[q->count - 1];
+        size_t take = e->iov.iov_len < n ? e->iov.iov_len : n;
+        e->iov.iov_len -= take;
+        q->pending -= take;
+        q->appended -= take;
+        n -= take;
+        if (e->iov.iov_len == 0) {
+            if (e->ref != NULL)
+                q->release(q->release_ctx, e->ref);
+            q->count--;
+        }
+    }
 }
 
 size_t outq_iov(const struct outq *q, struct iovec *iov, size_t max)

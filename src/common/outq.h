@@ -35,6 +35,7 @@ struct outq {
     size_t count; /* entries in use, from 0 */
     size_t cap;
     size_t pending; /* bytes not yet sent */
+    size_t appended; /* bytes ever queued (a mark for outq_drop_since) */
     struct outq_chunk *chunks; /* arena: newest first */
     outq_release_fn release;
     void *release_ctx;
@@ -58,6 +59,11 @@ int outq_commit(struct outq *q, size_t n);
  * are sent. With n == 0 the reference is released at once. On failure (-1)
  * the reference is NOT released: the caller still owns it. */
 int outq_append_ref(struct outq *q, const void *data, size_t n, void *ref);
+
+/* Take back everything queued since q->appended read mark (none of it may
+ * have been handed to the kernel: the owner held it), releasing its
+ * references. For replies that must not go after all. */
+void outq_drop_since(struct outq *q, size_t mark);
 
 /* Fill iov with up to max entries of unsent data; returns how many. */
 size_t outq_iov(const struct outq *q, struct iovec *iov, size_t max);

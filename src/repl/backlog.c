@@ -88,7 +88,7 @@ void backlog_append_raw(struct backlog *b, const char *data, size_t n)
     pthread_mutex_unlock(&b->lock);
 }
 
-void backlog_append_rec(struct backlog *b, const struct rec *r)
+uint64_t backlog_append_rec(struct backlog *b, const struct rec *r)
 {
     size_t n = rec_size(r);
     pthread_mutex_lock(&b->lock);
@@ -108,8 +108,9 @@ void backlog_append_rec(struct backlog *b, const struct rec *r)
                 b->end += n;
                 b->start = b->end;
                 grew_locked(b);
+                uint64_t end = b->end;
                 pthread_mutex_unlock(&b->lock);
-                return;
+                return end;
             }
             b->scratch = s;
             b->scratch_cap = n;
@@ -118,7 +119,9 @@ void backlog_append_rec(struct backlog *b, const struct rec *r)
         put_locked(b, b->scratch, n);
     }
     grew_locked(b);
+    uint64_t end = b->end;
     pthread_mutex_unlock(&b->lock);
+    return end;
 }
 
 void backlog_reset(struct backlog *b, uint64_t offset)

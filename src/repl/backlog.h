@@ -24,8 +24,9 @@ struct backlog;
 struct backlog *backlog_create(size_t cap);
 void backlog_free(struct backlog **b);
 
-/* Append one record (encoded here), or bytes already encoded. */
-void backlog_append_rec(struct backlog *b, const struct rec *r);
+/* Append one record (encoded here; the end offset after it is returned),
+ * or bytes already encoded. */
+uint64_t backlog_append_rec(struct backlog *b, const struct rec *r);
 void backlog_append_raw(struct backlog *b, const char *data, size_t n);
 
 /* Empty the ring: the stream goes on from offset. */

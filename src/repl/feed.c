@@ -54,6 +54,11 @@
  * without this a replica cost the primary a futex wake per write. */
 #define GATHER_US 200
 #define GATHER_BYTES (64u * 1024)
+/* With -o min_replica_acks, replies wait for acks: an ack must be read as
+ * it arrives, not when the backlog next grows. While one is due the feed
+ * waits on the socket instead, and looks at the backlog this often. (It
+ * does not gather either: the writers are waiting.) */
+#define ACK_POLL_MS 1
 
 static uint64_t now_ms(void)
 {
@@ -87,6 +92,7 @@ static void acked(struct feed *f, uint64_t offset)
     }
     uint64_t now = now_ms();
     atomic_store(&f->lag_ms, when != 0 && now > when ? now - when : 0);
+    f->r->acked_more(f->r);
 }
 
 /* One line from the replica: "repl_ack OFFSET"; anything else is ignored. */
@@ -253,6 +259,8 @@ static void *feed_main(void *arg)
     }
     sample(f, pos);
     atomic_store(&f->state, FEED_STREAM);
+    if (rc == 0)
+        atomic_fetch_add(&r->online, 1);
     char *buf = rc == 0 ? malloc(PIECE) : NULL;
     while (buf != NULL && !atomic_load(&r->stopping)) {
         ssize_t n = backlog_read(r->backlog, pos, buf, PIECE);
@@ -264,20 +272,30 @@ static void *feed_main(void *arg)
         if (n == 0) {
             if (read_acks(f) != 0)
                 break; /* the replica went */
+            if (r->min_acks > 0 && atomic_load(&f->acked) < pos) {
+                /* replies wait for this ack: watch the socket for it,
+                 * looking at the backlog again each ACK_POLL_MS */
+                struct pollfd p = {.fd = f->fd, .events = POLLIN};
+                poll(&p, 1, ACK_POLL_MS);
+                continue;
+            }
             uint64_t end = backlog_wait(r->backlog, pos, WAIT_MS);
-            if (end > pos && end - pos < GATHER_BYTES) {
+            if (r->min_acks == 0 && end > pos && end - pos < GATHER_BYTES) {
                 struct timespec gather = {0, GATHER_US * 1000L};
                 nanosleep(&gather, NULL);
             }
             continue;
         }
+        /* sent first: an ack of these bytes can come while they go */
+        atomic_store(&f->sent, pos + (uint64_t)n);
+        sample(f, pos + (uint64_t)n);
         if (put(f, buf, (size_t)n) != 0 || read_acks(f) != 0)
             break;
         pos += (uint64_t)n;
-        atomic_store(&f->sent, pos);
-        sample(f, pos);
     }
     free(buf);
+    if (rc == 0)
+        atomic_fetch_sub(&r->online, 1);
     close(f->fd);
     f->fd = -1;
     atomic_store(&f->state, FEED_DONE);

@@ -27,7 +27,7 @@ struct feed {
     char replid[REPL_ID_LEN + 1]; /* the stream it is told it follows */
     bool full;
     uint64_t from;                 /* the offset its stream starts at */
-    _Atomic uint64_t sent;         /* the offset written so far */
+    _Atomic uint64_t sent;         /* the offset handed to the socket so far */
     _Atomic uint64_t acked;        /* the offset the replica says it has applied */
     _Atomic uint64_t lag_ms;       /* how long the last ack took from the write it covers */
     atomic_int state;              /* enum feed_state */

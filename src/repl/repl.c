@@ -11,6 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -38,10 +39,17 @@ static void new_id(char *id)
         snprintf(id + 2 * i, 3, "%02x", raw[i]);
 }
 
+static _Thread_local uint64_t thread_offset; /* just past this thread's last record */
+
 /* The journal's replication sink: under the key's lock. */
 static void backlog_sink(void *arg, const struct rec *r)
 {
-    backlog_append_rec(arg, r);
+    thread_offset = backlog_append_rec(arg, r);
+}
+
+uint64_t repl_thread_offset(void)
+{
+    return thread_offset;
 }
 
 static void sink_set_locked(struct repl *r, bool on)
@@ -52,6 +60,8 @@ static void sink_set_locked(struct repl *r, bool on)
     r->sink_on = on;
 }
 
+static void acked_more(struct repl *r);
+
 struct repl *repl_create(const struct repl_config *cfg)
 {
     struct repl *r = calloc(1, sizeof(*r));
@@ -60,13 +70,22 @@ struct repl *repl_create(const struct repl_config *cfg)
     r->store = cfg->store;
     r->journal = cfg->journal;
     r->persist = cfg->persist;
+    r->min_acks = cfg->min_acks;
+    r->on_acked = cfg->on_acked;
+    r->on_acked_arg = cfg->arg;
     r->backlog = backlog_create(cfg->backlog_bytes);
     if (r->backlog == NULL) {
         free(r);
         return NULL;
     }
     pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->acked, &ca);
+    pthread_condattr_destroy(&ca);
     new_id(r->replid);
+    r->acked_more = acked_more;
     return r;
 }
 
@@ -86,6 +105,7 @@ void repl_free(struct repl **rp)
     feeds_reap_locked(r, true);
     sink_set_locked(r, false);
     pthread_mutex_unlock(&r->lock);
+    pthread_cond_destroy(&r->acked);
     pthread_mutex_destroy(&r->lock);
     backlog_free(&r->backlog);
     free(r);
@@ -215,6 +235,67 @@ void repl_resume(struct repl *r, const char *dir, bool store_as_saved)
 bool repl_is_replica(const struct repl *r)
 {
     return atomic_load_explicit(&r->replica, memory_order_relaxed);
+}
+
+/* The n-th largest acknowledged offset among streaming feeds (lock held). */
+static uint64_t acked_by_locked(struct repl *r, int n)
+{
+    uint64_t best[REPL_MAX_REPLICAS];
+    int k = 0;
+    for (struct feed *f = r->feeds; f != NULL && k < REPL_MAX_REPLICAS; f = f->next)
+        if (atomic_load(&f->state) == FEED_STREAM)
+            best[k++] = atomic_load(&f->acked);
+    if (n <= 0 || k < n)
+        return 0;
+    /* partial selection: the n largest first */
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < k; j++)
+            if (best[j] > best[i]) {
+                uint64_t t = best[i];
+                best[i] = best[j];
+                best[j] = t;
+            }
+    return best[n - 1];
+}
+
+uint64_t repl_acked_by(struct repl *r, int n)
+{
+    pthread_mutex_lock(&r->lock);
+    uint64_t off = acked_by_locked(r, n);
+    pthread_mutex_unlock(&r->lock);
+    return off;
+}
+
+int repl_online(struct repl *r)
+{
+    return atomic_load_explicit(&r->online, memory_order_relaxed);
+}
+
+int repl_wait_acked(struct repl *r, int n, uint64_t offset, int timeout_ms)
+{
+    struct timespec until;
+    clock_deadline_ms(&until, CLOCK_MONOTONIC, timeout_ms);
+    int rc = 0;
+    pthread_mutex_lock(&r->lock);
+    while (acked_by_locked(r, n) < offset) {
+        if (pthread_cond_timedwait(&r->acked, &r->lock, &until) == ETIMEDOUT) {
+            rc = acked_by_locked(r, n) >= offset ? 0 : -1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+static void acked_more(struct repl *r)
+{
+    if (r->min_acks <= 0)
+        return;
+    pthread_mutex_lock(&r->lock);
+    pthread_cond_broadcast(&r->acked);
+    pthread_mutex_unlock(&r->lock);
+    if (r->on_acked != NULL)
+        r->on_acked(r->on_acked_arg);
 }
 
 int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd, const char *peer,

@@ -46,6 +46,12 @@ struct repl_config {
     struct journal *journal;
     struct persist *persist; /* NULL: persistence off (a replica logs what it applies) */
     size_t backlog_bytes;
+    /* Synchronous acknowledgements: while min_acks > 0, on_acked(arg) is
+     * called (from a feed thread) each time a replica acknowledged more;
+     * it must only wake someone. */
+    int min_acks;
+    void (*on_acked)(void *arg);
+    void *arg;
 };
 
 /* NULL: no memory. Serves as a primary until told to follow. */
@@ -79,6 +85,26 @@ void repl_promote(struct repl *r);
 
 /* Does this server follow a primary (so clients' writes are refused)? */
 bool repl_is_replica(const struct repl *r);
+
+/*
+ * Synchronous acknowledgements (-o min_replica_acks=N): a write's reply
+ * waits until N replicas hold it. The thread that made a change knows the
+ * stream's offset just past its last record (repl_thread_offset: a
+ * thread-local, like persist's LSN); the reply may go once
+ * repl_acked_by(N) reaches it. Cheap enough for each batch's end.
+ */
+uint64_t repl_thread_offset(void);
+
+/* The offset at least n replicas have acknowledged (0: fewer than n
+ * replicas are streaming). */
+uint64_t repl_acked_by(struct repl *r, int n);
+
+/* Replicas streaming now (their full sync done). */
+int repl_online(struct repl *r);
+
+/* Block until n replicas acknowledged offset, at most timeout_ms: 0, or
+ * -1 on the timeout. For a caller that cannot hold its replies (UDP). */
+int repl_wait_acked(struct repl *r, int n, uint64_t offset, int timeout_ms);
 
 /* A replica's "repl_sync <replid> <offset>" (replid "?": none) on the
  * connected socket fd: start a feed thread that owns fd from then on (it

@@ -32,8 +32,18 @@ struct repl {
     struct link *link; /* following a primary */
     struct feed *feeds;
     atomic_bool replica;
+    atomic_int online; /* feeds streaming (their full sync done) */
     atomic_bool stopping;
     _Atomic uint64_t full_syncs_served, partial_syncs_served;
+    /* synchronous acks (repl_config) */
+    int min_acks;
+    void (*on_acked)(void *arg);
+    void *on_acked_arg;
+    pthread_cond_t acked; /* broadcast (under lock) when a replica acknowledged more */
+    /* A feed's replica acknowledged more: wake whoever waits for acks
+     * (set by repl.c; called by the feed thread, no lock held). A pointer,
+     * so that feed.c needs nothing of repl.c. */
+    void (*acked_more)(struct repl *r);
 };
 
 #endif

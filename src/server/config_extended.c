@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/hostport.h"
+#include "repl/repl.h"
 
 #define KB 1024u
 #define MB (1024u * 1024u)
@@ -197,6 +198,15 @@ static const struct xopt own_options[] = {
     {"repl_backlog_size", X_INT, F(repl_backlog_mb), 1, 65536, 0, NULL, "repl_backlog_size", S_INT,
      "=MB: the replication backlog: a replica that reconnects within it continues\n"
      "                          instead of copying everything again (default 16)", 16},
+    {"min_replica_acks", X_INT, F(min_replica_acks), 0, REPL_MAX_REPLICAS, 0, NULL,
+     "min_replica_acks", S_INT,
+     "=N: a write's reply waits until N replicas hold it (0, the default: replies\n"
+     "                          do not wait); with fewer than N replicas online, writes\n"
+     "                          are refused", 0},
+    {"min_replica_timeout", X_INT, F(min_replica_timeout), 1, 600000, 0, NULL,
+     "min_replica_timeout", S_INT,
+     "=MS: with min_replica_acks, how long a reply waits for the replicas before\n"
+     "                          an error says so and the connection closes (1000)", 1000},
 };
 
 struct xtable {

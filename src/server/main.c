@@ -215,9 +215,10 @@ static int daemonize(bool verbose, char *err, size_t errlen)
     return 0;
 }
 
-/* The append log's fsync moved on (or failed): wake the workers holding
- * replies for it (session_release_held runs on their wake-up). */
-static void on_durable(void *arg)
+/* The append log's fsync moved on (or failed), or a replica acknowledged
+ * more (-o min_replica_acks): wake the workers holding replies for it
+ * (session_release_held runs on their wake-up). */
+static void wake_holders(void *arg)
 {
     struct server *srv = arg;
     for (int i = 0; i < srv->nworkers; i++) {
@@ -242,7 +243,7 @@ static int open_persistence(struct server *srv, char *err, size_t errlen)
                                 .fsync = policies[cfg->appendfsync],
                                 .snapshot_every = cfg->snapshot_every,
                                 .keep_prefix = cfg->persist_keep_prefix,
-                                .on_durable = on_durable,
+                                .on_durable = wake_holders,
                                 .arg = srv};
     if (persist_open(&pc, srv->store, &srv->persist, err, errlen) != 0)
         return -1;
@@ -256,7 +257,10 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
     struct repl_config rc = {.store = srv->store,
                              .journal = srv->journal,
                              .persist = srv->persist,
-                             .backlog_bytes = (size_t)srv->cfg.repl_backlog_mb << 20};
+                             .backlog_bytes = (size_t)srv->cfg.repl_backlog_mb << 20,
+                             .min_acks = srv->cfg.min_replica_acks,
+                             .on_acked = wake_holders,
+                             .arg = srv};
     srv->repl = repl_create(&rc);
     if (srv->repl == NULL) {
         snprintf(err, errlen, "cannot allocate the replication backlog (%d MB)",

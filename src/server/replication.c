@@ -117,10 +117,31 @@ enum exec_next replication_command(struct exec_ctx *x, const struct request *req
     return req->cmd == REQ_REPL_SYNC ? sync_command(x, req) : replica_of_command(x, req);
 }
 
+size_t replication_timeout_line(const struct config *cfg, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap,
+                     "SERVER_ERROR replication: fewer than %d replicas acknowledged within %d ms "
+                     "(written here)\r\n", cfg->min_replica_acks, cfg->min_replica_timeout);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
 bool replication_refuses_write(struct exec_ctx *x)
 {
-    if (!repl_is_replica(x->srv->repl))
-        return false;
-    reply_line(x, RSP_SERVER_ERROR, RSP_ENOT_SUPPORTED, "replica: writes go to its primary");
-    return true;
+    if (repl_is_replica(x->srv->repl)) {
+        reply_line(x, RSP_SERVER_ERROR, RSP_ENOT_SUPPORTED, "replica: writes go to its primary");
+        return true;
+    }
+    int want = x->srv->cfg.min_replica_acks;
+    if (want > 0) {
+        /* a write no reply could wait out: refused before it is done */
+        int online = repl_online(x->srv->repl);
+        if (online < want) {
+            char msg[120];
+            snprintf(msg, sizeof(msg), "replication: %d of the %d replicas writes wait for are online",
+                     online, want);
+            reply_line(x, RSP_SERVER_ERROR, RSP_EOK, msg);
+            return true;
+        }
+    }
+    return false;
 }

@@ -12,9 +12,15 @@
 
 #include <stdbool.h>
 
+#include "server/config.h"
 #include "server/exec_ctx.h"
 
 enum exec_next replication_command(struct exec_ctx *x, const struct request *req);
+
+/* The line that takes the place of replies whose replicas did not
+ * acknowledge in time (-o min_replica_timeout), "\r\n" included; its
+ * length. */
+size_t replication_timeout_line(const struct config *cfg, char *buf, size_t cap);
 
 /* A replica refuses writes: answers the error and returns true. */
 bool replication_refuses_write(struct exec_ctx *x);

@@ -285,6 +285,11 @@ void reqloop_end_input(struct reqloop *rl)
     exec_emit(&rl->x, &rsp, NULL);
 }
 
+bool reqloop_is_binary(const struct reqloop *rl)
+{
+    return rl->ops == &proto_binary_ops;
+}
+
 const char *reqloop_state_name(const struct reqloop *rl)
 {
     static const char *const names[] = {"conn_parse_cmd", "conn_nread", "conn_swallow", "conn_closing"};

@@ -126,4 +126,8 @@ void reqloop_data_received(struct reqloop *rl, size_t n);
 /* memcached's name for the state, as "stats conns" shows it. */
 const char *reqloop_state_name(const struct reqloop *rl);
 
+/* Does the connection speak the binary protocol (so a text line cannot be
+ * sent on it)? */
+bool reqloop_is_binary(const struct reqloop *rl);
+
 #endif

@@ -20,13 +20,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
 #include "server/reqloop.h"
+#include "server/replication.h"
 #include "server/server.h"
 #include "server/stream.h"
 #include "server/watch.h"
@@ -64,6 +67,13 @@ struct session {
     bool held;
     uint64_t hold_lsn;
     struct session *held_next;
+    /* -o min_replica_acks: replies also held until that many replicas
+     * acknowledged the stream up to hold_off; the replies queued since
+     * hold_mark (conn.out.appended) wait for them, since hold_since_ms */
+    bool hold_repl;
+    uint64_t hold_off;
+    size_t hold_mark;
+    uint64_t hold_since_ms;
     struct reqloop rl; /* the request half: parse, exec, reply */
 };
 
@@ -147,10 +157,26 @@ static bool peer_answered(const struct session *s)
  * commit) and lets them go (session_release_held). With appendfsync
  * always they wait on for the fsync, which wakes the worker.
  */
-static void session_hold(struct session *s)
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* repl: the batch's replies (queued since mark) also wait for replicas. */
+static void session_hold(struct session *s, bool repl, size_t mark)
 {
     struct worker *w = s->w;
     s->hold_lsn = persist_thread_lsn();
+    if (repl) {
+        s->hold_off = repl_thread_offset();
+        if (!s->hold_repl) {
+            s->hold_repl = true;
+            s->hold_mark = mark;
+            s->hold_since_ms = now_ms();
+        }
+    }
     if (!s->held) {
         s->held = true;
         s->held_next = w->held;
@@ -171,25 +197,57 @@ static void held_unlink(struct session *s)
 
 static void session_want(struct session *s);
 
+/* The replicas did not acknowledge in time: the replies they held back
+ * are taken back and, in place of them, an error says so (a binary
+ * connection has no line to say it in); the connection then closes, as
+ * which of its pipelined writes the replicas have is unknown. The writes
+ * themselves are done here. */
+static void replicas_timed_out(struct session *s)
+{
+    const struct config *cfg = &s->w->srv->cfg;
+    outq_drop_since(&s->conn.out, s->hold_mark);
+    if (!reqloop_is_binary(&s->rl)) {
+        char line[160];
+        (void)outq_append(&s->conn.out, line, replication_timeout_line(cfg, line, sizeof(line)));
+    }
+    log_warn("replication: a reply waited %d ms for %d replicas; closing the connection",
+             cfg->min_replica_timeout, cfg->min_replica_acks);
+    s->hold_repl = false;
+    s->close_reason = "error";
+    reqloop_close(&s->rl);
+}
+
 void session_release_held(struct worker *w)
 {
     struct persist *p = w->srv->persist;
+    const struct config *cfg = &w->srv->cfg;
     struct session *list = w->held;
     w->held = NULL;
     /* Write what the batch logged. If that fails, the replies held for it
      * must never go: those sessions close without them (not acknowledged). */
-    bool failed = persist_commit(p) != 0;
-    /* Flag first, then look: the fsync thread moves durable, then looks at
-     * the flag, so one of the two sees the other (no lost wake-up). */
-    if (persist_holds_replies(p))
+    bool failed = p != NULL && persist_commit(p) != 0;
+    /* Flag first, then look: the fsync thread (a feed thread) moves durable
+     * (acked), then looks at the flag, so one of the two sees the other
+     * (no lost wake-up). */
+    if ((p != NULL && persist_holds_replies(p)) || cfg->min_replica_acks > 0)
         atomic_store(&w->held_any, true);
-    uint64_t ready = persist_ready(p);
-    bool failing = persist_refusing(p) != 0;
+    uint64_t ready = p != NULL ? persist_ready(p) : UINT64_MAX;
+    bool failing = p != NULL && persist_refusing(p) != 0;
+    uint64_t acked = cfg->min_replica_acks > 0 ? repl_acked_by(w->srv->repl, cfg->min_replica_acks) : 0;
+    uint64_t now = 0;
     while (list != NULL) {
         struct session *s = list;
         list = s->held_next;
         s->held_next = NULL;
-        if (!failed && ready >= s->hold_lsn) {
+        if (s->hold_repl && acked >= s->hold_off)
+            s->hold_repl = false;
+        if (s->hold_repl) {
+            if (now == 0)
+                now = now_ms();
+            if (now - s->hold_since_ms >= (uint64_t)cfg->min_replica_timeout)
+                replicas_timed_out(s);
+        }
+        if (!s->hold_repl && !failed && ready >= s->hold_lsn) {
             s->held = false;
             session_want(s); /* sends what it held (and may close) */
         } else if (failed || failing) {
@@ -271,9 +329,13 @@ static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
         stream_feed(s);
     if (!c->in_filling && !s->paused) {
         uint64_t changes = persist_thread_changes();
+        uint64_t offset = repl_thread_offset();
+        size_t mark = c->out.appended;
         process(s, &c->budget);
-        if (s->w->srv->persist != NULL && persist_thread_changes() != changes)
-            session_hold(s);
+        bool logged = s->w->srv->persist != NULL && persist_thread_changes() != changes;
+        bool replicated = s->w->srv->cfg.min_replica_acks > 0 && repl_thread_offset() != offset;
+        if (logged || replicated)
+            session_hold(s, replicated, mark);
     }
     session_want(s);
 }

@@ -27,6 +27,8 @@
 #include "net/event.h"
 #include "net/listen.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
+#include "server/replication.h"
 #include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stats.h"
@@ -133,6 +135,24 @@ static bool logged(struct persist *p)
     return !persist_holds_replies(p) || persist_wait_durable(p, persist_thread_lsn()) == 0;
 }
 
+/* -o min_replica_acks: the datagram's changes reached that many replicas
+ * (this thread waits, as for the log). */
+static bool replicated(struct server *srv)
+{
+    int n = srv->cfg.min_replica_acks;
+    return n <= 0 || repl_wait_acked(srv->repl, n, repl_thread_offset(), srv->cfg.min_replica_timeout) == 0;
+}
+
+/* The replicas did not acknowledge in time: the datagram's replies give
+ * way to the error (as on a connection, session.c). */
+static void replace_by_timeout_error(struct udp_socket *u)
+{
+    char line[160];
+    size_t n = replication_timeout_line(&u->w->srv->cfg, line, sizeof(line));
+    outq_consume(&u->out, outq_pending(&u->out));
+    (void)outq_append(&u->out, line, n);
+}
+
 static void on_datagram(struct event_handler *h, uint32_t events)
 {
     struct udp_socket *u = h->arg;
@@ -152,12 +172,15 @@ static void on_datagram(struct event_handler *h, uint32_t events)
         if (count != 1 || n == UDP_HEADER_LEN)
             continue;
         uint64_t changes = persist_thread_changes();
+        uint64_t offset = repl_thread_offset();
         run_payload(u, u->in + UDP_HEADER_LEN, (size_t)n - UDP_HEADER_LEN);
         if (u->w->srv->persist != NULL && persist_thread_changes() != changes &&
             !logged(u->w->srv->persist)) {
             outq_consume(&u->out, outq_pending(&u->out)); /* not acknowledged */
             continue;
         }
+        if (repl_thread_offset() != offset && !replicated(u->w->srv))
+            replace_by_timeout_error(u);
         send_frames(u, hdr, (struct sockaddr *)&peer, plen);
     }
 }

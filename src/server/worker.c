@@ -60,8 +60,9 @@ static void adopt_pending(struct event_loop *loop, void *arg)
     }
 }
 
-/* The end of a batch (with persistence): write the append log once for
- * every session that changed something, and send what it now covers. */
+/* The end of a batch (with persistence or synchronous replica acks):
+ * write the append log once for every session that changed something,
+ * and send what it now covers. */
 static void batch_end(struct event_loop *loop, void *arg)
 {
     struct worker *w = arg;
@@ -69,14 +70,23 @@ static void batch_end(struct event_loop *loop, void *arg)
         w->conns->release_held(w);
 }
 
-/* Once a second: close sessions idle past -o idle_timeout. */
+/* Replies held for replicas (-o min_replica_acks) time out in
+ * milliseconds: the tick then comes this often to look. */
+#define TICK_HOLD_MS 20
+
+/* Once a second (or every TICK_HOLD_MS with -o min_replica_acks, to time
+ * out replies held for replicas): close sessions idle past -o
+ * idle_timeout. */
 static void tick(struct event_loop *loop, void *arg)
 {
     struct worker *w = arg;
+    if (w->held != NULL && w->srv->cfg.min_replica_acks > 0)
+        w->conns->release_held(w);
     int timeout = w->srv->cfg.idle_timeout;
-    if (timeout <= 0)
-        return;
     uint32_t now = clock_now();
+    if (timeout <= 0 || now == w->idle_checked)
+        return;
+    w->idle_checked = now;
     struct session *s = w->sessions;
     while (s != NULL) {
         struct session *next = w->conns->next(s);
@@ -127,9 +137,9 @@ int worker_start(struct server *srv, int id, const struct worker_conn_ops *conns
         event_loop_set_peek_end(w->loop, prefetch_finish, &w->prefetch);
     }
     event_loop_set_wake(w->loop, adopt_pending, w);
-    if (srv->cfg.persist_dir[0] != '\0')
+    if (srv->cfg.persist_dir[0] != '\0' || srv->cfg.min_replica_acks > 0)
         event_loop_set_batch_end(w->loop, batch_end, w);
-    event_loop_set_tick(w->loop, 1000, tick, w);
+    event_loop_set_tick(w->loop, srv->cfg.min_replica_acks > 0 ? TICK_HOLD_MS : 1000, tick, w);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         event_loop_destroy(&w->loop);
         free(w);

@@ -64,6 +64,7 @@ struct worker {
     int nstreams; /* sessions with a streaming reply (loop thread only) */
     struct session *held; /* sessions whose replies wait for the log (loop thread) */
     atomic_bool held_any; /* held may be non-empty: the fsync thread wakes the loop */
+    uint32_t idle_checked; /* the server-clock second of the last idle check */
 };
 
 /* Create the worker and start its thread; it runs its connections through

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cutproxy import CutProxy
-from mnemo_harness import IS_MEMCACHED, start_persist, wait_until
+from mnemo_harness import IS_MEMCACHED, scaled, start_persist, wait_until
 
 CLI = os.path.join(os.environ.get("MNEMO_BUILD_DIR", str(Path(__file__).resolve().parents[2] / "build")),
                    "mnemo-cli")
@@ -482,6 +482,71 @@ def test_replica_of_a_dead_address_keeps_trying(server_factory):
             c.call(b"get x\r\n", b"END\r\n")  # reads are served meanwhile
             c.call(b"replica_of none\r\n", b"OK\r\n")
             c.call(b"set x 0 0 1\r\nx\r\n", b"STORED\r\n")
+
+
+# ---------------------------------------------------------------------------
+# synchronous acknowledgements (-o min_replica_acks)
+
+def binary_set(c, key, value, opaque=7):
+    """A binary set on c; (status, body) of its reply."""
+    extras = struct.pack(">II", 0, 0)
+    body = extras + key + value
+    c.send(struct.pack(">BBHBBHIIQ", 0x80, 0x01, len(key), len(extras), 0, 0, len(body), opaque, 0)
+           + body)
+    head = c.recv_exact(24)
+    _magic, _op, _kl, _el, _dt, status, blen, got_opaque, _cas = struct.unpack(">BBHBBHIIQ", head)
+    assert got_opaque == opaque
+    return status, c.recv_exact(blen)
+
+
+def test_min_replica_acks_a_reply_means_the_replica_has_it(server_factory):
+    # long enough that a running replica always acks in time (sanitizer
+    # builds included); it is waited out only with the replica stopped
+    timeout_ms = int(scaled(1) * 1000)
+    primary = server_factory("-o", "min_replica_acks=1,min_replica_timeout=%d" % timeout_ms)
+    refused = b"SERVER_ERROR replication: 0 of the 1 replicas writes wait for are online\r\n"
+    with primary.client() as c:
+        c.call(b"set k 0 0 1\r\nv\r\n", refused)  # nobody to wait for: refused, not done
+        c.call(b"ms k 1\r\nv\r\n", refused)
+        c.call(b"get k\r\n", b"END\r\n")
+    with primary.client() as c:
+        status, body = binary_set(c, b"k", b"v")
+        assert status == 0x84 and b"0 of the 1 replicas" in body
+    replica = start_replica(server_factory, primary.port)
+    wait_until(lambda: [x["state"] for x in replicas_seen(primary)] == ["online"], 20,
+               "the replica to be online")
+    with primary.client() as p, replica.client() as r:
+        for i in range(50):
+            p.call(b"set k%d 0 0 2\r\nv%d\r\n" % (i, i % 10), b"STORED\r\n")
+            # the reply came: the replica holds it already, no waiting here
+            r.call(b"get k%d\r\n" % i, b"VALUE k%d 0 2\r\nv%d\r\nEND\r\n" % (i, i % 10))
+        # a pipeline of 16: every reply, once all 16 are on the replica
+        p.call(b"".join(b"set p%d 0 0 1\r\nx\r\n" % i for i in range(16)), b"STORED\r\n" * 16)
+        r.call(b"get p15\r\n", b"VALUE p15 0 1\r\nx\r\nEND\r\n")
+    with primary.client() as c:
+        assert binary_set(c, b"bk", b"bv") == (0, b"")
+    # the replica stops acknowledging: the write's reply gives way to an error
+    # and the connection closes; other connections are served meanwhile
+    os.kill(replica.proc.pid, signal.SIGSTOP)
+    try:
+        with primary.client() as w, primary.client() as reader:
+            w.send(b"set slow 0 0 1\r\nx\r\n")
+            reader.call(b"get k1\r\n", b"VALUE k1 0 2\r\nv1\r\nEND\r\n")
+            w.expect(b"SERVER_ERROR replication: fewer than 1 replicas acknowledged within %d ms "
+                     b"(written here)\r\n" % timeout_ms)
+            assert w.assert_closed() == b""
+        with primary.client() as c:
+            c.call(b"get slow\r\n", b"VALUE slow 0 1\r\nx\r\nEND\r\n")  # done here
+        with primary.client() as c:  # binary: no line to say it in; closed without a reply
+            c.send(struct.pack(">BBHBBHIIQ", 0x80, 0x01, 1, 8, 0, 0, 10, 9, 0) +
+                   struct.pack(">II", 0, 0) + b"bx")
+            assert c.assert_closed() == b""
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    wait_caught_up(primary, replica)
+    with primary.client() as c:
+        c.call(b"set back 0 0 1\r\nb\r\n", b"STORED\r\n")
+    assert_same(primary, replica)
 
 
 # ---------------------------------------------------------------------------

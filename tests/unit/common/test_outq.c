@@ -132,6 +132,42 @@ static void test_many_entries_and_large_copy(void **state)
     outq_free(&q);
 }
 
+/* Replies taken back to a mark: the bytes queued after it go (inside a
+ * copy, a whole reference released once), those before it stay and send
+ * as they were; a sent prefix is not touched. */
+static void test_drop_since_a_mark(void **state)
+{
+    struct released r = {0};
+    struct outq q;
+    outq_init(&q, on_release, &r);
+    static const char value[] = "vvvv\r\n";
+    int token;
+    assert_int_equal(outq_append(&q, "SENT\r\n", 6), 0);
+    outq_consume(&q, 6); /* already written */
+    assert_int_equal(outq_append(&q, "KEEP\r\n", 6), 0);
+    size_t mark = q.appended;
+    assert_int_equal(outq_append(&q, "VALUE k 0 4\r\n", 13), 0);
+    assert_int_equal(outq_append_ref(&q, value, 6, &token), 0);
+    assert_int_equal(outq_append(&q, "END\r\n", 5), 0);
+    outq_drop_since(&q, mark);
+    assert_int_equal(r.count, 1);
+    assert_ptr_equal(r.last, &token);
+    assert_int_equal(outq_pending(&q), 6);
+    assert_int_equal(q.appended, mark);
+    assert_int_equal(outq_append(&q, "ERR\r\n", 5), 0);
+    char buf[32];
+    assert_int_equal(drain_to(&q, buf, sizeof(buf)), 11);
+    assert_memory_equal(buf, "KEEP\r\nERR\r\n", 11);
+    /* a mark at the end drops nothing */
+    outq_drop_since(&q, q.appended);
+    assert_int_equal(outq_pending(&q), 11);
+    outq_consume(&q, 11);
+    assert_true(outq_empty(&q));
+    outq_free(&q);
+    assert_int_equal(r.count, 1);
+    (void)state;
+}
+
 static void test_reserve_commit(void **state)
 {
     struct released r = {0};
@@ -157,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_empty_ref_released_at_once),
         cmocka_unit_test(test_many_entries_and_large_copy),
         cmocka_unit_test(test_reserve_commit),
+        cmocka_unit_test(test_drop_since_a_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
