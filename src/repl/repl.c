@@ -166,7 +166,7 @@ void repl_promote(struct repl *r)
 }
 
 #define POSITION_FILE "replication"
-#define POSITION_MAGIC "mnemo-replication 1"
+#define POSITION_MAGIC "mnemo-replication 2"
 
 int repl_save_position(struct repl *r, const char *dir)
 {
@@ -185,7 +185,8 @@ int repl_save_position(struct repl *r, const char *dir)
     FILE *f = fopen(tmp, "we");
     int rc = -1;
     if (f != NULL) {
-        fprintf(f, POSITION_MAGIC "\nreplid %s\noffset %" PRIu64 "\n", r->replid, end);
+        fprintf(f, POSITION_MAGIC "\nreplid %s\noffset %" PRIu64 "\nrole %s\n", r->replid, end,
+                atomic_load(&r->replica) ? "replica" : "primary");
         rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
         rc = fclose(f) == 0 ? rc : -1;
     }
@@ -201,20 +202,22 @@ int repl_save_position(struct repl *r, const char *dir)
     return 0;
 }
 
-void repl_resume(struct repl *r, const char *dir, bool store_as_saved)
+void repl_resume(struct repl *r, const char *dir, bool store_as_saved, bool following)
 {
-    char path[4200], magic[32], id[REPL_ID_LEN + 2];
+    char path[4200], magic[32], id[REPL_ID_LEN + 2], role[16];
     snprintf(path, sizeof(path), "%s/" POSITION_FILE, dir);
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return;
     uint64_t offset;
-    int n = fscanf(f, "%31[^\n]\nreplid %41s\noffset %" SCNu64, magic, id, &offset);
+    int n = fscanf(f, "%31[^\n]\nreplid %41s\noffset %" SCNu64 "\nrole %15s", magic, id, &offset,
+                   role);
     fclose(f);
     /* used once: a crash from here on must not find it again */
     if (unlink(path) != 0)
         log_error("replication: cannot remove %s: %s", path, strerror(errno));
-    if (n != 3 || strcmp(magic, POSITION_MAGIC) != 0 || strlen(id) != REPL_ID_LEN) {
+    if (n != 4 || strcmp(magic, POSITION_MAGIC) != 0 || strlen(id) != REPL_ID_LEN ||
+        (strcmp(role, "primary") != 0 && strcmp(role, "replica") != 0)) {
         log_warn("replication: %s is not a saved position; ignored", path);
         return;
     }
@@ -223,13 +226,22 @@ void repl_resume(struct repl *r, const char *dir, bool store_as_saved)
         return;
     }
     pthread_mutex_lock(&r->lock);
-    memcpy(r->replid, id, sizeof(r->replid));
     backlog_reset(r->backlog, offset);
+    if (strcmp(role, "replica") == 0 && !following) {
+        /* A replica started as a primary: its own writes must not pass for
+         * its old primary's stream. As a promotion: a new id, the old one
+         * answered up to here (its siblings continue from it). */
+        memcpy(r->replid2, id, sizeof(r->replid2));
+        r->replid2_end = offset;
+    } else {
+        memcpy(r->replid, id, sizeof(r->replid));
+    }
     /* Replicas may continue from here: every write from now on must be in
      * the backlog (repl_follow turns this off again on a replica). */
     sink_set_locked(r, !atomic_load(&r->replica));
     pthread_mutex_unlock(&r->lock);
-    log_info("replication: resuming %s at offset %" PRIu64, id, offset);
+    log_info("replication: resuming %s at offset %" PRIu64 "%s", id, offset,
+             r->replid2[0] != '\0' ? " as a primary of its own" : "");
 }
 
 bool repl_is_replica(const struct repl *r)

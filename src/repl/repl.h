@@ -70,10 +70,12 @@ void repl_free(struct repl **r);
  * left it (persist_recovered_cleanly), takes the stream up under that id
  * at that offset: a replica asks its primary to continue from there, and
  * a primary's replicas that had everything continue from it. After a
- * crash there is no file: a new id, and replicas sync in full.
+ * crash there is no file: a new id, and replicas sync in full. A former
+ * replica started without following (following false) starts a stream of
+ * its own, answering the old one up to the saved offset, as a promotion.
  */
 int repl_save_position(struct repl *r, const char *dir); /* stops following first */
-void repl_resume(struct repl *r, const char *dir, bool store_as_saved);
+void repl_resume(struct repl *r, const char *dir, bool store_as_saved, bool following);
 
 /* Follow host:port (dropping what this server holds at the first full
  * sync): writes from clients are refused from now on. 0, or -1 (err). */

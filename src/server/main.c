@@ -268,7 +268,8 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
         return -1;
     }
     if (srv->persist != NULL)
-        repl_resume(srv->repl, persist_dir(srv->persist), persist_recovered_cleanly(srv->persist));
+        repl_resume(srv->repl, persist_dir(srv->persist), persist_recovered_cleanly(srv->persist),
+                    srv->cfg.replica_of[0] != '\0');
     if (srv->cfg.replica_of[0] != '\0')
         return repl_follow(srv->repl, srv->cfg.replica_host, srv->cfg.replica_port, err, errlen);
     return 0;

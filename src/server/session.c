@@ -149,14 +149,6 @@ static bool peer_answered(const struct session *s)
     return s->peer_done && !s->paused && (s->conn.budget > 0 || rbuf_len(&s->conn.in) == 0);
 }
 
-/*
- * The requests just handled changed the store: their replies may leave
- * only once the append log holds the changes. The session holds its output
- * and joins the worker's held list; at the end of the loop's batch the
- * worker writes the log once for every session of the batch (group
- * commit) and lets them go (session_release_held). With appendfsync
- * always they wait on for the fsync, which wakes the worker.
- */
 static uint64_t now_ms(void)
 {
     struct timespec ts;
@@ -164,7 +156,16 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* repl: the batch's replies (queued since mark) also wait for replicas. */
+/*
+ * The requests just handled changed the store: their replies may leave
+ * only once the append log holds the changes. The session holds its output
+ * and joins the worker's held list; at the end of the loop's batch the
+ * worker writes the log once for every session of the batch (group
+ * commit) and lets them go (session_release_held). With appendfsync
+ * always they wait on for the fsync, which wakes the worker. With repl
+ * (-o min_replica_acks) the batch's replies, queued since mark, also wait
+ * until enough replicas acknowledged what it changed.
+ */
 static void session_hold(struct session *s, bool repl, size_t mark)
 {
     struct worker *w = s->w;

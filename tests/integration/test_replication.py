@@ -615,6 +615,32 @@ def test_replica_restarted_cleanly_continues(server_factory, tmp_path):
     assert_same(primary, replica)
 
 
+def test_replica_restarted_as_a_primary_starts_a_stream_of_its_own(server_factory, tmp_path):
+    """A replica stopped cleanly and started without replica_of is a primary:
+    its writes must not pass for its old primary's stream. It takes a new
+    id and answers the old one up to where it stopped, so a sibling that
+    followed the same primary continues from it."""
+    a = server_factory()
+    b = start_persist(server_factory, tmp_path / "b", "replica_of=127.0.0.1:%d" % a.port)
+    c_ = start_replica(server_factory, a.port)
+    fill(a, 300)
+    wait_caught_up(a, b, c_)
+    old = repl_stats(a)["replid"]
+    assert b.stop() == 0
+    b2 = start_persist(server_factory, tmp_path / "b")  # no replica_of now
+    st = repl_stats(b2)
+    assert st["role"] == "primary" and st["replid"] != old
+    assert (st["replid2"], st["replid2_offset"]) == (old, repl_stats(a)["repl_offset"])
+    with b2.client() as c:
+        c.call(b"set mine 0 0 1\r\nm\r\n", b"STORED\r\n")
+    with c_.client() as c:
+        c.call(b"replica_of 127.0.0.1:%d\r\n" % b2.port, b"OK\r\n")
+    wait_caught_up(b2, c_)
+    st = repl_stats(c_)  # (counted per link: replica_of starts a new one)
+    assert (st["full_syncs"], st["partial_syncs"]) == ("0", "1"), st
+    assert_same(b2, c_)
+
+
 # ---------------------------------------------------------------------------
 # bad input
 
