@@ -438,6 +438,36 @@ def test_promotion_under_load_and_the_old_primary_follows(server_factory):
     assert items[b"after"][2] > highest and items[b"k5"][2] > highest
 
 
+def test_promotion_while_writers_run(server_factory):
+    """Writers keep writing to the old primary while the replica is promoted
+    (as clients move over one by one), then move to the new one; the old
+    primary, made its replica, drops what only it took after the promotion
+    (its stream went past the point the new primary left it: a full sync),
+    and both end equal."""
+    a = server_factory()
+    b = start_replica(server_factory, a.port)
+    fill(a, 1000)
+    wait_caught_up(a, b)
+    on_a = Writers(a)
+    applied = int(repl_stats(b)["records_applied"])
+    wait_until(lambda: int(repl_stats(b)["records_applied"]) > applied + 1000, 20,
+               "the writers' records to reach the replica")
+    with b.client() as c:
+        c.call(b"replica_of none\r\n", b"OK\r\n")
+    on_b = Writers(b)
+    with a.client() as c:  # a takes writes after b stopped following it
+        c.call(b"set only_on_a 0 0 1\r\na\r\n", b"STORED\r\n")
+    on_a.stop()
+    with a.client() as c:
+        c.call(b"replica_of 127.0.0.1:%d\r\n" % b.port, b"OK\r\n")
+    wait_until(lambda: repl_stats(a).get("primary_link_status") == "up", 20,
+               "the old primary to follow the new one")
+    on_b.stop()
+    wait_caught_up(b, a)
+    assert repl_stats(a)["full_syncs"] == "1"
+    assert b"only_on_a" not in assert_same(b, a)
+
+
 def test_siblings_continue_from_the_promoted_replica(server_factory):
     a = server_factory()
     b = start_replica(server_factory, a.port)
