@@ -257,6 +257,15 @@ static int full_sync(struct link *l, const char *id, uint64_t offset)
     struct repl *r = l->r;
     int64_t now = itemrec_now_unix();
     struct rec flush = {.type = REC_FLUSH, .stamp = (uint32_t)now, .exptime = now};
+    /* Until the sync is whole, this server holds no stream: a sync cut
+     * short must not be continued from the position it had before. */
+    pthread_mutex_lock(&r->lock);
+    memset(r->replid, '0', REPL_ID_LEN);
+    r->replid[REPL_ID_LEN] = '\0';
+    r->replid2[0] = '\0';
+    r->replid2_end = 0;
+    backlog_reset(r->backlog, 0);
+    pthread_mutex_unlock(&r->lock);
     rec_apply_drain(&l->apply);
     l->apply.pending_flush = 0;
     apply_one(l, &flush);
