@@ -251,7 +251,8 @@ static int list_keys(const char *prog, const char *name, int connect_ms, int rep
         keys_free(l);
         return COMPARE_ERROR;
     }
-    qsort(l->v, l->n, sizeof(*l->v), by_key);
+    if (l->n > 1) /* an empty server has no array at all: qsort must not see NULL */
+        qsort(l->v, l->n, sizeof(*l->v), by_key);
     size_t out = 0;
     for (size_t i = 0; i < l->n; i++) {
         if (out > 0 && strcmp(l->v[out - 1].key, l->v[i].key) == 0)

@@ -17,6 +17,7 @@
 
 #include "cli_check.h"
 #include "cli_compare.h"
+#include "cli_pool.h"
 #include "cli_usage.h"
 #include "mnemo/mnemo.h"
 
@@ -194,12 +195,8 @@ static int cmd_arith(struct mnemo_client *c, int incr, int argc, char **argv)
     return 0;
 }
 
-static void print_stat(void *arg, const char *name, const char *value)
-{
-    printf("%s %s %s\n", (const char *)arg, name, value);
-}
-
-static int per_server(struct mnemo_client *c, const char *cmd, const char *group, int64_t delay)
+/* version and ping: every server, replicas too. */
+static int per_server(struct mnemo_client *c, const char *cmd)
 {
     int rc = 0;
 
@@ -210,11 +207,7 @@ static int per_server(struct mnemo_client *c, const char *cmd, const char *group
         struct timespec t0, t1;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (strcmp(cmd, "stats") == 0)
-            st = mnemo_stats(c, i, group, print_stat, (void *)name);
-        else if (strcmp(cmd, "flush") == 0)
-            st = mnemo_flush(c, i, delay);
-        else if (strcmp(cmd, "version") == 0)
+        if (strcmp(cmd, "version") == 0)
             st = mnemo_version(c, i, ver, sizeof(ver));
         else
             st = mnemo_ping(c, i);
@@ -224,9 +217,7 @@ static int per_server(struct mnemo_client *c, const char *cmd, const char *group
             rc = EXIT_ERR;
             continue;
         }
-        if (strcmp(cmd, "flush") == 0)
-            printf("%s OK\n", name);
-        else if (strcmp(cmd, "version") == 0)
+        if (strcmp(cmd, "version") == 0)
             printf("%s %s\n", name, ver);
         else if (strcmp(cmd, "ping") == 0)
             printf("%s OK %.3f ms\n", name,
@@ -264,7 +255,8 @@ int main(int argc, char **argv)
         {"servers", required_argument, NULL, 's'}, {"ttl", required_argument, NULL, 't'},
         {"flags", required_argument, NULL, 'f'},   {"timeout", required_argument, NULL, 'T'},
         {"modula", no_argument, NULL, 'm'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},       {"read-replicas", no_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     const char *servers = "127.0.0.1:11211";
     int64_t ttl = 0, flags = 0, timeout = 1000;
@@ -274,7 +266,7 @@ int main(int argc, char **argv)
 
     mnemo_options_init(&o);
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+s:t:f:T:mhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:t:f:T:mRhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 's': servers = optarg; break;
         case 't':
@@ -290,6 +282,7 @@ int main(int argc, char **argv)
                 return die("bad --timeout (milliseconds)", optarg, NULL);
             break;
         case 'm': o.distribution = MNEMO_DIST_MODULA; break;
+        case 'R': o.read_replicas = 1; break;
         case 'h': fputs(cli_usage(), stdout); return 0;
         case 'V': printf("mnemo-cli %s\n", MNEMO_VERSION); return 0;
         default:
@@ -313,7 +306,8 @@ int main(int argc, char **argv)
     o.failure_limit = 0; /* one command: report errors, never move keys */
     mnemo_status st = mnemo_create(&c, servers, &o);
     if (st != MNEMO_OK)
-        return die("bad --servers (want host:port[:weight],...)", servers, mnemo_strerror(st));
+        return die("bad --servers (want host:port[:weight][=replica...],...)", servers,
+                   mnemo_strerror(st));
 
     const char *cmd = argv[optind];
     int n = argc - optind - 1;
@@ -348,9 +342,13 @@ int main(int argc, char **argv)
         else
             rc = (printf("TOUCHED\n"), 0);
     } else if (strcmp(cmd, "stats") == 0)
-        rc = n > 1 ? die("usage: stats [GROUP]", NULL, NULL) : per_server(c, cmd, n ? args[0] : NULL, 0);
-    else if (strcmp(cmd, "flush") == 0 || strcmp(cmd, "ping") == 0 || strcmp(cmd, "version") == 0)
-        rc = n ? die("takes no arguments", cmd, NULL) : per_server(c, cmd, NULL, 0);
+        rc = n > 1 ? die("usage: stats [GROUP]", NULL, NULL) : cli_pool_stats(prog, c, n ? args[0] : NULL);
+    else if (strcmp(cmd, "flush") == 0)
+        rc = n ? die("takes no arguments", cmd, NULL) : cli_pool_flush(prog, c);
+    else if (strcmp(cmd, "digest") == 0)
+        rc = cli_pool_digest(prog, c, n, args, (int)timeout);
+    else if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "version") == 0)
+        rc = n ? die("takes no arguments", cmd, NULL) : per_server(c, cmd);
     else if (strcmp(cmd, "where") == 0)
         rc = cmd_where(c, n, args);
     else

@@ -81,6 +81,8 @@ typedef enum mnemo_status {
     MNEMO_ESERVER = -11,    /* the server answered SERVER_ERROR */
     MNEMO_ENOSERVER = -12,  /* no server configured or all are ejected */
     MNEMO_EBUSY = -13,      /* call not allowed now (e.g. run from a callback) */
+    MNEMO_ENOPRIMARY = -14, /* a write to a shard whose primary is down, before a
+                               replica of it is promoted (reads still work) */
 } mnemo_status;
 
 /* A static English message for a status; never NULL. */
@@ -97,6 +99,9 @@ struct mnemo_options {
     int io_timeout_ms;      /* no reply progress for this long fails the server's requests; default 2000 */
     int failure_limit;      /* consecutive failures before ejection; default 2; 0 = never eject */
     int retry_interval_ms;  /* ejection length; default 2000 */
+    int read_replicas;      /* 1: reads go to the shard's replicas, in turn (the
+                               primary while none answers); 0 (default): to the
+                               primary, and to a replica only while it is down */
 };
 
 /* Fill *opts with the defaults above. */
@@ -109,6 +114,16 @@ struct mnemo_client;
  * 11211, weight to 1; IPv6 hosts as "[::1]:11211").  opts may be NULL for
  * defaults.  Does not connect (connections are opened on first use).
  * Returns MNEMO_OK and *out, or MNEMO_EINVAL / MNEMO_ENOMEM.
+ *
+ * Each comma-separated entry is a shard.  A shard with replicas is written
+ * "primary=replica1=replica2" (a weight only on the primary): keys are
+ * placed by the primary's name, writes go to the shard's primary, reads
+ * per opts->read_replicas.  When the primary stops answering, reads move
+ * to its replicas at once and writes answer MNEMO_ENOPRIMARY; the client
+ * asks the shard's servers for their role (stats replication) and follows
+ * the one that says it is the primary once a replica is promoted, or the
+ * old primary if it comes back as one.  A shard is skipped on the ring
+ * (its keys move on) only while all its servers are ejected.
  */
 MNEMO_API mnemo_status mnemo_create(struct mnemo_client **out, const char *servers,
                           const struct mnemo_options *opts);
@@ -120,13 +135,29 @@ MNEMO_API void mnemo_destroy(struct mnemo_client **c);
 MNEMO_API size_t mnemo_server_count(const struct mnemo_client *c);
 /* "host:port" of server i, or NULL. */
 MNEMO_API const char *mnemo_server_name(const struct mnemo_client *c, size_t i);
-/* Index of the server that owns key on the full ring (ignores ejection). */
+/* Index of the server that owns key on the full ring (ignores ejection):
+ * its shard's configured primary. */
 MNEMO_API size_t mnemo_server_for_key(const struct mnemo_client *c, const void *key, size_t key_len);
-/* Index of the server a request for key goes to now (skips ejected ones);
- * returns (size_t)-1 when all are ejected. */
+/* Index of the server a write of key goes to now (skips ejected shards);
+ * returns (size_t)-1 when all are ejected or the shard has no primary. */
 MNEMO_API size_t mnemo_route_key(struct mnemo_client *c, const void *key, size_t key_len);
 /* 1 while server i is ejected. */
 MNEMO_API int mnemo_server_ejected(const struct mnemo_client *c, size_t i);
+
+/* Shards: entries of the server list.  Servers are numbered shard by
+ * shard, each shard's configured primary first. */
+MNEMO_API size_t mnemo_shard_count(const struct mnemo_client *c);
+/* The shard of server i, or (size_t)-1. */
+MNEMO_API size_t mnemo_shard_of(const struct mnemo_client *c, size_t server);
+/* Index of shard's first server; *count (if not NULL) gets how many it has. */
+MNEMO_API size_t mnemo_shard_servers(const struct mnemo_client *c, size_t shard, size_t *count);
+/* The server the client takes for shard's primary now, or (size_t)-1 while
+ * it knows none (the primary went down and no replica is promoted yet). */
+MNEMO_API size_t mnemo_shard_primary(const struct mnemo_client *c, size_t shard);
+/* Ask every server of every shard with replicas for its role now (stats
+ * replication) and take the answers as they are.  MNEMO_OK when each such
+ * shard has a primary, MNEMO_ENOPRIMARY when one has none. */
+MNEMO_API mnemo_status mnemo_refresh_roles(struct mnemo_client *c);
 
 /* ---- the non-blocking API ---- */
 

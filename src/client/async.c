@@ -1,9 +1,9 @@
 /*
- * async.c: the non-blocking engine: mnemo_submit encodes a request into
- * its server's output buffer and queues a pending entry; mnemo_run does
- * the I/O, matches each reply to the oldest pending entry of its server
- * (checking the opaque token and the returned key, so a reply can never
- * complete the wrong request) and calls the completion.
+ * async.c: the queues of the non-blocking engine: async_enqueue encodes a
+ * request into its server's output buffer and queues a pending entry;
+ * run.c does the I/O, matches each reply to the oldest pending entry of
+ * its server (checking the opaque token and the returned key, so a reply
+ * can never complete the wrong request) and completes it here.
  *
  * Replies on one connection come back in request order (meta commands
  * without the q flag always answer), so the queue head is the only
@@ -77,51 +77,49 @@ void async_complete_status(struct mnemo_client *c, struct pending *p, size_t ser
     async_complete(c, p, &r);
 }
 
-mnemo_status mnemo_submit(struct mnemo_client *c, const struct mnemo_request *req)
+int async_op_has_key(enum mnemo_op op)
+{
+    return op_has_key(op);
+}
+
+mnemo_status async_wire_key(const struct mnemo_request *req, struct wire_key *wk)
+{
+    int wl = req->key ? codec_key_wire(req->key, req->key_len, wk->buf, &wk->b64) : -1;
+
+    if (wl < 0 || (req->value_len > 0 && req->value == NULL))
+        return MNEMO_EINVAL;
+    wk->len = (size_t)wl;
+    return MNEMO_OK;
+}
+
+mnemo_status async_enqueue(struct mnemo_client *c, size_t idx, const struct mnemo_request *req,
+                           const struct wire_key *wk)
 {
     struct codec_req cr;
     struct pending p;
-    char wkey[CODEC_WIRE_KEY_MAX];
-    size_t idx;
-    int b64 = 0;
 
-    if (c == NULL || req == NULL || (int)req->op < 0 || req->op > MNEMO_OP_STATS)
-        return MNEMO_EINVAL;
     memset(&cr, 0, sizeof(cr));
     memset(&p, 0, sizeof(p));
-    if (op_has_key(req->op)) {
-        int wl = req->key ? codec_key_wire(req->key, req->key_len, wkey, &b64) : -1;
-        if (wl < 0)
-            return MNEMO_EINVAL;
-        if (req->value_len > 0 && req->value == NULL)
-            return MNEMO_EINVAL;
-        idx = mnemo_route_key(c, req->key, req->key_len);
-        if (idx == (size_t)-1)
-            return MNEMO_ENOSERVER;
-        cr.wkey = wkey;
-        cr.wkey_len = (size_t)wl;
+    if (wk != NULL) {
+        cr.wkey = wk->buf;
+        cr.wkey_len = wk->len;
+        cr.b64 = wk->b64;
         memcpy(p.key, req->key, req->key_len);
         p.key_len = (uint16_t)req->key_len;
-    } else {
-        if (req->server >= c->nservers)
-            return MNEMO_EINVAL;
-        idx = req->server;
-        if (req->op == MNEMO_OP_STATS) {
-            cr.group = req->key_len ? strndup(req->key, req->key_len) : NULL;
-            if (req->key_len && cr.group == NULL)
-                return MNEMO_ENOMEM;
-            p.stats = calloc(1, sizeof(*p.stats));
-            if (p.stats == NULL) {
-                free((char *)cr.group);
-                return MNEMO_ENOMEM;
-            }
+    } else if (req->op == MNEMO_OP_STATS) {
+        cr.group = req->key_len ? strndup(req->key, req->key_len) : NULL;
+        if (req->key_len && cr.group == NULL)
+            return MNEMO_ENOMEM;
+        p.stats = calloc(1, sizeof(*p.stats));
+        if (p.stats == NULL) {
+            free((char *)cr.group);
+            return MNEMO_ENOMEM;
         }
     }
     struct server *s = &c->servers[idx];
     if (s->q_len == 0 && buf_used(&s->out) == 0 && conn_stale(s))
         conn_close(s); /* the server closed an idle connection (restart?) */
     cr.op = req->op;
-    cr.b64 = b64;
     cr.opaque = ++s->next_opaque;
     cr.value = req->value;
     cr.value_len = req->value_len;

@@ -1,9 +1,11 @@
 /*
  * client.h: the insides of struct mnemo_client, shared by the files of
- * libmnemo (pool.c: servers, routing, failover; conn.c: sockets;
- * async.c: submit/run/dispatch; ops.c: blocking calls).  Not installed.
+ * libmnemo (pool.c: servers, shards, placement, failover; route.c:
+ * submit, roles; async.c: queues; run.c: I/O and replies; conn.c:
+ * sockets; ops.c: blocking calls).  Not installed.
  *
- *   mnemo_submit ──▶ route key (pool) ──▶ codec_encode into server.out
+ *   mnemo_submit ──▶ key to shard (pool), shard to server (route, by role)
+ *                ──▶ async: codec_encode into server.out
  *                                         + pending pushed on server.q
  *   mnemo_run ──▶ conn: connect / write server.out / read server.in
  *             ──▶ codec_parse replies, matched to server.q head by
@@ -18,10 +20,12 @@
 #include <stdint.h>
 
 #include "client/buf.h"
+#include "client/codec.h"
 #include "client/ketama.h"
 #include "mnemo/mnemo.h"
 
 enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_CONNECTED };
+enum server_role { ROLE_UNKNOWN, ROLE_PRIMARY, ROLE_REPLICA };
 
 /* One request awaiting its reply, in send order on its server. */
 struct pending {
@@ -51,30 +55,66 @@ struct server {
 
     int failures;          /* consecutive */
     int64_t ejected_until; /* ms, monotonic; 0 = not ejected */
+
+    size_t shard;          /* index into mnemo_client.shards */
+    enum server_role role; /* as configured, then as last answered */
+    uint64_t repl_offset;  /* from its last role answer */
 };
+
+/*
+ * One entry of the server list: servers[first .. first+count), the
+ * configured primary first.  primary is the server writes go to now, or
+ * NO_SERVER between losing one and learning the next (roles.c).
+ */
+struct shard {
+    size_t first, count;
+    size_t primary;
+    size_t next_read;      /* turn among the replicas (read_replicas) */
+    size_t probes_out;     /* role questions not yet answered */
+};
+
+#define NO_SERVER ((size_t)-1)
 
 struct mnemo_client {
     struct mnemo_options opts;
     struct server *servers;
     size_t nservers;
-    struct ketama ring;
+    struct shard *shards;
+    size_t nshards;
+    struct ketama ring;    /* points index shards */
     size_t pending;        /* over all servers */
     int in_callback;
 };
 
 /*
- * The files call each other one way: run.c and ops.c on top, then pool.c
- * (failover fails a server's queue through async.c), async.c (submit and
- * complete, reusing a connection through conn.c), conn.c at the bottom.
+ * The files call each other one way: ops.c and run.c on top, then route.c
+ * (mnemo_submit: key to shard to server; role questions), pool.c (the
+ * servers, placement on shards, failover that fails a server's queue
+ * through async.c), async.c (queue and complete, reusing a connection
+ * through conn.c), conn.c at the bottom.
  */
 
 /* pool.c */
 int pool_is_ejected(const struct server *s, int64_t now);
 /* Fail every request queued on s with status, close its connection, count
- * one failure and eject it if it reached the limit.  Calls callbacks. */
+ * one failure and eject it if it reached the limit; a shard with replicas
+ * whose primary it was loses its primary.  Calls callbacks. */
 void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status status);
 /* A reply arrived: the server is healthy. */
 void pool_server_ok(struct server *s);
+/* The shard of key on the ring, skipping shards whose servers are all
+ * ejected; NO_SERVER when every one is. */
+size_t pool_shard_for_key(const struct mnemo_client *c, const void *key, size_t len);
+/* Is op served by a read (it may go to a replica)? */
+int pool_op_is_read(enum mnemo_op op);
+
+/* route.c: where a request goes (mnemo_submit): the shard by key, and the
+ * server within it by role, learnt by asking the servers */
+/* Server s refused a write as a replica: it is no primary. */
+void route_refused_write(struct mnemo_client *c, struct server *s);
+/* Ask every reachable server of shard for its role, unless a round is on
+ * its way.  Returns how many questions are out. */
+size_t route_probe(struct mnemo_client *c, size_t shard);
 
 /* conn.c */
 /* Milliseconds on the monotonic clock (deadlines, ejection). */
@@ -92,6 +132,19 @@ int conn_stale(struct server *s);
 void conn_close(struct server *s);
 
 /* async.c */
+/* A request's key as sent: plain, or base64 (b64) for a binary key. */
+struct wire_key {
+    char buf[CODEC_WIRE_KEY_MAX];
+    size_t len;
+    int b64;
+};
+int async_op_has_key(enum mnemo_op op);
+/* Check req's key and value and fill *wk; MNEMO_OK or MNEMO_EINVAL. */
+mnemo_status async_wire_key(const struct mnemo_request *req, struct wire_key *wk);
+/* Queue req on server idx (wk: its key, NULL for an op without one):
+ * encoded into the output buffer at once, a pending entry pushed. */
+mnemo_status async_enqueue(struct mnemo_client *c, size_t idx, const struct mnemo_request *req,
+                           const struct wire_key *wk);
 /* Pop the head pending of s into *p; the queue must not be empty. */
 void async_pop(struct server *s, struct pending *p);
 /* Call p's callback with *r (op and key filled in), then free p's stats. */

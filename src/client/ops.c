@@ -25,6 +25,7 @@ const char *mnemo_strerror(mnemo_status st)
     case MNEMO_ESERVER: return "server error (SERVER_ERROR)";
     case MNEMO_ENOSERVER: return "no server available";
     case MNEMO_EBUSY: return "call not allowed from a completion callback";
+    case MNEMO_ENOPRIMARY: return "the shard's primary is down and no replica is promoted yet";
     }
     return "unknown error";
 }
@@ -62,19 +63,53 @@ static void sync_cb(void *arg, const struct mnemo_result *r)
     }
 }
 
-/* Submit req with sync_cb and run until it completes. */
+/* The request failed before reaching a server that would act on it, or
+ * on a server that is now known to be the wrong one: one more try goes
+ * elsewhere.  Only for shards with replicas.  A write is tried again only
+ * when it cannot have been applied (no primary, no connection to it, or
+ * refused by a replica); a read also after a lost connection or a
+ * timeout, since it changes nothing. */
+static int worth_retry(struct mnemo_client *c, const struct mnemo_request *req, mnemo_status rc,
+                       size_t *shard)
+{
+    if (req->op > MNEMO_OP_DECR)
+        return 0;
+    *shard = pool_shard_for_key(c, req->key, req->key_len);
+    if (*shard == NO_SERVER || c->shards[*shard].count < 2)
+        return 0;
+    if (rc == MNEMO_ENOPRIMARY || rc == MNEMO_ECONNECT)
+        return 1;
+    if (pool_op_is_read(req->op))
+        return rc == MNEMO_EIO || rc == MNEMO_ECONNECT || rc == MNEMO_ETIMEDOUT;
+    return rc == MNEMO_ESERVER && c->shards[*shard].primary == NO_SERVER;
+}
+
+/* Submit req with sync_cb and run until it completes; once more if that
+ * failed in a way a replica-aware pool can route around, after the
+ * shard's servers have said who is primary. */
 static mnemo_status run_one(struct mnemo_client *c, struct mnemo_request *req, struct sync_result *sr)
 {
     if (c->in_callback)
         return MNEMO_EBUSY;
     req->cb = sync_cb;
     req->arg = sr;
-    mnemo_status rc = mnemo_submit(c, req);
-    if (rc != MNEMO_OK)
-        return rc;
-    while (!sr->done)
-        mnemo_run(c, -1);
-    return sr->status;
+    for (int attempt = 0;; attempt++) {
+        size_t shard;
+        sr->done = 0;
+        mnemo_status rc = mnemo_submit(c, req);
+        if (rc == MNEMO_OK) {
+            while (!sr->done)
+                mnemo_run(c, -1);
+            rc = sr->status;
+        }
+        if (attempt > 0 || !worth_retry(c, req, rc, &shard))
+            return rc;
+        if (!pool_op_is_read(req->op)) {
+            route_probe(c, shard);
+            while (c->shards[shard].probes_out > 0)
+                mnemo_run(c, -1);
+        }
+    }
 }
 
 static mnemo_status get_common(struct mnemo_client *c, enum mnemo_op op, const void *key,
@@ -126,6 +161,7 @@ struct mget_state {
 struct mget_slot {
     struct mget_state *st;
     size_t index;
+    mnemo_status status;
 };
 
 static void mget_cb(void *arg, const struct mnemo_result *r)
@@ -134,10 +170,33 @@ static void mget_cb(void *arg, const struct mnemo_result *r)
     struct mget_state *st = slot->st;
 
     st->left--;
+    slot->status = r->status;
     if (r->status == MNEMO_OK)
         st->cb(st->arg, slot->index, r);
-    else if (r->status != MNEMO_NOT_FOUND && st->first_error == MNEMO_OK)
-        st->first_error = r->status;
+}
+
+/* Queue the keys of slots[0..n) (all of them, or on retry those that
+ * another server of their shard may still answer) and run until every
+ * one has completed. */
+static void mget_round(struct mnemo_client *c, struct mget_slot *slots, size_t n,
+                       const void *const *keys, const size_t *key_lens, int with_cas, int retry)
+{
+    struct mget_state *st = slots[0].st;
+
+    for (size_t i = 0; i < n; i++) {
+        struct mnemo_request req = {.op = with_cas ? MNEMO_OP_GETS : MNEMO_OP_GET,
+                                    .key = keys[i], .key_len = key_lens[i],
+                                    .cb = mget_cb, .arg = &slots[i]};
+        size_t shard;
+        if (retry && !worth_retry(c, &req, slots[i].status, &shard))
+            continue;
+        mnemo_status rc = mnemo_submit(c, &req);
+        slots[i].status = rc;
+        if (rc == MNEMO_OK)
+            st->left++;
+    }
+    while (st->left > 0)
+        mnemo_run(c, -1);
 }
 
 mnemo_status mnemo_mget(struct mnemo_client *c, size_t n, const void *const *keys,
@@ -154,22 +213,15 @@ mnemo_status mnemo_mget(struct mnemo_client *c, size_t n, const void *const *key
     if (slots == NULL)
         return MNEMO_ENOMEM;
     /* Queue every key first: the writes to all servers go out together in
-     * the first mnemo_run, then all replies are read as they come. */
-    for (size_t i = 0; i < n; i++) {
-        struct mnemo_request req = {.op = with_cas ? MNEMO_OP_GETS : MNEMO_OP_GET,
-                                    .key = keys[i], .key_len = key_lens[i],
-                                    .cb = mget_cb, .arg = &slots[i]};
-        slots[i] = (struct mget_slot){&st, i};
-        mnemo_status rc = mnemo_submit(c, &req);
-        if (rc != MNEMO_OK) {
-            if (st.first_error == MNEMO_OK)
-                st.first_error = rc;
-            continue;
-        }
-        st.left++;
-    }
-    while (st.left > 0)
-        mnemo_run(c, -1);
+     * the first mnemo_run, then all replies are read as they come.  Keys
+     * whose server was lost go once more, to a replica of its shard. */
+    for (size_t i = 0; i < n; i++)
+        slots[i] = (struct mget_slot){&st, i, MNEMO_OK};
+    mget_round(c, slots, n, keys, key_lens, with_cas, 0);
+    mget_round(c, slots, n, keys, key_lens, with_cas, 1);
+    for (size_t i = 0; i < n && st.first_error == MNEMO_OK; i++)
+        if (slots[i].status != MNEMO_OK && slots[i].status != MNEMO_NOT_FOUND)
+            st.first_error = slots[i].status;
     free(slots);
     return st.first_error;
 }

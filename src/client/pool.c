@@ -19,6 +19,7 @@ void mnemo_options_init(struct mnemo_options *o)
     o->io_timeout_ms = 2000;
     o->failure_limit = 2;
     o->retry_interval_ms = 2000;
+    o->read_replicas = 0;
 }
 
 static int parse_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
@@ -95,25 +96,70 @@ static void free_servers(struct mnemo_client *c)
         free(c->servers[i].q);
     }
     free(c->servers);
+    free(c->shards);
     c->servers = NULL;
-    c->nservers = 0;
+    c->shards = NULL;
+    c->nservers = c->nshards = 0;
+}
+
+/* Trim blanks off [*p, *end). */
+static void trim(const char **p, const char **end)
+{
+    while (*p < *end && (**p == ' ' || **p == '\t'))
+        (*p)++;
+    while (*end > *p && ((*end)[-1] == ' ' || (*end)[-1] == '\t'))
+        (*end)--;
+}
+
+/* One shard "primary[=replica...]" of p[0..n): its servers appended to c. */
+static int parse_shard(struct mnemo_client *c, const char *p, const char *end)
+{
+    struct shard *sh = &c->shards[c->nshards];
+
+    sh->first = c->nservers;
+    for (;;) {
+        const char *eq = memchr(p, '=', (size_t)(end - p)), *stop = eq ? eq : end;
+        const char *a = p, *b = stop;
+        trim(&a, &b);
+        struct server *s = &c->servers[c->nservers];
+        int r = parse_server(a, (size_t)(b - a), s);
+        if (r != 0)
+            return r;
+        c->nservers++;
+        s->shard = c->nshards;
+        s->role = c->nservers - 1 == sh->first ? ROLE_PRIMARY : ROLE_REPLICA;
+        /* Keys are placed by the shard's primary alone: a replica's weight
+         * would mean nothing, so it is refused rather than ignored. */
+        if (s->role == ROLE_REPLICA && s->weight != 1)
+            return -1;
+        if (eq == NULL)
+            break;
+        p = eq + 1;
+    }
+    sh->count = c->nservers - sh->first;
+    sh->primary = sh->first;
+    c->nshards++;
+    return 0;
 }
 
 mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const struct mnemo_options *opts)
 {
     struct mnemo_client *c;
     mnemo_status rc = MNEMO_EINVAL;
-    size_t count = 1;
+    size_t nodes = 1, shards = 1;
 
     *out = NULL;
     if (list == NULL)
         return MNEMO_EINVAL;
     if (opts && (opts->connect_timeout_ms <= 0 || opts->io_timeout_ms <= 0 ||
                  opts->failure_limit < 0 || opts->retry_interval_ms < 0 ||
+                 opts->read_replicas < 0 || opts->read_replicas > 1 ||
                  (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA)))
         return MNEMO_EINVAL;
-    for (const char *p = list; *p; p++)
-        count += *p == ',';
+    for (const char *p = list; *p; p++) {
+        nodes += *p == ',' || *p == '=';
+        shards += *p == ',';
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return MNEMO_ENOMEM;
@@ -121,36 +167,34 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
         c->opts = *opts;
     else
         mnemo_options_init(&c->opts);
-    c->servers = calloc(count, sizeof(*c->servers));
-    if (c->servers == NULL) {
+    c->servers = calloc(nodes, sizeof(*c->servers));
+    c->shards = calloc(shards, sizeof(*c->shards));
+    if (c->servers == NULL || c->shards == NULL) {
         rc = MNEMO_ENOMEM;
         goto fail;
     }
     for (const char *p = list;;) {
         const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        int r = parse_server(p, (size_t)(end - p), &c->servers[c->nservers]);
+        int r = parse_shard(c, p, end);
         if (r != 0) {
             rc = r == -2 ? MNEMO_ENOMEM : MNEMO_EINVAL;
             goto fail;
         }
-        c->nservers++;
         if (comma == NULL)
             break;
         p = comma + 1;
     }
     if (c->opts.distribution == MNEMO_DIST_KETAMA) {
-        struct ketama_server *ks = calloc(c->nservers, sizeof(*ks));
+        struct ketama_server *ks = calloc(c->nshards, sizeof(*ks));
         if (ks == NULL) {
             rc = MNEMO_ENOMEM;
             goto fail;
         }
-        for (size_t i = 0; i < c->nservers; i++)
-            ks[i] = (struct ketama_server){c->servers[i].host, c->servers[i].port, c->servers[i].weight};
-        int r = ketama_build(&c->ring, ks, c->nservers);
+        for (size_t i = 0; i < c->nshards; i++) {
+            const struct server *s = &c->servers[c->shards[i].first];
+            ks[i] = (struct ketama_server){s->host, s->port, s->weight};
+        }
+        int r = ketama_build(&c->ring, ks, c->nshards);
         free(ks);
         if (r != 0 || c->ring.count == 0) {
             rc = r != 0 ? MNEMO_ENOMEM : MNEMO_EINVAL;
@@ -208,42 +252,87 @@ int mnemo_server_ejected(const struct mnemo_client *c, size_t i)
     return i < c->nservers && pool_is_ejected(&c->servers[i], client_now_ms());
 }
 
+size_t mnemo_shard_count(const struct mnemo_client *c)
+{
+    return c->nshards;
+}
+
+size_t mnemo_shard_of(const struct mnemo_client *c, size_t i)
+{
+    return i < c->nservers ? c->servers[i].shard : NO_SERVER;
+}
+
+size_t mnemo_shard_servers(const struct mnemo_client *c, size_t shard, size_t *count)
+{
+    if (count)
+        *count = shard < c->nshards ? c->shards[shard].count : 0;
+    return shard < c->nshards ? c->shards[shard].first : NO_SERVER;
+}
+
+size_t mnemo_shard_primary(const struct mnemo_client *c, size_t shard)
+{
+    return shard < c->nshards ? c->shards[shard].primary : NO_SERVER;
+}
+
+/* A shard is off the ring while every server of it is ejected. */
+static int shard_ejected(const struct mnemo_client *c, size_t shard, int64_t now)
+{
+    const struct shard *sh = &c->shards[shard];
+
+    for (size_t i = sh->first; i < sh->first + sh->count; i++)
+        if (!pool_is_ejected(&c->servers[i], now))
+            return 0;
+    return 1;
+}
+
 /*
  * Placement.  Ketama: the first point >= hash, then onwards around the
- * ring past points of ejected servers, so only an ejected server's keys
- * move and each goes to the next server on the ring.  Modula: the next
+ * ring past points of ejected shards, so only an ejected shard's keys
+ * move and each goes to the next shard on the ring.  Modula: the next
  * live index.  skip_ejected = 0 gives the owner on the full ring.
  */
 static size_t place(const struct mnemo_client *c, const void *key, size_t len, int skip_ejected)
 {
     int64_t now = skip_ejected ? client_now_ms() : 0;
 
-    if (c->nservers == 0)
-        return (size_t)-1;
+    if (c->nshards == 0)
+        return NO_SERVER;
     if (c->opts.distribution == MNEMO_DIST_MODULA) {
-        size_t i = modula_find(modula_hash(key, len), c->nservers);
-        for (size_t n = 0; n < c->nservers; n++, i = (i + 1) % c->nservers)
-            if (!skip_ejected || !pool_is_ejected(&c->servers[i], now))
+        size_t i = modula_find(modula_hash(key, len), c->nshards);
+        for (size_t n = 0; n < c->nshards; n++, i = (i + 1) % c->nshards)
+            if (!skip_ejected || !shard_ejected(c, i, now))
                 return i;
-        return (size_t)-1;
+        return NO_SERVER;
     }
-    size_t p = c->nservers == 1 ? 0 : ketama_find(&c->ring, ketama_hash(key, len));
+    size_t p = c->nshards == 1 ? 0 : ketama_find(&c->ring, ketama_hash(key, len));
     for (size_t n = 0; n < c->ring.count; n++, p = (p + 1) % c->ring.count) {
         size_t i = c->ring.points[p].index;
-        if (!skip_ejected || !pool_is_ejected(&c->servers[i], now))
+        if (!skip_ejected || !shard_ejected(c, i, now))
             return i;
     }
-    return (size_t)-1;
+    return NO_SERVER;
+}
+
+size_t pool_shard_for_key(const struct mnemo_client *c, const void *key, size_t len)
+{
+    return place(c, key, len, 1);
+}
+
+int pool_op_is_read(enum mnemo_op op)
+{
+    return op == MNEMO_OP_GET || op == MNEMO_OP_GETS;
 }
 
 size_t mnemo_server_for_key(const struct mnemo_client *c, const void *key, size_t len)
 {
-    return place(c, key, len, 0);
+    size_t shard = place(c, key, len, 0);
+    return shard == NO_SERVER ? NO_SERVER : c->shards[shard].first;
 }
 
 size_t mnemo_route_key(struct mnemo_client *c, const void *key, size_t len)
 {
-    return place(c, key, len, 1);
+    size_t shard = place(c, key, len, 1);
+    return shard == NO_SERVER ? NO_SERVER : c->shards[shard].primary;
 }
 
 void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status status)
@@ -258,6 +347,12 @@ void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status sta
     s->q_head = s->q_len = s->q_cap = 0;
     c->pending -= len;
     s->failures++;
+    /* A shard with replicas loses its primary at the first failure: reads
+     * move to the replicas and route.c asks who is primary now.  A shard
+     * of one server keeps it: its keys move on only by ejection. */
+    struct shard *sh = &c->shards[s->shard];
+    if (sh->count > 1 && sh->primary == idx)
+        sh->primary = NO_SERVER;
     if (c->opts.failure_limit > 0 && s->failures >= c->opts.failure_limit)
         s->ejected_until = client_now_ms() + c->opts.retry_interval_ms;
     for (size_t n = 0; n < len; n++) {

@@ -52,6 +52,15 @@ static mnemo_status status_of(enum codec_rc rc)
     }
 }
 
+/* mnemod's answer to a write sent to a replica (server/replication.c). */
+static int refused_by_replica(const struct pending *p, const struct mnemo_result *r)
+{
+    static const char text[] = "replica:";
+
+    return p->op <= MNEMO_OP_DECR && !pool_op_is_read(p->op) && r->status == MNEMO_ESERVER &&
+           r->value_len >= sizeof(text) - 1 && memcmp(r->value, text, sizeof(text) - 1) == 0;
+}
+
 /*
  * Apply one reply to the head request of s.  Returns 1 when the request
  * completed, 0 when it needs more replies (stats), -1 when the reply does
@@ -146,6 +155,8 @@ static int apply(struct mnemo_client *c, struct server *s, size_t idx, const str
     /* Any well-formed reply, even an error reply, shows the server is up. */
     pool_server_ok(s);
     s->deadline_ms = client_now_ms() + c->opts.io_timeout_ms;
+    if (refused_by_replica(&p, &res))
+        route_refused_write(c, s);
     async_complete(c, &p, &res);
     return 1;
 }

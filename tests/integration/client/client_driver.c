@@ -6,8 +6,11 @@
  *   client_driver SERVERS mget PREFIX N        multi-get them, check every value
  *   client_driver SERVERS async N              N pipelined async ops, every completion checked
  *   client_driver SERVERS ops                  every blocking call, results checked
- *   client_driver SERVERS repl [RETRY_MS]      read commands from stdin:
+ *   client_driver SERVERS repl [RETRY_MS [read-replicas]]  commands from stdin:
  *        round PREFIX N   get each key (pipelined), set the misses; report
+ *        set KEY VALUE    a blocking set; its status
+ *        get KEY          a blocking get; its status and value
+ *        primary SHARD    the server the client takes for the shard's primary
  *        quit
  */
 #include <inttypes.h>
@@ -380,6 +383,35 @@ static void cmd_round(const char *prefix, size_t n)
     free(r.missed);
 }
 
+/* The blocking calls, with what a replica-aware pool does for them. */
+static void cmd_blocking(const char *line)
+{
+    char key[251], val[200];
+    size_t shard;
+
+    if (sscanf(line, "set %250s %199s", key, val) == 2) {
+        mnemo_status st = mnemo_set(client, key, strlen(key), val, strlen(val), 0, 0);
+        printf("{\"rc\": %d, \"status\": \"%s\"}\n", (int)st, mnemo_strerror(st));
+    } else if (sscanf(line, "get %250s", key) == 1) {
+        char *v = NULL;
+        size_t vl = 0;
+        mnemo_status st = mnemo_get(client, key, strlen(key), &v, &vl, NULL, NULL);
+        /* test values are plain words: no JSON escaping needed */
+        printf("{\"rc\": %d, \"status\": \"%s\", \"value\": \"%.*s\"}\n", (int)st,
+               mnemo_strerror(st), (int)vl, v ? v : "");
+        free(v);
+    } else if (sscanf(line, "primary %zu", &shard) == 1) {
+        size_t p = mnemo_shard_primary(client, shard);
+        if (p == (size_t)-1)
+            printf("{\"primary\": null}\n");
+        else
+            printf("{\"primary\": \"%s\"}\n", mnemo_server_name(client, p));
+    } else {
+        printf("{\"error\": \"bad command\"}\n");
+    }
+    fflush(stdout);
+}
+
 static int cmd_repl(void)
 {
     char line[512];
@@ -391,6 +423,9 @@ static int cmd_repl(void)
         size_t n;
         if (sscanf(line, "round %199s %zu", prefix, &n) == 2)
             cmd_round(prefix, n);
+        else if (strncmp(line, "set ", 4) == 0 || strncmp(line, "get ", 4) == 0 ||
+                 strncmp(line, "primary ", 8) == 0)
+            cmd_blocking(line);
         else if (strncmp(line, "quit", 4) == 0)
             break;
         else {
@@ -417,6 +452,8 @@ int main(int argc, char **argv)
     o.retry_interval_ms = 1500;
     if (strcmp(argv[2], "repl") == 0 && argc > 3)
         o.retry_interval_ms = atoi(argv[3]);
+    if (strcmp(argv[2], "repl") == 0 && argc > 4)
+        o.read_replicas = strcmp(argv[4], "read-replicas") == 0;
     if (mnemo_create(&client, argv[1], &o) != MNEMO_OK) {
         fprintf(stderr, "client_driver: bad server list\n");
         return 2;

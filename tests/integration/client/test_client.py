@@ -91,7 +91,7 @@ def test_cli_ping_version_stats_flush(cluster, cli):
     p = cli(cluster, "stats")
     assert p.returncode == 0
     seen = {l.split()[0] for l in p.stdout.decode().splitlines()}
-    assert seen == {s.addr for s in cluster.servers}
+    assert seen == {s.addr for s in cluster.servers} | {"total"}
     assert b" pid " in p.stdout and b" curr_items " in p.stdout
     p = cli(cluster, "stats", "no-such-group")
     assert p.returncode == 2 and p.stderr
