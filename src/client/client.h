@@ -54,6 +54,7 @@ struct server {
     uint32_t next_opaque;
 
     int failures;          /* consecutive */
+    int64_t failed_at;     /* ms, monotonic: the last failure */
     int64_t ejected_until; /* ms, monotonic; 0 = not ejected */
 
     size_t shard;          /* index into mnemo_client.shards */

@@ -347,6 +347,7 @@ void pool_fail_server(struct mnemo_client *c, struct server *s, mnemo_status sta
     s->q_head = s->q_len = s->q_cap = 0;
     c->pending -= len;
     s->failures++;
+    s->failed_at = client_now_ms();
     /* A shard with replicas loses its primary at the first failure: reads
      * move to the replicas and route.c asks who is primary now.  A shard
      * of one server keeps it: its keys move on only by ejection. */

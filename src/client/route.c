@@ -21,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Not to be sent anything it would have to fail: a failure since its
- * last good reply, or ejected. */
-static int server_doubtful(const struct server *s, int64_t now)
+/* Not to be sent what another server can take: ejected, or failed within
+ * the retry interval and not answered since.  (Past the interval it is
+ * tried again, even where failure_limit never ejects.) */
+static int server_doubtful(const struct mnemo_client *c, const struct server *s, int64_t now)
 {
-    return s->failures > 0 || pool_is_ejected(s, now);
+    return pool_is_ejected(s, now) ||
+           (s->failures > 0 && now < s->failed_at + c->opts.retry_interval_ms);
 }
 
 void route_refused_write(struct mnemo_client *c, struct server *s)
@@ -66,7 +68,7 @@ static void decide(struct mnemo_client *c, struct shard *sh)
 
     for (size_t i = sh->first; i < sh->first + sh->count; i++) {
         const struct server *s = &c->servers[i];
-        if (s->role != ROLE_PRIMARY || server_doubtful(s, now))
+        if (s->role != ROLE_PRIMARY || server_doubtful(c, s, now))
             continue;
         if (best == NO_SERVER || s->repl_offset > c->servers[best].repl_offset)
             best = i;
@@ -114,14 +116,14 @@ static size_t pick_read(struct mnemo_client *c, struct shard *sh, int64_t now)
     size_t fallback = NO_SERVER;
 
     if (!c->opts.read_replicas && sh->primary != NO_SERVER &&
-        !server_doubtful(&c->servers[sh->primary], now))
+        !server_doubtful(c, &c->servers[sh->primary], now))
         return sh->primary;
     for (size_t n = 0; n < sh->count; n++) {
         size_t i = sh->first + (sh->next_read + n) % sh->count;
         const struct server *s = &c->servers[i];
         if (i == sh->primary || s->role != ROLE_REPLICA || pool_is_ejected(s, now))
             continue;
-        if (s->failures > 0) {
+        if (server_doubtful(c, s, now)) {
             if (fallback == NO_SERVER)
                 fallback = i;
             continue;

@@ -215,6 +215,26 @@ def test_where_reads_go(shard, read_replicas, want):
         d.close()
 
 
+def test_a_failed_replica_is_skipped_then_read_from_again(shard):
+    primary, r1, r2 = shard
+    d = Driver(spec_of(primary, r1, r2), read_replicas=True)
+    try:
+        assert d.set("k", "v") == 0
+        wait_caught_up(primary, r1, r2)
+        assert r1.stop() == 0
+        for _ in range(6):  # every read is answered, by r2
+            assert d.get("k") == (0, "v")
+        r1._spawn()  # same argv: same port, a replica of the same primary
+        assert r1._wait_ready()
+        wait_caught_up(primary, r1, r2)
+        before = cmd_get(r1)
+        # past the retry interval (300 ms here) it takes its turn again
+        wait_until(lambda: d.get("k") == (0, "v") and cmd_get(r1) > before, 20,
+                   "reads to reach the restarted replica")
+    finally:
+        d.close()
+
+
 def test_cli_pool_operations(server_factory):
     """stats with totals, flush on primaries, digest per shard, version,
     across two shards of a primary and a replica each."""
