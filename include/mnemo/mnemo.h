@@ -89,6 +89,30 @@ MNEMO_API const char *mnemo_strerror(mnemo_status status);
 enum mnemo_distribution {
     MNEMO_DIST_KETAMA = 0, /* libmemcached KETAMA_WEIGHTED, MD5 */
     MNEMO_DIST_MODULA = 1, /* one-at-a-time hash % server count (libmemcached default) */
+    MNEMO_DIST_TWEMPROXY = 2, /* nutcracker 0.5's "distribution: ketama" with the key
+                               * hash in mnemo_options.hash: the server list as
+                               * nutcracker's "host:port:weight" lines (no names) */
+};
+
+/* Key hashes of MNEMO_DIST_TWEMPROXY, named as nutcracker's "hash:" setting
+ * names them, each reproducing nutcracker's own variant, quirks included
+ * (its fnv1a_64 runs on 32 bits, its crc32 keeps 15 bits).  Any other distribution
+ * takes only MNEMO_HASH_DEFAULT; mnemo_create() refuses anything else with
+ * MNEMO_EINVAL. */
+enum mnemo_hash {
+    MNEMO_HASH_DEFAULT = 0,  /* the distribution's own (twemproxy: fnv1a_64) */
+    MNEMO_HASH_ONE_AT_A_TIME = 1,
+    MNEMO_HASH_MD5 = 2,
+    MNEMO_HASH_CRC16 = 3,
+    MNEMO_HASH_CRC32 = 4,
+    MNEMO_HASH_CRC32A = 5,
+    MNEMO_HASH_FNV1_64 = 6,
+    MNEMO_HASH_FNV1A_64 = 7,
+    MNEMO_HASH_FNV1_32 = 8,
+    MNEMO_HASH_FNV1A_32 = 9,
+    MNEMO_HASH_HSIEH = 10,
+    MNEMO_HASH_MURMUR = 11,
+    MNEMO_HASH_JENKINS = 12,
 };
 
 struct mnemo_options {
@@ -97,6 +121,7 @@ struct mnemo_options {
     int io_timeout_ms;      /* no reply progress for this long fails the server's requests; default 2000 */
     int failure_limit;      /* consecutive failures before ejection; default 2; 0 = never eject */
     int retry_interval_ms;  /* ejection length; default 2000 */
+    enum mnemo_hash hash;   /* MNEMO_DIST_TWEMPROXY's key hash; default MNEMO_HASH_DEFAULT */
 };
 
 /* Fill *opts with the defaults above. */

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "client/modula.h"
+#include "client/twemproxy.h"
+#include "client/twemproxy_hash.h"
 
 void mnemo_options_init(struct mnemo_options *o)
 {
@@ -19,6 +21,7 @@ void mnemo_options_init(struct mnemo_options *o)
     o->io_timeout_ms = 2000;
     o->failure_limit = 2;
     o->retry_interval_ms = 2000;
+    o->hash = MNEMO_HASH_DEFAULT;
 }
 
 static int parse_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
@@ -110,7 +113,11 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
         return MNEMO_EINVAL;
     if (opts && (opts->connect_timeout_ms <= 0 || opts->io_timeout_ms <= 0 ||
                  opts->failure_limit < 0 || opts->retry_interval_ms < 0 ||
-                 (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA)))
+                 (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA &&
+                  opts->distribution != MNEMO_DIST_TWEMPROXY)))
+        return MNEMO_EINVAL;
+    if (opts && (opts->distribution == MNEMO_DIST_TWEMPROXY ? !twemproxy_hash_known(opts->hash)
+                                                             : opts->hash != MNEMO_HASH_DEFAULT))
         return MNEMO_EINVAL;
     for (const char *p = list; *p; p++)
         count += *p == ',';
@@ -142,7 +149,7 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
             break;
         p = comma + 1;
     }
-    if (c->opts.distribution == MNEMO_DIST_KETAMA) {
+    if (c->opts.distribution == MNEMO_DIST_KETAMA || c->opts.distribution == MNEMO_DIST_TWEMPROXY) {
         struct ketama_server *ks = calloc(c->nservers, sizeof(*ks));
         if (ks == NULL) {
             rc = MNEMO_ENOMEM;
@@ -150,7 +157,8 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
         }
         for (size_t i = 0; i < c->nservers; i++)
             ks[i] = (struct ketama_server){c->servers[i].host, c->servers[i].port, c->servers[i].weight};
-        int r = ketama_build(&c->ring, ks, c->nservers);
+        int r = c->opts.distribution == MNEMO_DIST_TWEMPROXY ? twemproxy_build(&c->ring, ks, c->nservers)
+                                                             : ketama_build(&c->ring, ks, c->nservers);
         free(ks);
         if (r != 0 || c->ring.count == 0) {
             rc = r != 0 ? MNEMO_ENOMEM : MNEMO_EINVAL;
@@ -209,7 +217,8 @@ int mnemo_server_ejected(const struct mnemo_client *c, size_t i)
 }
 
 /*
- * Placement.  Ketama: the first point >= hash, then onwards around the
+ * Placement.  Ketama (and twemproxy's, on its own ring with its own key
+ * hash): the first point >= hash, then onwards around the
  * ring past points of ejected servers, so only an ejected server's keys
  * move and each goes to the next server on the ring.  Modula: the next
  * live index.  skip_ejected = 0 gives the owner on the full ring.
@@ -227,7 +236,9 @@ static size_t place(const struct mnemo_client *c, const void *key, size_t len, i
                 return i;
         return (size_t)-1;
     }
-    size_t p = c->nservers == 1 ? 0 : ketama_find(&c->ring, ketama_hash(key, len));
+    uint32_t h = c->opts.distribution == MNEMO_DIST_TWEMPROXY ? twemproxy_hash(c->opts.hash, key, len)
+                                                              : ketama_hash(key, len);
+    size_t p = c->nservers == 1 ? 0 : ketama_find(&c->ring, h);
     for (size_t n = 0; n < c->ring.count; n++, p = (p + 1) % c->ring.count) {
         size_t i = c->ring.points[p].index;
         if (!skip_ejected || !pool_is_ejected(&c->servers[i], now))
