@@ -33,7 +33,7 @@ NUTCRACKER = shutil.which("nutcracker") or "/usr/sbin/nutcracker"
 HASHES = ["fnv1a_64", "md5", "one_at_a_time", "fnv1a_32", "fnv1_32", "fnv1_64", "crc16",
           "crc32", "crc32a", "murmur", "jenkins", "hsieh"]
 WEIGHTS = {"equal": (1, 1, 1), "unequal": (1, 3, 7)}
-REVERSE_KEYS = 150   # keys set by mnemo-cli, one process each
+REVERSE_KEYS = 60    # keys set by mnemo-cli, one process each
 
 
 def make_keys(n=2000):
