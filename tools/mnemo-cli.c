@@ -17,11 +17,15 @@
 
 #include "cli_check.h"
 #include "cli_compare.h"
+#include "cli_dist.h"
 #include "cli_pool.h"
 #include "cli_usage.h"
 #include "mnemo/mnemo.h"
 
 enum { EXIT_MISS = 1, EXIT_ERR = 2 };
+
+/* Long options without a short form. */
+enum { OPT_DISTRIBUTION = 256, OPT_HASH };
 
 static const char *prog = "mnemo-cli";
 
@@ -255,14 +259,15 @@ int main(int argc, char **argv)
         {"servers", required_argument, NULL, 's'}, {"ttl", required_argument, NULL, 't'},
         {"flags", required_argument, NULL, 'f'},   {"timeout", required_argument, NULL, 'T'},
         {"modula", no_argument, NULL, 'm'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {"read-replicas", no_argument, NULL, 'R'},
+        {"version", no_argument, NULL, 'V'},       {"distribution", required_argument, NULL, OPT_DISTRIBUTION},
+        {"hash", required_argument, NULL, OPT_HASH}, {"read-replicas", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const char *servers = "127.0.0.1:11211";
     int64_t ttl = 0, flags = 0, timeout = 1000;
     struct mnemo_options o;
     struct mnemo_client *c = NULL;
-    int opt, rc;
+    int opt, rc, hash_given = 0;
 
     mnemo_options_init(&o);
     opterr = 0;
@@ -283,16 +288,27 @@ int main(int argc, char **argv)
             break;
         case 'm': o.distribution = MNEMO_DIST_MODULA; break;
         case 'R': o.read_replicas = 1; break;
+        case OPT_DISTRIBUTION:
+            if (cli_dist_parse(optarg, &o.distribution) != 0)
+                return die("bad --distribution (ketama, modula or twemproxy)", optarg, NULL);
+            break;
+        case OPT_HASH:
+            if (cli_hash_parse(optarg, &o.hash) != 0)
+                return die("bad --hash", optarg, cli_hash_names());
+            hash_given = 1;
+            break;
         case 'h': fputs(cli_usage(), stdout); return 0;
         case 'V': printf("mnemo-cli %s\n", MNEMO_VERSION); return 0;
         default:
-            if (optopt)
+            if (optopt > 0 && optopt < OPT_DISTRIBUTION)
                 fprintf(stderr, "%s: bad option -%c (see --help)\n", prog, optopt);
             else
                 fprintf(stderr, "%s: bad option %s (see --help)\n", prog, argv[optind - 1]);
             return EXIT_ERR;
         }
     }
+    if (hash_given && o.distribution != MNEMO_DIST_TWEMPROXY)
+        return die("--hash is for --distribution twemproxy only", NULL, NULL);
     if (optind >= argc) {
         fputs(cli_usage(), stderr);
         return EXIT_ERR;

@@ -2,11 +2,13 @@
  * mnemo.h: libmnemo, the C client library of mnemo (and of any memcached
  * 1.6+ server that speaks the meta protocol).
  *
- * A client handle holds a list of servers ("host:port[:weight],..."), maps
- * each key to one server by ketama consistent hashing (bit-compatible with
- * libmemcached's MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, twemproxy's md5/ketama
- * and php-memcached's libketama mode) or by modula, and talks the meta
- * protocol (mg/ms/md/ma/mn) over one pipelined connection per server.
+ * A client handle holds a list of servers ("host:port[:weight],...", a
+ * shard with replicas as "primary=replica..."), maps each key to one
+ * shard by ketama consistent hashing (bit-compatible with libmemcached's
+ * MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED and php-memcached's libketama mode),
+ * by nutcracker's ketama with its key hashes (MNEMO_DIST_TWEMPROXY) or by
+ * modula, and talks the meta protocol (mg/ms/md/ma/mn) over one pipelined
+ * connection per server.
  *
  * Two ways to use it:
  *
@@ -91,6 +93,30 @@ MNEMO_API const char *mnemo_strerror(mnemo_status status);
 enum mnemo_distribution {
     MNEMO_DIST_KETAMA = 0, /* libmemcached KETAMA_WEIGHTED, MD5 */
     MNEMO_DIST_MODULA = 1, /* one-at-a-time hash % server count (libmemcached default) */
+    MNEMO_DIST_TWEMPROXY = 2, /* nutcracker 0.5's "distribution: ketama" with the key
+                               * hash in mnemo_options.hash: the server list as
+                               * nutcracker's "host:port:weight" lines (no names) */
+};
+
+/* Key hashes of MNEMO_DIST_TWEMPROXY, named as nutcracker's "hash:" setting
+ * names them, each reproducing nutcracker's own variant, quirks included
+ * (its fnv1a_64 runs on 32 bits, its crc32 keeps 15 bits).  Any other distribution
+ * takes only MNEMO_HASH_DEFAULT; mnemo_create() refuses anything else with
+ * MNEMO_EINVAL. */
+enum mnemo_hash {
+    MNEMO_HASH_DEFAULT = 0,  /* the distribution's own (twemproxy: fnv1a_64) */
+    MNEMO_HASH_ONE_AT_A_TIME = 1,
+    MNEMO_HASH_MD5 = 2,
+    MNEMO_HASH_CRC16 = 3,
+    MNEMO_HASH_CRC32 = 4,
+    MNEMO_HASH_CRC32A = 5,
+    MNEMO_HASH_FNV1_64 = 6,
+    MNEMO_HASH_FNV1A_64 = 7,
+    MNEMO_HASH_FNV1_32 = 8,
+    MNEMO_HASH_FNV1A_32 = 9,
+    MNEMO_HASH_HSIEH = 10,
+    MNEMO_HASH_MURMUR = 11,
+    MNEMO_HASH_JENKINS = 12,
 };
 
 struct mnemo_options {
@@ -102,6 +128,12 @@ struct mnemo_options {
     int read_replicas;      /* 1: reads go to the shard's replicas, in turn (the
                                primary while none answers); 0 (default): to the
                                primary, and to a replica only while it is down */
+    enum mnemo_hash hash;   /* MNEMO_DIST_TWEMPROXY's key hash; default MNEMO_HASH_DEFAULT */
+    /* Zero (mnemo_options_init sees to it): room for options to come, each
+     * with 0 as its default, so the struct keeps its size across versions
+     * of libmnemo.so.0.  mnemo_create refuses a non-zero one (an option
+     * this version does not know). */
+    int reserved[16];
 };
 
 /* Fill *opts with the defaults above. */

@@ -1,8 +1,8 @@
 /*
  * ketama.h: the consistent-hashing continuum, bit-compatible with
- * libmemcached's MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED (and so twemproxy's
- * "hash: md5, distribution: ketama").  Knows server names and weights only,
- * never connections.
+ * libmemcached's MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED (twemproxy's ring is the
+ * same but for the order of points that share a value: twemproxy.c).
+ * Knows server names and weights only, never connections.
  */
 #ifndef MNEMO_CLIENT_KETAMA_H
 #define MNEMO_CLIENT_KETAMA_H

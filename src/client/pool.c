@@ -1,8 +1,9 @@
 /*
- * pool.c: the server list of a client: parsing "host:port[:weight],...",
- * the ketama/modula placement of keys, and failover (consecutive failures,
- * ejection for a retry interval, rejoin on the first good reply).
- * Knows nothing of the wire protocol.
+ * pool.c: the server list of a client: parsing "host:port[:weight],..."
+ * into shards ("primary=replica..." each), the placement of keys on shards
+ * (ketama, twemproxy's ketama, modula), and failover (consecutive
+ * failures, ejection for a retry interval, rejoin on the first good
+ * reply).  Knows nothing of the wire protocol.
  */
 #include "client/client.h"
 
@@ -11,15 +12,19 @@
 #include <string.h>
 
 #include "client/modula.h"
+#include "client/twemproxy.h"
+#include "client/twemproxy_hash.h"
 
 void mnemo_options_init(struct mnemo_options *o)
 {
+    memset(o, 0, sizeof(*o));
     o->distribution = MNEMO_DIST_KETAMA;
     o->connect_timeout_ms = 1000;
     o->io_timeout_ms = 2000;
     o->failure_limit = 2;
     o->retry_interval_ms = 2000;
     o->read_replicas = 0;
+    o->hash = MNEMO_HASH_DEFAULT;
 }
 
 static int parse_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
@@ -154,7 +159,14 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
     if (opts && (opts->connect_timeout_ms <= 0 || opts->io_timeout_ms <= 0 ||
                  opts->failure_limit < 0 || opts->retry_interval_ms < 0 ||
                  opts->read_replicas < 0 || opts->read_replicas > 1 ||
-                 (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA)))
+                 (opts->distribution != MNEMO_DIST_KETAMA && opts->distribution != MNEMO_DIST_MODULA &&
+                  opts->distribution != MNEMO_DIST_TWEMPROXY)))
+        return MNEMO_EINVAL;
+    for (size_t i = 0; opts && i < sizeof(opts->reserved) / sizeof(opts->reserved[0]); i++)
+        if (opts->reserved[i] != 0)
+            return MNEMO_EINVAL;
+    if (opts && (opts->distribution == MNEMO_DIST_TWEMPROXY ? !twemproxy_hash_known(opts->hash)
+                                                             : opts->hash != MNEMO_HASH_DEFAULT))
         return MNEMO_EINVAL;
     for (const char *p = list; *p; p++) {
         nodes += *p == ',' || *p == '=';
@@ -184,7 +196,7 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
             break;
         p = comma + 1;
     }
-    if (c->opts.distribution == MNEMO_DIST_KETAMA) {
+    if (c->opts.distribution == MNEMO_DIST_KETAMA || c->opts.distribution == MNEMO_DIST_TWEMPROXY) {
         struct ketama_server *ks = calloc(c->nshards, sizeof(*ks));
         if (ks == NULL) {
             rc = MNEMO_ENOMEM;
@@ -194,7 +206,8 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
             const struct server *s = &c->servers[c->shards[i].first];
             ks[i] = (struct ketama_server){s->host, s->port, s->weight};
         }
-        int r = ketama_build(&c->ring, ks, c->nshards);
+        int r = c->opts.distribution == MNEMO_DIST_TWEMPROXY ? twemproxy_build(&c->ring, ks, c->nshards)
+                                                             : ketama_build(&c->ring, ks, c->nshards);
         free(ks);
         if (r != 0 || c->ring.count == 0) {
             rc = r != 0 ? MNEMO_ENOMEM : MNEMO_EINVAL;
@@ -286,9 +299,10 @@ static int shard_ejected(const struct mnemo_client *c, size_t shard, int64_t now
 }
 
 /*
- * Placement.  Ketama: the first point >= hash, then onwards around the
- * ring past points of ejected shards, so only an ejected shard's keys
- * move and each goes to the next shard on the ring.  Modula: the next
+ * Placement.  Ketama (and twemproxy's, on its own ring with its own key
+ * hash): the first point >= hash, then onwards around the ring past
+ * points of ejected shards, so only an ejected shard's keys move and
+ * each goes to the next shard on the ring.  Modula: the next
  * live index.  skip_ejected = 0 gives the owner on the full ring.
  */
 static size_t place(const struct mnemo_client *c, const void *key, size_t len, int skip_ejected)
@@ -304,7 +318,9 @@ static size_t place(const struct mnemo_client *c, const void *key, size_t len, i
                 return i;
         return NO_SERVER;
     }
-    size_t p = c->nshards == 1 ? 0 : ketama_find(&c->ring, ketama_hash(key, len));
+    uint32_t h = c->opts.distribution == MNEMO_DIST_TWEMPROXY ? twemproxy_hash(c->opts.hash, key, len)
+                                                              : ketama_hash(key, len);
+    size_t p = c->nshards == 1 ? 0 : ketama_find(&c->ring, h);
     for (size_t n = 0; n < c->ring.count; n++, p = (p + 1) % c->ring.count) {
         size_t i = c->ring.points[p].index;
         if (!skip_ejected || !shard_ejected(c, i, now))

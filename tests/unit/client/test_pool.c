@@ -1,7 +1,8 @@
 /*
  * test_pool.c: libmnemo's server lists with shards ("primary=replica"):
  * how they are parsed, and that keys are placed by the primaries alone,
- * exactly as in a list of the primaries without their replicas.
+ * exactly as in a list of the primaries without their replicas, for
+ * every distribution.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,6 +72,10 @@ static void bad_lists_are_refused(void **state)
     assert_int_equal(o.read_replicas, 0);
     o.read_replicas = 2;
     assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    /* an option of a later version, unknown here, is refused, not ignored */
+    mnemo_options_init(&o);
+    o.reserved[3] = 1;
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
     /* a replica's weight of 1, written out, means nothing and is taken */
     assert_int_equal(mnemo_create(&c, "a:1:4=b:2:1", NULL), MNEMO_OK);
     mnemo_destroy(&c);
@@ -81,8 +86,8 @@ static void bad_lists_are_refused(void **state)
 static void keys_are_placed_by_primaries(void **state)
 {
     (void)state;
-    enum mnemo_distribution dists[] = {MNEMO_DIST_KETAMA, MNEMO_DIST_MODULA};
-    for (size_t d = 0; d < 2; d++) {
+    enum mnemo_distribution dists[] = {MNEMO_DIST_KETAMA, MNEMO_DIST_MODULA, MNEMO_DIST_TWEMPROXY};
+    for (size_t d = 0; d < 3; d++) {
         struct mnemo_client *plain = make("10.0.0.1:11211,10.0.0.2:11211:2,10.0.0.3:11300", dists[d]);
         struct mnemo_client *sharded = make(
             "10.0.0.1:11211=10.0.1.1:11211,10.0.0.2:11211:2,10.0.0.3:11300=10.0.1.3:1=10.0.2.3:1",
