@@ -72,7 +72,8 @@
  *   RSP_EFORMAT, RSP_EBAD_CHUNK,      4                         "Invalid arguments"
  *     RSP_CLIENT_ERROR
  *   RSP_ENON_NUMERIC                  6                         "Non-numeric server-side value for incr or decr"
- *   RSP_EDISABLED (flush with -F)     0x20                      "Auth failure."
+ *   RSP_EDISABLED (flush with -F),    0x20                      "Auth failure."
+ *   RSP_EAUTH (-Y, not authenticated)
  *   RSP_ERROR, RSP_EUNKNOWN           0x81 (stat: 1)            "Unknown command" (stat: "Not found")
  *   RSP_ENOMEM                        0x82                      "Out of memory allocating item" (storage),
  *                                                               "... incrementing value" (incr/decr),
@@ -437,6 +438,7 @@ static void plan_by_error(struct plan *pl, const struct response *rsp, uint8_t b
         break;
     case RSP_EDISABLED:
         /* process_bin_flush: flush_all disabled by -F is AUTH_ERROR */
+    case RSP_EAUTH:
         plan_error(pl, BINARY_STATUS_AUTH_ERROR, MSG("Auth failure."));
         break;
     default:

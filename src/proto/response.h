@@ -49,7 +49,8 @@ enum response_error {
     RSP_EBAD_CHUNK,     /* data block without its terminator */
     RSP_EUNKNOWN,       /* unknown command */
     RSP_ENOT_SUPPORTED, /* e.g. SASL before auth exists */
-    RSP_EDISABLED       /* a command switched off (-F flush_all, shutdown without -A) */
+    RSP_EDISABLED,      /* a command switched off (-F flush_all, shutdown without -A) */
+    RSP_EAUTH           /* not authenticated, or the credentials are wrong */
 };
 
 struct request;

@@ -324,11 +324,38 @@ static void continue_as(struct link *l, const char *id, uint64_t offset)
 }
 
 /* One session with the primary, until the connection ends. */
+/* A primary with -Y lets in only a connection that has authenticated:
+ * the link does so first, as any client, with a `set` of its token. */
+static int authenticate(struct link *l)
+{
+    const char *token = l->r->auth_token;
+    char line[256];
+    if (token == NULL)
+        return 0;
+    size_t n = strlen(token);
+    int head = snprintf(line, sizeof(line), "set replication 0 0 %zu\r\n", n);
+    struct iovec iov[3] = {{line, (size_t)head}, {(void *)token, n}, {"\r\n", 2}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 3};
+    if (sendmsg(l->fd, &msg, MSG_NOSIGNAL) != (ssize_t)(head + n + 2))
+        return -1;
+    l->len = 0;
+    if (read_line(l, line, sizeof(line)) != 0)
+        return -1;
+    if (strcmp(line, "STORED") != 0) {
+        log_warn("replication: %s:%d refused the credentials of replica_auth: \"%s\"", l->host,
+                 l->port, line);
+        return -1;
+    }
+    return 0;
+}
+
 static void session(struct link *l)
 {
     struct repl *r = l->r;
     char line[256], id[REPL_ID_LEN + 1];
     uint64_t start, end;
+    if (authenticate(l) != 0)
+        return;
     pthread_mutex_lock(&r->lock);
     memcpy(id, r->replid, sizeof(id));
     backlog_range(r->backlog, &start, &end);

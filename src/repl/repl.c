@@ -73,8 +73,11 @@ struct repl *repl_create(const struct repl_config *cfg)
     r->min_acks = cfg->min_acks;
     r->on_acked = cfg->on_acked;
     r->on_acked_arg = cfg->arg;
+    r->auth_token = cfg->auth_token != NULL ? strdup(cfg->auth_token) : NULL;
     r->backlog = backlog_create(cfg->backlog_bytes);
-    if (r->backlog == NULL) {
+    if (r->backlog == NULL || (cfg->auth_token != NULL && r->auth_token == NULL)) {
+        backlog_free(&r->backlog);
+        free(r->auth_token);
         free(r);
         return NULL;
     }
@@ -108,6 +111,9 @@ void repl_free(struct repl **rp)
     pthread_cond_destroy(&r->acked);
     pthread_mutex_destroy(&r->lock);
     backlog_free(&r->backlog);
+    if (r->auth_token != NULL)
+        explicit_bzero(r->auth_token, strlen(r->auth_token));
+    free(r->auth_token);
     free(r);
 }
 

@@ -52,6 +52,9 @@ struct repl_config {
     int min_acks;
     void (*on_acked)(void *arg);
     void *arg;
+    /* "user password" the link sends first (a `set`, as a client of a
+     * primary with -Y does), or NULL: it asks for the stream at once */
+    const char *auth_token;
 };
 
 /* NULL: no memory. Serves as a primary until told to follow. */

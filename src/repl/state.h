@@ -39,6 +39,7 @@ struct repl {
     int min_acks;
     void (*on_acked)(void *arg);
     void *on_acked_arg;
+    char *auth_token;     /* repl_config's copy, or NULL */
     pthread_cond_t acked; /* broadcast (under lock) when a replica acknowledged more */
     /* A feed's replica acknowledged more: wake whoever waits for acks
      * (set by repl.c; called by the feed thread, no lock held). A pointer,

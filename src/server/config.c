@@ -54,6 +54,7 @@ enum flag_stat {
     STAT_CHAR,     /* one char */
     STAT_STRING,   /* char *, "NULL" when unset */
     STAT_PROTOCOL, /* enum config_protocol */
+    STAT_STRING_DEF, /* char *, its def when unset (def is no default value) */
     STAT_DEFAULT,  /* FLAG_REFUSED: never set, so always its def */
 };
 
@@ -205,15 +206,17 @@ static const struct flag flags[] = {
              "mnemo's store has no slab classes and evicts by S3-FIFO)"},
     /* --help lists the refused flags on one line, the first one's */
     {.letter = 'Z', .name = "enable-ssl", .kind = FLAG_REFUSED,
-     .help = "refused: mnemo has no TLS, SASL, ASCII auth file or\n"
-             "restartable memory file yet",
+     .help = "refused: mnemo has no TLS, SASL or restartable memory\n"
+             "file yet",
      .why = "-Z (TLS): mnemo has no TLS yet (issue 22)"},
     {.letter = 'S', .name = "enable-sasl", .kind = FLAG_REFUSED, .def = "no",
      .stat = "auth_enabled_sasl", .fmt = STAT_DEFAULT,
      .why = "-S (SASL): mnemo has no SASL authentication yet (issue 22)"},
-    {.letter = 'Y', .name = "auth-file", .arg = "<file>", .kind = FLAG_REFUSED, .def = "no",
-     .stat = "auth_enabled_ascii", .fmt = STAT_DEFAULT,
-     .why = "-Y (ASCII auth file): mnemo has no authentication yet (issue 22)"},
+    {.letter = 'Y', .name = "auth-file", .arg = "<file>", .kind = FLAG_STRING, .off = F(auth_file),
+     .def = "no", .stat = "auth_enabled_ascii", .fmt = STAT_STRING_DEF,
+     .help = "ascii authentication: \"user:password\" lines; a client\n"
+             "sends \"set <any key> 0 0 <n>\" with \"user password\" as\n"
+             "its data before anything else (read again on SIGHUP)"},
     {.letter = 'e', .name = "memory-file", .arg = "<file>", .kind = FLAG_REFUSED, .def = "(null)",
      .stat = "memory_file", .fmt = STAT_DEFAULT,
      .why = "-e (memory file): mnemo has no restartable memory file (persistence: issue 19)"},
@@ -484,7 +487,8 @@ void config_defaults(struct config *cfg)
         const struct flag *f = &flags[i];
         if (f->kind == FLAG_CLEAR) {
             *(bool *)field(cfg, f) = true;
-        } else if (f->def != NULL && f->kind != FLAG_REFUSED) {
+        } else if (f->def != NULL && f->kind != FLAG_REFUSED && f->fmt != STAT_STRING_DEF) {
+            /* (STAT_STRING_DEF's def is how stats show it unset, no value) */
             int rc = flag_apply(cfg, f, f->def, &st, err, sizeof(err));
             assert(rc == 0); /* a default the parser refuses is a bug in flags[] */
             (void)rc;
@@ -554,6 +558,11 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
         cfg->port = cfg->udpport;
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
+        return -1;
+    }
+    /* a datagram belongs to no connection that could have authenticated */
+    if (cfg->auth_file != NULL && cfg->udpport != 0) {
+        snprintf(err, errlen, "cannot use UDP with ascii authentication enabled (-U 0 to disable)");
         return -1;
     }
     if (cfg->maxbytes > store_max_bytes()) {
@@ -685,6 +694,9 @@ static void format_stat(const struct config *c, size_t off, enum flag_stat fmt, 
         break;
     case STAT_PROTOCOL:
         snprintf(buf, len, "%s", config_protocol_name(*(const enum config_protocol *)p));
+        break;
+    case STAT_STRING_DEF:
+        snprintf(buf, len, "%s", *(char *const *)p != NULL ? *(char *const *)p : def);
         break;
     case STAT_DEFAULT:
         snprintf(buf, len, "%s", def);

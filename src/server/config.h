@@ -43,6 +43,7 @@ struct config {
     bool daemonize;            /* -d */
     char *pidfile;             /* -P */
     char *username;            /* -u */
+    char *auth_file;           /* -Y: ascii authentication, NULL = off */
     bool shutdown_enabled;     /* -A */
     bool evict_to_free;        /* cleared by -M */
     bool use_cas;              /* cleared by -C */
@@ -78,6 +79,7 @@ struct config {
     bool persist_keep_prefix;  /* load the valid prefix of a damaged log or snapshot */
     const char *persist_option; /* a persistence option given (it needs persist_dir), or NULL */
     char replica_of[300];      /* replica_of=HOST:PORT: follow that primary ("": none) */
+    char replica_auth[1024];   /* replica_auth=FILE: the link's credentials ("": none) */
     char replica_host[256];    /* replica_of, parsed */
     int replica_port;
     int repl_backlog_mb;       /* repl_backlog_size=MB: the replication backlog */

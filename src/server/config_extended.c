@@ -71,6 +71,7 @@ static int apply_no_modern(struct config *cfg, const char *val);
 static int apply_io_uring_bufs(struct config *cfg, const char *val);
 static int apply_persist_dir(struct config *cfg, const char *val);
 static int apply_replica_of(struct config *cfg, const char *val);
+static int apply_replica_auth(struct config *cfg, const char *val);
 static int apply_appendfsync(struct config *cfg, const char *val);
 
 /* In "stats settings" order (memcached's, then mnemo's own). A default
@@ -195,6 +196,9 @@ static const struct xopt own_options[] = {
      "=HOST:PORT: follow that primary as a replica (same items, cas values and\n"
      "                          expiry; writes from clients refused); at run time:\n"
      "                          replica_of HOST:PORT, and replica_of none to promote", 0},
+    {"replica_auth", X_CUSTOM, 0, 0, 0, 0, apply_replica_auth, NULL, S_NONE,
+     "=FILE: the credentials the replication link gives a primary that runs\n"
+     "                          with -Y: the file's first \"user:password\" line", 0},
     {"repl_backlog_size", X_INT, F(repl_backlog_mb), 1, 65536, 0, NULL, "repl_backlog_size", S_INT,
      "=MB: the replication backlog: a replica that reconnects within it continues\n"
      "                          instead of copying everything again (default 16)", 16},
@@ -498,6 +502,14 @@ static int apply_persist_dir(struct config *cfg, const char *val)
     if (val == NULL || val[0] == '\0' || strlen(val) >= sizeof(cfg->persist_dir))
         return -1;
     strcpy(cfg->persist_dir, val);
+    return 0;
+}
+
+static int apply_replica_auth(struct config *cfg, const char *val)
+{
+    if (val == NULL || val[0] == '\0' || strlen(val) >= sizeof(cfg->replica_auth))
+        return -1;
+    strcpy(cfg->replica_auth, val);
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "persist/journal.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -115,10 +116,21 @@ static void on_signal(struct event_handler *h, uint32_t events)
 {
     struct signalfd_siginfo si;
     struct server *srv = h->arg;
-    if (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-        log_info("signal %u: shutting down", si.ssi_signo);
-        event_loop_stop(srv->main_loop);
+    if (read(h->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return;
+    if (si.ssi_signo == SIGHUP) {
+        /* as memcached: what can be read again is read again */
+        char err[512];
+        if (srv->auth == NULL)
+            return;
+        if (auth_reload(srv->auth, err, sizeof(err)) != 0)
+            log_error("SIGHUP: %s; the old entries stay", err);
+        else
+            log_info("SIGHUP: auth file read again: %zu entries", auth_entries(srv->auth));
+        return;
     }
+    log_info("signal %u: shutting down", si.ssi_signo);
+    event_loop_stop(srv->main_loop);
 }
 
 /* As memcached: written under a temporary name and renamed, so a reader
@@ -254,14 +266,31 @@ static int open_persistence(struct server *srv, char *err, size_t errlen)
  * follows (before serving, so no client write slips in first). */
 static int open_replication(struct server *srv, char *err, size_t errlen)
 {
+    /* -o replica_auth: read once, at start; the token is all it keeps */
+    char token[AUTH_TOKEN_MAX + 1];
+    bool has_token = false;
+    if (srv->cfg.replica_auth[0] != '\0') {
+        struct auth *creds = NULL;
+        if (auth_open(srv->cfg.replica_auth, &creds, err, errlen) != 0)
+            return -1;
+        has_token = auth_first_token(creds, token) == 0;
+        auth_close(creds);
+        if (!has_token) {
+            snprintf(err, errlen, "replica_auth: %.400s holds no \"user:password\" line",
+                     srv->cfg.replica_auth);
+            return -1;
+        }
+    }
     struct repl_config rc = {.store = srv->store,
                              .journal = srv->journal,
                              .persist = srv->persist,
                              .backlog_bytes = (size_t)srv->cfg.repl_backlog_mb << 20,
                              .min_acks = srv->cfg.min_replica_acks,
                              .on_acked = wake_holders,
-                             .arg = srv};
+                             .arg = srv,
+                             .auth_token = has_token ? token : NULL};
     srv->repl = repl_create(&rc);
+    explicit_bzero(token, sizeof(token));
     if (srv->repl == NULL) {
         snprintf(err, errlen, "cannot allocate the replication backlog (%d MB)",
                  srv->cfg.repl_backlog_mb);
@@ -300,9 +329,16 @@ static int run(struct server *srv, char *err, size_t errlen)
     int nfds = 0, sigfd = -1, started = 0, rc = -1;
     bool maintainer_started = false, pidfile_written = false;
 
-    nfds = open_listeners(srv, fds, err, errlen);
-    if (nfds < 0)
+    /* before anything listens: a client never meets a server that has no
+     * table yet, and an unreadable file stops mnemod at once */
+    if (cfg->auth_file != NULL && auth_open(cfg->auth_file, &srv->auth, err, errlen) != 0)
         return -1;
+    nfds = open_listeners(srv, fds, err, errlen);
+    if (nfds < 0) {
+        auth_close(srv->auth);
+        srv->auth = NULL;
+        return -1;
+    }
     if (cfg->port == 0 && cfg->socketpath == NULL)
         cfg->port = listen_port(fds[0]);
     mark_listeners(fds, nfds, cfg->sock_cookie_id);
@@ -337,12 +373,13 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
     }
 
-    /* Workers inherit a mask with SIGTERM/SIGINT blocked: only the
+    /* Workers inherit a mask with SIGTERM/SIGINT/SIGHUP blocked: only the
      * signalfd below sees them. */
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 
@@ -420,6 +457,8 @@ out:
     event_loop_destroy(&srv->main_loop);
     admin_stop(&srv->admin); /* the crawler thread uses the store */
     store_destroy(&srv->store);
+    auth_close(srv->auth);
+    srv->auth = NULL;
     if (pidfile_written && rc == 0)
         unlink(cfg->pidfile);
     if (cfg->socketpath != NULL)

@@ -6,6 +6,8 @@
  *   CMD ──storage line──▶ DATA ──block complete──▶ CMD
  *    │  └─refused──────▶ SWALLOW ──block skipped──▶ CMD
  *    │  binary body the command does not use ──▶ SWALLOW
+ *    │  -Y, not authenticated: set ──▶ AUTH ──token checked──▶ CMD
+ *    │                         anything else: refused (its block skipped)
  *    └─quit / fatal───▶ CLOSING (replies queued so far are sent, later ones dropped)
  *
  * The loop knows no sockets: the driver fills the rbuf (or, for a data
@@ -37,7 +39,7 @@ struct rbuf;
 struct server;
 struct thread_stats;
 
-enum reqloop_state { REQLOOP_CMD, REQLOOP_DATA, REQLOOP_SWALLOW, REQLOOP_CLOSING };
+enum reqloop_state { REQLOOP_CMD, REQLOOP_DATA, REQLOOP_SWALLOW, REQLOOP_AUTH, REQLOOP_CLOSING };
 
 /* Why reqloop_run returned. */
 enum reqloop_stop {
@@ -64,6 +66,9 @@ struct reqloop {
     size_t swallow_left;
     size_t line_clean;      /* text: the first line_clean bytes buffered hold no "\n" */
     uint32_t last_active;   /* server clock at the last command */
+    bool authenticated;     /* -Y: this connection has authenticated */
+    char *auth_token;       /* -Y: the auth set's data block, as it arrives (its
+                             * request waits in pending, without pointers) */
     struct request pending; /* the storage request awaiting its data block (last:
                              * reqloop_init does not clear it) */
 };

@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/version.h"
 
+struct auth;
 struct event_loop;
 struct journal;
 struct persist;
@@ -28,6 +29,7 @@ struct server {
     struct journal *journal;       /* the store's mutations as records (persist, repl) */
     struct persist *persist;       /* NULL without -o persist_dir */
     struct repl *repl;             /* replication: primary, or replica of cfg.replica_of */
+    struct auth *auth;             /* -Y: the ascii auth table, else NULL */
     struct worker **workers;
     int nworkers;
     atomic_uint next_worker;       /* round-robin hand-off of new connections */

@@ -140,13 +140,6 @@ static void stats_part_get_expiry(struct exec_ctx *x, const struct general_snaps
     stat_u64(x, "get_flushed", g->st.get_flushed);
 }
 
-static void stats_part_auth(struct exec_ctx *x, const struct general_snapshot *g)
-{
-    (void)g;
-    stat_u64(x, "auth_cmds", 0); /* no authentication yet */
-    stat_u64(x, "auth_errors", 0);
-}
-
 static void stats_part_server(struct exec_ctx *x, const struct general_snapshot *g)
 {
     stat_u64(x, "limit_maxbytes", g->st.limit_maxbytes);

@@ -35,7 +35,7 @@
     X(cas_misses, ALWAYS) X(cas_hits, ALWAYS) X(cas_badval, ALWAYS)                     \
     X(touch_hits, ALWAYS) X(touch_misses, ALWAYS)                                       \
     X(store_too_large, ALWAYS) X(store_no_memory, ALWAYS)                               \
-    SLOT(auth)                                                                          \
+    X(auth_cmds, ALWAYS) X(auth_errors, ALWAYS)                                         \
     X(idle_kicks, IDLE_TIMEOUT)                                                         \
     X(bytes_read, ALWAYS) X(bytes_written, ALWAYS)                                      \
     SLOT(server)                                                                        \

@@ -111,6 +111,7 @@ class Server:
     """One server process.  host/port (or unix_path) say where it listens."""
 
     ready_poll = 0.05   # seconds between 'version' probes while starting
+    ready_reply = b"VERSION "  # how the answer to 'version' starts once it serves
 
     def __init__(self, flags, workdir, unix=False, name="server"):
         self.flags = list(flags)
@@ -188,7 +189,7 @@ class Server:
                         if not chunk:
                             break
                         buf += chunk
-                    if buf.startswith(b"VERSION "):
+                    if buf.startswith(self.ready_reply):
                         return True
             except OSError:
                 pass
