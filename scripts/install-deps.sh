@@ -8,7 +8,8 @@ build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev lib
 test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
            clang libclang-rt-14-dev
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
-           debhelper lintian man-db systemd git)   # make deb-check, test_install.py
+           debhelper lintian man-db systemd git    # make deb-check, test_install.py
+           nutcracker)                             # test_nutcracker.py: twemproxy in front
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = "test" ]; then
