@@ -5,8 +5,8 @@ auto_eject_hosts), driven through the proxy by python-memcache and
 pymemcache.  Where a key went is asked of each backend directly.  One test
 kills a backend with SIGKILL mid-run: requests for its keys fail, nutcracker
 ejects it, traffic goes on over the other two, and once the backend is back
-on its port it is used again.  Another holds the README's list of what
-nutcracker does not carry to what actually happens.
+on its port it is used again.  Others check the README's list of what
+nutcracker does not carry against what it actually does.
 
 Every process is stopped by PID at teardown, even when a test fails; every
 wait polls for its event with a bounded, TIME_SCALE-stretched deadline.
