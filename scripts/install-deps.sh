@@ -9,7 +9,8 @@ test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemca
            nutcracker                 # twemproxy: test_placement_nutcracker.py
            clang libclang-rt-14-dev
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
-           debhelper lintian man-db systemd git)   # make deb-check, test_install.py
+           debhelper lintian man-db systemd git    # make deb-check, test_install.py
+           nutcracker)                             # test_nutcracker.py: twemproxy in front
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = "test" ]; then
