@@ -61,13 +61,15 @@ def free_ports(n):
 
 
 def starttime(pid):
-    """As the script does: None once the process is gone (or a zombie)."""
+    """As the script does: None once the process is gone (a zombie whose
+    threads have all exited counts as gone)."""
     try:
         stat = Path("/proc/%d/stat" % pid).read_text()
+        threads = len(os.listdir("/proc/%d/task" % pid))
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2:].split()
-    return None if fields[0] in ("Z", "X") else int(fields[19])
+    return None if fields[0] in ("Z", "X") and threads <= 1 else int(fields[19])
 
 
 def running_in(d):
@@ -347,6 +349,21 @@ def test_status_exits_1_when_a_process_died(fresh):
     assert_one_line_failure(fresh.up(), 1, "already up")
     assert fresh.down().returncode == 0
     assert fresh.live() == []
+
+
+def test_up_over_a_cluster_that_died_without_down(fresh):
+    # e.g. after a reboot: the state file names processes long gone
+    fresh.up_ok()
+    procs = fresh.state()["processes"]
+    for e in procs:
+        os.kill(e["pid"], signal.SIGKILL)
+    wait_until(lambda: fresh.live() == [], 10, "every process to die")
+    st = fresh.status()
+    assert st.returncode == 1 and st.stdout.count("NOT RUNNING") == len(procs), st
+    up = fresh.up()
+    assert up.returncode == 0 and "note: " in up.stdout, up
+    assert fresh.status().returncode == 0
+    assert fresh.down().returncode == 0 and fresh.live() == []
 
 
 # ---------------------------------------------------------------------------
