@@ -7,6 +7,7 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev libisal-dev)
 test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
            clang libclang-rt-14-dev
+           python3-prometheus-client prometheus   # test_metrics.py: the parser, promtool
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
            debhelper lintian man-db systemd git)   # make deb-check, test_install.py
 

@@ -1,10 +1,12 @@
 /*
  * metrics.c: see metrics.h. One thread, one poll() over a wake-up eventfd,
- * the listening sockets and at most METRICS_MAX_CONNS connections; each
- * connection reads its head, is answered, and closes:
+ * the listening sockets and at most METRICS_MAX_CONNS connections (and a
+ * few over the bound being told 503); each connection reads its head, is
+ * answered, and closes:
  *
  *   accept ─▶ READ (head into a fixed buffer; deadline: connect + timeout)
- *               │ http_judge: 200 (the collector's text), 4xx
+ *               │ http_judge: 200 (the collector's text), 4xx; 408 at the
+ *               │ deadline; 503 at once over the bound
  *               ▼
  *             WRITE (non-blocking sends; deadline: timeout again)
  *               │ all sent: shutdown(SHUT_WR)
@@ -38,6 +40,12 @@
 
 #define METRICS_LINGER_MS 1000
 
+/* Places for connections: METRICS_MAX_CONNS served, and a few more for
+ * those over the bound, which get their 503 through the same write and
+ * linger (a close with their request unread would be a reset that can
+ * destroy the answer before it is read). */
+#define CONN_SLOTS (METRICS_MAX_CONNS + 8)
+
 enum mconn_state { MC_FREE, MC_READ, MC_WRITE, MC_LINGER };
 
 struct mconn {
@@ -62,7 +70,7 @@ struct metrics {
     pthread_t thread;
     bool started;
     struct expo *expo;
-    struct mconn conns[METRICS_MAX_CONNS];
+    struct mconn conns[CONN_SLOTS];
     uint64_t answered[NCODES];
 };
 
@@ -172,19 +180,6 @@ static void answer(struct metrics *m, struct mconn *c, int code)
     c->deadline = now_ms() + METRICS_TIMEOUT_MS;
 }
 
-/* A best-effort one-shot reply for a connection dropped at once (over the
- * limit, or timed out): never waits for the socket. */
-static void answer_and_drop(struct metrics *m, int fd, int code)
-{
-    char msg[128];
-    int n = snprintf(msg, sizeof(msg),
-                     "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", code,
-                     reason(code));
-    ssize_t ignored = send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)ignored;
-    count(m, code);
-}
-
 static void on_readable(struct metrics *m, struct mconn *c)
 {
     if (c->state == MC_LINGER) {
@@ -228,24 +223,28 @@ static void on_writable(struct mconn *c)
 
 static void on_accept(struct metrics *m, int lfd)
 {
-    for (int i = 0; i < METRICS_MAX_CONNS; i++) {
+    for (int i = 0; i < CONN_SLOTS; i++) {
         int fd = listen_accept(lfd);
         if (fd < 0)
             return;
         struct mconn *c = NULL;
-        for (int j = 0; j < METRICS_MAX_CONNS && c == NULL; j++) {
-            if (m->conns[j].state == MC_FREE)
+        int busy = 0;
+        for (int j = 0; j < CONN_SLOTS; j++) {
+            if (m->conns[j].state != MC_FREE)
+                busy++;
+            else if (c == NULL)
                 c = &m->conns[j];
         }
         if (c == NULL) {
-            answer_and_drop(m, fd, 503);
-            close(fd);
+            close(fd); /* even the spare places are taken */
             continue;
         }
         c->fd = fd;
         c->len = 0;
         c->state = MC_READ;
         c->deadline = now_ms() + METRICS_TIMEOUT_MS;
+        if (busy >= METRICS_MAX_CONNS)
+            answer(m, c, 503);
     }
 }
 
@@ -253,14 +252,20 @@ static void on_accept(struct metrics *m, int lfd)
 static int expire(struct metrics *m)
 {
     int64_t now = now_ms(), next = -1;
-    for (int i = 0; i < METRICS_MAX_CONNS; i++) {
+    for (int i = 0; i < CONN_SLOTS; i++) {
         struct mconn *c = &m->conns[i];
         if (c->state == MC_FREE)
             continue;
         if (c->deadline <= now) {
-            if (c->state == MC_READ)
-                answer_and_drop(m, c->fd, 408);
-            conn_close(c);
+            if (c->state == MC_READ) {
+                answer(m, c, 408); /* then sent and closed as any answer */
+                if (c->state == MC_WRITE)
+                    on_writable(c);
+                if (c->state != MC_FREE && (next < 0 || c->deadline - now < next))
+                    next = c->deadline - now;
+            } else {
+                conn_close(c);
+            }
             continue;
         }
         if (next < 0 || c->deadline - now < next)
@@ -272,8 +277,8 @@ static int expire(struct metrics *m)
 static void *metrics_main(void *arg)
 {
     struct metrics *m = arg;
-    struct pollfd pfd[1 + LISTEN_MAX_FDS + METRICS_MAX_CONNS];
-    struct mconn *owner[1 + LISTEN_MAX_FDS + METRICS_MAX_CONNS];
+    struct pollfd pfd[1 + LISTEN_MAX_FDS + CONN_SLOTS];
+    struct mconn *owner[1 + LISTEN_MAX_FDS + CONN_SLOTS];
     for (;;) {
         int timeout = expire(m);
         int n = 0;
@@ -282,7 +287,7 @@ static void *metrics_main(void *arg)
             owner[n] = NULL;
             pfd[n++] = (struct pollfd){.fd = m->lfds[i], .events = POLLIN};
         }
-        for (int i = 0; i < METRICS_MAX_CONNS; i++) {
+        for (int i = 0; i < CONN_SLOTS; i++) {
             struct mconn *c = &m->conns[i];
             if (c->state == MC_FREE)
                 continue;
@@ -326,7 +331,7 @@ int metrics_open(const struct metrics_config *cfg, struct metrics **out, char *e
     }
     m->cfg = *cfg;
     m->wakefd = -1;
-    for (int i = 0; i < METRICS_MAX_CONNS; i++)
+    for (int i = 0; i < CONN_SLOTS; i++)
         m->conns[i].fd = -1;
     char why[400];
     m->nlfds = listen_tcp(cfg->hosts, cfg->port, 64, m->lfds, LISTEN_MAX_FDS, why, sizeof(why));
@@ -368,7 +373,7 @@ void metrics_close(struct metrics **mp)
         (void)ignored;
         pthread_join(m->thread, NULL);
     }
-    for (int i = 0; i < METRICS_MAX_CONNS; i++)
+    for (int i = 0; i < CONN_SLOTS; i++)
         conn_close(&m->conns[i]);
     for (int i = 0; i < m->nlfds; i++)
         close(m->lfds[i]);
