@@ -56,17 +56,61 @@ static uint64_t pairs_u64(const struct pairs *p, const char *name)
     return v != NULL ? strtoull(v, NULL, 10) : 0;
 }
 
-/* One unlabelled family from a stats line, scaled (1: as it is). */
-static void one(struct expo *e, const struct pairs *p, const char *stat, const char *name,
-                enum expo_type type, double scale, const char *help)
+/* A stats line shown as an unlabelled family: its value times scale. */
+struct mapping {
+    const char *stat, *name;
+    enum expo_type type;
+    double scale; /* 1: the number as it is; else shown as a float (usec -> s) */
+    const char *help;
+};
+
+#define NROWS(rows) (sizeof(rows) / sizeof(rows[0]))
+
+/* Each mapping whose line is there (a missing line is no family). */
+static void map_rows(struct expo *e, const struct pairs *p, const struct mapping *rows, size_t n)
 {
-    if (pairs_get(p, stat) == NULL)
-        return;
-    if (scale == 1)
-        expo_one_u64(e, name, type, help, pairs_u64(p, stat));
-    else
-        expo_one_f64(e, name, type, help, (double)pairs_u64(p, stat) * scale);
+    for (size_t i = 0; i < n; i++) {
+        const struct mapping *r = &rows[i];
+        if (pairs_get(p, r->stat) == NULL)
+            continue;
+        if (r->scale == 1)
+            expo_one_u64(e, r->name, r->type, r->help, pairs_u64(p, r->stat));
+        else
+            expo_one_f64(e, r->name, r->type, r->help, (double)pairs_u64(p, r->stat) * r->scale);
+    }
 }
+
+static const struct mapping log_rows[] = {
+    {"log_bytes", "mnemo_persist_log_bytes", EXPO_GAUGE, 1,
+     "Bytes of all append log segments in the directory."},
+    {"records_written", "mnemo_persist_log_records_total", EXPO_COUNTER, 1,
+     "Records written to the append log."},
+    {"bytes_written", "mnemo_persist_log_written_bytes_total", EXPO_COUNTER, 1,
+     "Bytes written to the append log."},
+    {"writes", "mnemo_persist_log_writes_total", EXPO_COUNTER, 1,
+     "write() calls of the append log (each a group commit)."},
+    {"write_errors", "mnemo_persist_log_write_errors_total", EXPO_COUNTER, 1,
+     "Failed writes or fsyncs of the append log."},
+    {"snapshots", "mnemo_persist_snapshots_total", EXPO_COUNTER, 1, "Snapshots written."},
+    {"snapshot_errors", "mnemo_persist_snapshot_errors_total", EXPO_COUNTER, 1,
+     "Snapshots that failed."},
+    {"snapshot_in_progress", "mnemo_persist_snapshot_in_progress", EXPO_GAUGE, 1,
+     "1 while a snapshot is being written."},
+    {"recovered_items", "mnemo_persist_recovered_items", EXPO_GAUGE, 1,
+     "Items recovered at start from the snapshot and the log."},
+    {"recovery_usec", "mnemo_persist_recovery_duration_seconds", EXPO_GAUGE, 1e-6,
+     "How long recovery took at start."},
+};
+
+/* Only once a snapshot was written. */
+static const struct mapping last_snapshot_rows[] = {
+    {"last_snapshot_time", "mnemo_persist_last_snapshot_timestamp_seconds", EXPO_GAUGE, 1,
+     "Unix time the last snapshot was written."},
+    {"last_snapshot_usec", "mnemo_persist_last_snapshot_duration_seconds", EXPO_GAUGE, 1e-6,
+     "How long the last snapshot took."},
+    {"last_snapshot_items", "mnemo_persist_last_snapshot_items", EXPO_GAUGE, 1,
+     "Items in the last snapshot."},
+};
 
 /* The fsync histogram: persist counts each fsync in one of five bins
  * (fsync_usec_le_100 ... fsync_usec_gt_100000); Prometheus' buckets are
@@ -101,44 +145,20 @@ void metrics_durable_persist(struct expo *e, struct server *srv)
     if (p == NULL)
         return;
     persist_stats(srv->persist, pairs_add, p);
-    one(e, p, "log_bytes", "mnemo_persist_log_bytes", EXPO_GAUGE, 1,
-        "Bytes of all append log segments in the directory.");
-    one(e, p, "records_written", "mnemo_persist_log_records_total", EXPO_COUNTER, 1,
-        "Records written to the append log.");
-    one(e, p, "bytes_written", "mnemo_persist_log_written_bytes_total", EXPO_COUNTER, 1,
-        "Bytes written to the append log.");
-    one(e, p, "writes", "mnemo_persist_log_writes_total", EXPO_COUNTER, 1,
-        "write() calls of the append log (each a group commit).");
-    one(e, p, "write_errors", "mnemo_persist_log_write_errors_total", EXPO_COUNTER, 1,
-        "Failed writes or fsyncs of the append log.");
+    map_rows(e, p, log_rows, NROWS(log_rows));
     const char *state = pairs_get(p, "log_state");
     expo_one_u64(e, "mnemo_persist_log_healthy", EXPO_GAUGE,
                  "1 while the append log is written, 0 while writes are refused after an error.",
                  state != NULL && strcmp(state, "ok") == 0);
     fsync_histogram(e, p);
-    one(e, p, "snapshots", "mnemo_persist_snapshots_total", EXPO_COUNTER, 1,
-        "Snapshots written.");
-    one(e, p, "snapshot_errors", "mnemo_persist_snapshot_errors_total", EXPO_COUNTER, 1,
-        "Snapshots that failed.");
-    one(e, p, "snapshot_in_progress", "mnemo_persist_snapshot_in_progress", EXPO_GAUGE, 1,
-        "1 while a snapshot is being written.");
     uint64_t last = pairs_u64(p, "last_snapshot_time");
     if (last > 0) {
         /* no snapshot yet: no timestamp and no age, rather than 1970 */
-        expo_one_u64(e, "mnemo_persist_last_snapshot_timestamp_seconds", EXPO_GAUGE,
-                     "Unix time the last snapshot was written.", last);
+        map_rows(e, p, last_snapshot_rows, NROWS(last_snapshot_rows));
         uint64_t now = (uint64_t)time(NULL);
         expo_one_u64(e, "mnemo_persist_last_snapshot_age_seconds", EXPO_GAUGE,
                      "Seconds since the last snapshot was written.", now > last ? now - last : 0);
-        one(e, p, "last_snapshot_usec", "mnemo_persist_last_snapshot_duration_seconds",
-            EXPO_GAUGE, 1e-6, "How long the last snapshot took.");
-        one(e, p, "last_snapshot_items", "mnemo_persist_last_snapshot_items", EXPO_GAUGE, 1,
-            "Items in the last snapshot.");
     }
-    one(e, p, "recovered_items", "mnemo_persist_recovered_items", EXPO_GAUGE, 1,
-        "Items recovered at start from the snapshot and the log.");
-    one(e, p, "recovery_usec", "mnemo_persist_recovery_duration_seconds", EXPO_GAUGE, 1e-6,
-        "How long recovery took at start.");
     free(p);
 }
 
@@ -211,6 +231,20 @@ static void replicas(struct expo *e, const struct pairs *p)
     }
 }
 
+/* On a replica, its link; the first row is left out while it reads -1. */
+static const struct mapping link_rows[] = {
+    {"primary_last_io_seconds_ago", "mnemo_repl_link_last_io_age_seconds", EXPO_GAUGE, 1,
+     "On a replica: seconds since the primary last sent anything."},
+    {"full_syncs", "mnemo_repl_link_full_syncs_total", EXPO_COUNTER, 1,
+     "On a replica: full syncs taken from the primary."},
+    {"partial_syncs", "mnemo_repl_link_partial_syncs_total", EXPO_COUNTER, 1,
+     "On a replica: times it continued the primary's stream after a reconnect."},
+    {"link_errors", "mnemo_repl_link_errors_total", EXPO_COUNTER, 1,
+     "On a replica: times the link to the primary failed."},
+    {"records_applied", "mnemo_repl_link_records_applied_total", EXPO_COUNTER, 1,
+     "On a replica: stream records applied."},
+};
+
 /* On a replica: its link to the primary. */
 static void link_to_primary(struct expo *e, const struct pairs *p)
 {
@@ -224,18 +258,27 @@ static void link_to_primary(struct expo *e, const struct pairs *p)
     const char *labels[] = {"primary", primary, NULL};
     expo_u64(e, "mnemo_repl_link_up", labels, strcmp(status, "up") == 0);
     const char *io = pairs_get(p, "primary_last_io_seconds_ago");
-    if (io != NULL && io[0] != '-')
-        one(e, p, "primary_last_io_seconds_ago", "mnemo_repl_link_last_io_age_seconds",
-            EXPO_GAUGE, 1, "On a replica: seconds since the primary last sent anything.");
-    one(e, p, "full_syncs", "mnemo_repl_link_full_syncs_total", EXPO_COUNTER, 1,
-        "On a replica: full syncs taken from the primary.");
-    one(e, p, "partial_syncs", "mnemo_repl_link_partial_syncs_total", EXPO_COUNTER, 1,
-        "On a replica: times it continued the primary's stream after a reconnect.");
-    one(e, p, "link_errors", "mnemo_repl_link_errors_total", EXPO_COUNTER, 1,
-        "On a replica: times the link to the primary failed.");
-    one(e, p, "records_applied", "mnemo_repl_link_records_applied_total", EXPO_COUNTER, 1,
-        "On a replica: stream records applied.");
+    /* -1 until the primary sent anything: no family then */
+    size_t skip = io != NULL && io[0] == '-';
+    map_rows(e, p, link_rows + skip, NROWS(link_rows) - skip);
 }
+
+static const struct mapping stream_rows[] = {
+    {"repl_offset", "mnemo_repl_offset_bytes", EXPO_GAUGE, 1,
+     "The replication stream's end: bytes of stream since it began."},
+    {"repl_backlog_first_offset", "mnemo_repl_backlog_first_offset_bytes", EXPO_GAUGE, 1,
+     "The oldest stream offset the backlog still holds."},
+    {"repl_backlog_bytes", "mnemo_repl_backlog_bytes", EXPO_GAUGE, 1,
+     "Bytes of stream the backlog holds."},
+    {"repl_backlog_size", "mnemo_repl_backlog_size_bytes", EXPO_GAUGE, 1,
+     "The backlog's capacity (-o repl_backlog_size)."},
+    {"connected_replicas", "mnemo_repl_connected_replicas", EXPO_GAUGE, 1,
+     "Replicas fed from this server now (syncing or streaming)."},
+    {"full_syncs_served", "mnemo_repl_full_syncs_served_total", EXPO_COUNTER, 1,
+     "Full syncs served to replicas."},
+    {"partial_syncs_served", "mnemo_repl_partial_syncs_served_total", EXPO_COUNTER, 1,
+     "Replicas that continued the stream from the backlog."},
+};
 
 void metrics_durable_repl(struct expo *e, struct server *srv)
 {
@@ -252,20 +295,7 @@ void metrics_durable_repl(struct expo *e, struct server *srv)
     bool is_replica = role != NULL && strcmp(role, "replica") == 0;
     expo_u64(e, "mnemo_repl_role", primary, !is_replica);
     expo_u64(e, "mnemo_repl_role", replica, is_replica);
-    one(e, p, "repl_offset", "mnemo_repl_offset_bytes", EXPO_GAUGE, 1,
-        "The replication stream's end: bytes of stream since it began.");
-    one(e, p, "repl_backlog_first_offset", "mnemo_repl_backlog_first_offset_bytes", EXPO_GAUGE,
-        1, "The oldest stream offset the backlog still holds.");
-    one(e, p, "repl_backlog_bytes", "mnemo_repl_backlog_bytes", EXPO_GAUGE, 1,
-        "Bytes of stream the backlog holds.");
-    one(e, p, "repl_backlog_size", "mnemo_repl_backlog_size_bytes", EXPO_GAUGE, 1,
-        "The backlog's capacity (-o repl_backlog_size).");
-    one(e, p, "connected_replicas", "mnemo_repl_connected_replicas", EXPO_GAUGE, 1,
-        "Replicas fed from this server now (syncing or streaming).");
-    one(e, p, "full_syncs_served", "mnemo_repl_full_syncs_served_total", EXPO_COUNTER, 1,
-        "Full syncs served to replicas.");
-    one(e, p, "partial_syncs_served", "mnemo_repl_partial_syncs_served_total", EXPO_COUNTER, 1,
-        "Replicas that continued the stream from the backlog.");
+    map_rows(e, p, stream_rows, NROWS(stream_rows));
     replicas(e, p);
     link_to_primary(e, p);
     free(p);
