@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "metrics/expo.h"
 #include "metrics/http.h"
 #include "net/listen.h"
@@ -297,6 +298,7 @@ static void *metrics_main(void *arg)
         if (poll(pfd, (nfds_t)n, timeout) < 0) {
             if (errno == EINTR)
                 continue;
+            log_error("metrics: poll: %s; the metrics endpoint stops", strerror(errno));
             break;
         }
         if (pfd[0].revents != 0)

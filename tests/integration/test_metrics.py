@@ -179,6 +179,26 @@ def test_host_port_form(server_factory):
     assert value(scrape(srv), "memcached_up") == 1
 
 
+def can_scrape(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=scaled(5)) as s:
+            s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+            return s.recv(16).startswith(b"HTTP/1.1 200")
+    except ConnectionRefusedError:
+        return False
+
+
+def test_bound_to_the_listen_addresses(server_factory):
+    """Without a HOST, every -l address (its own port, if it names one,
+    left out); with one, only there."""
+    srv = start(server_factory, "-l", "127.0.0.2:%d" % free_port())
+    assert can_scrape("127.0.0.1", srv.metrics_port)
+    assert can_scrape("127.0.0.2", srv.metrics_port)
+    srv = start(server_factory, spec="metrics_port=127.0.0.2:%d")
+    assert can_scrape("127.0.0.2", srv.metrics_port)
+    assert not can_scrape("127.0.0.1", srv.metrics_port)
+
+
 def test_counters_move_as_the_conversation_says(server_factory):
     srv = start(server_factory, "-t", "2")
     with srv.client() as c:
