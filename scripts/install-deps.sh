@@ -8,6 +8,7 @@ build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev lib
 test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
            nutcracker                 # twemproxy: test_placement_nutcracker.py
            clang libclang-rt-14-dev
+           python3-prometheus-client prometheus   # test_metrics.py: the parser, promtool
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
            debhelper lintian man-db systemd git    # make deb-check, test_install.py
            nutcracker)                             # test_nutcracker.py: twemproxy in front

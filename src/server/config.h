@@ -85,6 +85,8 @@ struct config {
     int repl_backlog_mb;       /* repl_backlog_size=MB: the replication backlog */
     int min_replica_acks;      /* min_replica_acks=N: a write's reply waits for N replicas */
     int min_replica_timeout;   /* min_replica_timeout=MS: how long it waits */
+    int metrics_port;          /* metrics_port=[HOST:]PORT: the Prometheus endpoint (0: off) */
+    char metrics_host[256];    /* its HOST ("": the -l addresses) */
     /* memcached's tuning of its slab allocator, LRU, crawler, logger and
      * hash table: checked as memcached checks it and reported by "stats
      * settings" under memcached's names; mnemo's store has its own way of

@@ -73,6 +73,7 @@ static int apply_persist_dir(struct config *cfg, const char *val);
 static int apply_replica_of(struct config *cfg, const char *val);
 static int apply_replica_auth(struct config *cfg, const char *val);
 static int apply_appendfsync(struct config *cfg, const char *val);
+static int apply_metrics_port(struct config *cfg, const char *val);
 
 /* In "stats settings" order (memcached's, then mnemo's own). A default
  * is memcached 1.6.45's (settings_init() and the threads main() starts);
@@ -211,6 +212,10 @@ static const struct xopt own_options[] = {
      "min_replica_timeout", S_INT,
      "=MS: with min_replica_acks, how long a reply waits for the replicas before\n"
      "                          an error says so and the connection closes (1000)", 1000},
+    /* The Prometheus endpoint (metrics/metrics.h), memcached_exporter's names. */
+    {"metrics_port", X_CUSTOM, 0, 0, 0, 0, apply_metrics_port, NULL, S_NONE,
+     "=[HOST:]PORT: serve GET /metrics (Prometheus text format) on PORT, on the\n"
+     "                          -l addresses unless HOST is given (off by default)", 0},
 };
 
 struct xtable {
@@ -495,6 +500,21 @@ static int apply_replica_of(struct config *cfg, const char *val)
         return -1;
     strcpy(cfg->replica_of, val);
     return 0;
+}
+
+/* metrics_port=PORT or HOST:PORT ([v6]:PORT), the port 1..65535. */
+static int apply_metrics_port(struct config *cfg, const char *val)
+{
+    long port;
+    if (val == NULL)
+        return -1;
+    if (config_read_long(val, 1, 65535, &port) == 0) {
+        cfg->metrics_host[0] = '\0';
+        cfg->metrics_port = (int)port;
+        return 0;
+    }
+    return hostport_parse(val, strlen(val), cfg->metrics_host, sizeof(cfg->metrics_host),
+                          &cfg->metrics_port);
 }
 
 static int apply_persist_dir(struct config *cfg, const char *val)

@@ -25,12 +25,14 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/event.h"
+#include "metrics/metrics.h"
 #include "net/listen.h"
 #include "persist/journal.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/metrics_source.h"
 #include "server/server.h"
 #include "server/session.h"
 #include "server/udp.h"
@@ -318,6 +320,47 @@ static int open_listeners(struct server *srv, int *fds, char *err, size_t errlen
     return listen_tcp(cfg->listen, cfg->port, cfg->backlog, fds, LISTEN_MAX_FDS, err, errlen);
 }
 
+/* -o metrics_port: its HOST, or else every -l address without the port
+ * an entry may carry ("127.0.0.1:11211" serves metrics on 127.0.0.1). */
+static void metrics_hosts(const struct config *cfg, char *out, size_t cap)
+{
+    if (cfg->metrics_host[0] != '\0') {
+        snprintf(out, cap, "%s", cfg->metrics_host);
+        return;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *s = cfg->listen; *s != '\0' && n + 1 < cap;) {
+        size_t len = strcspn(s, ",");
+        char spec[300];
+        snprintf(spec, sizeof(spec), "%.*s", (int)len, s);
+        char *end = spec[0] == '[' ? strchr(spec, ']') : NULL;
+        char *colon = end != NULL ? end + 1 : strchr(spec, ':');
+        /* a bare IPv6 address has several colons and no port */
+        if (colon != NULL && *colon == ':' && (end != NULL || strchr(colon + 1, ':') == NULL))
+            *colon = '\0';
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", n > 0 ? "," : "", spec);
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+}
+
+/* Bind the metrics port (before daemonizing: a port in use is one clear
+ * line at start). Its thread starts later, in serve order. */
+static int open_metrics(struct server *srv, struct metrics **out, char *err, size_t errlen)
+{
+    char hosts[1100];
+    if (srv->cfg.metrics_port == 0)
+        return 0;
+    metrics_hosts(&srv->cfg, hosts, sizeof(hosts));
+    struct metrics_config mc = {.hosts = hosts,
+                                .port = srv->cfg.metrics_port,
+                                .collect = metrics_source_collect,
+                                .arg = srv};
+    return metrics_open(&mc, out, err, errlen);
+}
+
 static int run(struct server *srv, char *err, size_t errlen)
 {
     struct config *cfg = &srv->cfg;
@@ -326,6 +369,7 @@ static int run(struct server *srv, char *err, size_t errlen)
     struct event_handler sig_ev;
     struct maintainer m = {.srv = srv};
     struct udp_port *udp = NULL;
+    struct metrics *metrics = NULL;
     int nfds = 0, sigfd = -1, started = 0, rc = -1;
     bool maintainer_started = false, pidfile_written = false;
 
@@ -342,6 +386,8 @@ static int run(struct server *srv, char *err, size_t errlen)
     if (cfg->port == 0 && cfg->socketpath == NULL)
         cfg->port = listen_port(fds[0]);
     mark_listeners(fds, nfds, cfg->sock_cookie_id);
+    if (open_metrics(srv, &metrics, err, errlen) != 0)
+        goto out;
     if (cfg->username != NULL && drop_privileges(cfg->username, err, errlen) != 0)
         goto out;
     if (cfg->daemonize && daemonize(cfg->verbose > 0, err, errlen) != 0)
@@ -410,6 +456,10 @@ static int run(struct server *srv, char *err, size_t errlen)
     /* As memcached: a unix socket replaces the network listeners, UDP too. */
     if (cfg->udpport != 0 && cfg->socketpath == NULL && udp_start(srv, &udp, err, errlen) != 0)
         goto out;
+    /* After the workers, persistence and replication it reads exist;
+     * with their signal mask (SIGTERM stays the listener's). */
+    if (metrics != NULL && metrics_start(metrics, err, errlen) != 0)
+        goto out;
 
     for (int i = 0; i < nfds; i++) {
         listeners[i].srv = srv;
@@ -429,6 +479,8 @@ static int run(struct server *srv, char *err, size_t errlen)
 out:
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
+    /* first: its collector reads the workers, the log and replication */
+    metrics_close(&metrics);
     if (maintainer_started) {
         pthread_mutex_lock(&m.lock);
         m.stop = true;
