@@ -246,8 +246,41 @@ def test_up_prints_every_address_and_role(cluster):
             assert line.endswith("replica of " + e["primary"]), line
     # how to connect: the proxy with nc, the servers with mnemo-cli
     assert "nc -q1 %s %d" % (HOST, cluster.proxy) in out
-    assert "--servers %s stats" % ",".join("%s:%d" % (HOST, e["port"])
-                                            for e in primaries) in out
+    assert "--servers %s stats" % shards_of(cluster) in out
+
+
+def shards_of(c):
+    """The cluster as libmnemo's shards: primary=replica,..."""
+    primaries, replicas, _ = roles(c)
+    return ",".join("=".join(["%s:%d" % (HOST, p["port"])] +
+                             ["%s:%d" % (HOST, r["port"]) for r in replicas
+                              if r["primary"] == "%s:%d" % (HOST, p["port"])])
+                    for p in primaries)
+
+
+def test_mnemo_cli_finds_what_the_proxy_stored(cluster):
+    """The command the script prints: mnemo-cli with nutcracker's placement
+    over the shards reads what went in through the proxy, and digest finds
+    every replica equal to its primary."""
+    keys = varied_keys(b"mc:", 40)
+    with RawClient((HOST, cluster.proxy)) as c:
+        for k in keys:
+            c.call(b"set %s 0 0 2\r\nv%s\r\n" % (k, k[-1:]), b"STORED\r\n")
+    out = cluster.up_output
+    assert "--distribution twemproxy --servers %s get" % shards_of(cluster) in out
+    for k in keys:
+        got = subprocess.run([CLI, "--distribution", "twemproxy", "--servers", shards_of(cluster),
+                              "get", k.decode()], capture_output=True, timeout=scaled(30))
+        assert got.returncode == 0 and got.stdout == b"v" + k[-1:], (k, got)
+    primaries, replicas, _ = roles(cluster)
+    for r in replicas:
+        p = r["primary"]
+        wait_until(lambda: repl(r["port"])["repl_offset"] ==
+                   repl(int(p.rsplit(":", 1)[1]))["repl_offset"], 20, "replicas to catch up")
+    dig = subprocess.run([CLI, "--servers", shards_of(cluster), "digest"], capture_output=True,
+                         text=True, timeout=scaled(60))
+    assert dig.returncode == 0, dig
+    assert dig.stdout.count("same digest on all 2 servers") == len(primaries), dig.stdout
 
 
 def test_status_shows_every_process_alive_and_links_up(cluster):
