@@ -17,6 +17,8 @@
  */
 #include "cli_compare.h"
 
+#include "cli_auth.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -223,6 +225,9 @@ static int read_dump(int fd, struct key_list *l, char *err, size_t errlen)
     }
 }
 
+/* --auth-file's credentials for the whole command (one thread, one run). */
+static const struct cli_auth *auth_given;
+
 static int by_key(const void *a, const void *b)
 {
     return strcmp(((const struct key_meta *)a)->key, ((const struct key_meta *)b)->key);
@@ -239,6 +244,9 @@ static int list_keys(const char *prog, const char *name, int connect_ms, int rep
     int rc = -1;
     if (fd < 0)
         snprintf(err, sizeof(err), "%s", errno == EAGAIN ? "timed out" : strerror(errno));
+    else if (auth_given != NULL && cli_auth_send(fd, auth_given) != 0)
+        snprintf(err, sizeof(err), "%s",
+                 errno == EACCES ? "the credentials of --auth-file were refused" : strerror(errno));
     else if (send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(cmd) - 1)
         snprintf(err, sizeof(err), "%s", strerror(errno));
     else
@@ -390,8 +398,10 @@ static void explain(const char *prog, int n, const struct digest_reply *d, char 
     keys_free(&base);
 }
 
-int cli_compare(const char *prog, int argc, char **argv, int timeout_ms)
+int cli_compare(const char *prog, int argc, char **argv, int timeout_ms,
+                const struct cli_auth *auth)
 {
+    auth_given = auth;
     long max = DEFAULT_MAX_DIFFS;
     int first = parse_options(prog, argc, argv, &max);
     if (first < 0)
@@ -406,6 +416,10 @@ int cli_compare(const char *prog, int argc, char **argv, int timeout_ms)
     o.connect_timeout_ms = timeout_ms;
     o.io_timeout_ms = reply_ms;
     o.failure_limit = 0;
+    if (auth != NULL) {
+        o.auth_user = auth->user;
+        o.auth_password = auth->pass;
+    }
     struct digest_reply *d = calloc((size_t)n, sizeof(*d));
     char(*names)[320] = calloc((size_t)n, sizeof(*names));
     int rc = COMPARE_SAME;

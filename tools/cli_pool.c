@@ -146,7 +146,8 @@ int cli_pool_flush(const char *prog, struct mnemo_client *c)
     return rc;
 }
 
-int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **argv, int timeout_ms)
+int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **argv, int timeout_ms,
+                    const struct cli_auth *auth)
 {
     if (!(argc == 0 || (argc == 2 && strcmp(argv[0], "--max-diffs") == 0))) {
         fprintf(stderr, "%s: usage: digest [--max-diffs N]\n", prog);
@@ -178,7 +179,7 @@ int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **a
                 args[n++] = (char *)mnemo_server_name(c, i);
         printf("shard %zu: primary %s\n", s, mnemo_server_name(c, p));
         fflush(stdout);
-        int r = cli_compare(prog, n, args, timeout_ms);
+        int r = cli_compare(prog, n, args, timeout_ms, auth);
         free(args);
         if (r > rc)
             rc = r;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_auth.h"
 #include "cli_check.h"
 #include "cli_compare.h"
 #include "cli_dist.h"
@@ -25,7 +26,7 @@
 enum { EXIT_MISS = 1, EXIT_ERR = 2 };
 
 /* Long options without a short form. */
-enum { OPT_DISTRIBUTION = 256, OPT_HASH };
+enum { OPT_DISTRIBUTION = 256, OPT_HASH, OPT_AUTH_FILE };
 
 static const char *prog = "mnemo-cli";
 
@@ -261,13 +262,16 @@ int main(int argc, char **argv)
         {"modula", no_argument, NULL, 'm'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {"distribution", required_argument, NULL, OPT_DISTRIBUTION},
         {"hash", required_argument, NULL, OPT_HASH}, {"read-replicas", no_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
+        {"auth-file", required_argument, NULL, OPT_AUTH_FILE}, {NULL, 0, NULL, 0},
     };
     const char *servers = "127.0.0.1:11211";
     int64_t ttl = 0, flags = 0, timeout = 1000;
     struct mnemo_options o;
     struct mnemo_client *c = NULL;
     int opt, rc, hash_given = 0;
+    static struct cli_auth auth; /* static: a password is not left on the stack */
+    const struct cli_auth *auth_given = NULL;
+    char err[512];
 
     mnemo_options_init(&o);
     opterr = 0;
@@ -288,6 +292,13 @@ int main(int argc, char **argv)
             break;
         case 'm': o.distribution = MNEMO_DIST_MODULA; break;
         case 'R': o.read_replicas = 1; break;
+        case OPT_AUTH_FILE:
+            if (cli_auth_read(optarg, &auth, err, sizeof(err)) != 0)
+                return die(err, NULL, NULL);
+            auth_given = &auth;
+            o.auth_user = auth.user;
+            o.auth_password = auth.pass;
+            break;
         case OPT_DISTRIBUTION:
             if (cli_dist_parse(optarg, &o.distribution) != 0)
                 return die("bad --distribution (ketama, modula or twemproxy)", optarg, NULL);
@@ -316,7 +327,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[optind], "check") == 0)
         return cli_check(prog, argc - optind - 1, argv + optind + 1);
     if (strcmp(argv[optind], "compare") == 0)
-        return cli_compare(prog, argc - optind - 1, argv + optind + 1, (int)timeout);
+        return cli_compare(prog, argc - optind - 1, argv + optind + 1, (int)timeout, auth_given);
     o.connect_timeout_ms = (int)timeout;
     o.io_timeout_ms = (int)timeout;
     o.failure_limit = 0; /* one command: report errors, never move keys */
@@ -362,7 +373,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "flush") == 0)
         rc = n ? die("takes no arguments", cmd, NULL) : cli_pool_flush(prog, c);
     else if (strcmp(cmd, "digest") == 0)
-        rc = cli_pool_digest(prog, c, n, args, (int)timeout);
+        rc = cli_pool_digest(prog, c, n, args, (int)timeout, auth_given);
     else if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "version") == 0)
         rc = n ? die("takes no arguments", cmd, NULL) : per_server(c, cmd);
     else if (strcmp(cmd, "where") == 0)

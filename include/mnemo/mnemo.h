@@ -85,6 +85,7 @@ typedef enum mnemo_status {
     MNEMO_EBUSY = -13,      /* call not allowed now (e.g. run from a callback) */
     MNEMO_ENOPRIMARY = -14, /* a write to a shard whose primary is down, before a
                                replica of it is promoted (reads still work) */
+    MNEMO_EAUTH = -15,      /* the server refused the credentials (auth_user) */
 } mnemo_status;
 
 /* A static English message for a status; never NULL. */
@@ -129,6 +130,11 @@ struct mnemo_options {
                                primary while none answers); 0 (default): to the
                                primary, and to a replica only while it is down */
     enum mnemo_hash hash;   /* MNEMO_DIST_TWEMPROXY's key hash; default MNEMO_HASH_DEFAULT */
+    /* Servers with ascii authentication (mnemod or memcached -Y): each
+     * connection first sends a set of "user password" (a user without
+     * spaces).  NULL (default): none.  Copied by mnemo_create. */
+    const char *auth_user;
+    const char *auth_password;
     /* Zero (mnemo_options_init sees to it): room for options to come, each
      * with 0 as its default, so the struct keeps its size across versions
      * of libmnemo.so.0.  mnemo_create refuses a non-zero one (an option

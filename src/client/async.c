@@ -48,6 +48,29 @@ static int push(struct server *s, const struct pending *p)
     return 0;
 }
 
+mnemo_status async_auth_first(struct mnemo_client *c, struct server *s)
+{
+    struct buf out = {0};
+    struct pending p = {.op = OP_AUTH, .opaque = 0};
+
+    if (c->auth == NULL)
+        return MNEMO_OK;
+    if (buf_append(&out, c->auth, c->auth_len) != 0 ||
+        buf_append(&out, buf_head(&s->out), buf_used(&s->out)) != 0 || push(s, &p) != 0) {
+        buf_free(&out);
+        return MNEMO_ENOMEM;
+    }
+    /* push put it last: move it to the head of the ring */
+    s->q_len--;
+    s->q_head = (s->q_head + s->q_cap - 1) % s->q_cap;
+    s->q[s->q_head] = p;
+    s->q_len++;
+    buf_free(&s->out);
+    s->out = out;
+    c->pending++;
+    return MNEMO_OK;
+}
+
 void async_complete(struct mnemo_client *c, struct pending *p, struct mnemo_result *r)
 {
     r->op = p->op;

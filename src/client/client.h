@@ -76,8 +76,13 @@ struct shard {
 
 #define NO_SERVER ((size_t)-1)
 
+/* The ascii auth set: an op of the library's own, never a caller's. */
+#define OP_AUTH ((enum mnemo_op)64)
+
 struct mnemo_client {
     struct mnemo_options opts;
+    char *auth;            /* "set ... user password" bytes each connection sends first, or NULL */
+    size_t auth_len;
     struct server *servers;
     size_t nservers;
     struct shard *shards;
@@ -146,6 +151,9 @@ mnemo_status async_wire_key(const struct mnemo_request *req, struct wire_key *wk
  * encoded into the output buffer at once, a pending entry pushed. */
 mnemo_status async_enqueue(struct mnemo_client *c, size_t idx, const struct mnemo_request *req,
                            const struct wire_key *wk);
+/* A connection was opened: put the auth set before everything queued on
+ * it (its bytes and its pending entry first).  0 or MNEMO_ENOMEM. */
+mnemo_status async_auth_first(struct mnemo_client *c, struct server *s);
 /* Pop the head pending of s into *p; the queue must not be empty. */
 void async_pop(struct server *s, struct pending *p);
 /* Call p's callback with *r (op and key filled in), then free p's stats. */

@@ -328,6 +328,10 @@ ssize_t codec_parse(const char *buf, size_t len, struct codec_reply *out)
         out->rc = CODEC_OK;
         return total;
     }
+    if (n == 6 && memcmp(line, "STORED", 6) == 0) {
+        out->rc = CODEC_STORED;
+        return total;
+    }
     if (n == 3 && memcmp(line, "END", 3) == 0) {
         out->rc = CODEC_END;
         return total;

@@ -76,6 +76,7 @@ enum codec_rc {
     CODEC_ERROR,        /* ERROR */
     CODEC_CLIENT_ERROR, /* data = message */
     CODEC_SERVER_ERROR, /* data = message */
+    CODEC_STORED,       /* STORED: the answer to the ascii auth set */
 };
 
 struct codec_reply {

@@ -26,6 +26,7 @@ const char *mnemo_strerror(mnemo_status st)
     case MNEMO_ENOSERVER: return "no server available";
     case MNEMO_EBUSY: return "call not allowed from a completion callback";
     case MNEMO_ENOPRIMARY: return "the shard's primary is down and no replica is promoted yet";
+    case MNEMO_EAUTH: return "authentication failed (the server refused the user or password)";
     }
     return "unknown error";
 }

@@ -147,6 +147,42 @@ static int parse_shard(struct mnemo_client *c, const char *p, const char *end)
     return 0;
 }
 
+/* The bytes of the ascii auth set every connection sends first: a set of
+ * "user password" (the server splits at the first space, so the user has
+ * none).  Its exptime is -1: a server that takes it as a plain set (one
+ * without -Y) stores an item already expired, which no one can read.  0, or -1 for credentials a server could not take (or no memory,
+ * which mnemo_create reports as the same EINVAL: a few hundred bytes). */
+static int make_auth(struct mnemo_client *c)
+{
+    const char *user = c->opts.auth_user, *pass = c->opts.auth_password;
+    c->opts.auth_user = c->opts.auth_password = NULL; /* the caller's: not kept */
+    if (user == NULL && pass == NULL)
+        return 0;
+    if (user == NULL || pass == NULL || user[0] == '\0')
+        return -1;
+    size_t nu = strlen(user), np = strlen(pass);
+    if (nu + 1 + np > 4096)
+        return -1;
+    for (size_t i = 0; i < nu; i++)
+        if ((unsigned char)user[i] <= ' ' || user[i] == ':' || user[i] == 0x7f)
+            return -1;
+    size_t cap = 48 + nu + 1 + np;
+    c->auth = malloc(cap);
+    if (c->auth == NULL)
+        return -1;
+    int n = snprintf(c->auth, cap, "set mnemo_auth 0 -1 %zu\r\n%s %s\r\n", nu + 1 + np, user, pass);
+    c->auth_len = (size_t)n;
+    return 0;
+}
+
+static void free_auth(struct mnemo_client *c)
+{
+    if (c->auth != NULL)
+        explicit_bzero(c->auth, c->auth_len);
+    free(c->auth);
+    c->auth = NULL;
+}
+
 mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const struct mnemo_options *opts)
 {
     struct mnemo_client *c;
@@ -214,9 +250,14 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
             goto fail;
         }
     }
+    if (make_auth(c) != 0) {
+        rc = MNEMO_EINVAL;
+        goto fail;
+    }
     *out = c;
     return MNEMO_OK;
 fail:
+    free_auth(c);
     free_servers(c);
     ketama_free(&c->ring);
     free(c);
@@ -241,6 +282,7 @@ void mnemo_destroy(struct mnemo_client **cp)
     }
     free_servers(c);
     ketama_free(&c->ring);
+    free_auth(c);
     free(c);
     *cp = NULL;
 }

@@ -20,6 +20,8 @@ static void open_needed(struct mnemo_client *c)
         if (s->state != CONN_CLOSED || s->q_len == 0)
             continue;
         mnemo_status rc = conn_open(c, s);
+        if (rc == MNEMO_OK)
+            rc = async_auth_first(c, s);
         if (rc != MNEMO_OK)
             pool_fail_server(c, s, rc);
         else if (s->state == CONN_CONNECTED)
@@ -64,13 +66,24 @@ static int refused_by_replica(const struct pending *p, const struct mnemo_result
 /*
  * Apply one reply to the head request of s.  Returns 1 when the request
  * completed, 0 when it needs more replies (stats), -1 when the reply does
- * not belong to it (the stream is out of step).
+ * not belong to it (the stream is out of step), -2 when the server refused
+ * the connection's credentials.
  */
 static int apply(struct mnemo_client *c, struct server *s, size_t idx, const struct codec_reply *r)
 {
     struct pending *head = &s->q[s->q_head];
     struct mnemo_result res;
     int meta = head->op <= MNEMO_OP_DECR;
+
+    if (head->op == OP_AUTH) {
+        struct pending p;
+        if (r->rc != CODEC_STORED)
+            return -2; /* refused: the server's requests fail with MNEMO_EAUTH */
+        async_pop(s, &p);
+        c->pending--;
+        pool_server_ok(s);
+        return 1;
+    }
 
     memset(&res, 0, sizeof(res));
     res.server = idx;
@@ -177,8 +190,9 @@ static void dispatch(struct mnemo_client *c, struct server *s, size_t idx)
          * (nothing reads into s->in during callbacks), and a callback that
          * submits to this server sees a consistent buffer. */
         buf_consume(&s->in, (size_t)n);
-        if (apply(c, s, idx, &r) < 0) {
-            pool_fail_server(c, s, MNEMO_EPROTO);
+        int applied = apply(c, s, idx, &r);
+        if (applied < 0) {
+            pool_fail_server(c, s, applied == -2 ? MNEMO_EAUTH : MNEMO_EPROTO);
             return;
         }
         if (s->state != CONN_CONNECTED)

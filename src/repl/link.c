@@ -325,7 +325,8 @@ static void continue_as(struct link *l, const char *id, uint64_t offset)
 
 /* One session with the primary, until the connection ends. */
 /* A primary with -Y lets in only a connection that has authenticated:
- * the link does so first, as any client, with a `set` of its token. */
+ * the link does so first, as any client, with a `set` of its token (with
+ * exptime -1: a primary without -Y stores it already expired, unreadable). */
 static int authenticate(struct link *l)
 {
     const char *token = l->r->auth_token;
@@ -333,7 +334,7 @@ static int authenticate(struct link *l)
     if (token == NULL)
         return 0;
     size_t n = strlen(token);
-    int head = snprintf(line, sizeof(line), "set replication 0 0 %zu\r\n", n);
+    int head = snprintf(line, sizeof(line), "set replication 0 -1 %zu\r\n", n);
     struct iovec iov[3] = {{line, (size_t)head}, {(void *)token, n}, {"\r\n", 2}};
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 3};
     if (sendmsg(l->fd, &msg, MSG_NOSIGNAL) != (ssize_t)(head + n + 2))

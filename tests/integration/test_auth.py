@@ -8,6 +8,7 @@ answers the same way are run against it too, one command per round trip
 test_refusals_are_answered_one_by_one).
 """
 
+import json
 import os
 import signal
 import socket
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, REPO, Server, base_command, free_port,
-                           scaled, wait_until)
+from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, REPO, TIME_SCALE, Server, base_command,
+                           free_port, scaled, wait_until)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED, reason="the suite's -Y tests start their own servers")
 
@@ -328,3 +329,103 @@ def test_replica_auth_that_cannot_be_read_stops_at_start(tmp_path, content, mess
                              "-o", "replica_of=127.0.0.1:1", "-o", "replica_auth=%s" % path]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=scaled(20))
     assert p.returncode != 0 and message in p.stderr, p.stderr
+
+
+# ---- clients: libmnemo (through mnemo-cli and the test driver) ----
+
+BUILD = Path(os.environ.get("MNEMO_BUILD_DIR", str(REPO / "build")))
+
+
+def cli(*args):
+    return subprocess.run([str(BUILD / "mnemo-cli"), "-T", str(int(3000 * TIME_SCALE))] + list(args),
+                          capture_output=True, text=True, timeout=scaled(60))
+
+
+def test_mnemo_cli_authenticates(srv, tmp_path):
+    creds = tmp_path / "creds"
+    creds.write_text("bob:pw two\n")
+    s = srv.addr
+    assert cli("-s", s, "--auth-file", str(creds), "set", "k", "v").returncode == 0
+    got = cli("-s", s, "--auth-file", str(creds), "get", "k")
+    assert got.returncode == 0 and got.stdout == "v"
+    st = cli("-s", s, "--auth-file", str(creds), "stats")
+    assert st.returncode == 0 and " auth_cmds " in st.stdout
+    # refused credentials, and none: a clear error, exit 2
+    creds.write_text("bob:wrong\n")
+    bad = cli("-s", s, "--auth-file", str(creds), "get", "k")
+    assert bad.returncode == 2 and "authentication failed" in bad.stderr, bad.stderr
+    none = cli("-s", s, "get", "k")
+    assert none.returncode == 2 and "CLIENT_ERROR" in none.stderr, none.stderr
+    for content in (None, "no colon\n", " spaced user:pw\n"):
+        path = tmp_path / "c2"
+        if content is not None:
+            path.write_text(content)
+        elif path.exists():
+            path.unlink()
+        r = cli("-s", s, "--auth-file", str(path), "get", "k")
+        assert r.returncode == 2 and "auth file" in r.stderr, r.stderr
+
+
+def test_credentials_given_to_a_server_without_auth_are_not_readable(server_factory, tmp_path):
+    """The auth set carries exptime -1: a server without -Y stores an item
+    already expired, so the password never becomes a readable value."""
+    plain = server_factory()
+    creds = tmp_path / "creds"
+    creds.write_text("alice:secret\n")
+    assert cli("-s", plain.addr, "--auth-file", str(creds), "set", "k", "v").returncode == 0
+    with plain.client() as c:
+        c.call(b"get mnemo_auth\r\n", b"END\r\n")
+        c.call(b"get k\r\n", b"VALUE k 0 1\r\nv\r\nEND\r\n")
+
+
+def test_a_client_authenticates_again_after_a_reconnect(srv):
+    env = dict(os.environ, DRIVER_AUTH_USER="alice", DRIVER_AUTH_PASSWORD="secret")
+    d = subprocess.Popen([str(BUILD / "tests" / "client_driver"), srv.addr, "repl", "300"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        def ask(line):
+            d.stdin.write(line + "\n")
+            d.stdin.flush()
+            return json.loads(d.stdout.readline())
+        assert json.loads(d.stdout.readline())["ready"]
+        assert ask("set a 1")["rc"] == 0
+        # the server goes and comes back on the same port: a new connection,
+        # which must authenticate before its requests
+        assert srv.stop() == 0
+        srv._spawn()
+        assert srv._wait_ready()
+        wait_until(lambda: ask("set b 2")["rc"] == 0, 20, "the client to reconnect and log in")
+        assert ask("get b") == {"rc": 0, "status": "success", "value": "2"}
+        d.stdin.write("quit\n")
+        d.stdin.flush()
+        assert d.wait(timeout=scaled(10)) == 0
+    finally:
+        if d.poll() is None:
+            d.kill()
+            d.wait()
+
+
+def test_a_shard_with_auth_everywhere(tmp_path, authfile):
+    """Primary and replica with -Y, the replica's link with replica_auth,
+    the client with --auth-file: writes, reads from the replica, digest."""
+    creds = tmp_path / "creds"
+    creds.write_text("alice:secret\n")
+    p = AuthServer(tmp_path / "p", authfile).start()
+    r = AuthServer(tmp_path / "r", authfile,
+                   flags=["-o", "replica_of=127.0.0.1:%d" % p.port,
+                          "-o", "replica_auth=%s" % creds]).start()
+    try:
+        spec = "%s=%s" % (p.addr, r.addr)
+        for i in range(20):
+            assert cli("-s", spec, "--auth-file", str(creds), "set", "k%d" % i, str(i)).returncode == 0
+
+        def caught_up():
+            d = cli("-s", spec, "--auth-file", str(creds), "digest")
+            return d.returncode == 0 and "same digest on all 2 servers" in d.stdout
+        wait_until(caught_up, 20, "the replica to hold what the primary holds")
+        got = cli("-s", spec, "--auth-file", str(creds), "--read-replicas", "get", "k7")
+        assert got.returncode == 0 and got.stdout == "7"
+    finally:
+        r.stop()
+        p.stop()
+    assert not p.problems() and not r.problems(), (p.problems(), r.problems())

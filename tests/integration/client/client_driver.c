@@ -454,6 +454,9 @@ int main(int argc, char **argv)
         o.retry_interval_ms = atoi(argv[3]);
     if (strcmp(argv[2], "repl") == 0 && argc > 4)
         o.read_replicas = strcmp(argv[4], "read-replicas") == 0;
+    /* servers with -Y: the credentials from the environment */
+    o.auth_user = getenv("DRIVER_AUTH_USER");
+    o.auth_password = getenv("DRIVER_AUTH_PASSWORD");
     if (mnemo_create(&client, argv[1], &o) != MNEMO_OK) {
         fprintf(stderr, "client_driver: bad server list\n");
         return 2;

@@ -76,6 +76,20 @@ static void bad_lists_are_refused(void **state)
     mnemo_options_init(&o);
     o.reserved[3] = 1;
     assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    /* credentials a server could not take */
+    static const char *const users[][2] = {{"a b", "pw"}, {"", "pw"}, {"u", NULL}, {NULL, "pw"},
+                                           {"u:v", "pw"}, {"u\n", "pw"}};
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+        mnemo_options_init(&o);
+        o.auth_user = users[i][0];
+        o.auth_password = users[i][1];
+        assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    }
+    mnemo_options_init(&o);
+    o.auth_user = "user";
+    o.auth_password = "a password with spaces";
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_OK);
+    mnemo_destroy(&c);
     /* a replica's weight of 1, written out, means nothing and is taken */
     assert_int_equal(mnemo_create(&c, "a:1:4=b:2:1", NULL), MNEMO_OK);
     mnemo_destroy(&c);
