@@ -7,10 +7,13 @@ conversation says; the gauges must agree with `stats`; bad HTTP gets its
 status and is cut off, and the cache port keeps serving all along.
 """
 
+import json
+import re
 import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -526,3 +529,52 @@ def test_replication_metrics(server_factory):
     assert value(rm, "mnemo_repl_link_records_applied_total") >= 50
     assert value(rm, "mnemo_repl_offset_bytes") == int(ps["repl_offset"])
     assert value(rm, "memcached_current_items") == 50
+
+
+# ---------------------------------------------------------------------------
+# the Grafana dashboard in deploy/
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
+METRIC = re.compile(r"\b(?:memcached|mnemo)_[a-z0-9_]+\b")
+# added by Prometheus when it scrapes, never in the exposition itself
+SCRAPE_LABELS = {"instance", "job"}
+
+
+def test_dashboard_uses_only_what_the_endpoint_serves(server_factory, tmp_path):
+    """Every metric and label the dashboard's queries name exists in a real
+    scrape of a primary with persistence and an online replica, so the
+    dashboard cannot drift from the endpoint."""
+    dash = json.loads(DASHBOARD.read_text())
+    ids = [p["id"] for p in dash["panels"]]
+    assert len(ids) == len(set(ids)), "panel ids repeat"
+    targets = [t for p in dash["panels"] for t in p.get("targets", [])]
+    assert len(targets) >= 15
+    targets += [{"expr": v["definition"], "legendFormat": ""}
+                for v in dash["templating"]["list"] if "definition" in v]
+
+    port = free_port()
+    primary = start_persist(server_factory, tmp_path / "p", "metrics_port=%d" % port)
+    primary.metrics_port = port
+    server_factory("-o", "replica_of=127.0.0.1:%d" % primary.port)
+    with primary.client() as c:
+        c.call(b"set k 0 0 1\r\nv\r\n", b"STORED\r\n")
+        c.call(b"snapshot\r\n", b"OK\r\n")
+    primary.wait_persist_stat("snapshots", lambda v: v >= 1)
+    wait_until(lambda: "state=online" in primary.stats("replication").get("replica0", ""), 20,
+               "the replica to be online")
+    m = scrape(primary)
+    labels_of = {}
+    for name, lb in m:
+        labels_of.setdefault(name, set()).update(k for k, _ in lb)
+
+    for t in targets:
+        used = set(METRIC.findall(t["expr"]))
+        assert used, "a query names no metric: %r" % t["expr"]
+        missing = sorted(used - set(labels_of))
+        assert not missing, "%r names %s, which the endpoint does not serve" % (t["expr"], missing)
+        wanted = set(re.findall(r"\{\{(\w+)\}\}", t["legendFormat"]))
+        for group in re.findall(r"by \(([^)]*)\)", t["expr"]):
+            wanted |= {w.strip() for w in group.split(",")}
+        have = set().union(*(labels_of[n] for n in used)) | SCRAPE_LABELS
+        assert wanted <= have, "%r groups or labels by %s, not on %s" % (
+            t["expr"], sorted(wanted - have), sorted(used))
