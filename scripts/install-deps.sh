@@ -4,14 +4,15 @@
 #   scripts/install-deps.sh test    that, plus what `make test` runs against
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev libisal-dev)
+build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev libisal-dev
+            libsasl2-dev)
 test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
-           nutcracker                 # twemproxy: test_placement_nutcracker.py
+           nutcracker                 # twemproxy: test_nutcracker.py, test_placement_nutcracker.py
+           libsasl2-modules sasl2-bin   # test_sasl.py: the PLAIN mechanism, saslpasswd2
            clang libclang-rt-14-dev
            python3-prometheus-client prometheus   # test_metrics.py: the parser, promtool
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
-           debhelper lintian man-db systemd git    # make deb-check, test_install.py
-           nutcracker)                             # test_nutcracker.py: twemproxy in front
+           debhelper lintian man-db systemd git)   # make deb-check, test_install.py
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = "test" ]; then

@@ -441,6 +441,9 @@ static void plan_by_error(struct plan *pl, const struct response *rsp, uint8_t b
     case RSP_EAUTH:
         plan_error(pl, BINARY_STATUS_AUTH_ERROR, MSG("Auth failure."));
         break;
+    case RSP_EAUTH_CONTINUE:
+        plan_error(pl, BINARY_STATUS_AUTH_CONTINUE, (struct msg){rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0});
+        break;
     default:
         if (rsp->msg != NULL && rsp->nmsg > 0) {
             plan_error(pl, BINARY_STATUS_EINTERNAL, (struct msg){ rsp->msg, rsp->nmsg });
@@ -520,6 +523,7 @@ static bool plan_of(const struct response *rsp, struct plan *pl)
     case RSP_NOOP:
         return true;
     case RSP_VERSION:
+    case RSP_AUTH_DATA:
         pl->body = rsp->msg;
         pl->nbody = rsp->msg != NULL ? rsp->nmsg : 0;
         return true;

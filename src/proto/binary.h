@@ -71,6 +71,7 @@ enum binary_status {
     BINARY_STATUS_NOT_STORED = 0x0005,    /* "Not stored." */
     BINARY_STATUS_DELTA_BADVAL = 0x0006,  /* "Non-numeric server-side value for incr or decr" */
     BINARY_STATUS_AUTH_ERROR = 0x0020,    /* "Auth failure." (also: flush disabled by -F) */
+    BINARY_STATUS_AUTH_CONTINUE = 0x0021, /* SASL: a challenge in the body, a step to follow */
     BINARY_STATUS_UNKNOWN_COMMAND = 0x0081, /* "Unknown command" */
     BINARY_STATUS_ENOMEM = 0x0082,        /* "Out of memory ..." */
     BINARY_STATUS_NOT_SUPPORTED = 0x0083, /* "Not supported" */

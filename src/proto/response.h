@@ -35,6 +35,7 @@ enum response_kind {
     RSP_DEBUG,        /* meta "me": msg = "exp=... la=... cas=... fetch=... cls=1 size=..." */
     RSP_LINE,         /* text only: msg is the whole reply line, verbatim ("BUSY ...",
                        * "NOSPARE ...", cache_memlimit's MEMLIMIT_* replies) */
+    RSP_AUTH_DATA,    /* binary only: a SASL answer, msg its body ("PLAIN", "Authenticated") */
     RSP_KIND_COUNT
 };
 
@@ -50,7 +51,8 @@ enum response_error {
     RSP_EUNKNOWN,       /* unknown command */
     RSP_ENOT_SUPPORTED, /* e.g. SASL before auth exists */
     RSP_EDISABLED,      /* a command switched off (-F flush_all, shutdown without -A) */
-    RSP_EAUTH           /* not authenticated, or the credentials are wrong */
+    RSP_EAUTH,          /* not authenticated, or the credentials are wrong */
+    RSP_EAUTH_CONTINUE  /* SASL: a challenge (msg) goes back, the exchange goes on (0x21) */
 };
 
 struct request;

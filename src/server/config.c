@@ -206,12 +206,13 @@ static const struct flag flags[] = {
              "mnemo's store has no slab classes and evicts by S3-FIFO)"},
     /* --help lists the refused flags on one line, the first one's */
     {.letter = 'Z', .name = "enable-ssl", .kind = FLAG_REFUSED,
-     .help = "refused: mnemo has no TLS, SASL or restartable memory\n"
-             "file yet",
+     .help = "refused: mnemo has no TLS or restartable memory file yet",
      .why = "-Z (TLS): mnemo has no TLS yet (issue 22)"},
-    {.letter = 'S', .name = "enable-sasl", .kind = FLAG_REFUSED, .def = "no",
-     .stat = "auth_enabled_sasl", .fmt = STAT_DEFAULT,
-     .why = "-S (SASL): mnemo has no SASL authentication yet (issue 22)"},
+    {.letter = 'S', .name = "enable-sasl", .kind = FLAG_SET, .off = F(sasl),
+     .stat = "auth_enabled_sasl", .fmt = STAT_BOOL,
+     .help = "SASL authentication for the binary protocol (Cyrus SASL,\n"
+             "service \"memcached\"; MEMCACHED_SASL_PWDB=FILE: users from\n"
+             "FILE's \"user:password\" lines, mechanism PLAIN)"},
     {.letter = 'Y', .name = "auth-file", .arg = "<file>", .kind = FLAG_STRING, .off = F(auth_file),
      .def = "no", .stat = "auth_enabled_ascii", .fmt = STAT_STRING_DEF,
      .help = "ascii authentication: \"user:password\" lines; a client\n"
@@ -565,6 +566,16 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
         snprintf(err, errlen, "cannot use UDP with ascii authentication enabled (-U 0 to disable)");
         return -1;
     }
+    if (cfg->sasl && cfg->udpport != 0) {
+        snprintf(err, errlen, "cannot enable UDP while using binary SASL authentication (-U 0 to disable)");
+        return -1;
+    }
+    /* as memcached: with SASL, text clients would have no way in (unless -Y
+     * gives them one) */
+    if (cfg->sasl && cfg->protocol == CONFIG_PROTO_ASCII) {
+        snprintf(err, errlen, "cannot allow the ascii protocol (-B ascii) while using SASL");
+        return -1;
+    }
     if (cfg->maxbytes > store_max_bytes()) {
         snprintf(err, errlen, "-m %zu MB is more than the store can address (at most %zu MB)",
                  cfg->maxbytes / MB, store_max_bytes() / MB);
@@ -753,7 +764,7 @@ void config_describe(const struct config *c, int verbosity, config_emit_fn emit,
 {
     struct config live = *c;
     live.verbose = verbosity;
-    char buf[64];
+    char buf[4200]; /* a path (-s, -Y) is shown whole */
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
         const struct setting_row *r = &settings[i];
         if (r->group != NULL) {

@@ -44,6 +44,7 @@ struct config {
     char *pidfile;             /* -P */
     char *username;            /* -u */
     char *auth_file;           /* -Y: ascii authentication, NULL = off */
+    bool sasl;                 /* -S: SASL authentication for the binary protocol */
     bool shutdown_enabled;     /* -A */
     bool evict_to_free;        /* cleared by -M */
     bool use_cas;              /* cleared by -C */

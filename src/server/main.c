@@ -32,6 +32,7 @@
 #include "repl/repl.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/sasl.h"
 #include "server/metrics_source.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -377,10 +378,18 @@ static int run(struct server *srv, char *err, size_t errlen)
      * table yet, and an unreadable file stops mnemod at once */
     if (cfg->auth_file != NULL && auth_open(cfg->auth_file, &srv->auth, err, errlen) != 0)
         return -1;
+    if (cfg->sasl && saslsrv_init(err, errlen) != 0) {
+        auth_close(srv->auth);
+        srv->auth = NULL;
+        return -1;
+    }
+    srv->sasl = cfg->sasl;
     nfds = open_listeners(srv, fds, err, errlen);
     if (nfds < 0) {
         auth_close(srv->auth);
         srv->auth = NULL;
+        if (srv->sasl)
+            saslsrv_done();
         return -1;
     }
     if (cfg->port == 0 && cfg->socketpath == NULL)
@@ -511,6 +520,8 @@ out:
     store_destroy(&srv->store);
     auth_close(srv->auth);
     srv->auth = NULL;
+    if (srv->sasl)
+        saslsrv_done();
     if (pidfile_written && rc == 0)
         unlink(cfg->pidfile);
     if (cfg->socketpath != NULL)

@@ -20,6 +20,7 @@
 #include "server/auth.h"
 #include "server/errors.h"
 #include "server/reply.h"
+#include "server/sasl.h"
 #include "server/server.h"
 #include "server/thread_stats.h"
 #include "store/store.h"
@@ -79,6 +80,7 @@ void reqloop_free(struct reqloop *rl)
     rl->line_cap = 0;
     free(rl->auth_token);
     rl->auth_token = NULL;
+    saslsrv_free(&rl->sasl);
 }
 
 void reqloop_reset(struct reqloop *rl)
@@ -227,16 +229,104 @@ static void auth_finish(struct reqloop *rl)
     explicit_bzero(rl->auth_token, n + 2);
 }
 
+/* ---- -S: SASL, binary protocol ---- */
+
+/* One buffer for both: an auth set's token and "\r\n", or a SASL
+ * mechanism name (under 64 bytes) and its data. */
+#define AUTH_TOKEN_BUF (AUTH_TOKEN_MAX + 64 + 2)
+
+/* The request without its pointers into the read buffer: what a reply
+ * echoes of a binary request is its opcode and opaque. */
+static void keep_bare(struct reqloop *rl, const struct request *req)
+{
+    request_copy(&rl->pending, req);
+    rl->pending.key = rl->pending.keys = rl->pending.arg = NULL;
+    rl->pending.nkey = rl->pending.nkeys_text = rl->pending.narg = 0;
+    rl->pending.mflag_text = rl->pending.opaque = NULL;
+    rl->pending.noreply = false;
+}
+
+/* A SASL_AUTH or SASL_STEP's data is in: one exchange step. */
+static void sasl_finish(struct reqloop *rl)
+{
+    struct request *req = &rl->pending;
+    const char *out;
+    unsigned nout;
+    bool start = req->cmd == REQ_SASL_AUTH;
+    rl->state = REQLOOP_CMD;
+    STATS_INCR(rl->x.stats, auth_cmds);
+    if (start)
+        rl->authenticated = false; /* a new exchange: whoever it proves */
+    enum saslsrv_result r = saslsrv_step(&rl->sasl, start, rl->auth_token, rl->auth_skip,
+                                         rl->auth_token + rl->auth_skip, rl->data_need, &out, &nout);
+    rl->x.req = req;
+    struct response rsp = {.kind = RSP_AUTH_DATA, .msg = "Authenticated", .nmsg = 13};
+    if (r == SASLSRV_OK) {
+        rl->authenticated = true;
+    } else if (r == SASLSRV_CONTINUE) {
+        rsp = (struct response){.kind = RSP_CLIENT_ERROR, .error = RSP_EAUTH_CONTINUE, .msg = out,
+                                .nmsg = nout};
+    } else {
+        STATS_INCR(rl->x.stats, auth_errors);
+        rsp = (struct response){.kind = RSP_CLIENT_ERROR, .error = RSP_EAUTH};
+    }
+    exec_emit(&rl->x, &rsp, NULL);
+    rl->x.req = NULL;
+    explicit_bzero(rl->auth_token, rl->auth_skip + rl->data_need);
+    rl->auth_skip = 0;
+}
+
+/* SASL_LIST_MECHS, SASL_AUTH, SASL_STEP; the request is consumed. */
+static void run_sasl(struct reqloop *rl, struct rbuf *in, const struct request *req, size_t consumed)
+{
+    rl->x.req = req;
+    if (req->cmd == REQ_SASL_LIST) {
+        char mechs[512];
+        int n = saslsrv_mechs(mechs, sizeof(mechs));
+        struct response rsp = {.kind = RSP_AUTH_DATA, .msg = mechs, .nmsg = n > 0 ? (size_t)n : 0};
+        if (n < 0)
+            rsp = (struct response){.kind = RSP_CLIENT_ERROR, .error = RSP_EAUTH};
+        exec_emit(&rl->x, &rsp, NULL);
+        rl->x.req = NULL;
+        rbuf_consume(in, consumed);
+        return;
+    }
+    /* a mechanism name or data longer than any could be */
+    if (req->nkey >= 64 || req->vlen > AUTH_TOKEN_MAX ||
+        (rl->auth_token == NULL && (rl->auth_token = malloc(AUTH_TOKEN_BUF)) == NULL)) {
+        STATS_INCR(rl->x.stats, auth_cmds);
+        STATS_INCR(rl->x.stats, auth_errors);
+        struct response rsp = {.kind = RSP_CLIENT_ERROR, .error = RSP_EAUTH};
+        exec_emit(&rl->x, &rsp, NULL);
+        rl->x.req = NULL;
+        rbuf_consume(in, consumed);
+        rl->swallow_left = req->vlen;
+        rl->state = REQLOOP_SWALLOW;
+        return;
+    }
+    rl->x.req = NULL;
+    memcpy(rl->auth_token, req->key, req->nkey);
+    rl->auth_skip = req->nkey;
+    keep_bare(rl, req);
+    rl->data_have = 0;
+    rl->data_need = req->vlen;
+    rl->state = REQLOOP_AUTH;
+    rbuf_consume(in, consumed);
+}
+
 static bool take_auth(struct reqloop *rl, struct rbuf *in)
 {
     size_t want = rl->data_need - rl->data_have;
     size_t n = rbuf_len(in) < want ? rbuf_len(in) : want;
-    memcpy(rl->auth_token + rl->data_have, rbuf_head(in), n);
+    memcpy(rl->auth_token + rl->auth_skip + rl->data_have, rbuf_head(in), n);
     rbuf_consume(in, n);
     rl->data_have += n;
     if (rl->data_have < rl->data_need)
         return false;
-    auth_finish(rl);
+    if (rl->pending.cmd == REQ_SET)
+        auth_finish(rl);
+    else
+        sasl_finish(rl);
     return true;
 }
 
@@ -246,13 +336,15 @@ static void run_unauthenticated(struct reqloop *rl, struct rbuf *in, enum parse_
 {
     size_t block = (size_t)req->vlen + rl->ops->value_crlf;
     bool text = !reqloop_is_binary(rl);
-    if (ps == PARSE_OK && text && req->cmd == REQ_SET && req->vlen <= AUTH_TOKEN_MAX) {
-        if (rl->auth_token == NULL && (rl->auth_token = malloc(AUTH_TOKEN_MAX + 2)) == NULL) {
+    bool ascii_auth = rl->x.srv->auth != NULL;
+    if (ps == PARSE_OK && text && ascii_auth && req->cmd == REQ_SET && req->vlen <= AUTH_TOKEN_MAX) {
+        if (rl->auth_token == NULL && (rl->auth_token = malloc(AUTH_TOKEN_BUF)) == NULL) {
             rbuf_consume(in, consumed);
             rl->state = REQLOOP_CLOSING;
             return;
         }
         rl->pending = (struct request){.cmd = req->cmd, .vlen = req->vlen, .proto = req->proto};
+        rl->auth_skip = 0;
         rl->data_have = 0;
         rl->data_need = block;
         rl->state = REQLOOP_AUTH;
@@ -264,7 +356,7 @@ static void run_unauthenticated(struct reqloop *rl, struct rbuf *in, enum parse_
         rl->state = REQLOOP_CLOSING;
         return;
     }
-    if (ps == PARSE_OK && text && req->cmd == REQ_SET) {
+    if (ps == PARSE_OK && text && ascii_auth && req->cmd == REQ_SET) {
         /* a token longer than any entry could be */
         STATS_INCR(rl->x.stats, auth_cmds);
         STATS_INCR(rl->x.stats, auth_errors);
@@ -315,7 +407,16 @@ static bool run_command(struct reqloop *rl, struct rbuf *in)
     log_info("<%d %s %.*s", rl->x.fd, request_cmd_name(req.cmd), (int)(req.nkey < 64 ? req.nkey : 64),
              req.key != NULL ? req.key : "");
     rl->last_active = clock_now();
-    if (rl->x.srv->auth != NULL && !rl->authenticated) {
+    struct server *srv = rl->x.srv;
+    if (srv->sasl && ps == PARSE_OK &&
+        (req.cmd == REQ_SASL_LIST || req.cmd == REQ_SASL_AUTH || req.cmd == REQ_SASL_STEP)) {
+        run_sasl(rl, in, &req, consumed);
+        return true;
+    }
+    /* (with SASL, a binary version is answered before authentication, as
+     * memcached answers it) */
+    if ((srv->auth != NULL || srv->sasl) && !rl->authenticated &&
+        !(srv->sasl && ps == PARSE_OK && req.cmd == REQ_VERSION && reqloop_is_binary(rl))) {
         run_unauthenticated(rl, in, ps, &req, consumed);
         return true;
     }

@@ -36,6 +36,7 @@ struct item;
 struct outq;
 struct proto_ops;
 struct rbuf;
+struct saslsrv_conn;
 struct server;
 struct thread_stats;
 
@@ -66,9 +67,12 @@ struct reqloop {
     size_t swallow_left;
     size_t line_clean;      /* text: the first line_clean bytes buffered hold no "\n" */
     uint32_t last_active;   /* server clock at the last command */
-    bool authenticated;     /* -Y: this connection has authenticated */
-    char *auth_token;       /* -Y: the auth set's data block, as it arrives (its
-                             * request waits in pending, without pointers) */
+    bool authenticated;     /* -Y or -S: this connection has authenticated */
+    char *auth_token;       /* -Y: the auth set's data block, as it arrives; -S: the
+                             * SASL mechanism name, then the data (the request
+                             * waits in pending, without pointers) */
+    size_t auth_skip;       /* -S: the mechanism's bytes at the head of auth_token */
+    struct saslsrv_conn *sasl; /* -S: this connection's exchange, or NULL */
     struct request pending; /* the storage request awaiting its data block (last:
                              * reqloop_init does not clear it) */
 };

@@ -30,6 +30,7 @@ struct server {
     struct persist *persist;       /* NULL without -o persist_dir */
     struct repl *repl;             /* replication: primary, or replica of cfg.replica_of */
     struct auth *auth;             /* -Y: the ascii auth table, else NULL */
+    bool sasl;                     /* -S: binary clients authenticate by SASL */
     struct worker **workers;
     int nworkers;
     atomic_uint next_worker;       /* round-robin hand-off of new connections */

@@ -42,7 +42,6 @@ BAD_FLAGS = [
     pytest.param(["-p", "abc"], id="port-non-numeric", marks=mnemod_only),
     pytest.param(["-o", "ext_path=/tmp/x:64m"], id="extstore", marks=mnemod_only),
     pytest.param(["-Z"], id="tls"),
-    pytest.param(["-S"], id="sasl"),
     # 1 TB is the most item memory mnemo addresses (64 arenas of 16 GB)
     pytest.param(["-m", "1048577"], id="memory-above-1tb", marks=mnemod_only),
     # -L would make 1 TB resident: refused up front rather than left to the OOM killer
@@ -334,7 +333,6 @@ SAME = [
     ("--verbose=abc", START, {}),
     ("-l 127.0.0.1 -l 127.0.0.1", START, {}),
     ("-P /nonexistent/dir/x.pid", START, {}),
-    ("-S", REFUSE, None),
     ("-Z", REFUSE, None),
     ("-Y /nonexistent/auth", REFUSE, None),
     ("-p 70000", REFUSE, None),
