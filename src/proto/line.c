@@ -86,7 +86,8 @@ size_t line_compose(const struct response *rsp, char *buf, size_t cap)
         pc[np++] = crlf;
         break;
     case RSP_LINE:
-        pc[np++] = (struct line_piece){ rsp->msg, rsp->nmsg };
+    case RSP_AUTH_DATA: /* (SASL is binary only: never sent on a text connection) */
+        pc[np++] = (struct line_piece){ rsp->msg, rsp->msg != NULL ? rsp->nmsg : 0 };
         pc[np++] = crlf;
         break;
     case RSP_VERSION:
@@ -114,7 +115,8 @@ size_t line_compose_bound(const struct response *rsp)
     case RSP_STAT:
         return 5 + rsp->nmsg + 1 + rsp->nmsg2 + 2;
     case RSP_LINE:
-        return rsp->nmsg + 2;
+    case RSP_AUTH_DATA:
+        return (rsp->msg != NULL ? rsp->nmsg : 0) + 2;
     case RSP_ERROR:
     case RSP_VERSION:
     case RSP_CLIENT_ERROR:

@@ -781,6 +781,7 @@ size_t meta_compose(const struct response *rsp, char *buf, size_t cap)
     case RSP_STAT:
     case RSP_RESET:
     case RSP_LINE:
+    case RSP_AUTH_DATA:
         return line_compose(rsp, buf, cap);
     default:
         break;
@@ -811,6 +812,7 @@ size_t meta_compose_bound(const struct response *rsp)
     case RSP_STAT:
     case RSP_RESET:
     case RSP_LINE:
+    case RSP_AUTH_DATA:
         return line_compose_bound(rsp);
     default:
         break;

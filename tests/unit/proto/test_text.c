@@ -768,6 +768,8 @@ static const struct compose_case compose_cases[] = {
       "MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m\r\n" },
     { { .kind = RSP_LINE, MSG("NOSPARE source class has no spare pages") },
       "NOSPARE source class has no spare pages\r\n" },
+    /* binary only (SASL); on text it would be its message as a line */
+    { { .kind = RSP_AUTH_DATA, MSG("Authenticated") }, "Authenticated\r\n" },
     /* meta/binary only: text sends nothing */
     { { .kind = RSP_MISS }, "" },
     { { .kind = RSP_NOOP }, "" },
