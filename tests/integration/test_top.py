@@ -15,6 +15,7 @@ terminal as it found it.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import uuid
@@ -287,12 +288,12 @@ def tmux(tmp_path):
         t.kill()
 
 
-def live_command(tmp_path, servers):
+def live_command(tmp_path, servers, timeout_ms=2000):
     """top in the pane, then its status and the terminal's modes into files
     (the pane closes when this shell ends)."""
     rc, modes = tmp_path / "rc", tmp_path / "modes"
     cmd = ("%s -T %d --servers %s top; echo $? > %s.tmp; mv %s.tmp %s; stty -a > %s"
-           % (CLI, int(2000 * TIME_SCALE), servers, rc, rc, rc, modes))
+           % (CLI, int(timeout_ms * TIME_SCALE), servers, rc, rc, rc, modes))
     return "sh -c '%s'" % cmd, rc, modes
 
 
@@ -332,3 +333,23 @@ def test_live_view_sigterm_restores_terminal(server_factory, tmux, tmp_path):
     assert rc.read_text().strip() == "143"   # ended by SIGTERM, after restoring
     flags = modes.read_text().split()
     assert "icanon" in flags and "echo" in flags, flags
+
+
+@pytest.mark.skipif(IS_MEMCACHED, reason="the live view is tried once, against mnemod")
+def test_live_view_quits_while_a_server_hangs(server_factory, tmux, tmp_path):
+    """q ends top at once while a sample waits for a server that accepted
+    the connection and never answers (its requests still in flight)."""
+    srv = server_factory()
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)                      # the kernel accepts; nobody reads
+        hung = "127.0.0.1:%d" % mute.getsockname()[1]
+        command, rc, _modes = live_command(tmp_path, "%s,%s" % (srv.addr, hung),
+                                           timeout_ms=600000)
+        tmux.start(command)
+        wait_until(lambda: tmux.run("display-message", "-p", "-t", "top",
+                                    "#{alternate_on}").stdout.strip() == "1", 15,
+                   "top to take the terminal")
+        tmux.run("send-keys", "-t", "top", "q")
+        wait_until(lambda: not tmux.alive(), 10, "top to quit on q mid-sample")
+    assert rc.read_text().strip() == "0"
