@@ -22,7 +22,7 @@ import uuid
 
 import pytest
 
-from mnemo_harness import (IS_MEMCACHED, REPO, TIME_SCALE, free_port, scaled,
+from mnemo_harness import (IS_MEMCACHED, REPO, TIME_SCALE, Server, free_port, scaled,
                            wait_until)
 
 BUILD = os.environ.get("MNEMO_BUILD_DIR", str(REPO / "build"))
@@ -237,6 +237,31 @@ def test_once_roles(server_factory):
     assert rows[primary.addr]["role"] == "primary"
     assert rows[replica.addr]["role"] == "replica"
     assert rows[alone.addr]["role"] == "-"
+
+
+class AuthServer(Server):
+    """mnemod with -Y: ready once it refuses an unauthenticated version."""
+    ready_reply = b"CLIENT_ERROR unauthenticated\r\n"
+
+
+@pytest.mark.skipif(IS_MEMCACHED, reason="the harness starts mnemod with -Y")
+def test_once_auth_file(server_factory, tmp_path):
+    users = tmp_path / "users"
+    users.write_text("ops:s3cret\n")
+    srv = AuthServer(["-Y", str(users)], server_factory.workdir, name="auth")
+    server_factory.servers.append(srv)      # stopped and checked at teardown
+    srv.start()
+    creds = tmp_path / "creds"
+    creds.write_text("ops:s3cret\n")
+    r = cli("--servers", srv.addr, "--auth-file", str(creds), "top", "--once", "--interval", "200")
+    assert r.returncode == 0, r.stderr
+    assert number(parse_frame(r.stdout)["rows"][srv.addr]["get/s"]) == 0
+    creds.write_text("ops:wrong\n")
+    r = cli("--servers", srv.addr, "--auth-file", str(creds), "top", "--once", "--interval", "200")
+    assert r.returncode == 2
+    assert "mnemo-cli: top %s: authentication failed" % srv.addr in r.stderr, r.stderr
+    down = parse_frame(r.stdout)["down"]
+    assert list(down) == [srv.addr] and down[srv.addr].startswith("authentication failed"), down
 
 
 def test_bad_options():
