@@ -5,6 +5,9 @@
  *
  *   submit STATS x2 per server ──▶ poll(servers' fds + stdin) ──▶ mnemo_run
  *        ▲                               │ 'q' / SIGINT / SIGTERM: leave
+ *        │                               ▼
+ *        │       --hot-keys: watch fetchers on every server for the window
+ *        │                               │ (cli_top_keys.c), then hang up
  *        └── wait for the next tick ◀── frame: rows from prev and cur
  *
  * The terminal is put in non-canonical mode without echo (ISIG kept, so
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli_top_frame.h"
+#include "cli_top_keys.h"
 
 enum { EXIT_ERR = 2 };
 
@@ -40,6 +44,9 @@ struct top {
     struct top_row *rows;
     int key_fd; /* stdin while it is a terminal we read keys from, else -1 */
     int quit;
+    struct top_keys *keys; /* --hot-keys, else NULL */
+    int watching;          /* a hot-key window is open */
+    double window_end, window_start, window_s;
 };
 
 /* One pending stats request: which server, which group. */
@@ -187,21 +194,46 @@ static void draw(struct top *t, double interval_s, int live)
     fi.answering = make_rows(t, &total);
     if (live)
         fputs("\033[H", stdout); /* home; each line clears its rest, \033[J the rest below */
-    top_frame_write(stdout, &fi, t->rows, t->n, t->n > 1 ? &total : NULL,
-                    live ? "\033[K\n" : "\n", live ? term_width() : 0);
+    const char *eol = live ? "\033[K\n" : "\n";
+    int width = live ? term_width() : 0;
+    top_frame_write(stdout, &fi, t->rows, t->n, t->n > 1 ? &total : NULL, eol, width);
+    if (t->keys != NULL)
+        top_keys_write(t->keys, stdout, interval_s, eol, width);
     if (live)
         fputs("\033[J", stdout);
     fflush(stdout);
 }
 
-/* Wait until the monotonic time `until`, or a key or signal to leave. */
+/* Open a hot-key window (with --hot-keys), right after a sample. */
+static void window_open(struct top *t)
+{
+    if (t->keys == NULL)
+        return;
+    top_keys_start(t->keys);
+    t->window_start = now_s();
+    t->window_end = t->window_start + t->window_s;
+    t->watching = 1;
+}
+
+/* Wait until the monotonic time `until`, or a key or signal to leave;
+ * meanwhile read the open hot-key window and close it at its end. */
 static void sleep_until(struct top *t, struct pollfd *fds, double until)
 {
     for (;;) {
-        double left = until - now_s();
+        double now = now_s();
+        if (t->watching && now >= t->window_end) {
+            top_keys_stop(t->keys, now - t->window_start);
+            t->watching = 0;
+        }
+        double left = until - now;
         if (left <= 0 || t->quit || got_signal)
             return;
-        wait_io(t, fds, 0, (int)(left * 1000) + 1);
+        if (t->watching && t->window_end - now < left)
+            left = t->window_end - now;
+        size_t n = t->watching ? top_keys_pollfds(t->keys, fds, t->n) : 0;
+        wait_io(t, fds, n, (int)(left * 1000) + 1);
+        if (n > 0)
+            top_keys_read(t->keys, fds, n);
     }
 }
 
@@ -257,28 +289,47 @@ static void term_leave(struct term *tm)
     tm->active = 0;
 }
 
-int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv)
+static int usage(const char *prog)
+{
+    fprintf(stderr, "%s: usage: top [--once] [--interval MS] [--hot-keys [--sample MS]]"
+                    "  (MS 10..3600000, the sample at most the interval)\n", prog);
+    return EXIT_ERR;
+}
+
+int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv,
+            const struct cli_auth *auth, int timeout_ms)
 {
     struct mnemo_client *c = *cp;
-    int once = 0, rc = 0;
-    long interval_ms = 1000;
+    int once = 0, rc = 0, hot = 0;
+    long interval_ms = 1000, sample_ms = -1;
 
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--once") == 0)
             once = 1;
+        else if (strcmp(argv[i], "--hot-keys") == 0)
+            hot = 1;
         else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc && parse_ms(argv[i + 1], &interval_ms) == 0)
             i++;
-        else {
-            fprintf(stderr, "%s: usage: top [--once] [--interval MS]  (MS 10..3600000)\n", prog);
-            return EXIT_ERR;
-        }
+        else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc && parse_ms(argv[i + 1], &sample_ms) == 0)
+            i++;
+        else
+            return usage(prog);
     }
-    struct top t = {.c = c, .n = mnemo_server_count(c), .key_fd = -1};
+    if (sample_ms >= 0 && (!hot || sample_ms > interval_ms))
+        return usage(prog);
+    /* 1/20 of the interval by default: a twentieth of what watching all
+     * the time costs the servers (README: mnemo-cli top). */
+    if (sample_ms < 0)
+        sample_ms = interval_ms / 20 > 10 ? interval_ms / 20 : 10;
+    struct top t = {.c = c, .n = mnemo_server_count(c), .key_fd = -1,
+                    .window_s = (double)sample_ms / 1000.0};
     t.srv = calloc(t.n, sizeof(*t.srv));
     t.rows = calloc(t.n, sizeof(*t.rows));
     struct top_req *reqs = calloc(2 * t.n, sizeof(*reqs));
     struct pollfd *fds = calloc(t.n + 1, sizeof(*fds));
-    if (!t.srv || !t.rows || !reqs || !fds) {
+    if (hot)
+        t.keys = top_keys_create(c, auth, timeout_ms);
+    if (!t.srv || !t.rows || !reqs || !fds || (hot && t.keys == NULL)) {
         fprintf(stderr, "%s: top: out of memory\n", prog);
         rc = EXIT_ERR;
         goto out;
@@ -292,6 +343,7 @@ int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv)
 
     if (once) {
         sample_all(&t, reqs, fds);
+        window_open(&t);
         sleep_until(&t, fds, tick + interval_s);
         sample_all(&t, reqs, fds);
         draw(&t, interval_s, 0);
@@ -313,6 +365,7 @@ int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv)
     struct term tm = {0};
     term_enter(&tm, &t);
     sample_all(&t, reqs, fds);
+    window_open(&t);
     while (!t.quit && !got_signal) {
         draw(&t, interval_s, 1);
         /* Ticks on a fixed grid: a slow answer does not shift the next. */
@@ -323,12 +376,14 @@ int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv)
         if (t.quit || got_signal)
             break;
         sample_all(&t, reqs, fds);
+        window_open(&t);
     }
     term_leave(&tm);
     if (got_signal) {
         /* Die of the signal, as a program that did not catch it would,
          * now that the terminal is back as it was. */
         int sig = got_signal;
+        top_keys_destroy(&t.keys);
         mnemo_destroy(cp);
         signal(sig, SIG_DFL);
         raise(sig);
@@ -337,6 +392,7 @@ out:
     /* Left with requests in flight ('q' mid-sample): their completions
      * (MNEMO_EIO, from the destroy) still write into reqs and t.srv. */
     mnemo_destroy(cp);
+    top_keys_destroy(&t.keys);
     free(t.srv);
     free(t.rows);
     free(reqs);

@@ -217,7 +217,7 @@ static void put_row(char *line, size_t cap, const struct top_row *r)
                  c, d);
 }
 
-static void emit(FILE *out, char *line, const char *eol, int width)
+void top_line_write(FILE *out, char *line, const char *eol, int width)
 {
     if (width > 0 && strlen(line) > (size_t)width)
         line[width] = '\0';
@@ -236,18 +236,18 @@ void top_frame_write(FILE *out, const struct top_frame_info *fi, const struct to
     snprintf(line, sizeof(line), "mnemo-cli top: %zu server%s, %zu answering, every %.1f s, %s%s%s",
              fi->nservers, fi->nservers == 1 ? "" : "s", fi->answering, fi->interval_s, when,
              fi->hint ? "; " : "", fi->hint ? fi->hint : "");
-    emit(out, line, eol, width);
+    top_line_write(out, line, eol, width);
     put_title(line, sizeof(line));
-    emit(out, line, eol, width);
+    top_line_write(out, line, eol, width);
     for (size_t i = 0; i < n; i++) {
         put_row(line, sizeof(line), &rows[i]);
-        emit(out, line, eol, width);
+        top_line_write(out, line, eol, width);
     }
     if (total != NULL) {
         put_row(line, sizeof(line), total);
-        emit(out, line, eol, width);
+        top_line_write(out, line, eol, width);
     }
     /* Said rather than left out, so nobody reads a missing column as 0. */
     snprintf(line, sizeof(line), "latency percentiles: n/a (mnemod keeps no latency histograms yet)");
-    emit(out, line, eol, width);
+    top_line_write(out, line, eol, width);
 }

@@ -81,4 +81,8 @@ struct top_frame_info {
 void top_frame_write(FILE *out, const struct top_frame_info *fi, const struct top_row *rows,
                      size_t n, const struct top_row *total, const char *eol, int width);
 
+/* One line of a frame: line (cut at width columns when width > 0, in
+ * place), then eol. */
+void top_line_write(FILE *out, char *line, const char *eol, int width);
+
 #endif

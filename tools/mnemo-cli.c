@@ -380,7 +380,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "where") == 0)
         rc = cmd_where(c, n, args);
     else if (strcmp(cmd, "top") == 0)
-        rc = cli_top(prog, &c, n, args);
+        rc = cli_top(prog, &c, n, args, auth_given, (int)timeout);
     else
         rc = die("unknown command (see --help)", cmd, NULL);
     mnemo_destroy(&c);

@@ -6,7 +6,8 @@ stays idle and check the frame against itself and against the load: the
 total row is the sum of the server rows, hit% is hits/(hits+misses) of the
 row's own columns, every command the load sends shows a rate above 0 on the
 loaded server and none on the idle one.  A server that does not answer is
-exit 2 with its reason on stderr.  The live view runs in a detached tmux
+exit 2 with its reason on stderr.  --hot-keys under a load whose hottest
+keys are known ranks them first, in order.  The live view runs in a detached tmux
 session (its own socket): the screen must show the header, the server and
 a figure, `q` must end it with status 0, and a SIGTERM must leave the
 terminal as it found it.
@@ -239,6 +240,74 @@ def test_once_roles(server_factory):
     assert rows[alone.addr]["role"] == "-"
 
 
+class ZipfLoad(Load):
+    """Pipelined gets of 100 keys: hot0 half of them, hot1 a quarter, hot2
+    an eighth, the rest spread over hot3..hot99."""
+
+    def run(self):
+        import random
+        rnd = random.Random(23)
+        try:
+            with self.server.client() as c:
+                c.send(b"".join(b"set hot%d 0 0 1\r\nx\r\n" % i for i in range(100)))
+                c.expect(b"STORED\r\n" * 100)
+                while not self.stop.is_set():
+                    keys = []
+                    for _ in range(50):
+                        r = rnd.random()
+                        keys.append(0 if r < .5 else 1 if r < .75 else 2 if r < .875
+                                    else rnd.randrange(3, 100))
+                    c.send(b"".join(b"get hot%d\r\n" % k for k in keys))
+                    c.expect(b"".join(b"VALUE hot%d 0 1\r\nx\r\nEND\r\n" % k for k in keys))
+                    self.batches += 1
+        except Exception as e:
+            self.error = e
+
+
+def hot_keys(text):
+    """The hot-key lines of a frame: [(fetches/s, server, key)]."""
+    lines = text.splitlines()
+    at = [i for i, ln in enumerate(lines) if ln.startswith("hot keys:")]
+    assert len(at) == 1, text
+    out = []
+    for ln in lines[at[0] + 1:]:
+        rate, server, key = ln.split()
+        out.append((float(rate), server, key))
+    return lines[at[0]], out
+
+
+@pytest.mark.skipif(IS_MEMCACHED, reason="mnemod's watch fetchers")
+def test_once_hot_keys(server_factory):
+    """The known hottest keys come first, in order, at rates in proportion;
+    the idle server has none; the watchers are gone once top is."""
+    busy, idle = server_factory(), server_factory()
+    with ZipfLoad(busy):
+        r = cli("--servers", "%s,%s" % (busy.addr, idle.addr), "top", "--once", "--hot-keys",
+                "--sample", "300")
+    assert r.returncode == 0, r.stderr
+    title, keys = hot_keys(r.stdout)
+    assert title == "hot keys: fetches/s seen by watch fetchers in 300 ms of every 1.0 s"
+    assert 4 <= len(keys) <= 10, keys
+    assert [k for _, _, k in keys[:3]] == ["hot0", "hot1", "hot2"], keys
+    assert all(server == busy.addr for _, server, _ in keys), keys
+    rates = [rate for rate, _, _ in keys]
+    assert rates == sorted(rates, reverse=True), keys
+    assert 1.4 <= rates[0] / rates[1] <= 2.8 and 1.4 <= rates[1] / rates[2] <= 2.8, keys
+    assert rates[2] > 3 * rates[3], keys
+    # top hung up at the window's end; a server drops a watcher that has
+    # gone at its next line for it (src/server/watch.c), so each poll sends
+    # a get first (the idle server has no other)
+    def watchers_gone(srv):
+        with srv.client() as c:
+            c.call(b"get nothing\r\n", b"END\r\n")
+            return c.stats()["log_watchers"] == "0"
+    for srv in (busy, idle):
+        wait_until(lambda: watchers_gone(srv), 10, "the watchers of %s to go" % srv.addr)
+    # without --hot-keys nothing is watched and nothing is said about keys
+    r = cli("--servers", busy.addr, "top", "--once", "--interval", "100")
+    assert r.returncode == 0 and "hot keys" not in r.stdout, r.stdout
+
+
 class AuthServer(Server):
     """mnemod with -Y: ready once it refuses an unauthenticated version."""
     ready_reply = b"CLIENT_ERROR unauthenticated\r\n"
@@ -265,10 +334,12 @@ def test_once_auth_file(server_factory, tmp_path):
 
 
 def test_bad_options():
-    for args in (["--interval", "5"], ["--interval"], ["--bogus"]):
+    for args in (["--interval", "5"], ["--interval"], ["--bogus"], ["--sample", "100"],
+                 ["--hot-keys", "--sample", "1001"], ["--hot-keys", "--sample", "x"]):
         r = cli("--servers", "127.0.0.1:1", "top", *args)
         assert r.returncode == 2, args
-        assert "usage: top [--once] [--interval MS]" in r.stderr, r.stderr
+        assert "usage: top [--once] [--interval MS] [--hot-keys [--sample MS]]" in r.stderr, \
+            r.stderr
 
 
 # ---------------------------------------------------------------------------
