@@ -198,7 +198,7 @@ static void draw(struct top *t, double interval_s, int live)
     int width = live ? term_width() : 0;
     top_frame_write(stdout, &fi, t->rows, t->n, t->n > 1 ? &total : NULL, eol, width);
     if (t->keys != NULL)
-        top_keys_write(t->keys, stdout, interval_s, eol, width);
+        top_keys_write(t->keys, stdout, t->window_s, interval_s, eol, width);
     if (live)
         fputs("\033[J", stdout);
     fflush(stdout);

@@ -282,8 +282,8 @@ void top_keys_stop(struct top_keys *k, double window_s)
     forget_counts(k);
 }
 
-void top_keys_write(const struct top_keys *k, FILE *out, double interval_s, const char *eol,
-                    int width)
+void top_keys_write(const struct top_keys *k, FILE *out, double sample_s, double interval_s,
+                    const char *eol, int width)
 {
     char line[1024];
 
@@ -294,7 +294,7 @@ void top_keys_write(const struct top_keys *k, FILE *out, double interval_s, cons
     }
     snprintf(line, sizeof(line),
              "hot keys: fetches/s seen by watch fetchers in %.0f ms of every %.1f s%s",
-             k->window_s * 1000, interval_s, k->nshown ? "" : ": none");
+             sample_s * 1000, interval_s, k->nshown ? "" : ": none");
     top_line_write(out, line, eol, width);
     for (size_t i = 0; i < k->nshown; i++) {
         snprintf(line, sizeof(line), "  %9.0f  %-21s %s",

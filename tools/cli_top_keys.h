@@ -35,9 +35,11 @@ void top_keys_read(struct top_keys *k, const struct pollfd *fds, size_t n);
 /* Close the window after window_s seconds: hang up, rank the keys. */
 void top_keys_stop(struct top_keys *k, double window_s);
 
-/* The last window's 10 hottest keys, fetches/s estimated from it, with
- * the server that served them; each line ends in eol, cut at width. */
-void top_keys_write(const struct top_keys *k, FILE *out, double interval_s, const char *eol,
-                    int width);
+/* The last window's 10 hottest keys, fetches/s estimated from it (its
+ * measured length), with the server that served them, under a title
+ * naming the window asked for (sample_s); each line ends in eol, cut at
+ * width. */
+void top_keys_write(const struct top_keys *k, FILE *out, double sample_s, double interval_s,
+                    const char *eol, int width);
 
 #endif

@@ -149,8 +149,11 @@ def test_once_two_servers_under_load(server_factory):
     hits, misses = number(b["hit/s"]), number(b["miss/s"])
     assert abs(number(b["hit%"]) - 100 * hits / (hits + misses)) <= 0.1, b
     assert 45 <= number(b["hit%"]) <= 55, b
-    # a get per hit or miss: cmd_get is their sum, to the rounding
-    assert close_to(number(b["get/s"]), hits + misses, 0.2), b
+    # a get per hit or miss: cmd_get is their sum, to the rounding and to a
+    # get or two per sample (stats reads a worker's counters one after the
+    # other while it serves: cmd_get may be read before a get that is then
+    # in get_hits)
+    assert close_to(number(b["get/s"]), hits + misses, 0.2 + 4), b
 
     # the idle server: no request at all (top's own stats count as none)
     for col in RATES:
@@ -176,15 +179,18 @@ def test_once_memory_and_evictions(server_factory):
     srv = server_factory("-m", "2")
     value = b"v" * 10000
     stop = threading.Event()
-    stored = [0]
+    errors = []
 
     def fill():
-        with srv.client() as c:
-            n = 0
-            while not stop.is_set():
-                c.call(b"set f%d 0 0 %d\r\n%s\r\n" % (n, len(value), value), b"STORED\r\n")
-                n += 1
-                stored[0] = n
+        try:
+            with srv.client() as c:
+                n = 0
+                while not stop.is_set():
+                    c.call(b"set f%d 0 0 %d\r\n%s\r\n" % (n, len(value), value),
+                           b"STORED\r\n")
+                    n += 1
+        except Exception as e:  # reported by the test, not lost in the thread
+            errors.append(e)
 
     th = threading.Thread(target=fill, daemon=True)
     th.start()
@@ -194,6 +200,7 @@ def test_once_memory_and_evictions(server_factory):
     finally:
         stop.set()
         th.join(scaled(10))
+    assert errors == [] and not th.is_alive(), errors
     assert r.returncode == 0, r.stderr
     frame = parse_frame(r.stdout)
     assert "1 server, 1 answering, every 0.5 s" in frame["header"]
