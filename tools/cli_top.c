@@ -226,8 +226,14 @@ static void sleep_until(struct top *t, struct pollfd *fds, double until)
             t->watching = 0;
         }
         double left = until - now;
-        if (left <= 0 || t->quit || got_signal)
+        if (left <= 0 || t->quit || got_signal) {
+            /* A window as long as the interval ends with it: the sample
+             * before it took some of the interval. */
+            if (t->watching)
+                top_keys_stop(t->keys, now - t->window_start);
+            t->watching = 0;
             return;
+        }
         if (t->watching && t->window_end - now < left)
             left = t->window_end - now;
         size_t n = t->watching ? top_keys_pollfds(t->keys, fds, t->n) : 0;

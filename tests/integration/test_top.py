@@ -291,6 +291,9 @@ def test_once_hot_keys(server_factory):
     with ZipfLoad(busy):
         r = cli("--servers", "%s,%s" % (busy.addr, idle.addr), "top", "--once", "--hot-keys",
                 "--sample", "300")
+        # a window as long as the interval closes with it
+        whole = cli("--servers", busy.addr, "top", "--once", "--hot-keys", "--interval", "300",
+                    "--sample", "300")
     assert r.returncode == 0, r.stderr
     title, keys = hot_keys(r.stdout)
     assert title == "hot keys: fetches/s seen by watch fetchers in 300 ms of every 1.0 s"
@@ -301,6 +304,10 @@ def test_once_hot_keys(server_factory):
     assert rates == sorted(rates, reverse=True), keys
     assert 1.4 <= rates[0] / rates[1] <= 2.8 and 1.4 <= rates[1] / rates[2] <= 2.8, keys
     assert rates[2] > 3 * rates[3], keys
+    assert whole.returncode == 0, whole.stderr
+    title, keys = hot_keys(whole.stdout)
+    assert title == "hot keys: fetches/s seen by watch fetchers in 300 ms of every 0.3 s"
+    assert [k for _, _, k in keys[:3]] == ["hot0", "hot1", "hot2"], keys
     # top hung up at the window's end; a server drops a watcher that has
     # gone at its next line for it (src/server/watch.c), so each poll sends
     # a get first (the idle server has no other)
