@@ -70,9 +70,9 @@ def parse_frame(text):
     assert titles[:2] == ["server", "role"], lines[1]
     rows, down, footer = {}, {}, []
     for line in lines[2:]:
-        if line.startswith("latency"):
+        if line.startswith("latency"):     # the end of the table (hot keys follow)
             footer.append(line)
-            continue
+            break
         f = line.split()
         if len(f) > 1 and f[1] == "down:":
             down[f[0]] = line.split("down: ", 1)[1]
@@ -251,11 +251,18 @@ class ZipfLoad(Load):
     """Pipelined gets of 100 keys: hot0 half of them, hot1 a quarter, hot2
     an eighth, the rest spread over hot3..hot99."""
 
+    def __init__(self, server, auth=None):
+        super().__init__(server)
+        self.auth = auth
+
     def run(self):
         import random
         rnd = random.Random(23)
         try:
             with self.server.client() as c:
+                if self.auth:
+                    token = ("%s %s" % self.auth).encode()
+                    c.call(b"set auth 0 0 %d\r\n%s\r\n" % (len(token), token), b"STORED\r\n")
                 c.send(b"".join(b"set hot%d 0 0 1\r\nx\r\n" % i for i in range(100)))
                 c.expect(b"STORED\r\n" * 100)
                 while not self.stop.is_set():
@@ -336,9 +343,12 @@ def test_once_auth_file(server_factory, tmp_path):
     srv.start()
     creds = tmp_path / "creds"
     creds.write_text("ops:s3cret\n")
-    r = cli("--servers", srv.addr, "--auth-file", str(creds), "top", "--once", "--interval", "200")
+    with ZipfLoad(srv, auth=("ops", "s3cret")):
+        r = cli("--servers", srv.addr, "--auth-file", str(creds), "top", "--once", "--interval",
+                "200", "--hot-keys", "--sample", "100")
     assert r.returncode == 0, r.stderr
-    assert number(parse_frame(r.stdout)["rows"][srv.addr]["get/s"]) == 0
+    assert number(parse_frame(r.stdout)["rows"][srv.addr]["get/s"]) > 0
+    assert hot_keys(r.stdout)[1][0][2] == "hot0"     # the watch connection logged in too
     creds.write_text("ops:wrong\n")
     r = cli("--servers", srv.addr, "--auth-file", str(creds), "top", "--once", "--interval", "200")
     assert r.returncode == 2
