@@ -18,6 +18,7 @@
 #include "cli_compare.h"
 
 #include "cli_auth.h"
+#include "cli_dial.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,47 +90,6 @@ static int fetch_digest(const char *prog, const char *addr, const struct mnemo_o
         return COMPARE_ERROR;
     }
     return COMPARE_SAME;
-}
-
-/* A blocking socket to libmnemo's "host:port" or "[v6]:port": connect and
- * every send and receive bounded by their timeouts (SO_SNDTIMEO bounds a
- * blocking connect on Linux). -1 with errno on failure. */
-static int dial(const char *name, int connect_ms, int reply_ms)
-{
-    const char *colon = strrchr(name, ':');
-    char host[300];
-    size_t nhost = (size_t)(colon - name);
-    const char *h = name;
-    if (h[0] == '[') {
-        h++;
-        nhost -= 2;
-    }
-    snprintf(host, sizeof(host), "%.*s", (int)nhost, h);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0) {
-        errno = EHOSTUNREACH;
-        return -1;
-    }
-    int fd = -1;
-    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        struct timeval snd = {connect_ms / 1000, (connect_ms % 1000) * 1000};
-        struct timeval rcv = {reply_ms / 1000, (reply_ms % 1000) * 1000};
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof(rcv));
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            int e = errno == EINPROGRESS ? ETIMEDOUT : errno;
-            close(fd);
-            fd = -1;
-            errno = e;
-        }
-    }
-    freeaddrinfo(res);
-    return fd;
 }
 
 static void keys_free(struct key_list *l)
@@ -240,7 +200,7 @@ static int list_keys(const char *prog, const char *name, int connect_ms, int rep
 {
     static const char cmd[] = "lru_crawler metadump all\r\n";
     char err[256] = "";
-    int fd = dial(name, connect_ms, reply_ms);
+    int fd = cli_dial(name, connect_ms, reply_ms);
     int rc = -1;
     if (fd < 0)
         snprintf(err, sizeof(err), "%s", errno == EAGAIN ? "timed out" : strerror(errno));

@@ -20,6 +20,7 @@
 #include "cli_compare.h"
 #include "cli_dist.h"
 #include "cli_pool.h"
+#include "cli_top.h"
 #include "cli_usage.h"
 #include "mnemo/mnemo.h"
 
@@ -378,6 +379,8 @@ int main(int argc, char **argv)
         rc = n ? die("takes no arguments", cmd, NULL) : per_server(c, cmd);
     else if (strcmp(cmd, "where") == 0)
         rc = cmd_where(c, n, args);
+    else if (strcmp(cmd, "top") == 0)
+        rc = cli_top(prog, &c, n, args, auth_given, (int)timeout);
     else
         rc = die("unknown command (see --help)", cmd, NULL);
     mnemo_destroy(&c);
