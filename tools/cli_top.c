@@ -49,10 +49,12 @@ struct top {
     double window_end, window_start, window_s;
 };
 
-/* One pending stats request: which server, which group. */
+/* One pending stats request: which server, which group (0 the general
+ * one, 1 replication, 2 latency). */
+#define TOP_GROUPS 3
 struct top_req {
     struct top_server *s;
-    int repl;
+    int group;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -77,15 +79,16 @@ static void stats_done(void *arg, const struct mnemo_result *r)
     struct top_req *q = arg;
     struct top_sample *s = &q->s->cur;
     void (*take)(struct top_sample *, const char *, const char *) =
-        q->repl ? top_sample_repl : top_sample_stat;
+        q->group == 1 ? top_sample_repl : q->group == 2 ? top_sample_latency : top_sample_stat;
 
     if (r->status != MNEMO_OK) {
-        /* A server without `stats replication` (memcached) only has no role. */
-        if (!q->repl)
+        /* A server without `stats replication` or `stats latency`
+         * (memcached) only has no role or percentiles. */
+        if (q->group == 0)
             s->status = r->status;
         return;
     }
-    if (!q->repl) {
+    if (q->group == 0) {
         s->ok = 1;
         s->t = now_s();
     }
@@ -144,13 +147,14 @@ static void sample_all(struct top *t, struct top_req *reqs, struct pollfd *fds)
     for (size_t i = 0; i < t->n; i++) {
         t->srv[i].prev = t->srv[i].cur;
         memset(&t->srv[i].cur, 0, sizeof(t->srv[i].cur));
-        for (int g = 0; g < 2; g++) {
-            struct top_req *q = &reqs[2 * i + (size_t)g];
+        for (int g = 0; g < TOP_GROUPS; g++) {
+            static const char *const groups[TOP_GROUPS] = {NULL, "replication", "latency"};
+            struct top_req *q = &reqs[TOP_GROUPS * i + (size_t)g];
             q->s = &t->srv[i];
-            q->repl = g;
+            q->group = g;
             struct mnemo_request req = {.op = MNEMO_OP_STATS, .server = i, .cb = stats_done,
-                                        .arg = q, .key = g ? "replication" : NULL,
-                                        .key_len = g ? 11 : 0};
+                                        .arg = q, .key = groups[g],
+                                        .key_len = groups[g] ? strlen(groups[g]) : 0};
             mnemo_status st = mnemo_submit(t->c, &req);
             if (st != MNEMO_OK && !g)
                 t->srv[i].cur.status = st;
@@ -331,7 +335,7 @@ int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv,
                     .window_s = (double)sample_ms / 1000.0};
     t.srv = calloc(t.n, sizeof(*t.srv));
     t.rows = calloc(t.n, sizeof(*t.rows));
-    struct top_req *reqs = calloc(2 * t.n, sizeof(*reqs));
+    struct top_req *reqs = calloc(TOP_GROUPS * t.n, sizeof(*reqs));
     struct pollfd *fds = calloc(t.n + 1, sizeof(*fds));
     if (hot)
         t.keys = top_keys_create(c, auth, timeout_ms);

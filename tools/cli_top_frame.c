@@ -56,6 +56,93 @@ void top_sample_repl(struct top_sample *s, const char *name, const char *value)
         s->connected_replicas = strtoull(value, NULL, 10);
 }
 
+/* The slot of bound le in h, made in order when new; -1 when h is full. */
+static int hist_slot(struct top_hist *h, uint64_t le)
+{
+    int i = 0;
+    while (i < h->n && h->le[i] < le)
+        i++;
+    if (i < h->n && h->le[i] == le)
+        return i;
+    if (h->n == TOP_HIST_MAX)
+        return -1;
+    memmove(&h->le[i + 1], &h->le[i], (size_t)(h->n - i) * sizeof(h->le[0]));
+    memmove(&h->cum[i + 1], &h->cum[i], (size_t)(h->n - i) * sizeof(h->cum[0]));
+    h->le[i] = le;
+    h->cum[i] = 0;
+    h->n++;
+    return i;
+}
+
+/* Cumulative counts add up bound by bound as long as every command has
+ * the same bounds, which mnemod's fixed buckets guarantee. */
+static void hist_add(struct top_hist *h, uint64_t le, uint64_t cum)
+{
+    int i = hist_slot(h, le);
+    if (i >= 0)
+        h->cum[i] += cum;
+}
+
+void top_sample_latency(struct top_sample *s, const char *name, const char *value)
+{
+    const char *p = strstr(name, ":le_");
+    uint64_t le;
+    if (p == NULL)
+        return; /* CMD:count, CMD:sum_ns */
+    /* The admin commands, top's own stats among them, would make an idle
+     * server look busy: the percentiles are the data commands'. */
+    if ((size_t)(p - name) == 5 && memcmp(name, "other", 5) == 0)
+        return;
+    p += 4;
+    if (strcmp(p, "inf") == 0) {
+        le = UINT64_MAX;
+    } else {
+        char *end;
+        le = strtoull(p, &end, 10);
+        if (end == p || *end != '\0')
+            return;
+    }
+    s->has_lat = 1;
+    hist_add(&s->lat, le, strtoull(value, NULL, 10));
+}
+
+/* d = c - p, bound by bound; 0 (and d unusable) when a count went down:
+ * a restart or `stats reset` in the interval. */
+static int hist_delta(struct top_hist *d, const struct top_hist *p, const struct top_hist *c)
+{
+    memset(d, 0, sizeof(*d));
+    for (int i = 0; i < c->n; i++) {
+        uint64_t before = 0;
+        for (int j = 0; j < p->n; j++)
+            if (p->le[j] == c->le[i])
+                before = p->cum[j];
+        if (c->cum[i] < before)
+            return 0;
+        hist_add(d, c->le[i], c->cum[i] - before);
+    }
+    return 1;
+}
+
+double top_hist_quantile(const struct top_hist *h, double q)
+{
+    if (h->n == 0 || h->cum[h->n - 1] == 0)
+        return -1;
+    double rank = q * (double)h->cum[h->n - 1], lo_le = 0;
+    uint64_t lo_cum = 0;
+    for (int i = 0; i < h->n; i++) {
+        if ((double)h->cum[i] >= rank && h->cum[i] > lo_cum) {
+            if (h->le[i] == UINT64_MAX)
+                return lo_le; /* beyond the last bound: all that can be said */
+            double in = (double)(h->cum[i] - lo_cum);
+            return lo_le + ((double)h->le[i] - lo_le) * ((rank - (double)lo_cum) / in);
+        }
+        lo_cum = h->cum[i];
+        if (h->le[i] != UINT64_MAX)
+            lo_le = (double)h->le[i];
+    }
+    return lo_le;
+}
+
 /* Counters only grow while the process lives; a smaller value means a
  * restart or `stats reset`, and the interval's rate is then unknown: 0. */
 static double delta(const struct top_sample *p, const struct top_sample *c, enum top_stat i)
@@ -107,6 +194,8 @@ void top_row_server(struct top_row *r, const char *name, const struct top_sample
     r->rate[RATE_EVICTIONS] = delta(p, c, TOP_EVICTIONS) / dt;
     r->rate[RATE_RECLAIMED] = delta(p, c, TOP_RECLAIMED) / dt;
     r->rate[RATE_UNFETCHED] = delta(p, c, TOP_EXPIRED_UNFETCHED) / dt;
+    if (p->has_lat && c->has_lat)
+        r->has_lat = hist_delta(&r->lat, &p->lat, &c->lat);
 }
 
 void top_row_total(struct top_row *total, const struct top_row *rows, size_t n)
@@ -127,6 +216,11 @@ void top_row_total(struct top_row *total, const struct top_row *rows, size_t n)
         total->has_rates = 1;
         for (int k = 0; k < TOP_NRATES; k++)
             total->rate[k] += rows[i].rate[k];
+        if (!rows[i].has_lat)
+            continue;
+        total->has_lat = 1;
+        for (int k = 0; k < rows[i].lat.n; k++)
+            hist_add(&total->lat, rows[i].lat.le[k], rows[i].lat.cum[k]);
     }
 }
 
@@ -160,6 +254,28 @@ static const char *fmt_bytes(char *buf, size_t cap, uint64_t b)
     return buf;
 }
 
+/* At most 7 characters: 850ns, 4.10us, 123.4us, 12.3ms, 1.07s. */
+static const char *fmt_ns(char *buf, size_t cap, double ns)
+{
+    if (ns < 0)
+        snprintf(buf, cap, "-");
+    else if (ns < 999.5)
+        snprintf(buf, cap, "%.0fns", ns);
+    else if (ns < 9995)
+        snprintf(buf, cap, "%.2fus", ns / 1e3);
+    else if (ns < 999950)
+        snprintf(buf, cap, "%.1fus", ns / 1e3);
+    else if (ns < 999950000)
+        snprintf(buf, cap, "%.1fms", ns / 1e6);
+    else
+        snprintf(buf, cap, "%.2fs", ns / 1e9);
+    return buf;
+}
+
+static const double quantiles[] = {0.5, 0.99, 0.999};
+static const char *const quantile_titles[] = {"p50", "p99", "p99.9"};
+#define NQUANTILES (sizeof(quantiles) / sizeof(quantiles[0]))
+
 static const char *const rate_titles[TOP_NRATES] = {
     "get/s", "set/s", "del/s", "incr/s", "decr/s", "touch/s", "cas/s",
     "hit/s", "miss/s", "evict/s", "expd/s", "unfet/s",
@@ -177,6 +293,8 @@ static size_t put_title(char *line, size_t cap)
     if (n < cap)
         n += (size_t)snprintf(line + n, cap - n, " %5s %9s %7s %7s %5s %6s", "conns", "items",
                               "used", "limit", "mem%", "B/item");
+    for (size_t k = 0; k < NQUANTILES && n < cap; k++)
+        n += (size_t)snprintf(line + n, cap - n, " %7s", quantile_titles[k]);
     return n;
 }
 
@@ -212,9 +330,13 @@ static void put_row(char *line, size_t cap, const struct top_row *r)
     else
         strcpy(d, "-");
     if (n < cap)
-        snprintf(line + n, cap - n, " %5" PRIu64 " %9" PRIu64 " %7s %7s %5s %6s", r->conns,
-                 r->items, fmt_bytes(a, sizeof(a), r->bytes), fmt_bytes(b, sizeof(b), r->limit),
-                 c, d);
+        n += (size_t)snprintf(line + n, cap - n, " %5" PRIu64 " %9" PRIu64 " %7s %7s %5s %6s",
+                              r->conns, r->items, fmt_bytes(a, sizeof(a), r->bytes),
+                              fmt_bytes(b, sizeof(b), r->limit), c, d);
+    for (size_t k = 0; k < NQUANTILES && n < cap; k++)
+        n += (size_t)snprintf(line + n, cap - n, " %7s",
+                              fmt_ns(a, sizeof(a), r->has_lat ? top_hist_quantile(&r->lat, quantiles[k])
+                                                              : -1));
 }
 
 void top_line_write(FILE *out, char *line, const char *eol, int width)
@@ -247,7 +369,10 @@ void top_frame_write(FILE *out, const struct top_frame_info *fi, const struct to
         put_row(line, sizeof(line), total);
         top_line_write(out, line, eol, width);
     }
-    /* Said rather than left out, so nobody reads a missing column as 0. */
-    snprintf(line, sizeof(line), "latency percentiles: n/a (mnemod keeps no latency histograms yet)");
+    /* What the percentiles are, and why a row may have none. */
+    snprintf(line, sizeof(line),
+             "p50 p99 p99.9: time a request took inside the server in the interval, the data "
+             "commands (stats latency); - before two samples, with no requests, or where a server "
+             "keeps none (memcached)");
     top_line_write(out, line, eol, width);
 }

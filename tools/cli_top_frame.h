@@ -24,6 +24,17 @@ enum top_stat {
 
 enum top_role { TOP_ROLE_NONE, TOP_ROLE_PRIMARY, TOP_ROLE_REPLICA };
 
+/* A latency histogram as `stats latency` gives it, every command summed:
+ * cumulative counts by upper bound in ns (UINT64_MAX: +Inf), bounds
+ * ascending.  Taken from the names ("get:le_1024"), so top needs no copy
+ * of the server's bucket table. */
+#define TOP_HIST_MAX 64
+struct top_hist {
+    int n;
+    uint64_t le[TOP_HIST_MAX];
+    uint64_t cum[TOP_HIST_MAX];
+};
+
 /* One answer of one server: the general group and, if it answered that
  * too, `stats replication`. */
 struct top_sample {
@@ -33,6 +44,8 @@ struct top_sample {
     uint64_t v[TOP_NSTATS];
     enum top_role role;
     uint64_t connected_replicas;
+    int has_lat;          /* it answered `stats latency` */
+    struct top_hist lat;
 };
 
 /* Per second over the interval between two samples. */
@@ -51,12 +64,23 @@ struct top_row {
     double rate[TOP_NRATES];
     uint64_t bytes, limit, items, conns;
     const char *role;  /* "primary", "replica" or "-" */
+    int has_lat;       /* two latency answers in a row: lat is the interval's */
+    struct top_hist lat; /* the requests of the interval (cumulative by bound) */
 };
 
 /* Take one "name value" stats line into s (unknown names are ignored). */
 void top_sample_stat(struct top_sample *s, const char *name, const char *value);
 /* Take one line of `stats replication`. */
 void top_sample_repl(struct top_sample *s, const char *name, const char *value);
+/* Take one line of `stats latency` ("CMD:le_N" or "CMD:le_inf" lines are
+ * added into s->lat, but for CMD "other", the admin commands; the rest is
+ * ignored). */
+void top_sample_latency(struct top_sample *s, const char *name, const char *value);
+
+/* The q-quantile (0 < q < 1) of h in ns, interpolated linearly inside its
+ * bucket as Prometheus' histogram_quantile does; a quantile in the +Inf
+ * bucket is the last finite bound.  -1 when h counts nothing. */
+double top_hist_quantile(const struct top_hist *h, double q);
 
 /* The row of a server from its previous and current sample.  in_shard:
  * the server list gives it replicas (its role is shown even while none is

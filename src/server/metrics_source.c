@@ -188,6 +188,41 @@ static void per_thread(struct expo *e, struct server *srv)
     }
 }
 
+/* mnemo_command_duration_seconds{command}: the service time histograms of
+ * latency.h, a command's series once it has run (as "stats latency"). */
+static void latency(struct expo *e, struct server *srv)
+{
+    static const char *const name = "mnemo_command_duration_seconds";
+    struct latency_stats *l = malloc(sizeof(*l));
+    if (l == NULL)
+        return;
+    stats_latency_aggregate(srv, l);
+    expo_family(e, name, EXPO_HISTOGRAM,
+                "Time a command took inside the server, from the worker starting on it to its "
+                "reply queued (not the network, not the append log's fsync).");
+    for (int c = 0; c < LATENCY_NCLASSES; c++) {
+        const char *cmd = latency_class_name((enum latency_class)c);
+        uint64_t cum = 0;
+        for (unsigned b = 0; b < LATENCY_BUCKETS; b++)
+            cum += atomic_load_explicit(&l->count[c][b], memory_order_relaxed);
+        if (cum == 0)
+            continue;
+        cum = 0;
+        for (unsigned b = 0; b < LATENCY_BUCKETS; b++) {
+            char le[32];
+            cum += atomic_load_explicit(&l->count[c][b], memory_order_relaxed);
+            const char *labels[] = {"command", cmd, "le", latency_le_seconds(b, le, sizeof(le)),
+                                    NULL};
+            expo_u64(e, "mnemo_command_duration_seconds_bucket", labels, cum);
+        }
+        const char *labels[] = {"command", cmd, NULL};
+        expo_f64(e, "mnemo_command_duration_seconds_sum", labels,
+                 (double)atomic_load_explicit(&l->sum_ns[c], memory_order_relaxed) / 1e9);
+        expo_u64(e, "mnemo_command_duration_seconds_count", labels, cum);
+    }
+    free(l);
+}
+
 void metrics_source_collect(struct expo *out, void *arg)
 {
     struct server *srv = arg;
@@ -198,6 +233,7 @@ void metrics_source_collect(struct expo *out, void *arg)
     connections(out, srv, &t);
     items(out, srv, &t);
     per_thread(out, srv);
+    latency(out, srv);
     metrics_durable_persist(out, srv);
     metrics_durable_repl(out, srv);
 }

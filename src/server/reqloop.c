@@ -19,6 +19,7 @@
 #include "proto/text.h"
 #include "server/auth.h"
 #include "server/errors.h"
+#include "server/latency.h"
 #include "server/reply.h"
 #include "server/sasl.h"
 #include "server/server.h"
@@ -69,6 +70,7 @@ void reqloop_init(struct reqloop *rl, struct server *srv, struct thread_stats *s
     rl->x = (struct exec_ctx){.srv = srv, .stats = stats, .reply = reqloop_reply, .sink = rl,
                               .loop = loop, .fd = fd};
     rl->last_active = clock_now();
+    rl->lat_cls = LATENCY_NONE;
 }
 
 void reqloop_free(struct reqloop *rl)
@@ -91,6 +93,30 @@ void reqloop_reset(struct reqloop *rl)
     rl->ops = NULL;
     rl->swallow_left = 0;
     rl->line_clean = 0;
+    rl->lat_cls = LATENCY_NONE;
+    rl->lat_carry = 0;
+}
+
+/* ---- service time (latency.h) ----
+ * One clock read per request: the request in hand ends where the next one
+ * starts, and the first of a wake-up starts when the loop is entered. */
+
+/* The request in hand is done: count its time; the next starts now. */
+static void lat_done(struct reqloop *rl)
+{
+    uint64_t t = latency_clock();
+    if (rl->lat_cls != LATENCY_NONE)
+        latency_record(&rl->x.stats->latency, (enum latency_class)rl->lat_cls,
+                       rl->lat_carry + (t - rl->lat_mark));
+    rl->lat_cls = LATENCY_NONE;
+    rl->lat_carry = 0;
+    rl->lat_mark = t;
+}
+
+/* It waits for the rest of its data block: keep the time so far. */
+static void lat_pause(struct reqloop *rl)
+{
+    rl->lat_carry += latency_clock() - rl->lat_mark;
 }
 
 /* The data block is whole in the item: store it and answer. */
@@ -141,8 +167,11 @@ char *reqloop_data_dest(const struct reqloop *rl, size_t *room)
 void reqloop_data_received(struct reqloop *rl, size_t n)
 {
     rl->data_have += n;
-    if (rl->data_have == rl->data_need)
+    if (rl->data_have == rl->data_need) {
+        rl->lat_mark = latency_clock();
         finish_data(rl);
+        lat_done(rl);
+    }
 }
 
 /* Keep a storage request past its command line: copy the line (replies may
@@ -420,6 +449,8 @@ static bool run_command(struct reqloop *rl, struct rbuf *in)
         run_unauthenticated(rl, in, ps, &req, consumed);
         return true;
     }
+    if (ps == PARSE_OK)
+        rl->lat_cls = (uint8_t)latency_class_of(req.cmd);
     if (ps == PARSE_ERROR) {
         enum exec_next next = exec_parse_error(&rl->x, &req);
         rbuf_consume(in, consumed);
@@ -451,10 +482,14 @@ static bool run_command(struct reqloop *rl, struct rbuf *in)
 
 enum reqloop_stop reqloop_run(struct reqloop *rl, struct rbuf *in, size_t out_limit, int *budget)
 {
+    rl->lat_mark = latency_clock();
     while (rl->state != REQLOOP_CLOSING) {
         if (rl->state == REQLOOP_DATA) {
-            if (!take_data(rl, in))
+            if (!take_data(rl, in)) {
+                lat_pause(rl);
                 return REQLOOP_NEED_INPUT;
+            }
+            lat_done(rl);
             continue;
         }
         if (rl->state == REQLOOP_SWALLOW) {
@@ -475,6 +510,8 @@ enum reqloop_stop reqloop_run(struct reqloop *rl, struct rbuf *in, size_t out_li
             return REQLOOP_BUDGET;
         if (!run_command(rl, in))
             return REQLOOP_NEED_INPUT;
+        if (rl->state != REQLOOP_DATA)
+            lat_done(rl); /* (a storage request is done once its block is in) */
         (*budget)--;
         if (rl->x.stream != NULL)
             return REQLOOP_STREAM;
@@ -495,6 +532,8 @@ void reqloop_end_input(struct reqloop *rl)
         return;
     store_abort(rl->x.srv->store, &rl->item);
     rl->state = REQLOOP_CMD;
+    rl->lat_cls = LATENCY_NONE; /* never done: not timed */
+    rl->lat_carry = 0;
     if (rl->ops->value_crlf == 0)
         return;
     /* exec's answer to a block without its terminator; no request, so no

@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -37,6 +38,13 @@ void stats_aggregate(struct server *srv, struct thread_stats *out)
     }
 }
 
+void stats_latency_aggregate(struct server *srv, struct latency_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < srv->nworkers; i++)
+        latency_sum_into(out, &srv->workers[i]->stats.latency);
+}
+
 void stats_reset(struct server *srv)
 {
     for (int i = 0; i < srv->nworkers; i++) {
@@ -44,6 +52,7 @@ void stats_reset(struct server *srv)
 #define STATS_ZERO(name, when) atomic_store_explicit(&ts->name, 0, memory_order_relaxed);
         THREAD_STATS_FIELDS(STATS_ZERO, THREAD_STATS_NO_SLOT)
 #undef STATS_ZERO
+        latency_reset(&ts->latency);
     }
     store_stats_reset(srv->store);
     prefix_stats_free(&srv->admin.prefix); /* memcached clears "stats detail" too */
@@ -472,6 +481,45 @@ static void stats_digest(struct exec_ctx *x)
     end(x);
 }
 
+/* "stats latency" (mnemo's own): per command that ran, its count, the sum
+ * of its service times and its histogram, cumulative as Prometheus'
+ * ("get:le_1024 N": N gets took at most 1024 ns; le_inf equals count).
+ * latency.h says what is timed. */
+static void stats_latency(struct exec_ctx *x)
+{
+    struct latency_stats *l = malloc(sizeof(*l));
+    if (l == NULL) {
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_ENOMEM, "out of memory");
+        return;
+    }
+    stats_latency_aggregate(x->srv, l);
+    for (int c = 0; c < LATENCY_NCLASSES; c++) {
+        const char *cls = latency_class_name((enum latency_class)c);
+        char name[64];
+        uint64_t cum = 0;
+        for (unsigned b = 0; b < LATENCY_BUCKETS; b++)
+            cum += atomic_load_explicit(&l->count[c][b], memory_order_relaxed);
+        if (cum == 0)
+            continue; /* a command that never ran says nothing */
+        snprintf(name, sizeof(name), "%s:count", cls);
+        stat_u64(x, name, cum);
+        snprintf(name, sizeof(name), "%s:sum_ns", cls);
+        stat_u64(x, name, atomic_load_explicit(&l->sum_ns[c], memory_order_relaxed));
+        cum = 0;
+        for (unsigned b = 0; b < LATENCY_BUCKETS; b++) {
+            cum += atomic_load_explicit(&l->count[c][b], memory_order_relaxed);
+            uint64_t bound = latency_bound_ns(b);
+            if (bound > 0)
+                snprintf(name, sizeof(name), "%s:le_%" PRIu64, cls, bound);
+            else
+                snprintf(name, sizeof(name), "%s:le_inf", cls);
+            stat_u64(x, name, cum);
+        }
+    }
+    free(l);
+    end(x);
+}
+
 /* The group is the first word. memcached 1.6.45 matches reset, detail,
  * settings, cachedump and conns as prefixes ("stats r" resets; "stats c"
  * is cachedump, which mnemo does not have), in that order, then the rest
@@ -504,6 +552,8 @@ void stats_command(struct exec_ctx *x, const char *arg, size_t narg)
         stats_persistence(x);
     } else if (arg_is(arg, n, "replication")) {
         stats_replication(x);
+    } else if (arg_is(arg, n, "latency")) {
+        stats_latency(x);
     } else if (arg_is(arg, n, "digest")) {
         stats_digest(x);
     } else if (arg_is(arg, n, "sizes")) {

@@ -15,6 +15,9 @@ struct exec_ctx;
 /* Sum every worker's counters into out (a plain snapshot). */
 void stats_aggregate(struct server *srv, struct thread_stats *out);
 
+/* Sum every worker's latency histograms into out. */
+void stats_latency_aggregate(struct server *srv, struct latency_stats *out);
+
 /* Zero every worker's counters ("stats reset"). Racing increments may
  * survive the reset, as in memcached. */
 void stats_reset(struct server *srv);

@@ -16,6 +16,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "server/latency.h"
+
 /*
  * The per-thread counters, each declared once, in the order "stats" prints
  * them (memcached 1.6.45's). X(name, when): the field and its stat name;
@@ -49,6 +51,7 @@ struct thread_stats {
 #define STATS_DECLARE(name, when) _Atomic uint64_t name;
     THREAD_STATS_FIELDS(STATS_DECLARE, THREAD_STATS_NO_SLOT)
 #undef STATS_DECLARE
+    struct latency_stats latency; /* "stats latency", mnemo_command_duration_seconds */
 };
 
 /* Owner-thread increment: a relaxed load and store, which compile to a

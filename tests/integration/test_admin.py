@@ -4,8 +4,9 @@ group, against memcached 1.6.45.
 
 Every conversation below is data: the line sent and the bytes memcached
 1.6.45 answered (observed one line at a time).  Each runs against mnemod;
-where a 1.6.45 binary is at hand ($MEMCACHED_1645, default
-/tmp/mnemo-ref/memcached-1.6.45/memcached) the same conversation also runs
+where a 1.6.45 binary is at hand ($MEMCACHED_1645, else $MEMCACHED_NEW as
+make test sets it, else /tmp/mnemo-ref/memcached-1.6.45/memcached) the same
+conversation also runs
 against it, so the recorded replies are checked to be 1.6.45's own.
 Lines where mnemod answers differently on purpose carry mnemod's reply as
 a third element; those are documented in README ("Differences from
@@ -22,7 +23,8 @@ import pytest
 import mnemo_harness
 from mnemo_harness import IS_MEMCACHED, RawClient, Server, scaled
 
-REF_BIN = os.environ.get("MEMCACHED_1645", "/tmp/mnemo-ref/memcached-1.6.45/memcached")
+REF_BIN = os.environ.get("MEMCACHED_1645") or os.environ.get(
+    "MEMCACHED_NEW", "/tmp/mnemo-ref/memcached-1.6.45/memcached")
 HAVE_REF = os.access(REF_BIN, os.X_OK)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED, reason="compares mnemod with memcached 1.6.45")

@@ -179,13 +179,16 @@ def test_io_uring_switch_serves_both_ways(server_factory, backend):
 # REFUSE (exits non-zero). mnemod must do the same, and with START show the
 # listed "stats settings" values. The table is checked against
 # memcached 1.6.45 itself wherever its binary is found
-# ($MEMCACHED_1_6_45, default /tmp/mnemo-ref/memcached-1.6.45/memcached, as
-# ../shared/reference/build-memcached.sh builds it).
+# ($MEMCACHED_1_6_45, else $MEMCACHED_NEW as make test sets it, else
+# /tmp/mnemo-ref/memcached-1.6.45/memcached, as
+# ../shared/reference/build-memcached.sh builds it by default).
 
 START, REFUSE = "start", "refuse"
 
-MEMCACHED_1_6_45 = os.environ.get("MEMCACHED_1_6_45",
-                                  "/tmp/mnemo-ref/memcached-1.6.45/memcached")
+# make test names the reference it built in MEMCACHED_NEW (as for the
+# differential suite); MEMCACHED_1_6_45 overrides it by hand.
+MEMCACHED_1_6_45 = os.environ.get("MEMCACHED_1_6_45") or os.environ.get(
+    "MEMCACHED_NEW", "/tmp/mnemo-ref/memcached-1.6.45/memcached")
 
 SAME = [
     # -o: the comma form, switches and their no_ twins

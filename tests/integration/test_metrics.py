@@ -285,6 +285,93 @@ def test_counters_move_as_the_conversation_says(server_factory):
                    int(c.stats()["curr_items"]) == 0, 10, "the flushed items to be reclaimed")
 
 
+def histogram(m, command):
+    """The command's buckets as [(le, cumulative count)], with its sum and
+    count, from a parsed scrape."""
+    name = "mnemo_command_duration_seconds"
+    buckets = sorted(((float(dict(lb)["le"]), v) for (n, lb), v in m.items()
+                      if n == name + "_bucket" and dict(lb)["command"] == command))
+    return (buckets, value(m, name + "_sum", command=command),
+            value(m, name + "_count", command=command))
+
+
+def check_histogram(m, command):
+    """Cumulative, +Inf equal to the count, and a sum the buckets allow:
+    each request between its bucket's lower and upper bound."""
+    buckets, total, count = histogram(m, command)
+    assert buckets[-1][0] == float("inf") and buckets[-1][1] == count, (command, buckets)
+    lo = hi = 0.0
+    prev_le, prev_cum = 0.0, 0
+    for le, cum in buckets:
+        assert cum >= prev_cum, (command, buckets)
+        if le != float("inf"):
+            lo += (cum - prev_cum) * prev_le
+            hi += (cum - prev_cum) * le
+        else:
+            lo += (cum - prev_cum) * prev_le
+            hi = float("inf") if cum > prev_cum else hi
+        prev_le, prev_cum = le, cum
+    assert lo <= total <= hi, (command, lo, total, hi)
+    return count
+
+
+def test_latency_histograms_count_every_command(server_factory):
+    """mnemo_command_duration_seconds: one observation per request that ran,
+    as its command (text, meta and binary alike; a value arriving in many
+    reads is one set); a line that fails to parse is none; "stats latency"
+    says the same; stats reset empties them."""
+    srv = start(server_factory, "-t", "2")
+    with srv.client() as c:
+        c.call(b"set a 0 0 1\r\nA\r\n", b"STORED\r\n")
+        c.call(b"get a\r\n", b"VALUE a 0 1\r\nA\r\nEND\r\n")
+        c.call(b"get a zz a\r\n", b"VALUE a 0 1\r\nA\r\nVALUE a 0 1\r\nA\r\nEND\r\n")
+        c.call(b"mg a v\r\n", b"VA 1\r\nA\r\n")
+        c.call(b"ms m 2 T0\r\nhi\r\n", b"HD\r\n")
+        c.call(b"bogus\r\n", b"ERROR\r\n")
+        c.call(b"delete zz\r\n", b"NOT_FOUND\r\n")
+        big = b"v" * (700 * 1024)
+        c.send(b"set big 0 0 %d\r\n" % len(big))
+        for i in range(0, len(big), 64 * 1024):  # the block in many pieces
+            c.send(big[i:i + 64 * 1024])
+        c.call(b"\r\n", b"STORED\r\n")
+    with srv.client() as b:
+        # binary get of "a" (opcode 0x00), counted as a get
+        b.send(bytes([0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
+               + bytes(8) + b"a")
+        head = b.recv_exact(24)
+        assert head[0] == 0x81 and head[6:8] == b"\x00\x00", head
+        b.recv_exact(int.from_bytes(head[8:12], "big"))
+    m = scrape(srv)
+    counts = {dict(lb)["command"]: v for (n, lb), v in m.items()
+              if n == "mnemo_command_duration_seconds_count"}
+    assert counts.get("get") == 3 and counts.get("set") == 2, counts
+    assert counts.get("mg") == 1 and counts.get("ms") == 1 and counts.get("delete") == 1, counts
+    for command in counts:
+        assert check_histogram(m, command) == counts[command]
+    # the commands that never ran have no series
+    assert "gets" not in counts and "incr" not in counts, counts
+
+    with srv.client() as c:
+        st = c.stats("latency")
+        for command in ("get", "set", "mg", "ms", "delete"):
+            assert int(st[command + ":count"]) == counts[command], (command, st)
+            assert int(st[command + ":le_inf"]) == counts[command]
+            assert int(st[command + ":sum_ns"]) == round(
+                histogram(m, command)[1] * 1e9), (command, st)
+        # cumulative, bound by bound
+        les = [k for k in st if k.startswith("get:le_") and k != "get:le_inf"]
+        bounds = sorted(int(k.split("_")[-1]) for k in les)
+        assert bounds[0] == 128 and bounds[-1] == 1 << 30
+        assert all(b2 == 2 * b1 for b1, b2 in zip(bounds, bounds[1:]))
+        cum = [int(st["get:le_%d" % b]) for b in bounds]
+        assert cum == sorted(cum)
+        c.call(b"stats reset\r\n", b"RESET\r\n")
+        st = c.stats("latency")
+        assert "get:count" not in st and "set:count" not in st, st
+    m = scrape(srv)
+    assert ("mnemo_command_duration_seconds_count", (("command", "get"),)) not in m
+
+
 def test_connections_counted(server_factory):
     srv = start(server_factory)
     before = scrape(srv)

@@ -14,6 +14,7 @@
 
 #include "common/outq.h"
 #include "common/rbuf.h"
+#include "server/latency.h"
 #include "server/reqloop.h"
 #include "server/server.h"
 #include "server/stats.h"
@@ -344,6 +345,83 @@ static void test_pinned_binary(void **state)
     assert_int_equal(f->ngot, 0);
 }
 
+/* Requests of class cls the loop has timed. */
+static uint64_t timed(const struct fixture *f, enum latency_class cls)
+{
+    uint64_t n = 0;
+    for (unsigned b = 0; b < LATENCY_BUCKETS; b++)
+        n += atomic_load(&f->stats.latency.count[cls][b]);
+    return n;
+}
+
+static uint64_t timed_all(const struct fixture *f)
+{
+    uint64_t n = 0;
+    for (int c = 0; c < LATENCY_NCLASSES; c++)
+        n += timed(f, (enum latency_class)c);
+    return n;
+}
+
+/* Every request that ran is timed once, as its command; a parse error,
+ * a refused line's block and quit are not; a set whose block came in
+ * pieces is one set. */
+static void test_latency_counts_each_request_once(void **state)
+{
+    struct fixture *f = *state;
+    feed_str(f, "set a 0 0 1\r\nx\r\nget a\r\nget a b\r\nmg a v\r\nms b 2\r\nhi\r\n"
+                "bogus\r\nincr a 1\r\nversion\r\nset k 0 0 10\r\n0123");
+    assert_int_equal(run(f), REQLOOP_NEED_INPUT);
+    assert_int_equal(timed(f, LATENCY_SET), 1);
+    assert_int_equal(timed(f, LATENCY_GET), 2);
+    assert_int_equal(timed(f, LATENCY_MG), 1);
+    assert_int_equal(timed(f, LATENCY_MS), 1);
+    assert_int_equal(timed(f, LATENCY_INCR), 1);
+    assert_int_equal(timed(f, LATENCY_OTHER), 1); /* version */
+    assert_int_equal(timed_all(f), 7);            /* bogus is not timed */
+    feed_str(f, "456789\r\n");
+    assert_int_equal(run(f), REQLOOP_IDLE);
+    assert_int_equal(timed(f, LATENCY_SET), 2);
+    uint64_t sum = 0;
+    for (int c = 0; c < LATENCY_NCLASSES; c++)
+        sum += atomic_load(&f->stats.latency.sum_ns[c]);
+    assert_true(sum > 0);
+    feed_str(f, "quit\r\n");
+    run(f);
+    assert_int_equal(timed_all(f), 8);
+}
+
+/* A data block received straight into the item (large values) finishes
+ * the set outside reqloop_run: still timed, once. */
+static void test_latency_direct_receive(void **state)
+{
+    struct fixture *f = *state;
+    feed_str(f, "set big 0 0 100000\r\n");
+    assert_int_equal(run(f), REQLOOP_NEED_INPUT);
+    size_t room = 0;
+    char *dest = reqloop_data_dest(&f->rl, &room);
+    assert_non_null(dest);
+    assert_int_equal(room, 100002);
+    memset(dest, 'v', 100000);
+    memcpy(dest + 100000, "\r\n", 2);
+    assert_int_equal(timed(f, LATENCY_SET), 0);
+    reqloop_data_received(&f->rl, room);
+    assert_int_equal(timed(f, LATENCY_SET), 1);
+    assert_int_equal(timed_all(f), 1);
+}
+
+/* A block cut off by the end of input is no request done: not timed. */
+static void test_latency_end_input(void **state)
+{
+    struct fixture *f = *state;
+    feed_str(f, "set k 0 0 10\r\n01");
+    assert_int_equal(run(f), REQLOOP_NEED_INPUT);
+    reqloop_end_input(&f->rl);
+    feed_str(f, "get k\r\n");
+    assert_int_equal(run(f), REQLOOP_IDLE);
+    assert_int_equal(timed(f, LATENCY_SET), 0);
+    assert_int_equal(timed(f, LATENCY_GET), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +435,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pinned_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latency_counts_each_request_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latency_direct_receive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latency_end_input, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

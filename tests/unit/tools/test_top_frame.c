@@ -52,6 +52,66 @@ static void two_samples(struct top_sample *p, struct top_sample *c)
     put_stat(c, "curr_items", 1000);
     put_stat(c, "curr_connections", 7);
     top_sample_stat(c, "not_a_figure_top_reads", "99");
+    /* stats latency: 100 requests in the interval, 40 up to 1024 ns, 58
+     * more up to 2048 ns, 2 beyond the last bound (the set lines add 0) */
+    top_sample_latency(p, "get:count", "10");
+    top_sample_latency(p, "get:le_1024", "10");
+    top_sample_latency(p, "get:le_2048", "10");
+    top_sample_latency(p, "get:le_inf", "10");
+    top_sample_latency(c, "get:count", "110");
+    top_sample_latency(c, "get:sum_ns", "123456");
+    top_sample_latency(c, "get:le_1024", "50");
+    top_sample_latency(c, "get:le_2048", "108");
+    top_sample_latency(c, "get:le_inf", "110");
+    top_sample_latency(c, "set:le_1024", "0");
+    top_sample_latency(c, "set:le_2048", "0");
+    top_sample_latency(c, "set:le_inf", "0");
+    /* the admin commands (top's own stats) are left out */
+    top_sample_latency(c, "other:le_1024", "1000");
+    top_sample_latency(c, "other:le_inf", "1000");
+}
+
+/* Percentiles from the interval's histogram, interpolated in the bucket
+ * as Prometheus does; beyond the last bound, the last bound. */
+static void test_latency_percentiles(void **state)
+{
+    (void)state;
+    struct top_sample p, c;
+    struct top_row r, t;
+    two_samples(&p, &c);
+    assert_true(c.has_lat);
+    top_row_server(&r, "a", &p, &c, 0);
+    assert_true(r.has_lat);
+    assert_int_equal(r.lat.n, 3);
+    assert_int_equal(r.lat.cum[0], 40);
+    assert_int_equal(r.lat.cum[1], 98);
+    assert_int_equal(r.lat.cum[2], 100);
+    assert_true(r.lat.le[2] == UINT64_MAX);
+    /* rank 50: 10 of the 58 in (1024, 2048] */
+    double p50 = top_hist_quantile(&r.lat, 0.5);
+    assert_true(p50 > 1024 + 1024.0 * 10 / 58 - 0.01 && p50 < 1024 + 1024.0 * 10 / 58 + 0.01);
+    /* rank 20 of the first 40 in (0, 1024] */
+    double p20 = top_hist_quantile(&r.lat, 0.2);
+    assert_true(p20 > 511.9 && p20 < 512.1);
+    assert_true(top_hist_quantile(&r.lat, 0.99) == 2048);
+    assert_true(top_hist_quantile(&r.lat, 0.999) == 2048);
+    struct top_hist empty = {0};
+    assert_true(top_hist_quantile(&empty, 0.5) < 0);
+
+    /* the total adds the servers' intervals bound by bound */
+    struct top_row rows[2] = {r, r};
+    top_row_total(&t, rows, 2);
+    assert_true(t.has_lat);
+    assert_int_equal(t.lat.cum[0], 80);
+    assert_int_equal(t.lat.cum[2], 200);
+
+    /* a count that went down (restart, stats reset): no percentiles */
+    top_row_server(&r, "a", &c, &p, 0);
+    assert_false(r.has_lat);
+    /* a server without the group (memcached): none either */
+    c.has_lat = 0;
+    top_row_server(&r, "a", &p, &c, 0);
+    assert_false(r.has_lat);
 }
 
 static void test_rates(void **state)
@@ -172,13 +232,14 @@ static void test_frame_text(void **state)
     /* hit% 75.0 after miss/s; 3.0M of 64.0M is 4.7%, 3146 B per item */
     assert_non_null(strstr(text, "\n127.0.0.1:11211       -         200.0    10.0"));
     assert_non_null(strstr(text, "  150.0    50.0  75.0     5.0     6.0     1.0     7      1000"
-                                 "    3.0M   64.0M   4.7   3146\n"));
-    /* no gets, no items: a dash, not 0; 1536 bytes is 1.5K */
+                                 "    3.0M   64.0M   4.7   3146  1.20us  2.05us  2.05us\n"));
+    /* no gets, no items, no latency: a dash, not 0; 1536 bytes is 1.5K */
     assert_non_null(strstr(text, "     0.0     0.0     -     0.0     0.0     0.0     0         0"
-                                 "      0B    1.5K   0.0      -\n"));
+                                 "      0B    1.5K   0.0      -       -       -       -\n"));
+    assert_non_null(strstr(text, " B/item     p50     p99   p99.9\n"));
     assert_non_null(strstr(text, "\n127.0.0.1:11213       down: "));
     assert_non_null(strstr(text, "\ntotal                           200.0"));
-    assert_non_null(strstr(text, "\nlatency percentiles: n/a"));
+    assert_non_null(strstr(text, "\np50 p99 p99.9: time a request took inside the server"));
     free(text);
 
     text = frame(rows, 1, NULL, 30);
@@ -197,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_total),
         cmocka_unit_test(test_frame_text),
+        cmocka_unit_test(test_latency_percentiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
