@@ -40,8 +40,6 @@
 /* Most plaintext one SSL_write takes straight from a large buffer. */
 #define DIRECT_MAX (256 * 1024)
 
-enum io { IO_OK, IO_AGAIN, IO_CLOSED, IO_ERROR };
-
 struct tls_conn {
     struct tls_session *s;
     bool handshaking;
@@ -90,20 +88,20 @@ static char *thread_wbuf(size_t size)
 
 /* A fatal OpenSSL result: a TLS protocol error is counted (a reset or a
  * write to a closed socket is not one). */
-static enum io fatal(struct conn *c, int ssl_err)
+static enum conn_io fatal(struct conn *c, int ssl_err)
 {
     struct tls_conn *t = tc(c);
     t->broken = true;
     if (ssl_err == SSL_ERROR_SSL)
         tls_session_count_proto_error(t->s);
     ERR_clear_error();
-    return IO_ERROR;
+    return CONN_IO_ERROR;
 }
 
 /* One SSL_read into the direct destination or c->in, as conn_epoll.c's
  * sock_read. *drained: nothing more is buffered, in OpenSSL or (very
  * likely) in the socket. */
-static enum io tls_read(struct conn *c, size_t *nread, bool *drained, bool *direct)
+static enum conn_io tls_read(struct conn *c, size_t *nread, bool *drained, bool *direct)
 {
     struct tls_conn *t = tc(c);
     char *dst;
@@ -116,7 +114,7 @@ static enum io tls_read(struct conn *c, size_t *nread, bool *drained, bool *dire
     } else {
         room = rbuf_space(&c->in, READ_ROOM);
         if (room == 0)
-            return IO_ERROR;
+            return CONN_IO_ERROR;
         dst = c->in.data + c->in.end;
     }
     ERR_clear_error();
@@ -127,17 +125,17 @@ static enum io tls_read(struct conn *c, size_t *nread, bool *drained, bool *dire
         *drained = *nread < room && !SSL_has_pending(t->s->ssl);
         if (!*direct)
             c->in.end += (size_t)r;
-        return IO_OK;
+        return CONN_IO_OK;
     }
     int e = SSL_get_error(t->s->ssl, r);
     switch (e) {
     case SSL_ERROR_WANT_READ:
-        return IO_AGAIN;
+        return CONN_IO_AGAIN;
     case SSL_ERROR_WANT_WRITE:
         t->read_wants_write = true;
-        return IO_AGAIN;
+        return CONN_IO_AGAIN;
     case SSL_ERROR_ZERO_RETURN: /* close_notify, or the peer closed its socket */
-        return IO_CLOSED;
+        return CONN_IO_CLOSED;
     default:
         return fatal(c, e);
     }
@@ -157,13 +155,13 @@ static size_t gather(const struct iovec *iov, size_t n, char *buf, size_t limit)
 
 /* Send the queue through SSL_write until it is empty or would block, as
  * conn_epoll.c's sock_send; *sent counts plaintext bytes. */
-static enum io tls_send(struct conn *c, size_t *sent)
+static enum conn_io tls_send(struct conn *c, size_t *sent)
 {
     struct tls_conn *t = tc(c);
     struct iovec iov[FLUSH_IOV_MAX];
     *sent = 0;
     if (c->want & CONN_WANT_HOLD)
-        return IO_OK;
+        return CONN_IO_OK;
     size_t wbuf_size = tls_session_wbuf_size(t->s);
     while (!outq_empty(&c->out)) {
         size_t n = outq_iov(&c->out, iov, FLUSH_IOV_MAX);
@@ -178,7 +176,7 @@ static enum io tls_send(struct conn *c, size_t *sent)
         } else {
             char *buf = thread_wbuf(wbuf_size);
             if (buf == NULL)
-                return IO_ERROR;
+                return CONN_IO_ERROR;
             len = gather(iov, n, buf, retry > 0 ? retry : wbuf_size);
             p = buf;
         }
@@ -196,26 +194,35 @@ static enum io tls_send(struct conn *c, size_t *sent)
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
             t->wpending = len;
             t->write_wants_read = e == SSL_ERROR_WANT_READ;
-            return IO_AGAIN;
+            return CONN_IO_AGAIN;
         }
         return fatal(c, e);
     }
-    return IO_OK;
+    return CONN_IO_OK;
 }
 
-/* ---- wake-ups ---------------------------------------------------------------- */
+/* ---- wake-ups ----------------------------------------------------------------
+ * conn_epoll.c's (conn_ready_*), on tls_read and tls_send, once the
+ * handshake is done. */
 
-static bool call(struct conn *c, enum conn_event ev, size_t n)
+/* What OpenSSL waits for, besides what the owner wants: bytes it holds
+ * make no readiness, so writable (which fires at once) stands in. */
+static uint32_t tls_watch(const struct conn *c)
 {
-    if (conn_call(c, ev, n))
-        return true;
-    conn_release(c);
-    return false;
+    const struct tls_conn *t = tc(c);
+    uint32_t mask = t->write_wants_read ? EVENT_READ : 0;
+    if (t->read_wants_write || ((c->want & CONN_WANT_INPUT) && SSL_has_pending(t->s->ssl)))
+        mask |= EVENT_WRITE;
+    return mask;
 }
+
+static const struct conn_ready_io tls_io = {.read = tls_read, .send = tls_send,
+                                            .watch = tls_watch};
 
 static void fail(struct conn *c)
 {
-    call(c, CONN_EV_ERROR, 0);
+    if (!conn_call(c, CONN_EV_ERROR, 0))
+        conn_release(c);
 }
 
 static void stop_timer(struct conn *c)
@@ -226,41 +233,6 @@ static void stop_timer(struct conn *c)
     event_del(c->loop, &t->timer_ev);
     close(t->timer_fd);
     t->timer_fd = -1;
-}
-
-/* Send, tell the owner of what went if it waits on output, then watch for
- * what it wants next (conn_epoll.c's settle), plus what OpenSSL needs. */
-static void settle(struct conn *c)
-{
-    struct tls_conn *t = tc(c);
-    size_t sent;
-    if (t->handshaking)
-        return; /* the handshake watches for itself */
-    if (tls_send(c, &sent) == IO_ERROR) {
-        fail(c);
-        return;
-    }
-    if (sent > 0 && (c->want & CONN_WANT_OUTPUT)) {
-        if (!call(c, CONN_EV_OUTPUT, sent))
-            return;
-        if (tls_send(c, &sent) == IO_ERROR) {
-            fail(c);
-            return;
-        }
-    }
-    if ((c->want & CONN_WANT_CLOSE) && outq_empty(&c->out) && !call(c, CONN_EV_OUTPUT, 0))
-        return;
-    bool input = (c->want & CONN_WANT_INPUT) != 0;
-    uint32_t mask = 0;
-    if (input || t->write_wants_read)
-        mask |= EVENT_READ;
-    /* bytes OpenSSL holds make no readiness: writable fires at once instead */
-    if ((!outq_empty(&c->out) && !(c->want & CONN_WANT_HOLD)) || (c->want & CONN_WANT_YIELD) ||
-        (sent > 0 && (c->want & CONN_WANT_OUTPUT)) || t->read_wants_write ||
-        (input && SSL_has_pending(t->s->ssl)))
-        mask |= EVENT_WRITE;
-    if (event_modify(c->loop, &c->ev, mask) != 0)
-        fail(c);
 }
 
 /* One step of the handshake. 1: done; 0: waiting (watched); -1: failed. */
@@ -298,46 +270,13 @@ static void wake(struct conn *c, uint32_t events)
             return;
         events = EVENT_READ; /* the owner's first event: what came with the handshake */
     }
-    c->budget = c->budget_max;
     if (t->read_wants_write && (events & EVENT_WRITE))
         events |= EVENT_READ;
     if (t->write_wants_read && (events & EVENT_READ))
         events |= EVENT_WRITE;
     if (SSL_has_pending(t->s->ssl))
         events |= EVENT_READ;
-    if ((events & EVENT_WRITE) || (c->want & CONN_WANT_YIELD)) {
-        size_t sent = 0;
-        if ((events & EVENT_WRITE) && tls_send(c, &sent) == IO_ERROR) {
-            fail(c);
-            return;
-        }
-        if (!call(c, (c->want & CONN_WANT_YIELD) ? CONN_EV_RESUME : CONN_EV_OUTPUT, sent))
-            return;
-    }
-    if ((events & EVENT_READ) && (c->want & CONN_WANT_INPUT) && c->budget > 0) {
-        for (;;) {
-            size_t n;
-            bool drained, direct;
-            enum io r = tls_read(c, &n, &drained, &direct);
-            if (r == IO_AGAIN)
-                break;
-            if (r == IO_CLOSED) {
-                if (!call(c, CONN_EV_PEER_CLOSED, 0))
-                    return;
-                break;
-            }
-            if (r == IO_ERROR) {
-                fail(c);
-                return;
-            }
-            conn_count(c->bytes_read, n);
-            if (!call(c, direct ? CONN_EV_DIRECT : CONN_EV_INPUT, n))
-                return;
-            if (drained || !(c->want & CONN_WANT_INPUT) || c->budget <= 0)
-                break;
-        }
-    }
-    settle(c);
+    conn_ready_wake(c, events, &tls_io);
 }
 
 static void on_ready(struct event_handler *h, uint32_t events)
@@ -407,7 +346,8 @@ fail:
 
 static void tls_want(struct conn *c)
 {
-    settle(c);
+    if (!tc(c)->handshaking) /* the handshake watches for itself */
+        conn_ready_settle(c, &tls_io);
 }
 
 static void tls_kick(struct conn *c)

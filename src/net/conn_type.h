@@ -35,6 +35,28 @@ static inline void conn_count(_Atomic uint64_t *counter, size_t n)
                           memory_order_relaxed);
 }
 
+/*
+ * The readiness types' shared wake-up (conn_epoll.c): one readiness event
+ * or kick runs the owner on what io reads and sends; settle sends what the
+ * owner queued and watches for what it wants next. conn_epoll.c's io is
+ * the socket's, conn_tls.c's OpenSSL's.
+ */
+enum conn_io { CONN_IO_OK, CONN_IO_AGAIN, CONN_IO_CLOSED, CONN_IO_ERROR };
+
+struct conn_ready_io {
+    /* One read into the direct destination (*direct) or c->in; *drained:
+     * nothing more is very likely waiting. */
+    enum conn_io (*read)(struct conn *c, size_t *nread, bool *drained, bool *direct);
+    /* Send c->out until empty or blocked (CONN_IO_OK when held); *sent. */
+    enum conn_io (*send)(struct conn *c, size_t *sent);
+    /* What to watch besides the owner's wants (TLS: what OpenSSL waits
+     * for); NULL: nothing. */
+    uint32_t (*watch)(const struct conn *c);
+};
+
+void conn_ready_wake(struct conn *c, uint32_t events, const struct conn_ready_io *io);
+void conn_ready_settle(struct conn *c, const struct conn_ready_io *io);
+
 /* The end of a closed connection with nothing in flight: free its
  * buffers (dropping queued references) and hand it to the owner's free fn.
  * The type has closed the socket and freed its own state before. */
