@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "net/conn_type.h"
 #include "net/event.h"
 #include "net/tls_session.h"
@@ -252,7 +253,13 @@ static int handshake(struct conn *c)
         uint32_t mask = e == SSL_ERROR_WANT_READ ? EVENT_READ : EVENT_WRITE;
         return event_modify(c->loop, &c->ev, mask) == 0 ? 0 : -1;
     }
-    /* a plain-text client, an unknown CA, a version below the minimum... */
+    /* a plain-text client, an unknown CA, a version below the minimum...:
+     * counted; said only at -vvv (a client could fill the log) */
+    char reason[160] = "connection closed";
+    unsigned long code = ERR_peek_error();
+    if (code != 0)
+        ERR_error_string_n(code, reason, sizeof(reason));
+    log_debug("TLS handshake failed (fd %d): %s", c->fd, reason);
     t->broken = true;
     ERR_clear_error();
     tls_session_count(t->s, false);
@@ -294,6 +301,7 @@ static void on_timer(struct event_handler *h, uint32_t events)
     stop_timer(c);
     if (!t->handshaking)
         return;
+    log_debug("TLS handshake timed out (fd %d)", c->fd);
     t->broken = true;
     tls_session_count(t->s, false);
     fail(c);

@@ -179,6 +179,8 @@ static const struct xopt options[] = {
      "=KB: replies gathered per TLS write, per worker, 1..1024 (default 16)", 16 * 1024},
     {"ssl_session_cache", X_SET, F(ssl_session_cache), 0, 0, 0, NULL, NULL, S_NONE,
      "server-side TLS session cache, for session resumption", 0},
+    {"ssl_kernel_tls", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "ssl_kernel_tls: refused: mnemo has no kernel TLS offload", 0},
     {"ssl_min_version", X_INT, F(ssl_min_version), 0, 3, 0, NULL, NULL, S_NONE,
      "=0..3: lowest TLS version accepted: 0 tlsv1.0, 1 tlsv1.1, 2 tlsv1.2\n"
      "                          (default), 3 tlsv1.3", 2},
@@ -632,7 +634,10 @@ int config_extended_parse(struct config *cfg, const char *list, char *err, size_
             return -1;
         }
         if (o->kind == X_REFUSED) {
-            snprintf(err, errlen, "-o %s: %s", item, o->help + strlen(o->name) + 3);
+            /* the help after "name: " or, for a family, "name*: " */
+            const char *why = o->help + strlen(o->name);
+            why += strspn(why, "*: ");
+            snprintf(err, errlen, "-o %s: %s", item, why);
             return -1;
         }
         if (apply(cfg, o, val, err, errlen) != 0)
