@@ -515,7 +515,9 @@ def test_stats_settings_as_memcached(servers, certs):
     flags = ["-o", "ssl_verify_mode=1,ssl_ca_cert=%s,ssl_session_cache" % (certs / "ca.crt")]
     mine = settings(servers(certs, flags))
     theirs = settings(servers(certs, flags, kind="memcached"))
-    for name in ("ssl_enabled", "ssl_verify_mode", "ssl_keyformat", "ssl_ciphers",
+    for name in ("ssl_chain_cert", "ssl_key"):  # each server has copies of its own
+        assert Path(mine[name]).name == Path(theirs[name]).name, name
+    for name in ("ssl_enabled", "ssl_ca_cert", "ssl_verify_mode", "ssl_keyformat", "ssl_ciphers",
                  "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version"):
         assert mine[name] == theirs[name], name
     assert mine["ssl_verify_mode"] == "1" and mine["ssl_session_cache"] == "yes"
@@ -572,6 +574,9 @@ def test_bad_combinations_stop_at_start(certs, tmp_path):
                                    "ssl_chain_cert=%s,ssl_keyformat=ENGINE" % cert)
     assert "ssl_ca_cert" in start_fails(certs, tmp_path, "-U", "0", "-Z", "-o",
                                         "ssl_chain_cert=%s,ssl_key=%s,ssl_verify_mode=2"
+                                        % (cert, key))
+    assert "ssl_ciphers" in start_fails(certs, tmp_path, "-U", "0", "-Z", "-o",
+                                        "ssl_chain_cert=%s,ssl_key=%s,ssl_ciphers=NOPE"
                                         % (cert, key))
     assert "-Z" in start_fails(certs, tmp_path, "-U", "0", "-o", "ssl_key=%s" % key)
     assert "notls" in start_fails(certs, tmp_path, "-U", "0", "-l", "notls:127.0.0.1")
