@@ -81,16 +81,20 @@ const char *config_listen_tls(const char *entry, enum config_tls_listen *mode)
     return entry;
 }
 
+/* The -l list's entry after the one at p, or NULL. */
+static const char *next_entry(const char *p)
+{
+    const char *comma = strchr(p, ',');
+    return comma != NULL ? comma + 1 : NULL;
+}
+
 /* The first TLS prefix of the -l list, or NULL. */
 static const char *listen_prefix(const char *list)
 {
-    for (const char *p = list; p != NULL && *p != '\0';) {
+    for (const char *p = list; p != NULL && *p != '\0'; p = next_entry(p)) {
         enum config_tls_listen mode;
         if (config_listen_tls(p, &mode) != p)
             return p;
-        p = strchr(p, ',');
-        if (p != NULL)
-            p++;
     }
     return NULL;
 }
@@ -115,6 +119,15 @@ int config_tls_check(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "TLS (-Z) needs a certificate: -o ssl_chain_cert=FILE "
                  "(and ssl_key=FILE unless the key is in it)");
         return -1;
+    }
+    for (const char *p = prefixed; p != NULL && *p != '\0'; p = next_entry(p)) {
+        enum config_tls_listen mode;
+        config_listen_tls(p, &mode);
+        if (mode == CONFIG_TLS_PEER && cfg->ssl_ca_cert[0] == '\0') {
+            snprintf(err, errlen, "-l mtls:...: a listener that requires client certificates "
+                     "needs -o ssl_ca_cert=FILE to check them against");
+            return -1;
+        }
     }
     if (cfg->udpport != 0) {
         snprintf(err, errlen, "cannot use UDP with TLS (-Z): datagrams would go in plain text "

@@ -369,12 +369,36 @@ def test_mtls_listener_requires_a_certificate(servers, certs, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_min_version_refuses_older(servers, certs, kind):
     srv = servers(certs, ["-o", "ssl_min_version=3"], kind=kind)
+    before = int(stat(srv, "ssl_handshake_errors"))
     assert refused(lambda: srv.connect_socket(
         ctx=client_ctx(certs, maximum=ssl.TLSVersion.TLSv1_2)))
+    if kind == "mnemod":
+        assert wait_until(lambda: int(stat(srv, "ssl_handshake_errors")) == before + 1, 10,
+                          "the refused version counted")
     with srv.connect_socket() as s:
         assert s.version() == "TLSv1.3"
         assert talk(s, b"version\r\n").startswith(b"VERSION ")
     assert settings(srv)["ssl_min_version"] == "tlsv1.3"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_garbage_after_the_handshake_is_a_protocol_error(servers, certs, kind):
+    """A record that does not decrypt (a forged one, written under the TLS
+    layer): the connection is closed; mnemod counts ssl_proto_errors
+    (1.6.45's name; 1.6.18 has no such line)."""
+    srv = servers(certs, kind=kind)
+    with srv.connect_socket() as s:
+        assert talk(s, b"version\r\n").startswith(b"VERSION ")
+        raw = socket.socket(fileno=os.dup(s.fileno()))
+        raw.settimeout(IO_TIMEOUT)
+        raw.sendall(b"\x17\x03\x03\x00\x20" + b"\x00" * 0x20)  # application data, bad MAC
+        assert b"VERSION" not in until_closed(raw)
+        raw.close()
+    with srv.connect_socket() as s:
+        assert talk(s, b"version\r\n").startswith(b"VERSION ")
+    if kind == "mnemod":
+        assert stat(srv, "ssl_proto_errors") == "1"
+        assert stat(srv, "ssl_handshake_errors") == "0"
 
 
 def test_stalled_handshake_is_bounded_and_blocks_nobody(servers, certs):

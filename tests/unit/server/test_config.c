@@ -407,6 +407,8 @@ static void test_tls_options(void **state)
     expect_error(unix_socket, ARGC(unix_socket), "unix socket");
     char *prefix[] = {"mnemod", "-l", "mtls:127.0.0.1"};
     expect_error(prefix, ARGC(prefix), "'mtls' option is valid only when SSL is enabled");
+    char *mtls[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c", "-l", "h,mtls:h:2"};
+    expect_error(mtls, ARGC(mtls), "ssl_ca_cert");
     char *mode4[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_verify_mode=4"};
     expect_error(mode4, ARGC(mode4), "ssl_verify_mode");
     char *names[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_min_version=tlsv1.3"};
