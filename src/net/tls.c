@@ -261,10 +261,12 @@ void tls_server_counters(const struct tls_server *ts, struct tls_counters *out)
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tls_session **pending; /* indexed by fd */
 static size_t npending;
+/* set once anything is filed: a process without TLS never takes the lock */
+static atomic_bool any_pending;
 
 int tls_server_adopt(struct tls_server *ts, int fd, enum tls_listen mode)
 {
-    struct tls_session *s = malloc(sizeof(*s));
+    struct tls_session *s = calloc(1, sizeof(*s));
     if (s == NULL || fd < 0)
         goto fail;
     s->ts = ts;
@@ -293,6 +295,7 @@ int tls_server_adopt(struct tls_server *ts, int fd, enum tls_listen mode)
         npending = n;
     }
     pending[fd] = s;
+    atomic_store(&any_pending, true);
     pthread_mutex_unlock(&pending_lock);
     return 0;
 fail:
@@ -306,6 +309,8 @@ fail:
 struct tls_session *tls_session_claim(int fd)
 {
     struct tls_session *s = NULL;
+    if (!atomic_load(&any_pending))
+        return NULL;
     pthread_mutex_lock(&pending_lock);
     if (fd >= 0 && (size_t)fd < npending) {
         s = pending[fd];
