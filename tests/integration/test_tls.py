@@ -417,6 +417,19 @@ def test_stalled_handshake_is_bounded_and_blocks_nobody(servers, certs):
     assert int(stat(srv, "ssl_handshake_errors")) == before + 2
 
 
+def test_stop_with_handshakes_and_sessions_open(servers, certs):
+    """SIGTERM while one client is mid-handshake and another has a session:
+    a clean exit (under the sanitizers: nothing leaked or freed twice)."""
+    srv = servers(certs)
+    stalled = srv.plain_socket()
+    stalled.sendall(b"\x16\x03\x01")
+    with srv.connect_socket() as s:
+        assert talk(s, b"set k 0 0 1\r\nv\r\n") == b"STORED\r\n"
+        assert srv.stop() == 0
+    stalled.close()
+    assert not srv.problems(), srv.problems()
+
+
 # ---- refresh_certs and SIGHUP ----------------------------------------------------
 
 def peer_cert(srv):
