@@ -32,9 +32,6 @@
 
 /* Enough for a deep pipeline of small replies in one syscall. */
 #define FLUSH_IOV_MAX 128
-/* Room asked of the input buffer per read; it doubles when a line or a
- * pipeline outgrows it. */
-#define READ_ROOM 4096
 
 /* One recv: into the direct destination when the owner named one (*direct
  * set), else into c->in. *drained: the read came back short, so the socket
@@ -44,16 +41,8 @@ static enum conn_io sock_read(struct conn *c, size_t *nread, bool *drained, bool
 {
     char *dst;
     size_t room;
-    *direct = c->direct != NULL;
-    if (*direct) {
-        dst = c->direct;
-        room = c->direct_len;
-    } else {
-        room = rbuf_space(&c->in, READ_ROOM);
-        if (room == 0)
-            return CONN_IO_ERROR;
-        dst = c->in.data + c->in.end;
-    }
+    if (!conn_read_dest(c, &dst, &room, direct))
+        return CONN_IO_ERROR;
     ssize_t n = recv(c->fd, dst, room, 0);
     *nread = n > 0 ? (size_t)n : 0;
     *drained = *nread < room;

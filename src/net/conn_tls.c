@@ -37,7 +37,6 @@
 #include "net/tls_session.h"
 
 #define FLUSH_IOV_MAX 128
-#define READ_ROOM 4096
 /* Most plaintext one SSL_write takes straight from a large buffer. */
 #define DIRECT_MAX (256 * 1024)
 
@@ -108,16 +107,8 @@ static enum conn_io tls_read(struct conn *c, size_t *nread, bool *drained, bool 
     char *dst;
     size_t room;
     *nread = 0;
-    *direct = c->direct != NULL;
-    if (*direct) {
-        dst = c->direct;
-        room = c->direct_len;
-    } else {
-        room = rbuf_space(&c->in, READ_ROOM);
-        if (room == 0)
-            return CONN_IO_ERROR;
-        dst = c->in.data + c->in.end;
-    }
+    if (!conn_read_dest(c, &dst, &room, direct))
+        return CONN_IO_ERROR;
     ERR_clear_error();
     int r = SSL_read(t->s->ssl, dst, room > INT_MAX ? INT_MAX : (int)room);
     if (r > 0) {

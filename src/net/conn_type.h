@@ -35,6 +35,28 @@ static inline void conn_count(_Atomic uint64_t *counter, size_t n)
                           memory_order_relaxed);
 }
 
+/* Room asked of the input buffer per read by the readiness types; it
+ * doubles when a line or a pipeline outgrows it. */
+#define CONN_READ_ROOM 4096
+
+/* Where a readiness type's next read goes: the owner's direct destination
+ * (*direct), else the free room at the end of c->in. False when c->in
+ * cannot grow. */
+static inline bool conn_read_dest(struct conn *c, char **dst, size_t *room, bool *direct)
+{
+    *direct = c->direct != NULL;
+    if (*direct) {
+        *dst = c->direct;
+        *room = c->direct_len;
+        return true;
+    }
+    *room = rbuf_space(&c->in, CONN_READ_ROOM);
+    if (*room == 0)
+        return false;
+    *dst = c->in.data + c->in.end;
+    return true;
+}
+
 /*
  * The readiness types' shared wake-up (conn_epoll.c): one readiness event
  * or kick runs the owner on what io reads and sends; settle sends what the

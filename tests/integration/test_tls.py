@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, MEMCACHED_BIN, REPO, START_TIMEOUT, Server,
-                           base_command, free_port, scaled, wait_until)
+                           base_command, free_port, make_sasldb, scaled, wait_until)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED, reason="the suite's -Z tests start their own servers")
 
@@ -508,16 +508,8 @@ def test_ascii_auth_over_tls(servers, certs, kind, tmp_path):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_sasl_over_tls(servers, certs, tmp_path, kind):
-    # one sasldb for both, as test_sasl.py makes it
-    conf = tmp_path / "saslconf"
-    conf.mkdir()
-    db = conf / "sasldb2"
-    (conf / "memcached.conf").write_text("mech_list: plain\nsasldb_path: %s\n" % db)
-    subprocess.run(["saslpasswd2", "-p", "-a", "memcached", "-f", str(db), "-c", "alice"],
-                   input=b"secret", check=True, timeout=scaled(20))
-    db.chmod(0o644)
     srv = TlsServer(tmp_path / "sasl", certs, ["-S"], kind)
-    srv.env = dict(os.environ, SASL_CONF_PATH=str(conf))
+    srv.env = dict(os.environ, **make_sasldb(tmp_path / "saslconf"))  # one sasldb for both
 
     def spawn():
         with open(srv.stderr_path, "ab") as err:
