@@ -13,7 +13,8 @@ test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemca
            python3-prometheus-client prometheus   # test_metrics.py: the parser, promtool
            automake libevent-dev    # memcached 1.6.45, the reference (make reference)
            debhelper lintian man-db systemd git    # make deb-check, test_install.py
-           tmux)                                   # test_top.py: the live view in a terminal
+           tmux                                    # test_top.py: the live view in a terminal
+           openssl)                                # test_tls.py: certificates, s_client
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = "test" ]; then

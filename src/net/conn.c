@@ -1,7 +1,8 @@
 /*
  * conn.c: see conn.h. What every connection type shares: opening (the loop
  * picks the type), closing, the hand-over to the owner's free fn, and
- * naming the peer. The byte moving is in conn_epoll.c and conn_uring.c.
+ * naming the peer. The byte moving is in conn_epoll.c, conn_uring.c and
+ * conn_tls.c.
  */
 #include "net/conn.h"
 
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "net/conn_type.h"
+#include "net/tls_session.h"
 
 /* Where counts go that the owner does not want (a sink, never read). */
 static _Atomic uint64_t uncounted;
@@ -39,7 +41,15 @@ int conn_open(struct conn *c, struct event_loop *loop, int fd, const struct conn
     c->impl = NULL;
     c->ev.fd = fd;
     c->ev.mask = 0;
-    c->type = event_loop_uring(loop) != NULL ? &conn_type_uring : &conn_type_epoll;
+    /* a socket from a TLS listener has its session filed under fd (tls.h);
+     * TLS is a readiness type, on a loop with a ring too */
+    struct tls_session *tls = tls_session_claim(fd);
+    if (tls != NULL) {
+        c->type = &conn_type_tls;
+        c->impl = tls;
+    } else {
+        c->type = event_loop_uring(loop) != NULL ? &conn_type_uring : &conn_type_epoll;
+    }
     if (c->type->start(c) != 0) {
         close(fd);
         rbuf_free(&c->in);

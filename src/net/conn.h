@@ -13,13 +13,14 @@
  *               └──── conn_want() ◀──┘  input (or a direct receive)?
  *                                       yield? news of output? close?
  *
- * The loop picks the type of a new connection (conn_open): conn_uring.c
+ * The loop picks the type of a new connection (conn_open): conn_tls.c for
+ * a socket accepted on a TLS listener (net/tls.h), else conn_uring.c
  * (completions on net/uring.c) when the loop has a ring, else conn_epoll.c
  * (readiness). Each keeps its thresholds and tricks to itself.
  *
- * TLS (later) is a third type: a readiness type like conn_epoll.c whose
- * reads and sends go through the TLS library, with a handshake before the
- * owner's first event; owners would not change.
+ * TLS is a readiness type like conn_epoll.c (on a loop with a ring too,
+ * through event_add) whose reads and sends go through OpenSSL, with the
+ * handshake before the owner's first event; owners do not change.
  *
  * Lifetime: conn_close() may be called at any time (also from the event
  * fn); the type then stops, cancels what is in flight, and calls the
@@ -169,7 +170,7 @@ int conn_describe_local(const struct conn *c, char *buf, size_t cap);
 void conn_peer_parts(const struct conn *c, char *host, size_t cap, unsigned *port,
                      const char **transport);
 
-/* The type's name ("epoll", "io_uring"), for logs and tests. */
+/* The type's name ("epoll", "io_uring", "tls"), for logs and tests. */
 const char *conn_type_name(const struct conn *c);
 
 #endif

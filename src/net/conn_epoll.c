@@ -12,6 +12,9 @@
  * while output is queued or the owner yields (writable fires at once, so
  * the other connections' events of this round come first).
  *
+ * The wake-up and settle are shared with conn_tls.c (conn_type.h's
+ * conn_ready_*), which reads and sends through OpenSSL instead.
+ *
  * It talks to its sockets with recv, send and sendmsg rather than read and
  * writev: the socket calls skip the file layer's checks and notifications,
  * and one buffer (most replies) needs no iovec at all.
@@ -29,54 +32,41 @@
 
 /* Enough for a deep pipeline of small replies in one syscall. */
 #define FLUSH_IOV_MAX 128
-/* Room asked of the input buffer per read; it doubles when a line or a
- * pipeline outgrows it. */
-#define READ_ROOM 4096
-
-enum io { IO_OK, IO_AGAIN, IO_CLOSED, IO_ERROR };
 
 /* One recv: into the direct destination when the owner named one (*direct
  * set), else into c->in. *drained: the read came back short, so the socket
  * is very likely empty (reading again just to see EAGAIN costs a syscall
  * per request; memcached stops on a short read too). */
-static enum io sock_read(struct conn *c, size_t *nread, bool *drained, bool *direct)
+static enum conn_io sock_read(struct conn *c, size_t *nread, bool *drained, bool *direct)
 {
     char *dst;
     size_t room;
-    *direct = c->direct != NULL;
-    if (*direct) {
-        dst = c->direct;
-        room = c->direct_len;
-    } else {
-        room = rbuf_space(&c->in, READ_ROOM);
-        if (room == 0)
-            return IO_ERROR;
-        dst = c->in.data + c->in.end;
-    }
+    if (!conn_read_dest(c, &dst, &room, direct))
+        return CONN_IO_ERROR;
     ssize_t n = recv(c->fd, dst, room, 0);
     *nread = n > 0 ? (size_t)n : 0;
     *drained = *nread < room;
     if (n > 0) {
         if (!*direct)
             c->in.end += (size_t)n;
-        return IO_OK;
+        return CONN_IO_OK;
     }
     if (n == 0)
-        return IO_CLOSED;
+        return CONN_IO_CLOSED;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-        return IO_AGAIN;
-    return IO_ERROR;
+        return CONN_IO_AGAIN;
+    return CONN_IO_ERROR;
 }
 
 /* Send the queue until it is empty or the socket would block; *sent gets
- * the byte count. IO_OK (empty, or held: CONN_WANT_HOLD), IO_AGAIN or IO_ERROR. No syscall when the
- * queue is empty. */
-static enum io sock_send(struct conn *c, size_t *sent)
+ * the byte count. CONN_IO_OK (empty, or held: CONN_WANT_HOLD), CONN_IO_AGAIN or
+ * CONN_IO_ERROR. No syscall when the queue is empty. */
+static enum conn_io sock_send(struct conn *c, size_t *sent)
 {
     struct iovec iov[FLUSH_IOV_MAX];
     *sent = 0;
     if (c->want & CONN_WANT_HOLD)
-        return IO_OK;
+        return CONN_IO_OK;
     while (!outq_empty(&c->out)) {
         size_t n = outq_iov(&c->out, iov, FLUSH_IOV_MAX);
         ssize_t w;
@@ -88,16 +78,16 @@ static enum io sock_send(struct conn *c, size_t *sent)
         }
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return IO_AGAIN;
+                return CONN_IO_AGAIN;
             if (errno == EINTR)
                 continue;
-            return IO_ERROR;
+            return CONN_IO_ERROR;
         }
         *sent += (size_t)w;
         conn_count(c->bytes_written, (size_t)w);
         outq_consume(&c->out, (size_t)w);
     }
-    return IO_OK;
+    return CONN_IO_OK;
 }
 
 /* Call the owner; false when it closed c (then released here). */
@@ -122,24 +112,24 @@ static void fail(struct conn *c)
  * owner yields, or it waits on output that went since it was told (the
  * next round tells it; one call per settle keeps a stream from keeping the
  * loop to itself). */
-static void settle(struct conn *c)
+void conn_ready_settle(struct conn *c, const struct conn_ready_io *io)
 {
     size_t sent;
-    if (sock_send(c, &sent) == IO_ERROR) {
+    if (io->send(c, &sent) == CONN_IO_ERROR) {
         fail(c);
         return;
     }
     if (sent > 0 && (c->want & CONN_WANT_OUTPUT)) {
         if (!call(c, CONN_EV_OUTPUT, sent))
             return;
-        if (sock_send(c, &sent) == IO_ERROR) {
+        if (io->send(c, &sent) == CONN_IO_ERROR) {
             fail(c);
             return;
         }
     }
     if ((c->want & CONN_WANT_CLOSE) && outq_empty(&c->out) && !call(c, CONN_EV_OUTPUT, 0))
         return;
-    uint32_t mask = 0;
+    uint32_t mask = io->watch != NULL ? io->watch(c) : 0;
     if (c->want & CONN_WANT_INPUT)
         mask |= EVENT_READ;
     if ((!outq_empty(&c->out) && !(c->want & CONN_WANT_HOLD)) || (c->want & CONN_WANT_YIELD) ||
@@ -149,14 +139,14 @@ static void settle(struct conn *c)
         fail(c);
 }
 
-static void wake(struct conn *c, uint32_t events)
+void conn_ready_wake(struct conn *c, uint32_t events, const struct conn_ready_io *io)
 {
     c->budget = c->budget_max;
     /* Writable (or a yield to end): send, then let the owner go on with
      * what it holds before anything new is read. */
     if ((events & EVENT_WRITE) || (c->want & CONN_WANT_YIELD)) {
         size_t sent = 0;
-        if ((events & EVENT_WRITE) && sock_send(c, &sent) == IO_ERROR) {
+        if ((events & EVENT_WRITE) && io->send(c, &sent) == CONN_IO_ERROR) {
             fail(c);
             return;
         }
@@ -167,15 +157,15 @@ static void wake(struct conn *c, uint32_t events)
         for (;;) {
             size_t n;
             bool drained, direct;
-            enum io r = sock_read(c, &n, &drained, &direct);
-            if (r == IO_AGAIN)
+            enum conn_io r = io->read(c, &n, &drained, &direct);
+            if (r == CONN_IO_AGAIN)
                 break;
-            if (r == IO_CLOSED) {
+            if (r == CONN_IO_CLOSED) {
                 if (!call(c, CONN_EV_PEER_CLOSED, 0))
                     return;
                 break;
             }
-            if (r == IO_ERROR) {
+            if (r == CONN_IO_ERROR) {
                 fail(c);
                 return;
             }
@@ -186,12 +176,19 @@ static void wake(struct conn *c, uint32_t events)
                 break;
         }
     }
-    settle(c);
+    conn_ready_settle(c, io);
+}
+
+static const struct conn_ready_io socket_io = {.read = sock_read, .send = sock_send};
+
+static void settle(struct conn *c)
+{
+    conn_ready_settle(c, &socket_io);
 }
 
 static void on_ready(struct event_handler *h, uint32_t events)
 {
-    wake(h->arg, events);
+    conn_ready_wake(h->arg, events, &socket_io);
 }
 
 static int ep_start(struct conn *c)
@@ -202,7 +199,7 @@ static int ep_start(struct conn *c)
 /* A kick runs as a writable wake-up: send, then the owner, then settle. */
 static void ep_kick(struct conn *c)
 {
-    wake(c, EVENT_WRITE);
+    conn_ready_wake(c, EVENT_WRITE, &socket_io);
 }
 
 /* Nothing is ever in flight here: close at once, release once the owner's

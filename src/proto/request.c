@@ -64,6 +64,7 @@ static const char *const cmd_names[REQ_CMD_COUNT] = {
     [REQ_STATS] = "stats",
     [REQ_CACHE_MEMLIMIT] = "cache_memlimit",
     [REQ_SNAPSHOT] = "snapshot",
+    [REQ_REFRESH_CERTS] = "refresh_certs",
     [REQ_REPLICA_OF] = "replica_of",
     [REQ_REPL_SYNC] = "repl_sync",
     [REQ_SLABS] = "slabs",

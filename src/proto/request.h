@@ -49,6 +49,7 @@ enum request_cmd {
     REQ_STATS,
     REQ_CACHE_MEMLIMIT, /* cache_memlimit <megabytes>: delta holds them */
     REQ_SNAPSHOT,       /* mnemo's own: start a snapshot (persistence) */
+    REQ_REFRESH_CERTS,  /* refresh_certs: read the TLS certificate and key again */
     REQ_REPLICA_OF,     /* mnemo's own: replica_of HOST:PORT|none (arg: the rest) */
     REQ_REPL_SYNC,      /* mnemo's own: a replica asks for the stream (arg: id offset) */
     /* operator commands (proto/admin.h parses their arguments from arg) */

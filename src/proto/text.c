@@ -229,6 +229,9 @@ static enum request_cmd cmd_lookup(const char *s, size_t n)
     case 11:
         if (CMD_IS(s, "lru_crawler")) return REQ_LRU_CRAWLER;
         break;
+    case 13:
+        if (CMD_IS(s, "refresh_certs")) return REQ_REFRESH_CERTS;
+        break;
     case 14:
         if (CMD_IS(s, "cache_memlimit")) return REQ_CACHE_MEMLIMIT;
         break;
@@ -553,6 +556,7 @@ static enum request_error parse_admin(struct request *req, const char *line, siz
     case REQ_CACHE_MEMLIMIT:
         return parse_cache_memlimit(req, a, nt);
     case REQ_SNAPSHOT:
+    case REQ_REFRESH_CERTS:
         /* no arguments, but noreply */
         return nt == 1 || (nt == 2 && req->noreply) ? REQ_EOK : REQ_EFORMAT;
     default:

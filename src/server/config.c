@@ -205,9 +205,10 @@ static const struct flag flags[] = {
              "as memcached checks them and shown in \"stats settings\";\n"
              "mnemo's store has no slab classes and evicts by S3-FIFO)"},
     /* --help lists the refused flags on one line, the first one's */
-    {.letter = 'Z', .name = "enable-ssl", .kind = FLAG_REFUSED,
-     .help = "refused: mnemo has no TLS or restartable memory file yet",
-     .why = "-Z (TLS): mnemo has no TLS yet (issue 22)"},
+    {.letter = 'Z', .name = "enable-ssl", .kind = FLAG_SET, .off = F(ssl_enabled),
+     .help = "enable TLS (-o ssl_chain_cert, ssl_key, ... below); an -l\n"
+             "entry prefixed notls: stays plain, mtls: requires a client\n"
+             "certificate, btls: asks for none"},
     {.letter = 'S', .name = "enable-sasl", .kind = FLAG_SET, .off = F(sasl),
      .stat = "auth_enabled_sasl", .fmt = STAT_BOOL,
      .help = "SASL authentication for the binary protocol (Cyrus SASL,\n"
@@ -220,6 +221,7 @@ static const struct flag flags[] = {
              "its data before anything else (read again on SIGHUP)"},
     {.letter = 'e', .name = "memory-file", .arg = "<file>", .kind = FLAG_REFUSED, .def = "(null)",
      .stat = "memory_file", .fmt = STAT_DEFAULT,
+     .help = "refused: mnemo has no restartable memory file (-o persist_dir)",
      .why = "-e (memory file): mnemo has no restartable memory file (persistence: issue 19)"},
     {.letter = 'V', .name = "version", .kind = FLAG_SET, .off = F(show_version),
      .help = "print the version and exit"},
@@ -303,7 +305,7 @@ static int parse_item_size(const char *s, size_t *out)
 }
 
 /* memcached 1.6's per-listener prefixes: "proto[ascii]:", "tag[name]:",
- * "tag_name_:" (and the TLS ones, which cannot resolve either). */
+ * "tag_name_:" (the TLS ones, notls: mtls: btls:, are config_tls.c's). */
 static bool has_listener_prefix(const char *list)
 {
     const char *p = list;
@@ -753,6 +755,7 @@ static const struct setting_row settings[] = {
     {.letter = 'R'}, {.letter = 'C'}, {.letter = 'b'}, {.letter = 'B'}, {.letter = 'S'},
     {.letter = 'Y'}, {.letter = 'I'},
     {.group = config_extended_describe},
+    {.group = config_tls_describe}, /* with -Z, as memcached built with TLS prints them */
     {.letter = 'N'}, {.letter = 'e'},
     {.name = "client_flags_size", .value = client_flags_size},
     /* mnemo's own */

@@ -124,10 +124,51 @@ struct config {
     bool track_sizes;
     bool drop_privileges;
     uint32_t sock_cookie_id;
+
+    /* -Z and -o ssl_* (config_tls.c), memcached's names and numbers */
+    bool ssl_enabled;           /* -Z */
+    char ssl_chain_cert[1024];  /* "": none */
+    char ssl_key[1024];         /* "": the key is in ssl_chain_cert */
+    int ssl_keyformat;          /* 1 PEM, 2 DER (OpenSSL's SSL_FILETYPE_*) */
+    int ssl_verify_mode;        /* 0 none, 1 request, 2 require, 3 require once */
+    char ssl_ca_cert[1024];     /* "": none */
+    char ssl_ciphers[512];      /* "": OpenSSL's default list */
+    int ssl_min_version;        /* 0..3: TLS 1.0 .. 1.3 */
+    bool ssl_session_cache;
+    int ssl_wbuf_size;          /* bytes (the option is in KB) */
+    int ssl_handshake_timeout;  /* mnemo's own: seconds, 0 = none */
+    const char *ssl_option;     /* an ssl_* option given (it needs -Z), or NULL */
 };
+
+/* An -l entry's TLS prefix, memcached's: notls: (plain), btls: (TLS, no
+ * client certificate asked for), mtls: (TLS, one required). */
+enum config_tls_listen { CONFIG_TLS_DEFAULT, CONFIG_TLS_OFF, CONFIG_TLS_BASIC, CONFIG_TLS_PEER };
+
+/* The entry after its TLS prefix (entry itself if it has none); *mode
+ * says which it had. */
+const char *config_listen_tls(const char *entry, enum config_tls_listen *mode);
 
 /* A setting as "stats settings" prints it. */
 typedef void (*config_emit_fn)(void *arg, const char *name, const char *value);
+
+/*
+ * The -o ssl_* options (config_tls.c): config_extended.c's table calls the
+ * appliers; config.c the checks and the "stats settings" rows.
+ */
+/* X_CUSTOM appliers: 0, or -1 for a bad value. */
+int config_tls_chain_cert(struct config *cfg, const char *val);
+int config_tls_key(struct config *cfg, const char *val);
+int config_tls_keyformat(struct config *cfg, const char *val);
+int config_tls_ca_cert(struct config *cfg, const char *val);
+int config_tls_ciphers(struct config *cfg, const char *val);
+int config_tls_wbuf_size(struct config *cfg, const char *val);
+
+/* Once every flag is read: ssl_* without -Z, -Z with UDP or a unix
+ * socket, a TLS prefix on -l without -Z. 0, or -1 with one line in err. */
+int config_tls_check(const struct config *cfg, char *err, size_t errlen);
+
+/* The ssl_* "stats settings" rows (only with -Z). */
+void config_tls_describe(const struct config *cfg, config_emit_fn emit, void *arg);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct config *cfg);

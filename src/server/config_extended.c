@@ -160,8 +160,30 @@ static const struct xopt options[] = {
      "=N: SO_MARK of the TCP listening sockets, for firewalls", 0},
     {"ext_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
      "ext_*: refused: mnemo has no external storage (extstore)", 0},
-    {"ssl_", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
-     "ssl_*: refused: mnemo has no TLS yet (issue 22)", 0},
+    /* TLS, with -Z (config_tls.c; "stats settings" rows there) */
+    {"ssl_chain_cert", X_CUSTOM, 0, 0, 0, 0, config_tls_chain_cert, NULL, S_NONE,
+     "=FILE: certificate chain file in PEM format", 0},
+    {"ssl_key", X_CUSTOM, 0, 0, 0, 0, config_tls_key, NULL, S_NONE,
+     "=FILE: private key, if not part of the ssl_chain_cert", 0},
+    {"ssl_keyformat", X_CUSTOM, F(ssl_keyformat), 0, 0, 0, config_tls_keyformat, NULL, S_INT,
+     "=PEM|DER: private key format, ENGINE is not supported (default PEM;\n"
+     "                          1 and 2 as memcached numbers them)", 1},
+    {"ssl_verify_mode", X_INT, F(ssl_verify_mode), 0, 3, 0, NULL, NULL, S_NONE,
+     "=0..3: client certificates: 0 not asked for (default), 1 requested,\n"
+     "                          2 required, 3 required once; 1..3 need ssl_ca_cert", 0},
+    {"ssl_ciphers", X_CUSTOM, 0, 0, 0, 0, config_tls_ciphers, NULL, S_NONE,
+     "=LIST: OpenSSL cipher list for TLS 1.2 and below", 0},
+    {"ssl_ca_cert", X_CUSTOM, 0, 0, 0, 0, config_tls_ca_cert, NULL, S_NONE,
+     "=FILE: PEM file of the CAs client certificates are checked against", 0},
+    {"ssl_wbuf_size", X_CUSTOM, F(ssl_wbuf_size), 0, 0, 0, config_tls_wbuf_size, NULL, S_INT,
+     "=KB: replies gathered per TLS write, per worker, 1..1024 (default 16)", 16 * 1024},
+    {"ssl_session_cache", X_SET, F(ssl_session_cache), 0, 0, 0, NULL, NULL, S_NONE,
+     "server-side TLS session cache, for session resumption", 0},
+    {"ssl_kernel_tls", X_REFUSED, 0, 0, 0, 0, NULL, NULL, S_NONE,
+     "ssl_kernel_tls: refused: mnemo has no kernel TLS offload", 0},
+    {"ssl_min_version", X_INT, F(ssl_min_version), 0, 3, 0, NULL, NULL, S_NONE,
+     "=0..3: lowest TLS version accepted: 0 tlsv1.0, 1 tlsv1.1, 2 tlsv1.2\n"
+     "                          (default), 3 tlsv1.3", 2},
 };
 
 /* mnemo's own, shown after memcached's settings */
@@ -213,6 +235,9 @@ static const struct xopt own_options[] = {
      "=MS: with min_replica_acks, how long a reply waits for the replicas before\n"
      "                          an error says so and the connection closes (1000)", 1000},
     /* The Prometheus endpoint (metrics/metrics.h), memcached_exporter's names. */
+    {"ssl_handshake_timeout", X_INT, F(ssl_handshake_timeout), 0, 3600, 0, NULL, NULL, S_NONE,
+     "=S: with -Z, a TLS handshake not done in S seconds is closed (0: never;\n"
+     "                          default 10)", 10},
     {"metrics_port", X_CUSTOM, 0, 0, 0, 0, apply_metrics_port, NULL, S_NONE,
      "=[HOST:]PORT: serve GET /metrics (Prometheus text format) on PORT, on the\n"
      "                          -l addresses unless HOST is given (off by default)", 0},
@@ -609,7 +634,10 @@ int config_extended_parse(struct config *cfg, const char *list, char *err, size_
             return -1;
         }
         if (o->kind == X_REFUSED) {
-            snprintf(err, errlen, "-o %s: %s", item, o->help + strlen(o->name) + 3);
+            /* the help after "name: " or, for a family, "name*: " */
+            const char *why = o->help + strlen(o->name);
+            why += strspn(why, "*: ");
+            snprintf(err, errlen, "-o %s: %s", item, why);
             return -1;
         }
         if (apply(cfg, o, val, err, errlen) != 0)
@@ -617,6 +645,8 @@ int config_extended_parse(struct config *cfg, const char *list, char *err, size_
         if (o->off == F(appendfsync) || o->off == F(snapshot_every) ||
             o->off == F(persist_keep_prefix))
             cfg->persist_option = o->name;
+        if (strncmp(o->name, "ssl_", 4) == 0)
+            cfg->ssl_option = o->name;
     }
     return 0;
 }
@@ -728,7 +758,7 @@ int config_extended_check(struct config *cfg, char *err, size_t errlen)
     }
     if (cfg->poll_us < 0)
         cfg->poll_us = cfg->io_uring ? CONFIG_POLL_US_DEFAULT : 0;
-    return 0;
+    return config_tls_check(cfg, err, errlen);
 }
 
 /* ---- help and stats -------------------------------------------------------- */
@@ -789,6 +819,8 @@ static void describe(const struct xtable *table, const struct config *cfg, confi
     for (size_t i = 0; i < table->n; i++) {
         const struct xopt *o = &table->opt[i];
         const void *f = field_c(cfg, o);
+        if (o->stat == NULL)
+            continue; /* its row is elsewhere (ssl_*: config_tls.c), or it has none */
         switch (o->fmt) {
         case S_NONE:
             continue;

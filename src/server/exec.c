@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "net/event.h"
+#include "net/tls.h"
 #include "server/admin.h"
 #include "server/errors.h"
 #include "server/replication.h"
@@ -155,6 +156,25 @@ static void exec_snapshot(struct exec_ctx *x)
     exec_reply_kind(x, RSP_OK);
 }
 
+/* refresh_certs: memcached's command (and SIGHUP). A failed reload keeps
+ * the old context; memcached then answers a bare "Error ..." line, here
+ * SERVER_ERROR with the reason (which a client can read as an error). */
+static void exec_refresh_certs(struct exec_ctx *x)
+{
+    char err[512];
+    if (x->srv->tls == NULL) {
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_EOK, "TLS not enabled");
+        return;
+    }
+    if (tls_server_reload(x->srv->tls, err, sizeof(err)) != 0) {
+        log_error("refresh_certs: %s; the old certificate stays", err);
+        exec_reply_message(x, RSP_SERVER_ERROR, RSP_EOK, err);
+        return;
+    }
+    log_info("refresh_certs: certificate and key read again");
+    exec_reply_kind(x, RSP_OK);
+}
+
 enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
 {
     x->req = req;
@@ -217,6 +237,9 @@ enum exec_next exec_request(struct exec_ctx *x, const struct request *req)
         break;
     case REQ_SNAPSHOT:
         exec_snapshot(x);
+        break;
+    case REQ_REFRESH_CERTS:
+        exec_refresh_certs(x);
         break;
     case REQ_REPLICA_OF:
     case REQ_REPL_SYNC:

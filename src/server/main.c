@@ -27,6 +27,7 @@
 #include "net/event.h"
 #include "metrics/metrics.h"
 #include "net/listen.h"
+#include "net/tls.h"
 #include "persist/journal.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
@@ -51,6 +52,8 @@
 struct listener {
     struct event_handler ev;
     struct server *srv;
+    bool tls;             /* its connections are TLS (-Z, no notls: prefix) */
+    enum tls_listen mode; /* and how their certificates are asked for */
 };
 
 struct maintainer {
@@ -107,9 +110,17 @@ static void on_accept(struct event_handler *h, uint32_t events)
             reject(srv, fd);
             continue;
         }
+        /* the worker's conn_open finds the TLS session filed under fd */
+        if (l->tls && tls_server_adopt(srv->tls, fd, l->mode) != 0) {
+            atomic_fetch_sub(&srv->curr_conns, 1);
+            close(fd);
+            continue;
+        }
         unsigned n = atomic_fetch_add(&srv->next_worker, 1) % (unsigned)srv->nworkers;
         if (worker_handoff(srv->workers[n], fd) != 0) {
             atomic_fetch_sub(&srv->curr_conns, 1);
+            if (l->tls)
+                tls_server_abandon(fd);
             close(fd);
         }
     }
@@ -124,6 +135,13 @@ static void on_signal(struct event_handler *h, uint32_t events)
     if (si.ssi_signo == SIGHUP) {
         /* as memcached: what can be read again is read again */
         char err[512];
+        if (srv->tls != NULL) {
+            /* new connections get the new certificate, open ones keep theirs */
+            if (tls_server_reload(srv->tls, err, sizeof(err)) != 0)
+                log_error("SIGHUP: %s; the old certificate stays", err);
+            else
+                log_info("SIGHUP: TLS certificate and key read again");
+        }
         if (srv->auth == NULL)
             return;
         if (auth_reload(srv->auth, err, sizeof(err)) != 0)
@@ -307,9 +325,42 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
     return 0;
 }
 
-static int open_listeners(struct server *srv, int *fds, char *err, size_t errlen)
+/* With -Z, each -l entry is bound on its own, TLS unless it says notls:
+ * (mtls: and btls: set how client certificates are asked for). */
+static int open_tls_listeners(struct server *srv, int *fds, struct listener *ls, char *err,
+                              size_t errlen)
+{
+    static const enum tls_listen modes[] = {[CONFIG_TLS_DEFAULT] = TLS_LISTEN_DEFAULT,
+                                            [CONFIG_TLS_OFF] = TLS_LISTEN_DEFAULT,
+                                            [CONFIG_TLS_BASIC] = TLS_LISTEN_BASIC,
+                                            [CONFIG_TLS_PEER] = TLS_LISTEN_PEER};
+    const struct config *cfg = &srv->cfg;
+    int n = 0;
+    for (const char *s = cfg->listen; *s != '\0';) {
+        size_t len = strcspn(s, ",");
+        char entry[300];
+        enum config_tls_listen mode;
+        snprintf(entry, sizeof(entry), "%.*s", (int)len, s);
+        s += len + (s[len] == ',');
+        int added = listen_tcp(config_listen_tls(entry, &mode), cfg->port, cfg->backlog, fds + n,
+                               LISTEN_MAX_FDS - n, err, errlen);
+        if (added < 0) {
+            for (int i = 0; i < n; i++)
+                close(fds[i]);
+            return -1;
+        }
+        for (int i = n; i < n + added; i++)
+            ls[i] = (struct listener){.tls = mode != CONFIG_TLS_OFF, .mode = modes[mode]};
+        n += added;
+    }
+    return n;
+}
+
+static int open_listeners(struct server *srv, int *fds, struct listener *ls, char *err,
+                          size_t errlen)
 {
     const struct config *cfg = &srv->cfg;
+    memset(ls, 0, sizeof(*ls) * LISTEN_MAX_FDS);
     if (cfg->socketpath != NULL) {
         /* As memcached: a unix socket replaces TCP. */
         int fd = listen_unix(cfg->socketpath, cfg->access, cfg->backlog, err, errlen);
@@ -318,7 +369,29 @@ static int open_listeners(struct server *srv, int *fds, char *err, size_t errlen
         fds[0] = fd;
         return 1;
     }
+    if (cfg->ssl_enabled)
+        return open_tls_listeners(srv, fds, ls, err, errlen);
     return listen_tcp(cfg->listen, cfg->port, cfg->backlog, fds, LISTEN_MAX_FDS, err, errlen);
+}
+
+/* -Z: the context, before anything listens (a bad certificate or key is
+ * one line at start). */
+static int open_tls(struct server *srv, char *err, size_t errlen)
+{
+    const struct config *c = &srv->cfg;
+    if (!c->ssl_enabled)
+        return 0;
+    struct tls_config tc = {.chain_cert = c->ssl_chain_cert,
+                            .key = c->ssl_key,
+                            .keyformat = (enum tls_keyformat)c->ssl_keyformat,
+                            .verify_mode = c->ssl_verify_mode,
+                            .ca_cert = c->ssl_ca_cert[0] != '\0' ? c->ssl_ca_cert : NULL,
+                            .ciphers = c->ssl_ciphers[0] != '\0' ? c->ssl_ciphers : NULL,
+                            .min_version = c->ssl_min_version,
+                            .session_cache = c->ssl_session_cache,
+                            .wbuf_size = (size_t)c->ssl_wbuf_size,
+                            .handshake_timeout_ms = c->ssl_handshake_timeout * 1000};
+    return tls_server_create(&tc, &srv->tls, err, errlen);
 }
 
 /* -o metrics_port: its HOST, or else every -l address without the port
@@ -333,8 +406,10 @@ static void metrics_hosts(const struct config *cfg, char *out, size_t cap)
     out[0] = '\0';
     for (const char *s = cfg->listen; *s != '\0' && n + 1 < cap;) {
         size_t len = strcspn(s, ",");
-        char spec[300];
-        snprintf(spec, sizeof(spec), "%.*s", (int)len, s);
+        char whole[300], spec[300];
+        enum config_tls_listen mode;
+        snprintf(whole, sizeof(whole), "%.*s", (int)len, s);
+        snprintf(spec, sizeof(spec), "%s", config_listen_tls(whole, &mode));
         char *end = spec[0] == '[' ? strchr(spec, ']') : NULL;
         char *colon = end != NULL ? end + 1 : strchr(spec, ':');
         /* a bare IPv6 address has several colons and no port */
@@ -384,8 +459,10 @@ static int run(struct server *srv, char *err, size_t errlen)
         return -1;
     }
     srv->sasl = cfg->sasl;
-    nfds = open_listeners(srv, fds, err, errlen);
-    if (nfds < 0) {
+    if (open_tls(srv, err, errlen) == 0)
+        nfds = open_listeners(srv, fds, listeners, err, errlen);
+    if (nfds <= 0) {
+        tls_server_destroy(&srv->tls);
         auth_close(srv->auth);
         srv->auth = NULL;
         if (srv->sasl)
@@ -471,7 +548,7 @@ static int run(struct server *srv, char *err, size_t errlen)
         goto out;
 
     for (int i = 0; i < nfds; i++) {
-        listeners[i].srv = srv;
+        listeners[i].srv = srv; /* tls and mode: open_listeners */
         if (event_add(srv->main_loop, &listeners[i].ev, fds[i], EVENT_READ, on_accept, &listeners[i]) != 0) {
             snprintf(err, errlen, "cannot watch a listener: %s", strerror(errno));
             goto out;
@@ -520,6 +597,8 @@ out:
     store_destroy(&srv->store);
     auth_close(srv->auth);
     srv->auth = NULL;
+    /* after the workers: their connections held references on it */
+    tls_server_destroy(&srv->tls);
     if (srv->sasl)
         saslsrv_done();
     if (pidfile_written && rc == 0)

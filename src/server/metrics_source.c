@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "metrics/expo.h"
+#include "net/tls.h"
 #include "server/metrics_durable.h"
 #include "server/server.h"
 #include "server/stats.h"
@@ -223,6 +224,27 @@ static void latency(struct expo *e, struct server *srv)
     free(l);
 }
 
+/* -Z: "stats"'s ssl_* counters (memcached_exporter has none; named as its
+ * figures are). */
+static void tls(struct expo *e, struct server *srv)
+{
+    struct tls_counters tc;
+    if (srv->tls == NULL)
+        return;
+    tls_server_counters(srv->tls, &tc);
+    expo_one_u64(e, "memcached_ssl_handshake_errors_total", EXPO_COUNTER,
+                 "TLS handshakes that failed or timed out.", tc.handshake_errors);
+    expo_one_u64(e, "memcached_ssl_proto_errors_total", EXPO_COUNTER,
+                 "TLS protocol errors after the handshake.", tc.proto_errors);
+    if (srv->cfg.ssl_session_cache)
+        expo_one_u64(e, "memcached_ssl_new_sessions_total", EXPO_COUNTER,
+                     "TLS sessions negotiated into the session cache.", tc.new_sessions);
+    int64_t since = (int64_t)time(NULL) - tls_server_loaded_at(srv->tls);
+    expo_one_u64(e, "memcached_time_since_server_cert_refresh_seconds", EXPO_GAUGE,
+                 "Seconds since the TLS certificate was last loaded.",
+                 since > 0 ? (uint64_t)since : 0);
+}
+
 void metrics_source_collect(struct expo *out, void *arg)
 {
     struct server *srv = arg;
@@ -231,6 +253,7 @@ void metrics_source_collect(struct expo *out, void *arg)
     process(out, srv);
     commands(out, &t);
     connections(out, srv, &t);
+    tls(out, srv);
     items(out, srv, &t);
     per_thread(out, srv);
     latency(out, srv);

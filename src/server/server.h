@@ -20,6 +20,7 @@ struct journal;
 struct persist;
 struct repl;
 struct store;
+struct tls_server;
 struct worker;
 
 
@@ -31,6 +32,7 @@ struct server {
     struct repl *repl;             /* replication: primary, or replica of cfg.replica_of */
     struct auth *auth;             /* -Y: the ascii auth table, else NULL */
     bool sasl;                     /* -S: binary clients authenticate by SASL */
+    struct tls_server *tls;        /* -Z: the TLS context, else NULL */
     struct worker **workers;
     int nworkers;
     atomic_uint next_worker;       /* round-robin hand-off of new connections */

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "net/tls.h"
 #include "persist/persist.h"
 #include "repl/digest.h"
 #include "repl/repl.h"
@@ -189,6 +190,18 @@ static void stats_part_store(struct exec_ctx *x, const struct general_snapshot *
     stat_u64(x, "log_watcher_skipped", wskipped);
     stat_u64(x, "log_watcher_sent", wsent);
     stat_u64(x, "log_watchers", watchers);
+    if (srv->tls != NULL) {
+        /* memcached's, with -Z (ssl_new_sessions with the session cache);
+         * ssl_proto_errors is 1.6.45's */
+        struct tls_counters tc;
+        tls_server_counters(srv->tls, &tc);
+        if (srv->cfg.ssl_session_cache)
+            stat_u64(x, "ssl_new_sessions", tc.new_sessions);
+        stat_u64(x, "ssl_handshake_errors", tc.handshake_errors);
+        stat_u64(x, "ssl_proto_errors", tc.proto_errors);
+        int64_t since = (int64_t)time(NULL) - tls_server_loaded_at(srv->tls);
+        stat_u64(x, "time_since_server_cert_refresh", since > 0 ? (uint64_t)since : 0);
+    }
     stat_u64(x, "unexpected_napi_ids", 0);
     stat_u64(x, "round_robin_fallback", 0);
     stat_u64(x, "bytes", st->bytes);

@@ -444,6 +444,22 @@ def stat_delta(before, after, names):
     return {n: int(after[n]) - int(before[n]) for n in names}
 
 
+def make_sasldb(conf, user="alice", password=b"secret"):
+    """A SASL_CONF_PATH directory conf for the service memcached: PLAIN, and
+    a sasldb made by saslpasswd2 holding user, readable by any -u user.
+    Returns the environment entry that points a server at it."""
+    import shutil
+    if shutil.which("saslpasswd2") is None:
+        pytest.fail("saslpasswd2 is missing: apt-get install sasl2-bin (scripts/install-deps.sh test)")
+    conf.mkdir()
+    db = conf / "sasldb2"
+    (conf / "memcached.conf").write_text("mech_list: plain\nsasldb_path: %s\n" % db)
+    subprocess.run(["saslpasswd2", "-p", "-a", "memcached", "-f", str(db), "-c", user],
+                   input=password, check=True, timeout=scaled(20))
+    db.chmod(0o644)
+    return {"SASL_CONF_PATH": str(conf)}
+
+
 # ---------------------------------------------------------------------------
 # persistence (issue 19): a server on a persist_dir, killed and restarted
 

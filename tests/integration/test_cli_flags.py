@@ -366,7 +366,7 @@ DEVIATIONS = [
     ("-o ext_path=ext:64m", START, REFUSE,
      "extstore: mnemo has no external storage; the flag is refused, not ignored"),
     ("-o ext_item_size=100", START, REFUSE, "extstore, as above"),
-    ("-o ssl_key=/x", START, REFUSE, "TLS: not in mnemo yet (issue 22)"),
+    ("-o ssl_key=/x", START, REFUSE, "an ssl_* option without -Z would do nothing: refused"),
     ("-e memfile", START, REFUSE,
      "restartable memory file: not in mnemo (persistence is issue 19)"),
     ("-o idle_timeout=abc", START, REFUSE,

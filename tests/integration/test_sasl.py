@@ -7,7 +7,6 @@ memccp/memccat with --username/--password.
 """
 
 import os
-import shutil
 import socket
 import struct
 import subprocess
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, MEMCACHED_BIN, START_TIMEOUT, Server,
-                           base_command, free_port, scaled)
+                           base_command, free_port, make_sasldb, scaled)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED, reason="the suite's -S tests start their own servers")
 
@@ -132,16 +131,7 @@ CONVERSATIONS = {
 def test_same_exchange_as_memcached_1_6_18(tmp_path, name):
     """With one sasldb (made by saslpasswd2 for the service memcached), mnemod
     and Debian's memcached answer the same packets the same way."""
-    if shutil.which("saslpasswd2") is None:
-        pytest.fail("saslpasswd2 is missing: apt-get install sasl2-bin (scripts/install-deps.sh test)")
-    conf = tmp_path / "sasl"
-    conf.mkdir()
-    db = conf / "sasldb2"
-    (conf / "memcached.conf").write_text("mech_list: plain\nsasldb_path: %s\n" % db)
-    subprocess.run(["saslpasswd2", "-p", "-a", "memcached", "-f", str(db), "-c", "alice"],
-                   input=b"secret", check=True, timeout=scaled(20))
-    db.chmod(0o644)
-    env = {"SASL_CONF_PATH": str(conf)}
+    env = make_sasldb(tmp_path / "sasl")
     ref = SaslServer(tmp_path / "ref", env, binary=MEMCACHED_BIN, name="ref").start()
     ours = SaslServer(tmp_path / "ours", env).start()
     try:

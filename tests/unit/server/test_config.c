@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/config.h"
@@ -346,6 +348,75 @@ static void test_memcached_extended_options(void **state)
     assert_string_equal(cfg.listen, "127.0.0.1,::1");
 }
 
+/* -Z and -o ssl_*: memcached's values, its numbers as stats settings
+ * print them, and what is refused at start (issue 22). */
+static void emit_find(void *arg, const char *name, const char *value)
+{
+    const char **want = arg; /* {name, found value} */
+    if (strcmp(name, want[0]) == 0)
+        want[1] = value[0] != '\0' ? strdup(value) : "";
+}
+
+static const char *setting(const struct config *cfg, const char *name)
+{
+    static char out[64];
+    const char *want[2] = {name, NULL};
+    config_describe(cfg, 0, emit_find, want);
+    if (want[1] == NULL)
+        return NULL;
+    snprintf(out, sizeof(out), "%s", want[1]);
+    free((char *)want[1]);
+    return out;
+}
+
+static void test_tls_options(void **state)
+{
+    struct config cfg;
+    char err[256];
+    char *argv[] = {"mnemod", "-Z", "-o",
+                    "ssl_chain_cert=/c.pem,ssl_key=/k.der,ssl_keyformat=DER,ssl_verify_mode=3",
+                    "-o", "ssl_ca_cert=/ca.pem,ssl_min_version=3,ssl_wbuf_size=4,ssl_session_cache",
+                    "-l", "127.0.0.1,notls:127.0.0.1:11212,mtls:[::1]:11213"};
+    assert_int_equal(parse(&cfg, ARGC(argv), argv, err), 0);
+    assert_true(cfg.ssl_enabled);
+    assert_string_equal(cfg.ssl_key, "/k.der");
+    assert_int_equal(cfg.ssl_keyformat, 2);
+    assert_int_equal(cfg.ssl_wbuf_size, 4096);
+    assert_int_equal(cfg.ssl_handshake_timeout, 10);
+    assert_string_equal(setting(&cfg, "ssl_verify_mode"), "7"); /* OpenSSL's flags */
+    assert_string_equal(setting(&cfg, "ssl_min_version"), "tlsv1.3");
+    assert_string_equal(setting(&cfg, "ssl_ciphers"), "NULL");
+    assert_string_equal(setting(&cfg, "ssl_session_cache"), "yes");
+    enum config_tls_listen mode;
+    assert_string_equal(config_listen_tls("mtls:[::1]:11213", &mode), "[::1]:11213");
+    assert_int_equal(mode, CONFIG_TLS_PEER);
+    assert_string_equal(config_listen_tls("notls:h", &mode), "h");
+    assert_int_equal(mode, CONFIG_TLS_OFF);
+    assert_string_equal(config_listen_tls("h:1", &mode), "h:1");
+    assert_int_equal(mode, CONFIG_TLS_DEFAULT);
+
+    char *plain[] = {"mnemod"};
+    assert_int_equal(parse(&cfg, ARGC(plain), plain, err), 0);
+    assert_null(setting(&cfg, "ssl_enabled")); /* no ssl_* lines without -Z */
+
+    char *engine[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_keyformat=ENGINE"};
+    expect_error(engine, ARGC(engine), "ENGINE");
+    char *udp[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c", "-U", "11211"};
+    expect_error(udp, ARGC(udp), "UDP");
+    char *unix_socket[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c", "-s", "/tmp/s"};
+    expect_error(unix_socket, ARGC(unix_socket), "unix socket");
+    char *prefix[] = {"mnemod", "-l", "mtls:127.0.0.1"};
+    expect_error(prefix, ARGC(prefix), "'mtls' option is valid only when SSL is enabled");
+    char *mtls[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c", "-l", "h,mtls:h:2"};
+    expect_error(mtls, ARGC(mtls), "ssl_ca_cert");
+    char *mode4[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_verify_mode=4"};
+    expect_error(mode4, ARGC(mode4), "ssl_verify_mode");
+    char *names[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_min_version=tlsv1.3"};
+    expect_error(names, ARGC(names), "ssl_min_version"); /* memcached takes numbers only */
+    char *ktls[] = {"mnemod", "-Z", "-o", "ssl_chain_cert=/c,ssl_kernel_tls"};
+    expect_error(ktls, ARGC(ktls), "kernel TLS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_io_uring_switch),
         cmocka_unit_test(test_memcached_extended_options),
+        cmocka_unit_test(test_tls_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,385 @@
+/*
+ * conn_tls.c: the TLS connection type, a readiness type like conn_epoll.c
+ * (the loop's event_add watch, on epoll-only and io_uring loops alike)
+ * whose reads and sends go through OpenSSL:
+ *
+ *   accept ─▶ handshake (readable/writable as OpenSSL asks; a timer bounds it)
+ *                │ done                          │ failed or timed out
+ *                ▼                               ▼
+ *   wake-ups as conn_epoll.c's, with         owner: ERROR (it closes);
+ *   SSL_read / SSL_write for recv / send     ssl_handshake_errors + 1
+ *
+ * The owner's first event comes after the handshake. Three things differ
+ * from a plain socket and are handled here, out of the owner's sight:
+ * OpenSSL may hold decrypted bytes the socket no longer signals (read on
+ * while SSL_has_pending), a read may need the socket writable or a write
+ * readable (TLS 1.3 post-handshake messages), and a write that would block
+ * must be retried with the same bytes: those stay at the front of c->out
+ * until sent, so they are gathered again into the worker's buffer.
+ */
+#include "net/conn.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "net/conn_type.h"
+#include "net/event.h"
+#include "net/tls_session.h"
+
+#define FLUSH_IOV_MAX 128
+/* Most plaintext one SSL_write takes straight from a large buffer. */
+#define DIRECT_MAX (256 * 1024)
+
+struct tls_conn {
+    struct tls_session *s;
+    bool handshaking;
+    bool broken;           /* a fatal TLS error: no close_notify may follow */
+    bool read_wants_write; /* SSL_read waits for the socket to be writable */
+    bool write_wants_read; /* SSL_write waits for it to be readable */
+    size_t wpending;       /* a blocked SSL_write's length, retried with the same bytes */
+    int timer_fd;          /* the handshake's deadline, -1 once done (or none) */
+    struct event_handler timer_ev;
+};
+
+static struct tls_conn *tc(const struct conn *c)
+{
+    return c->impl;
+}
+
+/* ---- the worker's write buffer ----------------------------------------------
+ * Replies are many small iovecs; one SSL_write each would make one TLS
+ * record (and its header and MAC) each. They are gathered into a buffer of
+ * ssl_wbuf_size bytes per worker thread (memcached's ssl_wbuf), freed when
+ * the thread ends. */
+
+static pthread_key_t wbuf_key;
+static pthread_once_t wbuf_once = PTHREAD_ONCE_INIT;
+
+static void wbuf_key_create(void)
+{
+    (void)pthread_key_create(&wbuf_key, free);
+}
+
+static char *thread_wbuf(size_t size)
+{
+    pthread_once(&wbuf_once, wbuf_key_create);
+    char *buf = pthread_getspecific(wbuf_key);
+    if (buf == NULL) {
+        buf = malloc(size); /* the size is the process's: never changes */
+        if (buf != NULL && pthread_setspecific(wbuf_key, buf) != 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    return buf;
+}
+
+/* ---- reading and sending ---------------------------------------------------- */
+
+/* A fatal OpenSSL result: a TLS protocol error is counted (a reset or a
+ * write to a closed socket is not one). */
+static enum conn_io fatal(struct conn *c, int ssl_err)
+{
+    struct tls_conn *t = tc(c);
+    t->broken = true;
+    if (ssl_err == SSL_ERROR_SSL)
+        tls_session_count_proto_error(t->s);
+    ERR_clear_error();
+    return CONN_IO_ERROR;
+}
+
+/* One SSL_read into the direct destination or c->in, as conn_epoll.c's
+ * sock_read. *drained: nothing more is buffered, in OpenSSL or (very
+ * likely) in the socket. */
+static enum conn_io tls_read(struct conn *c, size_t *nread, bool *drained, bool *direct)
+{
+    struct tls_conn *t = tc(c);
+    char *dst;
+    size_t room;
+    *nread = 0;
+    if (!conn_read_dest(c, &dst, &room, direct))
+        return CONN_IO_ERROR;
+    ERR_clear_error();
+    int r = SSL_read(t->s->ssl, dst, room > INT_MAX ? INT_MAX : (int)room);
+    if (r > 0) {
+        t->read_wants_write = false;
+        *nread = (size_t)r;
+        *drained = *nread < room && !SSL_has_pending(t->s->ssl);
+        if (!*direct)
+            c->in.end += (size_t)r;
+        return CONN_IO_OK;
+    }
+    int e = SSL_get_error(t->s->ssl, r);
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+        return CONN_IO_AGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        t->read_wants_write = true;
+        return CONN_IO_AGAIN;
+    case SSL_ERROR_ZERO_RETURN: /* close_notify, or the peer closed its socket */
+        return CONN_IO_CLOSED;
+    default:
+        return fatal(c, e);
+    }
+}
+
+/* Gather up to limit bytes of the queue's front into buf. */
+static size_t gather(const struct iovec *iov, size_t n, char *buf, size_t limit)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < limit; i++) {
+        size_t take = iov[i].iov_len < limit - len ? iov[i].iov_len : limit - len;
+        memcpy(buf + len, iov[i].iov_base, take);
+        len += take;
+    }
+    return len;
+}
+
+/* Send the queue through SSL_write until it is empty or would block, as
+ * conn_epoll.c's sock_send; *sent counts plaintext bytes. */
+static enum conn_io tls_send(struct conn *c, size_t *sent)
+{
+    struct tls_conn *t = tc(c);
+    struct iovec iov[FLUSH_IOV_MAX];
+    *sent = 0;
+    if (c->want & CONN_WANT_HOLD)
+        return CONN_IO_OK;
+    size_t wbuf_size = tls_session_wbuf_size(t->s);
+    while (!outq_empty(&c->out)) {
+        size_t n = outq_iov(&c->out, iov, FLUSH_IOV_MAX);
+        /* a retry sends exactly what blocked (the queue only grows behind it) */
+        size_t retry = t->wpending;
+        const char *p;
+        size_t len;
+        if (retry > 0 ? iov[0].iov_len >= retry : iov[0].iov_len >= wbuf_size) {
+            /* a large value: straight from item memory, OpenSSL cuts the records */
+            p = iov[0].iov_base;
+            len = retry > 0 ? retry : iov[0].iov_len < DIRECT_MAX ? iov[0].iov_len : DIRECT_MAX;
+        } else {
+            char *buf = thread_wbuf(wbuf_size);
+            if (buf == NULL)
+                return CONN_IO_ERROR;
+            len = gather(iov, n, buf, retry > 0 ? retry : wbuf_size);
+            p = buf;
+        }
+        ERR_clear_error();
+        int r = SSL_write(t->s->ssl, p, len > INT_MAX ? INT_MAX : (int)len);
+        if (r > 0) {
+            t->wpending = 0;
+            t->write_wants_read = false;
+            *sent += (size_t)r;
+            conn_count(c->bytes_written, (size_t)r);
+            outq_consume(&c->out, (size_t)r);
+            continue;
+        }
+        int e = SSL_get_error(t->s->ssl, r);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+            t->wpending = len;
+            t->write_wants_read = e == SSL_ERROR_WANT_READ;
+            return CONN_IO_AGAIN;
+        }
+        return fatal(c, e);
+    }
+    return CONN_IO_OK;
+}
+
+/* ---- wake-ups ----------------------------------------------------------------
+ * conn_epoll.c's (conn_ready_*), on tls_read and tls_send, once the
+ * handshake is done. */
+
+/* What OpenSSL waits for, besides what the owner wants: bytes it holds
+ * make no readiness, so writable (which fires at once) stands in. */
+static uint32_t tls_watch(const struct conn *c)
+{
+    const struct tls_conn *t = tc(c);
+    uint32_t mask = t->write_wants_read ? EVENT_READ : 0;
+    if (t->read_wants_write || ((c->want & CONN_WANT_INPUT) && SSL_has_pending(t->s->ssl)))
+        mask |= EVENT_WRITE;
+    return mask;
+}
+
+static const struct conn_ready_io tls_io = {.read = tls_read, .send = tls_send,
+                                            .watch = tls_watch};
+
+static void fail(struct conn *c)
+{
+    if (!conn_call(c, CONN_EV_ERROR, 0))
+        conn_release(c);
+}
+
+static void stop_timer(struct conn *c)
+{
+    struct tls_conn *t = tc(c);
+    if (t->timer_fd < 0)
+        return;
+    event_del(c->loop, &t->timer_ev);
+    close(t->timer_fd);
+    t->timer_fd = -1;
+}
+
+/* One step of the handshake. 1: done; 0: waiting (watched); -1: failed. */
+static int handshake(struct conn *c)
+{
+    struct tls_conn *t = tc(c);
+    ERR_clear_error();
+    int r = SSL_do_handshake(t->s->ssl);
+    if (r == 1) {
+        t->handshaking = false;
+        stop_timer(c);
+        tls_session_count(t->s, true);
+        return 1;
+    }
+    int e = SSL_get_error(t->s->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        uint32_t mask = e == SSL_ERROR_WANT_READ ? EVENT_READ : EVENT_WRITE;
+        return event_modify(c->loop, &c->ev, mask) == 0 ? 0 : -1;
+    }
+    /* a plain-text client, an unknown CA, a version below the minimum...:
+     * counted; said only at -vvv (a client could fill the log) */
+    char reason[160] = "connection closed";
+    unsigned long code = ERR_peek_error();
+    if (code != 0)
+        ERR_error_string_n(code, reason, sizeof(reason));
+    log_debug("TLS handshake failed (fd %d): %s", c->fd, reason);
+    t->broken = true;
+    ERR_clear_error();
+    tls_session_count(t->s, false);
+    return -1;
+}
+
+static void wake(struct conn *c, uint32_t events)
+{
+    struct tls_conn *t = tc(c);
+    if (t->handshaking) {
+        int h = handshake(c);
+        if (h < 0)
+            fail(c);
+        if (h <= 0)
+            return;
+        events = EVENT_READ; /* the owner's first event: what came with the handshake */
+    }
+    if (t->read_wants_write && (events & EVENT_WRITE))
+        events |= EVENT_READ;
+    if (t->write_wants_read && (events & EVENT_READ))
+        events |= EVENT_WRITE;
+    if (SSL_has_pending(t->s->ssl))
+        events |= EVENT_READ;
+    conn_ready_wake(c, events, &tls_io);
+}
+
+static void on_ready(struct event_handler *h, uint32_t events)
+{
+    wake(h->arg, events);
+}
+
+/* The handshake's deadline passed: the client is closed, its worker never
+ * waited for it. */
+static void on_timer(struct event_handler *h, uint32_t events)
+{
+    struct conn *c = h->arg;
+    struct tls_conn *t = tc(c);
+    (void)events;
+    stop_timer(c);
+    if (!t->handshaking)
+        return;
+    log_debug("TLS handshake timed out (fd %d)", c->fd);
+    t->broken = true;
+    tls_session_count(t->s, false);
+    fail(c);
+}
+
+static int start_timer(struct conn *c, int ms)
+{
+    struct tls_conn *t = tc(c);
+    t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (t->timer_fd < 0)
+        return -1;
+    struct itimerspec its = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}};
+    if (timerfd_settime(t->timer_fd, 0, &its, NULL) != 0 ||
+        event_add(c->loop, &t->timer_ev, t->timer_fd, EVENT_READ, on_timer, c) != 0) {
+        close(t->timer_fd);
+        t->timer_fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* c->impl holds the session conn_open claimed; it becomes ours. */
+static int tls_start(struct conn *c)
+{
+    struct tls_session *s = c->impl;
+    struct tls_conn *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        tls_session_free(s);
+        c->impl = NULL;
+        return -1;
+    }
+    t->s = s;
+    t->handshaking = true;
+    t->timer_fd = -1;
+    c->impl = t;
+    int ms = tls_session_handshake_timeout_ms(s);
+    if (event_add(c->loop, &c->ev, c->fd, EVENT_READ, on_ready, c) != 0)
+        goto fail;
+    if (ms > 0 && start_timer(c, ms) != 0) {
+        event_del(c->loop, &c->ev);
+        goto fail;
+    }
+    return 0;
+fail:
+    tls_session_free(s);
+    free(t);
+    c->impl = NULL;
+    return -1;
+}
+
+static void tls_want(struct conn *c)
+{
+    if (!tc(c)->handshaking) /* the handshake watches for itself */
+        conn_ready_settle(c, &tls_io);
+}
+
+static void tls_kick(struct conn *c)
+{
+    if (!tc(c)->handshaking)
+        wake(c, EVENT_WRITE);
+}
+
+/* Nothing is in flight: a close_notify if the session is sound (best
+ * effort, never waited for), then close at once. */
+static void tls_close(struct conn *c)
+{
+    struct tls_conn *t = tc(c);
+    event_del(c->loop, &c->ev);
+    stop_timer(c);
+    if (!t->handshaking && !t->broken) {
+        ERR_clear_error();
+        (void)SSL_shutdown(t->s->ssl);
+    }
+    ERR_clear_error();
+    tls_session_free(t->s);
+    free(t);
+    c->impl = NULL;
+    close(c->fd);
+    if (!c->calling)
+        conn_release(c);
+}
+
+const struct conn_type conn_type_tls = {
+    .name = "tls",
+    .start = tls_start,
+    .want = tls_want,
+    .kick = tls_kick,
+    .close = tls_close,
+    .describe = conn_describe_socket,
+};

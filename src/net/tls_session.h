@@ -1,0 +1,34 @@
+/*
+ * tls_session.h: what tls.c (the contexts) and conn_tls.c (the connection
+ * type) share, inside net/. A session is one accepted socket's OpenSSL
+ * object and the server it came from, filed under the fd between the
+ * accept and conn_open.
+ */
+#ifndef MNEMO_NET_TLS_SESSION_H
+#define MNEMO_NET_TLS_SESSION_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tls_server;
+
+struct tls_session {
+    SSL *ssl; /* holds a reference on the context it was made from */
+    struct tls_server *ts;
+};
+
+/* The session tls_server_adopt filed under fd, taken out (NULL: fd is no
+ * TLS socket). Any thread. */
+struct tls_session *tls_session_claim(int fd);
+
+/* SSL_free and free. */
+void tls_session_free(struct tls_session *s);
+
+/* The server's settings and counters, for the connection type. */
+size_t tls_session_wbuf_size(const struct tls_session *s);
+int tls_session_handshake_timeout_ms(const struct tls_session *s);
+void tls_session_count(const struct tls_session *s, bool handshake_ok);
+void tls_session_count_proto_error(const struct tls_session *s);
+
+#endif
