@@ -12,6 +12,10 @@
  *        get KEY          a blocking get; its status and value
  *        primary SHARD    the server the client takes for the shard's primary
  *        quit
+ *
+ * The environment may add credentials (DRIVER_AUTH_USER/_PASSWORD) and
+ * TLS: DRIVER_TLS=1, DRIVER_TLS_CA, DRIVER_TLS_CERT, DRIVER_TLS_KEY,
+ * DRIVER_TLS_NAME (the mnemo_options fields of the same names).
  */
 #include <inttypes.h>
 #include <poll.h>
@@ -457,6 +461,11 @@ int main(int argc, char **argv)
     /* servers with -Y: the credentials from the environment */
     o.auth_user = getenv("DRIVER_AUTH_USER");
     o.auth_password = getenv("DRIVER_AUTH_PASSWORD");
+    o.tls = getenv("DRIVER_TLS") != NULL && strcmp(getenv("DRIVER_TLS"), "1") == 0;
+    o.tls_ca_file = getenv("DRIVER_TLS_CA");
+    o.tls_cert_file = getenv("DRIVER_TLS_CERT");
+    o.tls_key_file = getenv("DRIVER_TLS_KEY");
+    o.tls_server_name = getenv("DRIVER_TLS_NAME");
     if (mnemo_create(&client, argv[1], &o) != MNEMO_OK) {
         fprintf(stderr, "client_driver: bad server list\n");
         return 2;
