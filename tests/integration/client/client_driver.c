@@ -105,6 +105,7 @@ struct op_check {
 
 static size_t completed, bad, calls_wrong;
 static const char *async_prefix = "async:";
+static mnemo_status first_bad = MNEMO_OK; /* the status of the first bad completion */
 
 static void async_cb(void *arg, const struct mnemo_result *r)
 {
@@ -115,6 +116,8 @@ static void async_cb(void *arg, const struct mnemo_result *r)
     if (oc->done++)
         calls_wrong++; /* called twice */
     completed++;
+    if (r->status != MNEMO_OK && r->status != MNEMO_NOT_FOUND && first_bad == MNEMO_OK)
+        first_bad = r->status;
     if (r->op != oc->op || r->key_len != kl || memcmp(r->key, k, kl) != 0) {
         bad++;
         return;
@@ -184,8 +187,9 @@ static int cmd_async(size_t n)
     for (size_t j = 0; j < n; j++)
         not_done += oc[j].done == 0;
     printf("{\"submitted\": %zu, \"completed\": %zu, \"bad\": %zu, \"double\": %zu, "
-           "\"not_done\": %zu, \"polls\": %zu}\n",
-           submitted, completed, bad, calls_wrong, not_done, polls);
+           "\"not_done\": %zu, \"polls\": %zu, \"first_error\": \"%s\"}\n",
+           submitted, completed, bad, calls_wrong, not_done, polls,
+           first_bad == MNEMO_OK ? "" : mnemo_strerror(first_bad));
     free(oc);
     return submitted == n && completed == n && bad == 0 && calls_wrong == 0 && not_done == 0 ? 0 : 1;
 }
