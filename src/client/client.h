@@ -22,6 +22,7 @@
 #include "client/buf.h"
 #include "client/codec.h"
 #include "client/ketama.h"
+#include "client/tls_cuts.h"
 #include "mnemo/mnemo.h"
 
 /* CONN_HANDSHAKE: TCP is up, the TLS handshake is not done yet. */
@@ -54,6 +55,7 @@ struct server {
     struct ssl_st *ssl;    /* TLS session of the connection, or NULL (plain) */
     struct ssl_session_st *tls_resume; /* the last connection's, to resume */
     short tls_want;        /* poll events the TLS session waits for */
+    struct tls_cuts cuts;  /* TLS: where out's requests end (records end there) */
     int got_bytes;         /* the connection has read something */
     char error[256];       /* mnemo_server_error: why the last failure, or "" */
     int64_t deadline_ms;   /* connect deadline, or I/O deadline while q_len > 0 */

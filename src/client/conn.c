@@ -161,10 +161,14 @@ static ssize_t recv_some(struct server *s, void *p, size_t n, int *eof)
 mnemo_status conn_write(struct server *s)
 {
     while (buf_used(&s->out) > 0) {
-        ssize_t n = send_some(s, buf_head(&s->out), buf_used(&s->out));
+        size_t take = buf_used(&s->out);
+        if (s->ssl != NULL) /* a TLS record ends where a request does */
+            take = tls_cuts_next(&s->cuts, take, TLS_RECORD_MAX);
+        ssize_t n = send_some(s, buf_head(&s->out), take);
         if (n <= 0)
             return (mnemo_status)n;
         buf_consume(&s->out, (size_t)n);
+        tls_cuts_sent(&s->cuts, (size_t)n);
     }
     return MNEMO_OK;
 }
@@ -222,12 +226,14 @@ void conn_close(struct server *s)
     s->tls_want = 0;
     buf_clear(&s->in);
     buf_clear(&s->out);
+    tls_cuts_reset(&s->cuts);
 }
 
 void conn_forget(struct server *s)
 {
     conn_close(s);
     tls_session_free(&s->tls_resume);
+    tls_cuts_free(&s->cuts);
 }
 
 mnemo_status conn_tls_setup(struct mnemo_client *c, char *err, size_t errlen)

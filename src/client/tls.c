@@ -42,11 +42,7 @@ struct ssl_ctx_st *tls_ctx_new(const struct tls_config *cfg, char *err, size_t e
      * memcached does) is an end of stream, not an attack: replies are
      * self-delimiting, so a cut one is seen as incomplete anyway. */
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-    /* Small records: memcached 1.6.18 reads once per readiness event
-     * into a 16 KB buffer, so the rest of a larger record waits decrypted
-     * inside its OpenSSL, where its poll never sees it, and a pipeline
-     * stalls until our I/O timeout (seen with 16 KB records). */
-    SSL_CTX_set_max_send_fragment(ctx, 4096);
+    SSL_CTX_set_max_send_fragment(ctx, TLS_RECORD_MAX);
     if (cfg->ca_file != NULL) {
         if (SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
             char what[300];
