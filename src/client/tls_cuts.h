@@ -3,9 +3,11 @@
  * record ends where a request ends (several small requests share one, a
  * long one has its own): memcached 1.6.18 -Z reads a value's exact
  * length, and what its OpenSSL holds of a record past it waits, unseen by
- * its poll, until more bytes come, so the tail of a pipeline of sets would
- * stall.  Pure bookkeeping on positions in the output stream (bytes
- * queued since the connection opened); conn.c and mnemo-bench use it.
+ * its poll, until more bytes come, so the tail of a pipeline stalls (seen
+ * with records cut anywhere: the client driver's 3000 pipelined requests,
+ * mnemo-bench's pipelines of sets).  Pure bookkeeping on positions in the
+ * output stream (bytes queued since the connection opened); conn.c and
+ * mnemo-bench use it.
  */
 #ifndef MNEMO_CLIENT_TLS_CUTS_H
 #define MNEMO_CLIENT_TLS_CUTS_H
