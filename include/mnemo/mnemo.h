@@ -213,7 +213,8 @@ MNEMO_API int mnemo_server_ejected(const struct mnemo_client *c, size_t i);
  * certificate and the reason, a name mismatch, a server that does not
  * speak TLS, a client certificate the server wanted), or a plain
  * connection closed before its first reply (a TLS server?).  "" while
- * there was none, NULL for a bad i.  Valid until the next call on c. */
+ * there was none since the server's last connection began, NULL for a
+ * bad i.  Valid until the next call on c. */
 MNEMO_API const char *mnemo_server_error(const struct mnemo_client *c, size_t i);
 
 /* Shards: entries of the server list.  Servers are numbered shard by

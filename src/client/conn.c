@@ -40,6 +40,7 @@ mnemo_status conn_open(struct mnemo_client *c, struct server *s)
     char port[8];
     int fd, one = 1;
 
+    s->error[0] = '\0'; /* mnemo_server_error speaks of this connection from now on */
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
