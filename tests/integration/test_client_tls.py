@@ -123,11 +123,11 @@ class TlsMemcached(Server):
 def servers(tmp_path, pki):
     made = []
 
-    def make(cert="server", flags=(), tls=True):
+    def make(cert="server", flags=(), tls=True, port=None):
         s = TlsMemcached(tmp_path / ("mc%d" % len(made)), pki, cert, flags=flags, tls=tls,
                          name="mc%d" % len(made))
         made.append(s)
-        return s.start()
+        return s.start(port=port)
 
     yield make
     for s in made:
@@ -405,3 +405,67 @@ def test_bench_refuses_what_tls_refuses(servers, pki):
     p = bench("-s", m.addr, *ca(pki), "--tls-cert", pki / "client.crt", "--tls-key",
               pki / "client.key", "-n", "200", "--json", "-q")
     assert p.returncode == 0 and json.loads(p.stdout)["errors"] == 0, p.stderr
+
+
+class Repl:
+    """client_driver's repl mode over TLS: rounds of pipelined gets (misses
+    set again), each answered with a JSON line."""
+
+    def __init__(self, spec, pki, retry_ms):
+        self.p = subprocess.Popen([str(DRIVER), spec, "repl", str(retry_ms)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True,
+                                  env=dict(os.environ, **tls_env(pki)))
+        assert json.loads(self.p.stdout.readline())["ready"]
+
+    def round(self, prefix, n):
+        self.p.stdin.write("round %s %d\n" % (prefix, n))
+        self.p.stdin.flush()
+        return json.loads(self.p.stdout.readline())
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.stdin.write("quit\n")
+            self.p.stdin.flush()
+            try:
+                self.p.wait(timeout=scaled(10))
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        assert "Sanitizer" not in self.p.stderr.read()
+
+
+def test_failover_over_tls_ejects_a_server_whose_certificate_is_refused(servers, pki):
+    """A server of the pool comes back with a certificate of another CA: its
+    keys fail with MNEMO_ETLS until it is ejected and they move on; back with
+    the right one, it gets its keys again after the retry interval."""
+    a, victim, c = servers(), servers(), servers()
+    n = 300
+    # the rounds up to the ejection's third must fit in the retry interval
+    repl = Repl("%s,%s,%s" % (a.addr, victim.addr, c.addr), pki, int(scaled(1000)))
+    try:
+        assert repl.round("fo:", n)["set_ok"] == n
+        owned = repl.round("fo:", n)["by_server"][victim.addr]
+        assert owned > 0
+        victim.stop()
+        stranger = servers(cert="stranger", port=victim.port)
+        rounds = [repl.round("fo:", n) for _ in range(2)]
+        for r in rounds:
+            assert r["err"] == owned and r["ok"] == n - owned and r["wrong"] == 0, r
+            assert len(r["errors"]) == 1 and next(iter(r["errors"])).startswith("TLS failure"), r
+        assert rounds[-1]["ejected"] == [victim.addr]
+        r = repl.round("fo:", n)
+        assert r["err"] == 0 and r["miss"] == owned and r["by_server"][victim.addr] == 0, r
+        stranger.stop()
+        back = servers(port=victim.port)
+        deadline = time.monotonic() + scaled(20)
+        while True:  # each round is a try: the retry interval ends on its own
+            r = repl.round("fo:", n)
+            assert r["wrong"] == 0 and r["err"] in (0, owned), r
+            if r["by_server"][back.addr] == owned and r["err"] == 0:
+                break
+            assert time.monotonic() < deadline, r
+        assert r["ejected"] == [] and repl.round("fo:", n)["ok"] == n
+    finally:
+        repl.close()
+
