@@ -178,7 +178,8 @@ struct mnemo_client;
  * Create a client for "host:port[:weight],host2..." (port defaults to
  * 11211, weight to 1; IPv6 hosts as "[::1]:11211").  opts may be NULL for
  * defaults.  Does not connect (connections are opened on first use).
- * Returns MNEMO_OK and *out, or MNEMO_EINVAL / MNEMO_ENOMEM.
+ * Returns MNEMO_OK and *out, or MNEMO_EINVAL / MNEMO_ENOMEM, or MNEMO_ETLS
+ * for TLS files it cannot use (mnemo_tls_check says why).
  *
  * Each comma-separated entry is a shard.  A shard with replicas is written
  * "primary=replica1=replica2" (a weight only on the primary): keys are
