@@ -169,7 +169,8 @@ MNEMO_API void mnemo_options_init(struct mnemo_options *opts);
 /* Load opts' TLS files as mnemo_create would: MNEMO_OK, or MNEMO_ETLS
  * with why in err (a file that cannot be read, a key that does not match
  * its certificate), MNEMO_EINVAL for tls_* fields without tls.  For a
- * caller that wants to say why mnemo_create refused them. */
+ * caller that wants to say why mnemo_create refused them (opts NULL: the
+ * defaults, MNEMO_OK). */
 MNEMO_API mnemo_status mnemo_tls_check(const struct mnemo_options *opts, char *err, size_t errlen);
 
 struct mnemo_client;

@@ -331,10 +331,12 @@ mnemo_status mnemo_tls_check(const struct mnemo_options *opts, char *err, size_t
 {
     struct mnemo_client c;
 
-    memset(&c, 0, sizeof(c));
-    c.opts = *opts;
     if (errlen > 0)
         err[0] = '\0';
+    if (opts == NULL)
+        return MNEMO_OK; /* the defaults: no TLS */
+    memset(&c, 0, sizeof(c));
+    c.opts = *opts;
     mnemo_status rc = conn_tls_setup(&c, err, errlen);
     conn_tls_teardown(&c);
     return rc;
