@@ -18,8 +18,4 @@ struct cli_auth {
  * line in err. */
 int cli_auth_read(const char *path, struct cli_auth *a, char *err, size_t errlen);
 
-/* Authenticate a connected socket as a client of a -Y server: the set,
- * then its "STORED".  0, or -1 (errno, or EACCES when refused). */
-int cli_auth_send(int fd, const struct cli_auth *a);
-
 #endif

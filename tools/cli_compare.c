@@ -18,7 +18,8 @@
 #include "cli_compare.h"
 
 #include "cli_auth.h"
-#include "cli_dial.h"
+#include "cli_stream.h"
+#include "cli_tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -80,12 +81,15 @@ static int fetch_digest(const char *prog, const char *addr, const struct mnemo_o
     }
     snprintf(name, cap, "%s", mnemo_server_name(c, 0));
     mnemo_status st = mnemo_stats(c, 0, "digest", take_stat, d);
+    char why[400];
+    cli_why(c, 0, st, why, sizeof(why));
     mnemo_destroy(&c);
     if (st == MNEMO_OK && (!d->have_hex || !d->have_items))
         st = MNEMO_EPROTO;
     if (st != MNEMO_OK) {
         bool refused = st == MNEMO_ECLIENT || st == MNEMO_EPROTO;
-        fprintf(stderr, "%s: compare %s: %s%s\n", prog, name, mnemo_strerror(st),
+        fprintf(stderr, "%s: compare %s: %s%s\n", prog, name,
+                st == MNEMO_EPROTO ? mnemo_strerror(st) : why,
                 refused ? " (no stats digest: not a mnemod?)" : "");
         return COMPARE_ERROR;
     }
@@ -152,15 +156,13 @@ static int dump_line(struct key_list *l, char *line, char *err, size_t errlen)
     return 0;
 }
 
-/* Read the dump up to END from fd. 0, or -1 with the reason in err. */
-static int read_dump(int fd, struct key_list *l, char *err, size_t errlen)
+/* Read the dump up to END from s. 0, or -1 with the reason in err. */
+static int read_dump(struct cli_stream *s, struct key_list *l, char *err, size_t errlen)
 {
     char buf[65536];
     size_t have = 0;
     for (;;) {
-        ssize_t r = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
+        ssize_t r = cli_stream_recv(s, buf + have, sizeof(buf) - 1 - have);
         if (r <= 0) {
             snprintf(err, errlen, "%s", r == 0 ? "connection closed before END"
                                     : errno == EAGAIN ? "timed out" : strerror(errno));
@@ -185,12 +187,22 @@ static int read_dump(int fd, struct key_list *l, char *err, size_t errlen)
     }
 }
 
-/* --auth-file's credentials for the whole command (one thread, one run). */
+/* --auth-file's credentials and the --tls options for the whole command
+ * (one thread, one run). */
 static const struct cli_auth *auth_given;
+static const struct cli_tls *tls_given;
 
 static int by_key(const void *a, const void *b)
 {
     return strcmp(((const struct key_meta *)a)->key, ((const struct key_meta *)b)->key);
+}
+
+static int list_failed(const char *prog, const char *name, const char *err, struct key_list *l)
+{
+    fprintf(stderr, "%s: compare %s: cannot list its keys (lru_crawler metadump all): %s\n", prog,
+            name, err);
+    keys_free(l);
+    return COMPARE_ERROR;
 }
 
 /* The server's keys, sorted, each once (a walk may list one twice while
@@ -200,25 +212,18 @@ static int list_keys(const char *prog, const char *name, int connect_ms, int rep
 {
     static const char cmd[] = "lru_crawler metadump all\r\n";
     char err[256] = "";
-    int fd = cli_dial(name, connect_ms, reply_ms);
+    struct cli_stream st;
     int rc = -1;
-    if (fd < 0)
-        snprintf(err, sizeof(err), "%s", errno == EAGAIN ? "timed out" : strerror(errno));
-    else if (auth_given != NULL && cli_auth_send(fd, auth_given) != 0)
-        snprintf(err, sizeof(err), "%s",
-                 errno == EACCES ? "the credentials of --auth-file were refused" : strerror(errno));
-    else if (send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(cmd) - 1)
+    if (cli_stream_open(&st, name, connect_ms, reply_ms, tls_given, auth_given, err,
+                        sizeof(err)) != 0)
+        return list_failed(prog, name, err, l);
+    if (cli_stream_send(&st, cmd, sizeof(cmd) - 1) != 0)
         snprintf(err, sizeof(err), "%s", strerror(errno));
     else
-        rc = read_dump(fd, l, err, sizeof(err));
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0) {
-        fprintf(stderr, "%s: compare %s: cannot list its keys (lru_crawler metadump all): %s\n",
-                prog, name, err);
-        keys_free(l);
-        return COMPARE_ERROR;
-    }
+        rc = read_dump(&st, l, err, sizeof(err));
+    cli_stream_close(&st);
+    if (rc != 0)
+        return list_failed(prog, name, err, l);
     if (l->n > 1) /* an empty server has no array at all: qsort must not see NULL */
         qsort(l->v, l->n, sizeof(*l->v), by_key);
     size_t out = 0;
@@ -359,9 +364,10 @@ static void explain(const char *prog, int n, const struct digest_reply *d, char 
 }
 
 int cli_compare(const char *prog, int argc, char **argv, int timeout_ms,
-                const struct cli_auth *auth)
+                const struct cli_tls *tls, const struct cli_auth *auth)
 {
     auth_given = auth;
+    tls_given = tls;
     long max = DEFAULT_MAX_DIFFS;
     int first = parse_options(prog, argc, argv, &max);
     if (first < 0)
@@ -376,6 +382,7 @@ int cli_compare(const char *prog, int argc, char **argv, int timeout_ms,
     o.connect_timeout_ms = timeout_ms;
     o.io_timeout_ms = reply_ms;
     o.failure_limit = 0;
+    cli_tls_options(tls, &o);
     if (auth != NULL) {
         o.auth_user = auth->user;
         o.auth_password = auth->pass;

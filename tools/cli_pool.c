@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli_compare.h"
+#include "cli_tls.h"
 
 enum { EXIT_ERR = 2 };
 
@@ -90,7 +91,8 @@ int cli_pool_stats(const char *prog, struct mnemo_client *c, const char *group)
         t.server = mnemo_server_name(c, i);
         mnemo_status st = mnemo_stats(c, i, group, stat_line, &t);
         if (st != MNEMO_OK) {
-            fprintf(stderr, "%s: stats %s: %s\n", prog, t.server, mnemo_strerror(st));
+            char why[400];
+            fprintf(stderr, "%s: stats %s: %s\n", prog, t.server, cli_why(c, i, st, why, sizeof(why)));
             rc = EXIT_ERR;
             continue;
         }
@@ -137,7 +139,9 @@ int cli_pool_flush(const char *prog, struct mnemo_client *c)
             continue;
         mnemo_status st = mnemo_flush(c, p, 0);
         if (st != MNEMO_OK) {
-            fprintf(stderr, "%s: flush %s: %s\n", prog, mnemo_server_name(c, p), mnemo_strerror(st));
+            char why[400];
+            fprintf(stderr, "%s: flush %s: %s\n", prog, mnemo_server_name(c, p),
+                    cli_why(c, p, st, why, sizeof(why)));
             rc = EXIT_ERR;
             continue;
         }
@@ -147,7 +151,7 @@ int cli_pool_flush(const char *prog, struct mnemo_client *c)
 }
 
 int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **argv, int timeout_ms,
-                    const struct cli_auth *auth)
+                    const struct cli_tls *tls, const struct cli_auth *auth)
 {
     if (!(argc == 0 || (argc == 2 && strcmp(argv[0], "--max-diffs") == 0))) {
         fprintf(stderr, "%s: usage: digest [--max-diffs N]\n", prog);
@@ -179,7 +183,7 @@ int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **a
                 args[n++] = (char *)mnemo_server_name(c, i);
         printf("shard %zu: primary %s\n", s, mnemo_server_name(c, p));
         fflush(stdout);
-        int r = cli_compare(prog, n, args, timeout_ms, auth);
+        int r = cli_compare(prog, n, args, timeout_ms, tls, auth);
         free(args);
         if (r > rc)
             rc = r;

@@ -19,7 +19,8 @@ int cli_pool_flush(const char *prog, struct mnemo_client *c);
 /* Each shard's primary against its replicas, as `compare` does (argv:
  * [--max-diffs N]).  0 all equal, 1 a shard differs, 2 an error. */
 struct cli_auth;
+struct cli_tls;
 int cli_pool_digest(const char *prog, struct mnemo_client *c, int argc, char **argv, int timeout_ms,
-                    const struct cli_auth *auth);
+                    const struct cli_tls *tls, const struct cli_auth *auth);
 
 #endif

@@ -307,7 +307,7 @@ static int usage(const char *prog)
 }
 
 int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv,
-            const struct cli_auth *auth, int timeout_ms)
+            const struct cli_tls *tls, const struct cli_auth *auth, int timeout_ms)
 {
     struct mnemo_client *c = *cp;
     int once = 0, rc = 0, hot = 0;
@@ -338,7 +338,7 @@ int cli_top(const char *prog, struct mnemo_client **cp, int argc, char **argv,
     struct top_req *reqs = calloc(TOP_GROUPS * t.n, sizeof(*reqs));
     struct pollfd *fds = calloc(t.n + 1, sizeof(*fds));
     if (hot)
-        t.keys = top_keys_create(c, auth, timeout_ms);
+        t.keys = top_keys_create(c, tls, auth, timeout_ms);
     if (!t.srv || !t.rows || !reqs || !fds || (hot && t.keys == NULL)) {
         fprintf(stderr, "%s: top: out of memory\n", prog);
         rc = EXIT_ERR;

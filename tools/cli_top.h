@@ -10,6 +10,7 @@
 #include "mnemo/mnemo.h"
 
 struct cli_auth;
+struct cli_tls;
 
 /* argv: top's own options ([--once] [--interval MS] [--hot-keys [--sample
  * MS]]); auth (may be NULL) and timeout_ms (-T) for the hot keys' watch
@@ -19,6 +20,6 @@ struct cli_auth;
  * stderr; the frame is still printed).  A SIGINT/SIGTERM/SIGHUP during
  * the live view restores the terminal, then ends the process by it. */
 int cli_top(const char *prog, struct mnemo_client **c, int argc, char **argv,
-            const struct cli_auth *auth, int timeout_ms);
+            const struct cli_tls *tls, const struct cli_auth *auth, int timeout_ms);
 
 #endif

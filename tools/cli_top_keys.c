@@ -8,20 +8,19 @@
 #include "cli_top_keys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "cli_auth.h"
-#include "cli_dial.h"
+#include "cli_stream.h"
 #include "cli_top_frame.h"
 
 enum { TOP_KEYS_SHOWN = 10, LINE_BUF = 8192 };
 
 struct watch_conn {
-    int fd;
+    struct cli_stream s; /* s.fd < 0: not subscribed */
     size_t len;
     char buf[LINE_BUF]; /* a partial line waits here for the rest */
 };
@@ -34,6 +33,7 @@ struct key_count {
 
 struct top_keys {
     const struct mnemo_client *c;
+    const struct cli_tls *tls;
     const struct cli_auth *auth;
     int timeout_ms;
     size_t n;
@@ -47,13 +47,14 @@ struct top_keys {
     int failed;      /* out of memory in this window: counts are partial */
 };
 
-struct top_keys *top_keys_create(const struct mnemo_client *c, const struct cli_auth *auth,
-                                 int timeout_ms)
+struct top_keys *top_keys_create(const struct mnemo_client *c, const struct cli_tls *tls,
+                                 const struct cli_auth *auth, int timeout_ms)
 {
     struct top_keys *k = calloc(1, sizeof(*k));
     if (k == NULL)
         return NULL;
     k->c = c;
+    k->tls = tls;
     k->auth = auth;
     k->timeout_ms = timeout_ms;
     k->n = mnemo_server_count(c);
@@ -67,16 +68,15 @@ struct top_keys *top_keys_create(const struct mnemo_client *c, const struct cli_
         return NULL;
     }
     for (size_t i = 0; i < k->n; i++)
-        k->conns[i].fd = -1;
+        k->conns[i].s.fd = -1;
     return k;
 }
 
 static void hang_up(struct top_keys *k)
 {
     for (size_t i = 0; i < k->n; i++) {
-        if (k->conns[i].fd >= 0)
-            close(k->conns[i].fd);
-        k->conns[i].fd = -1;
+        if (k->conns[i].s.fd >= 0)
+            cli_stream_close(&k->conns[i].s);
         k->conns[i].len = 0;
     }
 }
@@ -181,17 +181,26 @@ static void take_line(struct top_keys *k, const char *line, size_t n, size_t ser
 static int subscribe(struct top_keys *k, size_t i)
 {
     static const char cmd[] = "watch fetchers\r\n";
-    char ok[4];
-    int fd = cli_dial(mnemo_server_name(k->c, i), k->timeout_ms, k->timeout_ms);
-    if (fd < 0)
+    char ok[4], err[256];
+    size_t got = 0;
+    struct cli_stream *s = &k->conns[i].s;
+    if (cli_stream_open(s, mnemo_server_name(k->c, i), k->timeout_ms, k->timeout_ms, k->tls,
+                        k->auth, err, sizeof(err)) != 0)
         return -1;
-    if ((k->auth != NULL && cli_auth_send(fd, k->auth) != 0) ||
-        send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(cmd) - 1 ||
-        recv(fd, ok, sizeof(ok), MSG_WAITALL) != (ssize_t)sizeof(ok) || memcmp(ok, "OK\r\n", 4) != 0) {
-        close(fd);
+    if (cli_stream_send(s, cmd, sizeof(cmd) - 1) != 0)
+        got = sizeof(ok) + 1;
+    while (got < sizeof(ok)) {
+        ssize_t r = cli_stream_recv(s, ok + got, sizeof(ok) - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    /* from here on read as poll announces: never wait in a read */
+    if (got != sizeof(ok) || memcmp(ok, "OK\r\n", 4) != 0 ||
+        fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK) != 0) {
+        cli_stream_close(s);
         return -1;
     }
-    k->conns[i].fd = fd;
     k->conns[i].len = 0;
     return 0;
 }
@@ -208,9 +217,9 @@ size_t top_keys_pollfds(struct top_keys *k, struct pollfd *fds, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < k->n && n < max; i++) {
-        if (k->conns[i].fd < 0)
+        if (k->conns[i].s.fd < 0)
             continue;
-        fds[n].fd = k->conns[i].fd;
+        fds[n].fd = k->conns[i].s.fd;
         fds[n].events = POLLIN;
         fds[n].revents = 0;
         n++;
@@ -221,12 +230,10 @@ size_t top_keys_pollfds(struct top_keys *k, struct pollfd *fds, size_t max)
 static void read_conn(struct top_keys *k, size_t server)
 {
     struct watch_conn *w = &k->conns[server];
-    ssize_t r = recv(w->fd, w->buf + w->len, sizeof(w->buf) - w->len, MSG_DONTWAIT);
+    ssize_t r = cli_stream_recv(&w->s, w->buf + w->len, sizeof(w->buf) - w->len);
     if (r <= 0) {
-        if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-            close(w->fd);
-            w->fd = -1;
-        }
+        if (r == 0 || (errno != EAGAIN && errno != EINTR))
+            cli_stream_close(&w->s);
         return;
     }
     w->len += (size_t)r;
@@ -239,6 +246,9 @@ static void read_conn(struct top_keys *k, size_t server)
     if (w->len == sizeof(w->buf)) /* no line is this long: drop it */
         w->len = 0;
     memmove(w->buf, p, w->len);
+    /* TLS: decrypted lines poll will not announce are taken now */
+    if (cli_stream_pending(&w->s) > 0)
+        read_conn(k, server);
 }
 
 void top_keys_read(struct top_keys *k, const struct pollfd *fds, size_t n)
@@ -247,7 +257,7 @@ void top_keys_read(struct top_keys *k, const struct pollfd *fds, size_t n)
         if (!(fds[j].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         for (size_t i = 0; i < k->n; i++)
-            if (k->conns[i].fd == fds[j].fd)
+            if (k->conns[i].s.fd == fds[j].fd)
                 read_conn(k, i);
     }
 }

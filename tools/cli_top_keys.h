@@ -15,12 +15,13 @@
 #include "mnemo/mnemo.h"
 
 struct cli_auth;
+struct cli_tls;
 struct top_keys;
 
-/* NULL when out of memory.  auth may be NULL; timeout_ms bounds each
- * connect and the subscription's OK.  c is only read (server names). */
-struct top_keys *top_keys_create(const struct mnemo_client *c, const struct cli_auth *auth,
-                                 int timeout_ms);
+/* NULL when out of memory.  tls (--tls) and auth may be NULL; timeout_ms
+ * bounds each connect, handshake and the subscription's OK.  c is only read (server names). */
+struct top_keys *top_keys_create(const struct mnemo_client *c, const struct cli_tls *tls,
+                                 const struct cli_auth *auth, int timeout_ms);
 /* Hangs up on every server and frees; sets *k to NULL. */
 void top_keys_destroy(struct top_keys **k);
 

@@ -20,6 +20,7 @@
 #include "cli_compare.h"
 #include "cli_dist.h"
 #include "cli_pool.h"
+#include "cli_tls.h"
 #include "cli_top.h"
 #include "cli_usage.h"
 #include "mnemo/mnemo.h"
@@ -27,7 +28,10 @@
 enum { EXIT_MISS = 1, EXIT_ERR = 2 };
 
 /* Long options without a short form. */
-enum { OPT_DISTRIBUTION = 256, OPT_HASH, OPT_AUTH_FILE };
+enum {
+    OPT_DISTRIBUTION = 256, OPT_HASH, OPT_AUTH_FILE, OPT_TLS, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY,
+    OPT_TLS_SERVER_NAME, OPT_TLS_NO_VERIFY
+};
 
 static const char *prog = "mnemo-cli";
 
@@ -99,7 +103,8 @@ static int fail_key(struct mnemo_client *c, const char *what, const char *key, m
         return EXIT_MISS;
     }
     size_t s = mnemo_server_for_key(c, key, strlen(key));
-    fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, what, key, mnemo_strerror(st),
+    char why[400];
+    fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, what, key, cli_why(c, s, st, why, sizeof(why)),
             mnemo_server_name(c, s) ? mnemo_server_name(c, s) : "?");
     return EXIT_ERR;
 }
@@ -219,7 +224,8 @@ static int per_server(struct mnemo_client *c, const char *cmd)
             st = mnemo_ping(c, i);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (st != MNEMO_OK) {
-            fprintf(stderr, "%s: %s %s: %s\n", prog, cmd, name, mnemo_strerror(st));
+            char why[400];
+            fprintf(stderr, "%s: %s %s: %s\n", prog, cmd, name, cli_why(c, i, st, why, sizeof(why)));
             rc = EXIT_ERR;
             continue;
         }
@@ -263,7 +269,12 @@ int main(int argc, char **argv)
         {"modula", no_argument, NULL, 'm'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {"distribution", required_argument, NULL, OPT_DISTRIBUTION},
         {"hash", required_argument, NULL, OPT_HASH}, {"read-replicas", no_argument, NULL, 'R'},
-        {"auth-file", required_argument, NULL, OPT_AUTH_FILE}, {NULL, 0, NULL, 0},
+        {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
+        {"tls", no_argument, NULL, OPT_TLS},       {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME},
+        {"tls-no-verify", no_argument, NULL, OPT_TLS_NO_VERIFY}, {NULL, 0, NULL, 0},
     };
     const char *servers = "127.0.0.1:11211";
     int64_t ttl = 0, flags = 0, timeout = 1000;
@@ -272,6 +283,7 @@ int main(int argc, char **argv)
     int opt, rc, hash_given = 0;
     static struct cli_auth auth; /* static: a password is not left on the stack */
     const struct cli_auth *auth_given = NULL;
+    struct cli_tls tls = {0};
     char err[512];
 
     mnemo_options_init(&o);
@@ -300,6 +312,14 @@ int main(int argc, char **argv)
             o.auth_user = auth.user;
             o.auth_password = auth.pass;
             break;
+        /* any --tls-* option means TLS: --tls alone verifies against the
+         * system's CAs */
+        case OPT_TLS: tls.on = 1; break;
+        case OPT_TLS_CA: tls.on = 1; tls.ca = optarg; break;
+        case OPT_TLS_CERT: tls.on = 1; tls.cert = optarg; break;
+        case OPT_TLS_KEY: tls.on = 1; tls.key = optarg; break;
+        case OPT_TLS_SERVER_NAME: tls.on = 1; tls.name = optarg; break;
+        case OPT_TLS_NO_VERIFY: tls.on = 1; tls.no_verify = 1; break;
         case OPT_DISTRIBUTION:
             if (cli_dist_parse(optarg, &o.distribution) != 0)
                 return die("bad --distribution (ketama, modula or twemproxy)", optarg, NULL);
@@ -327,11 +347,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[optind], "check") == 0)
         return cli_check(prog, argc - optind - 1, argv + optind + 1);
+    if (tls.on && cli_tls_check(&tls, err, sizeof(err)) != 0)
+        return die(err, NULL, NULL);
     if (strcmp(argv[optind], "compare") == 0)
-        return cli_compare(prog, argc - optind - 1, argv + optind + 1, (int)timeout, auth_given);
+        return cli_compare(prog, argc - optind - 1, argv + optind + 1, (int)timeout, &tls,
+                           auth_given);
     o.connect_timeout_ms = (int)timeout;
     o.io_timeout_ms = (int)timeout;
     o.failure_limit = 0; /* one command: report errors, never move keys */
+    cli_tls_options(&tls, &o);
     mnemo_status st = mnemo_create(&c, servers, &o);
     if (st != MNEMO_OK)
         return die("bad --servers (want host:port[:weight][=replica...],...)", servers,
@@ -374,13 +398,13 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "flush") == 0)
         rc = n ? die("takes no arguments", cmd, NULL) : cli_pool_flush(prog, c);
     else if (strcmp(cmd, "digest") == 0)
-        rc = cli_pool_digest(prog, c, n, args, (int)timeout, auth_given);
+        rc = cli_pool_digest(prog, c, n, args, (int)timeout, &tls, auth_given);
     else if (strcmp(cmd, "ping") == 0 || strcmp(cmd, "version") == 0)
         rc = n ? die("takes no arguments", cmd, NULL) : per_server(c, cmd);
     else if (strcmp(cmd, "where") == 0)
         rc = cmd_where(c, n, args);
     else if (strcmp(cmd, "top") == 0)
-        rc = cli_top(prog, &c, n, args, auth_given, (int)timeout);
+        rc = cli_top(prog, &c, n, args, &tls, auth_given, (int)timeout);
     else
         rc = die("unknown command (see --help)", cmd, NULL);
     mnemo_destroy(&c);

@@ -86,6 +86,9 @@ typedef enum mnemo_status {
     MNEMO_ENOPRIMARY = -14, /* a write to a shard whose primary is down, before a
                                replica of it is promoted (reads still work) */
     MNEMO_EAUTH = -15,      /* the server refused the credentials (auth_user) */
+    MNEMO_ETLS = -16,       /* TLS: bad certificate/key/CA files, a handshake that
+                               failed or a certificate refused (mnemo_server_error
+                               says why) */
 } mnemo_status;
 
 /* A static English message for a status; never NULL. */
@@ -135,15 +138,40 @@ struct mnemo_options {
      * spaces).  NULL (default): none.  Copied by mnemo_create. */
     const char *auth_user;
     const char *auth_password;
+    /* TLS (memcached -Z, mnemod with TLS): 1 puts every connection of the
+     * client in TLS, each reconnect a fresh handshake (resuming the last
+     * session where the server allows), before the auth set.  0 (default):
+     * plain TCP, and the tls_* fields below must stay 0/NULL. */
+    int tls;
+    /* 1: take any server certificate, no name check (tests only).
+     * 0 (default): verify the server's chain against tls_ca_file (or the
+     * system's trusted CAs when NULL) and its name against
+     * tls_server_name. */
+    int tls_no_verify;
+    const char *tls_ca_file;     /* PEM CA certificates; NULL: the system's */
+    const char *tls_cert_file;   /* PEM client certificate (mutual TLS); NULL: none */
+    const char *tls_key_file;    /* its PEM key; NULL: in tls_cert_file */
+    /* The name sent as SNI and checked in the server's certificate; NULL
+     * (default): each server's host as written in the server list (an IP
+     * address is checked, not sent). Files are read by mnemo_create. */
+    const char *tls_server_name;
     /* Zero (mnemo_options_init sees to it): room for options to come, each
      * with 0 as its default, so the struct keeps its size across versions
-     * of libmnemo.so.0.  mnemo_create refuses a non-zero one (an option
-     * this version does not know). */
-    int reserved[16];
+     * of libmnemo.so.0 (it started with 16; the TLS fields took 10).
+     * mnemo_create refuses a non-zero one (an option this version does
+     * not know). */
+    int reserved[6];
 };
 
 /* Fill *opts with the defaults above. */
 MNEMO_API void mnemo_options_init(struct mnemo_options *opts);
+
+/* Load opts' TLS files as mnemo_create would: MNEMO_OK, or MNEMO_ETLS
+ * with why in err (a file that cannot be read, a key that does not match
+ * its certificate), MNEMO_EINVAL for tls_* fields without tls.  For a
+ * caller that wants to say why mnemo_create refused them (opts NULL: the
+ * defaults, MNEMO_OK). */
+MNEMO_API mnemo_status mnemo_tls_check(const struct mnemo_options *opts, char *err, size_t errlen);
 
 struct mnemo_client;
 
@@ -151,7 +179,8 @@ struct mnemo_client;
  * Create a client for "host:port[:weight],host2..." (port defaults to
  * 11211, weight to 1; IPv6 hosts as "[::1]:11211").  opts may be NULL for
  * defaults.  Does not connect (connections are opened on first use).
- * Returns MNEMO_OK and *out, or MNEMO_EINVAL / MNEMO_ENOMEM.
+ * Returns MNEMO_OK and *out, or MNEMO_EINVAL / MNEMO_ENOMEM, or MNEMO_ETLS
+ * for TLS files it cannot use (mnemo_tls_check says why).
  *
  * Each comma-separated entry is a shard.  A shard with replicas is written
  * "primary=replica1=replica2" (a weight only on the primary): keys are
@@ -181,6 +210,14 @@ MNEMO_API size_t mnemo_server_for_key(const struct mnemo_client *c, const void *
 MNEMO_API size_t mnemo_route_key(struct mnemo_client *c, const void *key, size_t key_len);
 /* 1 while server i is ejected. */
 MNEMO_API int mnemo_server_ejected(const struct mnemo_client *c, size_t i);
+/* Why server i's last failure happened, in one line, where the library
+ * knows more than its status: a TLS failure (MNEMO_ETLS: a refused
+ * certificate and the reason, a name mismatch, a server that does not
+ * speak TLS, a client certificate the server wanted), or a plain
+ * connection closed before its first reply (a TLS server?).  "" while
+ * there was none since the server's last connection began, NULL for a
+ * bad i.  Valid until the next call on c. */
+MNEMO_API const char *mnemo_server_error(const struct mnemo_client *c, size_t i);
 
 /* Shards: entries of the server list.  Servers are numbered shard by
  * shard, each shard's configured primary first. */

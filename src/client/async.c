@@ -55,7 +55,9 @@ mnemo_status async_auth_first(struct mnemo_client *c, struct server *s)
 
     if (c->auth == NULL)
         return MNEMO_OK;
-    if (buf_append(&out, c->auth, c->auth_len) != 0 ||
+    /* a failure closes the connection, which resets the cuts */
+    if ((c->tls != NULL && tls_cuts_prepend(&s->cuts, c->auth_len) != 0) ||
+        buf_append(&out, c->auth, c->auth_len) != 0 ||
         buf_append(&out, buf_head(&s->out), buf_used(&s->out)) != 0 || push(s, &p) != 0) {
         buf_free(&out);
         return MNEMO_ENOMEM;
@@ -159,8 +161,13 @@ mnemo_status async_enqueue(struct mnemo_client *c, size_t idx, const struct mnem
         free(p.stats);
         return MNEMO_ENOMEM;
     }
+    size_t queued = buf_used(&s->out);
     int rc = codec_encode(&s->out, &cr);
     free((char *)cr.group);
+    if (rc == 0 && c->tls != NULL && tls_cuts_mark(&s->cuts, buf_used(&s->out)) != 0) {
+        s->out.len = s->out.start + queued; /* take the request's bytes back */
+        rc = MNEMO_ENOMEM;
+    }
     if (rc != 0) {
         s->q_len--; /* undo the push: nothing of it reached the buffer */
         free(p.stats);

@@ -22,9 +22,15 @@
 #include "client/buf.h"
 #include "client/codec.h"
 #include "client/ketama.h"
+#include "client/tls_cuts.h"
 #include "mnemo/mnemo.h"
 
-enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_CONNECTED };
+/* CONN_HANDSHAKE: TCP is up, the TLS handshake is not done yet. */
+enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_HANDSHAKE, CONN_CONNECTED };
+
+struct ssl_ctx_st;
+struct ssl_st;
+struct ssl_session_st;
 enum server_role { ROLE_UNKNOWN, ROLE_PRIMARY, ROLE_REPLICA };
 
 /* One request awaiting its reply, in send order on its server. */
@@ -46,6 +52,12 @@ struct server {
 
     int fd;
     enum conn_state state;
+    struct ssl_st *ssl;    /* TLS session of the connection, or NULL (plain) */
+    struct ssl_session_st *tls_resume; /* the last connection's, to resume */
+    short tls_want;        /* poll events the TLS session waits for */
+    struct tls_cuts cuts;  /* TLS: where out's requests end (records end there) */
+    int got_bytes;         /* the connection has read something */
+    char error[256];       /* mnemo_server_error: why the last failure, or "" */
     int64_t deadline_ms;   /* connect deadline, or I/O deadline while q_len > 0 */
     struct buf out;        /* encoded requests not yet written */
     struct buf in;         /* bytes read and not yet parsed */
@@ -83,6 +95,8 @@ struct mnemo_client {
     struct mnemo_options opts;
     char *auth;            /* "set ... user password" bytes each connection sends first, or NULL */
     size_t auth_len;
+    struct ssl_ctx_st *tls; /* one TLS context for every connection, or NULL */
+    char *tls_server_name;  /* opts.tls_server_name, copied, or NULL */
     struct server *servers;
     size_t nservers;
     struct shard *shards;
@@ -127,15 +141,30 @@ size_t route_probe(struct mnemo_client *c, size_t shard);
 int64_t client_now_ms(void);
 /* Start a non-blocking connect; 0, or a status (connection closed). */
 mnemo_status conn_open(struct mnemo_client *c, struct server *s);
-/* Finish a connect after POLLOUT; 0 or MNEMO_ECONNECT. */
-mnemo_status conn_finish(struct server *s);
-/* Write what can be written; 0 or MNEMO_EIO. */
+/* Finish a connect after POLLOUT (and start the TLS handshake of a TLS
+ * client, state CONN_HANDSHAKE); 0, MNEMO_ECONNECT or MNEMO_ETLS. */
+mnemo_status conn_finish(struct mnemo_client *c, struct server *s);
+/* Step the TLS handshake: 0 (state CONN_CONNECTED once it is done) or
+ * MNEMO_ETLS with the reason in s->error. */
+mnemo_status conn_handshake(struct server *s);
+/* Poll events the connection waits for beyond its queue's needs. */
+short conn_events(const struct server *s);
+/* Write what can be written; 0, MNEMO_EIO or MNEMO_ETLS. */
 mnemo_status conn_write(struct server *s);
-/* Read what is available; 0, 1 on EOF, or MNEMO_EIO / MNEMO_ENOMEM. */
+/* Read what is available; 0, 1 on EOF, or MNEMO_EIO / MNEMO_ENOMEM /
+ * MNEMO_ETLS. */
 int conn_read(struct server *s);
 /* 1 if an idle connection was closed by the peer (checked before reuse). */
 int conn_stale(struct server *s);
+/* Close the connection; a TLS one leaves its session to resume. */
 void conn_close(struct server *s);
+/* Drop what conn_close kept (the client is going). */
+void conn_forget(struct server *s);
+/* The client's TLS context from c->opts (for mnemo_create; the option's
+ * strings are not kept): 0, or MNEMO_EINVAL / MNEMO_ENOMEM / MNEMO_ETLS
+ * with why in err. */
+mnemo_status conn_tls_setup(struct mnemo_client *c, char *err, size_t errlen);
+void conn_tls_teardown(struct mnemo_client *c);
 
 /* async.c */
 /* A request's key as sent: plain, or base64 (b64) for a binary key. */

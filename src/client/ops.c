@@ -27,6 +27,7 @@ const char *mnemo_strerror(mnemo_status st)
     case MNEMO_EBUSY: return "call not allowed from a completion callback";
     case MNEMO_ENOPRIMARY: return "the shard's primary is down and no replica is promoted yet";
     case MNEMO_EAUTH: return "authentication failed (the server refused the user or password)";
+    case MNEMO_ETLS: return "TLS failure (a bad certificate, key or CA file, a failed handshake or a refused certificate)";
     }
     return "unknown error";
 }

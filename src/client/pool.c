@@ -7,6 +7,7 @@
  */
 #include "client/client.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,24 @@
 #include "client/modula.h"
 #include "client/twemproxy.h"
 #include "client/twemproxy_hash.h"
+
+/* mnemo_options as libmnemo.so.0 first shipped it: new fields come out
+ * of reserved, so programs built against it keep working. */
+struct options_v0 {
+    enum mnemo_distribution distribution;
+    int connect_timeout_ms, io_timeout_ms, failure_limit, retry_interval_ms, read_replicas;
+    enum mnemo_hash hash;
+    const char *auth_user;
+    const char *auth_password;
+    int reserved[16];
+};
+_Static_assert(sizeof(struct mnemo_options) == sizeof(struct options_v0),
+               "struct mnemo_options changed size");
+_Static_assert(offsetof(struct mnemo_options, auth_password) ==
+                       offsetof(struct options_v0, auth_password) &&
+                   offsetof(struct mnemo_options, hash) == offsetof(struct options_v0, hash) &&
+                   offsetof(struct mnemo_options, tls) == offsetof(struct options_v0, reserved),
+               "a field of struct mnemo_options moved");
 
 void mnemo_options_init(struct mnemo_options *o)
 {
@@ -254,9 +273,14 @@ mnemo_status mnemo_create(struct mnemo_client **out, const char *list, const str
         rc = MNEMO_EINVAL;
         goto fail;
     }
+    char err[256];
+    rc = conn_tls_setup(c, err, sizeof(err));
+    if (rc != MNEMO_OK)
+        goto fail;
     *out = c;
     return MNEMO_OK;
 fail:
+    conn_tls_teardown(c);
     free_auth(c);
     free_servers(c);
     ketama_free(&c->ring);
@@ -278,11 +302,12 @@ void mnemo_destroy(struct mnemo_client **cp)
             c->pending--;
             async_complete_status(c, &p, i, MNEMO_EIO);
         }
-        conn_close(s);
+        conn_forget(s);
     }
     free_servers(c);
     ketama_free(&c->ring);
     free_auth(c);
+    conn_tls_teardown(c);
     free(c);
     *cp = NULL;
 }
@@ -295,6 +320,26 @@ size_t mnemo_server_count(const struct mnemo_client *c)
 const char *mnemo_server_name(const struct mnemo_client *c, size_t i)
 {
     return i < c->nservers ? c->servers[i].name : NULL;
+}
+
+const char *mnemo_server_error(const struct mnemo_client *c, size_t i)
+{
+    return i < c->nservers ? c->servers[i].error : NULL;
+}
+
+mnemo_status mnemo_tls_check(const struct mnemo_options *opts, char *err, size_t errlen)
+{
+    struct mnemo_client c;
+
+    if (errlen > 0)
+        err[0] = '\0';
+    if (opts == NULL)
+        return MNEMO_OK; /* the defaults: no TLS */
+    memset(&c, 0, sizeof(c));
+    c.opts = *opts;
+    mnemo_status rc = conn_tls_setup(&c, err, errlen);
+    conn_tls_teardown(&c);
+    return rc;
 }
 
 int pool_is_ejected(const struct server *s, int64_t now)

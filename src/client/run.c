@@ -6,6 +6,7 @@
 #include "client/client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,19 @@ static void open_needed(struct mnemo_client *c)
         else if (s->state == CONN_CONNECTED)
             s->deadline_ms = client_now_ms() + c->opts.io_timeout_ms;
     }
+}
+
+/*
+ * Fail s's requests with status after an I/O error.  A plain connection
+ * that ends before a single byte came back is most often a TLS server
+ * (memcached -Z resets it): say so, for mnemo_server_error.
+ */
+static void fail_io(struct mnemo_client *c, struct server *s, mnemo_status status)
+{
+    if (status == MNEMO_EIO && s->ssl == NULL && !s->got_bytes)
+        snprintf(s->error, sizeof(s->error),
+                 "the server closed the connection before any reply (does it want TLS?)");
+    pool_fail_server(c, s, status);
 }
 
 /* Does the reply's k flag name the request's key? */
@@ -212,14 +226,17 @@ size_t mnemo_pollfds(struct mnemo_client *c, struct pollfd *fds, size_t max, int
         short ev = 0;
         if (s->state == CONN_CONNECTING)
             ev = POLLOUT;
+        else if (s->state == CONN_HANDSHAKE)
+            ev = conn_events(s);
         else if (s->state == CONN_CONNECTED)
-            ev = (short)((s->q_len ? POLLIN : 0) | (buf_used(&s->out) ? POLLOUT : 0));
+            ev = (short)((s->q_len ? POLLIN : 0) | (buf_used(&s->out) ? POLLOUT : 0) |
+                         conn_events(s));
         if (ev == 0)
             continue;
         if (n < max)
             fds[n] = (struct pollfd){.fd = s->fd, .events = ev, .revents = 0};
         n++;
-        if (s->q_len > 0 || s->state == CONN_CONNECTING)
+        if (s->q_len > 0 || s->state == CONN_CONNECTING || s->state == CONN_HANDSHAKE)
             if (next < 0 || s->deadline_ms < next)
                 next = s->deadline_ms;
     }
@@ -230,19 +247,26 @@ size_t mnemo_pollfds(struct mnemo_client *c, struct pollfd *fds, size_t max, int
 
 static void handle(struct mnemo_client *c, struct server *s, size_t idx, short rev)
 {
+    mnemo_status st = MNEMO_OK;
+    enum conn_state was = s->state;
+
     if (s->state == CONN_CONNECTING) {
         if (!(rev & (POLLOUT | POLLERR | POLLHUP)))
             return;
-        if (conn_finish(s) != MNEMO_OK) {
-            pool_fail_server(c, s, MNEMO_ECONNECT);
-            return;
-        }
-        s->deadline_ms = client_now_ms() + c->opts.io_timeout_ms;
+        st = conn_finish(c, s);
+    } else if (s->state == CONN_HANDSHAKE) {
+        st = conn_handshake(s);
+    }
+    if (st != MNEMO_OK) {
+        pool_fail_server(c, s, st);
+        return;
     }
     if (s->state != CONN_CONNECTED)
         return;
-    if (buf_used(&s->out) > 0 && conn_write(s) != MNEMO_OK) {
-        pool_fail_server(c, s, MNEMO_EIO);
+    if (was != CONN_CONNECTED) /* connected (and through TLS) just now */
+        s->deadline_ms = client_now_ms() + c->opts.io_timeout_ms;
+    if (buf_used(&s->out) > 0 && (st = conn_write(s)) != MNEMO_OK) {
+        fail_io(c, s, st);
         return;
     }
     if (rev & (POLLIN | POLLHUP | POLLERR)) {
@@ -253,7 +277,7 @@ static void handle(struct mnemo_client *c, struct server *s, size_t idx, short r
         dispatch(c, s, idx);
         if (rc != 0 && s->state == CONN_CONNECTED) {
             if (s->q_len > 0)
-                pool_fail_server(c, s, rc == 1 ? MNEMO_EIO : (mnemo_status)rc);
+                fail_io(c, s, rc == 1 ? MNEMO_EIO : (mnemo_status)rc);
             else
                 conn_close(s); /* closed while idle: not a failure */
         }
@@ -295,9 +319,16 @@ mnemo_status mnemo_run(struct mnemo_client *c, int timeout_ms)
     int64_t now = client_now_ms();
     for (size_t k = 0; k < c->nservers; k++) {
         struct server *s = &c->servers[k];
-        if ((s->q_len > 0 || s->state == CONN_CONNECTING) && s->state != CONN_CLOSED &&
-            now >= s->deadline_ms)
+        if (s->state == CONN_HANDSHAKE && now >= s->deadline_ms) {
+            /* a plain server waits for a line the hello never ends */
+            snprintf(s->error, sizeof(s->error),
+                     "no TLS handshake within %d ms (does the server speak TLS?)",
+                     c->opts.connect_timeout_ms);
+            pool_fail_server(c, s, MNEMO_ETLS);
+        } else if ((s->q_len > 0 || s->state == CONN_CONNECTING) && s->state != CONN_CLOSED &&
+                   now >= s->deadline_ms) {
             pool_fail_server(c, s, MNEMO_ETIMEDOUT);
+        }
     }
     if (fds != stackfds)
         free(fds);

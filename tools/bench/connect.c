@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "tls.h"
 
 static long long now_ms(void)
 {
@@ -24,8 +25,10 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int bench_connect(const struct bench_server *s, unsigned timeout_ms, char *err, size_t errlen)
+int bench_connect(const struct bench_server *s, unsigned timeout_ms, struct ssl_ctx_st *tls,
+                  const char *name, struct bench_tls_conn **tconn, char *err, size_t errlen)
 {
+    *tconn = NULL;
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(s->host, s->port, &hints, &res);
@@ -81,5 +84,14 @@ int bench_connect(const struct bench_server *s, unsigned timeout_ms, char *err, 
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (tls != NULL) {
+        char why[256];
+        *tconn = bench_tls_handshake(tls, fd, name ? name : s->host, deadline, why, sizeof(why));
+        if (*tconn == NULL) {
+            snprintf(err, errlen, "%s:%s: %s", s->host, s->port, why);
+            close(fd);
+            return -1;
+        }
+    }
     return fd;
 }

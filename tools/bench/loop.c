@@ -22,11 +22,13 @@
 #include "options.h"
 #include "proto.h"
 #include "ring.h"
+#include "tls.h"
 
 #define RBUF_SIZE (256 * 1024)
 #define MAX_EVENTS 256
 #define DRAIN_NS (UINT64_C(2000000000)) /* wait this long for replies after the end */
 #define TICK_NS (UINT64_C(100000000))   /* wake at least this often */
+#define TLS_READS 16 /* TLS records read per wake-up of a connection, at most */
 
 struct inflight {
     uint64_t start;
@@ -38,6 +40,7 @@ struct tctx;
 
 struct conn {
     int fd;
+    struct bench_tls_conn *tls; /* --tls; NULL: plain */
     unsigned server;
     struct client *cl;
     struct tctx *t;
@@ -181,6 +184,8 @@ static void issue_one(struct tctx *t, struct client *cl, uint64_t start)
                       : t->proto->encode_set(c->wbuf + c->wlen, key, klen, t->w->sh->value, vlen,
                                              opaque);
     c->wlen += n;
+    if (c->tls && bench_tls_mark(c->tls, c->wlen - c->woff) != 0)
+        fail(t, "out of memory for TLS records");
     cl->st->bytes_out += n;
     unsigned slot = (c->qhead + c->qcount) % c->qcap;
     c->q[slot].start = start;
@@ -254,10 +259,23 @@ static void set_epollout(struct tctx *t, struct conn *c, int on)
     c->epollout = on;
 }
 
+/* A TLS write: bytes written, or -1 with errno (EAGAIN: wait; EPROTO:
+ * the reason in why). */
+static ssize_t tls_send(struct conn *c, char *why, size_t len)
+{
+    int want_out = 0;
+    ssize_t n = bench_tls_send(c->tls, c->wbuf + c->woff, c->wlen - c->woff, &want_out, why, len);
+    if (n <= 0)
+        errno = n == 0 ? EAGAIN : EPROTO;
+    return n > 0 ? n : -1;
+}
+
 static void flush_conn(struct tctx *t, struct conn *c)
 {
+    char why[256] = "";
     while (c->woff < c->wlen) {
-        ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
+        ssize_t n = c->tls ? tls_send(c, why, sizeof(why))
+                           : send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
         if (n > 0) {
             c->woff += (size_t)n;
             continue;
@@ -270,7 +288,7 @@ static void flush_conn(struct tctx *t, struct conn *c)
         }
         char name[300];
         fail(t, "%s: send failed: %s", server_name(t, c->server, name, sizeof(name)),
-             strerror(errno));
+             why[0] ? why : strerror(errno));
         return;
     }
     c->woff = c->wlen = 0;
@@ -289,9 +307,34 @@ static void flush_dirty(struct tctx *t)
     t->ndirty = 0;
 }
 
+/* Read TLS records while there are some, up to TLS_READS (a record is at
+ * most 16 KB: one per wake-up would cost an epoll_wait each). */
+static void on_readable_tls(struct tctx *t, struct conn *c)
+{
+    char name[300], why[256] = "";
+    for (int i = 0; i < TLS_READS && !t->fatal; i++) {
+        int want_out = 0;
+        ssize_t n = bench_tls_recv(c->tls, t->rbuf, RBUF_SIZE, &want_out, why, sizeof(why));
+        if (n == 0)
+            return; /* nothing more now (TLS 1.3 renegotiates never: no write wanted) */
+        if (n < 0) {
+            fail(t, "%s: %s", server_name(t, c->server, name, sizeof(name)), why);
+            return;
+        }
+        c->cl->st->bytes_in += (uint64_t)n;
+        if (t->proto->parse(&c->parser, t->rbuf, (size_t)n, on_response, c) < 0)
+            fail(t, "%s: bad reply: %s", server_name(t, c->server, name, sizeof(name)),
+                 c->parser.error);
+    }
+}
+
 static void on_readable(struct tctx *t, struct conn *c)
 {
     char name[300];
+    if (c->tls) {
+        on_readable_tls(t, c);
+        return;
+    }
     ssize_t n = recv(c->fd, t->rbuf, RBUF_SIZE, 0);
     if (n > 0) {
         c->cl->st->bytes_in += (uint64_t)n;
@@ -469,6 +512,9 @@ static int setup(struct tctx *t, struct worker *w)
     if (t->conns)
         for (unsigned i = 0; i < total; i++)
             t->conns[i].fd = w->fds[i]; /* owned from here on: teardown closes them */
+    if (t->conns)
+        for (unsigned i = 0; i < total; i++)
+            t->conns[i].tls = w->tls[i];
     if (t->ep < 0 || !t->clients || !t->conns || !t->dirty || !t->rbuf)
         return -1;
     /* clients are laid out group after group: the first groups[0].conns
@@ -508,6 +554,7 @@ static void teardown(struct tctx *t)
         for (unsigned i = 0; i < total; i++) {
             free(t->conns[i].q);
             free(t->conns[i].wbuf);
+            bench_tls_free(&t->conns[i].tls);
             if (t->conns[i].fd >= 0)
                 close(t->conns[i].fd);
         }

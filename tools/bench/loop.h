@@ -26,6 +26,7 @@
 #include "stats.h"
 
 struct bench_options;
+struct bench_tls_conn;
 struct proto_ops;
 struct ring;
 
@@ -44,6 +45,7 @@ struct worker {
     unsigned id;
     struct bench_shared *sh;
     int *fds;                   /* conns * server_count sockets, client-major */
+    struct bench_tls_conn **tls; /* their TLS (--tls), or NULL */
     struct bench_stats preload; /* the preload phase */
     struct bench_stats *run;    /* the measured phase: one per group, o->group_count */
     uint64_t progress_ops;      /* atomic, for the progress line */

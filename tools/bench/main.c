@@ -23,6 +23,7 @@
 #include "proto.h"
 #include "report.h"
 #include "ring.h"
+#include "tls.h"
 
 static struct bench_shared shared;
 
@@ -105,6 +106,9 @@ int main(int argc, char **argv)
     struct ring *ring = ring_create(&o, err, sizeof(err));
     if (!ring)
         die(err);
+    struct ssl_ctx_st *tls = NULL;
+    if (bench_tls_context(&o, &tls, err, sizeof(err)) != 0)
+        die(err);
 #ifndef MNEMO_BENCH_LIBMNEMO
     if (o.server_count > 1)
         fprintf(stderr, "mnemo-bench: built without libmnemo: keys are sharded by FNV-1a modulo, "
@@ -132,14 +136,15 @@ int main(int argc, char **argv)
         w[t].id = t;
         w[t].sh = &shared;
         w[t].fds = malloc(per_thread * sizeof(int));
+        w[t].tls = calloc(per_thread, sizeof(*w[t].tls));
         w[t].run = calloc(o.group_count, sizeof(*w[t].run));
-        if (!w[t].fds || !w[t].run)
+        if (!w[t].fds || !w[t].tls || !w[t].run)
             die("out of memory");
         for (unsigned i = 0; i < per_thread; i++) {
             if (__atomic_load_n(&shared.stop, __ATOMIC_RELAXED))
                 die("interrupted");
-            w[t].fds[i] = bench_connect(&o.servers[i % o.server_count], o.connect_timeout_ms,
-                                        err, sizeof(err));
+            w[t].fds[i] = bench_connect(&o.servers[i % o.server_count], o.connect_timeout_ms, tls,
+                                        o.tls_server_name, &w[t].tls[i], err, sizeof(err));
             if (w[t].fds[i] < 0)
                 die(err);
         }
@@ -193,8 +198,10 @@ int main(int argc, char **argv)
     }
     for (unsigned t = 0; t < o.threads; t++) {
         free(w[t].fds);
+        free(w[t].tls);
         free(w[t].run);
     }
+    bench_tls_context_free(&tls);
     free(w);
     free(value);
     ring_destroy(&ring);

@@ -34,7 +34,15 @@ static const char usage[] =
     "      --preload               set every key once before measuring\n"
     "      --rate R                open loop: R requests/s in total, latency from the\n"
     "                              intended send time (no coordinated omission)\n"
-    "      --connect-timeout MS    per connection (default 2000)\n"
+    "      --connect-timeout MS    per connection, TLS handshake included (default 2000)\n"
+    "      --tls                   TLS to every server (memcached -Z), verifying its\n"
+    "                              certificate against the system's CAs and its name\n"
+    "      --tls-ca FILE           verify the servers against the CAs of FILE\n"
+    "      --tls-cert FILE         client certificate (PEM) for servers that ask for one\n"
+    "      --tls-key FILE          its key (PEM; default: in --tls-cert's FILE)\n"
+    "      --tls-server-name NAME  the name sent (SNI) and checked (default: each host)\n"
+    "      --tls-no-verify         take any server certificate (tests only)\n"
+    "                              (each --tls-* implies --tls)\n"
     "      --seed N                random seed (default 1)\n"
     "      --json                  print the result as JSON\n"
     "  -q, --quiet                 no progress line\n"
@@ -341,6 +349,12 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
             o->version = 1;
             continue;
         }
+        if (strcmp(a, "--tls") == 0 || strcmp(a, "--tls-no-verify") == 0) {
+            o->tls = 1;
+            if (strcmp(a, "--tls-no-verify") == 0)
+                o->tls_no_verify = 1;
+            continue;
+        }
         static const struct {
             const char *s, *l;
         } valued[] = {
@@ -349,7 +363,8 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
             {NULL, "--keys"}, {NULL, "--key-pattern"}, {NULL, "--zipf-s"},
             {NULL, "--key-prefix"}, {NULL, "--value-size"}, {"-d", "--duration"},
             {"-n", "--requests"}, {NULL, "--rate"}, {NULL, "--connect-timeout"},
-            {NULL, "--seed"}, {NULL, "--group"},
+            {NULL, "--seed"}, {NULL, "--group"}, {NULL, "--tls-ca"},
+            {NULL, "--tls-cert"}, {NULL, "--tls-key"}, {NULL, "--tls-server-name"},
         };
         const char *name = NULL;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
@@ -462,6 +477,18 @@ enum bench_opt_status bench_options_parse(struct bench_options *o, int argc, cha
             if (parse_u64(v, 1, 600000, &u))
                 return fail(err, errlen, "--connect-timeout: '%s' is not in 1..600000 ms", v);
             o->connect_timeout_ms = (unsigned)u;
+        } else if (strncmp(name, "--tls-", 6) == 0) {
+            if (*v == '\0')
+                return fail(err, errlen, "%s: empty", name);
+            o->tls = 1;
+            if (strcmp(name, "--tls-ca") == 0)
+                o->tls_ca = v;
+            else if (strcmp(name, "--tls-cert") == 0)
+                o->tls_cert = v;
+            else if (strcmp(name, "--tls-key") == 0)
+                o->tls_key = v;
+            else
+                o->tls_server_name = v;
         } else if (strcmp(name, "--seed") == 0) {
             if (parse_u64(v, 0, UINT64_MAX, &u))
                 return fail(err, errlen, "--seed: '%s' is not a number", v);

@@ -55,7 +55,15 @@ struct bench_options {
     uint64_t requests;    /* total; 0 when running for a duration */
     int preload;
     double rate;          /* total requests/s, open loop; 0 = closed loop */
-    unsigned connect_timeout_ms;
+    unsigned connect_timeout_ms;  /* the TCP connect and the TLS handshake */
+    /* TLS (--tls; any --tls-* implies it): files and name as given (argv's
+     * strings), as mnemo-cli takes them */
+    int tls;
+    int tls_no_verify;
+    const char *tls_ca;
+    const char *tls_cert;
+    const char *tls_key;
+    const char *tls_server_name;
     uint64_t seed;
     int json;
     int quiet;            /* no progress line */

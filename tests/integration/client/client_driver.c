@@ -12,6 +12,10 @@
  *        get KEY          a blocking get; its status and value
  *        primary SHARD    the server the client takes for the shard's primary
  *        quit
+ *
+ * The environment may add credentials (DRIVER_AUTH_USER/_PASSWORD) and
+ * TLS: DRIVER_TLS=1, DRIVER_TLS_CA, DRIVER_TLS_CERT, DRIVER_TLS_KEY,
+ * DRIVER_TLS_NAME (the mnemo_options fields of the same names).
  */
 #include <inttypes.h>
 #include <poll.h>
@@ -101,6 +105,7 @@ struct op_check {
 
 static size_t completed, bad, calls_wrong;
 static const char *async_prefix = "async:";
+static mnemo_status first_bad = MNEMO_OK; /* the status of the first bad completion */
 
 static void async_cb(void *arg, const struct mnemo_result *r)
 {
@@ -111,6 +116,8 @@ static void async_cb(void *arg, const struct mnemo_result *r)
     if (oc->done++)
         calls_wrong++; /* called twice */
     completed++;
+    if (r->status != MNEMO_OK && r->status != MNEMO_NOT_FOUND && first_bad == MNEMO_OK)
+        first_bad = r->status;
     if (r->op != oc->op || r->key_len != kl || memcmp(r->key, k, kl) != 0) {
         bad++;
         return;
@@ -180,8 +187,9 @@ static int cmd_async(size_t n)
     for (size_t j = 0; j < n; j++)
         not_done += oc[j].done == 0;
     printf("{\"submitted\": %zu, \"completed\": %zu, \"bad\": %zu, \"double\": %zu, "
-           "\"not_done\": %zu, \"polls\": %zu}\n",
-           submitted, completed, bad, calls_wrong, not_done, polls);
+           "\"not_done\": %zu, \"polls\": %zu, \"first_error\": \"%s\"}\n",
+           submitted, completed, bad, calls_wrong, not_done, polls,
+           first_bad == MNEMO_OK ? "" : mnemo_strerror(first_bad));
     free(oc);
     return submitted == n && completed == n && bad == 0 && calls_wrong == 0 && not_done == 0 ? 0 : 1;
 }
@@ -457,6 +465,11 @@ int main(int argc, char **argv)
     /* servers with -Y: the credentials from the environment */
     o.auth_user = getenv("DRIVER_AUTH_USER");
     o.auth_password = getenv("DRIVER_AUTH_PASSWORD");
+    o.tls = getenv("DRIVER_TLS") != NULL && strcmp(getenv("DRIVER_TLS"), "1") == 0;
+    o.tls_ca_file = getenv("DRIVER_TLS_CA");
+    o.tls_cert_file = getenv("DRIVER_TLS_CERT");
+    o.tls_key_file = getenv("DRIVER_TLS_KEY");
+    o.tls_server_name = getenv("DRIVER_TLS_NAME");
     if (mnemo_create(&client, argv[1], &o) != MNEMO_OK) {
         fprintf(stderr, "client_driver: bad server list\n");
         return 2;

@@ -177,6 +177,30 @@ static void test_groups(void **state)
         "--group", "g,conns=1", "--group", "h,conns=1", "--group", "i,conns=1", NULL);
 }
 
+static void test_tls_flags(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.tls, 0);
+    assert_int_equal(parse("--tls", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.tls, 1);
+    assert_int_equal(opts.tls_no_verify, 0);
+    assert_null(opts.tls_ca);
+    /* every --tls-* means TLS */
+    assert_int_equal(parse("--tls-ca", "ca.pem", "--tls-cert=c.pem", "--tls-key", "k.pem",
+                           "--tls-server-name", "cache.example", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.tls, 1);
+    assert_string_equal(opts.tls_ca, "ca.pem");
+    assert_string_equal(opts.tls_cert, "c.pem");
+    assert_string_equal(opts.tls_key, "k.pem");
+    assert_string_equal(opts.tls_server_name, "cache.example");
+    assert_int_equal(parse("--tls-no-verify", NULL), BENCH_OPT_OK);
+    assert_int_equal(opts.tls, 1);
+    assert_int_equal(opts.tls_no_verify, 1);
+    bad("--tls-ca: empty", "--tls-ca", "", NULL);
+    bad("needs a value", "--tls-cert", NULL);
+}
+
 static void test_bad_flags(void **state)
 {
     (void)state;
@@ -237,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_every_flag),
         cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_tls_flags),
         cmocka_unit_test(test_bad_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

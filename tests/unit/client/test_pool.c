@@ -123,6 +123,60 @@ static void keys_are_placed_by_primaries(void **state)
     }
 }
 
+/* TLS options: checked and loaded by mnemo_create, with reasons from
+ * mnemo_tls_check; a client is made without connecting. */
+static void tls_options_are_checked(void **state)
+{
+    (void)state;
+    struct mnemo_options o;
+    struct mnemo_client *c = NULL;
+    char err[256];
+
+    /* a TLS field without tls does nothing: refused */
+    mnemo_options_init(&o);
+    o.tls_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    assert_int_equal(mnemo_tls_check(&o, err, sizeof(err)), MNEMO_EINVAL);
+    assert_non_null(strstr(err, "without tls"));
+    mnemo_options_init(&o);
+    o.tls_no_verify = 1;
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    mnemo_options_init(&o);
+    o.tls = 2;
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    mnemo_options_init(&o);
+    o.tls = 1;
+    o.tls_server_name = "";
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_EINVAL);
+    /* files that cannot be used: MNEMO_ETLS, and why */
+    mnemo_options_init(&o);
+    o.tls = 1;
+    o.tls_ca_file = "/nonexistent/ca.pem";
+    assert_int_equal(mnemo_create(&c, "a:1", &o), MNEMO_ETLS);
+    assert_null(c);
+    assert_int_equal(mnemo_tls_check(&o, err, sizeof(err)), MNEMO_ETLS);
+    assert_non_null(strstr(err, "cannot load the CA file /nonexistent/ca.pem"));
+    mnemo_options_init(&o);
+    o.tls = 1;
+    o.tls_key_file = "/nonexistent/key.pem";
+    assert_int_equal(mnemo_tls_check(&o, err, sizeof(err)), MNEMO_ETLS);
+    assert_non_null(strstr(err, "without its certificate"));
+    /* usable: a client, no connection yet, no error for any server */
+    mnemo_options_init(&o);
+    o.tls = 1;
+    o.tls_no_verify = 1;
+    o.tls_server_name = "cache.example";
+    assert_int_equal(mnemo_tls_check(&o, err, sizeof(err)), MNEMO_OK);
+    assert_int_equal(mnemo_create(&c, "a:1,b:2", &o), MNEMO_OK);
+    assert_string_equal(mnemo_server_error(c, 1), "");
+    assert_null(mnemo_server_error(c, 2));
+    mnemo_destroy(&c);
+    assert_int_equal(mnemo_tls_check(NULL, err, sizeof(err)), MNEMO_OK);
+    assert_non_null(strstr(mnemo_strerror(MNEMO_ETLS), "TLS"));
+    /* the TLS fields came out of reserved: the struct keeps its size */
+    assert_int_equal(sizeof(o.reserved) / sizeof(o.reserved[0]), 6);
+}
+
 static void no_primary_has_a_message(void **state)
 {
     (void)state;
@@ -135,6 +189,7 @@ int main(void)
         cmocka_unit_test(shards_are_parsed),
         cmocka_unit_test(bad_lists_are_refused),
         cmocka_unit_test(keys_are_placed_by_primaries),
+        cmocka_unit_test(tls_options_are_checked),
         cmocka_unit_test(no_primary_has_a_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
