@@ -9,6 +9,9 @@
 #               and pkg-config file, the man pages
 #   make deb    the Debian packages (dpkg-buildpackage, lintian-clean) into $(BUILD)/deb
 #   make deb-check  build them, install into a throwaway root and check (make test runs it)
+#   make mutants    the mutation check: every mutant of tests/mutants/mutants.ini applied
+#               to a copy of the tree in $(BUILD)/mutants, built and tested (make test
+#               runs the few marked sample, after checking the whole list is current)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -23,7 +26,7 @@ REFERENCE_SCRIPT ?= $(CURDIR)/../shared/reference/build-memcached.sh
 REFERENCE_DIR    ?= $(CURDIR)/$(BUILD)/reference
 MEMCACHED_NEW    ?= $(REFERENCE_DIR)/memcached-1.6.45/memcached
 
-.PHONY: all build run reference install deb deb-check test test-asan test-tsan fuzz deps deps-test clean
+.PHONY: all build run reference install deb deb-check test test-asan test-tsan fuzz mutants deps deps-test clean
 
 all: build
 
@@ -72,6 +75,8 @@ test: deps-test build reference
 	$(call run_suite,$(BUILD))
 	MNEMO_TEST_SERVER=memcached MNEMO_BUILD_DIR=$(CURDIR)/$(BUILD) $(PYTEST) tests/integration/client
 	scripts/check-deb.sh
+	scripts/mutants --check
+	MEMCACHED_NEW=$(MEMCACHED_NEW) scripts/mutants --sample --work $(CURDIR)/$(BUILD)/mutants
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) fuzz
@@ -95,6 +100,9 @@ test-tsan: reference
 
 fuzz:
 	scripts/fuzz-brief.sh
+
+mutants: reference
+	MEMCACHED_NEW=$(MEMCACHED_NEW) scripts/mutants --work $(CURDIR)/$(BUILD)/mutants
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

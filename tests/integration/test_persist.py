@@ -323,12 +323,19 @@ def test_delayed_flush_all_survives_kill9(server_factory, pdir):
     with srv.client() as c:
         for k in (b"x1", b"x2"):
             c.call(b"set %s 0 0 1\r\nx\r\n" % k, b"STORED\r\n")
-        c.call(b"flush_all 3\r\n", b"OK\r\n")
+        due = int(c.stats()["time"]) + 5   # the flush's time (by the wall clock)
+        c.call(b"flush_all 5\r\n", b"OK\r\n")
         c.call(b"get x1\r\n", b"VALUE x1 0 1\r\nx\r\nEND\r\n")   # not yet
     crash_and_restart(srv)
     with srv.client() as c:
+        # recovery keeps the flush pending: before its time the items are
+        # there (checked when the restart left a whole second of margin)
+        c.send(b"get x1\r\n")
+        reply = c.recv_until(b"END\r\n")
+        if int(c.stats()["time"]) < due - 1:
+            assert reply == b"VALUE x1 0 1\r\nx\r\nEND\r\n", reply
         # the pending flush still takes effect: both go, without a new command
-        wait_until(lambda: c.request(b"get x1 x2\r\n", b"END\r\n") == b"END\r\n", 3 + 4,
+        wait_until(lambda: c.request(b"get x1 x2\r\n", b"END\r\n") == b"END\r\n", 5 + 4,
                    "the delayed flush_all to take effect after the restart")
     # Once clients saw it take effect, it has: crashes right after (each
     # restart's clock starts at its own fraction of a second, so several)
