@@ -387,6 +387,7 @@ struct session *session_open(struct worker *w, int fd)
     s->w = w;
     s->fd = fd;
     reqloop_init(&s->rl, w->srv, &w->stats, &s->conn.out, w->loop, fd, w->srv->cfg.protocol, false);
+    s->rl.x.conn = &s->conn;
     struct conn_hooks hooks = {.event = on_conn_event,
                                .free = free_session,
                                .peek = on_peek,
