@@ -126,6 +126,42 @@ def test_full_sync_then_the_stream_over_tls(primaries, server_factory, certs):
         assert c.request(b"get new k3\r\n", b"END\r\n") == b"END\r\n"
 
 
+def test_large_values_over_tls(primaries, server_factory, certs):
+    """Values of many TLS records each, in the stream (the feed's writes
+    wait for room) and in a second replica's full sync."""
+    primary = primaries(certs)
+    replica = tls_replica(server_factory, certs, primary.port)
+    wait_until(lambda: repl_stats(replica)["primary_link_status"] == "up", 20, "the link up")
+    big = bytes(range(256)) * 400  # 100 KB
+    with primary.client() as p:
+        p.send(b"".join(b"set big%d 0 0 %d noreply\r\n%s\r\n" % (i, len(big), big)
+                        for i in range(60)))
+        p.call(b"mn\r\n", b"MN\r\n")
+    second = tls_replica(server_factory, certs, primary.port)
+    wait_caught_up(primary, replica, second)
+    assert_same(primary, replica, second)
+
+
+def test_acks_over_tls(primaries, server_factory, certs):
+    """With min_replica_acks a reply waits for the replica's ack, which the
+    feed reads through TLS; a value whose last bytes the TLS connection
+    reads straight into the item waits too."""
+    primary = primaries(certs, "-o", "min_replica_acks=1,min_replica_timeout=%d" %
+                        int(scaled(5) * 1000))
+    replica = tls_replica(server_factory, certs, primary.port)
+    wait_until(lambda: repl_stats(primary)["connected_replicas"] == "1" and
+               repl_stats(replica)["primary_link_status"] == "up", 20, "the replica online")
+    big = bytes(range(256)) * 80  # 20 KB: more than a TLS record, read into the item
+    with primary.client() as p, replica.client() as r:
+        for i in range(50):
+            p.call(b"set k%d 0 0 2\r\nv%d\r\n" % (i, i % 10), b"STORED\r\n")
+            # the reply came: the replica holds it already
+            r.call(b"get k%d\r\n" % i, b"VALUE k%d 0 2\r\nv%d\r\nEND\r\n" % (i, i % 10))
+        for i in range(20):
+            p.call(b"set big%d 0 0 %d\r\n%s\r\n" % (i, len(big), big), b"STORED\r\n")
+            r.call(b"get big%d\r\n" % i, b"VALUE big%d 0 %d\r\n%s\r\nEND\r\n" % (i, len(big), big))
+
+
 def test_replica_restarted_continues_over_tls(primaries, server_factory, certs, tmp_path):
     primary = primaries(certs)
     fill(primary, 300)
