@@ -134,6 +134,14 @@ static int open_socket(struct link *l)
     return fd;
 }
 
+static bool stopping(struct link *l)
+{
+    pthread_mutex_lock(&l->lock);
+    bool stop = l->stop;
+    pthread_mutex_unlock(&l->lock);
+    return stop;
+}
+
 /* Read more into buf (growing it to hold at least want bytes). >0 bytes
  * read; 0 the primary closed; READ_TIMEOUT nothing for IDLE_ACK_MS; -1 an
  * error (or stop). */
@@ -156,7 +164,8 @@ static ssize_t read_more(struct link *l, size_t want)
         if (n == TLS_STREAM_AGAIN)
             return READ_TIMEOUT;
         if (n < 0) {
-            log_warn("replication: %s:%d: %s", l->host, l->port, why);
+            if (!stopping(l))
+                log_warn("replication: %s:%d: %s", l->host, l->port, why);
             return -1;
         }
     } else {
@@ -184,7 +193,7 @@ static int send_all(struct link *l, const void *p, size_t n)
             k = tls_stream_write(l->ssl, c, n, why, sizeof(why));
             if (k == TLS_STREAM_AGAIN)
                 continue; /* a blocking socket: a retry after a signal */
-            if (k < 0)
+            if (k < 0 && !stopping(l))
                 log_warn("replication: %s:%d: %s", l->host, l->port, why);
         } else {
             k = send(l->fd, c, n, MSG_NOSIGNAL);
@@ -207,21 +216,20 @@ static void consume(struct link *l, size_t n)
     l->len -= n;
 }
 
-static bool stopping(struct link *l)
-{
-    pthread_mutex_lock(&l->lock);
-    bool stop = l->stop;
-    pthread_mutex_unlock(&l->lock);
-    return stop;
-}
-
 /* The primary closed (or broke) the connection before its answer. A
- * primary that serves TLS closes on the plain request it cannot read. */
+ * primary that serves TLS closes on the plain request it cannot read,
+ * perhaps after a TLS alert record (0x15, version 3.x). */
 static void no_answer(struct link *l, const char *to)
 {
-    if (!stopping(l) && !l->tls)
-        log_warn("replication: %s:%d closed the connection without answering %s (a primary "
-                 "that serves TLS (-Z) needs -o replica_tls)", l->host, l->port, to);
+    if (stopping(l) || l->tls)
+        return;
+    const unsigned char *u = (const unsigned char *)l->buf;
+    if (l->len >= 2 && u[0] == 0x15 && u[1] == 0x03)
+        log_warn("replication: %s:%d answered %s with a TLS alert: it serves TLS (-Z), the "
+                 "replica needs -o replica_tls", l->host, l->port, to);
+    else
+        log_warn("replication: %s:%d closed the connection without answering %s (if it serves "
+                 "TLS (-Z), the replica needs -o replica_tls)", l->host, l->port, to);
 }
 
 /* The primary's answer line (without "\r\n") into line. 0, or -1. */
