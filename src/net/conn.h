@@ -170,6 +170,14 @@ int conn_describe_local(const struct conn *c, char *buf, size_t cap);
 void conn_peer_parts(const struct conn *c, char *host, size_t cap, unsigned *port,
                      const char **transport);
 
+/* A TLS connection's session, taken out to go on with fd (a duplicate
+ * of c's socket) in a thread of its own (tls_stream.h): the replication
+ * feed a replica's "repl_sync" asks for. c then closes without a
+ * close_notify. NULL: c is no TLS connection, it is still shaking hands
+ * or has bytes unsent, or no memory. */
+struct tls_stream;
+struct tls_stream *conn_tls_take(struct conn *c, int fd);
+
 /* The type's name ("epoll", "io_uring", "tls"), for logs and tests. */
 const char *conn_type_name(const struct conn *c);
 

@@ -107,6 +107,8 @@ static enum conn_io tls_read(struct conn *c, size_t *nread, bool *drained, bool 
     char *dst;
     size_t room;
     *nread = 0;
+    if (t->s->ssl == NULL) /* taken (conn_tls_take): this connection is closing */
+        return CONN_IO_ERROR;
     if (!conn_read_dest(c, &dst, &room, direct))
         return CONN_IO_ERROR;
     ERR_clear_error();
@@ -154,6 +156,8 @@ static enum conn_io tls_send(struct conn *c, size_t *sent)
     *sent = 0;
     if (c->want & CONN_WANT_HOLD)
         return CONN_IO_OK;
+    if (t->s->ssl == NULL)
+        return outq_empty(&c->out) ? CONN_IO_OK : CONN_IO_ERROR;
     size_t wbuf_size = tls_session_wbuf_size(t->s);
     while (!outq_empty(&c->out)) {
         size_t n = outq_iov(&c->out, iov, FLUSH_IOV_MAX);
@@ -203,7 +207,8 @@ static uint32_t tls_watch(const struct conn *c)
 {
     const struct tls_conn *t = tc(c);
     uint32_t mask = t->write_wants_read ? EVENT_READ : 0;
-    if (t->read_wants_write || ((c->want & CONN_WANT_INPUT) && SSL_has_pending(t->s->ssl)))
+    if (t->read_wants_write ||
+        ((c->want & CONN_WANT_INPUT) && t->s->ssl != NULL && SSL_has_pending(t->s->ssl)))
         mask |= EVENT_WRITE;
     return mask;
 }
@@ -272,7 +277,7 @@ static void wake(struct conn *c, uint32_t events)
         events |= EVENT_READ;
     if (t->write_wants_read && (events & EVENT_READ))
         events |= EVENT_WRITE;
-    if (SSL_has_pending(t->s->ssl))
+    if (t->s->ssl != NULL && SSL_has_pending(t->s->ssl))
         events |= EVENT_READ;
     conn_ready_wake(c, events, &tls_io);
 }
@@ -362,7 +367,7 @@ static void tls_close(struct conn *c)
     struct tls_conn *t = tc(c);
     event_del(c->loop, &c->ev);
     stop_timer(c);
-    if (!t->handshaking && !t->broken) {
+    if (!t->handshaking && !t->broken && t->s->ssl != NULL) {
         ERR_clear_error();
         (void)SSL_shutdown(t->s->ssl);
     }
@@ -373,6 +378,29 @@ static void tls_close(struct conn *c)
     close(c->fd);
     if (!c->calling)
         conn_release(c);
+}
+
+struct tls_stream *conn_tls_take(struct conn *c, int fd)
+{
+    if (c->type != &conn_type_tls)
+        return NULL;
+    struct tls_conn *t = tc(c);
+    if (t == NULL || t->handshaking || t->broken || t->wpending > 0 || t->s->ssl == NULL)
+        return NULL;
+    /* the session's socket becomes the duplicate: c closes its own */
+    ERR_clear_error();
+    if (SSL_set_fd(t->s->ssl, fd) != 1) {
+        ERR_clear_error();
+        (void)SSL_set_fd(t->s->ssl, c->fd);
+        return NULL;
+    }
+    struct tls_stream *st = tls_stream_adopt(t->s->ssl);
+    if (st == NULL) {
+        (void)SSL_set_fd(t->s->ssl, c->fd);
+        return NULL;
+    }
+    t->s->ssl = NULL; /* tls_session_free frees nothing of it now */
+    return st;
 }
 
 const struct conn_type conn_type_tls = {

@@ -31,4 +31,9 @@ int tls_session_handshake_timeout_ms(const struct tls_session *s);
 void tls_session_count(const struct tls_session *s, bool handshake_ok);
 void tls_session_count_proto_error(const struct tls_session *s);
 
+/* A session that goes on outside the loops (tls_stream.h): owned by the
+ * stream from now on. NULL: no memory (ssl untouched). */
+struct tls_stream;
+struct tls_stream *tls_stream_adopt(SSL *ssl);
+
 #endif

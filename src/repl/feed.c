@@ -22,6 +22,12 @@
  * connection's, duplicated (server/replication.c), so it stays
  * non-blocking: every call says MSG_DONTWAIT and waits in poll().
  *
+ * A replica that asked over TLS is fed through the session its request
+ * came on (net/tls_stream.h), taken over from the worker's connection
+ * with the socket: the same calls, each "would block" of OpenSSL's (a
+ * write may wait for the socket to be readable) waited out in the same
+ * poll, which watches both ways.
+ *
  * The replica's "repl_ack <offset>" lines come back on the same socket
  * and are read between writes. A replica that falls out of the backlog
  * (it read slower than the primary wrote for longer than the backlog
@@ -38,6 +44,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "net/tls_stream.h"
 #include "persist/itemrec.h"
 #include "persist/record.h"
 #include "repl/backlog.h"
@@ -111,12 +118,30 @@ static void on_line(struct feed *f, const char *line, size_t n)
         acked(f, offset);
 }
 
+/* The replica's connection went wrong over TLS: why, once. */
+static void tls_failed(struct feed *f, const char *why)
+{
+    log_warn("replication: the TLS link with %s failed: %s", f->peer, why);
+}
+
 /* Read what the replica sent, without waiting. 0, or -1 when it has gone
  * (end of stream or an error). */
 static int read_acks(struct feed *f)
 {
     for (;;) {
-        ssize_t n = recv(f->fd, f->in + f->nin, sizeof(f->in) - f->nin, MSG_DONTWAIT);
+        ssize_t n;
+        if (f->tls != NULL) {
+            char why[200];
+            n = tls_stream_read(f->tls, f->in + f->nin, sizeof(f->in) - f->nin, why, sizeof(why));
+            if (n == TLS_STREAM_AGAIN)
+                return 0;
+            if (n < 0) {
+                tls_failed(f, why);
+                return -1;
+            }
+        } else {
+            n = recv(f->fd, f->in + f->nin, sizeof(f->in) - f->nin, MSG_DONTWAIT);
+        }
         if (n == 0)
             return -1;
         if (n < 0)
@@ -141,7 +166,21 @@ static int read_acks(struct feed *f)
 static int put(struct feed *f, const char *data, size_t n)
 {
     while (n > 0) {
-        ssize_t k = send(f->fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t k;
+        if (f->tls != NULL) {
+            char why[200];
+            k = tls_stream_write(f->tls, data, n, why, sizeof(why));
+            if (k == TLS_STREAM_FAIL) {
+                tls_failed(f, why);
+                return -1;
+            }
+            if (k == TLS_STREAM_AGAIN) {
+                k = -1;
+                errno = EAGAIN;
+            }
+        } else {
+            k = send(f->fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
         if (k > 0) {
             data += k;
             n -= (size_t)k;
@@ -296,6 +335,7 @@ static void *feed_main(void *arg)
     free(buf);
     if (rc == 0)
         atomic_fetch_sub(&r->online, 1);
+    tls_stream_free(&f->tls);
     close(f->fd);
     f->fd = -1;
     atomic_store(&f->state, FEED_DONE);

@@ -23,6 +23,7 @@ struct feed {
     struct repl *r;
     pthread_t thread;
     int fd;
+    struct tls_stream *tls; /* the replica's TLS session on fd, or NULL */
     char peer[80];
     char replid[REPL_ID_LEN + 1]; /* the stream it is told it follows */
     bool full;

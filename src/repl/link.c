@@ -21,8 +21,15 @@
  * second while nothing arrives: the primary's per-replica lag comes from
  * these.
  *
+ * With a TLS context (repl_config's link_tls), each connection shakes
+ * hands first (net/tls_stream.h: on the same blocking socket, within
+ * CONNECT_TIMEOUT_MS), and every byte after goes through the session. A
+ * refused certificate or a primary that does not speak TLS is a broken
+ * link like any other: logged with its reason, counted, tried again.
+ *
  * A lost connection is tried again at once, then after 100 ms, doubling
- * up to a second. stop shuts the socket down, which wakes a blocked read.
+ * up to a second. stop shuts the socket down, which wakes a blocked read
+ * (and a handshake's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +47,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "net/tls_stream.h"
 #include "persist/apply.h"
 #include "persist/itemrec.h"
 #include "persist/journal.h"
@@ -68,6 +76,8 @@ struct link {
     pthread_cond_t cond;  /* stop, for the backoff sleep */
     int fd;
     bool stop;
+    bool tls;               /* the link speaks TLS (the repl's context) */
+    struct tls_stream *ssl; /* this connection's session (the thread's own) */
     atomic_int state;
     _Atomic uint64_t full_syncs, partial_syncs, link_errors, records, last_io;
     struct rec_apply apply;
@@ -124,6 +134,14 @@ static int open_socket(struct link *l)
     return fd;
 }
 
+static bool stopping(struct link *l)
+{
+    pthread_mutex_lock(&l->lock);
+    bool stop = l->stop;
+    pthread_mutex_unlock(&l->lock);
+    return stop;
+}
+
 /* Read more into buf (growing it to hold at least want bytes). >0 bytes
  * read; 0 the primary closed; READ_TIMEOUT nothing for IDLE_ACK_MS; -1 an
  * error (or stop). */
@@ -140,9 +158,21 @@ static ssize_t read_more(struct link *l, size_t want)
         l->cap = cap;
     }
     ssize_t n;
-    do
-        n = recv(l->fd, l->buf + l->len, l->cap - l->len, 0);
-    while (n < 0 && errno == EINTR);
+    if (l->ssl != NULL) {
+        char why[200];
+        n = tls_stream_read(l->ssl, l->buf + l->len, l->cap - l->len, why, sizeof(why));
+        if (n == TLS_STREAM_AGAIN)
+            return READ_TIMEOUT;
+        if (n < 0) {
+            if (!stopping(l))
+                log_warn("replication: %s:%d: %s", l->host, l->port, why);
+            return -1;
+        }
+    } else {
+        do
+            n = recv(l->fd, l->buf + l->len, l->cap - l->len, 0);
+        while (n < 0 && errno == EINTR);
+    }
     if (n > 0) {
         l->len += (size_t)n;
         atomic_store(&l->last_io, clock_now());
@@ -150,6 +180,32 @@ static ssize_t read_more(struct link *l, size_t want)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return READ_TIMEOUT;
     return n;
+}
+
+/* Send all n bytes (through TLS on a TLS link). 0, or -1. */
+static int send_all(struct link *l, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t k;
+        if (l->ssl != NULL) {
+            char why[200];
+            k = tls_stream_write(l->ssl, c, n, why, sizeof(why));
+            if (k == TLS_STREAM_AGAIN)
+                continue; /* a blocking socket: a retry after a signal */
+            if (k < 0 && !stopping(l))
+                log_warn("replication: %s:%d: %s", l->host, l->port, why);
+        } else {
+            k = send(l->fd, c, n, MSG_NOSIGNAL);
+            if (k < 0 && errno == EINTR)
+                continue;
+        }
+        if (k <= 0)
+            return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
 }
 
 static void consume(struct link *l, size_t n)
@@ -160,12 +216,20 @@ static void consume(struct link *l, size_t n)
     l->len -= n;
 }
 
-static bool stopping(struct link *l)
+/* The primary closed (or broke) the connection before its answer. A
+ * primary that serves TLS closes on the plain request it cannot read,
+ * perhaps after a TLS alert record (0x15, version 3.x). */
+static void no_answer(struct link *l, const char *to)
 {
-    pthread_mutex_lock(&l->lock);
-    bool stop = l->stop;
-    pthread_mutex_unlock(&l->lock);
-    return stop;
+    if (stopping(l) || l->tls)
+        return;
+    const unsigned char *u = (const unsigned char *)l->buf;
+    if (l->len >= 2 && u[0] == 0x15 && u[1] == 0x03)
+        log_warn("replication: %s:%d answered %s with a TLS alert: it serves TLS (-Z), the "
+                 "replica needs -o replica_tls", l->host, l->port, to);
+    else
+        log_warn("replication: %s:%d closed the connection without answering %s (if it serves "
+                 "TLS (-Z), the replica needs -o replica_tls)", l->host, l->port, to);
 }
 
 /* The primary's answer line (without "\r\n") into line. 0, or -1. */
@@ -302,7 +366,7 @@ static int ack(struct link *l, bool force)
         return 0;
     char line[48];
     int n = snprintf(line, sizeof(line), "repl_ack %" PRIu64 "\r\n", end);
-    if (send(l->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+    if (send_all(l, line, (size_t)n) != 0)
         return -1;
     l->acked = end;
     return 0;
@@ -335,16 +399,47 @@ static int authenticate(struct link *l)
         return 0;
     size_t n = strlen(token);
     int head = snprintf(line, sizeof(line), "set replication 0 -1 %zu\r\n", n);
-    struct iovec iov[3] = {{line, (size_t)head}, {(void *)token, n}, {"\r\n", 2}};
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 3};
-    if (sendmsg(l->fd, &msg, MSG_NOSIGNAL) != (ssize_t)(head + n + 2))
+    size_t total = (size_t)head + n + 2;
+    char *msg = malloc(total); /* one write: one TLS record */
+    if (msg == NULL)
+        return -1;
+    memcpy(msg, line, (size_t)head);
+    memcpy(msg + head, token, n);
+    memcpy(msg + head + n, "\r\n", 2);
+    int sent = send_all(l, msg, total);
+    explicit_bzero(msg, total);
+    free(msg);
+    if (sent != 0)
         return -1;
     l->len = 0;
-    if (read_line(l, line, sizeof(line)) != 0)
+    if (read_line(l, line, sizeof(line)) != 0) {
+        no_answer(l, "the credentials");
         return -1;
+    }
     if (strcmp(line, "STORED") != 0) {
         log_warn("replication: %s:%d refused the credentials of replica_auth: \"%s\"", l->host,
                  l->port, line);
+        return -1;
+    }
+    return 0;
+}
+
+static bool stop_asked(void *arg)
+{
+    return stopping(arg);
+}
+
+/* The TLS handshake on the connected socket: 0, or -1 (logged). */
+static int shake_hands(struct link *l)
+{
+    struct repl *r = l->r;
+    char why[300];
+    const char *name = r->link_tls_name != NULL ? r->link_tls_name : l->host;
+    l->ssl = tls_stream_connect(r->link_tls, l->fd, name, CONNECT_TIMEOUT_MS, stop_asked, l, why,
+                                sizeof(why));
+    if (l->ssl == NULL) {
+        if (!stopping(l))
+            log_warn("replication: %s:%d: %s", l->host, l->port, why);
         return -1;
     }
     return 0;
@@ -355,6 +450,8 @@ static void session(struct link *l)
     struct repl *r = l->r;
     char line[256], id[REPL_ID_LEN + 1];
     uint64_t start, end;
+    if (l->tls && shake_hands(l) != 0)
+        return;
     if (authenticate(l) != 0)
         return;
     pthread_mutex_lock(&r->lock);
@@ -362,11 +459,13 @@ static void session(struct link *l)
     backlog_range(r->backlog, &start, &end);
     pthread_mutex_unlock(&r->lock);
     int n = snprintf(line, sizeof(line), "repl_sync %s %" PRIu64 "\r\n", id, end);
-    if (send(l->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+    if (send_all(l, line, (size_t)n) != 0)
         return;
     l->len = 0;
-    if (read_line(l, line, sizeof(line)) != 0)
+    if (read_line(l, line, sizeof(line)) != 0) {
+        no_answer(l, "repl_sync");
         return;
+    }
     char newid[REPL_ID_LEN + 2];
     uint64_t offset;
     char kind[16];
@@ -429,6 +528,7 @@ static void *link_main(void *arg)
                 if (atomic_load(&l->full_syncs) + atomic_load(&l->partial_syncs) != before)
                     wait_ms = 0; /* it had worked: try again at once */
             }
+            tls_stream_free(&l->ssl);
             pthread_mutex_lock(&l->lock);
             l->fd = -1;
             pthread_mutex_unlock(&l->lock);
@@ -456,6 +556,7 @@ struct link *link_start(struct repl *r, const char *host, int port)
     snprintf(l->host, sizeof(l->host), "%s", host);
     l->port = port;
     l->fd = -1;
+    l->tls = r->link_tls != NULL;
     pthread_mutex_init(&l->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -507,6 +608,7 @@ void link_stats(struct link *l, repl_emit_fn emit, void *arg)
     snprintf(v, sizeof(v), "%s:%d", l->host, l->port);
     emit(arg, "primary", v);
     emit(arg, "primary_link_status", states[atomic_load(&l->state)]);
+    emit(arg, "link_tls", l->tls ? "yes" : "no");
     uint32_t io = (uint32_t)atomic_load(&l->last_io);
     snprintf(v, sizeof(v), "%" PRId64, io == 0 ? (int64_t)-1 : (int64_t)(clock_now() - io));
     emit(arg, "primary_last_io_seconds_ago", v);

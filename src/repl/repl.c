@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "net/tls_stream.h"
 #include "persist/itemrec.h"
 #include "persist/journal.h"
 #include "repl/backlog.h"
@@ -65,8 +66,11 @@ static void acked_more(struct repl *r);
 struct repl *repl_create(const struct repl_config *cfg)
 {
     struct repl *r = calloc(1, sizeof(*r));
-    if (r == NULL)
+    if (r == NULL) {
+        struct tls_client_ctx *ctx = cfg->link_tls;
+        tls_client_ctx_free(&ctx);
         return NULL;
+    }
     r->store = cfg->store;
     r->journal = cfg->journal;
     r->persist = cfg->persist;
@@ -74,10 +78,15 @@ struct repl *repl_create(const struct repl_config *cfg)
     r->on_acked = cfg->on_acked;
     r->on_acked_arg = cfg->arg;
     r->auth_token = cfg->auth_token != NULL ? strdup(cfg->auth_token) : NULL;
+    r->link_tls = cfg->link_tls;
+    r->link_tls_name = cfg->link_tls_name != NULL ? strdup(cfg->link_tls_name) : NULL;
     r->backlog = backlog_create(cfg->backlog_bytes);
-    if (r->backlog == NULL || (cfg->auth_token != NULL && r->auth_token == NULL)) {
+    if (r->backlog == NULL || (cfg->auth_token != NULL && r->auth_token == NULL) ||
+        (cfg->link_tls_name != NULL && r->link_tls_name == NULL)) {
         backlog_free(&r->backlog);
         free(r->auth_token);
+        free(r->link_tls_name);
+        tls_client_ctx_free(&r->link_tls);
         free(r);
         return NULL;
     }
@@ -114,6 +123,8 @@ void repl_free(struct repl **rp)
     if (r->auth_token != NULL)
         explicit_bzero(r->auth_token, strlen(r->auth_token));
     free(r->auth_token);
+    free(r->link_tls_name);
+    tls_client_ctx_free(&r->link_tls);
     free(r);
 }
 
@@ -316,8 +327,8 @@ static void acked_more(struct repl *r)
         r->on_acked(r->on_acked_arg);
 }
 
-int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd, const char *peer,
-                    char *err, size_t errlen)
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd,
+                    struct tls_stream *tls, const char *peer, char *err, size_t errlen)
 {
     struct feed *f = calloc(1, sizeof(*f));
     if (f == NULL) {
@@ -326,6 +337,7 @@ int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd,
     }
     f->r = r;
     f->fd = fd;
+    f->tls = tls;
     snprintf(f->peer, sizeof(f->peer), "%s", peer);
     pthread_mutex_lock(&r->lock);
     feeds_reap_locked(r, false);

@@ -37,6 +37,8 @@ struct store;
 struct journal;
 struct persist;
 struct repl;
+struct tls_client_ctx;
+struct tls_stream;
 
 /* Feeds a primary runs at once (each a thread): more replicas are refused. */
 #define REPL_MAX_REPLICAS 64
@@ -55,6 +57,13 @@ struct repl_config {
     /* "user password" the link sends first (a `set`, as a client of a
      * primary with -Y does), or NULL: it asks for the stream at once */
     const char *auth_token;
+    /* The link speaks TLS with this client context (net/tls_stream.h:
+     * the CA the primary's certificate is checked against, the replica's
+     * own certificate), which repl owns from repl_create on, even when it
+     * fails; NULL: a plain link. The primary's certificate must name
+     * link_tls_name, or, when NULL, the host it follows. */
+    struct tls_client_ctx *link_tls;
+    const char *link_tls_name;
 };
 
 /* NULL: no memory. Serves as a primary until told to follow. */
@@ -113,11 +122,12 @@ int repl_wait_acked(struct repl *r, int n, uint64_t offset, int timeout_ms);
 
 /* A replica's "repl_sync <replid> <offset>" (replid "?": none) on the
  * connected socket fd: start a feed thread that owns fd from then on (it
- * writes the stream, reads the replica's acks, closes it). peer names the
- * replica in stats. 0, or -1 with a one-line reason in err (fd untouched:
- * the caller still owns it). */
-int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd, const char *peer,
-                    char *err, size_t errlen);
+ * writes the stream, reads the replica's acks, closes it). tls: the TLS
+ * session the request came on, which the feed goes on with (and frees),
+ * or NULL. peer names the replica in stats. 0, or -1 with a one-line
+ * reason in err (fd and tls untouched: the caller still owns them). */
+int repl_feed_start(struct repl *r, const char *replid, uint64_t offset, int fd,
+                    struct tls_stream *tls, const char *peer, char *err, size_t errlen);
 
 /* "stats replication": each field through emit. */
 void repl_stats(struct repl *r, repl_emit_fn emit, void *arg);

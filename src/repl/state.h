@@ -40,6 +40,8 @@ struct repl {
     void (*on_acked)(void *arg);
     void *on_acked_arg;
     char *auth_token;     /* repl_config's copy, or NULL */
+    struct tls_client_ctx *link_tls; /* repl_config's (owned), or NULL: a plain link */
+    char *link_tls_name;  /* repl_config's copy, or NULL: the primary's host */
     pthread_cond_t acked; /* broadcast (under lock) when a replica acknowledged more */
     /* A feed's replica acknowledged more: wake whoever waits for acks
      * (set by repl.c; called by the feed thread, no lock held). A pointer,

@@ -81,6 +81,12 @@ struct config {
     const char *persist_option; /* a persistence option given (it needs persist_dir), or NULL */
     char replica_of[300];      /* replica_of=HOST:PORT: follow that primary ("": none) */
     char replica_auth[1024];   /* replica_auth=FILE: the link's credentials ("": none) */
+    bool replica_tls;          /* replica_tls: the replication link speaks TLS */
+    char replica_tls_ca[1024];   /* replica_tls_ca=FILE: the primary's CA ("": the system's) */
+    char replica_tls_cert[1024]; /* replica_tls_cert=FILE: the link's certificate ("": none) */
+    char replica_tls_key[1024];  /* replica_tls_key=FILE: its key ("": in the certificate) */
+    char replica_tls_server_name[256]; /* the name the primary's certificate must have
+                                        * ("": the primary's host) */
     char replica_host[256];    /* replica_of, parsed */
     int replica_port;
     int repl_backlog_mb;       /* repl_backlog_size=MB: the replication backlog */

@@ -72,6 +72,10 @@ static int apply_io_uring_bufs(struct config *cfg, const char *val);
 static int apply_persist_dir(struct config *cfg, const char *val);
 static int apply_replica_of(struct config *cfg, const char *val);
 static int apply_replica_auth(struct config *cfg, const char *val);
+static int apply_replica_tls_ca(struct config *cfg, const char *val);
+static int apply_replica_tls_cert(struct config *cfg, const char *val);
+static int apply_replica_tls_key(struct config *cfg, const char *val);
+static int apply_replica_tls_server_name(struct config *cfg, const char *val);
 static int apply_appendfsync(struct config *cfg, const char *val);
 static int apply_metrics_port(struct config *cfg, const char *val);
 
@@ -222,6 +226,21 @@ static const struct xopt own_options[] = {
     {"replica_auth", X_CUSTOM, 0, 0, 0, 0, apply_replica_auth, NULL, S_NONE,
      "=FILE: the credentials the replication link gives a primary that runs\n"
      "                          with -Y: the file's first \"user:password\" line", 0},
+    {"replica_tls", X_SET, F(replica_tls), 0, 0, 0, NULL, NULL, S_NONE,
+     "the replication link speaks TLS to a primary with -Z (replica_of at start\n"
+     "                          and at run time), checking the primary's certificate", 0},
+    {"replica_tls_ca", X_CUSTOM, 0, 0, 0, 0, apply_replica_tls_ca, NULL, S_NONE,
+     "=FILE: with replica_tls, the CA certificates (PEM) the primary's certificate\n"
+     "                          is checked against (default: the system's)", 0},
+    {"replica_tls_cert", X_CUSTOM, 0, 0, 0, 0, apply_replica_tls_cert, NULL, S_NONE,
+     "=FILE: with replica_tls, the link's own certificate chain (PEM), for a\n"
+     "                          primary that asks for one (ssl_verify_mode 2 or 3)", 0},
+    {"replica_tls_key", X_CUSTOM, 0, 0, 0, 0, apply_replica_tls_key, NULL, S_NONE,
+     "=FILE: the key of replica_tls_cert (PEM; default: in replica_tls_cert)", 0},
+    {"replica_tls_server_name", X_CUSTOM, 0, 0, 0, 0, apply_replica_tls_server_name, NULL,
+     S_NONE,
+     "=NAME: with replica_tls, the name the primary's certificate must\n"
+     "                          carry, sent as SNI (default: the host replica_of names)", 0},
     {"repl_backlog_size", X_INT, F(repl_backlog_mb), 1, 65536, 0, NULL, "repl_backlog_size", S_INT,
      "=MB: the replication backlog: a replica that reconnects within it continues\n"
      "                          instead of copying everything again (default 16)", 16},
@@ -550,6 +569,34 @@ static int apply_persist_dir(struct config *cfg, const char *val)
     return 0;
 }
 
+static int copy_value(char *dst, size_t cap, const char *val)
+{
+    if (val == NULL || val[0] == '\0' || strlen(val) >= cap)
+        return -1;
+    memcpy(dst, val, strlen(val) + 1);
+    return 0;
+}
+
+static int apply_replica_tls_ca(struct config *cfg, const char *val)
+{
+    return copy_value(cfg->replica_tls_ca, sizeof(cfg->replica_tls_ca), val);
+}
+
+static int apply_replica_tls_cert(struct config *cfg, const char *val)
+{
+    return copy_value(cfg->replica_tls_cert, sizeof(cfg->replica_tls_cert), val);
+}
+
+static int apply_replica_tls_key(struct config *cfg, const char *val)
+{
+    return copy_value(cfg->replica_tls_key, sizeof(cfg->replica_tls_key), val);
+}
+
+static int apply_replica_tls_server_name(struct config *cfg, const char *val)
+{
+    return copy_value(cfg->replica_tls_server_name, sizeof(cfg->replica_tls_server_name), val);
+}
+
 static int apply_replica_auth(struct config *cfg, const char *val)
 {
     if (val == NULL || val[0] == '\0' || strlen(val) >= sizeof(cfg->replica_auth))
@@ -758,6 +805,23 @@ int config_extended_check(struct config *cfg, char *err, size_t errlen)
     }
     if (cfg->poll_us < 0)
         cfg->poll_us = cfg->io_uring ? CONFIG_POLL_US_DEFAULT : 0;
+    if (!cfg->replica_tls) {
+        const char *given = cfg->replica_tls_ca[0] ? "replica_tls_ca"
+                            : cfg->replica_tls_cert[0] ? "replica_tls_cert"
+                            : cfg->replica_tls_key[0] ? "replica_tls_key"
+                            : cfg->replica_tls_server_name[0] ? "replica_tls_server_name"
+                                                              : NULL;
+        if (given != NULL) {
+            snprintf(err, errlen, "-o %s needs -o replica_tls (the replication link is plain "
+                     "without it)", given);
+            return -1;
+        }
+    }
+    if (cfg->replica_tls_key[0] != '\0' && cfg->replica_tls_cert[0] == '\0') {
+        snprintf(err, errlen, "-o replica_tls_key needs -o replica_tls_cert (the certificate "
+                 "it is the key of)");
+        return -1;
+    }
     return config_tls_check(cfg, err, errlen);
 }
 

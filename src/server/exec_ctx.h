@@ -17,6 +17,7 @@
 #include "proto/response.h"
 #include "store/store.h" /* enum store_status */
 
+struct conn;
 struct event_loop;
 struct item;
 struct server;
@@ -38,6 +39,8 @@ struct exec_ctx {
                                 * (a TCP session), else NULL */
     struct stream *stream;     /* out, with EXEC_STREAM: the rest of the reply */
     int fd;                    /* the client's socket, as "watch" lines show it */
+    struct conn *conn;         /* the connection (a TCP session), else NULL: for
+                                * "repl_sync" over TLS, which takes its session */
 };
 
 /* Deliver rsp (and it, for a VALUE) as the answer to x->req: every reply

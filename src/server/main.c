@@ -28,6 +28,7 @@
 #include "metrics/metrics.h"
 #include "net/listen.h"
 #include "net/tls.h"
+#include "net/tls_stream.h"
 #include "persist/journal.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
@@ -302,6 +303,22 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
             return -1;
         }
     }
+    /* -o replica_tls: the link's TLS context, its files read now (a bad
+     * one stops the start, as -Z's do) */
+    struct tls_client_ctx *link_tls = NULL;
+    if (srv->cfg.replica_tls) {
+        struct tls_client_config tc = {
+            .ca_file = srv->cfg.replica_tls_ca[0] ? srv->cfg.replica_tls_ca : NULL,
+            .cert_file = srv->cfg.replica_tls_cert[0] ? srv->cfg.replica_tls_cert : NULL,
+            .key_file = srv->cfg.replica_tls_key[0] ? srv->cfg.replica_tls_key : NULL};
+        char why[1400];
+        link_tls = tls_client_ctx_new(&tc, why, sizeof(why));
+        if (link_tls == NULL) {
+            explicit_bzero(token, sizeof(token));
+            snprintf(err, errlen, "replica_tls: %.400s", why);
+            return -1;
+        }
+    }
     struct repl_config rc = {.store = srv->store,
                              .journal = srv->journal,
                              .persist = srv->persist,
@@ -309,7 +326,11 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
                              .min_acks = srv->cfg.min_replica_acks,
                              .on_acked = wake_holders,
                              .arg = srv,
-                             .auth_token = has_token ? token : NULL};
+                             .auth_token = has_token ? token : NULL,
+                             .link_tls = link_tls,
+                             .link_tls_name = srv->cfg.replica_tls_server_name[0]
+                                                  ? srv->cfg.replica_tls_server_name
+                                                  : NULL};
     srv->repl = repl_create(&rc);
     explicit_bzero(token, sizeof(token));
     if (srv->repl == NULL) {

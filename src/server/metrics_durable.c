@@ -18,7 +18,7 @@
 #include "repl/repl.h"
 #include "server/server.h"
 
-/* Lines of one stats group: persistence has 27, replication 13 and one
+/* Lines of one stats group: persistence has 27, replication 14 and one
  * per replica (at most REPL_MAX_REPLICAS). */
 #define PAIRS_MAX (32 + REPL_MAX_REPLICAS)
 
@@ -257,6 +257,12 @@ static void link_to_primary(struct expo *e, const struct pairs *p)
                 "or syncs.");
     const char *labels[] = {"primary", primary, NULL};
     expo_u64(e, "mnemo_repl_link_up", labels, strcmp(status, "up") == 0);
+    const char *tls = pairs_get(p, "link_tls");
+    if (tls != NULL) {
+        expo_family(e, "mnemo_repl_link_tls", EXPO_GAUGE,
+                    "On a replica: 1 when its link to the primary speaks TLS (-o replica_tls).");
+        expo_u64(e, "mnemo_repl_link_tls", labels, strcmp(tls, "yes") == 0);
+    }
     const char *io = pairs_get(p, "primary_last_io_seconds_ago");
     /* -1 until the primary sent anything: no family then */
     size_t skip = io != NULL && io[0] == '-';

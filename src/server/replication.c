@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "common/hostport.h"
+#include "net/conn.h"
+#include "net/tls_stream.h"
 #include "repl/repl.h"
 #include "server/server.h"
 
@@ -75,9 +77,30 @@ static enum exec_next sync_command(struct exec_ctx *x, const struct request *req
         reply_line(x, RSP_SERVER_ERROR, RSP_EOK, "cannot hand the connection to replication");
         return EXEC_CONTINUE;
     }
+    /* Over TLS, the feed goes on with this connection's session. */
+    struct tls_stream *tls = NULL;
+    if (x->conn != NULL && strcmp(conn_type_name(x->conn), "tls") == 0) {
+        tls = conn_tls_take(x->conn, fd);
+        if (tls == NULL) {
+            close(fd);
+            reply_line(x, RSP_SERVER_ERROR, RSP_EOK, "cannot hand the TLS session to replication");
+            return EXEC_CONTINUE;
+        }
+    }
     char peer[80], err[160];
     peer_name(x->fd, peer, sizeof(peer));
-    if (repl_feed_start(x->srv->repl, id, offset, fd, peer, err, sizeof(err)) != 0) {
+    if (repl_feed_start(x->srv->repl, id, offset, fd, tls, peer, err, sizeof(err)) != 0) {
+        if (tls != NULL) {
+            /* the session went with the duplicate: the answer goes there
+             * (a line the socket takes at once, or none) */
+            char line[200], why[160];
+            int n = snprintf(line, sizeof(line), "SERVER_ERROR %s\r\n", err);
+            if (n > 0 && (size_t)n < sizeof(line))
+                (void)tls_stream_write(tls, line, (size_t)n, why, sizeof(why));
+            tls_stream_free(&tls);
+            close(fd);
+            return EXEC_CLOSE;
+        }
         close(fd);
         reply_line(x, RSP_SERVER_ERROR, RSP_EOK, err);
         return EXEC_CONTINUE;

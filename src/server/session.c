@@ -305,6 +305,12 @@ static void session_want(struct session *s)
 static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
 {
     struct session *s = c->owner;
+    /* Taken before the event: the last bytes of a data block received
+     * straight into the item (CONN_EV_DIRECT) store it and queue its
+     * reply right here, and that reply must wait as process()'s do. */
+    uint64_t changes = persist_thread_changes();
+    uint64_t offset = repl_thread_offset();
+    size_t mark = c->out.appended;
     switch (ev) {
     case CONN_EV_ERROR:
         session_close(&s); /* nothing left to answer */
@@ -328,16 +334,12 @@ static void on_conn_event(struct conn *c, enum conn_event ev, size_t n)
      * may not be consumed (the connection receiving into it, or paused). */
     if (s->stream != NULL)
         stream_feed(s);
-    if (!c->in_filling && !s->paused) {
-        uint64_t changes = persist_thread_changes();
-        uint64_t offset = repl_thread_offset();
-        size_t mark = c->out.appended;
+    if (!c->in_filling && !s->paused)
         process(s, &c->budget);
-        bool logged = s->w->srv->persist != NULL && persist_thread_changes() != changes;
-        bool replicated = s->w->srv->cfg.min_replica_acks > 0 && repl_thread_offset() != offset;
-        if (logged || replicated)
-            session_hold(s, replicated, mark);
-    }
+    bool logged = s->w->srv->persist != NULL && persist_thread_changes() != changes;
+    bool replicated = s->w->srv->cfg.min_replica_acks > 0 && repl_thread_offset() != offset;
+    if (logged || replicated)
+        session_hold(s, replicated, mark);
     session_want(s);
 }
 
@@ -387,6 +389,7 @@ struct session *session_open(struct worker *w, int fd)
     s->w = w;
     s->fd = fd;
     reqloop_init(&s->rl, w->srv, &w->stats, &s->conn.out, w->loop, fd, w->srv->cfg.protocol, false);
+    s->rl.x.conn = &s->conn;
     struct conn_hooks hooks = {.event = on_conn_event,
                                .free = free_session,
                                .peek = on_peek,

@@ -612,6 +612,7 @@ def test_replication_metrics(server_factory):
     assert value(rm, "mnemo_repl_role", role="replica") == 1
     assert value(rm, "mnemo_repl_role", role="primary") == 0
     assert value(rm, "mnemo_repl_link_up", primary="127.0.0.1:%d" % primary.port) == 1
+    assert value(rm, "mnemo_repl_link_tls", primary="127.0.0.1:%d" % primary.port) == 0
     assert value(rm, "mnemo_repl_link_full_syncs_total") == 1
     assert value(rm, "mnemo_repl_link_records_applied_total") >= 50
     assert value(rm, "mnemo_repl_offset_bytes") == int(ps["repl_offset"])
