@@ -157,6 +157,10 @@ static SSL_CTX *build_ctx(struct tls_server *ts, char *err, size_t errlen)
      * block is retried with the same bytes from the worker's buffer, which
      * is not the same address each time (conn_tls.c). */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read(2) per burst of records, not two per record (its 5-byte
+     * header, then its body); what it reads beyond a record stays in
+     * OpenSSL, which SSL_has_pending reports to conn_tls.c's wake-ups. */
+    SSL_CTX_set_read_ahead(ctx, 1);
     ERR_clear_error();
     return ctx;
 fail:
