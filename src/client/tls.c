@@ -11,17 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/tls_keys.h"
+
 /* The reason of the oldest error on this thread's OpenSSL queue (which is
  * emptied), after what, or errno's when OpenSSL has none. */
 static void say(char *err, size_t errlen, const char *what)
 {
-    unsigned long e = ERR_get_error();
-    const char *why = e ? ERR_reason_error_string(e) : NULL;
-
-    if (why == NULL)
-        why = errno ? strerror(errno) : "unknown error";
-    snprintf(err, errlen, "%s: %s", what, why);
-    ERR_clear_error();
+    tls_keys_say(err, errlen, what, "unknown error");
 }
 
 struct ssl_ctx_st *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errlen)
@@ -55,30 +51,8 @@ struct ssl_ctx_st *tls_ctx_new(const struct tls_config *cfg, char *err, size_t e
         goto fail;
     }
     SSL_CTX_set_verify(ctx, cfg->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
-    if (cfg->cert_file != NULL) {
-        const char *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
-        char what[300];
-        if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
-            snprintf(what, sizeof(what), "cannot load the certificate %s", cfg->cert_file);
-            say(err, errlen, what);
-            goto fail;
-        }
-        int loaded = SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1;
-        if (!loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
-            snprintf(what, sizeof(what), "cannot load the key %s", key);
-            say(err, errlen, what);
-            goto fail;
-        }
-        if (!loaded || SSL_CTX_check_private_key(ctx) != 1) {
-            snprintf(what, sizeof(what), "the key %s does not match the certificate %s", key,
-                     cfg->cert_file);
-            say(err, errlen, what);
-            goto fail;
-        }
-    } else if (cfg->key_file != NULL) {
-        snprintf(err, errlen, "a key (%s) without its certificate", cfg->key_file);
+    if (tls_keys_load_client(ctx, cfg->cert_file, cfg->key_file, err, errlen) != 0)
         goto fail;
-    }
     return ctx;
 fail:
     SSL_CTX_free(ctx);
