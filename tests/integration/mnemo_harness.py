@@ -584,3 +584,31 @@ def start_persist(factory, persist_dir, *options, flags=(), preexec_fn=None):
                         name="server%d" % len(factory.servers), preexec_fn=preexec_fn)
     factory.servers.append(srv)
     return srv.start()
+
+
+# ---------------------------------------------------------------------------
+# certificates for the TLS suites, made by each run with the openssl CLI
+# (scripts/install-deps.sh test installs it), never committed
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True,
+                   timeout=scaled(60))
+
+
+def make_ca(d, name):
+    """d/NAME.crt and d/NAME.key: a self-signed CA."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + name,
+            "-keyout", name + ".key", "-out", name + ".crt", cwd=d)
+
+
+def make_cert(d, name, ca, cn=None, ext=None):
+    """d/NAME.crt and d/NAME.key signed by the CA d/CA; ext: an extension
+    line ("subjectAltName=IP:127.0.0.1,DNS:localhost")."""
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + (cn or name),
+            "-keyout", name + ".key", "-out", name + ".csr", cwd=d)
+    extra = []
+    if ext:
+        (d / (name + ".ext")).write_text(ext + "\n")
+        extra = ["-extfile", name + ".ext"]
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-days", "2", "-out", name + ".crt", *extra, cwd=d)

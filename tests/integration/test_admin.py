@@ -21,7 +21,7 @@ import urllib.parse
 import pytest
 
 import mnemo_harness
-from mnemo_harness import IS_MEMCACHED, RawClient, Server, scaled
+from mnemo_harness import IS_MEMCACHED, Server, scaled
 
 REF_BIN = os.environ.get("MEMCACHED_1645") or os.environ.get(
     "MEMCACHED_NEW", "/tmp/mnemo-ref/memcached-1.6.45/memcached")

@@ -14,7 +14,6 @@ import signal
 import socket
 import struct
 import subprocess
-import time
 from pathlib import Path
 
 import pytest

@@ -10,7 +10,6 @@ names, a client certificate of the first.
 
 import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mnemo_harness import (IO_TIMEOUT, MEMCACHED_BIN, REPO, START_TIMEOUT, Server, free_port,
-                           scaled)
+                           make_ca, make_cert, scaled)
 
 BUILD = Path(os.environ.get("MNEMO_BUILD_DIR", REPO / "build"))
 CLI = BUILD / "mnemo-cli"
@@ -28,7 +27,6 @@ BENCH = BUILD / "mnemo-bench"
 DRIVER = BUILD / "tests" / "client_driver"
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI"),
     pytest.mark.skipif(not os.access(MEMCACHED_BIN, os.X_OK), reason="needs %s" % MEMCACHED_BIN),
 ]
 
@@ -37,33 +35,15 @@ pytestmark = [
 FAST = 5.0
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True,
-                   timeout=scaled(60))
-
-
-def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + name,
-            "-keyout", name + ".key", "-out", name + ".crt", cwd=d)
-
-
-def make_cert(d, ca, name, ext):
-    (d / (name + ".ext")).write_text(ext + "\n")
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name,
-            "-keyout", name + ".key", "-out", name + ".csr", cwd=d)
-    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
-            "-CAcreateserial", "-days", "2", "-out", name + ".crt", "-extfile", name + ".ext", cwd=d)
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     d = tmp_path_factory.mktemp("pki")
     make_ca(d, "ca")
     make_ca(d, "otherca")
     san = "subjectAltName=IP:127.0.0.1,DNS:localhost"
-    make_cert(d, "ca", "server", san)
-    make_cert(d, "otherca", "stranger", san)
-    make_cert(d, "ca", "client", "extendedKeyUsage=clientAuth")
+    make_cert(d, "server", "ca", ext=san)
+    make_cert(d, "stranger", "otherca", ext=san)
+    make_cert(d, "client", "ca", ext="extendedKeyUsage=clientAuth")
     return d
 
 

@@ -3,7 +3,7 @@
 follows a primary that serves TLS (-Z), whose feed goes on with the session
 the replica's request came on.
 
-Certificates are made by each run with the openssl CLI (test_tls.py's
+Certificates are made by each run with the openssl CLI (mnemo_harness's
 helpers), never committed.  Tests wait for the event they need (a link
 coming up, an error counted, a line in the log), each wait bounded.
 """
@@ -14,12 +14,12 @@ import time
 
 import pytest
 
-from mnemo_harness import (IS_MEMCACHED, base_command, free_port, scaled, start_persist,
-                           wait_until)
+from mnemo_harness import (IS_MEMCACHED, base_command, free_port, make_ca, make_cert, scaled,
+                           start_persist, wait_until)
 from test_auth import UNAUTH
 from test_metrics import scrape, value
 from test_replication import assert_same, repl_stats, wait_caught_up
-from test_tls import TlsServer, make_ca, make_cert
+from test_tls import TlsServer
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED,
                                 reason="replication is mnemod's own: memcached has none")
@@ -30,7 +30,8 @@ def certs(tmp_path_factory):
     d = tmp_path_factory.mktemp("replcerts")
     make_ca(d, "ca")
     make_ca(d, "ca2")
-    make_cert(d, "server", "ca", "localhost", "IP:127.0.0.1,DNS:localhost,DNS:primary.test")
+    make_cert(d, "server", "ca", "localhost",
+              "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:primary.test")
     make_cert(d, "replica", "ca", "replica")
     make_cert(d, "client", "ca", "client")  # the tests' own clients (TlsServer)
     make_cert(d, "other", "ca2", "other")

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import struct
 import threading
-import time
 import urllib.parse
 from pathlib import Path
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, MEMCACHED_BIN, REPO, START_TIMEOUT, Server,
-                           base_command, free_port, make_sasldb, scaled, wait_until)
+                           base_command, free_port, make_ca, make_cert, make_sasldb, scaled,
+                           wait_until)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED, reason="the suite's -Z tests start their own servers")
 
@@ -34,34 +35,13 @@ MEMCACHED_NEW = os.environ.get(
 
 # ---- certificates -------------------------------------------------------------
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=scaled(60))
-
-
-def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
-            name + ".crt", "-days", "2", "-subj", "/CN=" + name, cwd=d)
-
-
-def make_cert(d, name, ca, cn, san=None):
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
-            name + ".csr", "-subj", "/CN=" + cn, cwd=d)
-    ext = []
-    if san:
-        (d / (name + ".ext")).write_text("subjectAltName=%s\n" % san)
-        ext = ["-extfile", name + ".ext"]
-    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
-            "-CAcreateserial", "-out", name + ".crt", "-days", "2", *ext, cwd=d)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     d = tmp_path_factory.mktemp("certs")
     make_ca(d, "ca")
     make_ca(d, "ca2")
-    make_cert(d, "server", "ca", "localhost", "IP:127.0.0.1,DNS:localhost")
-    make_cert(d, "server2", "ca", "localhost", "IP:127.0.0.1,DNS:localhost")
+    make_cert(d, "server", "ca", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+    make_cert(d, "server2", "ca", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost")
     make_cert(d, "client", "ca", "client")
     make_cert(d, "other", "ca2", "other")
     for f in d.iterdir():
