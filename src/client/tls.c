@@ -175,6 +175,21 @@ enum tls_rc tls_handshake(struct ssl_st *ssl, char *err, size_t errlen)
     return r;
 }
 
+/* TLS 1.3 checks a client certificate after the client's side of the
+ * handshake is done: a refusal arrives as an alert on the first read, or,
+ * when the server closed before the client's first request went out, as
+ * a reset of that write, which says nothing of why. Say the likely why. */
+static enum tls_rc reset_hint(enum tls_rc r, int saved_errno, char *err, size_t errlen)
+{
+    if (r == TLS_FAIL && (saved_errno == ECONNRESET || saved_errno == EPIPE)) {
+        size_t len = strlen(err);
+        if (len + 1 < errlen)
+            snprintf(err + len, errlen - len,
+                     " (does the server want a client certificate, or refuse this one?)");
+    }
+    return r;
+}
+
 ssize_t tls_read(struct ssl_st *ssl, void *p, size_t n, char *err, size_t errlen)
 {
     size_t got = 0;
@@ -183,9 +198,8 @@ ssize_t tls_read(struct ssl_st *ssl, void *p, size_t n, char *err, size_t errlen
     errno = 0;
     if (SSL_read_ex(ssl, p, n, &got) == 1)
         return (ssize_t)got;
-    /* TLS 1.3 checks a client certificate after the client's handshake
-     * is done: a refusal arrives as an alert on the first read. */
-    return outcome(ssl, 0, "TLS read failed", err, errlen);
+    int saved = errno;
+    return reset_hint(outcome(ssl, 0, "TLS read failed", err, errlen), saved, err, errlen);
 }
 
 ssize_t tls_write(struct ssl_st *ssl, const void *p, size_t n, char *err, size_t errlen)
@@ -196,7 +210,8 @@ ssize_t tls_write(struct ssl_st *ssl, const void *p, size_t n, char *err, size_t
     errno = 0;
     if (SSL_write_ex(ssl, p, n, &put) == 1)
         return (ssize_t)put;
-    return outcome(ssl, 0, "TLS write failed", err, errlen);
+    int saved = errno;
+    return reset_hint(outcome(ssl, 0, "TLS write failed", err, errlen), saved, err, errlen);
 }
 
 size_t tls_pending(struct ssl_st *ssl)
