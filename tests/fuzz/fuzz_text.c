@@ -323,9 +323,9 @@ static enum request_error oracle_run(const char *line, size_t n, size_t total, s
         o_is(&t[0], "lru_crawler") || o_is(&t[0], "replica_of") || o_is(&t[0], "repl_sync")) {
         return REQ_EOK; /* server/ reads the rest of the line */
     }
-    if (o_is(&t[0], "snapshot")) {
-        /* mnemo's own (persistence), not memcached's: no arguments but an
-         * optional noreply */
+    if (o_is(&t[0], "snapshot") || o_is(&t[0], "refresh_certs")) {
+        /* snapshot is mnemo's own (persistence), refresh_certs memcached's
+         * (TLS): no arguments but an optional noreply */
         return nt == 1 || (nt == 2 && last_nr) ? REQ_EOK : REQ_EFORMAT;
     }
     if (o_is(&t[0], "cache_memlimit")) {
