@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libxxhash-dev libcmocka-dev libssl-dev libmemcached-dev liburing-dev libisal-dev
             libsasl2-dev)
-test_pkgs=(python3-pytest python3-pymemcache python3-memcache memcached libmemcached-tools
+test_pkgs=(python3-pytest python3-pytest-xdist python3-pymemcache python3-memcache memcached libmemcached-tools
            openssl                    # test_client_tls.py: its CAs and certificates
            nutcracker                 # twemproxy: test_nutcracker.py, test_placement_nutcracker.py
            libsasl2-modules sasl2-bin   # test_sasl.py: the PLAIN mechanism, saslpasswd2

@@ -15,6 +15,7 @@ have their own conftest.py, and "conftest" is not a unique module name).
 """
 
 import os
+import random
 import shlex
 import socket
 import subprocess
@@ -80,10 +81,45 @@ def scaled(seconds):
 # ---------------------------------------------------------------------------
 # server processes
 
+# Ports for servers come from 10000-31999, below the kernel's ephemeral range
+# (32768 and up by default), so no client's outgoing connection takes a port
+# between its pick and the server's bind.  The suite runs in several pytest-xdist
+# workers at once (make test): each worker owns a slice of the range, so two
+# workers never hand out the same port.
+PORT_RANGE = (10000, 32000)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_WORKERS = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+_WORKER_INDEX = int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0
+_SLICE = (PORT_RANGE[1] - PORT_RANGE[0]) // _WORKERS
+_SLICE_START = PORT_RANGE[0] + (_WORKER_INDEX % _WORKERS) * _SLICE
+_port_rng = random.Random()
+
+
+def port_is_free(port):
+    """Nothing has the port bound for TCP or UDP, nor holds it in TIME_WAIT."""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_ports(n):
+    """A base port B with B..B+n-1 all free for TCP and UDP, from this worker's
+    slice.  A random pick (not the next in turn) keeps two independent suites run
+    side by side by hand mostly apart, as the kernel's own random pick did."""
+    for _ in range(1000):
+        base = _SLICE_START + _port_rng.randrange(_SLICE - n + 1)
+        if all(port_is_free(p) for p in range(base, base + n)):
+            return base
+    raise AssertionError("no %d free ports together in %d-%d"
+                         % (n, _SLICE_START, _SLICE_START + _SLICE - 1))
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)
 
 
 def base_command(binary=None):

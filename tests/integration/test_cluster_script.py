@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from mnemo_harness import (IS_MEMCACHED, REPO, SERVER_BIN, RawClient, free_port,
+from mnemo_harness import (IS_MEMCACHED, REPO, SERVER_BIN, RawClient, free_ports,
                            sanitizer_report, scaled, wait_until)
 
 SCRIPT = REPO / "scripts" / "cluster"
@@ -37,28 +37,6 @@ pytestmark = [
 
 # ---------------------------------------------------------------------------
 # helpers
-
-def free_ports(n):
-    """A base port B with B..B+n-1 all free on 127.0.0.1 (free_port() gives
-    one; its neighbours are checked by binding them)."""
-    for _attempt in range(50):
-        base = free_port()
-        if base + n > 65535:
-            continue
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind((HOST, p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no %d consecutive free ports found" % n)
-
 
 def starttime(pid):
     """As the script does: None once the process is gone (a zombie whose

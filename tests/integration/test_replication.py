@@ -287,7 +287,7 @@ def replicas_seen(primary):
 
 def test_the_primary_sees_each_replica_acknowledge(server_factory):
     primary = server_factory()
-    r1 = start_replica(server_factory, primary.port)
+    start_replica(server_factory, primary.port)
     r2 = start_replica(server_factory, primary.port)
     fill(primary, 500)
 

@@ -12,20 +12,14 @@ import struct
 
 import pytest
 
-from mnemo_harness import IS_MEMCACHED, scaled
+from mnemo_harness import IS_MEMCACHED, free_port, scaled
 
 FRAME = struct.Struct("!HHHH")  # request id, sequence number, datagram count, reserved
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def udp(server_factory):
-    port = free_udp_port()
+    port = free_port()
     server_factory("-U", str(port))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(scaled(2))
@@ -179,7 +173,7 @@ def test_shutdown_over_udp_stops_the_server(server_factory):
     """With -A, "shutdown" in a datagram stops the server (exit 0) without a
     reply, as memcached 1.6.45 does: the command is the same whichever
     front end it arrives through."""
-    port = free_udp_port()
+    port = free_port()
     srv = server_factory("-A", "-U", str(port))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.sendto(FRAME.pack(7, 0, 1, 0) + b"shutdown\r\n", ("127.0.0.1", port))

@@ -19,6 +19,8 @@ import time
 
 import pytest
 
+from mnemo_harness import free_port
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BUILD = os.environ.get("MNEMO_BUILD_DIR", os.path.join(REPO, "build"))
 CLI = os.path.join(BUILD, "mnemo-cli")
@@ -37,12 +39,6 @@ def server_command(port):
         cmd += os.environ.get("MNEMOD_EXTRA_ARGS", "").split()  # e.g. -o io_uring=off
     extra = os.environ.get("MNEMO_TEST_SERVER_ARGS")
     return cmd + (extra.split() if extra else [])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_listening(port, proc, timeout=5.0):

@@ -7,7 +7,7 @@ line with the CAS field symbolised.
 
 import struct
 
-from differential_harness import (LAST_CAS, SYNC, Bin, Bytewise, CasSym, Conversation, Sleep,
+from differential_harness import (LAST_CAS, Bin, Bytewise, CasSym, Conversation, Sleep,
                                   bin_packet as P)
 
 

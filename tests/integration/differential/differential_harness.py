@@ -64,6 +64,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from mnemo_harness import free_port
+
 REPO = Path(__file__).resolve().parents[3]
 BUILD_DIR = Path(os.environ.get("MNEMO_BUILD_DIR", str(REPO / "build")))
 NEW_VERSION = "1.6.45"
@@ -426,12 +428,6 @@ def normalise(proto, stream, closed, cas=None):
 
 # ---------------------------------------------------------------------------
 # servers
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Server:
     def __init__(self, binary, flags, workdir, label):

@@ -15,7 +15,6 @@ See differential_harness.py for the rules.
 """
 
 import concurrent.futures
-import os
 import signal
 
 import pytest
