@@ -103,6 +103,9 @@ static void connections(struct expo *e, struct server *srv, const struct thread_
     expo_one_u64(e, "memcached_connections_yielded_total", EXPO_COUNTER,
                  "Total number of connections yielded running due to hitting the -R limit.",
                  LOAD(t, conn_yields));
+    expo_one_u64(e, "mnemo_tls_on_plain_port_total", EXPO_COUNTER,
+                 "TLS handshakes that reached a plain-text listener (closed at once).",
+                 atomic_load(&srv->tls_on_plain));
     /* mnemo refuses connections over -c instead of pausing its listener */
     expo_one_u64(e, "memcached_connections_listener_disabled_total", EXPO_COUNTER,
                  "Number of times the server hit its connections limit and disabled its listener.",

@@ -410,12 +410,41 @@ static void run_unauthenticated(struct reqloop *rl, struct rbuf *in, enum parse_
 
 /* Parse and run one request from the buffer. False when more input is
  * needed. */
+/* A TLS record's first byte, a handshake (RFC 8446 5.1): no command starts
+ * with this control byte, so a connection that opens with it is a TLS client
+ * on a plain-text listener (a client configured for TLS, a port mixed up).
+ * It gets memcached's answer, ERROR, which its TLS library reports as the
+ * familiar "wrong version number", and the connection closes there instead
+ * of answering the rest of the ClientHello line by line; it is counted
+ * (stats mnemo_tls_on_plain_port) so an operator can see the mix-up. */
+#define TLS_HANDSHAKE_RECORD 0x16
+
+static bool tls_client_on_plain(struct reqloop *rl, unsigned char first)
+{
+    if (first != TLS_HANDSHAKE_RECORD || rl->pin == CONFIG_PROTO_BINARY)
+        return false;
+    atomic_fetch_add_explicit(&rl->x.srv->tls_on_plain, 1, memory_order_relaxed);
+    log_warn("<%d a TLS handshake on a plain-text listener: closed", rl->x.fd);
+    rl->ops = &proto_text_ops;
+    struct response rsp;
+    errors_request(REQ_EUNKNOWN, &rsp);
+    reqloop_reply(rl, &rsp, NULL);
+    rl->state = REQLOOP_CLOSING;
+    return true;
+}
+
 static bool run_command(struct reqloop *rl, struct rbuf *in)
 {
     struct request req;
     size_t consumed = 0;
-    if (rl->ops == NULL)
-        rl->ops = pick_dialect(rl->pin, (unsigned char)rbuf_head(in)[0]);
+    if (rl->ops == NULL) {
+        unsigned char first = (unsigned char)rbuf_head(in)[0];
+        if (tls_client_on_plain(rl, first)) {
+            rbuf_consume(in, rbuf_len(in));
+            return true; /* the loop sees it closing */
+        }
+        rl->ops = pick_dialect(rl->pin, first);
+    }
     /* A long get line arrives in many reads: look for its newline only in
      * the bytes that came since the last look, not from the start each time
      * (which costs the square of the line's length). Only once the parser

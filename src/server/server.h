@@ -38,6 +38,7 @@ struct server {
     atomic_uint next_worker;       /* round-robin hand-off of new connections */
     atomic_int curr_conns;         /* open client connections */
     atomic_uint_fast64_t rejected_conns;
+    atomic_uint_fast64_t tls_on_plain; /* TLS handshakes where a command was due */
     atomic_bool shutdown_requested;
     atomic_int verbosity;
     atomic_uint oldest_live;       /* "stats settings" oldest: the last flush_all's time */

@@ -223,6 +223,9 @@ static void stats_part_store(struct exec_ctx *x, const struct general_snapshot *
     stat_u64(x, "lru_bumps_dropped", 0);
     /* mnemo's own, after memcached's names */
     stat_str(x, "mnemo_version", MNEMO_VERSION);
+    /* mnemod's own: TLS clients that reached a plain-text listener (closed) */
+    stat_u64(x, "mnemo_tls_on_plain_port",
+             atomic_load_explicit(&srv->tls_on_plain, memory_order_relaxed));
 }
 
 enum general_show { GENERAL_SHOW_ALWAYS, GENERAL_SHOW_IDLE_TIMEOUT };

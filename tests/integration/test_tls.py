@@ -309,6 +309,39 @@ def test_notls_listener_beside_tls(servers, certs, kind):
     raw.close()
     with srv.plain_socket(plain_port) as s:
         assert talk(s, b"version\r\n").startswith(b"VERSION ")
+    if kind == "mnemod":
+        assert stat(srv, "mnemo_tls_on_plain_port") == "1"
+
+
+def test_tls_client_on_a_server_without_tls(server_factory, certs):
+    """The mix-up a counter is for: a client set up for TLS against a plain
+    server.  It gets memcached's ERROR (its TLS library says "wrong version
+    number"), the connection closes at once, the count goes up, and the
+    server and its other clients go on."""
+    srv = server_factory("-v")
+    with srv.client() as c:
+        c.call(b"set k 0 0 1\r\nv\r\n", b"STORED\r\n")
+    for n in (1, 2):
+        raw = socket.create_connection((srv.host, srv.port), timeout=IO_TIMEOUT)
+        with pytest.raises(ssl.SSLError, match="WRONG_VERSION_NUMBER"):
+            client_ctx(certs).wrap_socket(raw, server_hostname="127.0.0.1")
+        raw.close()
+        with srv.client() as c:
+            assert c.stats()["mnemo_tls_on_plain_port"] == str(n)
+    # the rest of a ClientHello is never answered line by line: one ERROR, then the end
+    with socket.create_connection((srv.host, srv.port), timeout=IO_TIMEOUT) as s:
+        s.sendall(b"\x16\x03\x01\x00\x05hello\r\nversion\r\nget k\r\n")
+        got = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        assert got == b"ERROR\r\n"
+    with srv.client() as c:
+        c.call(b"get k\r\n", b"VALUE k 0 1\r\nv\r\nEND\r\n")
+    assert wait_until(lambda: "a TLS handshake on a plain-text listener" in srv.stderr_text(),
+                      10, "the -v line")
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -51,7 +51,8 @@ D_CLOSE_KEEPS = ('a plain 1.6.45 bug: when it closes a connection for an over-lo
                  'drops the replies to earlier commands of the same read; mnemod sends them, then '
                  'closes')
 D_STATS_OWN = ("mnemod prints memcached 1.6.45's general stats in its order, then its own "
-               'version (mnemo_version)')
+               'version (mnemo_version) and its count of TLS clients on a plain-text port '
+               '(mnemo_tls_on_plain_port)')
 O_PARSER = ("1.6.45's new request parser answers 'CLIENT_ERROR bad command line format' where "
             '1.6.18 said ERROR (a command without its arguments, an empty or one-character line, '
             "the rest of a bad data chunk) and 'bad command line format' for some bad meta flags")
@@ -682,6 +683,7 @@ STAT moves_within_lru <v>\r\n
 STAT direct_reclaims <v>\r\n
 STAT lru_bumps_dropped <v>\r\n
 STAT mnemo_version <v>\r\n
+STAT mnemo_tls_on_plain_port <v>\r\n
 END\r\n
 VERSION <version>\r\n
 """),
@@ -898,6 +900,7 @@ RES stat status=0x0000 opaque=0x5 cas=0 key=moves_within_lru value=<v>
 RES stat status=0x0000 opaque=0x5 cas=0 key=direct_reclaims value=<v>
 RES stat status=0x0000 opaque=0x5 cas=0 key=lru_bumps_dropped value=<v>
 RES stat status=0x0000 opaque=0x5 cas=0 key=mnemo_version value=<v>
+RES stat status=0x0000 opaque=0x5 cas=0 key=mnemo_tls_on_plain_port value=<v>
 RES stat status=0x0000 opaque=0x5 cas=0
 RES noop status=0x0000 opaque=0xf3f3f3f3 cas=0
 """),
