@@ -166,17 +166,37 @@ static bool none_free_locked(const struct arena *a)
            (a->nfree == 0 && a->idle.count == 0 && a->ntouched == a->nsegs);
 }
 
+/* Make the next fresh segments writable, SEG_HUGE_PAGE bytes (or one
+ * segment, if larger) at a time, in the order they are handed out. The span
+ * is reserved PROT_NONE (store.c), so that -k's mlockall(MCL_FUTURE) locks
+ * what is handed out rather than faulting in 16 GiB per arena. Why a huge
+ * page's worth and not one segment: a transparent huge page needs its whole
+ * aligned 2 MiB writable when it is first touched, so 1 MiB segments made
+ * writable one at a time left the arena on 4 KB pages (AnonHugePages 2 MB
+ * against 198 MB after 50,000 4 KB items), and every lookup missed the TLB:
+ * 40-50% more user CPU per request at pipeline 16 with 4 KB values. */
+static bool writable_extend_locked(struct arena *a)
+{
+    size_t step = SEG_HUGE_PAGE >> a->seg_shift;
+    uint32_t n = step < 1 ? 1u : (uint32_t)step;
+    if (n > a->nsegs - a->nwritable)
+        n = a->nsegs - a->nwritable;
+    uint32_t first = a->top_down ? a->nsegs - a->nwritable - n : a->nwritable;
+    if (mprotect(seg_start(a, first), (size_t)n << a->seg_shift, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    a->nwritable += n;
+    return true;
+}
+
 /* A fresh segment's descriptor is written for the first time: it was
- * mapped zero (refs, live, state FREE, queue SMALL). Its memory becomes
- * writable now: the span is reserved PROT_NONE (store.c), so that -k's
- * mlockall(MCL_FUTURE) locks what is handed out rather than faulting in
- * 16 GiB per arena. One mprotect per segment, the first time only. SEG_NONE
- * when the system refuses (then nothing is handed out). */
+ * mapped zero (refs, live, state FREE, queue SMALL). Its memory is made
+ * writable with its neighbours the first time (writable_extend_locked).
+ * SEG_NONE when the system refuses (then nothing is handed out). */
 static uint32_t take_fresh_locked(struct arena *a)
 {
-    uint32_t idx = a->top_down ? a->nsegs - 1u - a->ntouched : a->ntouched;
-    if (mprotect(seg_start(a, idx), seg_size(a), PROT_READ | PROT_WRITE) != 0)
+    if (a->ntouched == a->nwritable && !writable_extend_locked(a))
         return SEG_NONE;
+    uint32_t idx = a->top_down ? a->nsegs - 1u - a->ntouched : a->ntouched;
     a->ntouched++;
     a->segs[idx].prev = a->segs[idx].next = SEG_NONE;
     return idx;

@@ -105,12 +105,17 @@ struct seg_list {
     uint32_t head, tail, count;
 };
 
+/* A transparent huge page: arenas start on its boundary and are made
+ * writable a huge page at a time (seg.c's writable_extend_locked). */
+#define SEG_HUGE_PAGE ((size_t)2 << 20)
+
 struct arena {
     char *base; /* aligned to the segment size; the store owns the mapping */
     unsigned seg_shift;
     uint32_t nsegs;  /* the ceiling: segments the span holds */
     uint32_t limit;  /* under pool_lock: segments that may be in use (the budget) */
     uint32_t ntouched; /* under pool_lock: segments ever handed out (fresh ones follow) */
+    uint32_t nwritable; /* under pool_lock: segments made writable (>= ntouched) */
     bool top_down;   /* fresh segments from the top of the span (tests only) */
     struct seg *segs; /* nsegs descriptors, mmap'd: written only once handed out */
     struct seg_head heads[SEG_HEADS + 1];

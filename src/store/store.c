@@ -661,7 +661,10 @@ static int arenas_init(struct store *s, const struct store_config *cfg)
     size_t seg = (size_t)1 << shift;
 
     s->narenas = arenas_for(cfg->max_bytes);
-    s->map_len = ((size_t)s->narenas << SEG_ARENA_SHIFT) + seg;
+    /* arenas start on a huge page boundary (or a segment's, if larger): see
+     * seg.c's writable_extend_locked */
+    size_t align = seg > SEG_HUGE_PAGE ? seg : SEG_HUGE_PAGE;
+    s->map_len = ((size_t)s->narenas << SEG_ARENA_SHIFT) + align;
     /* PROT_NONE: a segment is made writable when first handed out (seg.c),
      * so mlockall (-k) locks only memory in use, not the whole span. */
     s->map = mmap(NULL, s->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -680,7 +683,7 @@ static int arenas_init(struct store *s, const struct store_config *cfg)
      * system's default. */
     if (cfg->huge_pages)
         (void)madvise(s->map, s->map_len, MADV_HUGEPAGE); /* EINVAL without THP */
-    s->mem = (char *)(((uintptr_t)s->map + seg - 1) & ~(uintptr_t)(seg - 1));
+    s->mem = (char *)(((uintptr_t)s->map + align - 1) & ~(uintptr_t)(align - 1));
     atomic_init(&s->next_seq, 1);
     atomic_init(&s->cas_chosen_max, 0);
     uint32_t limit = arena_limit(s, shift, cfg->max_bytes);
