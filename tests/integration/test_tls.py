@@ -331,13 +331,7 @@ def test_tls_client_on_a_server_without_tls(server_factory, certs):
     # the rest of a ClientHello is never answered line by line: one ERROR, then the end
     with socket.create_connection((srv.host, srv.port), timeout=IO_TIMEOUT) as s:
         s.sendall(b"\x16\x03\x01\x00\x05hello\r\nversion\r\nget k\r\n")
-        got = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            got += chunk
-        assert got == b"ERROR\r\n"
+        assert until_closed(s) == b"ERROR\r\n"
     with srv.client() as c:
         c.call(b"get k\r\n", b"VALUE k 0 1\r\nv\r\nEND\r\n")
     assert wait_until(lambda: "a TLS handshake on a plain-text listener" in srv.stderr_text(),
