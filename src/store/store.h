@@ -78,6 +78,10 @@ struct store_stats {
                                  * back after a while idle, never with -L) */
     uint64_t hash_bytes;        /* memory of the index itself */
     uint64_t hash_buckets;
+    uint64_t ghost_hits_small;  /* lookups that missed an item the small queue evicted */
+    uint64_t ghost_hits_main;   /* ... that the main queue evicted */
+    uint64_t small_queue_share; /* the small queue's share of sealed segments now, in
+                                 * basis points (store.c: adaptive, 10-40%) */
 };
 
 /* The largest max_bytes a store can address: 1 TiB (item locations are

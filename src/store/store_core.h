@@ -36,6 +36,14 @@ struct store {
     _Alignas(64) _Atomic uint64_t flush_state;
     store_hook_fn hook; /* atomic loads/stores (__atomic builtins) */
     void *hook_arg;
+    /* Ghosts of evicted items (store.c, "adaptive small queue"): one tag
+     * per slot, indexed by the low bits of the key's hash; the small
+     * queue's share of sealed segments moves with the misses they see. */
+    _Atomic uint32_t *ghost;
+    uint32_t ghost_mask;
+    _Alignas(64) _Atomic uint32_t small_share; /* basis points of sealed segments */
+    _Atomic uint64_t ghost_hits_small;          /* misses on an item the small queue evicted */
+    _Atomic uint64_t ghost_hits_main;           /* ... the main queue evicted */
     pthread_mutex_t maint_lock;
     unsigned reclaim_shard; /* under maint_lock */
     size_t reclaim_bucket;
@@ -154,6 +162,11 @@ static inline bool core_in_main_queue(const struct store *s, const struct item *
     return atomic_load_explicit(&a->segs[seg_of(a, it)].queue, memory_order_relaxed) ==
            SEG_Q_MAIN;
 }
+
+/* A lookup of the key with hash h missed: if an eviction left a ghost of it,
+ * move the small queue's share (store.c, "adaptive small queue"). Lock-free;
+ * any lock may be held. */
+void core_ghost_miss(struct store *s, uint64_t h);
 
 /* Give back a reservation that will never be linked: uncharge, unref. */
 void core_discard(struct store *s, struct item *it);

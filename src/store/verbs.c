@@ -198,6 +198,8 @@ struct item *store_get(struct store *s, const char *key, size_t nkey,
         if (it != NULL)
             get_hit_locked(s, it, o, info, now, created);
         pthread_mutex_unlock(&sh->lock);
+        if (it == NULL && fresh == NULL && !o->peek)
+            core_ghost_miss(s, h); /* once per miss: not again after a vivify round */
         if (it != NULL || fresh != NULL || !o->vivify || o->peek)
             break;
         /* memcached's vivified item: empty, flags 0, the N exptime */

@@ -3,7 +3,8 @@
  * through store.h only (plus clock_shift()): cas uniqueness across segment
  * reuse, zero-copy safety of held items while their segment is evicted or
  * reclaimed, bounded memory under shifting item sizes, second chances for
- * hot keys, scan resistance (S3-FIFO's small queue), dead space reused
+ * hot keys, scan resistance (S3-FIFO's small queue), the small queue's
+ * share adapting to ghost hits (reads after a delay), dead space reused
  * before fresh memory, -M compaction, dead space compacted rather than live
  * items evicted, repeated in-place invalidations, and free segments that
  * stay resident for a while before their pages are given back.
@@ -229,6 +230,102 @@ static void test_scan_does_not_flush_promoted_items(void **state)
     store_destroy(&s);
 }
 
+/* Each key read once, DELAY writes after it was set, where DELAY is about
+ * a third of what the store holds: with the small queue at S3-FIFO's 10%
+ * the key leaves unread before its read comes, so the first reads miss; each
+ * such miss finds the key's ghost and grows the small queue, until the
+ * reads hit, as in an LRU of the same size. A scan (keys never read) leaves
+ * no ghost to find and the share where it was. */
+static void test_read_later_grows_small_queue(void **state)
+{
+    enum { DELAY = 2500, WRITES = 60000, TAIL = 10000 };
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[100];
+
+    memset(val, 'l', sizeof(val));
+    struct store_stats st;
+    store_stats(s, &st);
+    assert_int_equal(st.small_queue_share, 1000); /* S3-FIFO's 10% */
+    int early_misses = 0, late_misses = 0;
+    for (int i = 0; i < WRITES; i++) {
+        snprintf(key, sizeof(key), "w:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        if (i < DELAY)
+            continue;
+        snprintf(key, sizeof(key), "w:%d", i - DELAY);
+        bool hit = has(s, key, val, sizeof(val));
+        if (i < 5 * DELAY) /* the store fills at about 3 x DELAY */
+            early_misses += !hit;
+        else if (i >= WRITES - TAIL)
+            late_misses += !hit;
+    }
+    store_stats(s, &st);
+    assert_true(st.curr_items > 2 * DELAY); /* the store holds the delay twice over */
+    assert_true(st.evictions > WRITES / 2);
+    assert_true(early_misses > 100); /* the 10% small queue loses them (388 here) */
+    assert_true(st.ghost_hits_small > 100);
+    assert_true(st.small_queue_share > 2500);
+    assert_int_equal(late_misses, 0); /* the grown one keeps them */
+
+    /* a scan: writes never read move nothing */
+    uint64_t share = st.small_queue_share;
+    for (int i = 0; i < WRITES; i++) {
+        snprintf(key, sizeof(key), "scan:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    store_stats(s, &st);
+    assert_int_equal(st.small_queue_share, share);
+    store_destroy(&s);
+}
+
+/* Keys evicted from the main queue and asked for again shrink the small
+ * queue back (never below 10%): a hot set read twice a round (so promoted),
+ * larger than the main queue left beside a grown small queue, wins its
+ * room back and is then held whole. */
+static void test_main_queue_ghosts_shrink_small_queue(void **state)
+{
+    enum { DELAY = 2500, WRITES = 30000, HOT = 5000, ROUNDS = 40 };
+    struct store *s = mk(MB, 1024, true);
+    char key[32], val[100];
+
+    memset(val, 'm', sizeof(val));
+    for (int i = 0; i < WRITES; i++) { /* grow the small queue first, as above */
+        snprintf(key, sizeof(key), "w:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        if (i >= DELAY) {
+            snprintf(key, sizeof(key), "w:%d", i - DELAY);
+            (void)has(s, key, val, sizeof(val));
+        }
+    }
+    struct store_stats st;
+    store_stats(s, &st);
+    uint64_t grown = st.small_queue_share;
+    assert_true(grown > 2500);
+    /* cache-aside over the hot set, each key read again at once, and cold
+     * writes between rounds so that memory keeps cycling */
+    int last_misses = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        last_misses = 0;
+        for (int h = 0; h < HOT; h++) {
+            snprintf(key, sizeof(key), "hot:%d", h);
+            if (!has(s, key, val, sizeof(val))) {
+                last_misses++;
+                assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+            }
+            assert_true(has(s, key, val, sizeof(val)));
+        }
+        for (int c = 0; c < 1000; c++) {
+            snprintf(key, sizeof(key), "cold:%d:%d", r, c);
+            assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        }
+    }
+    store_stats(s, &st);
+    assert_true(st.ghost_hits_main > 0);
+    assert_int_equal(st.small_queue_share, 1000); /* back to S3-FIFO's 10% */
+    assert_int_equal(last_misses, 0);
+    store_destroy(&s);
+}
+
 /* A working set far smaller than the limit, overwritten again and again,
  * reuses its dead space instead of touching the whole limit. */
 static void test_overwrites_reuse_dead_space(void **state)
@@ -433,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_shifting_sizes_stay_bounded),
         cmocka_unit_test(test_reinsertion_keeps_hot_keys),
         cmocka_unit_test(test_scan_does_not_flush_promoted_items),
+        cmocka_unit_test(test_read_later_grows_small_queue),
+        cmocka_unit_test(test_main_queue_ghosts_shrink_small_queue),
         cmocka_unit_test(test_overwrites_reuse_dead_space),
         cmocka_unit_test(test_no_evict_compacts_deleted_space),
         cmocka_unit_test(test_overwrites_keep_what_fits),
