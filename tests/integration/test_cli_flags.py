@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from mnemo_harness import (IS_MEMCACHED, SERVER_BIN, RawClient, base_command, built_with,
-                           free_port, mnemod_only, scaled)
+from mnemo_harness import (IS_MEMCACHED, SERVER_BIN, RawClient, base_command, free_port,
+                           mnemod_only, scaled)
 
 
 def run_expecting_exit(args, timeout=10):
@@ -533,9 +533,7 @@ def test_one_terabyte_starts_small(server_factory):
     touches only what it uses: item memory and its tables are reserved, not
     written, at start.  With huge pages off: with them, each of the 64
     arenas the keys spread over rounds what it uses up to a 2 MB page (128 MB
-    here), which is the huge pages' cost, not a reservation written.  Under
-    ThreadSanitizer resident size is no measure: it maps shadow for all
-    memory made writable (2 MB per arena), touched or not."""
+    here), which is the huge pages' cost, not a reservation written."""
     srv = server_factory("-m", "1048576", "-o", "hugepages=off")
     with srv.client() as c:
         for i in range(1000):
@@ -545,5 +543,4 @@ def test_one_terabyte_starts_small(server_factory):
         c.call(b"get k0 k999\r\n",
                b"VALUE k0 0 5\r\nhello\r\nVALUE k999 999 5\r\nhello\r\nEND\r\n")
         assert c.stats()["limit_maxbytes"] == str(1048576 * 1024 * 1024)
-    if not built_with("MNEMO_TSAN"):
-        assert _rss_kb(srv.proc.pid) < 200 * 1024
+    assert _rss_kb(srv.proc.pid) < 200 * 1024
