@@ -408,8 +408,6 @@ static void run_unauthenticated(struct reqloop *rl, struct rbuf *in, enum parse_
     }
 }
 
-/* Parse and run one request from the buffer. False when more input is
- * needed. */
 /* A TLS record's first byte, a handshake (RFC 8446 5.1): no command starts
  * with this control byte, so a connection that opens with it is a TLS client
  * on a plain-text listener (a client configured for TLS, a port mixed up).
@@ -433,6 +431,8 @@ static bool tls_client_on_plain(struct reqloop *rl, unsigned char first)
     return true;
 }
 
+/* Parse and run one request from the buffer. False when more input is
+ * needed. */
 static bool run_command(struct reqloop *rl, struct rbuf *in)
 {
     struct request req;
