@@ -74,17 +74,6 @@ def wait_for_connections(client, want):
         time.sleep(0.01)
 
 
-def built_with(option):
-    """Was the build under test ($MNEMO_BUILD_DIR, default build/) configured
-    with this CMake option on (MNEMO_TSAN, MNEMO_SANITIZE)?"""
-    cache = Path(os.environ.get("MNEMO_BUILD_DIR", REPO / "build")) / "CMakeCache.txt"
-    try:
-        text = cache.read_text()
-    except OSError:
-        return False
-    return "\n%s:BOOL=ON\n" % option in "\n" + text
-
-
 def scaled(seconds):
     return seconds * TIME_SCALE
 
