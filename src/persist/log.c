@@ -24,11 +24,14 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "persist/logfile.h"
+#include "persist/pagewin.h"
 
 #define BUF_INITIAL (1u << 20)
 
-/* Pages of the log on disk leave the page cache in steps of at least this. */
+/* Pages of the log on disk leave the page cache in steps of at least this
+ * after an fsync. */
 #define DROP_STEP (1u << 20)
+
 
 struct plog {
     char dir[4096];
@@ -47,6 +50,8 @@ struct plog {
     int fd;
     uint64_t seq;
     uint64_t off; /* where the next write goes in the segment */
+    uint64_t stream_at; /* everysec, no: off past which the sync thread streams (io_lock) */
+    _Atomic bool stream_due; /* it should */
 
     _Atomic uint64_t written;
     _Atomic uint64_t durable;
@@ -61,7 +66,8 @@ struct plog {
     uint64_t last_batch_writes; /*   how many writes it covered, */
     uint64_t last_batch_bytes;  /*   how many bytes, */
     uint64_t writes_synced;     /*   and the write count it covered up to */
-    uint64_t drop_seq, drop_off; /*  the segment and offset its cached pages are dropped up to */
+    uint64_t win_seq;           /*   the segment whose page-cache window */
+    struct pagewin win;         /*   this is */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -248,7 +254,14 @@ int plog_write(struct plog *l, uint64_t lsn)
     int rc = 0;
     if (atomic_load_explicit(&l->written, memory_order_relaxed) < lsn)
         rc = write_pending(l);
+    bool stream = l->policy != PLOG_FSYNC_ALWAYS && l->off >= l->stream_at;
+    if (stream)
+        l->stream_at = l->off + PLOG_STREAM_STEP;
     pthread_mutex_unlock(&l->io_lock);
+    if (stream) {
+        atomic_store(&l->stream_due, true);
+        wake_sync(l);
+    }
     if (rc == 0) {
         if (atomic_load(&l->failing) != 0 && l->policy != PLOG_FSYNC_ALWAYS)
             note_recovered(l);
@@ -290,25 +303,50 @@ static void count_fsync(struct plog *l, int64_t usec)
 }
 
 /*
- * The log is read back only by recovery: once fsynced, its pages need not
- * stay in memory, where they would crowd out the page cache of the machine
- * a cache runs on (gigabytes an hour under a steady write load). Dropping
- * them also hands the next writes pages that are already in use instead of
- * fresh ones (measured: a 4 KB write() into a fresh page costs about three
- * times one into a recycled page here). The last, partial page stays: it
- * is written again. Sync thread only.
+ * The log is read back only by recovery: its pages need not stay in
+ * memory, where they would crowd out the page cache of the machine a cache
+ * runs on (gigabytes an hour under a steady write load). So once fsynced
+ * they are dropped, and between fsyncs (everysec, no) the sync thread
+ * streams the log to disk behind the writers and drops it (stream_round),
+ * so that it holds a few megabytes of the page cache and the next writes
+ * land in pages freed a moment ago (pagewin.h; measured at pipeline 16
+ * with 4 KB sets, the worker's system time fell from about 2.7 to 2.0 µs
+ * a set). The last, partial page
+ * stays: it is written again. Sync thread only.
  */
+static struct pagewin *window(struct plog *l, uint64_t seq)
+{
+    if (seq != l->win_seq) {
+        l->win_seq = seq;
+        memset(&l->win, 0, sizeof(l->win));
+    }
+    return &l->win;
+}
+
 static void drop_synced_pages(struct plog *l, int fd, uint64_t seq, uint64_t end)
 {
-    if (seq != l->drop_seq) {
-        l->drop_seq = seq;
-        l->drop_off = 0;
-    }
-    uint64_t to = end & ~(uint64_t)4095;
-    if (to < l->drop_off + DROP_STEP)
-        return;
-    (void)posix_fadvise(fd, (off_t)l->drop_off, (off_t)(to - l->drop_off), POSIX_FADV_DONTNEED);
-    l->drop_off = to;
+    pagewin_drop_synced(window(l, seq), fd, end, DROP_STEP);
+}
+
+/* Stream the segment written so far to disk, behind the writers (everysec,
+ * no). Called with sync_lock held; returns with it. */
+static void stream_round(struct plog *l)
+{
+    atomic_store(&l->stream_due, false);
+    pthread_mutex_unlock(&l->sync_lock);
+    /* As in sync_round: fd under io_lock, used outside it marked `syncing`
+     * (a rotation waits for that before it closes fd). */
+    pthread_mutex_lock(&l->io_lock);
+    int fd = l->fd;
+    uint64_t seq = l->seq, end = l->off;
+    pthread_mutex_lock(&l->sync_lock);
+    l->syncing = true;
+    pthread_mutex_unlock(&l->sync_lock);
+    pthread_mutex_unlock(&l->io_lock);
+    pagewin_advance(window(l, seq), fd, end, PLOG_STREAM_STEP);
+    pthread_mutex_lock(&l->sync_lock);
+    l->syncing = false;
+    pthread_cond_broadcast(&l->sync_cond);
 }
 
 /* One round of the sync thread: retry a failed write, then fsync what is
@@ -411,10 +449,16 @@ static void gather(struct plog *l)
 static void *sync_main(void *arg)
 {
     struct plog *l = arg;
+    bool waiting = false; /* everysec: for the deadline below */
+    struct timespec deadline;
     pthread_mutex_lock(&l->sync_lock);
     while (!l->stop) {
         bool failing = atomic_load(&l->failing) != 0;
-        /* "no" keeps the thread only to retry failed writes. */
+        if (!failing && atomic_load(&l->stream_due)) {
+            stream_round(l);
+            continue;
+        }
+        /* "no" keeps the thread only to stream and to retry failed writes. */
         if (l->rotating || (!failing && (l->policy == PLOG_FSYNC_NO ||
                                          (l->policy == PLOG_FSYNC_ALWAYS &&
                                           atomic_load(&l->written) <= atomic_load(&l->durable))))) {
@@ -424,11 +468,16 @@ static void *sync_main(void *arg)
         if (l->policy == PLOG_FSYNC_ALWAYS && !failing)
             gather(l);
         if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
-            struct timespec until;
-            clock_deadline_ms(&until, CLOCK_REALTIME, failing ? PLOG_RETRY_MS : 1000);
-            pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
+            /* One deadline per second however often streaming wakes us. */
+            if (!waiting)
+                clock_deadline_ms(&deadline, CLOCK_REALTIME, failing ? PLOG_RETRY_MS : 1000);
+            waiting = true;
+            int rc = pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &deadline);
             if (l->stop)
                 break;
+            if (rc != ETIMEDOUT && !failing)
+                continue; /* streaming, a failure, or a rotation: look again */
+            waiting = false;
         }
         sync_round(l);
     }
@@ -448,6 +497,7 @@ int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durabl
     l->policy = policy;
     l->seq = seq;
     l->off = LOGFILE_HEADER;
+    l->stream_at = LOGFILE_HEADER + PLOG_STREAM_STEP;
     l->on_durable = on_durable;
     l->arg = arg;
     pthread_mutex_init(&l->buf_lock, NULL);
@@ -504,6 +554,7 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
     l->fd = fd;
     l->seq = next;
     l->off = LOGFILE_HEADER;
+    l->stream_at = LOGFILE_HEADER + PLOG_STREAM_STEP;
     l->rotating = true;
     pthread_mutex_unlock(&l->sync_lock);
     pthread_mutex_unlock(&l->io_lock);

@@ -7,7 +7,10 @@
  *   a worker, before its replies leave:
  *       plog_write(lsn) ──▶ one write() of everything buffered by anyone
  *   sync thread: fdatasync when written > durable (always: at once;
- *       everysec: once a second); then on_durable() so held replies go
+ *       everysec: once a second); then on_durable() so held replies go;
+ *       between fdatasyncs (everysec, no), every PLOG_STREAM_STEP written:
+ *       hand the log to writeback and drop it from the page cache behind
+ *       the writers (pagewin.h), so it holds about two steps of it
  *
  * A position in the log is an LSN: the count of record bytes appended
  * since the writer opened (it runs across segments). Writes are pwrite()s
@@ -29,6 +32,9 @@ enum plog_fsync {
     PLOG_FSYNC_EVERYSEC, /* an fdatasync about once a second */
     PLOG_FSYNC_ALWAYS    /* replies wait for the fdatasync that covers them */
 };
+
+/* See above: the log's stretch of streaming to disk between fsyncs. */
+#define PLOG_STREAM_STEP (4u << 20)
 
 /* fsync latency buckets, microseconds: <=100, <=1000, <=10000, <=100000, more */
 #define PLOG_FSYNC_BUCKETS 5
@@ -55,7 +61,7 @@ typedef void (*plog_durable_fn)(void *arg);
 
 /* Create segment DIR/log.<seq> (it must not exist), write its header and
  * fsync it and the directory; start the sync thread (with "no" it only
- * retries failed writes). 0, or
+ * streams and retries failed writes). 0, or
  * -1 with err set. */
 int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durable_fn on_durable,
               void *arg, struct plog **out, char *err, size_t errlen);

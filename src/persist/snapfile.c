@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "persist/pagewin.h"
+
 static const char magic[8] = {'M', 'N', 'E', 'M', 'O', 'S', 'N', 'P'};
 
 #define BLOCK_HEAD 8u
@@ -63,8 +65,7 @@ struct snapfile_writer {
     size_t cap;   /* of block */
     size_t used;  /* of block, BLOCK_HEAD included */
     uint64_t written; /* bytes in the file */
-    uint64_t synced;  /* bytes handed to writeback (sync_file_range) */
-    uint64_t dropped; /* bytes on disk whose pages were dropped from the page cache */
+    struct pagewin win; /* of the page cache (pagewin.h) */
     uint64_t items;
 };
 
@@ -177,25 +178,9 @@ static int flush_block(struct snapfile_writer *w, char *err, size_t errlen)
     }
     w->written += w->used;
     w->used = BLOCK_HEAD;
-    if (w->written - w->synced >= WRITEBACK_EVERY) {
-        /* Start writeback of this stretch, without waiting: a hint, its
-         * failure is harmless (the fsync at commit reports what matters).
-         * The stretch before it is on disk by now (or nearly): wait for it
-         * and drop its pages, so a snapshot of any size holds two stretches
-         * of the page cache, not the whole file (it would crowd out what
-         * the machine caches, and fresh pages cost more to write). */
-        (void)sync_file_range(w->fd, (off64_t)w->synced, (off64_t)(w->written - w->synced),
-                              SYNC_FILE_RANGE_WRITE);
-        if (w->synced > w->dropped) {
-            (void)sync_file_range(w->fd, (off64_t)w->dropped, (off64_t)(w->synced - w->dropped),
-                                  SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                      SYNC_FILE_RANGE_WAIT_AFTER);
-            (void)posix_fadvise(w->fd, (off_t)w->dropped, (off_t)(w->synced - w->dropped),
-                                POSIX_FADV_DONTNEED);
-            w->dropped = w->synced;
-        }
-        w->synced = w->written;
-    }
+    /* A snapshot of any size holds two stretches of the page cache, not
+     * the whole file (pagewin.h). */
+    pagewin_advance(&w->win, w->fd, w->written, WRITEBACK_EVERY);
     /* A record larger than a block grew the buffer: give that memory back. */
     if (w->cap > BLOCK_HEAD + SNAPFILE_BLOCK) {
         char *nb = realloc(w->block, BLOCK_HEAD + SNAPFILE_BLOCK);
