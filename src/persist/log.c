@@ -449,7 +449,7 @@ static void gather(struct plog *l)
 static void *sync_main(void *arg)
 {
     struct plog *l = arg;
-    bool waiting = false; /* everysec: for the deadline below */
+    bool waiting = false, waiting_failing = false; /* for the deadline below */
     struct timespec deadline;
     pthread_mutex_lock(&l->sync_lock);
     while (!l->stop) {
@@ -468,10 +468,12 @@ static void *sync_main(void *arg)
         if (l->policy == PLOG_FSYNC_ALWAYS && !failing)
             gather(l);
         if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
-            /* One deadline per second however often streaming wakes us. */
-            if (!waiting)
+            /* One deadline per second however often streaming wakes us; a
+             * failure (or its end) starts a deadline of its own. */
+            if (!waiting || failing != waiting_failing)
                 clock_deadline_ms(&deadline, CLOCK_REALTIME, failing ? PLOG_RETRY_MS : 1000);
             waiting = true;
+            waiting_failing = failing;
             int rc = pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &deadline);
             if (l->stop)
                 break;

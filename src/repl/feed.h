@@ -17,6 +17,14 @@ enum feed_state { FEED_SYNC, FEED_STREAM, FEED_DONE };
 
 #define FEED_SAMPLES 64
 
+/* Stream bytes a slow replica has not taken yet, copied out of the backlog
+ * before the ring overwrites them (feed.c). */
+struct held_piece {
+    struct held_piece *next;
+    size_t len; /* bytes in data */
+    char data[];
+};
+
 /* One replica being fed (primary side): one thread, which owns the
  * replica's socket. */
 struct feed {
@@ -31,6 +39,7 @@ struct feed {
     _Atomic uint64_t sent;         /* the offset handed to the socket so far */
     _Atomic uint64_t acked;        /* the offset the replica says it has applied */
     _Atomic uint64_t lag_ms;       /* how long the last ack took from the write it covers */
+    _Atomic uint64_t held;         /* bytes in the held pieces below */
     atomic_int state;              /* enum feed_state */
     struct feed *next;             /* r's list (r's lock) */
     /* the feed thread's own */
@@ -39,6 +48,11 @@ struct feed {
     unsigned nsamples;
     char in[256]; /* the replica's ack lines, read so far */
     size_t nin;
+    /* What the replica has not taken yet, out of the backlog: the offsets
+     * [the next to send, taken) are in hand (the piece being sent, then
+     * the held pieces), and the backlog is read from taken on. */
+    uint64_t taken;
+    struct held_piece *held_head, *held_tail;
 };
 
 /* Start f's thread (it owns f->fd from now on, and closes it) and link it

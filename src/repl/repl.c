@@ -81,6 +81,7 @@ struct repl *repl_create(const struct repl_config *cfg)
     r->link_tls = cfg->link_tls;
     r->link_tls_name = cfg->link_tls_name != NULL ? strdup(cfg->link_tls_name) : NULL;
     r->backlog = backlog_create(cfg->backlog_bytes);
+    r->buffer_limit = cfg->buffer_limit;
     if (r->backlog == NULL || (cfg->auth_token != NULL && r->auth_token == NULL) ||
         (cfg->link_tls_name != NULL && r->link_tls_name == NULL)) {
         backlog_free(&r->backlog);
@@ -417,9 +418,10 @@ void repl_stats(struct repl *r, repl_emit_fn emit, void *arg)
         bool online = st != FEED_SYNC;
         snprintf(v, sizeof(v),
                  "addr=%s,state=%s,sent=%" PRIu64 ",acked=%" PRIu64 ",lag_bytes=%" PRIu64
-                 ",lag_ms=%" PRIu64, f->peer, online ? "online" : "sync", atomic_load(&f->sent),
-                 acked, online && acked < end ? end - acked : 0,
-                 online ? (uint64_t)atomic_load(&f->lag_ms) : 0);
+                 ",lag_ms=%" PRIu64 ",held=%" PRIu64,
+                 f->peer, online ? "online" : "sync", atomic_load(&f->sent), acked,
+                 online && acked < end ? end - acked : 0,
+                 online ? (uint64_t)atomic_load(&f->lag_ms) : 0, (uint64_t)atomic_load(&f->held));
         emit(arg, name, v);
     }
     EMIT_U64("full_syncs_served", atomic_load(&r->full_syncs_served));

@@ -48,6 +48,10 @@ struct repl_config {
     struct journal *journal;
     struct persist *persist; /* NULL: persistence off (a replica logs what it applies) */
     size_t backlog_bytes;
+    /* A replica slower than the writes for longer than the backlog holds:
+     * how many bytes of the stream its feed may copy out of the backlog
+     * and hold for it before it is cut off (and syncs again). 0: none. */
+    size_t buffer_limit;
     /* Synchronous acknowledgements: while min_acks > 0, on_acked(arg) is
      * called (from a feed thread) each time a replica acknowledged more;
      * it must only wake someone. */

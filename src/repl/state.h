@@ -34,6 +34,7 @@ struct repl {
     atomic_bool replica;
     atomic_int online; /* feeds streaming (their full sync done) */
     atomic_bool stopping;
+    size_t buffer_limit; /* repl_config's: bytes a feed may hold for a slow replica */
     _Atomic uint64_t full_syncs_served, partial_syncs_served;
     /* synchronous acks (repl_config) */
     int min_acks;

@@ -90,6 +90,7 @@ struct config {
     char replica_host[256];    /* replica_of, parsed */
     int replica_port;
     int repl_backlog_mb;       /* repl_backlog_size=MB: the replication backlog */
+    int repl_buffer_limit_mb;  /* repl_buffer_limit=MB: held for one slow replica */
     int min_replica_acks;      /* min_replica_acks=N: a write's reply waits for N replicas */
     int min_replica_timeout;   /* min_replica_timeout=MS: how long it waits */
     int metrics_port;          /* metrics_port=[HOST:]PORT: the Prometheus endpoint (0: off) */

@@ -244,6 +244,11 @@ static const struct xopt own_options[] = {
     {"repl_backlog_size", X_INT, F(repl_backlog_mb), 1, 65536, 0, NULL, "repl_backlog_size", S_INT,
      "=MB: the replication backlog: a replica that reconnects within it continues\n"
      "                          instead of copying everything again (default 16)", 16},
+    {"repl_buffer_limit", X_INT, F(repl_buffer_limit_mb), 0, 65536, 0, NULL, "repl_buffer_limit",
+     S_INT,
+     "=MB: what a primary may hold for one replica that reads slower than it\n"
+     "                          writes, beyond the backlog, before it cuts it off to\n"
+     "                          sync again; 0: nothing (default 256)", 256},
     {"min_replica_acks", X_INT, F(min_replica_acks), 0, REPL_MAX_REPLICAS, 0, NULL,
      "min_replica_acks", S_INT,
      "=N: a write's reply waits until N replicas hold it (0, the default: replies\n"

@@ -323,6 +323,7 @@ static int open_replication(struct server *srv, char *err, size_t errlen)
                              .journal = srv->journal,
                              .persist = srv->persist,
                              .backlog_bytes = (size_t)srv->cfg.repl_backlog_mb << 20,
+                             .buffer_limit = (size_t)srv->cfg.repl_buffer_limit_mb << 20,
                              .min_acks = srv->cfg.min_replica_acks,
                              .on_acked = wake_holders,
                              .arg = srv,

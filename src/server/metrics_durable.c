@@ -200,6 +200,9 @@ static void replicas(struct expo *e, const struct pairs *p)
          "How far the replica's acknowledged offset is behind the stream.", EXPO_GAUGE, 1},
         {"mnemo_repl_replica_lag_seconds", "lag_ms",
          "How long the replica's last acknowledgement took from the write it covers.", EXPO_GAUGE, 1e-3},
+        {"mnemo_repl_replica_held_bytes", "held",
+         "Stream bytes held for the replica beyond the backlog (it reads slower than the "
+         "primary writes).", EXPO_GAUGE, 1},
     };
     char addr[PAIRS_MAX][160];
     const char *line[PAIRS_MAX];

@@ -605,6 +605,7 @@ def test_replication_metrics(server_factory):
     assert addr.startswith("127.0.0.1:")
     assert value(pm, "mnemo_repl_replica_online", replica=addr) == 1
     assert value(pm, "mnemo_repl_replica_lag_bytes", replica=addr) == 0
+    assert value(pm, "mnemo_repl_replica_held_bytes", replica=addr) == 0
     assert value(pm, "mnemo_repl_replica_acked_offset_bytes", replica=addr) == int(ps["repl_offset"])
     assert 0 <= value(pm, "mnemo_repl_replica_lag_seconds", replica=addr) < scaled(10)
 

@@ -668,7 +668,7 @@ def test_full_disk(server_factory, tmp_path, mode):
 
         def resumed():
             return c.request(b"ms new 1 c\r\nn\r\n").startswith(b"HD ")
-        wait_until(resumed, 5, "writes to resume once the file-size limit is lifted")
+        wait_until(resumed, scaled(5), "writes to resume once the file-size limit is lifted")
         for i in range(20):
             key = b"after%02d" % i
             line = c.request(b"ms %s 2 F7 c\r\nok\r\n" % key)

@@ -391,21 +391,66 @@ def test_link_cut_every_while_three_writers_run(server_factory):
         proxy.close()
 
 
-def test_replica_stopped_past_the_backlog_syncs_again_in_full(server_factory):
-    primary = server_factory("-o", "repl_backlog_size=1")
+def replica0(primary):
+    """The primary's line for its one replica, as a dict of ints (addr and
+    state as they are)."""
+    line = repl_stats(primary)["replica0"]
+    return {k: (v if k in ("addr", "state") else int(v))
+            for k, v in (kv.split("=", 1) for kv in line.split(","))}
+
+
+def test_replica_stopped_past_the_backlog_and_its_buffer_syncs_again_in_full(server_factory):
+    primary = server_factory("-o", "repl_backlog_size=1", "-o", "repl_buffer_limit=2")
     replica = start_replica(server_factory, primary.port)
     wait_caught_up(primary, replica)
     os.kill(replica.proc.pid, signal.SIGSTOP)
     try:
         # 48 MB of writes through a 1 MB backlog while the replica sleeps:
-        # more than the backlog and every socket buffer between the two
-        # can hold (loopback's grow to a few MB each way)
+        # more than the backlog, the 2 MB its feed may hold for it and
+        # every socket buffer between the two can hold (loopback's grow to
+        # a few MB each way)
         for part in range(4):
             fill(primary, 12000, prefix=b"big%d_" % part, size=1000)
     finally:
         os.kill(replica.proc.pid, signal.SIGCONT)
     wait_until(lambda: repl_stats(replica)["full_syncs"] == "2", 20, "a second full sync")
     wait_caught_up(primary, replica)
+    assert_same(primary, replica)
+
+
+def test_a_stopped_replica_is_held_for_and_continues(server_factory):
+    """A replica that stops reading while far more than the backlog is
+    written: its feed copies the stream out of the backlog and holds it
+    (repl_buffer_limit, 256 MB by default), so the replica continues where
+    it stopped, with no second full sync.  The writes go in steps of a
+    quarter of the backlog, each after the feed has taken all but half a
+    backlog of what is written (sent + held, from its stats line), so no
+    byte is ever overwritten before the feed could take it."""
+    backlog = 1 << 20
+    primary = server_factory("-o", "repl_backlog_size=1")
+    replica = start_replica(server_factory, primary.port)
+    wait_caught_up(primary, replica)
+
+    def behind():
+        r = replica0(primary)
+        return offset(primary) - r["sent"] - r["held"]
+
+    os.kill(replica.proc.pid, signal.SIGSTOP)
+    try:
+        most_held = 0
+        for step in range(64):  # 64 x 250 x ~1 KB: 16 MB of stream
+            fill(primary, 250, prefix=b"slow%d_" % step, size=1000)
+            wait_until(lambda: behind() <= backlog // 2, scaled(20),
+                       "the feed to take what the backlog is about to lose")
+            most_held = max(most_held, replica0(primary)["held"])
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    # the socket buffers between the two take a few MB at most
+    assert most_held >= 4 * backlog, most_held
+    wait_caught_up(primary, replica)
+    assert repl_stats(replica)["full_syncs"] == "1"
+    assert repl_stats(primary)["full_syncs_served"] == "1"
+    assert replica0(primary)["held"] == 0
     assert_same(primary, replica)
 
 
