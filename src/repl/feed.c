@@ -375,9 +375,11 @@ static void *feed_main(void *arg)
         rc = put(f, line, (size_t)n);
     }
     sample(f, pos);
-    atomic_store(&f->state, FEED_STREAM);
+    /* online first: whoever sees the state (stats replication) must find
+     * the replica counted where writes with min_replica_acks look */
     if (rc == 0)
         atomic_fetch_add(&r->online, 1);
+    atomic_store(&f->state, FEED_STREAM);
     char *buf = rc == 0 ? malloc(PIECE) : NULL;
     while (buf != NULL && !atomic_load(&r->stopping)) {
         struct held_piece *h = f->held_head;
