@@ -13,15 +13,18 @@ void pagewin_advance(struct pagewin *w, int fd, uint64_t written, uint64_t step)
      * write into a page under writeback may have to wait for it (stable
      * pages). */
     written &= PAGE_MASK_4K;
-    if (written < w->started + step)
+    if (written <= w->started)
         return;
     (void)sync_file_range(fd, (off64_t)w->started, (off64_t)(written - w->started),
                           SYNC_FILE_RANGE_WRITE);
     w->started = written;
+    if (written < step)
+        return;
     /* Keep the last step (its writeback was just started); what comes
-     * before it was started a step ago or more and is on disk by now, or
-     * nearly: wait for it and drop it. So the window never holds more than
-     * the step kept and what was written since, however late this runs. */
+     * before it was started a call ago or more and is on disk by now, or
+     * nearly (called every step or so): wait for it and drop it. So the
+     * window never holds more than the step kept and what was written
+     * since, however late a call comes. */
     uint64_t keep_from = written - step;
     if (keep_from > w->dropped) {
         (void)sync_file_range(fd, (off64_t)w->dropped, (off64_t)(keep_from - w->dropped),

@@ -2,18 +2,19 @@
  * pagewin.h: a file written front to back (a log segment, a snapshot)
  * that keeps only a window of its pages in the page cache.
  *
- * Every `step` bytes written, what was written since the last time is
- * handed to writeback (not waited for), and all but the last step of the
- * file, on disk by then or nearly, is waited for and dropped from the page
- * cache. So the file holds at most two steps of the page cache (the step
- * kept, and what was written since) however large it grows, instead
- * of crowding out what the machine caches, and its next writes land in
- * pages freed a moment ago. That matters more than it seems: a page the
- * kernel has not used for a while can be one the hypervisor took back
- * (free page reporting), and the first write into it costs several times
- * a write into a page in use (measured on this VM: in mnemod's profile,
- * copying a 4 KB record into fresh page-cache pages took about 1.3 µs;
- * a 64 KB write() over cached pages about 0.5 µs per 4 KB, all of it).
+ * Every `step` bytes or so written (the writer calls when it likes), what
+ * was written since the last call is handed to writeback (not waited for),
+ * and all but the last step of the file, on disk by then or nearly, is
+ * waited for and dropped from the page cache. So the file holds the step
+ * kept and what was written since the last call, however large it grows,
+ * instead of crowding out what the machine caches, and its next writes
+ * land in pages freed a moment ago. That matters more than it seems: a
+ * page the kernel has not used for a while can be one the hypervisor took
+ * back (free page reporting), and the first write into it costs several
+ * times a write into a page in use (measured on this VM: in mnemod's
+ * profile, copying a 4 KB record into fresh page-cache pages took about
+ * 1.3 µs; a 64 KB write() over cached pages about 0.5 µs per 4 KB, all of
+ * it).
  *
  * The hints' failures are harmless and ignored: an fsync reports what
  * matters. Not thread-safe: one writer (or one thread acting for it).
@@ -28,8 +29,8 @@ struct pagewin {
     uint64_t dropped; /* bytes from 0 on disk whose pages were dropped */
 };
 
-/* `written` bytes are in the file (from offset 0): once `step` more than
- * were started, start those and drop all but the last step. */
+/* `written` bytes are in the file (from offset 0): start writeback of what
+ * is new and drop all but the last `step` bytes. */
 void pagewin_advance(struct pagewin *w, int fd, uint64_t written, uint64_t step);
 
 /* Everything up to `synced` is on disk (an fsync returned): drop its whole

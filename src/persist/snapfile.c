@@ -180,7 +180,8 @@ static int flush_block(struct snapfile_writer *w, char *err, size_t errlen)
     w->used = BLOCK_HEAD;
     /* A snapshot of any size holds two stretches of the page cache, not
      * the whole file (pagewin.h). */
-    pagewin_advance(&w->win, w->fd, w->written, WRITEBACK_EVERY);
+    if (w->written - w->win.started >= WRITEBACK_EVERY)
+        pagewin_advance(&w->win, w->fd, w->written, WRITEBACK_EVERY);
     /* A record larger than a block grew the buffer: give that memory back. */
     if (w->cap > BLOCK_HEAD + SNAPFILE_BLOCK) {
         char *nb = realloc(w->block, BLOCK_HEAD + SNAPFILE_BLOCK);
