@@ -6,7 +6,8 @@
  * hot keys, scan resistance (S3-FIFO's small queue), the small queue's
  * share adapting to ghost hits (reads after a delay), readmission of
  * evicted keys set again into the main queue, no cascade of segments kept
- * in place when the reinsertion head is full, dead space reused
+ * in place when the reinsertion head is full, writes that succeed when
+ * every item was read, dead space reused
  * before fresh memory, -M compaction, dead space compacted rather than live
  * items evicted, repeated in-place invalidations, and free segments that
  * stay resident for a while before their pages are given back.
@@ -372,6 +373,34 @@ static void test_full_reinsertion_head_does_not_cascade(void **state)
     store_destroy(&s);
 }
 
+/* A store of 224 segments filled with items that were all read: the first
+ * eviction finds every victim's items worth a copy, and each copy takes as
+ * much as its victim freed, for more victims than one write may walk. The
+ * main queue's oldest goes after a few such walks, so the write succeeds
+ * (it failed with ENOMEM: one set of the later row at -m 256). */
+static void test_write_succeeds_when_every_item_was_read(void **state)
+{
+    struct store *s = mk(224u * MB, MB, true);
+    char key[32], val[1000];
+    struct store_stats st;
+
+    memset(val, 'r', sizeof(val));
+    int n = 0;
+    do {
+        for (int k = 0; k < 1000; k++, n++) {
+            snprintf(key, sizeof(key), "read:%d", n);
+            assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+            assert_true(has(s, key, val, sizeof(val)));
+        }
+        store_stats(s, &st);
+    } while (st.evictions == 0 && st.used_bytes < 230u * MB);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(key, sizeof(key), "new:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+    }
+    store_destroy(&s);
+}
+
 /* S3-FIFO's readmission: a key evicted unread from the small queue, missed
  * and set again (cache-aside) goes to the main queue when it leaves the
  * small one, where a stream of writes never read (which cycles through the
@@ -624,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_ghosts_move_small_queue_share),
         cmocka_unit_test(test_ghost_readmits_to_main_queue),
         cmocka_unit_test(test_full_reinsertion_head_does_not_cascade),
+        cmocka_unit_test(test_write_succeeds_when_every_item_was_read),
         cmocka_unit_test(test_overwrites_reuse_dead_space),
         cmocka_unit_test(test_no_evict_compacts_deleted_space),
         cmocka_unit_test(test_overwrites_keep_what_fits),
