@@ -417,11 +417,9 @@ bool seg_set_spare(struct arena *a, uint32_t idx)
     return kept;
 }
 
-void seg_requeue(struct arena *a, uint32_t idx, int q)
+void seg_requeue(struct arena *a, uint32_t idx)
 {
     pthread_mutex_lock(&a->pool_lock);
-    if (q != SEG_Q_SAME)
-        atomic_store_explicit(&a->segs[idx].queue, (unsigned char)q, memory_order_relaxed);
     seal_locked(a, idx);
     pthread_mutex_unlock(&a->pool_lock);
 }

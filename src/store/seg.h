@@ -80,7 +80,6 @@ enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
 
 /* The two FIFOs of sealed segments (S3-FIFO's small and main queues). */
 enum seg_queue { SEG_Q_SMALL, SEG_Q_MAIN, SEG_QUEUES };
-#define SEG_Q_SAME (-1) /* seg_requeue: to the queue it was in */
 
 struct seg {
     atomic_uint refs;  /* lookups and reservations holding an item in it */
@@ -245,7 +244,7 @@ bool seg_set_spare(struct arena *a, uint32_t idx);
 
 /* A claimed segment's fate: back to its FIFO's tail (not emptied), or to the
  * drain list (emptied, still referenced). */
-void seg_requeue(struct arena *a, uint32_t idx, int q); /* q: SEG_Q_SAME keeps its queue */
+void seg_requeue(struct arena *a, uint32_t idx); /* to the queue it was in */
 void seg_drain(struct arena *a, uint32_t idx);
 
 /* Free every sealed or draining segment without reference or linked item

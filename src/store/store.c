@@ -50,19 +50,27 @@
  * not a second chance), and items from the main queue leave with it set, so
  * that they return there rather than being evicted unread.
  * Otherwise the oldest sealed unreferenced segment is claimed, from the
- * small queue while it holds more than SMALL_QUEUE_PCT of the sealed
+ * small queue while it holds more than its share (below) of the sealed
  * segments, else from the main one, and walked. Each linked item is, under
  * its shard lock: unlinked if dead (expired or flushed; counted reclaimed);
  * copied to the reinsertion head, so into the main queue, if accessed since
  * written (the copy clears the bit, so every eviction frees at least what it
  * does not copy: in the main queue this is a second chance, CLOCK-like); else
  * evicted. So an item written once and never read leaves after a lap of the
- * small queue, not of the whole cache, and frequently read items stay. A
+ * small queue, not of the whole cache, and frequently read items stay.
+ * When the reinsertion head runs out of room in a walk (no free segment,
+ * the spare taken), the walk's remaining accessed items are evicted too
+ * (their ghosts bring them back, below). Keeping them in place instead, and
+ * the victim whole in the main queue with the holes of what it evicted,
+ * left no emptied segment to be the next spare, so every later victim was
+ * kept the same way: in a zipf 0.7 load at -m 64 (bench/memory --hit),
+ * 35 segments in a row, items held fell from 510k to 303k and 44.7% of
+ * gets missed; evicting them, 37.1% (memcached 47.4%). A
  * new version of an item that was accessed, or is in the main queue,
  * inherits ACCESSED (verbs.c): overwriting a hot key does not demote it.
  * Adaptive small queue (issue 26): the small queue's share starts at
- * S3-FIFO's 10% and moves with ghosts. Every eviction leaves a ghost of
- * its key (a 31-bit tag of its hash and the queue it left from) in a
+ * its 40% ceiling and moves with ghosts. Every eviction leaves a ghost of
+ * its key (a 30-bit tag of its hash and the queue it left from) in a
  * direct-mapped table of one slot per 256 bytes of -m, a slot holding the
  * latest eviction that hashed there; a lookup that misses and finds its
  * key's ghost takes it (one verdict per ghost) and moves the share: up
@@ -75,12 +83,21 @@
  * where memcached's LRU keeps them for a lap of its whole size. With the
  * ghosts they are found once the small queue's lap is longer than their
  * delay (each key read once a quarter of the cache's writes after its
- * set, -m 64: 71% missed with the fixed 10%, 2.3% with the ghosts,
- * memcached 0%). A scan leaves ghosts no one asks for, so it moves
- * nothing; on a skewed load the main queue's ghost hits, weighted ten to
- * one, hold the share near 10%. Only misses consult the table (a relaxed
- * load), so a hit costs nothing more; a store that never evicts never
- * touches the table's pages.
+ * set, -m 64: 71% missed with the fixed 10%, 2.3% with the ghosts grown
+ * from 10%, none from 40%, as memcached). A scan leaves ghosts no one asks
+ * for, so it moves nothing; on a skewed load the main queue's ghost hits,
+ * weighted ten to one, hold the share near 10%.
+ * Readmission, as S3-FIFO does: a new key (no live item) whose ghost is
+ * found when it is linked takes the ghost and is written ACCESSED, so it
+ * goes to the main queue when it leaves the small one instead of being
+ * evicted unread again: a cache-aside client sets a key it missed, and a
+ * key evicted and asked for again within a ghost's life has been read
+ * twice (zipf 0.7 cache-aside, -m 64: 37.14% missed without, 37.06% with;
+ * -m 16: 39.33%, 39.16%). A ghost per 128 or 64 bytes of -m readmitted
+ * more and missed more (-m 16: 40.9%, 42.6%). Only misses and the links of
+ * new keys consult the table (a relaxed load), so a hit costs nothing more;
+ * until the first eviction not even that (ghosts_left), and a store that
+ * never evicts never touches the table's pages.
  * One spare segment is kept aside: the reinsertion head takes it when it
  * runs out, and the next emptied victim becomes the spare. With -M live
  * items are never evicted: the segment with the most dead bytes is
@@ -140,6 +157,9 @@
 #define ALLOC_ROUNDS 8        /* head refills before a reservation gives up */
 #define OBTAIN_TRIES 64       /* segments examined per refill */
 #define CLAIM_SKIP 64         /* referenced segments skipped per claim */
+/* Tries after which a walk whose copies took a whole segment sends the next
+ * one to the main queue (obtain_segment() says why). */
+#define MAIN_AFTER_TRIES 8
 #define ITEM_SIZE_MIN 1024u
 #define COMPACT_SCAN 64       /* oldest sealed segments a compaction considers */
 /* Seconds a free segment stays resident before it gives its pages back.
@@ -156,9 +176,13 @@
 #define DEAD_FIRST_PCT 50     /* dead share of touched memory that compacts before growing */
 #define DEAD_FIRST_MIN_SEGS 16
 /* The small queue's share of sealed segments, in basis points: it starts at
- * S3-FIFO's 10% and moves between these bounds with the ghosts' verdicts
- * ("adaptive small queue" at the top of the file). */
-#define SMALL_SHARE_START 1000
+ * its ceiling and moves between these bounds with the ghosts' verdicts
+ * ("adaptive small queue" at the top of the file). Starting at S3-FIFO's
+ * 10% instead, each key read once a quarter of the cache's writes after its
+ * set missed 2.26% of reads (bench/memory --hit, later row, -m 64 and 16)
+ * while the ghosts grew the share, where memcached misses none; from 40%,
+ * none. A skewed load's main-queue ghosts bring it down within ~30 misses. */
+#define SMALL_SHARE_START SMALL_SHARE_MAX
 #define SMALL_SHARE_MIN 1000
 /* 40%: enough for reads a sixth of the cache's items after their write;
  * with 90% a zipf load grew the share so far that a scan in its middle
@@ -237,12 +261,17 @@ void core_unlink_locked(struct store *s, struct shard *sh, struct item *it, uint
 
 /* ---- ghosts: the adaptive small queue ---- */
 
-/* A key's ghost tag: 31 bits of its hash other than the slot's, never 0 (an
- * empty slot), and in bit 0 the queue that evicted it (1: main). */
-static uint32_t ghost_tag(uint64_t h, bool from_main)
+/* A key's ghost tag: 30 bits of its hash other than the slot's, never 0
+ * (an empty slot); bit 0 the queue that evicted it (1: main), bit 1 set
+ * once a miss has taken the ghost's verdict on the share. */
+#define GHOST_FROM_MAIN 1u
+#define GHOST_JUDGED 2u
+#define GHOST_FLAGS (GHOST_FROM_MAIN | GHOST_JUDGED)
+
+static uint32_t ghost_tag(uint64_t h)
 {
-    uint32_t t = (uint32_t)(h >> 32) & ~1u;
-    return (t != 0 ? t : 2u) | (from_main ? 1u : 0u);
+    uint32_t t = (uint32_t)(h >> 32) & ~GHOST_FLAGS;
+    return t != 0 ? t : 4u;
 }
 
 /* An eviction: remember the key and the queue it left from, in place of
@@ -250,7 +279,10 @@ static uint32_t ghost_tag(uint64_t h, bool from_main)
  * evictions, about as many as the items a full store holds). */
 static void ghost_record(struct store *s, uint64_t h, bool from_main)
 {
-    atomic_store_explicit(&s->ghost[(uint32_t)h & s->ghost_mask], ghost_tag(h, from_main),
+    if (!atomic_load_explicit(&s->ghosts_left, memory_order_relaxed))
+        atomic_store_explicit(&s->ghosts_left, true, memory_order_relaxed);
+    atomic_store_explicit(&s->ghost[(uint32_t)h & s->ghost_mask],
+                          ghost_tag(h) | (from_main ? GHOST_FROM_MAIN : 0u),
                           memory_order_relaxed);
 }
 
@@ -258,13 +290,14 @@ void core_ghost_miss(struct store *s, uint64_t h)
 {
     _Atomic uint32_t *slot = &s->ghost[(uint32_t)h & s->ghost_mask];
     uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
-    if (v == 0 || (v & ~1u) != ghost_tag(h, false))
+    if ((v & ~GHOST_FLAGS) != ghost_tag(h) || (v & GHOST_JUDGED))
         return;
-    /* one verdict per ghost, whoever takes it first */
-    if (!atomic_compare_exchange_strong_explicit(slot, &v, 0, memory_order_relaxed,
-                                                 memory_order_relaxed))
+    /* one verdict per ghost, whoever takes it first; the ghost stays for
+     * the set that a cache-aside client sends after its miss */
+    if (!atomic_compare_exchange_strong_explicit(slot, &v, v | GHOST_JUDGED,
+                                                 memory_order_relaxed, memory_order_relaxed))
         return;
-    bool from_main = v & 1u;
+    bool from_main = v & GHOST_FROM_MAIN;
     atomic_fetch_add_explicit(from_main ? &s->ghost_hits_main : &s->ghost_hits_small, 1,
                               memory_order_relaxed);
     uint32_t cur = atomic_load_explicit(&s->small_share, memory_order_relaxed);
@@ -278,6 +311,17 @@ void core_ghost_miss(struct store *s, uint64_t h)
                                                   memory_order_relaxed, memory_order_relaxed))
             return;
     }
+}
+
+void core_ghost_admit_slow(struct store *s, uint64_t h, struct item *it)
+{
+    _Atomic uint32_t *slot = &s->ghost[(uint32_t)h & s->ghost_mask];
+    uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
+    if (v == 0 || (v & ~GHOST_FLAGS) != ghost_tag(h))
+        return;
+    if (atomic_compare_exchange_strong_explicit(slot, &v, 0, memory_order_relaxed,
+                                                memory_order_relaxed))
+        item_state_set(it, ITEM_ACCESSED);
 }
 
 /* ---- eviction ---- */
@@ -352,13 +396,11 @@ static bool reinsert_locked(struct store *s, struct shard *sh, struct item *it, 
 enum walk_result {
     WALK_EMPTIED,  /* no linked item: the segment can be reused */
     WALK_LIVE,     /* -M: a live item cannot be evicted */
-    WALK_PROMOTED, /* accessed items the reinsertion head had no room for stay
-                    * in it (their bit cleared): it joins the main queue whole */
 };
 
 /* Remove one item of a claimed segment from the index (see the top of the
- * file), or with *short_of_room (the reinsertion head is out of segments)
- * keep an accessed one in place. */
+ * file): once *short_of_room (the reinsertion head is out of segments), an
+ * accessed item is evicted too, its ghost left to bring it back. */
 static enum walk_result evict_item(struct store *s, struct item *it, bool *short_of_room)
 {
     uint64_t h = hash_key(item_key(it), it->nkey);
@@ -381,9 +423,6 @@ static enum walk_result evict_item(struct store *s, struct item *it, bool *short
         } else if ((st & ITEM_ACCESSED) && !*short_of_room &&
                    reinsert_locked(s, sh, it, hv, gen, short_of_room)) {
             /* kept: a second chance */
-        } else if ((st & ITEM_ACCESSED) && *short_of_room) {
-            item_state_clear(it, ITEM_ACCESSED); /* kept in place: the same chance */
-            r = WALK_PROMOTED;
         } else {
             ghost_record(s, h, core_in_main_queue(s, it));
             core_unlink_locked(s, sh, it, hv);
@@ -396,28 +435,22 @@ static enum walk_result evict_item(struct store *s, struct item *it, bool *short
     return r;
 }
 
-/* Walk a claimed segment, taking each of its linked items out of the index
- * (or keeping accessed ones in place once the reinsertion head is short). */
+/* Walk a claimed segment, taking each of its linked items out of the index. */
 static enum walk_result empty_segment(struct store *s, struct arena *a, uint32_t idx)
 {
     char *p = seg_start(a, idx);
     char *end = p + a->segs[idx].wpos;
     bool short_of_room = false;
-    enum walk_result r = WALK_EMPTIED;
 
     while (p < end) {
         struct item *it = (struct item *)p;
         size_t size = item_size(it);
-        if (__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED) {
-            enum walk_result ri = evict_item(s, it, &short_of_room);
-            if (ri == WALK_LIVE)
-                return WALK_LIVE;
-            if (ri == WALK_PROMOTED)
-                r = WALK_PROMOTED;
-        }
+        if ((__atomic_load_n(&it->state, __ATOMIC_ACQUIRE) & ITEM_LINKED) &&
+            evict_item(s, it, &short_of_room) == WALK_LIVE)
+            return WALK_LIVE;
         p += size;
     }
-    return r;
+    return WALK_EMPTIED;
 }
 
 /* Wait for unlinks by other threads still finishing in a walked segment
@@ -537,14 +570,12 @@ static bool shed_segment(struct store *s, struct arena *a)
         idx = seg_claim_oldest(a, q == SEG_Q_SMALL ? SEG_Q_MAIN : SEG_Q_SMALL, CLAIM_SKIP);
     if (idx == SEG_NONE)
         return false;
-    enum walk_result w = empty_segment(s, a, idx);
-    if (w != WALK_EMPTIED) {
-        /* promoted in place: its items' bits are cleared, the next lap frees it */
-        seg_requeue(a, idx, w == WALK_PROMOTED ? SEG_Q_MAIN : SEG_Q_SAME);
-        return w == WALK_PROMOTED;
+    if (empty_segment(s, a, idx) == WALK_LIVE) {
+        seg_requeue(a, idx);
+        return false;
     }
     if (!wait_unlinked(a, idx)) {
-        seg_requeue(a, idx, SEG_Q_SAME);
+        seg_requeue(a, idx);
         return false;
     }
     if (atomic_load(&a->segs[idx].refs) != 0)
@@ -571,6 +602,16 @@ static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
         if (idx != SEG_NONE)
             return idx;
     }
+    /* A walk whose read items' copies (8 bytes of cas larger each) took as
+     * much as it freed gives the caller nothing. When the store first fills,
+     * everything is in the small queue and may all have been read: each
+     * victim is copied whole until the main queue holds its share, more
+     * victims than OBTAIN_TRIES above ~200 segments (a write of the later
+     * row failed so at -m 256, main and this branch alike). After
+     * MAIN_AFTER_TRIES such walks the main queue's oldest goes instead: its
+     * items were copied there, not read since. Switching at the first such
+     * walk, a zipf 0.7 load missed 46% instead of 37% (-m 64). */
+    bool copied_whole = false;
     for (int tries = 0; tries < OBTAIN_TRIES; tries++) {
         uint32_t idx = seg_obtain_free(a);
         if (idx != SEG_NONE)
@@ -595,23 +636,21 @@ static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
             if (idx != SEG_NONE)
                 return idx;
         }
-        enum seg_queue q = victim_queue(s, a);
+        enum seg_queue q =
+            copied_whole && tries >= MAIN_AFTER_TRIES ? SEG_Q_MAIN : victim_queue(s, a);
         idx = seg_claim_oldest(a, q, CLAIM_SKIP);
         if (idx == SEG_NONE)
             idx = seg_claim_oldest(a, q == SEG_Q_SMALL ? SEG_Q_MAIN : SEG_Q_SMALL, CLAIM_SKIP);
         if (idx == SEG_NONE)
             return SEG_NONE;
+        copied_whole = false;
         enum walk_result w = empty_segment(s, a, idx);
         if (w == WALK_LIVE) {
-            seg_requeue(a, idx, SEG_Q_SAME); /* -M: its dead items are gone, the live stay */
-            continue;
-        }
-        if (w == WALK_PROMOTED) {
-            seg_requeue(a, idx, SEG_Q_MAIN); /* promoted in place, no copy */
+            seg_requeue(a, idx); /* -M: its dead items are gone, the live stay */
             continue;
         }
         if (!wait_unlinked(a, idx)) {
-            seg_requeue(a, idx, SEG_Q_SAME);
+            seg_requeue(a, idx);
             continue;
         }
         if (atomic_load(&a->segs[idx].refs) != 0) {
@@ -623,6 +662,7 @@ static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
             /* the reinsertion head took the spare: this one replaces it,
              * and another segment is evicted for the caller */
             seg_set_spare(a, idx);
+            copied_whole = true;
             continue;
         }
         return idx;
@@ -824,6 +864,7 @@ enum store_status store_create(const struct store_config *cfg, struct store **ou
     s->cfg = *cfg;
     atomic_init(&s->flush_state, 0);
     atomic_init(&s->small_share, SMALL_SHARE_START);
+    atomic_init(&s->ghosts_left, false);
     pthread_mutex_init(&s->maint_lock, NULL);
     size_t ghosts = GHOST_SLOTS_MIN;
     while (ghosts < GHOST_SLOTS_MAX && ghosts < cfg->max_bytes / GHOST_BYTES_PER_SLOT)

@@ -41,6 +41,7 @@ struct store {
      * queue's share of sealed segments moves with the misses they see. */
     _Atomic uint32_t *ghost;
     uint32_t ghost_mask;
+    _Atomic bool ghosts_left; /* set once, at the first eviction: the table is in use */
     _Alignas(64) _Atomic uint32_t small_share; /* basis points of sealed segments */
     _Atomic uint64_t ghost_hits_small;          /* misses on an item the small queue evicted */
     _Atomic uint64_t ghost_hits_main;           /* ... the main queue evicted */
@@ -167,6 +168,18 @@ static inline bool core_in_main_queue(const struct store *s, const struct item *
  * move the small queue's share (store.c, "adaptive small queue"). Lock-free;
  * any lock may be held. */
 void core_ghost_miss(struct store *s, uint64_t h);
+
+/* A new item is about to be linked under h (no live item has its key): if
+ * an eviction left a ghost of the key, the ghost is taken and the item set
+ * ACCESSED, so it goes to the main queue when it leaves the small one
+ * (store.c, "readmission"). Lock-free; any lock may be held. */
+void core_ghost_admit_slow(struct store *s, uint64_t h, struct item *it);
+
+static inline void core_ghost_admit(struct store *s, uint64_t h, struct item *it)
+{
+    if (atomic_load_explicit(&s->ghosts_left, memory_order_relaxed))
+        core_ghost_admit_slow(s, h, it); /* a store that never evicted skips the table */
+}
 
 /* Give back a reservation that will never be linked: uncharge, unref. */
 void core_discard(struct store *s, struct item *it);
