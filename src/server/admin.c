@@ -328,7 +328,7 @@ static const char *start_job(struct server *srv, struct job *j)
     return rc == 0 ? NULL : "ERROR an unknown error happened";
 }
 
-static bool crawler_enabled(struct admin_state *a)
+bool admin_crawler_enabled(struct admin_state *a)
 {
     pthread_mutex_lock(&a->lock);
     bool on = a->crawler_enabled;
@@ -339,7 +339,7 @@ static bool crawler_enabled(struct admin_state *a)
 static enum exec_next crawler_job(struct exec_ctx *x, const struct admin_req *r)
 {
     struct server *srv = x->srv;
-    if (!crawler_enabled(&srv->admin)) {
+    if (!admin_crawler_enabled(&srv->admin)) {
         reply_line(x, "CLIENT_ERROR lru crawler disabled");
         return EXEC_CONTINUE;
     }

@@ -66,6 +66,10 @@ void admin_init(struct admin_state *a, const struct config *cfg);
  * at its next item). Call before the store is destroyed. */
 void admin_stop(struct admin_state *a);
 
+/* Is the LRU crawler on (-o lru_crawler, "lru_crawler enable|disable")?
+ * Off, expired items are not reclaimed in the background either. */
+bool admin_crawler_enabled(struct admin_state *a);
+
 /* Run REQ_SLABS, REQ_LRU, REQ_LRU_CRAWLER or REQ_WATCH. EXEC_STREAM when a dump
  * started (x->stream is the session's end of it), else EXEC_CONTINUE. */
 enum exec_next admin_command(struct exec_ctx *x, const struct request *req);

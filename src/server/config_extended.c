@@ -108,7 +108,7 @@ static const struct xopt options[] = {
     {"slab_sizes", X_CUSTOM, 0, 0, 0, 0, apply_slab_sizes, NULL, S_NONE,
      "=A-B-...: explicit slab class sizes, rising by more than 8 bytes", 0},
     {"lru_crawler", X_SET, F(lru_crawler), 0, 0, 0, NULL, "lru_crawler", S_BOOL,
-     "background expiry (mnemo's reclaim thread always runs); no_lru_crawler: off", 1},
+     "background reclaim of expired items; no_lru_crawler: off (they go when read or evicted)", 1},
     {"no_lru_crawler", X_CLEAR, F(lru_crawler), 0, 0, 0, NULL, NULL, S_NONE, NULL, 0},
     {"lru_crawler_sleep", X_INT, F(lru_crawler_sleep), 0, 1000000, 0, NULL,
      "lru_crawler_sleep", S_INT, "=US: crawler pause between items, 0..1000000", 100},

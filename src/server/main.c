@@ -45,7 +45,10 @@
 /* Reclaim expired items in slices, off the request path. The pace adapts:
  * while slices find expired items the next one follows quickly (a mass
  * expiry is cleared within seconds); while they find nothing the pause
- * doubles up to a second, so an idle or TTL-less cache costs no CPU. */
+ * doubles up to a second, so an idle or TTL-less cache costs no CPU. With
+ * the LRU crawler off (no_lru_crawler, "lru_crawler disable") expired items
+ * wait to be read or evicted, as in memcached; the store's housekeeping of
+ * its segments goes on. */
 #define RECLAIM_VISITS 20000
 #define RECLAIM_FAST_MS 10
 #define RECLAIM_IDLE_MAX_MS 1000
@@ -72,7 +75,8 @@ static void *maintainer_main(void *arg)
     pthread_mutex_lock(&m->lock);
     while (!m->stop) {
         pthread_mutex_unlock(&m->lock);
-        size_t reclaimed = store_reclaim_expired(m->srv->store, RECLAIM_VISITS);
+        size_t visits = admin_crawler_enabled(&m->srv->admin) ? RECLAIM_VISITS : 0;
+        size_t reclaimed = store_reclaim_expired(m->srv->store, visits);
         pause_ms = reclaimed > 0 ? RECLAIM_FAST_MS
                                  : (pause_ms * 2 > RECLAIM_IDLE_MAX_MS ? RECLAIM_IDLE_MAX_MS : pause_ms * 2);
         pthread_mutex_lock(&m->lock);

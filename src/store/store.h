@@ -300,7 +300,9 @@ size_t item_size(const struct item *it);
 
 /* Reclaim expired and flushed items without client access. Visits at most
  * max_visits items (a bounded slice of work for a background thread) and
- * returns how many were reclaimed. */
+ * returns how many were reclaimed. Also the segments' housekeeping (idle
+ * ones give their pages back, a lowered budget sheds), which max_visits 0
+ * does alone. */
 size_t store_reclaim_expired(struct store *s, size_t max_visits);
 
 void store_stats(struct store *s, struct store_stats *out);
