@@ -311,8 +311,8 @@ static void count_fsync(struct plog *l, int64_t usec)
  * so that it holds a few megabytes of the page cache and the next writes
  * land in pages freed a moment ago (pagewin.h; measured at pipeline 16
  * with 4 KB sets, the worker's system time fell from about 2.7 to 2.0 µs
- * a set). The last, partial page
- * stays: it is written again. Sync thread only.
+ * a set). The last, partial page stays: it is written again. Sync thread
+ * only.
  */
 static struct pagewin *window(struct plog *l, uint64_t seq)
 {
