@@ -392,11 +392,10 @@ def test_link_cut_every_while_three_writers_run(server_factory):
 
 
 def replica0(primary):
-    """The primary's line for its one replica, as a dict of ints (addr and
-    state as they are)."""
-    line = repl_stats(primary)["replica0"]
-    return {k: (v if k in ("addr", "state") else int(v))
-            for k, v in (kv.split("=", 1) for kv in line.split(","))}
+    """replicas_seen() for a primary with one replica: its line, the numbers
+    as ints (addr and state as they are)."""
+    (r,) = replicas_seen(primary)
+    return {k: (v if k in ("addr", "state") else int(v)) for k, v in r.items()}
 
 
 def test_replica_stopped_past_the_backlog_and_its_buffer_syncs_again_in_full(server_factory):
