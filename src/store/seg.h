@@ -31,6 +31,20 @@
  * arena follows from its pointer with one shift (store_core.h). With one
  * arena (-m up to 16 GiB) nothing of this shows.
  *
+ * Runs: in a small store segments are smaller than the largest item
+ * (seg_shift_for), and an item larger than a segment takes a run of n
+ * contiguous segments. The first stands for the run: it is in the FIFO and
+ * carries refs, live, the sequence and wpos (the item's size); the others
+ * are TAIL, in no list, and count against the budget with it. A run holds
+ * its one item and is sealed at once. When its first segment is freed,
+ * released, made the spare or reused (seg_reuse), the run dissolves: every
+ * segment goes back to the pool on its own. A run is taken first fit among
+ * the touched free segments, else fresh: with at most limit segments in
+ * use, the touched free ones form at most limit + 1 gaps, so the touched
+ * range never grows past about (limit + 1) x n + limit, which
+ * seg_shift_for keeps within the span (a budget raised far beyond by
+ * cache_memlimit may fragment it: a large set then fails as out of memory).
+ *
  * A segment's life: FREE ─install─▶ ACTIVE ─seal─▶ SEALED ─claim─▶ CLAIMED
  *   ─(emptied, refs 0)─▶ FREE, or ─(refs > 0)─▶ DRAINING ─(refs 0)─▶ FREE;
  *   a claimed segment that cannot be emptied (-M) goes back to SEALED.
@@ -76,7 +90,17 @@
 _Static_assert(SEG_ARENA_SPAN / ITEM_ALIGN - ITEM_SIZE_MIN_BYTES / ITEM_ALIGN + 1u <= UINT32_MAX,
                "an arena's addresses fit in 32 bits");
 
-enum seg_state { SEG_FREE, SEG_ACTIVE, SEG_SEALED, SEG_CLAIMED, SEG_DRAINING };
+/* FREE: idle (resident, on the idle list); RELEASED: pages given back (on
+ * the free stack); TAIL: part of a run (above), owned by its first segment. */
+enum seg_state {
+    SEG_FREE,
+    SEG_ACTIVE,
+    SEG_SEALED,
+    SEG_CLAIMED,
+    SEG_DRAINING,
+    SEG_RELEASED,
+    SEG_TAIL,
+};
 
 /* The two FIFOs of sealed segments (S3-FIFO's small and main queues). */
 enum seg_queue { SEG_Q_SMALL, SEG_Q_MAIN, SEG_QUEUES };
@@ -88,7 +112,9 @@ struct seg {
     uint32_t wpos;     /* bytes written: under the head lock while ACTIVE, fixed after */
     uint32_t gen;      /* flush generation when it became ACTIVE */
     uint64_t seq;      /* when it became ACTIVE: unique, increasing (derives cas) */
-    uint32_t prev, next; /* FIFO / drain list links, under pool_lock */
+    uint32_t prev, next; /* FIFO / drain / idle list links, under pool_lock; while
+                          * RELEASED, prev is its place in the free stack */
+    uint32_t tails;      /* a run's first segment: the segments after it that it owns */
     uint32_t idle_since; /* FREE and idle: the arena clock when it became so */
     uint8_t state;       /* enum seg_state, under pool_lock */
     atomic_uchar queue;  /* enum seg_queue: where it is sealed, set when it becomes
@@ -153,9 +179,23 @@ void seg_set_limit(struct arena *a, uint32_t limit);
 /* More segments in use than the budget allows? */
 bool seg_over_limit(struct arena *a);
 
-/* A claimed, emptied, unreferenced segment goes back to the free stack,
- * giving its pages back (kept resident, idle, with keep_pages). */
+/* A claimed, emptied, unreferenced segment (or run) goes back to the free
+ * stack, giving its pages back (kept resident, idle, with keep_pages). */
 void seg_release(struct arena *a, uint32_t idx);
+
+/* ... or goes back to the pool resident, idle (handed out first). */
+void seg_free(struct arena *a, uint32_t idx);
+
+/* ... or stays claimed, as one empty segment for a head: a run gives the
+ * segments after its first back to the pool. */
+void seg_reuse(struct arena *a, uint32_t idx);
+
+/* A run of n contiguous segments (n >= 2) for one item of size bytes,
+ * within the budget: the address of its first byte, with a reference taken
+ * for the caller, its run sealed onto the small queue; NULL if the budget
+ * has no room for n more segments (the caller evicts) or, rarely, no n
+ * free segments lie together. */
+void *seg_take_run(struct arena *a, uint32_t n, size_t size, uint32_t gen);
 
 static inline size_t seg_size(const struct arena *a)
 {

@@ -559,10 +559,16 @@ static bool mostly_dead(struct arena *a)
     return touched > used && (touched - used) * 100 > touched * DEAD_FIRST_PCT;
 }
 
-/* Over a lowered budget (store_set_max_bytes): evict the oldest segment
- * of the arena and give its memory back rather than reuse it. False if no
- * segment could be emptied (all referenced, or live with -M). No lock held. */
-static bool shed_segment(struct store *s, struct arena *a)
+/* What becomes of a segment evict_oldest() emptied. */
+enum emptied_fate {
+    EMPTIED_RELEASED, /* its pages given back: over a lowered budget */
+    EMPTIED_TO_POOL,  /* free, resident (or the spare, if there is none): room for a run */
+};
+
+/* Evict the oldest segment of the victim queue (or of the other one). False
+ * if no segment could be emptied (all referenced, or live with -M). No lock
+ * held. */
+static bool evict_oldest(struct store *s, struct arena *a, enum emptied_fate fate)
 {
     enum seg_queue q = victim_queue(s, a);
     uint32_t idx = seg_claim_oldest(a, q, CLAIM_SKIP);
@@ -580,8 +586,12 @@ static bool shed_segment(struct store *s, struct arena *a)
     }
     if (atomic_load(&a->segs[idx].refs) != 0)
         seg_drain(a, idx); /* freed by maintenance, released if still over */
-    else
+    else if (fate == EMPTIED_RELEASED)
         seg_release(a, idx);
+    else if (!seg_has_spare(a))
+        seg_set_spare(a, idx); /* the walk's copies took it (obtain_segment) */
+    else
+        seg_free(a, idx);
     return true;
 }
 
@@ -592,7 +602,7 @@ static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
 {
     /* a lowered budget: give back memory as the writes come */
     for (unsigned k = 0; k < SHED_PER_OBTAIN && seg_over_limit(a); k++) {
-        if (!shed_segment(s, a))
+        if (!evict_oldest(s, a, EMPTIED_RELEASED))
             break;
     }
     if (s->cfg.evict && mostly_dead(a)) {
@@ -657,7 +667,7 @@ static uint32_t obtain_segment(struct store *s, struct arena *a, size_t need)
             seg_drain(a, idx); /* a reader holds one of its items */
             continue;
         }
-        a->segs[idx].wpos = 0; /* claimed and empty: ours alone */
+        seg_reuse(a, idx); /* claimed and empty: ours alone */
         if (!seg_has_spare(a)) {
             /* the reinsertion head took the spare: this one replaces it,
              * and another segment is evicted for the caller */
@@ -698,6 +708,38 @@ static void prefetch_next_item(const struct item *it, size_t size)
                                  size < PREFETCH_NEXT_MAX ? size : PREFETCH_NEXT_MAX);
 }
 
+/* An item larger than a segment (a small store's, seg_shift_for): a run of
+ * segments of its own (seg.h), evicting the oldest segments until the budget
+ * has room for it. Its copy is never moved (reinsert_locked and compaction
+ * leave items that large alone): it stays in the small queue until read or
+ * evicted, as memcached's large items stay in their slab class's LRU. */
+static enum store_status alloc_run(struct store *s, struct arena *a, const char *key, size_t nkey,
+                                   uint32_t flags, uint32_t exptime, uint32_t vlen, bool with_cas,
+                                   size_t size, struct item **out)
+{
+    uint32_t n = (uint32_t)((size + seg_size(a) - 1u) >> a->seg_shift);
+    bool collected = false;
+    for (int tries = 0; tries < OBTAIN_TRIES; tries++) {
+        struct item *it = seg_take_run(a, n, size, flush_gen(s, clock_now()));
+        if (it != NULL) {
+            item_init(it, key, nkey, flags, exptime, vlen, with_cas);
+            atomic_fetch_add_explicit(&a->used, size, memory_order_relaxed);
+            *out = it;
+            return STORE_OK;
+        }
+        /* segments left without a linked item anywhere in the queues first
+         * (with -M they are the only room there is), then the oldest */
+        if (!collected) {
+            collected = true;
+            if (seg_collect_empty(a, clock_now(), RELEASE_AFTER_S) > 0)
+                continue;
+        }
+        if (!evict_oldest(s, a, EMPTIED_TO_POOL))
+            break;
+    }
+    return STORE_ENOMEM;
+}
+
 enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey, uint32_t flags,
                                   uint32_t exptime, uint32_t vlen, bool with_cas,
                                   struct item **out)
@@ -710,7 +752,7 @@ enum store_status core_alloc_item(struct store *s, const char *key, size_t nkey,
     bool sealed = false;
 
     if (size > seg_size(a))
-        return STORE_ENOMEM;
+        return alloc_run(s, a, key, nkey, flags, exptime, vlen, with_cas, size, out);
     for (int round = 0; round < ALLOC_ROUNDS; round++) {
         uint32_t gen = flush_gen(s, clock_now());
         struct item *it = seg_bump(a, h, size, gen);
@@ -1040,7 +1082,7 @@ size_t store_reclaim_expired(struct store *s, size_t max_visits)
     for (unsigned i = 0; i < s->narenas; i++) {
         struct arena *a = &s->arenas[i];
         for (unsigned k = 0; k < SHED_PER_PASS && seg_over_limit(a); k++) {
-            if (!shed_segment(s, a))
+            if (!evict_oldest(s, a, EMPTIED_RELEASED))
                 break;
         }
         seg_collect_empty(a, clock_now(), RELEASE_AFTER_S);

@@ -481,6 +481,26 @@ def test_item_size_max_flag(server_factory):
         assert c.stats("settings")["item_size_max"] == str(2 * MB)
 
 
+@pytest.mark.mnemo_timeout(90)
+def test_large_values_in_a_small_cache(server_factory):
+    """At -m 16 segments are smaller than -I (1 MB): values up to -I still
+    store whole, beside small ones, many times over what the cache holds."""
+    srv = server_factory("-m", "16")
+    sizes = [1000 * 1024, 600 * 1024, 300 * 1024, 257 * 1024]
+    with srv.client() as c:
+        for r in range(60):
+            value = bytes((r * 7 + i) % 251 for i in range(251)) * (sizes[r % 4] // 251 + 1)
+            value = value[:sizes[r % 4]]
+            key = b"big%d" % r
+            c.call(b"set %s 0 0 %d\r\n%s\r\n" % (key, len(value), value), b"STORED\r\n")
+            c.call(b"get %s\r\n" % key,
+                   b"VALUE %s 0 %d\r\n%s\r\nEND\r\n" % (key, len(value), value))
+            assert set(fill(c, r * 300, 300)) == {b"STORED\r\n"}
+        st = c.stats()
+        assert int(st["evictions"]) > 0
+        assert 0 < int(st["bytes"]) <= int(st["limit_maxbytes"]) == 16 * MB
+
+
 def test_idle_timeout_closes_only_idle_connections(server_factory):
     # -o idle_timeout=N: a connection silent for more than N seconds is
     # closed; one that keeps talking stays. Bounded polling, no exact timing.

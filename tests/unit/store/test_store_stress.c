@@ -29,6 +29,8 @@
 #define NVIV 16      /* keys "v:<i>", only ever vivified or emptied: always empty */
 #define MAX_BYTES (192u * 1024u)
 #define ITEM_MAX 4096u
+/* ... and with values that appends grow past a segment (4 KB here): runs */
+#define ITEM_MAX_RUNS 16384u
 #define HELD_MAX 2
 
 /* cmocka's asserts longjmp into the test: only valid on the main thread. */
@@ -41,6 +43,7 @@
     } while (0)
 
 static struct store *g_store;
+static bool g_long_sets; /* some sets span several segments (runs) */
 static atomic_ulong g_enomem;
 static atomic_ulong g_gets_hit;
 
@@ -184,7 +187,7 @@ static void *worker(void *arg)
     uint64_t seed = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
     struct held held[HELD_MAX];
     int nheld = 0;
-    char key[32], val[ITEM_MAX];
+    char key[32], val[ITEM_MAX_RUNS];
 
     for (int op = 0; op < OPS_PER_THREAD; op++) {
         uint64_t r = rnd(&seed);
@@ -215,6 +218,9 @@ static void *worker(void *arg)
             }
         } else if (dice < 62) { /* set */
             size_t n = make_segment(val, k, 20 + rnd(&seed) % 380, &seed);
+            /* with runs, one set in four writes 4-15.5 KB (the buffer holds 16 KB) */
+            while (g_long_sets && (r & 0x3000) == 0 && n < 4096 + rnd(&seed) % 11000)
+                n += make_segment(val + n, k, 300 + rnd(&seed) % 99, &seed);
             ok_or_enomem(store_value(key, k, val, n, STORE_SET, 0));
         } else if (dice < 70) { /* delete, or md I */
             struct store_delete_opts o = {.invalidate = (r & 0x100) != 0};
@@ -317,9 +323,10 @@ static int final_visit(const struct item *it, void *arg)
     return 0;
 }
 
-static void test_stress(void **state)
+static void run_stress(size_t item_max)
 {
-    struct store_config cfg = {.max_bytes = MAX_BYTES, .item_size_max = ITEM_MAX, .evict = true,
+    g_long_sets = item_max > ITEM_MAX;
+    struct store_config cfg = {.max_bytes = MAX_BYTES, .item_size_max = item_max, .evict = true,
                                .use_cas = true};
     pthread_t th[THREADS];
 
@@ -354,6 +361,19 @@ static void test_stress(void **state)
     assert_int_equal(st.used_bytes, 0);
     free(w.keys);
     store_destroy(&g_store);
+}
+
+static void test_stress(void **state)
+{
+    (void)state;
+    run_stress(ITEM_MAX);
+}
+
+/* Items up to four segments long take runs (seg.h) beside the others. */
+static void test_stress_with_runs(void **state)
+{
+    (void)state;
+    run_stress(ITEM_MAX_RUNS);
 }
 
 #define GROW_KEYS 400000u /* 4x the tables' first capacity (64 shards x 1024 x 1.5) */
@@ -429,6 +449,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_stress_with_runs),
         cmocka_unit_test(test_prefetch_while_tables_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
