@@ -59,8 +59,8 @@
  * evicted. So an item written once and never read leaves after a lap of the
  * small queue, not of the whole cache, and frequently read items stay.
  * When the reinsertion head runs out of room in a walk (no free segment,
- * the spare taken), the walk's remaining accessed items are evicted too
- * (their ghosts bring them back, below). Keeping them in place instead, and
+ * the spare taken), the walk's remaining accessed items are evicted too.
+ * Keeping them in place instead, and
  * the victim whole in the main queue with the holes of what it evicted,
  * left no emptied segment to be the next spare, so every later victim was
  * kept the same way: in a zipf 0.7 load at -m 64 (bench/memory --hit),
@@ -87,17 +87,15 @@
  * from 10%, none from 40%, as memcached). A scan leaves ghosts no one asks
  * for, so it moves nothing; on a skewed load the main queue's ghost hits,
  * weighted ten to one, hold the share near 10%.
- * Readmission, as S3-FIFO does: a new key (no live item) whose ghost is
- * found when it is linked takes the ghost and is written ACCESSED, so it
- * goes to the main queue when it leaves the small one instead of being
- * evicted unread again: a cache-aside client sets a key it missed, and a
- * key evicted and asked for again within a ghost's life has been read
- * twice (zipf 0.7 cache-aside, -m 64: 37.14% missed without, 37.06% with;
- * -m 16: 39.33%, 39.16%). A ghost per 128 or 64 bytes of -m readmitted
- * more and missed more (-m 16: 40.9%, 42.6%). Only misses and the links of
- * new keys consult the table (a relaxed load), so a hit costs nothing more;
- * until the first eviction not even that (ghosts_left), and a store that
- * never evicts never touches the table's pages.
+ * No readmission: S3-FIFO sends a new key whose ghost is found straight to
+ * the main queue. Here that gained little on cache-aside loads (zipf 0.7
+ * -m 64: 37.06% missed with it, 37.14% without; the scan row 18.21%,
+ * 18.48%) and lost on memcaslap's 50/50 mix, whose sets bring evicted keys
+ * back that are not read again (-m 16, three runs each: 79.97% missed with
+ * it, 78.67% without, memcached 79.62%). Only misses consult the table (a
+ * relaxed load), so a hit costs nothing more; until the first eviction not
+ * even that (ghosts_left), and a store that never evicts never touches the
+ * table's pages.
  * One spare segment is kept aside: the reinsertion head takes it when it
  * runs out, and the next emptied victim becomes the spare. With -M live
  * items are never evicted: the segment with the most dead bytes is
@@ -286,7 +284,7 @@ static void ghost_record(struct store *s, uint64_t h, bool from_main)
                           memory_order_relaxed);
 }
 
-void core_ghost_miss(struct store *s, uint64_t h)
+void core_ghost_miss_slow(struct store *s, uint64_t h)
 {
     _Atomic uint32_t *slot = &s->ghost[(uint32_t)h & s->ghost_mask];
     uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
@@ -311,17 +309,6 @@ void core_ghost_miss(struct store *s, uint64_t h)
                                                   memory_order_relaxed, memory_order_relaxed))
             return;
     }
-}
-
-void core_ghost_admit_slow(struct store *s, uint64_t h, struct item *it)
-{
-    _Atomic uint32_t *slot = &s->ghost[(uint32_t)h & s->ghost_mask];
-    uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
-    if (v == 0 || (v & ~GHOST_FLAGS) != ghost_tag(h))
-        return;
-    if (atomic_compare_exchange_strong_explicit(slot, &v, 0, memory_order_relaxed,
-                                                memory_order_relaxed))
-        item_state_set(it, ITEM_ACCESSED);
 }
 
 /* ---- eviction ---- */

@@ -167,18 +167,12 @@ static inline bool core_in_main_queue(const struct store *s, const struct item *
 /* A lookup of the key with hash h missed: if an eviction left a ghost of it,
  * move the small queue's share (store.c, "adaptive small queue"). Lock-free;
  * any lock may be held. */
-void core_ghost_miss(struct store *s, uint64_t h);
+void core_ghost_miss_slow(struct store *s, uint64_t h);
 
-/* A new item is about to be linked under h (no live item has its key): if
- * an eviction left a ghost of the key, the ghost is taken and the item set
- * ACCESSED, so it goes to the main queue when it leaves the small one
- * (store.c, "readmission"). Lock-free; any lock may be held. */
-void core_ghost_admit_slow(struct store *s, uint64_t h, struct item *it);
-
-static inline void core_ghost_admit(struct store *s, uint64_t h, struct item *it)
+static inline void core_ghost_miss(struct store *s, uint64_t h)
 {
     if (atomic_load_explicit(&s->ghosts_left, memory_order_relaxed))
-        core_ghost_admit_slow(s, h, it); /* a store that never evicted skips the table */
+        core_ghost_miss_slow(s, h); /* a store that never evicted skips the table */
 }
 
 /* Give back a reservation that will never be linked: uncharge, unref. */

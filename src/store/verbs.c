@@ -84,7 +84,6 @@ static enum store_status link_if_absent(struct store *s, struct item *it, uint64
     pthread_mutex_lock(&sh->lock);
     uint32_t gen = flush_gen(s, now);
     if (find_live_locked(s, sh, item_key(it), it->nkey, (uint32_t)h, now, gen) == NULL) {
-        core_ghost_admit(s, h, it);
         link_new_locked(s, sh, NULL, it, (uint32_t)h, now, cas);
         if (cas_out != NULL)
             *cas_out = core_cas(s, it);
@@ -189,7 +188,6 @@ struct item *store_get(struct store *s, const char *key, size_t nkey,
         uint32_t gen = flush_gen(s, now);
         it = find_for_get_locked(s, sh, key, nkey, (uint32_t)h, now, gen);
         if (it == NULL && fresh != NULL) {
-            core_ghost_admit(s, h, fresh);
             link_new_locked(s, sh, NULL, fresh, (uint32_t)h, now, o->new_cas);
             it = fresh; /* the reservation's reference becomes the caller's */
             fresh = NULL;
@@ -502,8 +500,6 @@ enum store_status store_commit(struct store *s, struct item **itp, enum store_mo
     struct item *old = find_live_locked(s, sh, item_key(it), it->nkey, (uint32_t)h, now, gen);
     enum store_status st = commit_check_locked(s, old, it, mode, cas, o);
     if (st == STORE_OK) {
-        if (old == NULL)
-            core_ghost_admit(s, h, it);
         link_new_locked(s, sh, old, it, (uint32_t)h, now, o->new_cas);
         if (cas_out != NULL)
             *cas_out = core_cas(s, it);

@@ -405,11 +405,11 @@ static void test_write_succeeds_when_every_item_was_read(void **state)
     store_destroy(&s);
 }
 
-/* S3-FIFO's readmission: a key evicted unread from the small queue, missed
- * and set again (cache-aside) goes to the main queue when it leaves the
- * small one, where a stream of writes never read (which cycles through the
- * small queue alone) leaves it; written once, it would leave with them. */
-static void test_ghost_readmits_to_main_queue(void **state)
+/* No readmission (store.c says why): a key evicted unread from the small
+ * queue, missed and set again, is a new item, and a stream of writes never
+ * read (which cycles through the small queue) takes it with it. S3-FIFO's
+ * readmission would have sent it to the main queue, out of the stream's way. */
+static void test_evicted_key_set_again_is_new(void **state)
 {
     enum { AGAIN = 100, FILL = 30000 };
     struct store *s = mk(MB, 1024, true);
@@ -445,7 +445,7 @@ static void test_ghost_readmits_to_main_queue(void **state)
         snprintf(key, sizeof(key), "again:%d", i);
         hits += has(s, key, val, sizeof(val));
     }
-    assert_true(hits >= AGAIN * 8 / 10); /* a ghost may lose its slot to another */
+    assert_true(hits <= AGAIN / 10);
     store_destroy(&s);
 }
 
@@ -655,7 +655,7 @@ int main(void)
         cmocka_unit_test(test_scan_does_not_flush_promoted_items),
         cmocka_unit_test(test_read_later_hits_from_the_start),
         cmocka_unit_test(test_ghosts_move_small_queue_share),
-        cmocka_unit_test(test_ghost_readmits_to_main_queue),
+        cmocka_unit_test(test_evicted_key_set_again_is_new),
         cmocka_unit_test(test_full_reinsertion_head_does_not_cascade),
         cmocka_unit_test(test_write_succeeds_when_every_item_was_read),
         cmocka_unit_test(test_overwrites_reuse_dead_space),
