@@ -4,7 +4,9 @@
  * through the page cache on tmpfs (the fallback), reads back whole, and is
  * exactly as long as its trailer says, for lengths that are a multiple of
  * the alignment, one byte over, one byte under, tiny, and several
- * megabytes (several 1 MB writes, a record larger than a block between).
+ * megabytes (several 1 MB writes, a record larger than a block between);
+ * and that a direct write's failure (the file-size limit) is reported and
+ * leaves no file.
  *
  * The direct side wants a directory on a disk that takes O_DIRECT: the
  * first of /var/tmp, /work and /tmp that is not tmpfs and takes it (its
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -241,6 +245,50 @@ static void test_tmpfs_fallback(void **state)
     check_cases(tmpfs_dir, false, "");
 }
 
+/* A direct write that fails (the file-size limit), while records are
+ * added (past a 1 MB write) and in the padded tail (a snapshot under
+ * 1 MB): -1 with the reason, and no file left under either name. */
+static void test_direct_write_fails(void **state)
+{
+    (void)state;
+    if (direct_dir[0] == 0) {
+        print_message("no directory here takes O_DIRECT (/var/tmp, /work, /tmp): skipped\n");
+        skip();
+    }
+    static const size_t targets[] = {3u << 20, 150u * 1024};
+    struct rlimit old, small = {.rlim_cur = 100 * 1024};
+
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small.rlim_max = old.rlim_max;
+    for (size_t t = 0; t < 2; t++) {
+        char path[300], tmp[310], err[256] = "";
+        struct snapfile_writer *w;
+        struct stat st;
+        size_t n = plan(targets[t], false), i = 0;
+        int rc = 0;
+
+        snprintf(path, sizeof(path), "%s/snapshot.big", direct_dir);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+        assert_int_equal(snapfile_create(path, &meta0, &w, err, sizeof(err)), 0);
+        assert_true(snapfile_direct(w));
+        while (rc == 0 && i < n)
+            rc = snapfile_add(w, &recs[i++], err, sizeof(err));
+        if (rc == 0)
+            rc = snapfile_commit(&w, err, sizeof(err));
+        else
+            snapfile_abort(&w);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        assert_int_equal(rc, -1);
+        /* the big one fails while adding, the small one at commit */
+        assert_true(t == 0 ? i < n : i == n);
+        assert_non_null(strstr(err, strerror(EFBIG)));
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        assert_int_equal(stat(tmp, &st), -1);
+        assert_int_equal(stat(path, &st), -1);
+    }
+}
+
 static void remove_dir(const char *dir)
 {
     if (dir[0] != 0)
@@ -262,6 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_tmpfs_fallback),
+        cmocka_unit_test(test_direct_write_fails),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     remove_dir(direct_dir);
