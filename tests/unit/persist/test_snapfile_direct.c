@@ -289,10 +289,14 @@ static void test_direct_write_fails(void **state)
     }
 }
 
-static void remove_dir(const char *dir)
+/* The directory and whatever a failed check left in it: 0, or 1. */
+static int remove_dir(const char *dir)
 {
-    if (dir[0] != 0)
-        assert_int_equal(rmdir(dir), 0);
+    char cmd[300];
+    if (dir[0] == 0)
+        return 0;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) != 0;
 }
 
 int main(void)
@@ -313,7 +317,7 @@ int main(void)
         cmocka_unit_test(test_direct_write_fails),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    remove_dir(direct_dir);
-    remove_dir(tmpfs_dir);
+    rc |= remove_dir(direct_dir);
+    rc |= remove_dir(tmpfs_dir);
     return rc;
 }
