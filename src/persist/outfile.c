@@ -48,7 +48,8 @@ static bool dio_align(int fd, size_t *align, size_t *mem_align)
         if (stx.stx_dio_offset_align == 0)
             return false;
         *align = stx.stx_dio_offset_align;
-        /* At least a page: never slower, and posix_memalign's minimum. */
+        /* The buffer stays page-aligned even where less would do: a
+         * page-aligned buffer is never slower to hand to the device. */
         if (stx.stx_dio_mem_align > *mem_align)
             *mem_align = stx.stx_dio_mem_align;
     }
