@@ -3,8 +3,10 @@
  *
  * Knows the snapshot layout and record.h; knows nothing of the store or of
  * when snapshots are taken. The writer gathers records into a block in
- * memory and writes each block whole; the file only takes its final name
- * after the trailer is on disk (fsync, rename, fsync of the directory).
+ * place, in the buffer of an outfile (outfile.h: O_DIRECT where the
+ * filesystem takes it), which writes them out a megabyte or so at a time;
+ * the file only takes its final name after the trailer is on disk (fsync,
+ * rename, fsync of the directory).
  * The reader checks each block (its length, then its CRC, then that its
  * records decode and fill it exactly) before it passes any of them on, so
  * a caller never sees a record of a block that is not whole.
@@ -20,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "persist/pagewin.h"
+#include "persist/outfile.h"
 
 static const char magic[8] = {'M', 'N', 'E', 'M', 'O', 'S', 'N', 'P'};
 
@@ -57,23 +59,20 @@ static uint64_t get64(const char *p)
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* The block being gathered sits in the outfile's room, uncommitted: its
+ * BLOCK_HEAD bytes, then the records, filled in place (no copy between
+ * the records' encoding and the write). */
 struct snapfile_writer {
-    int fd;
+    struct outfile out;
     char *path;   /* the final name */
     char *tmp;    /* path + ".tmp", where the bytes go until commit */
-    char *block;  /* BLOCK_HEAD bytes of room, then the records gathered */
-    size_t cap;   /* of block */
-    size_t used;  /* of block, BLOCK_HEAD included */
-    uint64_t written; /* bytes in the file */
-    struct pagewin win; /* of the page cache (pagewin.h) */
+    size_t used;  /* of the block, BLOCK_HEAD included */
     uint64_t items;
 };
 
-/* Hand what is written to writeback every this many bytes (RocksDB's
- * bytes_per_sync): a snapshot of a large cache otherwise leaves gigabytes
- * dirty, and the kernel's dirty-page throttling then stalls every writer
- * of the machine — the server's append log among them — at once. */
-#define WRITEBACK_EVERY (8u << 20)
+/* Blocks go to the disk in writes of about this much: an O_DIRECT write
+ * waits for the device, and 1 MB writes run near its full speed. */
+#define WRITE_CHUNK (1u << 20)
 
 static int fail(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -81,35 +80,22 @@ static int fail(char *err, size_t errlen, const char *what, const char *path)
     return -1;
 }
 
-/* write() until all of it is out: short writes and EINTR go on. */
-static int write_all(int fd, const char *p, size_t n)
+/* Hand over n bytes at once (the header, the trailer). */
+static int put_bytes(struct snapfile_writer *w, const char *p, size_t n)
 {
-    while (n > 0) {
-        ssize_t got = write(fd, p, n);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got < 0) {
-            return -1;
-        }
-        if (got == 0) {
-            errno = ENOSPC;
-            return -1;
-        }
-        p += got;
-        n -= (size_t)got;
+    char *room = outfile_room(&w->out, n);
+    if (room == NULL) {
+        return -1;
     }
-    return 0;
+    memcpy(room, p, n);
+    return outfile_put(&w->out, n);
 }
 
 static void writer_free(struct snapfile_writer **w)
 {
-    if ((*w)->fd >= 0) {
-        close((*w)->fd);
-    }
+    outfile_close(&(*w)->out);
     free((*w)->path);
     free((*w)->tmp);
-    free((*w)->block);
     free(*w);
     *w = NULL;
 }
@@ -125,12 +111,10 @@ int snapfile_create(const char *path, const struct snapfile_meta *meta,
     if (w == NULL) {
         return fail(err, errlen, "snapshot", path);
     }
-    w->fd = -1;
+    w->out.fd = -1;
     w->path = strdup(path);
     w->tmp = malloc(n + sizeof(".tmp"));
-    w->cap = BLOCK_HEAD + SNAPFILE_BLOCK;
-    w->block = malloc(w->cap);
-    if (w->path == NULL || w->tmp == NULL || w->block == NULL) {
+    if (w->path == NULL || w->tmp == NULL) {
         fail(err, errlen, "snapshot", path);
         writer_free(&w);
         return -1;
@@ -138,8 +122,7 @@ int snapfile_create(const char *path, const struct snapfile_meta *meta,
     memcpy(w->tmp, path, n);
     memcpy(w->tmp + n, ".tmp", sizeof(".tmp"));
     w->used = BLOCK_HEAD;
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (w->fd < 0) {
+    if (outfile_open(&w->out, w->tmp, WRITE_CHUNK, BLOCK_HEAD + SNAPFILE_BLOCK) != 0) {
         fail(err, errlen, "open", w->tmp);
         writer_free(&w);
         return -1;
@@ -153,12 +136,11 @@ int snapfile_create(const char *path, const struct snapfile_meta *meta,
     put64(head + 40, (uint64_t)meta->flush_at);
     put32(head + 48, rec_crc32c(0, head, 48));
     put32(head + 52, 0);
-    if (write_all(w->fd, head, sizeof(head)) != 0) {
+    if (put_bytes(w, head, sizeof(head)) != 0) {
         fail(err, errlen, "write", w->tmp);
         snapfile_abort(&w);
         return -1;
     }
-    w->written = sizeof(head);
     *out = w;
     return 0;
 }
@@ -171,24 +153,13 @@ static int flush_block(struct snapfile_writer *w, char *err, size_t errlen)
     if (len == 0) {
         return 0;
     }
-    put32(w->block, len);
-    put32(w->block + 4, rec_crc32c(0, w->block + BLOCK_HEAD, len));
-    if (write_all(w->fd, w->block, w->used) != 0) {
-        return fail(err, errlen, "write", w->tmp);
-    }
-    w->written += w->used;
+    char *block = outfile_room(&w->out, w->used); /* already there: no growth */
+    put32(block, len);
+    put32(block + 4, rec_crc32c(0, block + BLOCK_HEAD, len));
+    size_t used = w->used;
     w->used = BLOCK_HEAD;
-    /* A snapshot of any size holds two stretches of the page cache, not
-     * the whole file (pagewin.h). */
-    if (w->written - w->win.started >= WRITEBACK_EVERY)
-        pagewin_advance(&w->win, w->fd, w->written, WRITEBACK_EVERY);
-    /* A record larger than a block grew the buffer: give that memory back. */
-    if (w->cap > BLOCK_HEAD + SNAPFILE_BLOCK) {
-        char *nb = realloc(w->block, BLOCK_HEAD + SNAPFILE_BLOCK);
-        if (nb != NULL) {
-            w->block = nb;
-            w->cap = BLOCK_HEAD + SNAPFILE_BLOCK;
-        }
+    if (outfile_put(&w->out, used) != 0) {
+        return fail(err, errlen, "write", w->tmp);
     }
     return 0;
 }
@@ -207,15 +178,12 @@ int snapfile_add(struct snapfile_writer *w, const struct rec *r, char *err, size
         flush_block(w, err, errlen) != 0) {
         return -1;
     }
-    if (w->used + size > w->cap) {
-        char *nb = realloc(w->block, w->used + size);
-        if (nb == NULL) {
-            return fail(err, errlen, "snapshot", w->path);
-        }
-        w->block = nb;
-        w->cap = w->used + size;
+    /* A record larger than a block grows the outfile's buffer. */
+    char *block = outfile_room(&w->out, w->used + size);
+    if (block == NULL) {
+        return fail(err, errlen, "snapshot", w->path);
     }
-    w->used += rec_encode(r, w->block + w->used);
+    w->used += rec_encode(r, block + w->used);
     w->items++;
     return 0;
 }
@@ -260,21 +228,26 @@ int snapfile_commit(struct snapfile_writer **wp, char *err, size_t errlen)
     }
     put32(trailer, 0);
     put64(trailer + 8, w->items);
-    put64(trailer + 16, w->written);
+    put64(trailer + 16, outfile_size(&w->out));
     put32(trailer + 4, rec_crc32c(0, trailer + 8, 16));
-    if (write_all(w->fd, trailer, sizeof(trailer)) != 0) {
+    if (put_bytes(w, trailer, sizeof(trailer)) != 0) {
         fail(err, errlen, "write", w->tmp);
         snapfile_abort(wp);
         return -1;
     }
-    if (fsync(w->fd) != 0) {
+    /* Every byte written (the direct path's padded tail cut back to the
+     * true length), then all of it and the size on disk before the name. */
+    if (outfile_finish(&w->out) != 0) {
+        fail(err, errlen, "write", w->tmp);
+        snapfile_abort(wp);
+        return -1;
+    }
+    if (fsync(w->out.fd) != 0) {
         fail(err, errlen, "fsync", w->tmp);
         snapfile_abort(wp);
         return -1;
     }
-    int rc = close(w->fd);
-    w->fd = -1;
-    if (rc != 0) {
+    if (outfile_close(&w->out) != 0) {
         fail(err, errlen, "close", w->tmp);
         snapfile_abort(wp);
         return -1;
@@ -312,7 +285,12 @@ uint64_t snapfile_items(const struct snapfile_writer *w)
 /* The file's bytes so far, counting the block being gathered as written. */
 uint64_t snapfile_bytes(const struct snapfile_writer *w)
 {
-    return w->written + (w->used > BLOCK_HEAD ? w->used : 0);
+    return outfile_size(&w->out) + (w->used > BLOCK_HEAD ? w->used : 0);
+}
+
+bool snapfile_direct(const struct snapfile_writer *w)
+{
+    return w->out.direct;
 }
 
 /* ---- reading ------------------------------------------------------------- */

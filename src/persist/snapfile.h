@@ -27,6 +27,7 @@
 #ifndef MNEMO_PERSIST_SNAPFILE_H
 #define MNEMO_PERSIST_SNAPFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,10 @@ void snapfile_abort(struct snapfile_writer **w);
 /* Items and bytes written so far. */
 uint64_t snapfile_items(const struct snapfile_writer *w);
 uint64_t snapfile_bytes(const struct snapfile_writer *w);
+
+/* Whether the file is written with O_DIRECT (outfile.h), or through the
+ * page cache (the filesystem refused O_DIRECT: tmpfs). */
+bool snapfile_direct(const struct snapfile_writer *w);
 
 enum snapfile_status {
     SNAPFILE_OK,         /* complete and every check passed */

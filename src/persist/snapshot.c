@@ -47,6 +47,7 @@ struct snapshotter {
 
     _Atomic uint64_t snapshots, errors, last_items, last_usec, last_bytes;
     _Atomic int64_t last_time;
+    atomic_bool last_direct; /* written with O_DIRECT (outfile.h) */
     atomic_int running;
 };
 
@@ -122,11 +123,13 @@ int snapshotter_write(struct snapshotter *sn, char *err, size_t errlen)
         goto out;
     }
     uint64_t items = snapfile_items(wk.w), bytes = snapfile_bytes(wk.w);
+    bool direct = snapfile_direct(wk.w);
     if (snapfile_commit(&wk.w, err, errlen) != 0)
         goto out;
     drop_before(sn->dir, seq);
     atomic_store(&sn->last_items, items);
     atomic_store(&sn->last_bytes, bytes);
+    atomic_store(&sn->last_direct, direct);
     atomic_store(&sn->last_time, (int64_t)time(NULL));
     atomic_fetch_add(&sn->snapshots, 1);
     rc = 0;
@@ -176,9 +179,10 @@ static void *snapshot_main(void *arg)
             if (snapshotter_write(sn, err, sizeof(err)) != 0)
                 log_error("persist: snapshot failed: %s", err);
             else
-                log_info("persist: snapshot of %" PRIu64 " items in %" PRIu64 " us",
+                log_info("persist: snapshot of %" PRIu64 " items in %" PRIu64 " us (%s)",
                          (uint64_t)atomic_load(&sn->last_items),
-                         (uint64_t)atomic_load(&sn->last_usec));
+                         (uint64_t)atomic_load(&sn->last_usec),
+                         atomic_load(&sn->last_direct) ? "O_DIRECT" : "through the page cache");
             last = time(NULL);
         }
         pthread_mutex_lock(&sn->lock);
