@@ -419,9 +419,16 @@ uint32_t seg_claim_most_dead(struct arena *a, size_t need, unsigned max_scan, ui
         for (uint32_t i = a->fifo[k].head; i != SEG_NONE && scanned < max_scan;
              i = a->segs[i].next, scanned++) {
             struct seg *sg = &a->segs[i];
+            /* refs before live, as in empty_unreferenced: a commit links
+             * (live++) before it drops its reference, so live read after
+             * refs was seen 0 counts every item the copies must hold. Read
+             * the other way round, a run whose one item was linked in
+             * between looked all dead, and its copy overran the spare. */
+            if (atomic_load(&sg->refs) != 0)
+                continue;
             size_t live = atomic_load(&sg->live_bytes) + 8u * atomic_load(&sg->live);
             size_t dead = sg->wpos > live ? sg->wpos - live : 0;
-            if (atomic_load(&sg->refs) == 0 && dead >= need && dead > best_dead) {
+            if (dead >= need && dead > best_dead) {
                 best = i;
                 best_dead = dead;
             }

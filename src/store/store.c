@@ -494,8 +494,10 @@ static uint32_t compact_segment(struct store *s, struct arena *a, size_t need, u
                 if ((st & ITEM_FETCHED) == 0)
                     sh->expired_unfetched++;
             } else {
-                /* fits: the victim's live bytes plus 8 per item are <= its
+                /* fits: the victim's live bytes plus 8 per item, read once
+                 * nothing referenced it (seg_claim_most_dead), are <= its
                  * wpos <= the segment size */
+                assert(to->wpos + copy_size(s, it) <= seg_size(a));
                 struct item *fresh = (struct item *)(seg_start(a, spare) + to->wpos);
                 to->wpos += (uint32_t)copy_size(s, it);
                 copy_forward_locked(s, sh, it, (uint32_t)h, fresh,
