@@ -60,8 +60,8 @@
  * small queue, not of the whole cache, and frequently read items stay.
  * When the reinsertion head runs out of room in a walk (no free segment,
  * the spare taken), the walk's remaining accessed items are evicted too.
- * Keeping them in place instead, and
- * the victim whole in the main queue with the holes of what it evicted,
+ * Keeping them in place instead, and the victim whole in the main queue
+ * with the holes of what it evicted,
  * left no emptied segment to be the next spare, so every later victim was
  * kept the same way: in a zipf 0.7 load at -m 64 (bench/memory --hit),
  * 35 segments in a row, items held fell from 510k to 303k and 44.7% of
@@ -290,8 +290,8 @@ void core_ghost_miss_slow(struct store *s, uint64_t h)
     uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
     if ((v & ~GHOST_FLAGS) != ghost_tag(h) || (v & GHOST_JUDGED))
         return;
-    /* one verdict per ghost, whoever takes it first; the ghost stays for
-     * the set that a cache-aside client sends after its miss */
+    /* one verdict per ghost, whoever takes it first; the ghost stays (its
+     * slot goes to the next eviction that hashes there) */
     if (!atomic_compare_exchange_strong_explicit(slot, &v, v | GHOST_JUDGED,
                                                  memory_order_relaxed, memory_order_relaxed))
         return;
