@@ -8,6 +8,13 @@
  * append log): an item a client saw expire, or a flush_all it saw take
  * effect, has done so by the wall clock too, so the next process, reading
  * the log, agrees.
+ *
+ * The wall clock can be stepped while the process runs (NTP's first sync
+ * after boot, an operator's date -s; monotonic time is not). Rel times keep
+ * following the monotonic clock, but conversions to and from Unix time add
+ * the whole seconds the wall clock has been stepped since start: an
+ * absolute expiry written to the log is then right by the wall clock the
+ * next process starts with, instead of off by the step.
  */
 #include "common/clock.h"
 
@@ -21,6 +28,8 @@ static int64_t base_s;
 static long phase_ns;
 static int64_t unix_base;
 static _Atomic int32_t shift;
+static int64_t coarse_wall_minus_mono_ns; /* at start */
+static _Atomic int32_t wall_test_step;
 
 static int64_t ns_of(const struct timespec *ts)
 {
@@ -34,6 +43,10 @@ __attribute__((constructor)) static void clock_start(void)
     clock_gettime(CLOCK_REALTIME, &wall);
     clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
     int64_t d = ns_of(&wall) - ns_of(&mono);
+    struct timespec wall_c;
+    clock_gettime(CLOCK_REALTIME_COARSE, &wall_c);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+    coarse_wall_minus_mono_ns = ns_of(&wall_c) - ns_of(&mono);
     int64_t s = d / 1000000000;
     if (d - s * 1000000000 < 0)
         s--; /* floor */
@@ -55,9 +68,22 @@ int64_t clock_unix_base(void)
     return unix_base;
 }
 
+int64_t clock_wall_step(void)
+{
+    struct timespec wall, mono;
+    /* The coarse clocks are both the last tick's time, so their difference
+     * is exact (and reading them costs no TSC read): it changes by steps
+     * only, slewing moving both alike. */
+    clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+    int64_t moved = ns_of(&wall) - ns_of(&mono) - coarse_wall_minus_mono_ns;
+    int64_t s = (moved + (moved < 0 ? -500000000 : 500000000)) / 1000000000;
+    return s + atomic_load_explicit(&wall_test_step, memory_order_relaxed);
+}
+
 uint32_t clock_from_unix(int64_t unix_time)
 {
-    int64_t t = unix_time - unix_base;
+    int64_t t = unix_time - unix_base - clock_wall_step();
     if (t < 1)
         return 1;
     if (t > (int64_t)UINT32_MAX)
@@ -67,12 +93,17 @@ uint32_t clock_from_unix(int64_t unix_time)
 
 int64_t clock_to_unix(uint32_t t)
 {
-    return unix_base + (int64_t)t;
+    return unix_base + clock_wall_step() + (int64_t)t;
 }
 
 void clock_shift(int32_t secs)
 {
     atomic_fetch_add(&shift, secs);
+}
+
+void clock_step_wall_for_test(int32_t secs)
+{
+    atomic_fetch_add(&wall_test_step, secs);
 }
 
 void clock_deadline_ms(struct timespec *out, int id, long ms)

@@ -20,10 +20,15 @@ uint32_t clock_now(void);
 /* Unix time at which clock_now() read 0. */
 int64_t clock_unix_base(void);
 
-/* Unix time -> server clock (clamped to [1, UINT32_MAX]). */
+/* Whole seconds the wall clock has been stepped since start (rounded to
+ * the nearest; 0 while it has only been slewed). */
+int64_t clock_wall_step(void);
+
+/* Unix time -> server clock (clamped to [1, UINT32_MAX]), by the wall
+ * clock as it reads now: a step since start is taken into account. */
 uint32_t clock_from_unix(int64_t unix_time);
 
-/* Server clock -> Unix time. */
+/* Server clock -> Unix time, by the wall clock as it reads now. */
 int64_t clock_to_unix(uint32_t t);
 
 /* The time ms milliseconds from now on clock id (a deadline for
@@ -34,5 +39,9 @@ void clock_deadline_ms(struct timespec *out, int id, long ms);
 
 /* For tests only: move the clock forward by secs (cumulative). */
 void clock_shift(int32_t secs);
+
+/* For tests only: behave as if the wall clock had been stepped by secs
+ * (cumulative), the monotonic clock not. */
+void clock_step_wall_for_test(int32_t secs);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "persist/fileio.h"
 #include "persist/logfile.h"
 #include "persist/pagewin.h"
 
@@ -91,39 +92,6 @@ static void seg_path(const char *dir, uint64_t seq, char *out, size_t cap)
     snprintf(out, cap, "%s/log.%016" PRIx64, dir, seq);
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
-/* pwrite all of it, or -1 (errno). */
-static int pwrite_all(int fd, const char *p, size_t n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return 0;
-}
-
 /* Create a segment with its header, fsynced with the directory. */
 static int segment_create(const char *dir, uint64_t seq, char *err, size_t errlen)
 {
@@ -136,7 +104,7 @@ static int segment_create(const char *dir, uint64_t seq, char *err, size_t errle
     }
     char head[LOGFILE_HEADER];
     logfile_header_encode(seq, head);
-    if (pwrite_all(fd, head, sizeof(head), 0) != 0 || fdatasync(fd) != 0 || fsync_dir(dir) != 0) {
+    if (fileio_pwrite_all(fd, head, sizeof(head), 0) != 0 || fdatasync(fd) != 0 || fileio_fsync_dir(dir) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(path);
@@ -193,7 +161,7 @@ static int write_pending(struct plog *l)
             if (l->wlen == 0)
                 return 0;
         }
-        if (pwrite_all(l->fd, l->wbuf, l->wlen, l->off) != 0) {
+        if (fileio_pwrite_all(l->fd, l->wbuf, l->wlen, l->off) != 0) {
             int e = errno;
             note_failure(l, e);
             errno = e;

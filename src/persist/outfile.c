@@ -12,6 +12,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "persist/fileio.h"
+
 /* Where statx cannot tell the alignment O_DIRECT needs: a page, which
  * covers every logical block size in use. */
 #define DEFAULT_ALIGN 4096u
@@ -129,26 +131,6 @@ char *outfile_room(struct outfile *f, size_t n)
     return f->buf + f->len;
 }
 
-/* pwrite() until all of it is out: short writes and EINTR go on. */
-static int pwrite_all(int fd, const char *p, size_t n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t got = pwrite(fd, p, n, (off_t)off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return -1;
-        if (got == 0) {
-            errno = ENOSPC;
-            return -1;
-        }
-        p += got;
-        n -= (size_t)got;
-        off += (uint64_t)got;
-    }
-    return 0;
-}
-
 /* Write what is whole: direct, every aligned byte (the rest, less than
  * the alignment, moves to the front); buffered, all of it. */
 static int write_whole(struct outfile *f)
@@ -157,7 +139,7 @@ static int write_whole(struct outfile *f)
 
     if (n == 0)
         return 0;
-    if (pwrite_all(f->fd, f->buf, n, f->flushed) != 0)
+    if (fileio_pwrite_all(f->fd, f->buf, n, f->flushed) != 0)
         return -1;
     f->flushed += n;
     f->len -= n;
@@ -189,7 +171,7 @@ static int write_tail(struct outfile *f)
     if (f->len == 0)
         return 0;
     memset(f->buf + f->len, 0, padded - f->len);
-    if (pwrite_all(f->fd, f->buf, padded, f->flushed) != 0)
+    if (fileio_pwrite_all(f->fd, f->buf, padded, f->flushed) != 0)
         return -1;
     if (padded != f->len && ftruncate(f->fd, (off_t)size) != 0)
         return -1;

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "persist/fileio.h"
 #include "persist/outfile.h"
 
 static const char magic[8] = {'M', 'N', 'E', 'M', 'O', 'S', 'N', 'P'};
@@ -188,35 +189,6 @@ int snapfile_add(struct snapfile_writer *w, const struct rec *r, char *err, size
     return 0;
 }
 
-/* The directory of path, for its fsync after the rename. */
-static int fsync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd, rc;
-
-    if (slash == NULL) {
-        dir = strdup(".");
-    } else if (slash == path) {
-        dir = strdup("/");
-    } else {
-        dir = strndup(path, (size_t)(slash - path));
-    }
-    if (dir == NULL) {
-        return -1;
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    if (fd < 0) {
-        return -1;
-    }
-    rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
 int snapfile_commit(struct snapfile_writer **wp, char *err, size_t errlen)
 {
     struct snapfile_writer *w = *wp;
@@ -259,7 +231,7 @@ int snapfile_commit(struct snapfile_writer **wp, char *err, size_t errlen)
     }
     /* The file is whole under its name now; only the name's durability is
      * in doubt if this fails, and that is reported. */
-    if (fsync_dir(w->path) != 0) {
+    if (fileio_fsync_parent(w->path) != 0) {
         fail(err, errlen, "fsync the directory of", w->path);
         writer_free(wp);
         return -1;
