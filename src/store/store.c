@@ -100,7 +100,9 @@
  * runs out, and the next emptied victim becomes the spare. With -M live
  * items are never evicted: the segment with the most dead bytes is
  * compacted into the spare, which then serves writes, and the emptied
- * victim becomes the spare.
+ * victim becomes the spare. A victim a reader still holds goes to the
+ * drain list instead, and the next compaction takes a free segment as its
+ * spare (restore_spare()).
  *
  * Memory accounting: used = bytes of reserved and linked items (what
  * store_stats reports as used_bytes, summed over arenas); each arena may
