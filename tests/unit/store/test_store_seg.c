@@ -457,7 +457,7 @@ static void test_evicted_key_set_again_is_new(void **state)
  * reuses its dead space instead of touching the whole limit. */
 static void test_overwrites_reuse_dead_space(void **state)
 {
-    enum { KEYS = 1000, ROUNDS = 80, VLEN = 4000 };
+    enum { KEYS = 1000, ROUNDS = 40, VLEN = 4000 };
     struct store *s = mk(64 * MB, 64 * KB, true);
     static char val[VLEN];
     char key[32];
@@ -491,6 +491,7 @@ static void test_overwrites_reuse_dead_space(void **state)
  * limit and evicted). */
 struct reader_arg {
     struct store *s;
+    unsigned keys; /* k:0 .. k:keys-1 */
     atomic_bool stop;
     unsigned long rounds;
 };
@@ -506,7 +507,7 @@ static void *hold_items(void *p)
     while (!atomic_load(&r->stop)) {
         for (int h = 0; h < HOLD; h++) {
             x = x * 1103515245u + 12345u;
-            snprintf(key, sizeof(key), "k:%u", (x >> 8) % 1000);
+            snprintf(key, sizeof(key), "k:%u", (x >> 8) % r->keys);
             held[h] = store_get(r->s, key, strlen(key), NULL, NULL);
         }
         for (int spin = 0; spin < 20; spin++)
@@ -523,7 +524,7 @@ static void *hold_items(void *p)
 static void test_overwrites_reuse_dead_space_while_items_are_held(void **state)
 {
     enum { KEYS = 1000, ROUNDS = 80, VLEN = 4000 };
-    struct reader_arg r = {.s = mk(64 * MB, 64 * KB, true)};
+    struct reader_arg r = {.s = mk(64 * MB, 64 * KB, true), .keys = KEYS};
     static char val[VLEN];
     char key[32];
     pthread_t reader;
