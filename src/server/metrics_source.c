@@ -69,10 +69,11 @@ static void process(struct expo *e, struct server *srv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     expo_one_u64(e, "memcached_up", EXPO_GAUGE, "Could the memcached server be reached.", 1);
+    uint32_t now = clock_now(); /* one reading for both, as in stats */
     expo_one_u64(e, "memcached_uptime_seconds", EXPO_GAUGE,
-                 "Number of seconds since the server started.", clock_now() - CLOCK_EPOCH_OFFSET);
+                 "Number of seconds since the server started.", now - CLOCK_EPOCH_OFFSET);
     expo_one_u64(e, "memcached_time_seconds", EXPO_GAUGE,
-                 "current UNIX time according to the server.", (uint64_t)time(NULL));
+                 "current UNIX time according to the server.", (uint64_t)clock_to_unix(now));
     expo_family(e, "memcached_version", EXPO_GAUGE, "The version of this memcached server.");
     const char *v[] = {"version", SERVER_VERSION, NULL};
     expo_u64(e, "memcached_version", v, 1);

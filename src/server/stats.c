@@ -116,8 +116,13 @@ static void stats_part_process(struct exec_ctx *x, const struct general_snapshot
 {
     char buf[48];
     stat_u64(x, "pid", (uint64_t)getpid());
-    stat_u64(x, "uptime", clock_now() - CLOCK_EPOCH_OFFSET);
-    stat_u64(x, "time", (uint64_t)time(NULL));
+    /* time is the server's own clock in Unix time, as memcached's is (not
+     * time(NULL)): the clock a Unix exptime is read on, and the one uptime
+     * counts. time(NULL) turns its second up to a tick apart from it, so a
+     * client adding 100 to it could see a TTL of 99. */
+    uint32_t now = clock_now();
+    stat_u64(x, "uptime", now - CLOCK_EPOCH_OFFSET);
+    stat_u64(x, "time", (uint64_t)clock_to_unix(now));
     stat_str(x, "version", SERVER_VERSION);
     stat_str(x, "libevent", "none"); /* mnemo has its own event loop */
     stat_u64(x, "pointer_size", sizeof(void *) * 8);

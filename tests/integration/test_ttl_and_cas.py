@@ -137,6 +137,27 @@ def test_absolute_exptime(conn):
     pytest.fail("the server's wall clock moved under three tries in a row")
 
 
+def test_time_and_uptime_turn_together(conn):
+    """stats time is the server's clock in Unix time, as memcached's: it and
+    uptime turn their seconds at the same moment, so time - uptime never
+    changes. (time(NULL) turned up to a clock tick apart, and a client
+    adding 100 to it then set a TTL of 99.) Polled across two turns of the
+    server's second, where the two would part."""
+    first = None
+    seen = set()
+    deadline = time.monotonic() + scaled(10)
+    while len(seen) < 3:
+        assert time.monotonic() < deadline, "the server's clock did not turn twice"
+        conn.send(b"stats\r\n" * 20)
+        for _ in range(20):
+            st = parse_stats(conn.recv_until(b"END\r\n"))
+            up, unix = int(st[b"uptime"]), int(st[b"time"])
+            seen.add(up)
+            if first is None:
+                first = unix - up
+            assert unix - up == first, (unix, up, first)
+
+
 def test_negative_exptime_is_expired_at_once(conn):
     conn.call(b"set k 0 -1 1\r\nx\r\n", b"STORED\r\n")
     conn.call(b"get k\r\n", b"END\r\n")
