@@ -385,6 +385,43 @@ def test_expired_items_not_loaded(server_factory, pdir):
         assert int(c.stats("persistence")["recovered_items"]) == 5
 
 
+SCHED_OTHER, SCHED_IDLE = 0, 5
+
+
+def thread_policies(pid):
+    """[(scheduling policy, nice)] of each thread of pid (/proc's stat)."""
+    out = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # a thread that just ended
+        out.append((int(fields[38]), int(fields[16])))  # stat fields 41 and 19
+    return out
+
+
+def test_snapshots_run_on_idle_cpu_only(server_factory, pdir):
+    """The snapshot thread runs at SCHED_IDLE, so a worker never waits for
+    its slice (nice 10 did not stop that), with nice 10 kept for a snapshot
+    that finds no idle CPU for long; every other thread keeps the normal
+    policy. A snapshot still completes, and the thread stays idle-policy."""
+    srv = persist(server_factory, pdir)
+    pid = srv.proc.pid
+    wait_until(lambda: (SCHED_IDLE, 10) in thread_policies(pid), 10,
+               "the snapshot thread to lower its priority")
+    policies = thread_policies(pid)
+    assert policies.count((SCHED_IDLE, 10)) == 1, policies
+    assert all(p == SCHED_OTHER for p, _ in policies if p != SCHED_IDLE), policies
+    with srv.client() as c:
+        c.call(b"set k 0 0 1\r\nx\r\n", b"STORED\r\n")
+        before = int(c.stats("persistence")["snapshots"])
+        c.call(b"snapshot\r\n", b"OK\r\n")
+    srv.wait_persist_stat("snapshots", lambda v: v > before)
+    srv.wait_persist_stat("snapshot_in_progress", lambda v: v == 0)
+    assert thread_policies(pid).count((SCHED_IDLE, 10)) == 1, thread_policies(pid)
+
+
 def test_snapshot_then_writes_then_kill9(server_factory, pdir):
     srv = persist(server_factory, pdir)
     keys = [b"k%d" % i for i in range(200)]
