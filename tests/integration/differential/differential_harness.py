@@ -551,6 +551,13 @@ def _fence_done(proto, buf):
     return bool(_FENCES[proto][1].search(buf))
 
 
+def _fence_can_come(proto, stream):
+    """Can the fence's reply still arrive? Not on a binary connection the
+    server took for text (its first reply is text): the fence's bytes are no
+    line to it, and it waits for the rest."""
+    return proto != "binary" or not stream or stream[0] == 0x81
+
+
 def _fence_bytes(proto):
     return bin_fence() if proto == "binary" else _FENCES[proto][0]
 
@@ -622,15 +629,27 @@ class _Conn:
 
     def read_until_fence(self, fence, since):
         """Read until the fence reply ends the stream after offset `since`
-        (then settle briefly), the connection closes, or nothing arrives for
-        QUIET seconds. `since` is where the stream stood when the fence was
-        sent: a stream that still ends with an earlier fence's reply is not
-        done, or a reply slower than FENCE_SETTLE would be cut off."""
+        (then settle briefly), the connection closes, or READ_LIMIT passes.
+        `since` is where the stream stood when the fence was sent: a stream
+        that still ends with an earlier fence's reply is not done, or a reply
+        slower than FENCE_SETTLE would be cut off. Only without a fence, or
+        where none can come back, does a silence of QUIET end the read: a
+        server busy mid-reply (a 500 KB value under ASan) may fall silent
+        for longer and then go on."""
         deadline = time.monotonic() + READ_LIMIT
         proto = self.ctx.proto
-        while not self.ctx.closed and time.monotonic() < deadline:
+        while not self.ctx.closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
             done = fence and _fence_done(proto, self.ctx.stream[since:])
-            r, _, _ = select.select([self.sock], [], [], FENCE_SETTLE if done else QUIET)
+            if done:
+                wait = FENCE_SETTLE
+            elif fence and _fence_can_come(proto, self.ctx.stream):
+                wait = left
+            else:
+                wait = QUIET
+            r, _, _ = select.select([self.sock], [], [], min(wait, left))
             if not r:
                 break
             self._recv_some()
