@@ -24,7 +24,8 @@ import pytest
 
 from mnemo_harness import (IO_TIMEOUT, IS_MEMCACHED, SERVER_BIN, PersistServer, ServerFactory,
                            sanitizer_report, scaled, start_persist, wait_until)
-from test_persist import assert_same_state, bin_call, log_segments, mg_state, snapshots
+from test_persist import (assert_same_state, bin_call, clock_mark, log_segments, mg_state,
+                          snapshots)
 
 pytestmark = pytest.mark.skipif(IS_MEMCACHED,
                                 reason="persistence is mnemod's own: memcached has none")
@@ -99,7 +100,7 @@ def write_log(workdir, writes, tag):
         srv = start_persist(factory, pdir, "appendfsync=no", flags=SMALL)
         ends, states = [], []
         with srv.client() as c:
-            states.append((mg_state(c, KEYS), time.monotonic()))
+            states.append((mg_state(c, KEYS), clock_mark()))
             segs = log_segments(pdir)
             ends.append(os.path.getsize(pdir / segs[0]) if segs else LOG_HEADER)
             for req, rep in writes:
@@ -108,7 +109,7 @@ def write_log(workdir, writes, tag):
                 assert len(segs) == 1, segs
                 size = os.path.getsize(pdir / segs[0])
                 assert size > ends[-1], "%r did not grow the log (%d bytes)" % (req, size)
-                states.append((mg_state(c, KEYS), time.monotonic()))
+                states.append((mg_state(c, KEYS), clock_mark()))
                 # reads are not logged
                 assert os.path.getsize(pdir / segs[0]) == size, "mg wrote to the log"
                 ends.append(size)
@@ -180,7 +181,7 @@ class Prober:
 def same_state(written_state, state):
     expected, when = written_state
     try:
-        assert_same_state(expected, state, time.monotonic() - when, "state")
+        assert_same_state(expected, state, when, "state")
         return True
     except AssertionError:
         return False
@@ -348,7 +349,7 @@ def written_snapshot(tmp_path_factory):
             c.call(b"snapshot\r\n", b"OK\r\n")
             srv.wait_persist_stat("snapshots", lambda v: v >= 1)
             srv.wait_persist_stat("snapshot_in_progress", lambda v: v == 0)
-            state = (mg_state(c, KEYS), time.monotonic())
+            state = (mg_state(c, KEYS), clock_mark())
         srv.kill9()
     finally:
         problems = factory.finish()
@@ -394,7 +395,7 @@ def test_snapshot_bit_flips(tmp_path, written_snapshot):
         expected, when = full
         for k, v in what.items():
             if v is not None:
-                assert_same_state({k: expected[k]}, {k: v}, time.monotonic() - when, where)
+                assert_same_state({k: expected[k]}, {k: v}, when, where)
         assert "mnemod: persist: " in err, "%s: kept a prefix silently" % where
         seen["kept"] += 1
     assert seen["refused"] > len(data) // 4 and seen["kept"] > len(data) // 4, seen
