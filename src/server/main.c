@@ -91,12 +91,15 @@ static void *maintainer_main(void *arg)
 
 static void reject(struct server *srv, int fd)
 {
-    /* memcached's words for a connection over -c; then close. */
+    /* Counted first: a client that has read the error and seen the close
+     * must find it in stats (counted after the close, a stats request of
+     * its under TSan came first). Then memcached's words for a connection
+     * over -c, and the close. */
+    atomic_fetch_add(&srv->rejected_conns, 1);
     static const char msg[] = "ERROR Too many open connections\r\n";
     ssize_t ignored = write(fd, msg, sizeof(msg) - 1);
     (void)ignored;
     close(fd);
-    atomic_fetch_add(&srv->rejected_conns, 1);
 }
 
 static void on_accept(struct event_handler *h, uint32_t events)
