@@ -263,16 +263,26 @@ def test_openssl_s_client(servers, certs):
     assert b"STORED\r\nVALUE s 0 2\r\nok\r\nEND\r\n" in proc.stdout, proc.stderr
 
 
-def test_many_pipelined_replies_and_a_large_value(servers, certs):
+@pytest.mark.parametrize("wbuf", ["1", None])
+def test_many_pipelined_replies_and_a_large_value(servers, certs, wbuf):
     """Replies larger than ssl_wbuf_size and pipelines of many small ones
-    go out whole (writes that would block are retried with the same bytes)."""
-    srv = servers(certs, ["-o", "ssl_wbuf_size=1"])
+    go out whole and in order (writes that would block are retried with the
+    same bytes; records sealed in batches go out before anything after
+    them), with a 1 KB and with the default 16 KB ssl_wbuf_size."""
+    srv = servers(certs, ["-o", "ssl_wbuf_size=1"] if wbuf else [])
     value = bytes(range(256)) * 4000
+    small = bytes(range(97, 123)) * 157
     with srv.connect_socket() as s:
         assert talk(s, b"set big 0 0 %d\r\n%s\r\n" % (len(value), value)) == b"STORED\r\n"
+        assert talk(s, b"set small 0 0 %d\r\n%s\r\n" % (len(small), small)) == b"STORED\r\n"
         want = b"VALUE big 0 %d\r\n%s\r\nEND\r\n" % (len(value), value)
         assert talk(s, b"get big\r\n" * 20, want * 20) == want * 20
         assert talk(s, b"mn\r\n" * 2000, b"MN\r\n" * 2000) == b"MN\r\n" * 2000
+        # 4 KB replies between one-line ones: batches start and end mid-pipeline
+        ask = b"".join(b"get small\r\nmn\r\n" if i % 3 else b"mn\r\n" for i in range(600))
+        one = b"VALUE small 0 %d\r\n%s\r\nEND\r\n" % (len(small), small)
+        want = b"".join(one + b"MN\r\n" if i % 3 else b"MN\r\n" for i in range(600))
+        assert talk(s, ask, want) == want
 
 
 # ---- refusals --------------------------------------------------------------------
