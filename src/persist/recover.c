@@ -206,6 +206,8 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
                 " bytes) cut off\n", path, sc.valid_end, cut);
         return 0;
     }
+    if (sc.end == LOGFILE_CLEAN) /* blocks allocated ahead (log.c) by a writer killed */
+        (void)ftruncate(fd, (off_t)sc.file_size); /* before it closed the segment go */
     close(fd);
     if (sc.end == LOGFILE_CLEAN)
         return 0;
