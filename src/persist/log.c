@@ -572,7 +572,9 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
     int e = errno;
     if (rc == 0) { /* all of it is on disk (see drop_synced_pages) */
         (void)posix_fadvise(old, 0, 0, POSIX_FADV_DONTNEED);
-        (void)ftruncate(old, (off_t)old_off); /* the blocks allocated ahead go */
+        if (ftruncate(old, (off_t)old_off) != 0) /* the blocks allocated ahead go */
+            log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
+                     ": %s", old_seq, strerror(errno));
     }
     close(old);
     pthread_mutex_lock(&l->sync_lock);
@@ -632,8 +634,9 @@ void plog_close(struct plog **lp)
     pthread_mutex_lock(&l->io_lock);
     if (write_pending(l) != 0 || fdatasync(l->fd) != 0)
         log_error("persist: closing the append log: %s", strerror(errno));
-    else
-        (void)ftruncate(l->fd, (off_t)l->off); /* the blocks allocated ahead go */
+    else if (ftruncate(l->fd, (off_t)l->off) != 0) /* the blocks allocated ahead go */
+        log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
+                 ": %s", l->seq, strerror(errno));
     pthread_mutex_unlock(&l->io_lock);
     close(l->fd);
     free(l->buf);

@@ -206,8 +206,11 @@ static int replay_segment(struct place *p, struct replay *rp, uint64_t seq, char
                 " bytes) cut off\n", path, sc.valid_end, cut);
         return 0;
     }
-    if (sc.end == LOGFILE_CLEAN) /* blocks allocated ahead (log.c) by a writer killed */
-        (void)ftruncate(fd, (off_t)sc.file_size); /* before it closed the segment go */
+    /* blocks allocated ahead (log.c) by a writer killed before it closed
+     * the segment go; if they cannot, they go with the segment */
+    if (sc.end == LOGFILE_CLEAN && ftruncate(fd, (off_t)sc.file_size) != 0)
+        fprintf(stderr, "mnemod: persist: %s: cannot give back the space past its end: %s\n",
+                path, strerror(errno));
     close(fd);
     if (sc.end == LOGFILE_CLEAN)
         return 0;
