@@ -334,6 +334,14 @@ static void allocate_ahead(struct plog *l, int fd, uint64_t seq, uint64_t end)
         l->alloc_end = end + ALLOC_AHEAD;
 }
 
+/* The segment is closed at `size`: the blocks allocated ahead past it go. */
+static void give_back_ahead(int fd, uint64_t seq, uint64_t size)
+{
+    if (ftruncate(fd, (off_t)size) != 0)
+        log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
+                 ": %s", seq, strerror(errno));
+}
+
 /* Stream the segment written so far to disk, behind the writers (everysec,
  * no). Called with sync_lock held; returns with it. */
 static void stream_round(struct plog *l)
@@ -572,9 +580,7 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
     int e = errno;
     if (rc == 0) { /* all of it is on disk (see drop_synced_pages) */
         (void)posix_fadvise(old, 0, 0, POSIX_FADV_DONTNEED);
-        if (ftruncate(old, (off_t)old_off) != 0) /* the blocks allocated ahead go */
-            log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
-                     ": %s", old_seq, strerror(errno));
+        give_back_ahead(old, old_seq, old_off);
     }
     close(old);
     pthread_mutex_lock(&l->sync_lock);
@@ -634,9 +640,8 @@ void plog_close(struct plog **lp)
     pthread_mutex_lock(&l->io_lock);
     if (write_pending(l) != 0 || fdatasync(l->fd) != 0)
         log_error("persist: closing the append log: %s", strerror(errno));
-    else if (ftruncate(l->fd, (off_t)l->off) != 0) /* the blocks allocated ahead go */
-        log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
-                 ": %s", l->seq, strerror(errno));
+    else
+        give_back_ahead(l->fd, l->seq, l->off);
     pthread_mutex_unlock(&l->io_lock);
     close(l->fd);
     free(l->buf);
