@@ -69,9 +69,8 @@ struct plog {
     uint64_t last_batch_bytes;  /*   how many bytes, */
     uint64_t writes_synced;     /*   and the write count it covered up to */
     uint64_t win_seq;           /*   the segment whose page-cache window */
-    struct pagewin win;         /*   this is */
-    uint64_t alloc_seq;         /*   the segment allocated ahead up to */
-    uint64_t alloc_end;         /*   this offset */
+    struct pagewin win;         /*   this is, */
+    uint64_t alloc_end;         /*   and up to where it is allocated ahead */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -290,6 +289,7 @@ static struct pagewin *window(struct plog *l, uint64_t seq)
     if (seq != l->win_seq) {
         l->win_seq = seq;
         memset(&l->win, 0, sizeof(l->win));
+        l->alloc_end = 0;
     }
     return &l->win;
 }
@@ -318,12 +318,9 @@ static void drop_synced_pages(struct plog *l, int fd, uint64_t seq, uint64_t end
 #define ALLOC_AHEAD (32u << 20)
 #define ALLOC_MIN_FREE (1ull << 30)
 
-static void allocate_ahead(struct plog *l, int fd, uint64_t seq, uint64_t end)
+/* After window(l, seq) for the same segment (it starts alloc_end anew). */
+static void allocate_ahead(struct plog *l, int fd, uint64_t end)
 {
-    if (seq != l->alloc_seq) {
-        l->alloc_seq = seq;
-        l->alloc_end = 0;
-    }
     if (l->alloc_end >= end + ALLOC_AHEAD / 2)
         return;
     struct statvfs vfs;
@@ -358,7 +355,7 @@ static void stream_round(struct plog *l)
     pthread_mutex_unlock(&l->sync_lock);
     pthread_mutex_unlock(&l->io_lock);
     pagewin_advance(window(l, seq), fd, end, PLOG_STREAM_STEP);
-    allocate_ahead(l, fd, seq, end);
+    allocate_ahead(l, fd, end);
     pthread_mutex_lock(&l->sync_lock);
     l->syncing = false;
     pthread_cond_broadcast(&l->sync_cond);
