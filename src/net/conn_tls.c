@@ -60,32 +60,56 @@ static struct tls_conn *tc(const struct conn *c)
     return c->impl;
 }
 
-/* ---- the worker's write buffer ----------------------------------------------
+/* ---- what a worker thread keeps ------------------------------------------------
  * Replies are many small iovecs; one SSL_write each would make one TLS
  * record (and its header and MAC) each. They are gathered into a buffer of
- * ssl_wbuf_size bytes per worker thread (memcached's ssl_wbuf), freed when
- * the thread ends. */
+ * ssl_wbuf_size bytes per worker thread (memcached's ssl_wbuf). The thread
+ * also keeps a spare batch (below). Both are freed when the thread ends. */
 
-static pthread_key_t wbuf_key;
-static pthread_once_t wbuf_once = PTHREAD_ONCE_INIT;
+struct tls_thread {
+    char *wbuf;
+    BIO *spare; /* a batch no connection holds */
+};
 
-static void wbuf_key_create(void)
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_free(void *arg)
 {
-    (void)pthread_key_create(&wbuf_key, free);
+    struct tls_thread *th = arg;
+    free(th->wbuf);
+    BIO_free(th->spare);
+    free(th);
+}
+
+static void thread_key_create(void)
+{
+    (void)pthread_key_create(&thread_key, thread_free);
+}
+
+/* This thread's, made on first use; NULL when out of memory. */
+static struct tls_thread *this_thread(void)
+{
+    pthread_once(&thread_once, thread_key_create);
+    struct tls_thread *th = pthread_getspecific(thread_key);
+    if (th == NULL) {
+        th = calloc(1, sizeof(*th));
+        if (th != NULL && pthread_setspecific(thread_key, th) != 0) {
+            free(th);
+            th = NULL;
+        }
+    }
+    return th;
 }
 
 static char *thread_wbuf(size_t size)
 {
-    pthread_once(&wbuf_once, wbuf_key_create);
-    char *buf = pthread_getspecific(wbuf_key);
-    if (buf == NULL) {
-        buf = malloc(size); /* the size is the process's: never changes */
-        if (buf != NULL && pthread_setspecific(wbuf_key, buf) != 0) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    return buf;
+    struct tls_thread *th = this_thread();
+    if (th == NULL)
+        return NULL;
+    if (th->wbuf == NULL)
+        th->wbuf = malloc(size); /* the size is the process's: never changes */
+    return th->wbuf;
 }
 
 /* ---- records in batches ------------------------------------------------------
@@ -96,33 +120,20 @@ static char *thread_wbuf(size_t size)
  * a second: bench/results/2026-12-05-232500-tls-batch.md). While a send
  * has more than one record to seal, a buffering BIO (OpenSSL's own
  * BIO_f_buffer) stands in front of the socket, so the records go out
- * BATCH_BYTES at a time; once it is
- * flushed it is taken away again, and an idle connection holds no batch.
+ * BATCH_BYTES at a time; once it is flushed it is taken away again, and
+ * an idle connection holds no batch.
  * A worker thread keeps one spare, so a send costs no allocation; a batch
  * the socket would not take stays with its connection until it is out. */
 
-static pthread_key_t batch_key;
-static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
-
-static void batch_free(void *bio)
-{
-    BIO_free(bio);
-}
-
-static void batch_key_create(void)
-{
-    (void)pthread_key_create(&batch_key, batch_free);
-}
-
 static BIO *batch_take(void)
 {
-    pthread_once(&batch_once, batch_key_create);
-    BIO *b = pthread_getspecific(batch_key);
-    if (b != NULL) {
-        (void)pthread_setspecific(batch_key, NULL);
+    struct tls_thread *th = this_thread();
+    if (th != NULL && th->spare != NULL) {
+        BIO *b = th->spare;
+        th->spare = NULL;
         return b;
     }
-    b = BIO_new(BIO_f_buffer());
+    BIO *b = BIO_new(BIO_f_buffer());
     if (b != NULL && BIO_set_write_buffer_size(b, BATCH_BYTES) != 1) {
         BIO_free(b);
         b = NULL;
@@ -157,8 +168,10 @@ static void batch_detach(struct tls_conn *t)
     BIO_free(sock); /* the chain's reference */
     t->batch = NULL;
     BIO_clear_retry_flags(b);
-    pthread_once(&batch_once, batch_key_create);
-    if (pthread_getspecific(batch_key) != NULL || pthread_setspecific(batch_key, b) != 0)
+    struct tls_thread *th = this_thread();
+    if (th != NULL && th->spare == NULL)
+        th->spare = b;
+    else
         BIO_free(b);
 }
 
