@@ -21,13 +21,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -51,8 +51,8 @@ struct tls_conn {
     bool write_wants_read; /* SSL_write waits for it to be readable */
     size_t wpending;       /* a blocked SSL_write's length, retried with the same bytes */
     BIO *batch;            /* while a send gathers records: the buffer in front of the socket */
-    int timer_fd;          /* the handshake's deadline, -1 once done (or none) */
-    struct event_handler timer_ev;
+    struct conn *conn;
+    struct event_deadline deadline; /* the handshake's, while armed */
 };
 
 static struct tls_conn *tc(const struct conn *c)
@@ -336,12 +336,7 @@ static void fail(struct conn *c)
 
 static void stop_timer(struct conn *c)
 {
-    struct tls_conn *t = tc(c);
-    if (t->timer_fd < 0)
-        return;
-    event_del(c->loop, &t->timer_ev);
-    close(t->timer_fd);
-    t->timer_fd = -1;
+    event_deadline_del(c->loop, &tc(c)->deadline);
 }
 
 /* One step of the handshake. 1: done; 0: waiting (watched); -1: failed. */
@@ -401,34 +396,16 @@ static void on_ready(struct event_handler *h, uint32_t events)
 
 /* The handshake's deadline passed: the client is closed, its worker never
  * waited for it. */
-static void on_timer(struct event_handler *h, uint32_t events)
+static void on_timer(struct event_deadline *d)
 {
-    struct conn *c = h->arg;
-    struct tls_conn *t = tc(c);
-    (void)events;
-    stop_timer(c);
+    struct tls_conn *t = (struct tls_conn *)((char *)d - offsetof(struct tls_conn, deadline));
+    struct conn *c = t->conn;
     if (!t->handshaking)
         return;
     log_debug("TLS handshake timed out (fd %d)", c->fd);
     t->broken = true;
     tls_session_count(t->s, false);
     fail(c);
-}
-
-static int start_timer(struct conn *c, int ms)
-{
-    struct tls_conn *t = tc(c);
-    t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (t->timer_fd < 0)
-        return -1;
-    struct itimerspec its = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}};
-    if (timerfd_settime(t->timer_fd, 0, &its, NULL) != 0 ||
-        event_add(c->loop, &t->timer_ev, t->timer_fd, EVENT_READ, on_timer, c) != 0) {
-        close(t->timer_fd);
-        t->timer_fd = -1;
-        return -1;
-    }
-    return 0;
 }
 
 /* c->impl holds the session conn_open claimed; it becomes ours. */
@@ -443,21 +420,18 @@ static int tls_start(struct conn *c)
     }
     t->s = s;
     t->handshaking = true;
-    t->timer_fd = -1;
+    t->conn = c;
     c->impl = t;
-    int ms = tls_session_handshake_timeout_ms(s);
-    if (event_add(c->loop, &c->ev, c->fd, EVENT_READ, on_ready, c) != 0)
-        goto fail;
-    if (ms > 0 && start_timer(c, ms) != 0) {
-        event_del(c->loop, &c->ev);
-        goto fail;
+    if (event_add(c->loop, &c->ev, c->fd, EVENT_READ, on_ready, c) != 0) {
+        tls_session_free(s);
+        free(t);
+        c->impl = NULL;
+        return -1;
     }
+    int ms = tls_session_handshake_timeout_ms(s);
+    if (ms > 0)
+        event_deadline_add(c->loop, &t->deadline, ms, on_timer);
     return 0;
-fail:
-    tls_session_free(s);
-    free(t);
-    c->impl = NULL;
-    return -1;
 }
 
 static void tls_want(struct conn *c)

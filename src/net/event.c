@@ -30,6 +30,7 @@ struct event_loop {
     void *batch_end_arg;
     int tick_ms;
     int64_t next_tick_ms;
+    struct event_deadline *first, *last; /* by at_ms */
     unsigned uring_entries; /* wanted; 0 = epoll only */
     unsigned recv_bufs, recv_buf_size;
     unsigned poll_us;
@@ -239,6 +240,67 @@ static int uring_iteration(struct event_loop *loop, int timeout)
     return uring_run_once(loop->ring, timeout);
 }
 
+void event_deadline_add(struct event_loop *loop, struct event_deadline *d, int ms,
+                        void (*fn)(struct event_deadline *d))
+{
+    d->at_ms = now_ms() + ms;
+    d->fn = fn;
+    d->armed = true;
+    /* From the back: deadlines of one length (all a loop has) come in order. */
+    struct event_deadline *after = loop->last;
+    while (after != NULL && after->at_ms > d->at_ms)
+        after = after->prev;
+    d->prev = after;
+    d->next = after != NULL ? after->next : loop->first;
+    if (d->next != NULL)
+        d->next->prev = d;
+    else
+        loop->last = d;
+    if (after != NULL)
+        after->next = d;
+    else
+        loop->first = d;
+}
+
+void event_deadline_del(struct event_loop *loop, struct event_deadline *d)
+{
+    if (!d->armed)
+        return;
+    if (d->prev != NULL)
+        d->prev->next = d->next;
+    else
+        loop->first = d->next;
+    if (d->next != NULL)
+        d->next->prev = d->prev;
+    else
+        loop->last = d->prev;
+    d->prev = d->next = NULL;
+    d->armed = false;
+}
+
+/* The wait's bound: the next tick or the first deadline, -1 for none. */
+static int wait_ms(const struct event_loop *loop)
+{
+    int64_t now = now_ms(), until = -1;
+    if (loop->tick_fn != NULL)
+        until = loop->next_tick_ms;
+    if (loop->first != NULL && (until < 0 || loop->first->at_ms < until))
+        until = loop->first->at_ms;
+    if (until < 0)
+        return -1;
+    return until <= now ? 0 : (int)(until - now);
+}
+
+static void fire_deadlines(struct event_loop *loop)
+{
+    int64_t now = now_ms();
+    while (loop->first != NULL && loop->first->at_ms <= now) {
+        struct event_deadline *d = loop->first;
+        event_deadline_del(loop, d);
+        d->fn(d); /* may free d */
+    }
+}
+
 int event_loop_run(struct event_loop *loop)
 {
     if (loop->uring_entries > 0 && loop->ring == NULL)
@@ -248,16 +310,14 @@ int event_loop_run(struct event_loop *loop)
         uring_set_peek_end(loop->ring, loop->peek_end, loop->peek_arg);
     }
     while (!atomic_load_explicit(&loop->stopping, memory_order_acquire)) {
-        int timeout = -1;
-        if (loop->tick_fn != NULL) {
-            int64_t left = loop->next_tick_ms - now_ms();
-            timeout = left < 0 ? 0 : (int)left;
-        }
+        int timeout = wait_ms(loop);
         int rc = loop->ring != NULL ? uring_iteration(loop, timeout) : epoll_dispatch(loop, timeout);
         if (rc != 0)
             return -1;
         if (loop->batch_end_fn != NULL)
             loop->batch_end_fn(loop, loop->batch_end_arg);
+        if (loop->first != NULL)
+            fire_deadlines(loop);
         if (loop->tick_fn != NULL && now_ms() >= loop->next_tick_ms) {
             loop->next_tick_ms = now_ms() + loop->tick_ms;
             loop->tick_fn(loop, loop->tick_arg);

@@ -15,6 +15,7 @@
 #ifndef MNEMO_NET_EVENT_H
 #define MNEMO_NET_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define EVENT_READ 0x1u
@@ -68,6 +69,23 @@ int event_add(struct event_loop *loop, struct event_handler *h, int fd, uint32_t
               event_fn fn, void *arg);
 int event_modify(struct event_loop *loop, struct event_handler *h, uint32_t mask);
 void event_del(struct event_loop *loop, struct event_handler *h);
+
+/* A deadline: fn(d) runs in the loop's thread once ms have passed since
+ * event_deadline_add (to the coarse clock's few milliseconds), unless
+ * event_deadline_del came first. The loop keeps its deadlines in one list
+ * and waits no longer than the first: a TLS handshake's bound costs no
+ * timer descriptor of its own (five system calls a connection: create,
+ * arm, watch, unwatch, close). Loop thread only; d stays valid while
+ * armed. */
+struct event_deadline {
+    struct event_deadline *prev, *next;
+    int64_t at_ms;
+    void (*fn)(struct event_deadline *d);
+    bool armed;
+};
+void event_deadline_add(struct event_loop *loop, struct event_deadline *d, int ms,
+                        void (*fn)(struct event_deadline *d));
+void event_deadline_del(struct event_loop *loop, struct event_deadline *d);
 
 /* Call fn(loop, arg) about every interval_ms while the loop runs. */
 void event_loop_set_tick(struct event_loop *loop, int interval_ms, event_tick_fn fn, void *arg);

@@ -21,6 +21,10 @@ static int bind_one(const struct addrinfo *ai, int backlog)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (ai->ai_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    /* Set once here: Linux gives an accepted socket the listener's
+     * TCP_NODELAY, which spares a system call per connection. */
+    if (ai->ai_socktype == SOCK_STREAM)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
         (ai->ai_socktype == SOCK_STREAM && listen(fd, backlog) != 0)) {
         int saved = errno;
@@ -163,13 +167,8 @@ int listen_unix(const char *path, int mask, int backlog, char *err, size_t errle
 
 int listen_accept(int lfd)
 {
-    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    /* Fails harmlessly (ENOTSUP) on unix sockets. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
+    /* TCP_NODELAY comes from the listener (bind_one) */
+    return accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
 int listen_port(int fd)

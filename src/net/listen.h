@@ -24,8 +24,9 @@ int listen_udp(const char *hosts, int port, int *fds, int max, char *err, size_t
  * A stale socket file is replaced. Returns the fd or -1 with err filled. */
 int listen_unix(const char *path, int mask, int backlog, char *err, size_t errlen);
 
-/* Accept one connection, non-blocking and close-on-exec, TCP_NODELAY set for
- * TCP. Returns the fd, or -1 (errno EAGAIN when none is waiting). */
+/* Accept one connection, non-blocking and close-on-exec (TCP_NODELAY for
+ * TCP: a listener of this file has it, and its connections inherit it).
+ * Returns the fd, or -1 (errno EAGAIN when none is waiting). */
 int listen_accept(int lfd);
 
 /* The port a TCP listener is bound to (for -p 0). -1 if unknown. */
