@@ -3,15 +3,19 @@
  * byte for byte from any offset it still holds, across the wrap; offsets
  * overwritten or not yet written refused; a reset; a record larger than
  * the ring; a reader that waits is woken by an append and times out
- * without one.
+ * without one; reads longer than one hold of the lock come back whole, and
+ * while a writer laps the ring a reader gets its offsets' bytes or a
+ * refusal, never bytes written over them.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -106,6 +110,101 @@ static void test_wrap_and_overwrite(void **state)
     backlog_free(&b);
 }
 
+/* The byte the stream holds at offset off in the two tests below. */
+static char pattern(uint64_t off)
+{
+    return (char)(uint8_t)(off * 7 + off / 251);
+}
+
+/* Do buf[0, n) hold the stream's bytes from offset from? */
+static int holds_pattern(const char *buf, size_t n, uint64_t from)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] != pattern(from + i))
+            return 0;
+    }
+    return 1;
+}
+
+static void append_pattern(struct backlog *b, uint64_t *end, size_t n)
+{
+    char chunk[3000];
+    assert_true(n <= sizeof(chunk));
+    for (size_t i = 0; i < n; i++)
+        chunk[i] = pattern(*end + i);
+    backlog_append_raw(b, chunk, n);
+    *end += n;
+}
+
+static void test_a_long_read_is_whole_across_the_wrap(void **state)
+{
+    (void)state;
+    struct backlog *b = backlog_create(100 * 1000);
+    uint64_t end = 0;
+    while (end < 250 * 1000) /* wraps twice */
+        append_pattern(b, &end, 2999);
+    uint64_t start, e;
+    backlog_range(b, &start, &e);
+    assert_int_equal(e, end);
+    static char buf[100 * 1000];
+    /* the whole ring (several of backlog.c's steps), then an odd length */
+    size_t lens[] = {sizeof(buf), 40001};
+    for (int k = 0; k < 2; k++) {
+        memset(buf, 0, sizeof(buf));
+        size_t want = lens[k] < end - start ? lens[k] : (size_t)(end - start);
+        assert_int_equal(backlog_read(b, start, buf, lens[k]), (ssize_t)want);
+        assert_true(holds_pattern(buf, want, start));
+    }
+    backlog_free(&b);
+}
+
+struct lapper {
+    struct backlog *b;
+    uint64_t end;
+    _Atomic int done;
+};
+
+static void *lap(void *arg)
+{
+    struct lapper *w = arg;
+    while (w->end < 16u * 1000 * 1000) /* 16 MB through a 64 KB ring */
+        append_pattern(w->b, &w->end, 1000 + (size_t)(w->end % 1999));
+    w->done = 1;
+    return NULL;
+}
+
+static void test_a_reader_lapped_by_the_writer_never_gets_overwritten_bytes(void **state)
+{
+    (void)state;
+    struct lapper w = {.b = backlog_create(64 * 1024)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, lap, &w), 0);
+    static char buf[48 * 1024];
+    uint64_t reads = 0, refused = 0;
+    while (!w.done) {
+        uint64_t start, end;
+        backlog_range(w.b, &start, &end);
+        ssize_t n = backlog_read(w.b, start, buf, sizeof(buf));
+        if (n < 0) {
+            refused++;
+            continue;
+        }
+        assert_true(holds_pattern(buf, (size_t)n, start));
+        reads++;
+    }
+    pthread_join(t, NULL);
+    /* how many of each is the scheduler's business; once the writer is
+     * done, the whole ring reads back */
+    (void)reads;
+    (void)refused;
+    uint64_t start, end;
+    backlog_range(w.b, &start, &end);
+    assert_int_equal(end, w.end);
+    assert_int_equal(backlog_read(w.b, start, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+    assert_true(holds_pattern(buf, sizeof(buf), start));
+    backlog_free(&w.b);
+}
+
 static void test_raw_bytes_and_reset(void **state)
 {
     (void)state;
@@ -191,6 +290,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_read_back_from_their_offsets),
         cmocka_unit_test(test_wrap_and_overwrite),
+        cmocka_unit_test(test_a_long_read_is_whole_across_the_wrap),
+        cmocka_unit_test(test_a_reader_lapped_by_the_writer_never_gets_overwritten_bytes),
         cmocka_unit_test(test_raw_bytes_and_reset),
         cmocka_unit_test(test_record_larger_than_the_ring),
         cmocka_unit_test(test_wait_wakes_on_append_and_times_out),
