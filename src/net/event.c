@@ -1,7 +1,8 @@
 /*
  * event.c: epoll backend of event.h. An eventfd carries wake-ups and stop
  * requests from other threads. With a ring, the epoll descriptor is polled
- * through the ring and epoll_wait runs only (with no wait) when it is ready.
+ * through the ring and epoll_wait runs only (with no wait) when it is ready,
+ * unless the ring has nothing else to wait for (uring_iteration).
  */
 #include "net/event.h"
 
@@ -228,9 +229,19 @@ static void on_epoll_ready(struct uring_op *op, int res, unsigned flags)
 }
 
 /* One iteration on the ring: re-arm the poll of the epoll set, then
- * submit everything queued and wait, all in one io_uring_enter. */
+ * submit everything queued and wait, all in one io_uring_enter. But when
+ * the ring has nothing in flight beyond that poll and nothing to submit
+ * (a worker whose connections are all readiness types: TLS), the epoll set
+ * is all there is to wait for: epoll_wait waits for it itself, one system
+ * call a wake-up instead of two (measured: 3.6 io_uring_enter calls per
+ * new TLS connection beside epoll_wait's 4.6). A poll left armed completes
+ * on the ring meanwhile and is dispatched, finding nothing, once the ring
+ * runs again. */
 static int uring_iteration(struct event_loop *loop, int timeout)
 {
+    if (uring_inflight(loop->ring) <= (loop->epoll_armed ? 1u : 0u) &&
+        !uring_has_queued(loop->ring))
+        return epoll_dispatch(loop, timeout);
     if (!loop->epoll_armed) {
         loop->epoll_op = (struct uring_op){.fn = on_epoll_ready, .arg = loop};
         if (uring_prep_poll_in(loop->ring, &loop->epoll_op, loop->epfd) != 0)

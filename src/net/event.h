@@ -9,8 +9,10 @@
  *
  * A loop may also carry an io_uring (net/uring.h) for completion-based I/O:
  * then each iteration is one io_uring_enter(2) that submits what callbacks
- * queued and waits; the epoll set (wake-ups, UDP, anything added with
- * event_add) is itself watched through the ring and serviced when ready.
+ * queued and waits; the epoll set (wake-ups, UDP, TLS connections, anything
+ * added with event_add) is itself watched through the ring and serviced
+ * when ready, or, while the ring has nothing else in flight, waited for by
+ * epoll_wait alone.
  */
 #ifndef MNEMO_NET_EVENT_H
 #define MNEMO_NET_EVENT_H

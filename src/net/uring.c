@@ -517,3 +517,8 @@ unsigned uring_inflight(const struct uring *u)
 {
     return u->inflight;
 }
+
+bool uring_has_queued(struct uring *u)
+{
+    return io_uring_sq_ready(&u->ring) > 0;
+}

@@ -107,4 +107,7 @@ void uring_set_poll(struct uring *u, unsigned poll_us);
 /* Requests queued or in the kernel whose completion is not yet dispatched. */
 unsigned uring_inflight(const struct uring *u);
 
+/* Is anything queued that the next submission would hand to the kernel? */
+bool uring_has_queued(struct uring *u);
+
 #endif
