@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stddef.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -51,7 +50,6 @@ struct tls_conn {
     bool write_wants_read; /* SSL_write waits for it to be readable */
     size_t wpending;       /* a blocked SSL_write's length, retried with the same bytes */
     BIO *batch;            /* while a send gathers records: the buffer in front of the socket */
-    struct conn *conn;
     struct event_deadline deadline; /* the handshake's, while armed */
 };
 
@@ -398,8 +396,8 @@ static void on_ready(struct event_handler *h, uint32_t events)
  * waited for it. */
 static void on_timer(struct event_deadline *d)
 {
-    struct tls_conn *t = (struct tls_conn *)((char *)d - offsetof(struct tls_conn, deadline));
-    struct conn *c = t->conn;
+    struct conn *c = d->arg;
+    struct tls_conn *t = tc(c);
     if (!t->handshaking)
         return;
     log_debug("TLS handshake timed out (fd %d)", c->fd);
@@ -420,7 +418,6 @@ static int tls_start(struct conn *c)
     }
     t->s = s;
     t->handshaking = true;
-    t->conn = c;
     c->impl = t;
     if (event_add(c->loop, &c->ev, c->fd, EVENT_READ, on_ready, c) != 0) {
         tls_session_free(s);
@@ -430,7 +427,7 @@ static int tls_start(struct conn *c)
     }
     int ms = tls_session_handshake_timeout_ms(s);
     if (ms > 0)
-        event_deadline_add(c->loop, &t->deadline, ms, on_timer);
+        event_deadline_add(c->loop, &t->deadline, ms, on_timer, c);
     return 0;
 }
 

@@ -252,10 +252,11 @@ static int uring_iteration(struct event_loop *loop, int timeout)
 }
 
 void event_deadline_add(struct event_loop *loop, struct event_deadline *d, int ms,
-                        void (*fn)(struct event_deadline *d))
+                        void (*fn)(struct event_deadline *d), void *arg)
 {
     d->at_ms = now_ms() + ms;
     d->fn = fn;
+    d->arg = arg;
     d->armed = true;
     /* From the back: deadlines of one length (all a loop has) come in order. */
     struct event_deadline *after = loop->last;

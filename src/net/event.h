@@ -72,7 +72,8 @@ int event_add(struct event_loop *loop, struct event_handler *h, int fd, uint32_t
 int event_modify(struct event_loop *loop, struct event_handler *h, uint32_t mask);
 void event_del(struct event_loop *loop, struct event_handler *h);
 
-/* A deadline: fn(d) runs in the loop's thread once ms have passed since
+/* A deadline: fn(d) runs in the loop's thread (d->arg is the caller's, as
+ * an event_handler's) once ms have passed since
  * event_deadline_add (to the coarse clock's few milliseconds), unless
  * event_deadline_del came first. The loop keeps its deadlines in one list
  * and waits no longer than the first: a TLS handshake's bound costs no
@@ -83,10 +84,11 @@ struct event_deadline {
     struct event_deadline *prev, *next;
     int64_t at_ms;
     void (*fn)(struct event_deadline *d);
+    void *arg;
     bool armed;
 };
 void event_deadline_add(struct event_loop *loop, struct event_deadline *d, int ms,
-                        void (*fn)(struct event_deadline *d));
+                        void (*fn)(struct event_deadline *d), void *arg);
 void event_deadline_del(struct event_loop *loop, struct event_deadline *d);
 
 /* Call fn(loop, arg) about every interval_ms while the loop runs. */

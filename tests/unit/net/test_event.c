@@ -71,7 +71,7 @@ static int fired[4], nfired;
 
 static void on_deadline(struct event_deadline *d)
 {
-    struct timed *t = (struct timed *)d; /* d is t's first member */
+    struct timed *t = d->arg;
     fired[nfired++] = t->id;
     if (t->last)
         event_loop_stop(t->loop);
@@ -88,7 +88,7 @@ static void test_deadlines_fire_in_order_and_a_deleted_one_never(void **state)
     int ms[4] = {60, 20, 40, 30};
     for (int i = 0; i < 4; i++) {
         t[i].loop = loop;
-        event_deadline_add(loop, &t[i].d, ms[i], on_deadline);
+        event_deadline_add(loop, &t[i].d, ms[i], on_deadline, &t[i]);
     }
     event_deadline_del(loop, &t[3].d);
     event_deadline_del(loop, &t[3].d); /* twice: harmless */
