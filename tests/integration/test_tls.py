@@ -323,6 +323,30 @@ def test_notls_listener_beside_tls(servers, certs, kind):
         assert stat(srv, "mnemo_tls_on_plain_port") == "1"
 
 
+def test_one_worker_serves_tls_and_plain_connections_open_together(servers, certs):
+    """-t 1: one worker's loop holds TLS connections (epoll readiness) and a
+    plain one (io_uring operations) at once, and then TLS ones alone again:
+    it waits on the ring while the plain connection has operations in
+    flight and in epoll_wait alone otherwise; each request gets its reply
+    either way."""
+    plain_port = free_port()
+    srv = servers(certs, flags=["-t", "1"],
+                  listen=lambda p: "127.0.0.1:%d,notls:127.0.0.1:%d" % (p, plain_port))
+    with srv.connect_socket() as t1:
+        assert talk(t1, b"set a 0 0 1\r\n1\r\n") == b"STORED\r\n"
+        with srv.plain_socket(plain_port) as p:
+            for i in range(20):
+                assert talk(p, b"get a\r\n", b"END\r\n") == b"VALUE a 0 1\r\n1\r\nEND\r\n"
+                v = b"%d" % i
+                assert talk(p, b"set b 0 0 %d\r\n%s\r\n" % (len(v), v)) == b"STORED\r\n"
+                assert talk(t1, b"get b\r\n", b"END\r\n") == \
+                    b"VALUE b 0 %d\r\n%s\r\nEND\r\n" % (len(v), v)
+        # the plain connection gone: TLS alone on the worker again
+        assert talk(t1, b"get a\r\n", b"END\r\n") == b"VALUE a 0 1\r\n1\r\nEND\r\n"
+        with srv.connect_socket() as t2:
+            assert talk(t2, b"get b\r\n", b"END\r\n") == b"VALUE b 0 2\r\n19\r\nEND\r\n"
+
+
 def test_tls_client_on_a_server_without_tls(server_factory, certs):
     """The mix-up a counter is for: a client set up for TLS against a plain
     server.  It gets memcached's ERROR (its TLS library says "wrong version
