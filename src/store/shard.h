@@ -40,6 +40,9 @@ struct shard {
     uint64_t expired_unfetched;
     uint64_t get_expired; /* lookups that found only an expired item */
     uint64_t get_flushed; /* ... only a flushed one */
+    /* hits on items of the main and the small queue once the store evicts
+     * (store.c, "adaptive small queue"): written under lock, read without */
+    _Atomic uint64_t hits_main, hits_small;
 } __attribute__((aligned(64)));
 
 /* Set up an empty shard. 0, or -1 when memory is short. */

@@ -81,7 +81,10 @@ struct store_stats {
     uint64_t ghost_hits_small;  /* lookups that missed an item the small queue evicted */
     uint64_t ghost_hits_main;   /* ... that the main queue evicted */
     uint64_t small_queue_share; /* the small queue's share of sealed segments now, in
-                                 * basis points (store.c: adaptive, 10-40%) */
+                                 * basis points (store.c: adaptive, 10-40%, or up to 90%
+                                 * under the high ceiling) */
+    uint64_t small_queue_ceiling; /* the share's upper bound now: 4000 or 9000 */
+    uint64_t hits_main, hits_small; /* hits on items of each queue since the first eviction */
 };
 
 /* The largest max_bytes a store can address: 1 TiB (item locations are

@@ -43,6 +43,10 @@ struct store {
     uint32_t ghost_mask;
     _Atomic bool ghosts_left; /* set once, at the first eviction: the table is in use */
     _Alignas(64) _Atomic uint32_t small_share; /* basis points of sealed segments */
+    _Atomic uint32_t small_ceiling;             /* the share's current upper bound */
+    pthread_mutex_t ceiling_lock;               /* one ceiling update at a time (trylock) */
+    uint64_t seen_hits_main, seen_hits_small;   /* under ceiling_lock */
+    bool ceiling_started;                       /* under ceiling_lock */
     _Atomic uint64_t ghost_hits_small;          /* misses on an item the small queue evicted */
     _Atomic uint64_t ghost_hits_main;           /* ... the main queue evicted */
     pthread_mutex_t maint_lock;
@@ -162,6 +166,17 @@ static inline bool core_in_main_queue(const struct store *s, const struct item *
     const struct arena *a = core_arena_of(s, it);
     return atomic_load_explicit(&a->segs[seg_of(a, it)].queue, memory_order_relaxed) ==
            SEG_Q_MAIN;
+}
+
+/* A lookup hit it: counted by its queue once the store evicts (store.c,
+ * "adaptive small queue"). Under sh's lock, so a load and a store. */
+static inline void core_count_hit(struct store *s, struct shard *sh, const struct item *it)
+{
+    if (!atomic_load_explicit(&s->ghosts_left, memory_order_relaxed))
+        return;
+    _Atomic uint64_t *c = core_in_main_queue(s, it) ? &sh->hits_main : &sh->hits_small;
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
 }
 
 /* A lookup of the key with hash h missed: if an eviction left a ghost of it,

@@ -195,8 +195,11 @@ struct item *store_get(struct store *s, const char *key, size_t nkey,
         } else if (it != NULL) {
             seg_ref(core_arena_of(s, it), it);
         }
-        if (it != NULL)
+        if (it != NULL) {
             get_hit_locked(s, it, o, info, now, created);
+            if (!created && !o->peek)
+                core_count_hit(s, sh, it);
+        }
         pthread_mutex_unlock(&sh->lock);
         if (it == NULL && fresh == NULL && !o->peek)
             core_ghost_miss(s, h); /* once per miss: not again after a vivify round */

@@ -4,7 +4,8 @@
  * reuse, zero-copy safety of held items while their segment is evicted or
  * reclaimed, bounded memory under shifting item sizes, second chances for
  * hot keys, scan resistance (S3-FIFO's small queue), the small queue's
- * share adapting to ghost hits (reads after a delay), readmission of
+ * share adapting to ghost hits (reads after a delay) and its ceiling to
+ * the hits of each queue, readmission of
  * evicted keys set again into the main queue, no cascade of segments kept
  * in place when the reinsertion head is full, writes that succeed when
  * every item was read, dead space reused
@@ -286,7 +287,10 @@ static void test_read_later_hits_from_the_start(void **state)
     assert_true(st.evictions > WRITES / 2);
     assert_int_equal(early_misses, 0);
     assert_int_equal(late_misses, 0);
-    assert_int_equal(st.small_queue_share, 4000); /* no miss moved it */
+    /* no miss moved it; the main queue's items, each read once, are not
+     * read again, so the ceiling rose and the share with it */
+    assert_int_equal(st.small_queue_ceiling, 9000);
+    assert_int_equal(st.small_queue_share, 9000);
 
     /* a scan: writes never read move nothing */
     memset(val, 'l', sizeof(val));
@@ -295,7 +299,7 @@ static void test_read_later_hits_from_the_start(void **state)
         assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
     }
     store_stats(s, &st);
-    assert_int_equal(st.small_queue_share, 4000);
+    assert_int_equal(st.small_queue_share, 9000);
     store_destroy(&s);
 }
 
@@ -334,6 +338,8 @@ static void test_ghosts_move_small_queue_share(void **state)
     store_stats(s, &st);
     assert_true(st.ghost_hits_main > 0);
     assert_int_equal(st.small_queue_share, 1000); /* down to S3-FIFO's 10% */
+    assert_int_equal(st.small_queue_ceiling, 4000); /* the main queue is read */
+    assert_true(st.hits_main > st.hits_small);
     assert_int_equal(last_misses, 0);
 
     int early_misses, late_misses;
@@ -343,6 +349,46 @@ static void test_ghosts_move_small_queue_share(void **state)
     assert_true(st.ghost_hits_small > 100);
     assert_true(st.small_queue_share > 2500);
     assert_int_equal(late_misses, 0); /* the grown one keeps them */
+    store_destroy(&s);
+}
+
+/* Each key read once, half of them soon after their write (in the small
+ * queue, so promoted into the main queue, never read again), half later
+ * than a lap of the 40% small queue: the main queue's segments see no
+ * hits, so the small queue's ceiling rises to 90% and the late reads hit
+ * too, as in an LRU of the whole store (memcaslap's 50/50 mix). With the
+ * ceiling fixed at 40% every late read missed. */
+static void test_idle_main_queue_raises_the_small_queue_ceiling(void **state)
+{
+    enum { SOON = 1000, LATE = 5000, WRITES = 100000, TAIL = 10000 };
+    struct store *s = mk(MB, 1024, true);
+    struct store_stats st;
+    char key[32], val[100];
+    int late_misses = 0, tail_misses = 0;
+
+    memset(val, 'i', sizeof(val));
+    for (int i = 0; i < WRITES; i++) {
+        snprintf(key, sizeof(key), "k:%d", i);
+        assert_int_equal(put(s, key, val, sizeof(val), 0, 0, NULL), STORE_OK);
+        int soon = i - SOON, late = i - LATE;
+        if (soon >= 0 && soon % 2 == 0) {
+            snprintf(key, sizeof(key), "k:%d", soon);
+            assert_true(has(s, key, val, sizeof(val)));
+        }
+        if (late >= 0 && late % 2 == 1) {
+            snprintf(key, sizeof(key), "k:%d", late);
+            bool hit = has(s, key, val, sizeof(val));
+            late_misses += !hit;
+            tail_misses += !hit && i >= WRITES - TAIL;
+        }
+    }
+    store_stats(s, &st);
+    assert_true(st.curr_items < 2 * LATE); /* the late reads need most of the store */
+    assert_true(late_misses > 100);        /* the 40% small queue's lap was too short */
+    assert_int_equal(st.small_queue_ceiling, 9000);
+    assert_true(st.small_queue_share > 6000);
+    assert_true(st.hits_small > 10 * st.hits_main);
+    assert_int_equal(tail_misses, 0);
     store_destroy(&s);
 }
 
@@ -730,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_scan_does_not_flush_promoted_items),
         cmocka_unit_test(test_read_later_hits_from_the_start),
         cmocka_unit_test(test_ghosts_move_small_queue_share),
+        cmocka_unit_test(test_idle_main_queue_raises_the_small_queue_ceiling),
         cmocka_unit_test(test_evicted_key_set_again_is_new),
         cmocka_unit_test(test_full_reinsertion_head_does_not_cascade),
         cmocka_unit_test(test_write_succeeds_when_every_item_was_read),
