@@ -561,15 +561,22 @@ static uint32_t compact_segment(struct store *s, struct arena *a, size_t need, u
  * hits of a main-queue segment; SMALL_SHARE_MAX once it saw at most
  * CEILING_BACK_RATIO times as many, and a share above that comes down at
  * once. The sums are 128 relaxed loads a segment. */
+/* Hits on items of each queue since the first eviction, over every shard. */
+static void queue_hits(const struct store *s, uint64_t *main, uint64_t *small)
+{
+    *main = *small = 0;
+    for (unsigned i = 0; i < SHARD_COUNT; i++) {
+        *main += atomic_load_explicit(&s->shards[i].hits_main, memory_order_relaxed);
+        *small += atomic_load_explicit(&s->shards[i].hits_small, memory_order_relaxed);
+    }
+}
+
 static void update_ceiling(struct store *s, uint32_t small, uint32_t main)
 {
     if (pthread_mutex_trylock(&s->ceiling_lock) != 0)
         return;
-    uint64_t hm = 0, hs = 0;
-    for (unsigned i = 0; i < SHARD_COUNT; i++) {
-        hm += atomic_load_explicit(&s->shards[i].hits_main, memory_order_relaxed);
-        hs += atomic_load_explicit(&s->shards[i].hits_small, memory_order_relaxed);
-    }
+    uint64_t hm, hs;
+    queue_hits(s, &hm, &hs);
     uint64_t dm = hm - s->seen_hits_main, ds = hs - s->seen_hits_small;
     if (!s->ceiling_started) {
         s->ceiling_started = true;
@@ -1215,10 +1222,7 @@ void store_stats(struct store *s, struct store_stats *out)
     out->ghost_hits_main = atomic_load_explicit(&s->ghost_hits_main, memory_order_relaxed);
     out->small_queue_share = atomic_load_explicit(&s->small_share, memory_order_relaxed);
     out->small_queue_ceiling = atomic_load_explicit(&s->small_ceiling, memory_order_relaxed);
-    for (unsigned i = 0; i < SHARD_COUNT; i++) {
-        out->hits_main += atomic_load_explicit(&s->shards[i].hits_main, memory_order_relaxed);
-        out->hits_small += atomic_load_explicit(&s->shards[i].hits_small, memory_order_relaxed);
-    }
+    queue_hits(s, &out->hits_main, &out->hits_small);
 }
 
 void store_stats_reset(struct store *s)
