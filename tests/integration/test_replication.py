@@ -276,6 +276,25 @@ def test_evictions_on_the_primary_do_not_delete_on_the_replica(server_factory):
     assert int(replica.stats()["curr_items"]) > int(primary.stats()["curr_items"])
 
 
+def stop_process(pid):
+    """SIGSTOP pid and wait until every thread of it has stopped: kill()
+    returns once the signal is queued, and a thread in the middle of a
+    system call (the link thread sending an ack) finishes it first."""
+    os.kill(pid, signal.SIGSTOP)
+
+    def all_stopped():
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    st = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                continue  # a thread that just ended
+            if st not in ("T", "t"):
+                return False
+        return True
+    wait_until(all_stopped, 20, "every thread of %d to stop" % pid)
+
+
 def replicas_seen(primary):
     """The primary's view of its replicas: [{addr, state, sent, acked, ...}]."""
     st = repl_stats(primary)
@@ -297,7 +316,7 @@ def test_the_primary_sees_each_replica_acknowledge(server_factory):
         return len(seen) == 2 and all(int(x["acked"]) == end and x["lag_bytes"] == "0" and
                                       x["state"] == "online" for x in seen)
     wait_until(all_acked, 20, "both replicas to acknowledge the whole stream")
-    os.kill(r2.proc.pid, signal.SIGSTOP)
+    stop_process(r2.proc.pid)
     try:
         fill(primary, 500, prefix=b"later")
         end = offset(primary)
@@ -402,7 +421,7 @@ def test_replica_stopped_past_the_backlog_and_its_buffer_syncs_again_in_full(ser
     primary = server_factory("-o", "repl_backlog_size=1", "-o", "repl_buffer_limit=2")
     replica = start_replica(server_factory, primary.port)
     wait_caught_up(primary, replica)
-    os.kill(replica.proc.pid, signal.SIGSTOP)
+    stop_process(replica.proc.pid)
     try:
         # 48 MB of writes through a 1 MB backlog while the replica sleeps:
         # more than the backlog, the 2 MB its feed may hold for it and
@@ -434,7 +453,7 @@ def test_a_stopped_replica_is_held_for_and_continues(server_factory):
         r = replica0(primary)
         return offset(primary) - r["sent"] - r["held"]
 
-    os.kill(replica.proc.pid, signal.SIGSTOP)
+    stop_process(replica.proc.pid)
     try:
         most_held = 0
         for step in range(64):  # 64 x 250 x ~1 KB: 16 MB of stream
@@ -619,7 +638,7 @@ def test_min_replica_acks_timeout_answers_an_error(server_factory):
     replica = start_replica(server_factory, primary.port)
     wait_until(lambda: [x["state"] for x in replicas_seen(primary)] == ["online"], 20,
                "the replica to be online")
-    os.kill(replica.proc.pid, signal.SIGSTOP)
+    stop_process(replica.proc.pid)
     try:
         with primary.client() as w, primary.client() as reader:
             w.send(b"set slow 0 0 1\r\nx\r\n")
