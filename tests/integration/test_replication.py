@@ -277,9 +277,14 @@ def test_evictions_on_the_primary_do_not_delete_on_the_replica(server_factory):
 
 
 def stop_process(pid):
-    """SIGSTOP pid and wait until every thread of it has stopped: kill()
-    returns once the signal is queued, and a thread in the middle of a
-    system call (the link thread sending an ack) finishes it first."""
+    """SIGSTOP pid and wait until every thread of it has stopped (state T
+    in /proc). kill() returns once the signal is queued and one thread
+    (the main one, as a rule) is woken to take it; only when that thread
+    runs does it make the others stop. Until then they go on in user
+    space: the link thread, woken by the stream, applies a write made
+    after kill() and acknowledges it, and min_replica_acks answers STORED
+    where a stopped replica must time it out. (An ack sent before the stop
+    covers only what the replica had then: never a later write.)"""
     os.kill(pid, signal.SIGSTOP)
 
     def all_stopped():
