@@ -137,7 +137,7 @@ ssize_t cli_stream_recv(struct cli_stream *s, void *p, size_t n)
     return -1;
 }
 
-size_t cli_stream_pending(struct cli_stream *s)
+int cli_stream_pending(struct cli_stream *s)
 {
     return s->ssl ? tls_pending(s->ssl) : 0;
 }

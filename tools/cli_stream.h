@@ -30,8 +30,9 @@ int cli_stream_send(struct cli_stream *s, const void *p, size_t n);
 /* Read up to n bytes: how many, 0 at the end, -1 with errno (EAGAIN: the
  * reply timed out, or nothing there on a non-blocking stream). */
 ssize_t cli_stream_recv(struct cli_stream *s, void *p, size_t n);
-/* Bytes a TLS stream holds decrypted (poll does not see them). */
-size_t cli_stream_pending(struct cli_stream *s);
+/* Does a TLS stream hold bytes poll does not see (read ahead from the
+ * socket, or decrypted)? 1 or 0. */
+int cli_stream_pending(struct cli_stream *s);
 void cli_stream_close(struct cli_stream *s);
 
 #endif

@@ -61,8 +61,11 @@ ssize_t tls_read(struct ssl_st *ssl, void *p, size_t n, char *err, size_t errlen
 /* Write up to n bytes: how many were taken (> 0), or a negative tls_rc.
  * A retry after TLS_WANT_* may pass the same bytes from another address. */
 ssize_t tls_write(struct ssl_st *ssl, const void *p, size_t n, char *err, size_t errlen);
-/* Decrypted bytes already buffered by the session (poll does not see them). */
-size_t tls_pending(struct ssl_st *ssl);
+/* Does the session hold bytes it read from the socket and has not handed
+ * out yet (poll does not see them)? 1 or 0. The context reads ahead (one
+ * read(2) takes what the socket holds, not a record's header and then its
+ * body): a reader goes on until this says 0. */
+int tls_pending(struct ssl_st *ssl);
 /* The session to resume on the next connection to the same server (a
  * reference the caller frees with tls_session_free), or NULL. */
 struct ssl_session_st *tls_session(struct ssl_st *ssl);

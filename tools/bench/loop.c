@@ -28,7 +28,6 @@
 #define MAX_EVENTS 256
 #define DRAIN_NS (UINT64_C(2000000000)) /* wait this long for replies after the end */
 #define TICK_NS (UINT64_C(100000000))   /* wake at least this often */
-#define TLS_READS 16 /* TLS records read per wake-up of a connection, at most */
 
 struct inflight {
     uint64_t start;
@@ -307,12 +306,13 @@ static void flush_dirty(struct tctx *t)
     t->ndirty = 0;
 }
 
-/* Read TLS records while there are some, up to TLS_READS (a record is at
- * most 16 KB: one per wake-up would cost an epoll_wait each). */
+/* Read TLS records until the session holds no more: it reads ahead (one
+ * read(2) takes what the socket holds), so records it took in are not
+ * announced by epoll again. The replies outstanding bound the loop. */
 static void on_readable_tls(struct tctx *t, struct conn *c)
 {
     char name[300], why[256] = "";
-    for (int i = 0; i < TLS_READS && !t->fatal; i++) {
+    while (!t->fatal) {
         int want_out = 0;
         ssize_t n = bench_tls_recv(c->tls, t->rbuf, RBUF_SIZE, &want_out, why, sizeof(why));
         if (n == 0)
@@ -325,6 +325,10 @@ static void on_readable_tls(struct tctx *t, struct conn *c)
         if (t->proto->parse(&c->parser, t->rbuf, (size_t)n, on_response, c) < 0)
             fail(t, "%s: bad reply: %s", server_name(t, c->server, name, sizeof(name)),
                  c->parser.error);
+        /* drained: another read would only meet EAGAIN; the socket's
+         * readiness (level-triggered) tells of what comes next */
+        if (!bench_tls_pending(c->tls))
+            return;
     }
 }
 

@@ -113,6 +113,11 @@ ssize_t bench_tls_recv(struct bench_tls_conn *t, void *p, size_t n, int *want_ou
     return result(tls_read(t->ssl, p, n, err, errlen), want_out, err, errlen);
 }
 
+int bench_tls_pending(struct bench_tls_conn *t)
+{
+    return tls_pending(t->ssl);
+}
+
 #else /* a tree without libmnemo: no TLS, said when --tls is given */
 
 int bench_tls_context(const struct bench_options *o, struct ssl_ctx_st **ctx, char *err,
@@ -161,5 +166,11 @@ ssize_t bench_tls_recv(struct bench_tls_conn *t, void *p, size_t n, int *want_ou
 {
     (void)t, (void)p, (void)n, (void)want_out, (void)err, (void)errlen;
     return -1;
+}
+
+int bench_tls_pending(struct bench_tls_conn *t)
+{
+    (void)t;
+    return 0;
 }
 #endif

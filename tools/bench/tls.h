@@ -40,5 +40,8 @@ ssize_t bench_tls_send(struct bench_tls_conn *t, const void *p, size_t n, int *w
                        char *err, size_t errlen);
 ssize_t bench_tls_recv(struct bench_tls_conn *t, void *p, size_t n, int *want_out, char *err,
                        size_t errlen);
+/* Does the session hold bytes it read from the socket and has not handed
+ * out yet (a whole or partial record)? 1 or 0. */
+int bench_tls_pending(struct bench_tls_conn *t);
 
 #endif
