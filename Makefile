@@ -56,8 +56,9 @@ reference:
 # suites against the mnemod of that build (the differential suite also against
 # memcached 1.6.45, MEMCACHED_NEW).
 # The integration suites run twice, once on each of the workers' I/O backends
-# (io_uring, the default, and epoll readiness with -o io_uring=off), so both
-# connection types (net/conn_uring.c, net/conn_epoll.c) pass what they assert.
+# (io_uring, the default, and epoll readiness with -o io_uring=off), so each
+# backend's connection types (net/conn_uring.c and net/conn_tls_uring.c,
+# net/conn_epoll.c and net/conn_tls.c) pass what they assert.
 define run_suite
 	$(2) ctest --test-dir $(1) --output-on-failure -j$(JOBS)
 	MNEMOD=$(CURDIR)/$(1)/mnemod MNEMO_BUILD_DIR=$(CURDIR)/$(1) MEMCACHED_NEW=$(MEMCACHED_NEW) \

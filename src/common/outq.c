@@ -163,12 +163,24 @@ void outq_drop_since(struct outq *q, size_t mark)
     }
 }
 
+size_t outq_iov_from(const struct outq *q, size_t skip, struct iovec *iov, size_t max)
+{
+    size_t i = q->head;
+    while (i < q->count && skip >= q->entries[i].iov.iov_len)
+        skip -= q->entries[i++].iov.iov_len;
+    size_t n = 0;
+    for (; i < q->count && n < max; i++)
+        iov[n++] = q->entries[i].iov;
+    if (n > 0) {
+        iov[0].iov_base = (char *)iov[0].iov_base + skip;
+        iov[0].iov_len -= skip;
+    }
+    return n;
+}
+
 size_t outq_iov(const struct outq *q, struct iovec *iov, size_t max)
 {
-    size_t n = 0;
-    for (size_t i = q->head; i < q->count && n < max; i++)
-        iov[n++] = q->entries[i].iov;
-    return n;
+    return outq_iov_from(q, 0, iov, max);
 }
 
 static void reset_arena(struct outq *q)

@@ -68,6 +68,10 @@ void outq_drop_since(struct outq *q, size_t mark);
 /* Fill iov with up to max entries of unsent data; returns how many. */
 size_t outq_iov(const struct outq *q, struct iovec *iov, size_t max);
 
+/* The same from skip bytes into the unsent data: a TLS connection keeps
+ * what it sealed into records queued until the records are sent. */
+size_t outq_iov_from(const struct outq *q, size_t skip, struct iovec *iov, size_t max);
+
 /* nbytes were written: drop them, releasing the references of fully sent
  * values. When the queue empties, the arena is reset for reuse. */
 void outq_consume(struct outq *q, size_t nbytes);

@@ -1,8 +1,8 @@
 /*
  * conn.c: see conn.h. What every connection type shares: opening (the loop
  * picks the type), closing, the hand-over to the owner's free fn, and
- * naming the peer. The byte moving is in conn_epoll.c, conn_uring.c and
- * conn_tls.c.
+ * naming the peer. The byte moving is in conn_epoll.c, conn_uring.c,
+ * conn_tls.c and conn_tls_uring.c.
  */
 #include "net/conn.h"
 
@@ -41,14 +41,14 @@ int conn_open(struct conn *c, struct event_loop *loop, int fd, const struct conn
     c->impl = NULL;
     c->ev.fd = fd;
     c->ev.mask = 0;
-    /* a socket from a TLS listener has its session filed under fd (tls.h);
-     * TLS is a readiness type, on a loop with a ring too */
+    /* a socket from a TLS listener has its session filed under fd (tls.h) */
     struct tls_session *tls = tls_session_claim(fd);
+    bool ring = event_loop_uring(loop) != NULL;
     if (tls != NULL) {
-        c->type = &conn_type_tls;
+        c->type = ring ? &conn_type_tls_uring : &conn_type_tls;
         c->impl = tls;
     } else {
-        c->type = event_loop_uring(loop) != NULL ? &conn_type_uring : &conn_type_epoll;
+        c->type = ring ? &conn_type_uring : &conn_type_epoll;
     }
     if (c->type->start(c) != 0) {
         close(fd);
@@ -57,6 +57,11 @@ int conn_open(struct conn *c, struct event_loop *loop, int fd, const struct conn
         return -1;
     }
     return 0;
+}
+
+struct tls_stream *conn_tls_take(struct conn *c, int fd)
+{
+    return c->type->tls_take != NULL ? c->type->tls_take(c, fd) : NULL;
 }
 
 void conn_kick(struct conn *c)

@@ -13,13 +13,13 @@
  *               └──── conn_want() ◀──┘  input (or a direct receive)?
  *                                       yield? news of output? close?
  *
- * The loop picks the type of a new connection (conn_open): conn_tls.c for
- * a socket accepted on a TLS listener (net/tls.h), else conn_uring.c
- * (completions on net/uring.c) when the loop has a ring, else conn_epoll.c
- * (readiness). Each keeps its thresholds and tricks to itself.
+ * The loop picks the type of a new connection (conn_open): on a loop with
+ * a ring, conn_uring.c (completions on net/uring.c), or conn_tls_uring.c
+ * for a socket accepted on a TLS listener (net/tls.h); on an epoll-only
+ * loop, conn_epoll.c (readiness), or conn_tls.c. Each keeps its thresholds
+ * and tricks to itself.
  *
- * TLS is a readiness type like conn_epoll.c (on a loop with a ring too,
- * through event_add) whose reads and sends go through OpenSSL, with the
+ * The TLS types put OpenSSL between the socket and the owner, with the
  * handshake before the owner's first event; owners do not change.
  *
  * Lifetime: conn_close() may be called at any time (also from the event
@@ -41,6 +41,7 @@
 
 struct conn;
 struct conn_type;
+struct tls_stream;
 
 /* What the owner's event fn is told. Each call is a wake-up of its own,
  * except that a readiness type calls once per read of a single readiness
@@ -131,6 +132,8 @@ struct conn_type {
     /* The peer, as memcached names it: "tcp:host:port", "tcp6:[host]:port",
      * "unix", or "unknown". */
     void (*describe)(const struct conn *c, char *buf, size_t cap);
+    /* The TLS types' conn_tls_take; NULL for the others. */
+    struct tls_stream *(*tls_take)(struct conn *c, int fd);
 };
 
 /* Take over the accepted socket fd on loop, with the type the loop calls
@@ -175,7 +178,6 @@ void conn_peer_parts(const struct conn *c, char *host, size_t cap, unsigned *por
  * feed a replica's "repl_sync" asks for. c then closes without a
  * close_notify. NULL: c is no TLS connection, it is still shaking hands
  * or has bytes unsent, or no memory. */
-struct tls_stream;
 struct tls_stream *conn_tls_take(struct conn *c, int fd);
 
 /* The type's name ("epoll", "io_uring", "tls"), for logs and tests. */

@@ -1,7 +1,7 @@
 /*
- * conn_tls.c: the TLS connection type, a readiness type like conn_epoll.c
- * (the loop's event_add watch, on epoll-only and io_uring loops alike)
- * whose reads and sends go through OpenSSL:
+ * conn_tls.c: the TLS connection type of an epoll-only loop (-o
+ * io_uring=off; a loop with a ring runs conn_tls_uring.c), a readiness
+ * type like conn_epoll.c whose reads and sends go through OpenSSL:
  *
  *   accept ─▶ handshake (readable/writable as OpenSSL asks; a timer bounds it)
  *                │ done                          │ failed or timed out
@@ -58,58 +58,6 @@ static struct tls_conn *tc(const struct conn *c)
     return c->impl;
 }
 
-/* ---- what a worker thread keeps ------------------------------------------------
- * Replies are many small iovecs; one SSL_write each would make one TLS
- * record (and its header and MAC) each. They are gathered into a buffer of
- * ssl_wbuf_size bytes per worker thread (memcached's ssl_wbuf). The thread
- * also keeps a spare batch (below). Both are freed when the thread ends. */
-
-struct tls_thread {
-    char *wbuf;
-    BIO *spare; /* a batch no connection holds */
-};
-
-static pthread_key_t thread_key;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-
-static void thread_free(void *arg)
-{
-    struct tls_thread *th = arg;
-    free(th->wbuf);
-    BIO_free(th->spare);
-    free(th);
-}
-
-static void thread_key_create(void)
-{
-    (void)pthread_key_create(&thread_key, thread_free);
-}
-
-/* This thread's, made on first use; NULL when out of memory. */
-static struct tls_thread *this_thread(void)
-{
-    pthread_once(&thread_once, thread_key_create);
-    struct tls_thread *th = pthread_getspecific(thread_key);
-    if (th == NULL) {
-        th = calloc(1, sizeof(*th));
-        if (th != NULL && pthread_setspecific(thread_key, th) != 0) {
-            free(th);
-            th = NULL;
-        }
-    }
-    return th;
-}
-
-static char *thread_wbuf(size_t size)
-{
-    struct tls_thread *th = this_thread();
-    if (th == NULL)
-        return NULL;
-    if (th->wbuf == NULL)
-        th->wbuf = malloc(size); /* the size is the process's: never changes */
-    return th->wbuf;
-}
-
 /* ---- records in batches ------------------------------------------------------
  * OpenSSL writes each record to the socket as soon as it is sealed: a
  * queue of 4 KB values leaves in 16 KB write()s, each a trip through the
@@ -125,10 +73,10 @@ static char *thread_wbuf(size_t size)
 
 static BIO *batch_take(void)
 {
-    struct tls_thread *th = this_thread();
-    if (th != NULL && th->spare != NULL) {
-        BIO *b = th->spare;
-        th->spare = NULL;
+    BIO **spare = tls_thread_spare();
+    if (spare != NULL && *spare != NULL) {
+        BIO *b = *spare;
+        *spare = NULL;
         return b;
     }
     BIO *b = BIO_new(BIO_f_buffer());
@@ -166,9 +114,9 @@ static void batch_detach(struct tls_conn *t)
     BIO_free(sock); /* the chain's reference */
     t->batch = NULL;
     BIO_clear_retry_flags(b);
-    struct tls_thread *th = this_thread();
-    if (th != NULL && th->spare == NULL)
-        th->spare = b;
+    BIO **spare = tls_thread_spare();
+    if (spare != NULL && *spare == NULL)
+        *spare = b;
     else
         BIO_free(b);
 }
@@ -243,18 +191,6 @@ static enum conn_io tls_read(struct conn *c, size_t *nread, bool *drained, bool 
     }
 }
 
-/* Gather up to limit bytes of the queue's front into buf. */
-static size_t gather(const struct iovec *iov, size_t n, char *buf, size_t limit)
-{
-    size_t len = 0;
-    for (size_t i = 0; i < n && len < limit; i++) {
-        size_t take = iov[i].iov_len < limit - len ? iov[i].iov_len : limit - len;
-        memcpy(buf + len, iov[i].iov_base, take);
-        len += take;
-    }
-    return len;
-}
-
 /* Send the queue through SSL_write until it is empty or would block, as
  * conn_epoll.c's sock_send; *sent counts plaintext bytes. */
 static enum conn_io tls_send(struct conn *c, size_t *sent)
@@ -280,10 +216,10 @@ static enum conn_io tls_send(struct conn *c, size_t *sent)
             p = iov[0].iov_base;
             len = retry > 0 ? retry : iov[0].iov_len < DIRECT_MAX ? iov[0].iov_len : DIRECT_MAX;
         } else {
-            char *buf = thread_wbuf(wbuf_size);
+            char *buf = tls_thread_wbuf(wbuf_size);
             if (buf == NULL)
                 return CONN_IO_ERROR;
-            len = gather(iov, n, buf, retry > 0 ? retry : wbuf_size);
+            len = tls_gather(iov, n, buf, retry > 0 ? retry : wbuf_size);
             p = buf;
         }
         ERR_clear_error();
@@ -354,16 +290,8 @@ static int handshake(struct conn *c)
         uint32_t mask = e == SSL_ERROR_WANT_READ ? EVENT_READ : EVENT_WRITE;
         return event_modify(c->loop, &c->ev, mask) == 0 ? 0 : -1;
     }
-    /* a plain-text client, an unknown CA, a version below the minimum...:
-     * counted; said only at -vvv (a client could fill the log) */
-    char reason[160] = "connection closed";
-    unsigned long code = ERR_peek_error();
-    if (code != 0)
-        ERR_error_string_n(code, reason, sizeof(reason));
-    log_debug("TLS handshake failed (fd %d): %s", c->fd, reason);
     t->broken = true;
-    ERR_clear_error();
-    tls_session_count(t->s, false);
+    tls_session_handshake_failed(t->s, c->fd, false);
     return -1;
 }
 
@@ -400,9 +328,8 @@ static void on_timer(struct event_deadline *d)
     struct tls_conn *t = tc(c);
     if (!t->handshaking)
         return;
-    log_debug("TLS handshake timed out (fd %d)", c->fd);
     t->broken = true;
-    tls_session_count(t->s, false);
+    tls_session_handshake_failed(t->s, c->fd, true);
     fail(c);
 }
 
@@ -465,10 +392,8 @@ static void tls_close(struct conn *c)
         conn_release(c);
 }
 
-struct tls_stream *conn_tls_take(struct conn *c, int fd)
+static struct tls_stream *tls_take(struct conn *c, int fd)
 {
-    if (c->type != &conn_type_tls)
-        return NULL;
     struct tls_conn *t = tc(c);
     if (t == NULL || t->handshaking || t->broken || t->wpending > 0 || t->batch != NULL ||
         t->s->ssl == NULL)
@@ -496,4 +421,5 @@ const struct conn_type conn_type_tls = {
     .kick = tls_kick,
     .close = tls_close,
     .describe = conn_describe_socket,
+    .tls_take = tls_take,
 };

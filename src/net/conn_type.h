@@ -1,7 +1,6 @@
 /*
  * conn_type.h: what the connection types (conn_epoll.c, conn_uring.c,
- * conn_tls.c) share
- * with conn.c. Owners include net/conn.h only and never learn which type
+ * conn_tls.c, conn_tls_uring.c) share with conn.c. Owners include net/conn.h only and never learn which type
  * runs.
  */
 #ifndef MNEMO_NET_CONN_TYPE_H
@@ -17,6 +16,7 @@
 extern const struct conn_type conn_type_epoll;
 extern const struct conn_type conn_type_uring;
 extern const struct conn_type conn_type_tls;
+extern const struct conn_type conn_type_tls_uring;
 
 /* Call the owner's event fn. False when the owner closed c meanwhile: the
  * type then releases c once nothing is in flight and touches it no more. */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "net/tls_session.h"
 
 /* memcached's session id context, so its session cache and ours agree */
@@ -260,6 +261,64 @@ void tls_server_counters(const struct tls_server *ts, struct tls_counters *out)
     out->handshakes = atomic_load_explicit(&ts->handshakes, memory_order_relaxed);
 }
 
+/* ---- what a worker thread keeps for the connection types -----------------------
+ * Replies are many small iovecs; one SSL_write each would make one TLS
+ * record (and its header and MAC) each. They are gathered into a buffer of
+ * ssl_wbuf_size bytes per worker thread (memcached's ssl_wbuf). The thread
+ * also keeps conn_tls.c's spare batch. Both are freed when the thread ends. */
+
+struct tls_thread {
+    char *wbuf;
+    BIO *spare; /* a batch no connection holds */
+};
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_free(void *arg)
+{
+    struct tls_thread *th = arg;
+    free(th->wbuf);
+    BIO_free(th->spare);
+    free(th);
+}
+
+static void thread_key_create(void)
+{
+    (void)pthread_key_create(&thread_key, thread_free);
+}
+
+/* This thread's, made on first use; NULL when out of memory. */
+static struct tls_thread *this_thread(void)
+{
+    pthread_once(&thread_once, thread_key_create);
+    struct tls_thread *th = pthread_getspecific(thread_key);
+    if (th == NULL) {
+        th = calloc(1, sizeof(*th));
+        if (th != NULL && pthread_setspecific(thread_key, th) != 0) {
+            free(th);
+            th = NULL;
+        }
+    }
+    return th;
+}
+
+char *tls_thread_wbuf(size_t size)
+{
+    struct tls_thread *th = this_thread();
+    if (th == NULL)
+        return NULL;
+    if (th->wbuf == NULL)
+        th->wbuf = malloc(size); /* the size is the process's: never changes */
+    return th->wbuf;
+}
+
+BIO **tls_thread_spare(void)
+{
+    struct tls_thread *th = this_thread();
+    return th != NULL ? &th->spare : NULL;
+}
+
 /* ---- sessions waiting for their conn_open ---------------------------------- */
 
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -356,4 +415,30 @@ void tls_session_count(const struct tls_session *s, bool handshake_ok)
 void tls_session_count_proto_error(const struct tls_session *s)
 {
     atomic_fetch_add_explicit(&s->ts->proto_errors, 1, memory_order_relaxed);
+}
+
+void tls_session_handshake_failed(const struct tls_session *s, int fd, bool timed_out)
+{
+    /* a plain-text client, an unknown CA, a version below the minimum...:
+     * counted; said only at -vvv (a client could fill the log) */
+    char reason[160] = "connection closed";
+    unsigned long code = ERR_peek_error();
+    if (timed_out)
+        snprintf(reason, sizeof(reason), "timed out");
+    else if (code != 0)
+        ERR_error_string_n(code, reason, sizeof(reason));
+    log_debug("TLS handshake failed (fd %d): %s", fd, reason);
+    ERR_clear_error();
+    tls_session_count(s, false);
+}
+
+size_t tls_gather(const struct iovec *iov, size_t n, char *buf, size_t limit)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < limit; i++) {
+        size_t take = iov[i].iov_len < limit - len ? iov[i].iov_len : limit - len;
+        memcpy(buf + len, iov[i].iov_base, take);
+        len += take;
+    }
+    return len;
 }

@@ -69,6 +69,8 @@ struct client {
     bool plain;       /* speak no TLS: send text and read until the end */
     const char *send; /* then read replies until want bytes or the end */
     size_t want;
+    const char *send2; /* then, if set, this and want2 bytes more */
+    size_t want2;
     char *got;
     size_t ngot;
     char subject[128]; /* the server certificate's subject CN */
@@ -79,7 +81,7 @@ struct client {
 static void *client_main(void *arg)
 {
     struct client *cl = arg;
-    size_t cap = cl->want + 1;
+    size_t cap = cl->want + cl->want2 + 1;
     cl->got = calloc(1, cap);
     if (cl->plain) {
         ssize_t ignored = write(cl->fd, cl->send, strlen(cl->send));
@@ -103,6 +105,12 @@ static void *client_main(void *arg)
         while (cl->ngot < cl->want &&
                (n = SSL_read(ssl, cl->got + cl->ngot, (int)(cap - 1 - cl->ngot))) > 0)
             cl->ngot += (size_t)n;
+        if (cl->send2 != NULL && cl->ngot == cl->want) {
+            SSL_write(ssl, cl->send2, (int)strlen(cl->send2));
+            while (cl->ngot < cl->want + cl->want2 &&
+                   (n = SSL_read(ssl, cl->got + cl->ngot, (int)(cap - 1 - cl->ngot))) > 0)
+                cl->ngot += (size_t)n;
+        }
         SSL_shutdown(ssl);
     }
     SSL_free(ssl);
@@ -124,6 +132,9 @@ struct owner {
     bool errored;
     const char *ref;
     size_t ref_len;
+    bool ref_x_only;     /* ref follows only lines that start with x */
+    bool one_per_budget; /* a line costs a unit of budget; yield when it runs out */
+    int yields;
     _Atomic uint64_t bytes_read, bytes_written;
 };
 
@@ -153,10 +164,15 @@ static void on_event(struct conn *c, enum conn_event ev, size_t n)
     }
     const char *nl;
     while (rbuf_len(&c->in) > 0 && (nl = memchr(rbuf_head(&c->in), '\n', rbuf_len(&c->in)))) {
+        if (o->one_per_budget && c->budget-- <= 0) {
+            o->yields++;
+            conn_want(c, CONN_WANT_INPUT | CONN_WANT_YIELD, NULL, 0);
+            return;
+        }
         size_t len = (size_t)(nl - rbuf_head(&c->in)) + 1;
         assert_int_equal(outq_append(&c->out, "ok ", 3), 0);
         assert_int_equal(outq_append(&c->out, rbuf_head(&c->in), len), 0);
-        if (o->ref_len > 0)
+        if (o->ref_len > 0 && (!o->ref_x_only || rbuf_head(&c->in)[0] == 'x'))
             assert_int_equal(outq_append_ref(&c->out, o->ref, o->ref_len, NULL), 0);
         rbuf_consume(&c->in, len);
         o->lines++;
@@ -355,6 +371,59 @@ static void test_large_replies_arrive_whole(void **state)
     assert_int_equal(f->o.bytes_written, want);
 }
 
+/* 500 lines in one burst, an owner that takes 20 a wake-up (its budget)
+ * and yields with the rest buffered: every line is answered, in order,
+ * across the yields. */
+static void test_yields_go_through_a_burst(void **state)
+{
+    struct fixture *f = *state;
+    static char lines[500 * 4 + 1];
+    for (int i = 0; i < 500; i++)
+        snprintf(lines + i * 4, 5, "%03d\n", i);
+    make_server(f, 0, 16384);
+    f->o.one_per_budget = true;
+    open_tls(f);
+    start_client(f, false, lines, 500 * 7);
+    run_until(f, freed);
+    join_client(f);
+    assert_int_equal(f->o.lines, 500);
+    assert_true(f->o.yields >= 500 / 20 - 1);
+    assert_int_equal(f->cl.ngot, 500 * 7);
+    for (int i = 0; i < 500; i++) {
+        char want[8];
+        snprintf(want, sizeof(want), "ok %03d\n", i);
+        assert_memory_equal(f->cl.got + i * 7, want, 7);
+    }
+    assert_false(f->o.errored);
+}
+
+/* A burst of 16 KB replies grows the connection's buffers; once it is out
+ * and the connection idle they are given back (conn_tls_uring.c), and the
+ * session goes on: a small request after it is answered. */
+static void test_small_request_after_a_burst(void **state)
+{
+    struct fixture *f = *state;
+    static char ref[16384];
+    for (size_t i = 0; i < sizeof(ref); i++)
+        ref[i] = (char)('A' + i % 26);
+    make_server(f, 0, 16384);
+    f->o.ref = ref;
+    f->o.ref_len = sizeof(ref);
+    f->o.ref_x_only = true;
+    open_tls(f);
+    size_t per_line = 5 + sizeof(ref);
+    f->cl.send2 = "after\n";
+    f->cl.want2 = 9;
+    start_client(f, false, "x\nx\nx\nx\nx\nx\nx\nx\n", 8 * per_line);
+    run_until(f, freed);
+    join_client(f);
+    assert_int_equal(f->cl.ngot, 8 * per_line + 9);
+    assert_memory_equal(f->cl.got + 7 * per_line + 5, ref, sizeof(ref));
+    assert_memory_equal(f->cl.got + 8 * per_line, "ok after\n", 9);
+    assert_int_equal(f->o.lines, 9);
+    assert_false(f->o.errored);
+}
+
 /* A reload gives new sessions the new certificate; a failed one keeps it. */
 static void test_reload(void **state)
 {
@@ -398,6 +467,8 @@ int main(void)
     make_cert("second", cert2_path, key2_path);
     const struct CMUnitTest tests[] = {
         BOTH(test_handshake_before_the_first_event),
+        BOTH(test_yields_go_through_a_burst),
+        BOTH(test_small_request_after_a_burst),
         BOTH(test_plain_text_fails_the_handshake),
         BOTH(test_stalled_handshake_times_out),
         BOTH(test_large_replies_arrive_whole),
