@@ -180,7 +180,11 @@ size_t outq_iov_from(const struct outq *q, size_t skip, struct iovec *iov, size_
 
 size_t outq_iov(const struct outq *q, struct iovec *iov, size_t max)
 {
-    return outq_iov_from(q, 0, iov, max);
+    /* (outq_iov_from's loop without the skip: every plain send's path) */
+    size_t n = 0;
+    for (size_t i = q->head; i < q->count && n < max; i++)
+        iov[n++] = q->entries[i].iov;
+    return n;
 }
 
 static void reset_arena(struct outq *q)

@@ -439,7 +439,8 @@ static bool deliver(struct conn *c)
             if (h == 0)
                 break;
         }
-        if (!(c->want & CONN_WANT_INPUT) || (t->busy & OP_NOP) || t->eof_told)
+        if (!(c->want & CONN_WANT_INPUT) || (t->busy & OP_NOP) || t->eof_told ||
+            t->s->ssl == NULL) /* taken for a replication feed (tlsu_take) */
             break;
         if (c->budget <= 0) {
             spent = true;
@@ -713,7 +714,12 @@ static struct tls_stream *tlsu_take(struct conn *c, int fd)
         return st;
     }
     ERR_clear_error();
-    SSL_set_bio(t->s->ssl, t->rbio, t->wbio); /* back as they were */
+    if (SSL_get_rbio(t->s->ssl) == t->rbio && SSL_get_wbio(t->s->ssl) == t->wbio) {
+        BIO_free(t->rbio); /* never left: our references go */
+        BIO_free(t->wbio);
+    } else {
+        SSL_set_bio(t->s->ssl, t->rbio, t->wbio); /* back, with our references */
+    }
     return NULL;
 }
 

@@ -79,6 +79,38 @@ static void test_ref_released_after_send(void **state)
     assert_int_equal(r.count, 1);
 }
 
+/* outq_iov_from: the unsent bytes from an offset, across entries, after a
+ * partial consume too (a TLS connection skips what it sealed already). */
+static void test_iov_from_an_offset(void **state)
+{
+    struct released r = {0};
+    struct outq q;
+    outq_init(&q, on_release, &r);
+    static const char value[] = "defgh";
+    int token;
+    assert_int_equal(outq_append(&q, "abc", 3), 0);
+    assert_int_equal(outq_append_ref(&q, value, 5, &token), 0);
+    assert_int_equal(outq_append(&q, "ij", 2), 0);
+    struct iovec iov[4];
+    assert_int_equal(outq_iov_from(&q, 0, iov, 4), 3);
+    assert_int_equal(outq_iov_from(&q, 2, iov, 4), 3);
+    assert_memory_equal(iov[0].iov_base, "c", 1);
+    assert_int_equal(iov[0].iov_len, 1);
+    assert_int_equal(outq_iov_from(&q, 3, iov, 4), 2); /* an entry's end: the next one */
+    assert_memory_equal(iov[0].iov_base, "defgh", 5);
+    assert_int_equal(outq_iov_from(&q, 5, iov, 1), 1); /* max counts from the offset */
+    assert_memory_equal(iov[0].iov_base, "fgh", 3);
+    assert_int_equal(iov[0].iov_len, 3);
+    assert_int_equal(outq_iov_from(&q, 10, iov, 4), 0); /* all of it skipped */
+    outq_consume(&q, 4);
+    assert_int_equal(outq_iov_from(&q, 2, iov, 4), 2);
+    assert_memory_equal(iov[0].iov_base, "gh", 2);
+    assert_int_equal(iov[0].iov_len, 2);
+    assert_memory_equal(iov[1].iov_base, "ij", 2);
+    outq_free(&q);
+    assert_int_equal(r.count, 1);
+}
+
 static void test_free_releases_unsent(void **state)
 {
     struct released r = {0};
@@ -189,6 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copies_coalesce),
         cmocka_unit_test(test_ref_released_after_send),
+        cmocka_unit_test(test_iov_from_an_offset),
         cmocka_unit_test(test_free_releases_unsent),
         cmocka_unit_test(test_empty_ref_released_at_once),
         cmocka_unit_test(test_many_entries_and_large_copy),
