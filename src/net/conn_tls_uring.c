@@ -66,6 +66,12 @@
  * burst of large values grows them, and thousands of idle connections
  * must not each hold what their largest burst needed. */
 #define IDLE_KEEP (32u * 1024)
+/* ... given back this long after they grew (tls_config.idle_trim_ms may
+ * say otherwise), not at once: under load a connection is often idle
+ * between two sends, and growing them back each time costs (given back at
+ * once, pipeline 16 with 4 KB values served 0.28x of plain text instead
+ * of 0.41x). */
+#define TRIM_AFTER_MS 1000
 
 struct tlsu_conn {
     struct tls_session *s;
@@ -88,7 +94,7 @@ struct tlsu_conn {
     size_t wplain;     /* the bytes after them sealed into wbio */
     size_t rpeak, wpeak; /* the most rbio and wbio held since they were made */
     struct uring_op recv_op, send_op, nop_op;
-    struct event_deadline deadline; /* the handshake's, while armed */
+    struct event_deadline deadline; /* the handshake's; after it, the trim's */
 };
 
 static struct tlsu_conn *tc(const struct conn *c)
@@ -293,9 +299,14 @@ static void renew_bio(struct tlsu_conn *t, bool reading)
     }
 }
 
-/* Nothing in flight to send or waiting to be: give back what a burst
- * grew past IDLE_KEEP. */
-static void trim_idle(struct tlsu_conn *t)
+static bool grown(const struct tlsu_conn *t)
+{
+    return t->tx_cap > IDLE_KEEP || t->wpeak > IDLE_KEEP || t->rpeak > IDLE_KEEP;
+}
+
+/* Give back what a burst grew past IDLE_KEEP, if nothing is in flight to
+ * send or waiting to be. */
+static void trim(struct tlsu_conn *t)
 {
     if ((t->busy & OP_SEND) || t->tx_off < t->tx_len || t->s->ssl == NULL)
         return;
@@ -308,6 +319,34 @@ static void trim_idle(struct tlsu_conn *t)
         renew_bio(t, false);
     if (t->rpeak > IDLE_KEEP && cipher_held(t) == 0)
         renew_bio(t, true);
+}
+
+static int trim_after_ms(const struct tlsu_conn *t)
+{
+    int ms = tls_session_idle_trim_ms(t->s);
+    return ms == 0 ? TRIM_AFTER_MS : ms;
+}
+
+static void on_trim(struct event_deadline *d)
+{
+    struct conn *c = d->arg;
+    struct tlsu_conn *t = tc(c);
+    trim(t);
+    if (grown(t)) /* busy just now: look again later */
+        event_deadline_add(c->loop, &t->deadline, trim_after_ms(t), on_trim, c);
+}
+
+/* Buffers grew: trim them a while from now (the handshake's deadline is
+ * done with by then), or at once if so configured. */
+static void trim_later(struct conn *c)
+{
+    struct tlsu_conn *t = tc(c);
+    if (t->handshaking || t->deadline.armed || !grown(t))
+        return;
+    if (trim_after_ms(t) < 0)
+        trim(t);
+    else
+        event_deadline_add(c->loop, &t->deadline, trim_after_ms(t), on_trim, c);
 }
 
 /* ---- acting on c->want ----------------------------------------------------- */
@@ -472,7 +511,7 @@ static bool deliver(struct conn *c)
     t->delivering = false;
     if (act_io(c) != 0 || (spent && held(t) && defer_delivery(c) != 0))
         return queue_failed(c);
-    trim_idle(t);
+    trim_later(c);
     return true;
 }
 
@@ -584,7 +623,7 @@ static void send_done(struct uring_op *op, int res, unsigned flags)
         (void)queue_failed(c);
         return;
     }
-    trim_idle(t);
+    trim_later(c);
 }
 
 static void nop_done(struct uring_op *op, int res, unsigned flags)

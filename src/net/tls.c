@@ -406,6 +406,11 @@ int tls_session_handshake_timeout_ms(const struct tls_session *s)
     return s->ts->cfg.handshake_timeout_ms;
 }
 
+int tls_session_idle_trim_ms(const struct tls_session *s)
+{
+    return s->ts->cfg.idle_trim_ms;
+}
+
 void tls_session_count(const struct tls_session *s, bool handshake_ok)
 {
     atomic_fetch_add_explicit(handshake_ok ? &s->ts->handshakes : &s->ts->handshake_errors, 1,

@@ -9,8 +9,8 @@
  * thread that accepts it from a TLS listener calls tls_server_adopt(fd),
  * which prepares the TLS session and files it under the fd; conn_open (on
  * the worker the fd is handed to) claims it and runs the connection as
- * the TLS type (conn_tls.c), which shakes hands before the owner's first
- * event. Nothing here knows the server that uses it.
+ * a TLS type (conn_tls_uring.c, or conn_tls.c on an epoll-only loop),
+ * which shakes hands before the owner's first event. Nothing here knows the server that uses it.
  */
 #ifndef MNEMO_NET_TLS_H
 #define MNEMO_NET_TLS_H
@@ -34,6 +34,9 @@ struct tls_config {
     bool session_cache;     /* server-side session cache, for resumption */
     size_t wbuf_size;       /* plaintext gathered per SSL_write (one TLS record at 16 KB) */
     int handshake_timeout_ms; /* a handshake not done by then is closed; 0: never */
+    int idle_trim_ms;       /* an io_uring connection gives back buffers a burst grew
+                             * this long after (conn_tls_uring.c); 0: its default,
+                             * negative: at once (the unit tests' way to reach it) */
 };
 
 /* How a listener's connections are verified (memcached's -l prefixes). */

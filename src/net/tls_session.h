@@ -29,6 +29,7 @@ void tls_session_free(struct tls_session *s);
 /* The server's settings and counters, for the connection type. */
 size_t tls_session_wbuf_size(const struct tls_session *s);
 int tls_session_handshake_timeout_ms(const struct tls_session *s);
+int tls_session_idle_trim_ms(const struct tls_session *s);
 void tls_session_count(const struct tls_session *s, bool handshake_ok);
 void tls_session_count_proto_error(const struct tls_session *s);
 /* A handshake failed (or ran out of time): said at -vvv with OpenSSL's
