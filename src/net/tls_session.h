@@ -1,8 +1,8 @@
 /*
- * tls_session.h: what tls.c (the contexts) and conn_tls.c (the connection
- * type) share, inside net/. A session is one accepted socket's OpenSSL
- * object and the server it came from, filed under the fd between the
- * accept and conn_open.
+ * tls_session.h: what tls.c (the contexts) and the TLS connection types
+ * (conn_tls.c, conn_tls_uring.c) share, inside net/. A session is one
+ * accepted socket's OpenSSL object and the server it came from, filed
+ * under the fd between the accept and conn_open.
  */
 #ifndef MNEMO_NET_TLS_SESSION_H
 #define MNEMO_NET_TLS_SESSION_H
