@@ -546,14 +546,10 @@ static void recv_done(struct uring_op *op, int res, unsigned flags)
     if (t->multishot) {
         if (flags & URING_F_BUFFER)
             data = uring_buf(t->ring, URING_BUF_ID(flags));
-        if (!(flags & URING_F_MORE)) {
+        if (uring_multishot_ended(t->ring, flags, &res)) {
             t->busy &= ~OP_RECV;
             t->recv_stopping = false;
             t->no_bufs = res == -ENOBUFS;
-            if (res == -EINVAL) {
-                uring_drop_bufs(t->ring); /* a kernel without multishot receives */
-                res = -EAGAIN;
-            }
         }
     } else {
         t->busy &= ~OP_RECV;

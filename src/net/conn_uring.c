@@ -245,15 +245,11 @@ static void recv_done(struct uring_op *op, int res, unsigned flags)
     if (r->recv_kind == RECV_MULTISHOT) {
         if ((flags & URING_F_BUFFER) && take_arrival(c, r, URING_BUF_ID(flags), res) != 0)
             res = -ENOMEM;
-        if (!(flags & URING_F_MORE)) {
+        if (uring_multishot_ended(r->ring, flags, &res)) {
             r->busy &= ~OP_RECV;
             r->recv_stopping = false;
             /* The ring ran dry: bytes are likely waiting for a plain receive. */
             r->recv_filled = res == -ENOBUFS;
-            if (res == -EINVAL) {
-                uring_drop_bufs(r->ring); /* a kernel without multishot receives */
-                res = -EAGAIN;
-            }
         }
     } else {
         r->busy &= ~OP_RECV;

@@ -513,6 +513,17 @@ void uring_drop_bufs(struct uring *u)
     u->bufs_on = false;
 }
 
+bool uring_multishot_ended(struct uring *u, unsigned flags, int *res)
+{
+    if (flags & URING_F_MORE)
+        return false;
+    if (*res == -EINVAL) {
+        uring_drop_bufs(u);
+        *res = -EAGAIN;
+    }
+    return true;
+}
+
 unsigned uring_inflight(const struct uring *u)
 {
     return u->inflight;

@@ -65,6 +65,11 @@ int uring_prep_send(struct uring *u, struct uring_op *op, int fd, const void *bu
  * receive stays armed. It ends (no URING_F_MORE) at end of stream, on an
  * error, on cancellation, or with -ENOBUFS when no buffer was free. */
 int uring_prep_recv_multishot(struct uring *u, struct uring_op *op, int fd);
+/* A multishot receive's completion (flags, *res): true when it ended. A
+ * kernel without multishot receives ends it with -EINVAL: the ring's
+ * buffers are then dropped (uring_drop_bufs) and *res becomes -EAGAIN, so
+ * the caller queues a plain receive. */
+bool uring_multishot_ended(struct uring *u, unsigned flags, int *res);
 int uring_prep_nop(struct uring *u, struct uring_op *op);
 int uring_prep_poll_in(struct uring *u, struct uring_op *op, int fd);
 
