@@ -1,12 +1,13 @@
 /*
  * log.c: see log.h.
  *
- * Locks, in the order they may nest: io_lock (the file, the buffer being
- * written, `written`), then buf_lock (the buffer being appended to). The
- * mutation hook runs under a store shard lock and takes buf_lock only, so
- * records of one key enter the buffer in the order the store made them.
- * The sync thread fsyncs holding neither (sync_lock only guards its own
- * state), so a worker writing never waits for an fsync.
+ * Locks, in the order they may nest: buf_lock (the ring's tail: where the
+ * next record goes), then seg_lock (the segments, the ring's state slots,
+ * what is flushed). The mutation hook runs under a store shard lock and
+ * takes buf_lock only, so records of one key enter the ring in the order
+ * the store made them. The sync thread writes and fsyncs holding neither
+ * (sync_lock only guards its own state), so a worker appending never waits
+ * for the disk, unless the ring is full.
  */
 #include "persist/log.h"
 
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,50 +29,80 @@
 #include "persist/fileio.h"
 #include "persist/logfile.h"
 #include "persist/pagewin.h"
-
-#define BUF_INITIAL (1u << 20)
+#include "persist/tailring.h"
 
 /* Pages of the log on disk leave the page cache in steps of at least this
- * after an fsync. */
+ * after an fsync (written without O_DIRECT only). */
 #define DROP_STEP (1u << 20)
 
+/*
+ * Each write to the disk costs a request to the device (on a VM, an exit
+ * to the hypervisor: measured, a tenth of the machine when the ring went
+ * out every 200 µs in pieces of a few KB). So between fsyncs (everysec,
+ * no) the sync thread writes whole blocks only, once FLUSH_MIN of them
+ * wait; the rest (the last, partial block) goes with the fsync, or stays
+ * in the ring, which outlives the process anyway (and goes at least once
+ * a second, as the OS would write back a page cache). While appenders
+ * came in the last ACTIVE_MS, the sync thread looks for more every POLL_US
+ * without being woken (a wake per loop turn of a worker would cost it
+ * what the ring saves); quieter, every QUIET_POLL_US while anything
+ * waits; with nothing waiting it sleeps until an appender wakes it.
+ */
+#define FLUSH_MIN (1u << 20)
+#define POLL_US 2000
+#define QUIET_POLL_US 10000
+#define ACTIVE_MS 50
+#define IDLE_MS 100
+
+struct seg {
+    uint64_t seq;
+    uint64_t ino;  /* of its file (the ring names it so) */
+    int fd;        /* fsync, truncate; writes when dfd < 0 */
+    int dfd;       /* the same file opened O_DIRECT, or -1 */
+    uint64_t base; /* the stream position of its offset 0 */
+    uint64_t end;  /* where it ends (the previous segment only) */
+};
 
 struct plog {
     char dir[4096];
     enum plog_fsync policy;
+    struct tailring *ring;
+    char *bounce; /* one aligned block: a flush's last, partial one */
 
     pthread_mutex_t buf_lock;
-    char *buf; /* appended to */
-    size_t len, cap;
-    uint64_t appended; /* LSN at the end of buf */
-    uint64_t records;
+    pthread_cond_t room_cond; /* appenders wait for room in the ring */
+    int room_waiters;
+    uint64_t tail; /* stream position past the last record */
+    uint64_t records, record_bytes;
+    char *scratch; /* a record that wraps around the ring's end is encoded here */
+    size_t scratch_cap;
+    _Atomic uint64_t appended; /* tail, for the sync thread and `written` */
+    _Atomic uint64_t room;     /* appenders store below it: kept + ring size */
 
-    pthread_mutex_t io_lock;
-    char *wbuf; /* taken from buf, being written (kept while a write fails) */
-    size_t wlen, wcap;
-    uint64_t wend; /* LSN at the end of wbuf */
-    int fd;
-    uint64_t seq;
-    uint64_t off; /* where the next write goes in the segment */
-    uint64_t stream_at; /* everysec, no: off past which the sync thread streams (io_lock) */
-    _Atomic bool stream_due; /* it should */
+    pthread_mutex_t seg_lock;
+    pthread_cond_t seg_cond; /* io_busy went to 0 */
+    struct seg cur, prev;
+    bool has_prev; /* a rotation's old segment, until it is fsynced */
+    int io_busy;   /* the sync thread uses a segment's fds outside the lock */
+    uint64_t flushed; /* positions below it are in their segment files */
+    uint64_t seen_end; /* `appended` as the last flush round read it: a record's end */
+    struct tailring_state state;
+    uint64_t win_seq;   /* sync thread only: the segment whose page-cache */
+    struct pagewin win; /*   window this is (buffered writes), */
+    uint64_t alloc_end; /*   and up to where it is allocated ahead */
 
-    _Atomic uint64_t written;
+    _Atomic uint64_t written; /* flushed, published */
     _Atomic uint64_t durable;
     _Atomic int failing; /* errno of a failure not yet recovered from */
 
     pthread_mutex_t sync_lock;
     pthread_cond_t sync_cond;
     bool stop;
-    bool syncing; /* an fdatasync of fd is running outside the locks */
-    bool rotating; /* the old segment's fsync is pending: durable stays put */
+    _Atomic bool asleep; /* the sync thread waits to be woken */
     int64_t last_fsync_us;      /* sync thread only: how long the last fsync took, */
-    uint64_t last_batch_writes; /*   how many writes it covered, */
+    uint64_t last_batch_writes; /*   how many commits it covered, */
     uint64_t last_batch_bytes;  /*   how many bytes, */
-    uint64_t writes_synced;     /*   and the write count it covered up to */
-    uint64_t win_seq;           /*   the segment whose page-cache window */
-    struct pagewin win;         /*   this is, */
-    uint64_t alloc_end;         /*   and up to where it is allocated ahead */
+    uint64_t writes_synced;     /*   and the commit count it covered up to */
     bool thread_started;
     pthread_t thread;
     plog_durable_fn on_durable;
@@ -78,6 +110,8 @@ struct plog {
 
     /* statistics (relaxed) */
     _Atomic uint64_t st_bytes, st_writes, st_fsyncs, st_fsync_usec, st_errors;
+    _Atomic uint64_t commits; /* plog_write calls with always: batches waiting for an fsync */
+    _Atomic uint64_t st_tail_waits; /* appends that waited for room in the ring */
     _Atomic uint64_t st_hist[PLOG_FSYNC_BUCKETS];
     _Atomic int last_errno;
 };
@@ -89,13 +123,33 @@ static int64_t now_usec(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static uint64_t align_down(uint64_t x)
+{
+    return x & ~(uint64_t)(TAILRING_ALIGN - 1);
+}
+
+/*
+ * With appendfsync always every batch waits for its fsync: a direct write
+ * and then the fsync are two trips to the device where a write() into the
+ * page cache and the fsync that writes it out are one (measured: 21.5k
+ * sets/s from 32 writers against 77k for Redis, 10 writes per fsync). So
+ * there the sync thread writes through the page cache, and drops the pages
+ * once fsynced.
+ */
+static bool uses_direct(enum plog_fsync policy)
+{
+    return policy != PLOG_FSYNC_ALWAYS;
+}
+
 static void seg_path(const char *dir, uint64_t seq, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/log.%016" PRIx64, dir, seq);
 }
 
-/* Create a segment with its header, fsynced with the directory. */
-static int segment_create(const char *dir, uint64_t seq, char *err, size_t errlen)
+/* Create a segment with its header, fsynced with the directory, and open
+ * it again for direct writes (`direct`) where the file system takes them. */
+static int segment_create(const char *dir, uint64_t seq, bool direct, struct seg *out,
+                          char *err, size_t errlen)
 {
     char path[4200];
     seg_path(dir, seq, path, sizeof(path));
@@ -112,7 +166,32 @@ static int segment_create(const char *dir, uint64_t seq, char *err, size_t errle
         unlink(path);
         return -1;
     }
-    return fd;
+    memset(out, 0, sizeof(*out));
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        out->ino = (uint64_t)st.st_ino;
+    out->seq = seq;
+    out->fd = fd;
+    /* The ring's pages go to the disk without a copy into the page cache
+     * (whose new pages cost more than the copy, pagewin.h); a file system
+     * without direct I/O (or wanting more alignment than the ring's
+     * blocks have) takes buffered writes. */
+    out->dfd = direct ? open(path, O_WRONLY | O_DIRECT | O_CLOEXEC) : -1;
+    size_t align, mem_align;
+    if (out->dfd >= 0 && (!fileio_dio_align(out->dfd, &align, &mem_align) ||
+                          align > TAILRING_ALIGN || mem_align > TAILRING_ALIGN)) {
+        close(out->dfd);
+        out->dfd = -1;
+    }
+    return 0;
+}
+
+static void segment_close(struct seg *s)
+{
+    if (s->dfd >= 0)
+        close(s->dfd);
+    close(s->fd);
+    s->fd = s->dfd = -1;
 }
 
 /* Broadcast: the sync thread and plog_wait_durable()'s callers share it. */
@@ -135,49 +214,17 @@ static void note_failure(struct plog *l, int e)
             l->on_durable(l->arg);
     }
     wake_sync(l);
+    /* appenders waiting for room: the ring will not drain for now */
+    pthread_mutex_lock(&l->buf_lock);
+    if (l->room_waiters > 0)
+        pthread_cond_broadcast(&l->room_cond);
+    pthread_mutex_unlock(&l->buf_lock);
 }
 
 static void note_recovered(struct plog *l)
 {
     if (atomic_exchange(&l->failing, 0) != 0)
         log_error("persist: the append log is written again; writes are accepted");
-}
-
-/* Write everything buffered up to now (io_lock held). 0 or -1 (errno). */
-static int write_pending(struct plog *l)
-{
-    for (int round = 0; round < 2; round++) {
-        if (l->wlen == 0) {
-            /* Take the appended records; the empty buffer goes to the appenders. */
-            pthread_mutex_lock(&l->buf_lock);
-            char *b = l->wbuf;
-            size_t c = l->wcap;
-            l->wbuf = l->buf;
-            l->wcap = l->cap;
-            l->wlen = l->len;
-            l->wend = l->appended;
-            l->buf = b;
-            l->cap = c;
-            l->len = 0;
-            pthread_mutex_unlock(&l->buf_lock);
-            if (l->wlen == 0)
-                return 0;
-        }
-        if (fileio_pwrite_all(l->fd, l->wbuf, l->wlen, l->off) != 0) {
-            int e = errno;
-            note_failure(l, e);
-            errno = e;
-            return -1;
-        }
-        l->off += l->wlen;
-        atomic_fetch_add_explicit(&l->st_bytes, l->wlen, memory_order_relaxed);
-        atomic_fetch_add_explicit(&l->st_writes, 1, memory_order_relaxed);
-        l->wlen = 0;
-        atomic_store_explicit(&l->written, l->wend, memory_order_release);
-        /* A retry after a failure wrote the old records first: go round
-         * once more for what was appended meanwhile. */
-    }
-    return 0;
 }
 
 int plog_wait_durable(struct plog *l, uint64_t lsn)
@@ -190,60 +237,92 @@ int plog_wait_durable(struct plog *l, uint64_t lsn)
     return ok ? 0 : -1;
 }
 
+/* Wait (buf_lock held) until n bytes fit at the tail, with the 4-byte end
+ * mark after them; false when they never will (bigger than the ring, or
+ * the ring cannot drain while the log is failing). */
+static bool make_room(struct plog *l, uint64_t n)
+{
+    if (n + 4 > l->ring->size - TAILRING_ALIGN)
+        return false;
+    bool waited = false;
+    while (l->tail + n + 4 > atomic_load_explicit(&l->room, memory_order_acquire)) {
+        if (atomic_load(&l->failing) != 0)
+            return false;
+        if (!waited)
+            atomic_fetch_add_explicit(&l->st_tail_waits, 1, memory_order_relaxed);
+        waited = true;
+        l->room_waiters++;
+        atomic_store(&l->asleep, false);
+        wake_sync(l);
+        pthread_cond_wait(&l->room_cond, &l->buf_lock);
+        l->room_waiters--;
+    }
+    return true;
+}
+
+/* Store n bytes at the tail (room made), the end mark first: a mnemod
+ * killed in between leaves the old end mark in front of them. */
+static void put_at_tail(struct plog *l, const char *src, size_t n)
+{
+    static const char end_mark[4];
+    tailring_write(l->ring, l->tail + n, end_mark, sizeof(end_mark));
+    atomic_signal_fence(memory_order_seq_cst); /* the compiler keeps the order */
+    if (src != NULL)
+        tailring_write(l->ring, l->tail, src, n);
+    l->tail += n;
+}
+
 uint64_t plog_append(struct plog *l, const struct rec *r)
 {
     size_t need = rec_size(r);
     pthread_mutex_lock(&l->buf_lock);
-    if (l->len + need > l->cap) {
-        size_t cap = l->cap ? l->cap : BUF_INITIAL;
-        while (cap < l->len + need)
-            cap *= 2;
-        char *b = realloc(l->buf, cap);
-        if (b == NULL) {
-            pthread_mutex_unlock(&l->buf_lock);
-            note_failure(l, ENOMEM);
-            return 0;
-        }
-        l->buf = b;
-        l->cap = cap;
+    if (!make_room(l, need)) {
+        pthread_mutex_unlock(&l->buf_lock);
+        note_failure(l, atomic_load(&l->failing) ? atomic_load(&l->failing) : EFBIG);
+        return 0;
     }
-    rec_encode(r, l->buf + l->len);
-    l->len += need;
-    l->appended += need;
+    uint64_t at = l->tail & (l->ring->size - 1);
+    if (at + need <= l->ring->size) {
+        /* the common case: encoded in place, after the end mark moved on */
+        put_at_tail(l, NULL, need);
+        rec_encode(r, l->ring->data + at);
+    } else {
+        if (need > l->scratch_cap) {
+            char *b = realloc(l->scratch, need);
+            if (b == NULL) {
+                pthread_mutex_unlock(&l->buf_lock);
+                note_failure(l, ENOMEM);
+                return 0;
+            }
+            l->scratch = b;
+            l->scratch_cap = need;
+        }
+        rec_encode(r, l->scratch);
+        put_at_tail(l, l->scratch, need);
+    }
     l->records++;
-    uint64_t lsn = l->appended;
+    l->record_bytes += need;
+    uint64_t lsn = l->tail;
+    atomic_store_explicit(&l->appended, lsn, memory_order_release);
     pthread_mutex_unlock(&l->buf_lock);
+    if (atomic_load_explicit(&l->asleep, memory_order_relaxed) && atomic_exchange(&l->asleep, false))
+        wake_sync(l);
     return lsn;
 }
 
 int plog_write(struct plog *l, uint64_t lsn)
 {
-    if (atomic_load_explicit(&l->written, memory_order_acquire) >= lsn)
-        return 0;
-    pthread_mutex_lock(&l->io_lock);
-    int rc = 0;
-    if (atomic_load_explicit(&l->written, memory_order_relaxed) < lsn)
-        rc = write_pending(l);
-    bool stream = l->policy != PLOG_FSYNC_ALWAYS && l->off >= l->stream_at;
-    if (stream)
-        l->stream_at = l->off + PLOG_STREAM_STEP;
-    pthread_mutex_unlock(&l->io_lock);
-    if (stream) {
-        atomic_store(&l->stream_due, true);
+    (void)lsn; /* appended is written: the ring outlives the process */
+    if (l->policy == PLOG_FSYNC_ALWAYS) {
+        atomic_fetch_add_explicit(&l->commits, 1, memory_order_relaxed);
         wake_sync(l);
     }
-    if (rc == 0) {
-        if (atomic_load(&l->failing) != 0 && l->policy != PLOG_FSYNC_ALWAYS)
-            note_recovered(l);
-        if (l->policy == PLOG_FSYNC_ALWAYS)
-            wake_sync(l);
-    }
-    return rc;
+    return 0;
 }
 
 uint64_t plog_written(const struct plog *l)
 {
-    return atomic_load_explicit(&l->written, memory_order_acquire);
+    return atomic_load_explicit(&l->appended, memory_order_acquire);
 }
 
 uint64_t plog_durable(const struct plog *l)
@@ -273,17 +352,23 @@ static void count_fsync(struct plog *l, int64_t usec)
 }
 
 /*
- * The log is read back only by recovery: its pages need not stay in
- * memory, where they would crowd out the page cache of the machine a cache
- * runs on (gigabytes an hour under a steady write load). So once fsynced
- * they are dropped, and between fsyncs (everysec, no) the sync thread
- * streams the log to disk behind the writers and drops it (stream_round),
- * so that it holds a few megabytes of the page cache and the next writes
- * land in pages freed a moment ago (pagewin.h; measured at pipeline 16
- * with 4 KB sets, the worker's system time fell from about 2.7 to 2.0 µs
- * a set). The last, partial page stays: it is written again. Sync thread
- * only.
+ * The segment's blocks are allocated ahead of the writes (fallocate with
+ * FALLOC_FL_KEEP_SIZE, by the sync thread): a write into blocks the file
+ * already owns skips the file system's allocation at write time (measured
+ * for buffered writes at pipeline 16 with 4 KB sets: a tenth of the
+ * writer's time, bench/results/2026-12-05-232000-persist-allocate-ahead.md).
+ * The file's size stays that of what is written, so recovery and
+ * `mnemo-cli check` read it as before; the blocks past the end go back
+ * with a truncate to the segment's size when it is closed or rotated, or
+ * after a crash when recovery has read it. On a file system with little
+ * room left nothing is reserved ahead: the room belongs to what is
+ * written (and to snapshots). A failure is harmless: the write itself
+ * then meets the full disk and reports it.
  */
+#define ALLOC_AHEAD (32u << 20)
+#define ALLOC_MIN_FREE (1ull << 30)
+
+/* The sync thread's bookkeeping for segment seq (started anew for each). */
 static struct pagewin *window(struct plog *l, uint64_t seq)
 {
     if (seq != l->win_seq) {
@@ -294,126 +379,202 @@ static struct pagewin *window(struct plog *l, uint64_t seq)
     return &l->win;
 }
 
-static void drop_synced_pages(struct plog *l, int fd, uint64_t seq, uint64_t end)
-{
-    pagewin_drop_synced(window(l, seq), fd, end, DROP_STEP);
-}
-
-/*
- * The segment's blocks are allocated ahead of the writers (fallocate with
- * FALLOC_FL_KEEP_SIZE, by the sync thread): a write into blocks the file
- * already owns skips ext4's delayed-allocation bookkeeping (reserving the
- * block, charging the quota, recording a delayed extent) that otherwise
- * runs in the worker's write() for every new page (measured at pipeline
- * 16 with 4 KB sets: a tenth of the worker's time; 7-18% more sets a
- * second once allocated ahead, bench/results/2026-12-05-232000-persist-
- * allocate-ahead.md). The file's size stays that of its records, so
- * recovery and `mnemo-cli check` read it as before; the blocks past the
- * end go back with a truncate to that size when the segment is closed or
- * rotated, or after a crash when recovery has read it. On a
- * file system with little room left nothing is reserved ahead: the room
- * belongs to what is written (and to snapshots). A failure is harmless:
- * the write itself then meets the full disk and reports it.
- */
-#define ALLOC_AHEAD (32u << 20)
-#define ALLOC_MIN_FREE (1ull << 30)
-
-/* After window(l, seq) for the same segment (it starts alloc_end anew). */
-static void allocate_ahead(struct plog *l, int fd, uint64_t end)
+/* After window(l, s->seq). */
+static void allocate_ahead(struct plog *l, const struct seg *s, uint64_t end)
 {
     if (l->alloc_end >= end + ALLOC_AHEAD / 2)
         return;
     struct statvfs vfs;
-    if (fstatvfs(fd, &vfs) != 0 || (uint64_t)vfs.f_bavail * vfs.f_frsize < ALLOC_MIN_FREE)
+    if (fstatvfs(s->fd, &vfs) != 0 || (uint64_t)vfs.f_bavail * vfs.f_frsize < ALLOC_MIN_FREE)
         return;
     uint64_t from = l->alloc_end > end ? l->alloc_end : end;
-    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(end + ALLOC_AHEAD - from)) == 0)
+    if (fallocate(s->fd, FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(end + ALLOC_AHEAD - from)) == 0)
         l->alloc_end = end + ALLOC_AHEAD;
 }
 
-/* The segment is closed at `size`: the blocks allocated ahead past it go. */
-static void give_back_ahead(int fd, uint64_t seq, uint64_t size)
+/* The segment is closed at `size`: the blocks allocated ahead past it go
+ * (and the zeros a direct write put after its last record). */
+static void cut_to_size(const struct seg *s, uint64_t size)
 {
-    if (ftruncate(fd, (off_t)size) != 0)
+    if (ftruncate(s->fd, (off_t)size) != 0)
         log_warn("persist: cannot give back the space past the end of log segment %016" PRIx64
-                 ": %s", seq, strerror(errno));
+                 ": %s", s->seq, strerror(errno));
 }
 
-/* Stream the segment written so far to disk, behind the writers (everysec,
- * no). Called with sync_lock held; returns with it. */
-static void stream_round(struct plog *l)
+/* Write stream positions [from, to) of the ring at their offsets in s,
+ * whole blocks only (direct writes), in at most two pieces (the ring's
+ * end). 0 or -1 (errno). */
+static int write_ring(struct plog *l, int fd, const struct seg *s, uint64_t from, uint64_t to)
 {
-    atomic_store(&l->stream_due, false);
-    pthread_mutex_unlock(&l->sync_lock);
-    /* As in sync_round: fd under io_lock, used outside it marked `syncing`
-     * (a rotation waits for that before it closes fd). */
-    pthread_mutex_lock(&l->io_lock);
-    int fd = l->fd;
-    uint64_t seq = l->seq, end = l->off;
-    pthread_mutex_lock(&l->sync_lock);
-    l->syncing = true;
-    pthread_mutex_unlock(&l->sync_lock);
-    pthread_mutex_unlock(&l->io_lock);
-    pagewin_advance(window(l, seq), fd, end, PLOG_STREAM_STEP);
-    allocate_ahead(l, fd, end);
-    pthread_mutex_lock(&l->sync_lock);
-    l->syncing = false;
-    pthread_cond_broadcast(&l->sync_cond);
+    while (from < to) {
+        uint64_t at = from & (l->ring->size - 1);
+        uint64_t n = to - from;
+        if (at + n > l->ring->size)
+            n = l->ring->size - at;
+        if (fileio_pwrite_all(fd, l->ring->data + at, n, from - s->base) != 0)
+            return -1;
+        atomic_fetch_add_explicit(&l->st_writes, 1, memory_order_relaxed);
+        from += n;
+    }
+    return 0;
 }
 
-/* One round of the sync thread: retry a failed write, then fsync what is
- * written and not yet durable. Called with sync_lock held; returns with it. */
+/* Write [from, to) into s: direct, whole blocks from the ring, the
+ * last partial block through the bounce block with zeros after the end
+ * (the next flush writes that block again); buffered where the file
+ * system takes no direct writes. 0 or -1 (errno). Sync thread, its
+ * segment marked io_busy. */
+static int flush_to(struct plog *l, const struct seg *s, uint64_t from, uint64_t to)
+{
+    struct pagewin *win = window(l, s->seq);
+    if (s->dfd < 0) {
+        if (write_ring(l, s->fd, s, from, to) != 0)
+            return -1;
+        if (l->policy != PLOG_FSYNC_ALWAYS) /* always: dropped once fsynced */
+            pagewin_advance(win, s->fd, to - s->base, PLOG_STREAM_STEP);
+    } else {
+        uint64_t a = align_down(from), full = align_down(to);
+        if (full > a && write_ring(l, s->dfd, s, a, full) != 0)
+            return -1;
+        if (to > full) {
+            memset(l->bounce, 0, TAILRING_ALIGN);
+            tailring_read(l->ring, full, l->bounce, (size_t)(to - full));
+            if (fileio_pwrite_all(s->dfd, l->bounce, TAILRING_ALIGN, full - s->base) != 0)
+                return -1;
+            atomic_fetch_add_explicit(&l->st_writes, 1, memory_order_relaxed);
+        }
+    }
+    allocate_ahead(l, s, to - s->base);
+    atomic_fetch_add_explicit(&l->st_bytes, to - from, memory_order_relaxed);
+    return 0;
+}
+
+static void io_done(struct plog *l)
+{
+    pthread_mutex_lock(&l->seg_lock);
+    l->io_busy--;
+    pthread_cond_broadcast(&l->seg_cond);
+}
+
+/* The ring may be overwritten up to `kept`: say so in its state first
+ * (recovery trusts the ring only from there on), then to the appenders.
+ * kept is a record's end at or before flushed (a flush of whole blocks
+ * ends inside a record, whose start the salvage must still find in the
+ * ring): flushed itself when it is one (at_an_end: all appended, a
+ * segment's end or start), else the end the last round saw, when the
+ * disk has it. seg_lock held. */
+static void publish_kept(struct plog *l, uint64_t end, bool at_an_end)
+{
+    uint64_t kept = l->state.kept;
+    if (at_an_end)
+        kept = l->flushed;
+    else if (l->seen_end <= l->flushed && l->seen_end > kept)
+        kept = l->seen_end;
+    l->seen_end = end;
+    if (kept == l->state.kept)
+        return;
+    l->state.kept = kept;
+    tailring_publish(l->ring, &l->state);
+    /* not into kept's block: the next direct write starts at that block's
+     * beginning and takes it from the ring again */
+    atomic_store_explicit(&l->room, align_down(kept) + l->ring->size, memory_order_release);
+}
+
+/* Write what the appenders added since the last round (the previous
+ * segment's rest first, after a rotation): all of it, or (!all) whole
+ * blocks once FLUSH_MIN of them wait. Bytes written, or -1. */
+static int64_t flush_round(struct plog *l, bool all)
+{
+    uint64_t end = atomic_load_explicit(&l->appended, memory_order_acquire);
+    pthread_mutex_lock(&l->seg_lock);
+    uint64_t start = l->flushed;
+    struct seg s = l->cur;
+    uint64_t to = end;
+    if (l->has_prev && l->flushed < l->prev.end) {
+        s = l->prev;
+        to = l->prev.end;
+    } else {
+        if (l->flushed < l->cur.base)
+            l->flushed = l->cur.base; /* the padding between segments */
+        if (!all)
+            to = align_down(end) >= l->flushed + FLUSH_MIN ? align_down(end) : l->flushed;
+    }
+    bool at_an_end = to == end || to == l->prev.end || to == l->cur.base;
+    int64_t rc = 0;
+    if (to > l->flushed) {
+        /* the write outside the lock: appenders rotating need it */
+        uint64_t from = l->flushed;
+        l->io_busy++;
+        pthread_mutex_unlock(&l->seg_lock);
+        int w = flush_to(l, &s, from, to);
+        int e = errno;
+        io_done(l);
+        if (w != 0) {
+            pthread_mutex_unlock(&l->seg_lock);
+            note_failure(l, e);
+            return -1;
+        }
+        l->flushed = to;
+    }
+    if (l->flushed != start) {
+        publish_kept(l, end, at_an_end);
+        atomic_store_explicit(&l->written, l->flushed, memory_order_release);
+        rc = (int64_t)(l->flushed - start);
+    }
+    pthread_mutex_unlock(&l->seg_lock);
+    if (rc > 0) {
+        pthread_mutex_lock(&l->buf_lock);
+        if (l->room_waiters > 0)
+            pthread_cond_broadcast(&l->room_cond);
+        pthread_mutex_unlock(&l->buf_lock);
+        wake_sync(l); /* a rotation may wait for the previous segment */
+    }
+    return rc;
+}
+
+/* fsync what is flushed: the current segment, and a rotation's old one
+ * while it is there (the rotating thread fsyncs and closes it; if its
+ * fsync failed, this one is the retry); while the log is failing, also
+ * with nothing new: that fsync ends the failure. */
 static void sync_round(struct plog *l)
 {
-    pthread_mutex_unlock(&l->sync_lock);
-    if (atomic_load(&l->failing) != 0) {
-        pthread_mutex_lock(&l->io_lock);
-        int rc = write_pending(l);
-        pthread_mutex_unlock(&l->io_lock);
-        if (rc != 0) {
-            pthread_mutex_lock(&l->sync_lock);
-            return;
-        }
-        if (l->policy != PLOG_FSYNC_ALWAYS) /* always: once the fsync below succeeds */
-            note_recovered(l);
+    pthread_mutex_lock(&l->seg_lock);
+    uint64_t target = l->flushed;
+    struct seg s = l->cur, prev = l->prev;
+    bool has_prev = l->has_prev;
+    bool due = target > atomic_load(&l->durable) || atomic_load(&l->failing) != 0;
+    if (!due) {
+        pthread_mutex_unlock(&l->seg_lock);
+        return;
     }
-    /* fd and the target under io_lock; the fsync itself outside it, marked
-     * `syncing` so a rotation does not close fd under us. */
-    pthread_mutex_lock(&l->io_lock);
-    uint64_t target = atomic_load(&l->written);
-    int fd = l->fd;
-    uint64_t seq = l->seq, end = l->off;
-    pthread_mutex_lock(&l->sync_lock);
-    bool due = l->policy != PLOG_FSYNC_NO && !l->rotating && target > atomic_load(&l->durable);
-    l->syncing = due;
-    pthread_mutex_unlock(&l->sync_lock);
-    pthread_mutex_unlock(&l->io_lock);
-    if (due) {
-        uint64_t writes = atomic_load_explicit(&l->st_writes, memory_order_relaxed);
-        l->last_batch_bytes = target - atomic_load(&l->durable);
-        l->last_batch_writes = writes - l->writes_synced;
-        l->writes_synced = writes;
-        int64_t t0 = now_usec();
-        int rc = fdatasync(fd);
-        int e = errno;
-        l->last_fsync_us = now_usec() - t0;
-        count_fsync(l, l->last_fsync_us);
-        if (rc == 0) {
-            /* durable only grows: a rotation may have moved it further */
-            uint64_t d = atomic_load(&l->durable);
-            while (d < target && !atomic_compare_exchange_weak(&l->durable, &d, target))
-                ;
-            note_recovered(l);
-            drop_synced_pages(l, fd, seq, end);
-        } else {
-            note_failure(l, e);
-        }
-        if (l->on_durable != NULL)
-            l->on_durable(l->arg);
+    l->io_busy++; /* a rotation closes no fd of ours meanwhile */
+    pthread_mutex_unlock(&l->seg_lock);
+    uint64_t writes = atomic_load_explicit(&l->commits, memory_order_relaxed);
+    l->last_batch_bytes = target - atomic_load(&l->durable);
+    l->last_batch_writes = writes - l->writes_synced;
+    l->writes_synced = writes;
+    int64_t t0 = now_usec();
+    int rc = has_prev ? fdatasync(prev.fd) : 0;
+    if (rc == 0)
+        rc = fdatasync(s.fd);
+    int e = errno;
+    l->last_fsync_us = now_usec() - t0;
+    count_fsync(l, l->last_fsync_us);
+    if (rc == 0 && s.dfd < 0 && target > s.base)
+        pagewin_drop_synced(window(l, s.seq), s.fd, target - s.base, DROP_STEP);
+    io_done(l);
+    pthread_mutex_unlock(&l->seg_lock);
+    if (rc == 0) {
+        uint64_t d = atomic_load(&l->durable);
+        while (d < target && !atomic_compare_exchange_weak(&l->durable, &d, target))
+            ;
+        note_recovered(l);
+    } else {
+        note_failure(l, e);
     }
-    pthread_mutex_lock(&l->sync_lock);
-    l->syncing = false;
-    pthread_cond_broadcast(&l->sync_cond);
+    wake_sync(l); /* plog_wait_durable's callers */
+    if (l->on_durable != NULL)
+        l->on_durable(l->arg);
 }
 
 /*
@@ -439,6 +600,7 @@ static void add_us(struct timespec *t, int64_t us)
     t->tv_nsec %= 1000000000L;
 }
 
+/* sync_lock held */
 static void gather(struct plog *l)
 {
     if (l->last_batch_writes < 2)
@@ -446,14 +608,14 @@ static void gather(struct plog *l)
     int64_t budget = l->last_fsync_us < GATHER_MAX_US ? l->last_fsync_us : GATHER_MAX_US;
     int64_t start = now_usec();
     while (!l->stop && now_usec() - start < budget) {
-        uint64_t before = atomic_load(&l->written);
+        uint64_t before = atomic_load(&l->appended);
         if (before - atomic_load(&l->durable) >= l->last_batch_bytes)
             break; /* as much as last time: the batch is back */
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         add_us(&until, GATHER_QUIET_US);
         pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
-        if (atomic_load(&l->written) == before)
+        if (atomic_load(&l->appended) == before)
             break; /* quiet: this is the batch */
     }
 }
@@ -461,137 +623,233 @@ static void gather(struct plog *l)
 static void *sync_main(void *arg)
 {
     struct plog *l = arg;
-    bool waiting = false, waiting_failing = false; /* for the deadline below */
-    struct timespec deadline;
+    int64_t last_sync = now_usec(), last_data = 0, last_all = last_sync;
+    uint64_t last_seen = 0; /* appended, as the last round saw it */
     pthread_mutex_lock(&l->sync_lock);
     while (!l->stop) {
         bool failing = atomic_load(&l->failing) != 0;
-        if (!failing && atomic_load(&l->stream_due)) {
-            stream_round(l);
-            continue;
-        }
-        /* "no" keeps the thread only to stream and to retry failed writes. */
-        if (l->rotating || (!failing && (l->policy == PLOG_FSYNC_NO ||
-                                         (l->policy == PLOG_FSYNC_ALWAYS &&
-                                          atomic_load(&l->written) <= atomic_load(&l->durable))))) {
-            pthread_cond_wait(&l->sync_cond, &l->sync_lock);
-            continue;
-        }
-        if (l->policy == PLOG_FSYNC_ALWAYS && !failing)
+        if (l->policy == PLOG_FSYNC_ALWAYS && !failing &&
+            atomic_load(&l->appended) > atomic_load(&l->durable))
             gather(l);
-        if (l->policy == PLOG_FSYNC_EVERYSEC || failing) {
-            /* One deadline per second however often streaming wakes us; a
-             * failure (or its end) starts a deadline of its own. */
-            if (!waiting || failing != waiting_failing)
-                clock_deadline_ms(&deadline, CLOCK_REALTIME, failing ? PLOG_RETRY_MS : 1000);
-            waiting = true;
-            waiting_failing = failing;
-            int rc = pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &deadline);
-            if (l->stop)
-                break;
-            if (rc != ETIMEDOUT && !failing)
-                continue; /* streaming, a failure, or a rotation: look again */
-            waiting = false;
+        pthread_mutex_unlock(&l->sync_lock);
+        int64_t now = now_usec();
+        bool fsync_due = l->policy != PLOG_FSYNC_NO &&
+                         (l->policy == PLOG_FSYNC_ALWAYS || failing || now - last_sync >= 1000000);
+        /* all of it at least once a second (with "no" too: the OS then
+         * has it, as it would have every write()) */
+        bool all = fsync_due || now - last_all >= 1000000;
+        int64_t wrote = flush_round(l, all);
+        if (all && wrote >= 0)
+            last_all = now;
+        uint64_t seen = atomic_load(&l->appended);
+        if (seen != last_seen) { /* the appenders are busy */
+            last_data = now;
+            last_seen = seen;
         }
-        sync_round(l);
+        if (wrote >= 0 && fsync_due) {
+            sync_round(l);
+            last_sync = now;
+        } else if (wrote >= 0 && failing && l->policy == PLOG_FSYNC_NO) {
+            note_recovered(l);
+        }
+        pthread_mutex_lock(&l->sync_lock);
+        if (l->stop || wrote > 0)
+            continue;
+        /* Nothing new: look again soon while the log is busy, else sleep
+         * until an appender (or a rotation, or plog_write with always)
+         * wakes us; everysec also for its next fsync, a failure to retry. */
+        bool pending = atomic_load(&l->appended) != atomic_load(&l->written);
+        int64_t wait_us;
+        if (atomic_load(&l->failing) != 0) {
+            wait_us = PLOG_RETRY_MS * 1000;
+        } else if (pending) { /* less than FLUSH_MIN: soon, or with the next "all" */
+            int64_t left = 1000000 - (now - last_all);
+            wait_us = now - last_data < ACTIVE_MS * 1000 ? POLL_US : QUIET_POLL_US;
+            if (left < wait_us)
+                wait_us = left > 0 ? left : 0;
+        } else if (l->policy == PLOG_FSYNC_EVERYSEC &&
+                   atomic_load(&l->written) > atomic_load(&l->durable)) {
+            int64_t left = 1000000 - (now - last_sync);
+            wait_us = left > 0 ? left : 0;
+        } else {
+            wait_us = IDLE_MS * 1000;
+            atomic_store(&l->asleep, true);
+            if (atomic_load(&l->appended) != atomic_load(&l->written))
+                wait_us = POLL_US; /* an appender came meanwhile */
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        add_us(&until, wait_us);
+        pthread_cond_timedwait(&l->sync_cond, &l->sync_lock, &until);
+        atomic_store(&l->asleep, false);
     }
     pthread_mutex_unlock(&l->sync_lock);
     return NULL;
 }
 
-int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durable_fn on_durable,
-              void *arg, struct plog **out, char *err, size_t errlen)
+/* The segment s begins at the tail: its header (as in its file) goes into
+ * the ring at the next block's start. buf_lock held, room made. */
+static void start_segment(struct plog *l, struct seg *s)
+{
+    uint64_t pad = (TAILRING_ALIGN - (l->tail & (TAILRING_ALIGN - 1))) & (TAILRING_ALIGN - 1);
+    put_at_tail(l, NULL, pad); /* the padding's bytes are never read */
+    s->base = l->tail;
+    char head[LOGFILE_HEADER];
+    logfile_header_encode(s->seq, head);
+    put_at_tail(l, head, sizeof(head));
+    atomic_store_explicit(&l->appended, l->tail, memory_order_release);
+}
+
+int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, uint64_t max_record,
+              plog_durable_fn on_durable, void *arg, struct plog **out, char *err,
+              size_t errlen)
 {
     struct plog *l = calloc(1, sizeof(*l));
-    if (l == NULL) {
+    if (l == NULL || posix_memalign((void **)&l->bounce, TAILRING_ALIGN, TAILRING_ALIGN) != 0) {
+        free(l);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     snprintf(l->dir, sizeof(l->dir), "%s", dir);
     l->policy = policy;
-    l->seq = seq;
-    l->off = LOGFILE_HEADER;
-    l->stream_at = LOGFILE_HEADER + PLOG_STREAM_STEP;
     l->on_durable = on_durable;
     l->arg = arg;
     pthread_mutex_init(&l->buf_lock, NULL);
-    pthread_mutex_init(&l->io_lock, NULL);
+    pthread_cond_init(&l->room_cond, NULL);
+    pthread_mutex_init(&l->seg_lock, NULL);
+    pthread_cond_init(&l->seg_cond, NULL);
     pthread_mutex_init(&l->sync_lock, NULL);
     pthread_cond_init(&l->sync_cond, NULL);
-    l->fd = segment_create(dir, seq, err, errlen);
-    if (l->fd < 0) {
-        free(l);
-        return -1;
+    uint64_t ring = PLOG_RING_MIN;
+    while (ring < 4 * max_record)
+        ring *= 2;
+    if (tailring_create(dir, ring, &l->ring, err, errlen) != 0)
+        goto fail;
+    if (segment_create(dir, seq, uses_direct(policy), &l->cur, err, errlen) != 0) {
+        tailring_remove(&l->ring);
+        goto fail;
     }
+    atomic_store(&l->room, l->ring->size);
+    start_segment(l, &l->cur);
+    l->state.cur_seq = seq;
+    l->state.cur_ino = l->cur.ino;
+    l->state.cur_base = l->cur.base;
+    atomic_store(&l->written, l->tail);
+    atomic_store(&l->durable, l->tail);
+    l->flushed = 0; /* the first block is written again, header and all */
+    atomic_store(&l->room, l->ring->size);
+    tailring_publish(l->ring, &l->state); /* kept 0 */
     if (pthread_create(&l->thread, NULL, sync_main, l) != 0) {
         snprintf(err, errlen, "cannot start the log's sync thread");
-        close(l->fd);
-        free(l);
-        return -1;
+        segment_close(&l->cur);
+        tailring_remove(&l->ring);
+        goto fail;
     }
     l->thread_started = true;
     *out = l;
     return 0;
+fail:
+    free(l->bounce);
+    free(l);
+    return -1;
+}
+
+/* The sync thread writes out the rotation's old segment; fsync it, give
+ * back what was allocated past its end, close it and let durable move
+ * past it. 0, or -1 with errno (it stays, for the next rotation; the sync
+ * thread fsyncs it with the current one meanwhile). Called by the
+ * rotating thread only. */
+static int finish_prev(struct plog *l)
+{
+    pthread_mutex_lock(&l->seg_lock);
+    uint64_t end = l->prev.end;
+    pthread_mutex_unlock(&l->seg_lock);
+    pthread_mutex_lock(&l->sync_lock);
+    pthread_cond_broadcast(&l->sync_cond);
+    while (atomic_load(&l->written) < end && atomic_load(&l->failing) == 0 && !l->stop)
+        pthread_cond_wait(&l->sync_cond, &l->sync_lock);
+    pthread_mutex_unlock(&l->sync_lock);
+    if (atomic_load(&l->written) < end) {
+        errno = atomic_load(&l->failing) ? atomic_load(&l->failing) : EIO;
+        return -1;
+    }
+    pthread_mutex_lock(&l->seg_lock);
+    struct seg old = l->prev; /* the sync thread is done with it */
+    pthread_mutex_unlock(&l->seg_lock);
+    if (fdatasync(old.fd) != 0)
+        return -1;
+    cut_to_size(&old, end - old.base);
+    pthread_mutex_lock(&l->seg_lock);
+    while (l->io_busy > 0)
+        pthread_cond_wait(&l->seg_cond, &l->seg_lock);
+    segment_close(&l->prev);
+    l->has_prev = false;
+    uint64_t d = atomic_load(&l->durable);
+    while (d < end && !atomic_compare_exchange_weak(&l->durable, &d, end))
+        ;
+    pthread_mutex_unlock(&l->seg_lock);
+    wake_sync(l);
+    return 0;
 }
 
 /*
- * The pause a rotation makes workers wait through is one ordinary write:
- * the new segment is made (header, fsync, directory fsync) before any
- * lock, and the old one is fsynced after the switch. Until that fsync is
- * done the sync thread does not move `durable` (rotating), so no reply
+ * The pause a rotation makes appenders wait through is the few bytes of
+ * the new segment's start in the ring: the new segment is made (header,
+ * fsync, directory fsync) before any lock, and the old one is written
+ * out by the sync thread and fsynced after the switch. While the old one
+ * is open the sync thread fsyncs it before the current one, so no reply
  * held for a record of the old segment leaves before it is on disk.
  * Rotations come one at a time (the snapshotter's lock).
  */
 int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
 {
-    uint64_t next = l->seq + 1;
-    int fd = segment_create(l->dir, next, err, errlen);
-    if (fd < 0)
+    if (l->has_prev && finish_prev(l) != 0) { /* rotating thread: has_prev is ours */
+        int e = errno;
+        note_failure(l, e);
+        snprintf(err, errlen, "cannot fsync log segment %016" PRIx64 ": %s", l->prev.seq,
+                 strerror(e));
         return -1;
-    pthread_mutex_lock(&l->io_lock);
-    if (write_pending(l) != 0) {
-        snprintf(err, errlen, "cannot finish log segment %016" PRIx64 ": %s", l->seq,
-                 strerror(errno));
-        pthread_mutex_unlock(&l->io_lock);
-        close(fd);
+    }
+    pthread_mutex_lock(&l->seg_lock);
+    uint64_t next = l->cur.seq + 1;
+    pthread_mutex_unlock(&l->seg_lock);
+    struct seg s;
+    if (segment_create(l->dir, next, uses_direct(l->policy), &s, err, errlen) != 0)
+        return -1;
+    pthread_mutex_lock(&l->buf_lock);
+    if (!make_room(l, TAILRING_ALIGN + LOGFILE_HEADER)) {
+        pthread_mutex_unlock(&l->buf_lock);
+        snprintf(err, errlen, "cannot finish log segment %016" PRIx64 ": %s", l->cur.seq,
+                 strerror(atomic_load(&l->failing) ? atomic_load(&l->failing) : ENOSPC));
         char path[4200];
         seg_path(l->dir, next, path, sizeof(path));
+        segment_close(&s);
         unlink(path);
         return -1;
     }
-    uint64_t old_written = atomic_load(&l->written);
-    pthread_mutex_lock(&l->sync_lock);
-    while (l->syncing)
-        pthread_cond_wait(&l->sync_cond, &l->sync_lock);
-    int old = l->fd;
-    uint64_t old_seq = l->seq, old_off = l->off;
-    l->fd = fd;
-    l->seq = next;
-    l->off = LOGFILE_HEADER;
-    l->stream_at = LOGFILE_HEADER + PLOG_STREAM_STEP;
-    l->rotating = true;
-    pthread_mutex_unlock(&l->sync_lock);
-    pthread_mutex_unlock(&l->io_lock);
+    uint64_t old_end = l->tail;
+    start_segment(l, &s);
+    pthread_mutex_lock(&l->seg_lock);
+    l->prev = l->cur;
+    l->prev.end = old_end;
+    l->has_prev = true;
+    l->cur = s;
+    l->state.prev_seq = l->prev.seq;
+    l->state.prev_ino = l->prev.ino;
+    l->state.prev_base = l->prev.base;
+    l->state.prev_end = old_end;
+    l->state.cur_seq = next;
+    l->state.cur_ino = s.ino;
+    l->state.cur_base = s.base;
+    tailring_publish(l->ring, &l->state);
+    pthread_mutex_unlock(&l->seg_lock);
+    pthread_mutex_unlock(&l->buf_lock);
 
-    int rc = fdatasync(old);
-    int e = errno;
-    if (rc == 0) { /* all of it is on disk (see drop_synced_pages) */
-        (void)posix_fadvise(old, 0, 0, POSIX_FADV_DONTNEED);
-        give_back_ahead(old, old_seq, old_off);
-    }
-    close(old);
-    pthread_mutex_lock(&l->sync_lock);
-    l->rotating = false;
-    if (rc == 0) {
-        uint64_t d = atomic_load(&l->durable);
-        while (d < old_written && !atomic_compare_exchange_weak(&l->durable, &d, old_written))
-            ;
-    }
-    pthread_cond_broadcast(&l->sync_cond);
-    pthread_mutex_unlock(&l->sync_lock);
-    if (rc != 0) {
+    if (finish_prev(l) != 0) {
+        int e = errno;
         note_failure(l, e);
-        snprintf(err, errlen, "cannot fsync log segment %016" PRIx64 ": %s", old_seq, strerror(e));
+        snprintf(err, errlen, "cannot fsync log segment %016" PRIx64 ": %s", l->prev.seq,
+                 strerror(e));
         return -1;
     }
     if (l->on_durable != NULL)
@@ -603,15 +861,18 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen)
 void plog_stats(struct plog *l, struct plog_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    pthread_mutex_lock(&l->io_lock);
-    out->seq = l->seq;
-    out->segment_bytes = l->off;
-    pthread_mutex_unlock(&l->io_lock);
     pthread_mutex_lock(&l->buf_lock);
     out->records = l->records;
+    out->bytes = l->record_bytes;
+    uint64_t tail = l->tail;
     pthread_mutex_unlock(&l->buf_lock);
-    out->bytes = atomic_load_explicit(&l->st_bytes, memory_order_relaxed);
+    pthread_mutex_lock(&l->seg_lock);
+    out->seq = l->cur.seq;
+    out->segment_bytes = tail - l->cur.base;
+    pthread_mutex_unlock(&l->seg_lock);
+    out->flushed_bytes = atomic_load_explicit(&l->st_bytes, memory_order_relaxed);
     out->writes = atomic_load_explicit(&l->st_writes, memory_order_relaxed);
+    out->tail_waits = atomic_load_explicit(&l->st_tail_waits, memory_order_relaxed);
     out->fsyncs = atomic_load_explicit(&l->st_fsyncs, memory_order_relaxed);
     out->fsync_usec_total = atomic_load_explicit(&l->st_fsync_usec, memory_order_relaxed);
     for (int i = 0; i < PLOG_FSYNC_BUCKETS; i++)
@@ -634,17 +895,29 @@ void plog_close(struct plog **lp)
         pthread_mutex_unlock(&l->sync_lock);
         pthread_join(l->thread, NULL);
     }
-    pthread_mutex_lock(&l->io_lock);
-    if (write_pending(l) != 0 || fdatasync(l->fd) != 0)
-        log_error("persist: closing the append log: %s", strerror(errno));
-    else
-        give_back_ahead(l->fd, l->seq, l->off);
-    pthread_mutex_unlock(&l->io_lock);
-    close(l->fd);
-    free(l->buf);
-    free(l->wbuf);
+    /* Everything appended into its segment (a rotation's old one first),
+     * fsynced; only then may the ring go. */
+    int rc = 0;
+    for (int round = 0; round < 3 && rc == 0; round++)
+        rc = flush_round(l, true) < 0 ? -1 : 0;
+    bool all = rc == 0 && l->flushed == atomic_load(&l->appended) && !l->has_prev;
+    if (all && fdatasync(l->cur.fd) == 0) {
+        cut_to_size(&l->cur, l->tail - l->cur.base);
+        tailring_remove(&l->ring);
+    } else {
+        log_error("persist: closing the append log: %s; its tail stays in %s for the next start",
+                  strerror(errno ? errno : EIO), l->ring->path);
+        tailring_leave(&l->ring);
+    }
+    if (l->has_prev)
+        segment_close(&l->prev);
+    segment_close(&l->cur);
+    free(l->scratch);
+    free(l->bounce);
     pthread_mutex_destroy(&l->buf_lock);
-    pthread_mutex_destroy(&l->io_lock);
+    pthread_cond_destroy(&l->room_cond);
+    pthread_mutex_destroy(&l->seg_lock);
+    pthread_cond_destroy(&l->seg_cond);
     pthread_mutex_destroy(&l->sync_lock);
     pthread_cond_destroy(&l->sync_cond);
     free(l);

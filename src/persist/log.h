@@ -1,22 +1,21 @@
 /*
- * log.h: the append log's writer — records gathered in memory by any
- * thread, written to the current segment by group commit, fsynced by
- * policy in a thread of its own.
+ * log.h: the append log's writer — records stored by any thread into the
+ * log's tail in shared memory (tailring.h), written to the current segment
+ * and fsynced by policy in a thread of its own.
  *
- *   any thread: plog_append ──▶ buffer (lock)      lsn = bytes appended so far
- *   a worker, before its replies leave:
- *       plog_write(lsn) ──▶ one write() of everything buffered by anyone
- *   sync thread: fdatasync when written > durable (always: at once;
- *       everysec: once a second); then on_durable() so held replies go;
- *       between fdatasyncs (everysec, no), every PLOG_STREAM_STEP written:
- *       hand the log to writeback and drop it from the page cache behind
- *       the writers (pagewin.h), so it holds about two steps of it
+ *   any thread: plog_append ──▶ the ring (lock)     lsn = its stream position
+ *       stored there, a record outlives a kill -9: it counts as written
+ *   sync thread: writes the ring's new bytes to the segment (O_DIRECT
+ *       where the file system has it), behind the writers; fdatasync when
+ *       written > durable (always: at once; everysec: once a second); then
+ *       on_durable() so held replies go
  *
- * A position in the log is an LSN: the count of record bytes appended
- * since the writer opened (it runs across segments). Writes are pwrite()s
- * at the file offset the log keeps, so a write cut short by a full disk is
- * simply written again over its own remains once room is back; the records
- * stay buffered until then (nothing unlogged is forgotten).
+ * A position in the log is an LSN: a position in the stream of segment
+ * bytes the ring holds (it runs across segments, with padding between
+ * them). A write cut short by a full disk is written again over its own
+ * remains once room is back; the records stay in the ring until then
+ * (nothing unlogged is forgotten), and the writers wait for room only
+ * when the ring is full.
  */
 #ifndef MNEMO_PERSIST_LOG_H
 #define MNEMO_PERSIST_LOG_H
@@ -33,8 +32,14 @@ enum plog_fsync {
     PLOG_FSYNC_ALWAYS    /* replies wait for the fdatasync that covers them */
 };
 
-/* See above: the log's stretch of streaming to disk between fsyncs. */
+/* Written without O_DIRECT (a file system without it), the log is handed
+ * to writeback and dropped from the page cache every this many bytes
+ * (pagewin.h). */
 #define PLOG_STREAM_STEP (4u << 20)
+
+/* The ring of the log's tail in shared memory (tailring.h): this much, or
+ * more (a power of two) so that it holds 4 of the biggest records. */
+#define PLOG_RING_MIN (16u << 20)
 
 /* fsync latency buckets, microseconds: <=100, <=1000, <=10000, <=100000, more */
 #define PLOG_FSYNC_BUCKETS 5
@@ -43,8 +48,10 @@ struct plog_stats {
     uint64_t seq;            /* the current segment */
     uint64_t segment_bytes;  /* its size */
     uint64_t records;        /* appended */
-    uint64_t bytes;          /* written to segments */
+    uint64_t bytes;          /* of records appended */
+    uint64_t flushed_bytes;  /* written from the ring to segments */
     uint64_t writes;         /* write calls that wrote something */
+    uint64_t tail_waits;     /* appends that waited for room in the ring (the disk behind) */
     uint64_t fsyncs;
     uint64_t fsync_usec_total;
     uint64_t fsync_hist[PLOG_FSYNC_BUCKETS];
@@ -59,25 +66,27 @@ struct plog;
  * failure makes waiting pointless); it must only wake someone. */
 typedef void (*plog_durable_fn)(void *arg);
 
-/* Create segment DIR/log.<seq> (it must not exist), write its header and
- * fsync it and the directory; start the sync thread (with "no" it only
- * streams and retries failed writes). 0, or
- * -1 with err set. */
-int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, plog_durable_fn on_durable,
-              void *arg, struct plog **out, char *err, size_t errlen);
+/* Make the ring (tailring_create: salvage what an earlier mnemod left
+ * first), sized for records of up to max_record bytes; create segment DIR/log.<seq> (it must not exist), write its
+ * header and fsync it and the directory; start the sync thread. 0, or -1
+ * with err set. */
+int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, uint64_t max_record,
+              plog_durable_fn on_durable, void *arg, struct plog **out, char *err,
+              size_t errlen);
 
-/* Buffer one record. Returns the LSN just past it. Thread-safe; never
- * blocks on I/O (it may wait for another thread's memcpy). On failure to
- * grow the buffer, marks the log failing and returns 0. */
+/* Store one record in the ring. Returns the LSN just past it. Thread-safe;
+ * waits only while the ring is full (the disk behind). A record bigger
+ * than half the ring, or a full ring while the log is failing: marks the
+ * log failing and returns 0. */
 uint64_t plog_append(struct plog *l, const struct rec *r);
 
-/* Make sure everything up to lsn is written to the segment (not fsynced):
- * if not yet, write everything buffered, for every thread (group commit).
- * 0, or -1 when a write failed (errno set; the records stay buffered and
- * the sync thread retries them every PLOG_RETRY_MS). */
+/* Before replies for records up to lsn leave: they are in the ring, which
+ * outlives the process, so this only wakes the sync thread with always
+ * (whose fsync the replies wait for). 0. */
 int plog_write(struct plog *l, uint64_t lsn);
 
-/* The LSN written so far, and the LSN on disk for sure (fsynced). */
+/* The LSN appended so far (in the ring: written), and the LSN on disk for
+ * sure (fsynced). */
 uint64_t plog_written(const struct plog *l);
 uint64_t plog_durable(const struct plog *l);
 
@@ -96,7 +105,9 @@ int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen);
 
 void plog_stats(struct plog *l, struct plog_stats *out);
 
-/* Write what is buffered, fsync, stop the thread, close. Sets *l NULL. */
+/* Write what the ring holds, fsync, stop the thread, close; the ring goes
+ * once all of it is on disk (else it stays for the next start's salvage).
+ * Sets *l NULL. */
 void plog_close(struct plog **l);
 
 #define PLOG_RETRY_MS 100

@@ -5,18 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "persist/fileio.h"
-
-/* Where statx cannot tell the alignment O_DIRECT needs: a page, which
- * covers every logical block size in use. */
-#define DEFAULT_ALIGN 4096u
 
 /* Buffered only: hand what is written to writeback every this many bytes
  * (RocksDB's bytes_per_sync): a snapshot of a large cache otherwise leaves
@@ -30,35 +24,6 @@ static size_t round_up(size_t n, size_t a)
     return (n + a - 1) / a * a;
 }
 
-/* The alignment direct I/O on fd needs (offsets and lengths in *align,
- * the buffer's address in *mem_align): true, or false when direct I/O
- * would gain nothing or cannot be had after all. tmpfs takes O_DIRECT
- * since Linux 6.6 but its pages are the file: the bytes are copied into
- * them all the same, so it is written as before (and the padding of a
- * direct tail would be for nothing). A DIOALIGN of 0: no direct I/O. */
-static bool dio_align(int fd, size_t *align, size_t *mem_align)
-{
-    struct statfs fs;
-    if (fstatfs(fd, &fs) == 0 && fs.f_type == TMPFS_MAGIC)
-        return false;
-    *align = DEFAULT_ALIGN;
-    *mem_align = DEFAULT_ALIGN;
-#ifdef STATX_DIOALIGN
-    struct statx stx;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
-        (stx.stx_mask & STATX_DIOALIGN) != 0) {
-        if (stx.stx_dio_offset_align == 0)
-            return false;
-        *align = stx.stx_dio_offset_align;
-        /* The buffer stays page-aligned even where less would do: a
-         * page-aligned buffer is never slower to hand to the device. */
-        if (stx.stx_dio_mem_align > *mem_align)
-            *mem_align = stx.stx_dio_mem_align;
-    }
-#endif
-    return true;
-}
-
 /* Open path, direct when it can be; f->fd, f->direct, f->align and
  * f->mem_align are set. 0, or -1 with errno set. */
 static int open_file(struct outfile *f, const char *path)
@@ -66,7 +31,7 @@ static int open_file(struct outfile *f, const char *path)
     const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
 
     f->fd = open(path, flags | O_DIRECT, 0600);
-    if (f->fd >= 0 && dio_align(f->fd, &f->align, &f->mem_align)) {
+    if (f->fd >= 0 && fileio_dio_align(f->fd, &f->align, &f->mem_align)) {
         f->direct = true;
         return 0;
     }
@@ -79,7 +44,7 @@ static int open_file(struct outfile *f, const char *path)
      * no alignment to be had: through the page cache. */
     f->direct = false;
     f->align = 1;
-    f->mem_align = DEFAULT_ALIGN;
+    f->mem_align = 4096; /* a page: never slower to copy from */
     f->fd = open(path, flags, 0600);
     return f->fd >= 0 ? 0 : -1;
 }

@@ -30,6 +30,7 @@
 #include "persist/log.h"
 #include "persist/recover.h"
 #include "persist/snapshot.h"
+#include "persist/tailring.h"
 #include "store/store.h"
 
 struct persist {
@@ -158,11 +159,17 @@ int persist_open(const struct persist_config *cfg, struct store *store, struct p
     char why[3800];
     if (lock_dir(p, err, errlen) != 0)
         goto fail;
+    uint64_t salvaged;
+    if (tailring_salvage(p->dir, &salvaged, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "persist: %s", why);
+        goto fail;
+    }
     if (recover_dir(p->dir, store, cfg->keep_prefix, &p->recovered, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "persist: %s", why);
         goto fail;
     }
-    if (plog_open(p->dir, p->recovered.next_seq, cfg->fsync, cfg->on_durable, cfg->arg, &p->log,
+    uint64_t max_record = REC_HEAD + REC_BODY_FIXED + REC_KEY_MAX + (uint64_t)cfg->max_value;
+    if (plog_open(p->dir, p->recovered.next_seq, cfg->fsync, max_record, cfg->on_durable, cfg->arg, &p->log,
                   why, sizeof(why)) != 0) {
         snprintf(err, errlen, "persist: %s", why);
         goto fail;
@@ -198,16 +205,20 @@ void persist_snapshot_request(struct persist *p)
     snapshotter_request(p->snap);
 }
 
-/* Bytes of all log segments in the directory. */
-static uint64_t log_bytes(const struct persist *p)
+/* Bytes of all log segments in the directory; the current one at the
+ * size its records make (some of them are still in the ring only). */
+static uint64_t log_bytes(const struct persist *p, const struct plog_stats *ls)
 {
-    uint64_t total = 0;
+    char current[32];
+    snprintf(current, sizeof(current), "log.%016" PRIx64, ls->seq);
+    uint64_t total = ls->segment_bytes;
     DIR *d = opendir(p->dir);
     if (d == NULL)
         return 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "log.", 4) != 0 || strlen(e->d_name) != 20)
+        if (strncmp(e->d_name, "log.", 4) != 0 || strlen(e->d_name) != 20 ||
+            strcmp(e->d_name, current) == 0)
             continue;
         char path[4400];
         struct stat st;
@@ -239,10 +250,11 @@ void persist_stats(struct persist *p, persist_emit_fn emit, void *arg)
     emit(arg, "persist_dir", p->dir);
     snprintf(v, sizeof(v), "%016" PRIx64, ls.seq);
     emit(arg, "log_segment", v);
-    EMIT_U64("log_bytes", log_bytes(p));
+    EMIT_U64("log_bytes", log_bytes(p, &ls));
     EMIT_U64("records_written", ls.records);
     EMIT_U64("bytes_written", ls.bytes);
     EMIT_U64("writes", ls.writes);
+    EMIT_U64("tail_waits", ls.tail_waits);
     EMIT_U64("fsyncs", ls.fsyncs);
     EMIT_U64("fsync_usec_total", ls.fsync_usec_total);
     for (int i = 0; i < PLOG_FSYNC_BUCKETS; i++)

@@ -45,6 +45,7 @@ struct persist_config {
     enum plog_fsync fsync;
     int snapshot_every;  /* seconds; 0: no timed snapshots */
     bool keep_prefix;    /* load the valid prefix of a damaged file instead of refusing */
+    size_t max_value;    /* the biggest value a record carries (-I) */
     /* Called (from the log's sync thread) when the durable LSN moved:
      * wake the threads holding replies. May be NULL. */
     void (*on_durable)(void *arg);

@@ -312,6 +312,8 @@ class ServerFactory:
             srv.stop()
             for p in srv.problems():
                 problems.append("%s: %s" % (srv.name, p))
+            if isinstance(srv, PersistServer):
+                srv.remove_tail()
         return problems
 
 
@@ -526,6 +528,15 @@ def wait_answering(proc, port, what="mnemod", limit=20):
     wait_until(answers, limit, "%s to answer" % what)
 
 
+def tail_ring(persist_dir):
+    """Where mnemod keeps the append log's tail for persist_dir in shared
+    memory (src/persist/tailring.c): named by the directory's device and
+    inode; in the directory itself where /dev/shm takes none."""
+    st = os.stat(persist_dir)
+    return [Path("/dev/shm/mnemo-tail-%x-%x" % (st.st_dev, st.st_ino)),
+            Path(persist_dir) / "tail.ring"]
+
+
 class PersistServer(Server):
     """mnemod with -o persist_dir=DIR (plus more -o options): kill9() it and
     start() it again on the same directory.  Each run appends to the same
@@ -594,6 +605,18 @@ class PersistServer(Server):
         if self.alive():
             self.kill9()
         return self.start()
+
+    def remove_tail(self):
+        """A mnemod killed on a directory about to be removed leaves the log's
+        tail in shared memory (until a mnemod starts on the directory
+        again): a test's teardown takes it away."""
+        if self.alive() or not self.persist_dir.is_dir():
+            return
+        for path in tail_ring(self.persist_dir):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
 
     def problems(self):
         if self.kill9ed:

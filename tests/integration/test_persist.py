@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(IS_MEMCACHED,
 MODES = ["always", "everysec", "no"]
 
 STATS_FIELDS = (
-    "appendfsync persist_dir log_segment log_bytes records_written bytes_written writes "
+    "appendfsync persist_dir log_segment log_bytes records_written bytes_written writes tail_waits "
     "fsyncs fsync_usec_total fsync_usec_le_100 fsync_usec_le_1000 fsync_usec_le_10000 "
     "fsync_usec_le_100000 fsync_usec_gt_100000 write_errors log_state last_error snapshots "
     "snapshot_in_progress last_snapshot_time last_snapshot_usec last_snapshot_items "
@@ -562,7 +562,10 @@ def test_log_allocated_ahead_and_given_back(server_factory, pdir, stop):
         segment = pdir / log_segments(pdir)[-1]
         wait_until(lambda: allocated_past_end(segment) >= 16 << 20, 10,
                    "blocks allocated past the end of %s" % segment.name)
-        assert segment.stat().st_size == int(c.stats("persistence")["log_bytes"])
+        # its records are on disk or in the ring still; a direct write of
+        # the last, partial block pads it with zeros until the next one
+        logical = int(c.stats("persistence")["log_bytes"])
+        assert segment.stat().st_size <= (logical + 4095) // 4096 * 4096, logical
     if stop == "clean":
         assert srv.stop() == 0, srv.run_stderr()
         srv.start()

@@ -13,7 +13,6 @@ log is written before the reply leaves, spec "Group commit").
 import os
 import random
 import re
-import resource
 import shutil
 import subprocess
 import threading
@@ -93,26 +92,33 @@ class WrittenLog:
 
 
 def write_log(workdir, writes, tag):
-    """Run a fresh mnemod, make `writes` on one connection, kill -9 it."""
+    """Run a fresh mnemod, make `writes` on one connection, kill -9 it.
+    The records are in its shared-memory tail then: a start on the
+    directory puts them in the segment (and is killed in its turn)."""
     factory = ServerFactory(workdir / tag)
     pdir = workdir / tag / "persist"
     try:
         srv = start_persist(factory, pdir, "appendfsync=no", flags=SMALL)
         ends, states = [], []
+
+        def log_size(c):
+            return int(c.stats("persistence")["log_bytes"])
         with srv.client() as c:
             states.append((mg_state(c, KEYS), clock_mark()))
             segs = log_segments(pdir)
-            ends.append(os.path.getsize(pdir / segs[0]) if segs else LOG_HEADER)
+            ends.append(log_size(c))
             for req, rep in writes:
                 c.call(req, rep)
                 segs = log_segments(pdir)
                 assert len(segs) == 1, segs
-                size = os.path.getsize(pdir / segs[0])
+                size = log_size(c)
                 assert size > ends[-1], "%r did not grow the log (%d bytes)" % (req, size)
                 states.append((mg_state(c, KEYS), clock_mark()))
                 # reads are not logged
-                assert os.path.getsize(pdir / segs[0]) == size, "mg wrote to the log"
+                assert log_size(c) == size, "mg wrote to the log"
                 ends.append(size)
+        srv.kill9()
+        srv.start()
         srv.kill9()
     finally:
         problems = factory.finish()
@@ -175,6 +181,7 @@ class Prober:
         finally:
             if self.srv.alive():
                 self.srv.kill9()
+            self.srv.remove_tail()  # the run's, killed, before its directory goes
         return out
 
 
@@ -242,6 +249,7 @@ def test_torn_tail_then_second_crash(tmp_path, written):
     finally:
         if srv.alive():
             srv.kill9()
+        srv.remove_tail()
     assert not sanitizer_report(srv.stderr_text()), srv.stderr_text()[-4000:]
     assert_same_state(expected, got, 5, "after the second crash")
     assert got[b"b"][1] == b"again" and got[b"a"] == expected[b"a"]
@@ -612,43 +620,51 @@ def test_kill9_under_write_load(server_factory, tmp_path, mode):
 FSIZE = 64 * 1024
 
 
-def limit_fsize():
-    # the soft limit only: raising a hard limit needs CAP_SYS_RESOURCE, which
-    # a container's root may lack; the soft one prlimit(1) raises as the owner
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FSIZE, resource.RLIM_INFINITY))
-
-
 @pytest.mark.mnemo_timeout(60)
 @pytest.mark.parametrize("mode", ["always", "everysec"])
 def test_full_disk(server_factory, tmp_path, mode):
     if not shutil.which("prlimit"):
         pytest.skip("needs prlimit(1) (util-linux) to lift the file-size limit of mnemod")
+    # The limit comes once mnemod runs: it could not make the log's tail in
+    # shared memory (16 MB) under it.
     srv = start_persist(server_factory, tmp_path / "persist", "appendfsync=" + mode,
-                        flags=("-t", "2"), preexec_fn=limit_fsize)
+                        flags=("-t", "2"))
+    subprocess.run(["prlimit", "--pid", str(srv.proc.pid), "--fsize=%d:" % FSIZE],
+                   check=True, timeout=scaled(10))
     acked = {}
     value = b"x" * 1000
     with srv.client() as c:
         line = c.request(b"ms num 2 c\r\n10\r\n")
         assert line.startswith(b"HD c"), line
         acked[b"num"] = (b"10", 0, int(line.split()[1][1:]))
-        closed = False
-        for i in range(2 * FSIZE // len(value)):
-            key = b"fd%03d" % i
+        # always: the write whose fsync fails is not acknowledged (its
+        # connection closes). everysec: a write is acknowledged once in the
+        # log's tail in shared memory (it outlives a kill -9; it reaches the
+        # disk once there is room), and the sync thread meets the limit
+        # within a second or once the tail is full (16 MB): writes are
+        # refused from then on.
+        closed = refused = False
+        for i in range(64 * 1024):
+            key = b"fd%05d" % i
             try:
                 c.send(b"ms %s %d F%d c\r\n%s\r\n" % (key, len(value), i, value))
                 reply = c.recv_line()
             except (AssertionError, OSError):
                 closed = True
                 break
+            if mode == "everysec" and reply.startswith(b"SERVER_ERROR persistence: "):
+                refused = True
+                break
             m = re.match(rb"^HD c(\d+)\r\n$", reply)
             assert m, (key, reply)
             acked[key] = (value, i, int(m.group(1)))
-        assert closed, "%d KB written under a %d KB file-size limit" % (len(acked), FSIZE // 1024)
+        assert closed or refused, "%d KB written under a %d KB file-size limit" % (
+            len(acked), FSIZE // 1024)
     assert acked, "no write was acknowledged before the limit"
     assert srv.alive(), "mnemod died at the file-size limit (SIGXFSZ?):\n" + srv.run_stderr()
     with srv.client() as c, srv.client() as bc:
-        for req in (b"ms new 1 c\r\nn\r\n", b"set new 0 0 1\r\nn\r\n", b"delete fd000\r\n",
-                    b"incr num 1\r\n", b"ma num\r\n", b"touch fd000 10\r\n", b"md fd001\r\n",
+        for req in (b"ms new 1 c\r\nn\r\n", b"set new 0 0 1\r\nn\r\n", b"delete fd00000\r\n",
+                    b"incr num 1\r\n", b"ma num\r\n", b"touch fd00000 10\r\n", b"md fd00001\r\n",
                     b"flush_all\r\n"):
             reply = c.request(req)
             assert reply.startswith(b"SERVER_ERROR persistence: "), (req, reply)
