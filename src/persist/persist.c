@@ -40,6 +40,7 @@ struct persist {
     struct plog *log;
     struct snapshotter *snap;
     struct recover_result recovered;
+    uint64_t salvaged; /* bytes of records the start took from a killed mnemod's tail */
     int lock_fd;
 };
 
@@ -159,8 +160,7 @@ int persist_open(const struct persist_config *cfg, struct store *store, struct p
     char why[3800];
     if (lock_dir(p, err, errlen) != 0)
         goto fail;
-    uint64_t salvaged;
-    if (tailring_salvage(p->dir, &salvaged, why, sizeof(why)) != 0) {
+    if (tailring_salvage(p->dir, &p->salvaged, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "persist: %s", why);
         goto fail;
     }
@@ -271,6 +271,7 @@ void persist_stats(struct persist *p, persist_emit_fn emit, void *arg)
     EMIT_U64("recovered_items", p->recovered.items);
     EMIT_U64("recovery_usec", p->recovered.usec);
     EMIT_U64("torn_bytes", p->recovered.torn_bytes);
+    EMIT_U64("tail_salvaged_bytes", p->salvaged);
 #undef EMIT_U64
 }
 

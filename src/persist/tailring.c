@@ -248,10 +248,14 @@ static int salvage_segment(const char *dir, const struct tailring *t, uint64_t k
         close(fd);
         return 0;
     }
+    /* the writers never reach past this (log.c keeps them out of kept's block) */
+    uint64_t lap_end = (kept & ~(uint64_t)(TAILRING_ALIGN - 1)) + t->size;
+    if (limit > lap_end)
+        limit = lap_end;
     size_t cap = 1u << 20, len = 0;
     char *buf = malloc(cap);
     int rc = buf == NULL ? -1 : 0;
-    while (rc == 0 && pos + REC_HEAD <= limit && pos + REC_HEAD <= kept + t->size) {
+    while (rc == 0 && pos + REC_HEAD <= limit) {
         char head[REC_HEAD];
         tailring_read(t, pos, head, sizeof(head));
         uint32_t body;
@@ -259,7 +263,7 @@ static int salvage_segment(const char *dir, const struct tailring *t, uint64_t k
         if (body == 0 || body > REC_BODY_FIXED + REC_KEY_MAX + (uint64_t)REC_VALUE_MAX)
             break;
         size_t need = REC_HEAD + body;
-        if (pos + need > limit || pos + need > kept + t->size)
+        if (pos + need > limit)
             break;
         if (len + need > cap) {
             while (len + need > cap)

@@ -208,11 +208,13 @@ static const struct xopt own_options[] = {
     /* Persistence (persist/persist.h); the names are Redis's where it has one. */
     {"persist_dir", X_CUSTOM, 0, 0, 0, 0, apply_persist_dir, NULL, S_NONE,
      "=DIR: keep the cache across restarts: an append log and snapshots in DIR\n"
-     "                          (created if missing; off by default)", 0},
+     "                          (created if missing; off by default), the log's tail in\n"
+     "                          /dev/shm (16 MB; a start after a crash takes it back)", 0},
     {"appendfsync", X_CUSTOM, F(appendfsync), 0, 0, 0, apply_appendfsync, "appendfsync", S_FSYNC,
      "=always|everysec|no: with persist_dir, fsync the log before each reply (always),\n"
      "                          about once a second (everysec, the default) or never (no);\n"
-     "                          in every case a reply leaves only once its change is written", CONFIG_FSYNC_EVERYSEC},
+     "                          in every case a reply leaves only once its change is in the\n"
+     "                          log's tail, which outlives mnemod", CONFIG_FSYNC_EVERYSEC},
     {"snapshot_every", X_INT, F(snapshot_every), 0, INT_MAX, 0, NULL, "snapshot_every", S_INT,
      "=S: with persist_dir, a snapshot every S seconds (0: only on request, at\n"
      "                          shutdown and when the log has grown; default 3600)", 3600},

@@ -31,7 +31,7 @@ STATS_FIELDS = (
     "fsyncs fsync_usec_total fsync_usec_le_100 fsync_usec_le_1000 fsync_usec_le_10000 "
     "fsync_usec_le_100000 fsync_usec_gt_100000 write_errors log_state last_error snapshots "
     "snapshot_in_progress last_snapshot_time last_snapshot_usec last_snapshot_items "
-    "snapshot_errors recovered_items recovery_usec torn_bytes").split()
+    "snapshot_errors recovered_items recovery_usec torn_bytes tail_salvaged_bytes").split()
 
 
 # ---------------------------------------------------------------------------
