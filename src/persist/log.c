@@ -449,6 +449,8 @@ static int flush_to(struct plog *l, const struct seg *s, uint64_t from, uint64_t
     return 0;
 }
 
+/* The sync thread is done with a segment's fds; returns with seg_lock
+ * held, for the caller to record what the I/O did. */
 static void io_done(struct plog *l)
 {
     pthread_mutex_lock(&l->seg_lock);
@@ -737,7 +739,6 @@ int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, uint64_t ma
     atomic_store(&l->written, l->tail);
     atomic_store(&l->durable, l->tail);
     l->flushed = 0; /* the first block is written again, header and all */
-    atomic_store(&l->room, l->ring->size);
     tailring_publish(l->ring, &l->state); /* kept 0 */
     if (pthread_create(&l->thread, NULL, sync_main, l) != 0) {
         snprintf(err, errlen, "cannot start the log's sync thread");

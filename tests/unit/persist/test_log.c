@@ -235,6 +235,15 @@ static void append_and_die(enum plog_fsync policy, int records, size_t value_len
     assert_int_equal(WTERMSIG(status), SIGKILL);
 }
 
+/* tailring_salvage on dir, which must succeed: the bytes it appended. */
+static uint64_t salvage(void)
+{
+    uint64_t salvaged;
+    char err[256];
+    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    return salvaged;
+}
+
 /* Records k<from>, k<from+1>, ... (7 digits) in this order. */
 struct in_order {
     int next;
@@ -272,15 +281,12 @@ static void test_ring_outlives_a_kill(void **state)
     (void)state;
     append_and_die(PLOG_FSYNC_EVERYSEC, 3000, 100, 0);
     assert_true(ring_exists());
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    uint64_t salvaged = salvage();
     assert_true(salvaged > 0); /* less than FLUSH_MIN: the sync thread had not written it */
     assert_false(ring_exists());
     assert_segment_holds(50, 0, 3000);
     /* a second salvage finds nothing to do */
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
-    assert_int_equal(salvaged, 0);
+    assert_int_equal(salvage(), 0);
     assert_segment_holds(50, 0, 3000);
 }
 
@@ -292,9 +298,7 @@ static void test_wrapped_ring_salvage_stops_at_the_end(void **state)
 {
     (void)state;
     append_and_die(PLOG_FSYNC_NO, 20000, 4096 - REC_HEAD - REC_BODY_FIXED - 8, 0);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    (void)salvage();
     assert_segment_holds(50, 0, 20000);
 }
 
@@ -306,9 +310,7 @@ static void test_wrapped_ring_records_across_blocks(void **state)
 {
     (void)state;
     append_and_die(PLOG_FSYNC_NO, 20000, 4000, 0);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    (void)salvage();
     assert_segment_holds(50, 0, 20000);
 }
 
@@ -318,9 +320,7 @@ static void test_salvage_after_rotation(void **state)
 {
     (void)state;
     append_and_die(PLOG_FSYNC_EVERYSEC, 500, 100, 200);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    uint64_t salvaged = salvage();
     assert_true(salvaged > 0);
     assert_segment_holds(50, 0, 200);
     assert_segment_holds(51, 200, 500);
@@ -340,9 +340,7 @@ static void test_salvage_only_into_its_own_file(void **state)
     assert_int_equal(system(cmd), 0);
     struct stat before;
     assert_int_equal(stat(path, &before), 0);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    uint64_t salvaged = salvage();
     assert_int_equal(salvaged, 0);
     struct stat after;
     assert_int_equal(stat(path, &after), 0);
@@ -363,9 +361,7 @@ static void test_damaged_ring_head_is_not_used(void **state)
     memset(junk, 0x5a, sizeof(junk));
     assert_int_equal(pwrite(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
     close(fd);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    uint64_t salvaged = salvage();
     assert_int_equal(salvaged, 0);
     assert_false(ring_exists());
 }
@@ -381,9 +377,7 @@ static void test_ring_of_another_user_is_not_used(void **state)
     char path[512];
     assert_true(ring_path(path, sizeof(path)));
     assert_int_equal(chown(path, 65534, 65534), 0);
-    uint64_t salvaged;
-    char err[256];
-    assert_int_equal(tailring_salvage(dir, &salvaged, err, sizeof(err)), 0);
+    uint64_t salvaged = salvage();
     assert_int_equal(salvaged, 0);
     assert_true(ring_exists()); /* not ours to remove either */
     assert_int_equal(unlink(path), 0);
