@@ -37,9 +37,20 @@ enum plog_fsync {
  * (pagewin.h). */
 #define PLOG_STREAM_STEP (4u << 20)
 
-/* The ring of the log's tail in shared memory (tailring.h): this much, or
- * more (a power of two) so that it holds 4 of the biggest records. */
+/* The ring of the log's tail in shared memory (tailring.h): a sixteenth of
+ * the cache's memory (-m), at least PLOG_RING_MIN and at most PLOG_RING_MAX,
+ * a power of two, and more where needed to hold 4 of the biggest records.
+ * The ring is what lets the writers run on while the disk stalls: at
+ * pipeline 16 with 4 KB sets (1.9 GB/s of log) 16 MB lasted 8 ms and writes
+ * waited for room hundreds of times in 6 s, 64 MB all but never
+ * (bench/results/2026-12-06-150000-persist-ring-recycle.md); a small cache
+ * keeps the small ring. */
 #define PLOG_RING_MIN (16u << 20)
+#define PLOG_RING_MAX (64u << 20)
+
+/* The ring's size for records of up to max_record bytes in a cache of
+ * cache_bytes (0: unknown, the minimum). */
+uint64_t plog_ring_size(uint64_t max_record, uint64_t cache_bytes);
 
 /* fsync latency buckets, microseconds: <=100, <=1000, <=10000, <=100000, more */
 #define PLOG_FSYNC_BUCKETS 5
@@ -52,6 +63,7 @@ struct plog_stats {
     uint64_t flushed_bytes;  /* written from the ring to segments */
     uint64_t writes;         /* write calls that wrote something */
     uint64_t tail_waits;     /* appends that waited for room in the ring (the disk behind) */
+    uint64_t recycled;       /* segments started in the file of a dropped one */
     uint64_t fsyncs;
     uint64_t fsync_usec_total;
     uint64_t fsync_hist[PLOG_FSYNC_BUCKETS];
@@ -67,10 +79,10 @@ struct plog;
 typedef void (*plog_durable_fn)(void *arg);
 
 /* Make the ring (tailring_create: salvage what an earlier mnemod left
- * first), sized for records of up to max_record bytes; create segment DIR/log.<seq> (it must not exist), write its
+ * first) of ring_bytes (plog_ring_size); create segment DIR/log.<seq> (it must not exist), write its
  * header and fsync it and the directory; start the sync thread. 0, or -1
  * with err set. */
-int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, uint64_t max_record,
+int plog_open(const char *dir, uint64_t seq, enum plog_fsync policy, uint64_t ring_bytes,
               plog_durable_fn on_durable, void *arg, struct plog **out, char *err,
               size_t errlen);
 
@@ -104,6 +116,11 @@ enum plog_fsync plog_policy(const struct plog *l);
 int plog_rotate(struct plog *l, uint64_t *new_seq, char *err, size_t errlen);
 
 void plog_stats(struct plog *l, struct plog_stats *out);
+
+/* Segment DIR/log.<seq>, made redundant by a snapshot, goes: kept as
+ * DIR/recycle.<seq> for a later segment to be written over (log.c says
+ * when), else removed. Only while no plog writes it. */
+void plog_retire_segment(const char *dir, uint64_t seq);
 
 /* Write what the ring holds, fsync, stop the thread, close; the ring goes
  * once all of it is on disk (else it stays for the next start's salvage).

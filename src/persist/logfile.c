@@ -41,10 +41,19 @@ static uint32_t get32(const char *p)
     return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
 }
 
-void logfile_header_encode(uint64_t seq, char out[LOGFILE_HEADER])
+static uint64_t get64(const char *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* version 2's commit slots, each in its own 512-byte sector */
+static const size_t slot_at[2] = {512, 1024};
+#define SLOT_BYTES 24u
+
+static void header_encode(uint32_t version, uint64_t seq, char *out)
 {
     memcpy(out, magic, sizeof(magic));
-    put32(out + 8, LOGFILE_VERSION);
+    put32(out + 8, version);
     put32(out + 12, 0);
     put32(out + 16, (uint32_t)seq);
     put32(out + 20, (uint32_t)(seq >> 32));
@@ -52,15 +61,86 @@ void logfile_header_encode(uint64_t seq, char out[LOGFILE_HEADER])
     put32(out + 28, 0);
 }
 
+void logfile_header_encode(uint64_t seq, char out[LOGFILE_HEADER])
+{
+    header_encode(1, seq, out);
+}
+
+void logfile_block_encode(uint64_t seq, uint64_t committed, uint64_t gen,
+                          char out[LOGFILE_BLOCK])
+{
+    memset(out, 0, LOGFILE_BLOCK);
+    header_encode(2, seq, out);
+    for (int i = 0; i < 2; i++) {
+        char *s = out + slot_at[i];
+        put32(s, (uint32_t)committed);
+        put32(s + 4, (uint32_t)(committed >> 32));
+        put32(s + 8, (uint32_t)gen);
+        put32(s + 12, (uint32_t)(gen >> 32));
+        put32(s + 16, rec_crc32c(0, s, 16));
+    }
+}
+
+uint32_t logfile_salt(uint64_t seq)
+{
+    /* times an odd number: one-to-one on 32 bits; the XOR keeps segment
+     * numbers near 0 (and 2^32) off salt 0, version 1's plain crc */
+    return ((uint32_t)seq * 0x9E3779B1u) ^ 0x6D6E656Du;
+}
+
+/* The header's version (1 or 2) and seq, or 0 when it is not valid. */
+static uint32_t header_decode(const char *buf, size_t len, uint64_t *seq)
+{
+    if (len < LOGFILE_HEADER || memcmp(buf, magic, sizeof(magic)) != 0)
+        return 0;
+    uint32_t version = get32(buf + 8);
+    if ((version != 1 && version != 2) || get32(buf + 12) != 0 || get32(buf + 28) != 0 ||
+        get32(buf + 24) != rec_crc32c(0, buf, 24)) {
+        return 0;
+    }
+    *seq = get64(buf + 16);
+    return version;
+}
+
 int logfile_header_decode(const char *buf, size_t len, uint64_t *seq)
 {
-    if (len < LOGFILE_HEADER || memcmp(buf, magic, sizeof(magic)) != 0 ||
-        get32(buf + 8) != LOGFILE_VERSION || get32(buf + 12) != 0 || get32(buf + 28) != 0 ||
-        get32(buf + 24) != rec_crc32c(0, buf, 24)) {
-        return -1;
+    return header_decode(buf, len, seq) != 0 ? 0 : -1;
+}
+
+/* Outside the header and the slots the block is zeros (a rewrite of the
+ * block writes the same zeros: anything else is damage). */
+static bool block_padding_zero(const char *block)
+{
+    static const struct { size_t from, to; } pad[] = {
+        {LOGFILE_HEADER, 512}, {512 + SLOT_BYTES, 1024}, {1024 + SLOT_BYTES, LOGFILE_BLOCK}};
+    for (size_t i = 0; i < sizeof(pad) / sizeof(pad[0]); i++) {
+        for (size_t b = pad[i].from; b < pad[i].to; b++) {
+            if (block[b] != 0)
+                return false;
+        }
     }
-    *seq = (uint64_t)get32(buf + 16) | (uint64_t)get32(buf + 20) << 32;
-    return 0;
+    return true;
+}
+
+/* committed from the valid slot of the higher generation, at least the
+ * records' start (none valid: nothing is vouched for); *gen its generation. */
+static uint64_t block_committed(const char *block, uint64_t *gen_out)
+{
+    uint64_t best = LOGFILE_BLOCK, best_gen = 0;
+    bool found = false;
+    for (int i = 0; i < 2; i++) {
+        const char *s = block + slot_at[i];
+        if (get32(s + 16) != rec_crc32c(0, s, 16) || get32(s + 20) != 0)
+            continue;
+        uint64_t committed = get64(s), gen = get64(s + 8);
+        if (committed >= LOGFILE_BLOCK && (!found || gen > best_gen)) {
+            best = committed;
+            best_gen = gen;
+            found = true;
+        }
+    }
+    *gen_out = best_gen;
+    return best;
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -158,11 +238,28 @@ static int scan(struct window *w, logfile_rec_fn fn, void *arg, struct logfile_s
         out->end = LOGFILE_TORN; /* a crash while the header was written */
         return 0;
     }
-    if (logfile_header_decode(p, avail, &out->seq) != 0) {
+    out->version = header_decode(p, avail, &out->seq);
+    if (out->version == 0) {
         out->end = LOGFILE_DAMAGED;
         return 0;
     }
     uint64_t off = LOGFILE_HEADER;
+    if (out->version == 2) {
+        if (window_at(w, 0, LOGFILE_BLOCK, &p, &avail) != 0) {
+            return -1;
+        }
+        if (avail < LOGFILE_BLOCK) {
+            out->end = LOGFILE_TORN; /* as above: valid_end 0, no record */
+            return 0;
+        }
+        if (!block_padding_zero(p)) {
+            out->end = LOGFILE_DAMAGED;
+            return 0;
+        }
+        out->committed = block_committed(p, &out->committed_gen);
+        out->salt = logfile_salt(out->seq);
+        off = LOGFILE_BLOCK;
+    }
     out->valid_end = off;
     for (;;) {
         struct rec r;
@@ -174,18 +271,20 @@ static int scan(struct window *w, logfile_rec_fn fn, void *arg, struct logfile_s
             out->end = LOGFILE_CLEAN;
             return 0;
         }
-        enum rec_result rc = rec_decode(p, avail, &r, &used);
+        enum rec_result rc = rec_decode_salted(p, avail, out->salt, &r, &used);
         if (rc == REC_SHORT && avail >= REC_HEAD + REC_BODY_FIXED) {
             /* The fixed fields vouch for body_len: fetch the whole record. */
             if (window_at(w, off, REC_HEAD + (size_t)get32(p), &p, &avail) != 0) {
                 return -1;
             }
-            rc = rec_decode(p, avail, &r, &used);
+            rc = rec_decode_salted(p, avail, out->salt, &r, &used);
         }
         if (rc == REC_OK && r.type == REC_SYNC)
             rc = REC_DAMAGED; /* the replication stream's marker: never in a log */
         if (rc != REC_OK) {
-            out->end = rc == REC_SHORT ? LOGFILE_TORN : LOGFILE_DAMAGED;
+            /* version 2 past committed: never fsynced, an end (logfile.h) */
+            bool unsynced = out->version == 2 && off >= out->committed;
+            out->end = rc == REC_SHORT || unsynced ? LOGFILE_TORN : LOGFILE_DAMAGED;
             return 0;
         }
         /* A record handed to fn counts as read, even when fn stops here. */

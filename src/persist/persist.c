@@ -169,7 +169,8 @@ int persist_open(const struct persist_config *cfg, struct store *store, struct p
         goto fail;
     }
     uint64_t max_record = REC_HEAD + REC_BODY_FIXED + REC_KEY_MAX + (uint64_t)cfg->max_value;
-    if (plog_open(p->dir, p->recovered.next_seq, cfg->fsync, max_record, cfg->on_durable, cfg->arg, &p->log,
+    if (plog_open(p->dir, p->recovered.next_seq, cfg->fsync,
+                  plog_ring_size(max_record, cfg->cache_bytes), cfg->on_durable, cfg->arg, &p->log,
                   why, sizeof(why)) != 0) {
         snprintf(err, errlen, "persist: %s", why);
         goto fail;
@@ -255,6 +256,7 @@ void persist_stats(struct persist *p, persist_emit_fn emit, void *arg)
     EMIT_U64("bytes_written", ls.bytes);
     EMIT_U64("writes", ls.writes);
     EMIT_U64("tail_waits", ls.tail_waits);
+    EMIT_U64("log_segments_recycled", ls.recycled);
     EMIT_U64("fsyncs", ls.fsyncs);
     EMIT_U64("fsync_usec_total", ls.fsync_usec_total);
     for (int i = 0; i < PLOG_FSYNC_BUCKETS; i++)

@@ -46,6 +46,7 @@ struct persist_config {
     int snapshot_every;  /* seconds; 0: no timed snapshots */
     bool keep_prefix;    /* load the valid prefix of a damaged file instead of refusing */
     size_t max_value;    /* the biggest value a record carries (-I) */
+    uint64_t cache_bytes; /* the cache's memory (-m): the log's tail grows with it */
     /* Called (from the log's sync thread) when the durable LSN moved:
      * wake the threads holding replies. May be NULL. */
     void (*on_durable)(void *arg);

@@ -96,6 +96,11 @@ size_t rec_size(const struct rec *r)
 
 size_t rec_encode(const struct rec *r, char *dst)
 {
+    return rec_encode_salted(r, 0, dst);
+}
+
+size_t rec_encode_salted(const struct rec *r, uint32_t salt, char *dst)
+{
     uint32_t body_len = REC_BODY_FIXED + r->nkey + r->vlen;
     char *b = dst + REC_HEAD;
 
@@ -116,7 +121,7 @@ size_t rec_encode(const struct rec *r, char *dst)
     if (r->vlen > 0) {
         memcpy(b + REC_BODY_FIXED + r->nkey, r->value, r->vlen);
     }
-    put32(dst + 4, rec_crc32c(crc_of_len(dst), b, body_len));
+    put32(dst + 4, rec_crc32c(crc_of_len(dst), b, body_len) ^ salt);
     return (size_t)REC_HEAD + body_len;
 }
 
@@ -160,6 +165,12 @@ static bool fields_valid(const char *b, uint32_t body_len)
  * torn (and a reader never waits for, or allocates, a length it made up). */
 enum rec_result rec_decode(const char *buf, size_t len, struct rec *out, size_t *used)
 {
+    return rec_decode_salted(buf, len, 0, out, used);
+}
+
+enum rec_result rec_decode_salted(const char *buf, size_t len, uint32_t salt, struct rec *out,
+                                  size_t *used)
+{
     const char *b = buf + REC_HEAD;
 
     if (len < REC_HEAD) {
@@ -178,7 +189,7 @@ enum rec_result rec_decode(const char *buf, size_t len, struct rec *out, size_t 
     if (len < (size_t)REC_HEAD + body_len) {
         return REC_SHORT;
     }
-    if (rec_crc32c(crc_of_len(buf), b, body_len) != get32(buf + 4)) {
+    if ((rec_crc32c(crc_of_len(buf), b, body_len) ^ salt) != get32(buf + 4)) {
         return REC_DAMAGED;
     }
     out->type = (enum rec_type)(uint8_t)b[0];

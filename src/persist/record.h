@@ -70,6 +70,11 @@ size_t rec_size(const struct rec *r);
 /* Write r at dst (rec_size(r) bytes available); returns rec_size(r). */
 size_t rec_encode(const struct rec *r, char *dst);
 
+/* The same with the stored crc XORed with salt: a log segment's records
+ * carry their segment's salt (logfile.h), so that a record left in a
+ * reused file by its earlier life never passes for one of the new. */
+size_t rec_encode_salted(const struct rec *r, uint32_t salt, char *dst);
+
 enum rec_result {
     REC_OK = 0,        /* *out filled; *used = rec_size */
     REC_SHORT = 1,     /* buf ends inside the record: more bytes needed (at the
@@ -79,6 +84,11 @@ enum rec_result {
 
 /* Decode the record at the start of buf. key/value in *out point into buf. */
 enum rec_result rec_decode(const char *buf, size_t len, struct rec *out, size_t *used);
+
+/* rec_decode of a record written by rec_encode_salted(salt): another salt
+ * makes it DAMAGED. */
+enum rec_result rec_decode_salted(const char *buf, size_t len, uint32_t salt, struct rec *out,
+                                  size_t *used);
 
 /* CRC32C of len bytes, continuing from crc (0 to start). */
 uint32_t rec_crc32c(uint32_t crc, const void *data, size_t len);

@@ -137,7 +137,7 @@ static int visit(const struct item *it, void *arg)
     return snapfile_add(wk->w, &r, wk->err, wk->errlen) != 0 ? -1 : 0;
 }
 
-/* Remove segments and snapshots older than seq (all superseded). */
+/* Remove snapshots older than seq and retire such segments (all superseded). */
 static void drop_before(const char *dir, uint64_t seq)
 {
     DIR *d = opendir(dir);
@@ -150,6 +150,10 @@ static void drop_before(const char *dir, uint64_t seq)
             continue;
         if (n >= seq)
             continue;
+        if (e->d_name[0] == 'l') { /* log.<n> */
+            plog_retire_segment(dir, n);
+            continue;
+        }
         char path[4400];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         if (unlink(path) != 0)

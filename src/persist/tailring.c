@@ -212,6 +212,18 @@ static bool newest_slot(const char *m, size_t len, const struct stat *st, struct
     return found;
 }
 
+/* A version 2 segment's header says it ends at `end` (logfile.h), fsynced
+ * after the records it vouches for, so recovery holds all of them to
+ * their checks. 0 or -1. */
+static int seal_header(int fd, const struct logfile_scan *sc, uint64_t end)
+{
+    if (sc->version < 2 || sc->committed >= end)
+        return 0;
+    char block[LOGFILE_BLOCK];
+    logfile_block_encode(sc->seq, end, sc->committed_gen + 1, block);
+    return fileio_pwrite_all(fd, block, sizeof(block), 0) == 0 && fdatasync(fd) == 0 ? 0 : -1;
+}
+
 /*
  * Segment seq's records in the ring past what its file holds: from the
  * file's valid end while the ring still has it (at or past kept) up to
@@ -278,16 +290,20 @@ static int salvage_segment(const char *dir, const struct tailring *t, uint64_t k
         tailring_read(t, pos, buf + len, need);
         struct rec r;
         size_t used;
-        if (rec_decode(buf + len, need, &r, &used) != REC_OK || used != need)
+        if (rec_decode_salted(buf + len, need, sc.salt, &r, &used) != REC_OK || used != need)
             break;
         len += need;
         pos += need;
     }
+    /* The segment ends there: what the file holds past it is a direct
+     * write's zeros, or (a recycled file, logfile.h) an earlier segment's
+     * records, never this one's (the ring had them all). */
+    bool cut = len > 0 || sc.file_size > sc.valid_end;
     if (rc != 0) {
         snprintf(err, errlen, "out of memory salvaging the log's tail");
-    } else if (len > 0 &&
-               (fileio_pwrite_all(fd, buf, len, sc.valid_end) != 0 ||
-                ftruncate(fd, (off_t)(sc.valid_end + len)) != 0 || fdatasync(fd) != 0)) {
+    } else if ((len > 0 && fileio_pwrite_all(fd, buf, len, sc.valid_end) != 0) ||
+               (cut && (ftruncate(fd, (off_t)(sc.valid_end + len)) != 0 || fdatasync(fd) != 0)) ||
+               seal_header(fd, &sc, sc.valid_end + len) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         rc = -1;
     } else if (len > 0) {

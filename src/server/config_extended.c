@@ -209,7 +209,7 @@ static const struct xopt own_options[] = {
     {"persist_dir", X_CUSTOM, 0, 0, 0, 0, apply_persist_dir, NULL, S_NONE,
      "=DIR: keep the cache across restarts: an append log and snapshots in DIR\n"
      "                          (created if missing; off by default), the log's tail in\n"
-     "                          /dev/shm (16 MB; a start after a crash takes it back)", 0},
+     "                          /dev/shm (-m/16, 16-64 MB; a start after a crash takes it back)", 0},
     {"appendfsync", X_CUSTOM, F(appendfsync), 0, 0, 0, apply_appendfsync, "appendfsync", S_FSYNC,
      "=always|everysec|no: with persist_dir, fsync the log before each reply (always),\n"
      "                          about once a second (everysec, the default) or never (no);\n"

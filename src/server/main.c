@@ -285,6 +285,7 @@ static int open_persistence(struct server *srv, char *err, size_t errlen)
                                 .snapshot_every = cfg->snapshot_every,
                                 .keep_prefix = cfg->persist_keep_prefix,
                                 .max_value = cfg->item_size_max,
+                                .cache_bytes = cfg->maxbytes,
                                 .on_durable = wake_holders,
                                 .arg = srv};
     if (persist_open(&pc, srv->store, &srv->persist, err, errlen) != 0)

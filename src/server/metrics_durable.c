@@ -91,6 +91,8 @@ static const struct mapping log_rows[] = {
      "Writes of the log's tail to its segment files."},
     {"tail_waits", "mnemo_persist_log_tail_waits_total", EXPO_COUNTER, 1,
      "Appends that waited for room in the log's tail (the disk behind)."},
+    {"log_segments_recycled", "mnemo_persist_log_segments_recycled_total", EXPO_COUNTER, 1,
+     "Log segments written over the file of a segment a snapshot made redundant."},
     {"write_errors", "mnemo_persist_log_write_errors_total", EXPO_COUNTER, 1,
      "Failed writes or fsyncs of the append log."},
     {"snapshots", "mnemo_persist_snapshots_total", EXPO_COUNTER, 1, "Snapshots written."},

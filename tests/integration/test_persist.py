@@ -28,7 +28,7 @@ MODES = ["always", "everysec", "no"]
 
 STATS_FIELDS = (
     "appendfsync persist_dir log_segment log_bytes records_written bytes_written writes tail_waits "
-    "fsyncs fsync_usec_total fsync_usec_le_100 fsync_usec_le_1000 fsync_usec_le_10000 "
+    "log_segments_recycled fsyncs fsync_usec_total fsync_usec_le_100 fsync_usec_le_1000 fsync_usec_le_10000 "
     "fsync_usec_le_100000 fsync_usec_gt_100000 write_errors log_state last_error snapshots "
     "snapshot_in_progress last_snapshot_time last_snapshot_usec last_snapshot_items "
     "snapshot_errors recovered_items recovery_usec torn_bytes tail_salvaged_bytes").split()

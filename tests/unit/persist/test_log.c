@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,7 +126,7 @@ static void test_threads_in_order(void **state)
     (void)state;
     char err[256];
     struct plog *l;
-    assert_int_equal(plog_open(dir, 1, PLOG_FSYNC_EVERYSEC, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, 1, PLOG_FSYNC_EVERYSEC, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     pthread_t t[THREADS];
     struct appender a[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -179,7 +180,7 @@ static void test_appended_is_written(void **state)
     (void)state;
     char err[256];
     struct plog *l;
-    assert_int_equal(plog_open(dir, 7, PLOG_FSYNC_NO, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, 7, PLOG_FSYNC_NO, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     assert_true(ring_exists());
     struct rec r = set_rec("a", "1");
     uint64_t first = plog_append(l, &r);
@@ -211,7 +212,7 @@ static void append_and_die(enum plog_fsync policy, int records, size_t value_len
     if (pid == 0) {
         char err[256];
         struct plog *l;
-        if (plog_open(dir, 50, policy, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)) != 0)
+        if (plog_open(dir, 50, policy, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)) != 0)
             _exit(2);
         char *value = malloc(value_len + 1);
         memset(value, 'v', value_len);
@@ -411,7 +412,7 @@ static void streams_behind(enum plog_fsync policy, uint64_t seq)
         skip();
     char err[256];
     struct plog *l;
-    assert_int_equal(plog_open(dir, seq, policy, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, seq, policy, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     static char value[4001];
     memset(value, 'v', sizeof(value) - 1);
     uint64_t lsn = 0;
@@ -477,7 +478,7 @@ static void test_rotate(void **state)
     (void)state;
     char err[256];
     struct plog *l;
-    assert_int_equal(plog_open(dir, 20, PLOG_FSYNC_ALWAYS, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, 20, PLOG_FSYNC_ALWAYS, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     struct rec r = set_rec("before", "x");
     uint64_t lsn = plog_append(l, &r); /* appended, not yet written */
     uint64_t seq = 0;
@@ -507,9 +508,9 @@ static void test_open_refuses_existing(void **state)
     (void)state;
     char err[256];
     struct plog *l;
-    assert_int_equal(plog_open(dir, 30, PLOG_FSYNC_NO, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, 30, PLOG_FSYNC_NO, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     plog_close(&l);
-    assert_int_equal(plog_open(dir, 30, PLOG_FSYNC_NO, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), -1);
+    assert_int_equal(plog_open(dir, 30, PLOG_FSYNC_NO, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "log.000000000000001e"));
 }
 
@@ -529,7 +530,7 @@ static void test_write_failure_kept_and_retried(void **state)
     char err[256];
     struct plog *l;
     signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(plog_open(dir, 40, PLOG_FSYNC_EVERYSEC, MAX_RECORD, NULL, NULL, &l, err, sizeof(err)), 0);
+    assert_int_equal(plog_open(dir, 40, PLOG_FSYNC_EVERYSEC, plog_ring_size(MAX_RECORD, 0), NULL, NULL, &l, err, sizeof(err)), 0);
     struct rlimit old, small = {.rlim_cur = 4096};
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     small.rlim_max = old.rlim_max;
@@ -571,9 +572,166 @@ static void test_write_failure_kept_and_retried(void **state)
         assert_string_equal(c.keys[i], keys[i]);
 }
 
+/* ---- recycled segments ---- */
+
+static bool disk_has_room(void)
+{
+    struct statvfs vfs;
+    return statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize >= (2ull << 30);
+}
+
+static bool exists(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* In a child: segment 50 gets 20 MB (k0..k4999), a rotation finishes it,
+ * it is retired (kept for reuse), a second rotation starts segment 52 in
+ * its file, which takes k5000..k5299, then SIGKILL. */
+static void recycle_and_die(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[256], big[4001], small[101];
+        memset(big, 'b', 4000);
+        big[4000] = '\0';
+        memset(small, 's', 100);
+        small[100] = '\0';
+        struct plog *l;
+        uint64_t seq;
+        if (plog_open(dir, 50, PLOG_FSYNC_EVERYSEC, plog_ring_size(MAX_RECORD, 0), NULL, NULL,
+                      &l, err, sizeof(err)) != 0)
+            _exit(2);
+        for (int i = 0; i < 5300; i++) {
+            char key[16];
+            snprintf(key, sizeof(key), "k%07d", i);
+            struct rec r = set_rec(key, i < 5000 ? big : small);
+            if (plog_append(l, &r) == 0)
+                _exit(3);
+            if (i == 4999) {
+                if (plog_rotate(l, &seq, err, sizeof(err)) != 0 || seq != 51)
+                    _exit(4);
+                plog_retire_segment(dir, 50);
+                if (plog_rotate(l, &seq, err, sizeof(err)) != 0 || seq != 52)
+                    _exit(5);
+                struct plog_stats st;
+                plog_stats(l, &st);
+                if (st.recycled != 1)
+                    _exit(6);
+            }
+        }
+        raise(SIGKILL);
+        _exit(7);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+/* Segment 52, written over segment 50's 20 MB of records: after the kill
+ * and the salvage it holds exactly its own 300 records. Past them, the
+ * file either ends (the salvage appended and cut it there) or holds what
+ * segment 50 left, which its salt keeps out. */
+static void test_recycled_segment_after_a_kill(void **state)
+{
+    (void)state;
+    if (!disk_has_room())
+        skip(); /* log.c recycles only with 1 GB free */
+    recycle_and_die();
+    assert_false(exists("log.0000000000000032"));
+    assert_false(exists("recycle.0000000000000032"));
+    assert_true(exists("log.0000000000000034"));
+    (void)salvage();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/log.%016llx", dir, 52ull);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct logfile_scan sc;
+    struct in_order o = {.next = 5000};
+    assert_int_equal(logfile_scan_fd(fd, keys_in_order, &o, &sc), 0);
+    close(fd);
+    assert_int_equal(o.next, 5300);
+    assert_int_equal(sc.version, LOGFILE_VERSION);
+    assert_true(sc.end == LOGFILE_CLEAN || sc.end == LOGFILE_TORN);
+    assert_segment_holds(51, 5000, 5000); /* the rotation's empty one */
+}
+
+/* Retiring keeps at most two files for reuse, and none too small to be
+ * worth it; a clean close cuts a recycled segment to its records. */
+static void test_retire_keeps_two(void **state)
+{
+    (void)state;
+    if (!disk_has_room())
+        skip();
+    char err[256], big[4001];
+    memset(big, 'b', 4000);
+    big[4000] = '\0';
+    struct plog *l;
+    assert_int_equal(plog_open(dir, 1, PLOG_FSYNC_NO, plog_ring_size(MAX_RECORD, 0), NULL, NULL,
+                               &l, err, sizeof(err)), 0);
+    uint64_t seq;
+    int k = 0;
+    for (int s = 1; s <= 4; s++) { /* segments 1..4 of 20 MB */
+        for (int i = 0; i < 5000; i++, k++) {
+            char key[16];
+            snprintf(key, sizeof(key), "k%07d", k);
+            struct rec r = set_rec(key, big);
+            assert_true(plog_append(l, &r) != 0);
+        }
+        assert_int_equal(plog_rotate(l, &seq, err, sizeof(err)), 0);
+    }
+    assert_int_equal(plog_rotate(l, &seq, err, sizeof(err)), 0); /* 6; 5 is empty */
+    for (uint64_t s = 1; s <= 5; s++)
+        plog_retire_segment(dir, s);
+    assert_true(exists("recycle.0000000000000001"));
+    assert_true(exists("recycle.0000000000000002"));
+    assert_false(exists("log.0000000000000003") || exists("recycle.0000000000000003"));
+    assert_false(exists("log.0000000000000004") || exists("recycle.0000000000000004"));
+    assert_false(exists("log.0000000000000005") || exists("recycle.0000000000000005"));
+    assert_int_equal(plog_rotate(l, &seq, err, sizeof(err)), 0); /* 7, in a recycled file */
+    for (int i = 0; i < 10; i++, k++) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%07d", k);
+        struct rec r = set_rec(key, "v");
+        assert_true(plog_append(l, &r) != 0);
+    }
+    struct plog_stats st;
+    plog_stats(l, &st);
+    assert_int_equal(st.recycled, 1);
+    plog_close(&l);
+    assert_segment_holds(7, 20000, 20010);
+    struct stat sb;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/log.%016llx", dir, 7ull);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size < 8192); /* cut to its records at the close */
+}
+
+/* The tail's ring: a sixteenth of -m between 16 and 64 MB, a power of
+ * two, and always room for four of the biggest records. */
+static void test_ring_size(void **state)
+{
+    (void)state;
+    assert_int_equal(plog_ring_size(MAX_RECORD, 0), PLOG_RING_MIN);
+    assert_int_equal(plog_ring_size(MAX_RECORD, 64ull << 20), PLOG_RING_MIN);
+    assert_int_equal(plog_ring_size(MAX_RECORD, 512ull << 20), 32u << 20);
+    assert_int_equal(plog_ring_size(MAX_RECORD, 600ull << 20), 64u << 20);
+    assert_int_equal(plog_ring_size(MAX_RECORD, 1024ull << 20), PLOG_RING_MAX);
+    assert_int_equal(plog_ring_size(MAX_RECORD, 64ull << 30), PLOG_RING_MAX);
+    assert_int_equal(plog_ring_size(5u << 20, 64ull << 20), 32u << 20);
+    assert_int_equal(plog_ring_size(20u << 20, 64ull << 30), 128u << 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_size),
+        cmocka_unit_test_setup_teardown(test_recycled_segment_after_a_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retire_keeps_two, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appended_is_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_outlives_a_kill, setup, teardown),

@@ -38,6 +38,7 @@ struct log {
     char *buf;
     size_t len, cap;
     size_t n;
+    uint32_t salt; /* version 2: its records' */
     struct rec recs[MAXREC];
     size_t offs[MAXREC + 1]; /* offs[n] == len */
 };
@@ -52,6 +53,18 @@ static void log_init(struct log *l, uint64_t seq)
     l->offs[0] = l->len;
 }
 
+/* A version 2 segment: the header block says committed; records salted. */
+static void log_init_v2(struct log *l, uint64_t seq, uint64_t committed)
+{
+    memset(l, 0, sizeof(*l));
+    l->cap = 1 << 16;
+    l->buf = malloc(l->cap);
+    logfile_block_encode(seq, committed, 1, l->buf);
+    l->len = LOGFILE_BLOCK;
+    l->offs[0] = l->len;
+    l->salt = logfile_salt(seq);
+}
+
 /* r's key and value must outlive the log. */
 static void log_add(struct log *l, const struct rec *r)
 {
@@ -61,7 +74,7 @@ static void log_add(struct log *l, const struct rec *r)
         l->cap *= 2;
         l->buf = realloc(l->buf, l->cap);
     }
-    rec_encode(r, l->buf + l->len);
+    rec_encode_salted(r, l->salt, l->buf + l->len);
     l->recs[l->n++] = *r;
     l->len += n;
     l->offs[l->n] = l->len;
@@ -71,10 +84,9 @@ static const char *keys[] = {"a", "user:1", "session:abcdef", "k", "x"};
 static char long_key[REC_KEY_MAX];
 static char values[4096];
 
-/* ~20 records of every type and a few sizes. */
-static void small_log(struct log *l)
+/* ~20 records of every type and a few sizes, after what init wrote. */
+static void add_records(struct log *l)
 {
-    log_init(l, 0x0102030405060708ull);
     memset(long_key, 'K', sizeof(long_key));
     for (size_t i = 0; i < sizeof(values); i++) {
         values[i] = (char)(i * 13);
@@ -102,6 +114,12 @@ static void small_log(struct log *l)
         }
         log_add(l, &r);
     }
+}
+
+static void small_log(struct log *l)
+{
+    log_init(l, 0x0102030405060708ull);
+    add_records(l);
 }
 
 static void log_free(struct log *l)
@@ -498,6 +516,143 @@ static int write_seeds(const char *dir)
     return 0;
 }
 
+/* ---- version 2: a header block with commit slots, salted records ----------------- */
+
+static void test_v2_header(void **state)
+{
+    (void)state;
+    struct log l;
+    log_init_v2(&l, 77, 3 * LOGFILE_BLOCK);
+    struct logfile_scan sc;
+    size_t seen;
+    assert_int_equal(scan_mem(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_CLEAN);
+    assert_int_equal(sc.version, 2);
+    assert_int_equal(sc.seq, 77);
+    assert_int_equal(sc.salt, logfile_salt(77));
+    assert_int_equal(sc.committed, 3 * LOGFILE_BLOCK);
+    assert_int_equal(sc.valid_end, LOGFILE_BLOCK);
+    uint64_t seq;
+    assert_int_equal(logfile_header_decode(l.buf, LOGFILE_HEADER, &seq), 0);
+    assert_int_equal(seq, 77);
+
+    /* a later generation in the second slot wins; a damaged slot is passed over */
+    char newer[LOGFILE_BLOCK];
+    logfile_block_encode(77, 5 * LOGFILE_BLOCK, 2, newer);
+    memcpy(l.buf + 1024, newer + 1024, 512);
+    assert_int_equal(scan_mem(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.committed, 5 * LOGFILE_BLOCK);
+    l.buf[1024 + 3] ^= 0x10;
+    assert_int_equal(scan_mem(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.committed, 3 * LOGFILE_BLOCK);
+    l.buf[512 + 17] ^= 0x01;
+    assert_int_equal(scan_mem(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.committed, LOGFILE_BLOCK); /* no slot: nothing vouched for */
+    assert_int_equal(sc.end, LOGFILE_CLEAN);
+
+    /* cut inside the block: torn, nothing valid */
+    assert_int_equal(scan_mem(&l, l.buf, LOGFILE_BLOCK - 1, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_TORN);
+    assert_int_equal(sc.valid_end, 0);
+    log_free(&l);
+
+    /* one salt per segment number */
+    assert_int_not_equal(logfile_salt(1), logfile_salt(2));
+    assert_int_not_equal(logfile_salt(1), 0);
+    assert_int_not_equal(logfile_salt(0), 0);
+}
+
+/* Records read back with their segment's salt; the same bytes without it
+ * (version 1's plain crc) are not records of a version 2 segment. */
+static void test_v2_records_salted(void **state)
+{
+    (void)state;
+    struct log l;
+    log_init_v2(&l, 9, LOGFILE_BLOCK);
+    add_records(&l);
+    struct logfile_scan sc;
+    size_t seen;
+    assert_int_equal(scan_mem(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_CLEAN);
+    assert_int_equal(seen, l.n);
+    assert_int_equal(scan_file(&l, l.buf, l.len, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_CLEAN);
+    assert_int_equal(seen, l.n);
+
+    struct log plain;
+    small_log(&plain); /* version 1 records */
+    memcpy(l.buf + LOGFILE_BLOCK, plain.buf + LOGFILE_HEADER, plain.len - LOGFILE_HEADER);
+    assert_int_equal(scan_mem(&l, l.buf, LOGFILE_BLOCK + plain.len - LOGFILE_HEADER, &sc, &seen), 0);
+    assert_int_equal(seen, 0);
+    assert_int_equal(sc.end, LOGFILE_TORN); /* past committed: an end */
+    assert_int_equal(sc.valid_end, LOGFILE_BLOCK);
+    char block[LOGFILE_BLOCK];
+    logfile_block_encode(9, LOGFILE_BLOCK + 100, 2, block);
+    memcpy(l.buf, block, LOGFILE_BLOCK);
+    assert_int_equal(scan_mem(&l, l.buf, LOGFILE_BLOCK + plain.len - LOGFILE_HEADER, &sc, &seen), 0);
+    assert_int_equal(sc.end, LOGFILE_DAMAGED); /* before committed: damage */
+    log_free(&plain);
+    log_free(&l);
+}
+
+/* A bit flipped before committed is damage; past it, the log's end. */
+static void test_v2_flip_before_and_past_committed(void **state)
+{
+    (void)state;
+    struct log l;
+    log_init_v2(&l, 12, 0);
+    add_records(&l);
+    const size_t cut = 10;
+    char block[LOGFILE_BLOCK];
+    logfile_block_encode(12, l.offs[cut], 1, block);
+    memcpy(l.buf, block, LOGFILE_BLOCK);
+    char *b = malloc(l.len);
+    for (size_t rec = 0; rec < l.n; rec++) {
+        memcpy(b, l.buf, l.len);
+        size_t at = l.offs[rec] + (l.offs[rec + 1] - l.offs[rec]) / 2;
+        b[at] ^= 0x40;
+        struct logfile_scan sc;
+        size_t seen;
+        assert_int_equal(scan_mem(&l, b, l.len, &sc, &seen), 0);
+        assert_int_equal(seen, rec);
+        assert_int_equal(sc.valid_end, l.offs[rec]);
+        assert_int_equal(sc.end, rec < cut ? LOGFILE_DAMAGED : LOGFILE_TORN);
+    }
+    free(b);
+    log_free(&l);
+}
+
+/* A recycled file: segment 9 written over segment 5's file. Its records
+ * end where one of 5's begins (the same sizes), and 5's records that
+ * follow are whole: none of them is read as 9's. */
+static void test_recycled_file_old_records_not_read(void **state)
+{
+    (void)state;
+    struct log old, cur;
+    log_init_v2(&old, 5, 0);
+    add_records(&old);
+    log_init_v2(&cur, 9, LOGFILE_BLOCK);
+    add_records(&cur);
+    assert_int_equal(old.len, cur.len);
+    for (size_t keep = 0; keep <= cur.n; keep++) {
+        char *b = malloc(old.len);
+        memcpy(b, old.buf, old.len);
+        memcpy(b, cur.buf, cur.offs[keep]); /* the new header and keep records */
+        assert_int_equal(cur.offs[keep], old.offs[keep]);
+        struct logfile_scan sc;
+        size_t seen;
+        assert_int_equal(scan_mem(&cur, b, old.len, &sc, &seen), 0);
+        assert_int_equal(seen, keep);
+        assert_int_equal(sc.valid_end, cur.offs[keep]);
+        assert_int_equal(sc.end, keep == cur.n ? LOGFILE_CLEAN : LOGFILE_TORN);
+        assert_int_equal(scan_file(&cur, b, old.len, &sc, &seen), 0);
+        assert_int_equal(seen, keep);
+        free(b);
+    }
+    log_free(&old);
+    log_free(&cur);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0) {
@@ -516,6 +671,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_fd_offset_untouched),
         cmocka_unit_test(test_fuzz_seeds),
+        cmocka_unit_test(test_v2_header),
+        cmocka_unit_test(test_v2_records_salted),
+        cmocka_unit_test(test_v2_flip_before_and_past_committed),
+        cmocka_unit_test(test_recycled_file_old_records_not_read),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
