@@ -297,8 +297,9 @@ static int salvage_segment(const char *dir, const struct tailring *t, uint64_t k
     }
     /* The segment ends there: what the file holds past it is a direct
      * write's zeros, or (a recycled file, logfile.h) an earlier segment's
-     * records, never this one's (the ring had them all). */
-    bool cut = len > 0 || sc.file_size > sc.valid_end;
+     * records, never this one's (the ring had them all). A damaged header
+     * is left for recovery to name. */
+    bool cut = sc.valid_end >= LOGFILE_HEADER && (len > 0 || sc.file_size > sc.valid_end);
     if (rc != 0) {
         snprintf(err, errlen, "out of memory salvaging the log's tail");
     } else if ((len > 0 && fileio_pwrite_all(fd, buf, len, sc.valid_end) != 0) ||

@@ -2,21 +2,27 @@
  * fuzz_logfile.c: libFuzzer target for reading a log segment
  * (persist/logfile.c, persist/record.c).
  *
- * The input is a segment file. It is scanned from memory and, through a
- * memfd, from a file (the fuzz build gives logfile.c a 64-byte window, so
- * refills and growth run on small inputs); then once more with every CRC
- * made right, so the checks behind the CRCs are reached too. Checks:
+ * The input is a segment file, of either version. It is scanned from
+ * memory and, through a memfd, from a file (the fuzz build gives
+ * logfile.c a 64-byte window, so refills and growth run on small inputs);
+ * then once more with every CRC made right (version 2: the commit slots'
+ * and the records' salted ones too), so the checks behind the CRCs are
+ * reached. Checks:
  *  - every record passed on lies inside the input, right after the one
- *    before it (the first just after the header), and encodes back to
- *    exactly the bytes it was read from: nothing is invented or changed;
+ *    before it (the first just after the header, or its block), and
+ *    encodes back (with the segment's salt) to exactly the bytes it was
+ *    read from: nothing is invented or changed;
  *  - the scan's summary agrees with what was passed on: records, valid_end
  *    (the end of the last record passed), file_size; CLEAN only when
- *    valid_end is the end of the input, TORN only when it is not;
+ *    valid_end is the end of the input, TORN only when it is not, and
+ *    only for a record cut short or (version 2) one past the committed
+ *    length, DAMAGED never past it;
  *  - the file scan and the memory scan agree on everything.
  *
  * Also compiled into tests/unit/persist/test_logfile.c (FUZZ_CHECK mapped
  * to cmocka), so every seed in seeds/logfile/ is a unit test.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +43,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 struct seen {
     const uint8_t *data;
     size_t size;
+    uint32_t salt;    /* of the records (version 2), else 0 */
     uint64_t next;    /* where the next record must start */
     uint64_t records;
     uint64_t sum;     /* of offsets and sizes, to compare two scans */
@@ -58,7 +77,7 @@ static int check_rec(void *arg, const struct rec *r, uint64_t offset)
     FUZZ_CHECK(r->type == REC_SET || r->vlen == 0);
     char *copy = malloc(n);
     FUZZ_CHECK(copy != NULL);
-    FUZZ_CHECK(rec_encode(r, copy) == n);
+    FUZZ_CHECK(rec_encode_salted(r, s->salt, copy) == n);
     FUZZ_CHECK(memcmp(copy, s->data + offset, n) == 0);
     free(copy);
     s->next = offset + n;
@@ -83,21 +102,47 @@ static void check_scan(const uint8_t *data, size_t size, const struct logfile_sc
         return;
     }
     FUZZ_CHECK(sc->seq == seq);
+    FUZZ_CHECK(sc->version == get32(data + 8));
+    if (sc->version == 2 && (size < LOGFILE_BLOCK || sc->valid_end == 0)) {
+        /* a block cut short (torn) or with bytes where zeros belong (damaged) */
+        FUZZ_CHECK(sc->records == 0 && (sc->end == LOGFILE_TORN) == (size < LOGFILE_BLOCK));
+        FUZZ_CHECK(sc->end == LOGFILE_TORN || sc->end == LOGFILE_DAMAGED);
+        return;
+    }
+    FUZZ_CHECK(sc->salt == (sc->version == 2 ? logfile_salt(seq) : 0));
+    FUZZ_CHECK(sc->version == 1 || sc->committed >= LOGFILE_BLOCK);
     FUZZ_CHECK(sc->valid_end == s->next);
     FUZZ_CHECK(sc->end == LOGFILE_CLEAN || sc->end == LOGFILE_TORN || sc->end == LOGFILE_DAMAGED);
     FUZZ_CHECK((sc->end == LOGFILE_CLEAN) == (sc->valid_end == size));
+    bool past_committed = sc->version == 2 && sc->valid_end >= sc->committed;
+    struct rec r;
+    size_t used;
+    enum rec_result rest = rec_decode_salted((const char *)data + sc->valid_end,
+                                             size - sc->valid_end, sc->salt, &r, &used);
     if (sc->end == LOGFILE_TORN) {
-        /* what is left is the start of one record that does not fit */
-        struct rec r;
-        size_t used;
-        FUZZ_CHECK(rec_decode((const char *)data + sc->valid_end, size - sc->valid_end, &r,
-                              &used) == REC_SHORT);
+        /* what is left is the start of one record that does not fit, or
+         * (version 2) anything at all past the committed length */
+        FUZZ_CHECK(rest == REC_SHORT || past_committed);
+    } else if (sc->end == LOGFILE_DAMAGED) {
+        FUZZ_CHECK(!past_committed && rest != REC_SHORT);
     }
+}
+
+static uint64_t records_start(const uint8_t *data, size_t size)
+{
+    return size >= LOGFILE_HEADER && get32(data + 8) == 2 ? LOGFILE_BLOCK : LOGFILE_HEADER;
+}
+
+static uint32_t records_salt(const uint8_t *data, size_t size)
+{
+    if (size < LOGFILE_HEADER || get32(data + 8) != 2)
+        return 0;
+    return logfile_salt((uint64_t)get32(data + 16) | (uint64_t)get32(data + 20) << 32);
 }
 
 static void scan_both(const uint8_t *data, size_t size)
 {
-    struct seen a = {data, size, LOGFILE_HEADER, 0, 0}, b = a;
+    struct seen a = {data, size, records_salt(data, size), records_start(data, size), 0, 0}, b = a;
     struct logfile_scan sa, sb;
 
     FUZZ_CHECK(logfile_scan_buf((const char *)data, size, check_rec, &a, &sa) == 0);
@@ -113,17 +158,6 @@ static void scan_both(const uint8_t *data, size_t size)
     FUZZ_CHECK(sa.valid_end == sb.valid_end && a.sum == b.sum);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The input with the header's CRC and each whole record's CRC made right. */
 static void fix_crcs(uint8_t *d, size_t size)
@@ -132,12 +166,23 @@ static void fix_crcs(uint8_t *d, size_t size)
         return;
     }
     put32(d + 24, rec_crc32c(0, d, 24));
-    for (size_t off = LOGFILE_HEADER; size - off >= REC_HEAD;) {
+    size_t off = records_start(d, size);
+    uint32_t salt = records_salt(d, size);
+    if (off == LOGFILE_BLOCK) {
+        if (size < LOGFILE_BLOCK) {
+            return;
+        }
+        for (size_t slot = 512; slot <= 1024; slot += 512) {
+            put32(d + slot + 16, rec_crc32c(0, d + slot, 16));
+        }
+    }
+    while (size - off >= REC_HEAD) {
         uint32_t body = get32(d + off);
         if (body > size - off - REC_HEAD) {
             break;
         }
-        put32(d + off + 4, rec_crc32c(rec_crc32c(0, d + off, 4), d + off + REC_HEAD, body));
+        put32(d + off + 4,
+              rec_crc32c(rec_crc32c(0, d + off, 4), d + off + REC_HEAD, body) ^ salt);
         off += REC_HEAD + body;
     }
 }

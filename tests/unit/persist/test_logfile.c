@@ -513,6 +513,28 @@ static int write_seeds(const char *dir)
     log_add(&l, &f);
     seed_write(dir, "big_value", l.buf, l.len);
     log_free(&l);
+
+    /* version 2: committed at the 10th record; then one flipped past it */
+    log_init_v2(&l, 12, 0);
+    add_records(&l);
+    char block[LOGFILE_BLOCK];
+    logfile_block_encode(12, l.offs[10], 3, block);
+    memcpy(l.buf, block, LOGFILE_BLOCK);
+    seed_write(dir, "v2_mixed", l.buf, l.len);
+    l.buf[l.offs[14] + 20] ^= 0x10;
+    seed_write(dir, "v2_damaged_past_committed", l.buf, l.len);
+    log_free(&l);
+
+    /* a recycled file: segment 9's header and 3 records over segment 5's */
+    struct log old, cur;
+    log_init_v2(&old, 5, 0);
+    add_records(&old);
+    log_init_v2(&cur, 9, LOGFILE_BLOCK);
+    add_records(&cur);
+    memcpy(old.buf, cur.buf, cur.offs[3]);
+    seed_write(dir, "v2_recycled", old.buf, old.len);
+    log_free(&old);
+    log_free(&cur);
     return 0;
 }
 
