@@ -201,6 +201,18 @@ static void test_appended_is_written(void **state)
 
 /* ---- what a kill -9 leaves ---- */
 
+/* Wait for a child that must die by its own SIGKILL; an exit instead
+ * names the step that failed (its exit code). */
+static void reap_killed(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFEXITED(status))
+        fail_msg("the child exited with %d before its kill -9", WEXITSTATUS(status));
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
 /* In a child: open segment 50 (policy), append `records` records k0, k1,
  * ... of value_len bytes, rotate after `rotate_after` of them (0: never),
  * and die by SIGKILL without closing anything. */
@@ -230,10 +242,7 @@ static void append_and_die(enum plog_fsync policy, int records, size_t value_len
         raise(SIGKILL);
         _exit(5);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
+    reap_killed(pid);
 }
 
 /* tailring_salvage on dir, which must succeed: the bytes it appended. */
@@ -626,10 +635,7 @@ static void recycle_and_die(void)
         raise(SIGKILL);
         _exit(7);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
+    reap_killed(pid);
 }
 
 /* Segment 52, written over segment 50's 20 MB of records: after the kill
