@@ -24,7 +24,7 @@ uint32_t itemrec_exptime_clock(int64_t unix_time);
 /* The record of an item as it is (REC_SET), stamped now. */
 void itemrec_of(const struct store *s, const struct item *it, int64_t now, struct rec *r);
 
-/* DIR/<kind>.<seq as 16 hex digits> ("log", "snapshot"). */
+/* DIR/<kind>.<seq as 16 hex digits> ("log", "snapshot", "recycle"). */
 void itemrec_path(const char *dir, const char *kind, uint64_t seq, char *out, size_t cap);
 
 /* Is name "<kind>.<16 lowercase hex digits>"? Then *seq gets the number. */

@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "persist/fileio.h"
+#include "persist/itemrec.h"
 #include "persist/logfile.h"
 #include "persist/pagewin.h"
 #include "persist/tailring.h"
@@ -159,7 +160,7 @@ static bool uses_direct(enum plog_fsync policy)
 
 static void seg_path(const char *dir, uint64_t seq, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/log.%016" PRIx64, dir, seq);
+    itemrec_path(dir, "log", seq, out, cap);
 }
 
 /*
@@ -194,7 +195,8 @@ static void find_recycled(const char *dir, char *name, size_t cap, int *n)
         return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "recycle.", 8) != 0)
+        uint64_t seq;
+        if (!itemrec_parse_name(e->d_name, "recycle", &seq))
             continue;
         if ((*n)++ == 0)
             snprintf(name, cap, "%s", e->d_name);
@@ -494,7 +496,7 @@ void plog_retire_segment(const char *dir, uint64_t seq)
         close(fd);
     if (keep) {
         char to[4200];
-        snprintf(to, sizeof(to), "%s/recycle.%016" PRIx64, dir, seq);
+        itemrec_path(dir, "recycle", seq, to, sizeof(to));
         if (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
             return;
     }

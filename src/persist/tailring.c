@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "persist/fileio.h"
+#include "persist/itemrec.h"
 #include "persist/logfile.h"
 #include "persist/record.h"
 
@@ -236,7 +237,7 @@ static int salvage_segment(const char *dir, const struct tailring *t, uint64_t k
                            uint64_t *added, char *err, size_t errlen)
 {
     char path[4200];
-    snprintf(path, sizeof(path), "%s/log.%016" PRIx64, dir, seq);
+    itemrec_path(dir, "log", seq, path, sizeof(path));
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         log_warn("persist: the log's tail names segment %s, which is missing: %s", path,
