@@ -26,16 +26,7 @@
 
 #include "proto/binary.h"
 
-#ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 /* ---- the oracle ---------------------------------------------------------- */
 

@@ -32,16 +32,7 @@
 #include "persist/logfile.h"
 #include "persist/record.h"
 
-#ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

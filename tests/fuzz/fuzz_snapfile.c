@@ -25,16 +25,7 @@
 #include "persist/record.h"
 #include "persist/snapfile.h"
 
-#ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static uint32_t sget32(const uint8_t *p)
 {

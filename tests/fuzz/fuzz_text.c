@@ -29,16 +29,7 @@
 
 #include "proto/text.h"
 
-#ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 /* ---- the oracle: memcached's rules over a NUL-terminated copy ------------ */
 
