@@ -83,12 +83,14 @@ int64_t clock_wall_step(void)
 
 uint32_t clock_from_unix(int64_t unix_time)
 {
-    int64_t t = unix_time - unix_base - clock_wall_step();
-    if (t < 1)
+    /* Compared before subtracting: a time from a record (a log, a stream)
+     * may be any 64-bit value, and INT64_MIN less the base overflowed to a
+     * time far ahead, so an item touched to expire long ago never did. */
+    int64_t zero = unix_base + clock_wall_step(); /* the Unix time of clock 0 */
+    if (unix_time <= zero)
         return 1;
-    if (t > (int64_t)UINT32_MAX)
-        return UINT32_MAX;
-    return (uint32_t)t;
+    uint64_t t = (uint64_t)unix_time - (uint64_t)zero;
+    return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
 int64_t clock_to_unix(uint32_t t)

@@ -21,6 +21,12 @@ static void test_unix_round_trip(void **state)
     /* the past before start, and the far future, are clamped */
     assert_int_equal(clock_from_unix(clock_unix_base() - 10 + clock_wall_step()), 1);
     assert_int_equal(clock_from_unix(INT64_MAX / 2), UINT32_MAX);
+    /* any 64-bit time a record may carry: no overflow on the way (INT64_MIN
+     * less the base once wrapped round to a time far ahead) */
+    assert_int_equal(clock_from_unix(INT64_MIN), 1);
+    assert_int_equal(clock_from_unix(INT64_MIN + 1), 1);
+    assert_int_equal(clock_from_unix(-1), 1);
+    assert_int_equal(clock_from_unix(INT64_MAX), UINT32_MAX);
 }
 
 static void test_now_is_the_wall_clocks_second(void **state)
