@@ -16,7 +16,11 @@
  *    whether a refused storage line's data block is skipped (once the
  *    length is read, it is);
  *  - text_compose() of responses built from the request stays within
- *    text_compose_bound() and reports the same size when cap is too small.
+ *    text_compose_bound() and reports the same size when cap is too small;
+ *  - peek_keys() (proto/peek.c: the keys a worker prefetches before it
+ *    parses) over the same bytes reports keys inside them, in order, each
+ *    1..250 bytes without ' ' or '\n', at most its max, and with a smaller
+ *    max the first of the same keys.
  *
  * Also compiled into tests/unit/proto/test_text.c (with FUZZ_CHECK mapped to
  * cmocka) so that every seed in seeds/text/ is a unit test.
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/peek.h"
 #include "proto/text.h"
 
 #include "fuzz_check.h"
@@ -467,10 +472,34 @@ static void compose_for(const struct request *req)
     }
 }
 
+#define PEEK_MAX 64
+
+static void check_peek(const char *buf, size_t size)
+{
+    struct peek_key keys[PEEK_MAX], few[3];
+    size_t n = peek_keys(buf, size, keys, PEEK_MAX);
+    FUZZ_CHECK(n <= PEEK_MAX);
+    const char *after = buf; /* each key begins past the one before */
+    for (size_t i = 0; i < n; i++) {
+        FUZZ_CHECK(keys[i].key >= after && keys[i].nkey >= 1 && keys[i].nkey <= 250);
+        FUZZ_CHECK(keys[i].key + keys[i].nkey <= buf + size);
+        FUZZ_CHECK(memchr(keys[i].key, ' ', keys[i].nkey) == NULL);
+        FUZZ_CHECK(memchr(keys[i].key, '\n', keys[i].nkey) == NULL);
+        after = keys[i].key + keys[i].nkey;
+    }
+    size_t m = peek_keys(buf, size, few, 3);
+    FUZZ_CHECK(m == (n < 3 ? n : 3));
+    for (size_t i = 0; i < m; i++) {
+        FUZZ_CHECK(few[i].key == keys[i].key && few[i].nkey == keys[i].nkey);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
     size_t off = 0;
+
+    check_peek(buf, size);
 
     while (off < size) {
         struct request req;
