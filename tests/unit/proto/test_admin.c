@@ -2,7 +2,8 @@
  * test_admin.c: the arguments of slabs, lru, lru_crawler and watch
  * (src/proto/admin.c). Each case is a line 1.6.45 was asked, with the
  * reply it gave when that reply does not depend on the server's state
- * (the table atop admin.c), or the operation and values parsed.
+ * (the table atop admin.c), or the operation and values parsed; and every
+ * fuzz seed through fuzz_admin.c's checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,10 @@
 #include <cmocka.h>
 
 #include "proto/admin.h"
+
+#define FUZZ_CHECK(cond) assert_true(cond)
+#include "fuzz_admin.c"
+#include "seed_replay.h"
 
 struct bad_case {
     enum request_cmd cmd;
@@ -175,12 +180,18 @@ static void test_watch(void **state)
     assert_int_equal(r.mask, ADMIN_WATCH_EVICTIONS);
 }
 
+static void test_fuzz_seeds(void **state)
+{
+    (void)state;
+    seed_replay(MNEMO_ADMIN_SEEDS_DIR, LLVMFuzzerTestOneInput, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad),     cmocka_unit_test(test_slabs),
         cmocka_unit_test(test_lru),     cmocka_unit_test(test_crawler),
-        cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_watch),   cmocka_unit_test(test_fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
