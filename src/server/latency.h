@@ -12,7 +12,8 @@
  *
  * Cost: one clock read per request. The request loop chains them (a
  * request ends where the next one of the batch starts), and the clock is
- * the vDSO's CLOCK_MONOTONIC, ~20 ns; recording is a shift, a count of
+ * the TSC where it can be trusted (~9 ns), else the vDSO's CLOCK_MONOTONIC
+ * (~20 ns; common/ticks.h); recording is a shift, a count of
  * leading zeros and two plain adds on counters only this thread writes.
  * bench/latency measures what it costs per request.
  *
@@ -26,8 +27,8 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 
+#include "common/ticks.h"
 #include "proto/request.h" /* enum request_cmd */
 
 /* What a command is counted as: memcached's names, meta's, and "other"
@@ -58,12 +59,11 @@ struct latency_stats {
     _Atomic uint64_t sum_ns[LATENCY_NCLASSES];
 };
 
-/* The clock requests are timed with, in nanoseconds. */
+/* The clock requests are timed with, in ticks (common/ticks.h: the TSC
+ * where it can be trusted); latency_record takes the span in ns. */
 static inline uint64_t latency_clock(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return ticks_now();
 }
 
 /* The bucket of ns: the first whose bound (latency_bound_ns) is >= ns. */

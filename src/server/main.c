@@ -24,6 +24,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/ticks.h"
 #include "net/event.h"
 #include "metrics/metrics.h"
 #include "net/listen.h"
@@ -660,6 +661,7 @@ int main(int argc, char **argv)
     log_set_level(LOG_ERROR + srv.cfg.verbose);
     atomic_store(&srv.verbosity, srv.cfg.verbose);
     srv.started_unix = (int64_t)time(NULL);
+    ticks_init(); /* before any worker times a request (latency.h) */
     admin_init(&srv.admin, &srv.cfg);
     signal(SIGPIPE, SIG_IGN);
     /* A file-size limit reached while writing the append log is an error

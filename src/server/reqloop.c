@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/outq.h"
+#include "common/ticks.h"
 #include "common/rbuf.h"
 #include "proto/binary.h"
 #include "proto/dialect.h"
@@ -107,7 +108,7 @@ static void lat_done(struct reqloop *rl)
     uint64_t t = latency_clock();
     if (rl->lat_cls != LATENCY_NONE)
         latency_record(&rl->x.stats->latency, (enum latency_class)rl->lat_cls,
-                       rl->lat_carry + (t - rl->lat_mark));
+                       ticks_to_ns(rl->lat_carry + (t - rl->lat_mark)));
     rl->lat_cls = LATENCY_NONE;
     rl->lat_carry = 0;
     rl->lat_mark = t;

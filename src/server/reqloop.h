@@ -73,8 +73,8 @@ struct reqloop {
                              * waits in pending, without pointers) */
     size_t auth_skip;       /* -S: the mechanism's bytes at the head of auth_token */
     struct saslsrv_conn *sasl; /* -S: this connection's exchange, or NULL */
-    uint64_t lat_mark;      /* latency.h: when the request in hand was started on */
-    uint64_t lat_carry;     /* its time before it waited for the rest of its data block */
+    uint64_t lat_mark;      /* latency.h: when the request in hand was started on (ticks) */
+    uint64_t lat_carry;     /* its ticks before it waited for the rest of its data block */
     uint8_t lat_cls;        /* what it is timed as (enum latency_class), or LATENCY_NONE */
     struct request pending; /* the storage request awaiting its data block (last:
                              * reqloop_init does not clear it) */
