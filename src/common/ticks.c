@@ -18,13 +18,6 @@ uint64_t ticks_ns_mult;
 #define CALIBRATE_NS 2000000u /* 2 ms: the pairs' read error (tens of ns) is 1e-5 of it */
 
 #if defined(__x86_64__)
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The TSC keeps one rate in every power state (CPUID's invariant TSC bit)
  * and the kernel found it good enough to keep time by: then it is also in
  * step across cores (the kernel checks that before it chooses it). */
@@ -52,9 +45,9 @@ static void pair(uint64_t *ns, uint64_t *tsc)
 {
     uint64_t best = UINT64_MAX;
     for (int i = 0; i < 5; i++) {
-        uint64_t before = mono_ns();
+        uint64_t before = ticks_mono_ns();
         uint64_t t = __rdtsc();
-        uint64_t after = mono_ns();
+        uint64_t after = ticks_mono_ns();
         if (after - before < best) {
             best = after - before;
             *ns = before + (after - before) / 2;

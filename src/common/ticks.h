@@ -29,15 +29,22 @@ extern uint64_t ticks_ns_mult;
  * before any thread that times with ticks starts. */
 void ticks_init(void);
 
+/* CLOCK_MONOTONIC in nanoseconds: the ticks before ticks_init, and what
+ * ticks_init measures the TSC against. */
+static inline uint64_t ticks_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static inline uint64_t ticks_now(void)
 {
 #if defined(__x86_64__)
     if (ticks_ns_mult != 0)
         return __rdtsc();
 #endif
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return ticks_mono_ns();
 }
 
 /* A span of ticks in nanoseconds. */
