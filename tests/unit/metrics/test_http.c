@@ -1,7 +1,8 @@
 /*
  * test_http.c: metrics/http.c — the one request the endpoint understands:
  * each case whole, then cut at every byte (every prefix is incomplete until
- * the blank line arrives), and the head's bound.
+ * the blank line arrives), and the head's bound; and every fuzz seed
+ * through fuzz_http.c's checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,10 @@
 #include <cmocka.h>
 
 #include "metrics/http.h"
+
+#define FUZZ_CHECK(cond) assert_true(cond)
+#include "fuzz_http.c"
+#include "seed_replay.h"
 
 #define CAP 8192
 
@@ -114,6 +119,12 @@ static void test_reasons(void **state)
     assert_string_equal(http_reason(HTTP_431), "Request Header Fields Too Large");
 }
 
+static void test_fuzz_seeds(void **state)
+{
+    (void)state;
+    seed_replay(MNEMO_HTTP_SEEDS_DIR, LLVMFuzzerTestOneInput, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +132,7 @@ int main(void)
         cmocka_unit_test(test_split_at_every_byte),
         cmocka_unit_test(test_the_head_is_bounded),
         cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
